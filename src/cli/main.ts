@@ -1,0 +1,39 @@
+// The `ttpa` command router: finds the command, handles --help and usage errors, returns an exit code.
+// Each command lives in its own file under src/cli/commands/ and only parses arguments and does file I/O.
+import { formatHelp, parseArgs, UsageError, type Command } from './args.ts';
+
+const COMMANDS: Command[] = [
+];
+
+function usage(): string {
+  const lines = ['usage: ttpa <command> [options]   (ttpa <command> --help for details)', '', 'Commands:'];
+  for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(14)}${c.summary}`);
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    console.error(`ttpa: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(formatHelp(cmd));
+    return 0;
+  }
+  try {
+    return await cmd.run(parseArgs(rest, cmd.options));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`ttpa ${name}: ${err.message}\n\n${formatHelp(cmd)}`);
+      return 2;
+    }
+    console.error(`ttpa ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,3 @@
+// Entry of the page: mounts the app shell (grown by the app issue).
+const root = document.getElementById('app');
+if (root) root.textContent = 'TTPA Lab';
