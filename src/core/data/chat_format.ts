@@ -8,6 +8,9 @@ import type { Message } from './messages.ts';
  * The default template: ChatML turns with Hermes-style `<tool_call>` tags, and tools listed as
  * compact one-line signatures (`name(req: type, opt?: type a|b)`) instead of full JSON schemas,
  * so prompts stay short enough for a tiny model. Tool results are `tool` turns.
+ * Consecutive assistant messages continue one turn (no end/start markers between them): a
+ * token-level preference pair puts its shared prefix in the prompt as a partial assistant message
+ * and only the divergent suffix in chosen/rejected, and TRL renders prompt + chosen as one turn.
  */
 export const DEFAULT_CHAT_TEMPLATE = [
   "{%- set nl = '\\n' -%}",
@@ -33,7 +36,7 @@ export const DEFAULT_CHAT_TEMPLATE = [
   '{%- for message in messages -%}',
   "{%- if message.role == 'system' -%}",
   "{%- elif message.role == 'assistant' -%}",
-  '<|im_start|>assistant{{ nl }}',
+  "{%- if loop.index0 == 0 or messages[loop.index0 - 1].role != 'assistant' %}<|im_start|>assistant{{ nl }}{% endif -%}",
   '{%- if message.content %}{{ message.content }}{% endif -%}',
   '{%- if message.tool_calls -%}',
   '{%- for call in message.tool_calls -%}',
@@ -41,7 +44,7 @@ export const DEFAULT_CHAT_TEMPLATE = [
   '<tool_call>{"name": {{ call.function.name | tojson }}, "arguments": {{ call.function.arguments | tojson }}}</tool_call>',
   '{%- endfor -%}',
   '{%- endif -%}',
-  '<|im_end|>{{ nl }}',
+  "{%- if loop.last or messages[loop.index0 + 1].role != 'assistant' %}<|im_end|>{{ nl }}{% endif -%}",
   '{%- else -%}',
   '<|im_start|>{{ message.role }}{{ nl }}{{ message.content }}<|im_end|>{{ nl }}',
   '{%- endif -%}',

@@ -47,3 +47,17 @@ describe('chat_format', () => {
       .toBe('<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n');
   });
 });
+
+describe('chat_format continuation', () => {
+  it('renders consecutive assistant messages as one turn (TRL continue_final_message pairs)', () => {
+    const prompt: Message[] = [{ role: 'user', content: 'q' }, { role: 'assistant', content: '<tool_call>{"name": "conv' }];
+    const chosen: Message = { role: 'assistant', content: 'ert_units", "arguments": {}}</tool_call>' };
+    const whole = renderConversation([...prompt, chosen], []);
+    expect(whole).toBe('<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n<tool_call>{"name": "convert_units", "arguments": {}}</tool_call><|im_end|>\n');
+    const promptText = renderConversation(prompt, []);
+    // HF's continue_final_message cuts the rendering right after the final message's content.
+    const continued = promptText.slice(0, promptText.lastIndexOf(prompt[1].content) + prompt[1].content.length);
+    expect(whole.startsWith(continued)).toBe(true);
+    expect(whole.slice(continued.length)).toBe('ert_units", "arguments": {}}</tool_call><|im_end|>\n');
+  });
+});
