@@ -1,3 +1,7 @@
-// Entry of the page: mounts the app shell (grown by the app issue).
+// Entry of the page: mounts the app shell with one view per stage.
+import { mountApp } from './app.ts';
+import './styles.css';
+import { modelView } from './views/model_view.ts';
+
 const root = document.getElementById('app');
-if (root) root.textContent = 'TTPA Lab';
+if (root) mountApp(root, { views: { model: modelView } });

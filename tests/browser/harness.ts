@@ -1,0 +1,90 @@
+// Browser-test harness: builds the app with Vite into a temp folder, serves it on 127.0.0.1 with a tiny
+// static server, and launches headless Chromium (SwiftShader WebGPU). One instance per test file.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+
+export const REPO = resolve(import.meta.dirname, '../..');
+export const ARTIFACTS = join(REPO, 'tests/artifacts');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
+  '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.safetensors': 'application/octet-stream', '.webmanifest': 'application/manifest+json', '.txt': 'text/plain',
+};
+
+export interface App {
+  /** Base URL of the served build, ending in '/'. */
+  url: string;
+  browser: Browser;
+  /** A new page that records console errors and uncaught exceptions in `errors`. */
+  newPage(): Promise<Page & { errors: string[] }>;
+  close(): Promise<void>;
+}
+
+/** Builds the app (plus test-only fixture pages) and serves it; `close()` removes everything. */
+export async function startApp(): Promise<App> {
+  const outDir = mkdtempSync(join(tmpdir(), 'ttpa-build-'));
+  await build({
+    root: REPO,
+    configFile: join(REPO, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: {
+      outDir,
+      emptyOutDir: true,
+      rollupOptions: {
+        input: { index: join(REPO, 'index.html'), probe: join(REPO, 'tests/browser/fixtures/engine_probe.html') },
+      },
+    },
+  });
+  const server = await serve(outDir);
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return {
+    url,
+    browser,
+    async newPage() {
+      const page = (await browser.newPage({ viewport: { width: 1280, height: 800 } })) as Page & { errors: string[] };
+      page.errors = [];
+      page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
+      page.on('pageerror', (e) => page.errors.push(e.message));
+      return page;
+    },
+    async close() {
+      await browser.close();
+      await new Promise((r) => server.close(r));
+      rmSync(outDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function serve(root: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    let file = normalize(join(root, path));
+    if (!file.startsWith(root)) return void res.writeHead(403).end();
+    try {
+      if (statSync(file).isDirectory()) file = join(file, 'index.html');
+      const body = readFileSync(file);
+      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)));
+}
+
+/** Saves a full-page screenshot to tests/artifacts/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
