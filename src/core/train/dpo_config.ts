@@ -1,0 +1,97 @@
+// DPO-family training configuration: frozen defaults, merge with overrides, validation naming the bad field.
+// Plain JSON (crosses the worker boundary, saved with every checkpoint); the loss math is dpo_loss.ts.
+import { DEFAULT_TRAIN_LOOP_CONFIG, resolveTrainLoop, type TrainLoopConfig } from './config.ts';
+
+/**
+ * Loss families (TRL's `loss_type` names where one exists), with h = β·[(πc − refc) − (πr − refr)]:
+ * - sigmoid: −log σ(h), Rafailov et al. 2023 eq. 7; with labelSmoothing ε it is cDPO:
+ *   −(1−ε)·log σ(h) − ε·log σ(−h).
+ * - robust: Chowdhury et al. 2024, unbiased under label noise ε: [−(1−ε)·log σ(h) + ε·log σ(−h)] / (1−2ε).
+ * - hinge: SLiC (Zhao et al. 2023), relu(1 − h).
+ * - ipo: Azar et al. 2023, (h/β − 1/(2β))², on per-token mean log-ratios (TRL's IPO length normalisation).
+ * - esm: sigmoid DPO with an ESM target margin (ODPO, Amini et al. 2024): −log σ(h − γ·Δ), Δ = the pair's
+ *   ESM score margin in [0, 1]; see `esmMode` for the weight alternative.
+ */
+export type DpoLossType = 'sigmoid' | 'robust' | 'hinge' | 'ipo' | 'esm';
+
+export interface DpoConfig extends TrainLoopConfig {
+  /** KL strength β of the implicit reward, > 0 (TRL default 0.1). */
+  beta: number;
+  lossType: DpoLossType;
+  /** Label noise ε for sigmoid (cDPO) and robust, in [0, 0.5). */
+  labelSmoothing: number;
+  /** esm only: γ, the reward margin asked for per unit of ESM score margin, >= 0. */
+  esmGamma: number;
+  /**
+   * esm only. 'margin' (default): −log σ(h − γΔ). 'weight': Δ·(−log σ(h)) / mean Δ of the batch.
+   * Margin is the default because a token-level pair with a small ESM gap (one wrong digit of a value)
+   * is still a broken call: a weight would shrink exactly the fine-grained pairs TTPA exists for,
+   * while a margin keeps every pair's gradient alive and only asks for more separation on larger gaps.
+   */
+  esmMode: 'margin' | 'weight';
+  /** Count only tokens after the longest common token prefix of chosen and rejected. */
+  maskSharedPrefix: boolean;
+  /** RPO (Pang et al. 2024): add α · per-token mean NLL of the chosen completion; 0 disables. */
+  rpoAlpha: number;
+  /** Maximum tokens of prompt + completion; longer pairs keep the prompt's end (left truncation). */
+  seqLen: number;
+  /** Pairs per batch when precomputing reference log-probs, >= 1. */
+  refBatchSize: number;
+  /** 'full' fine-tuning updates every weight; 'lora' trains adapters only (base stays the reference). */
+  adapter: 'full' | 'lora';
+  /** LoRA rank r, >= 1. */
+  loraRank: number;
+  /** LoRA scale numerator α (update = α/r · B·A), > 0. */
+  loraAlpha: number;
+  /** Suffixes of the Linear weights that get adapters (e.g. q_proj, v_proj). */
+  loraTargets: string[];
+}
+
+export const DEFAULT_DPO_CONFIG: Readonly<DpoConfig> = Object.freeze({
+  ...DEFAULT_TRAIN_LOOP_CONFIG,
+  lr: 5e-5,
+  warmupSteps: 5,
+  steps: 100,
+  batchSize: 8,
+  weightDecay: 0,
+  checkpointEvery: 50,
+  beta: 0.1,
+  lossType: 'sigmoid' as DpoLossType,
+  labelSmoothing: 0,
+  esmGamma: 1,
+  esmMode: 'margin' as const,
+  maskSharedPrefix: false,
+  rpoAlpha: 0,
+  seqLen: 384,
+  refBatchSize: 8,
+  adapter: 'full' as const,
+  loraRank: 8,
+  loraAlpha: 16,
+  loraTargets: Object.freeze(['q_proj', 'k_proj', 'v_proj', 'o_proj']) as unknown as string[],
+});
+
+const LOSS_TYPES: readonly DpoLossType[] = ['sigmoid', 'robust', 'hinge', 'ipo', 'esm'];
+
+export function resolveDpoConfig(overrides: Partial<DpoConfig> = {}): DpoConfig {
+  const cfg = resolveTrainLoop('dpo', DEFAULT_DPO_CONFIG, overrides);
+  const fail = (key: keyof DpoConfig, rule: string): never => {
+    throw new Error(`dpo.${key} ${rule}, got ${JSON.stringify(cfg[key])}`);
+  };
+  const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  if (!isNum(cfg.beta) || cfg.beta <= 0) fail('beta', 'must be > 0');
+  if (!LOSS_TYPES.includes(cfg.lossType)) fail('lossType', `must be one of ${LOSS_TYPES.join(', ')}`);
+  if (!isNum(cfg.labelSmoothing) || cfg.labelSmoothing < 0 || cfg.labelSmoothing >= 0.5) fail('labelSmoothing', 'must be in [0, 0.5)');
+  if (!isNum(cfg.esmGamma) || cfg.esmGamma < 0) fail('esmGamma', 'must be >= 0');
+  if (cfg.esmMode !== 'margin' && cfg.esmMode !== 'weight') fail('esmMode', "must be 'margin' or 'weight'");
+  if (typeof cfg.maskSharedPrefix !== 'boolean') fail('maskSharedPrefix', 'must be a boolean');
+  if (!isNum(cfg.rpoAlpha) || cfg.rpoAlpha < 0) fail('rpoAlpha', 'must be >= 0');
+  if (!Number.isInteger(cfg.seqLen) || cfg.seqLen < 4) fail('seqLen', 'must be an integer >= 4');
+  if (!Number.isInteger(cfg.refBatchSize) || cfg.refBatchSize < 1) fail('refBatchSize', 'must be an integer >= 1');
+  if (cfg.adapter !== 'full' && cfg.adapter !== 'lora') fail('adapter', "must be 'full' or 'lora'");
+  if (!Number.isInteger(cfg.loraRank) || cfg.loraRank < 1) fail('loraRank', 'must be an integer >= 1');
+  if (!isNum(cfg.loraAlpha) || cfg.loraAlpha <= 0) fail('loraAlpha', 'must be > 0');
+  if (!Array.isArray(cfg.loraTargets) || cfg.loraTargets.length === 0 || cfg.loraTargets.some((t) => typeof t !== 'string' || !t)) {
+    fail('loraTargets', 'must be a non-empty list of weight-name suffixes');
+  }
+  return { ...cfg, loraTargets: [...cfg.loraTargets] };
+}

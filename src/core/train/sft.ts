@@ -1,0 +1,57 @@
+// Supervised fine-tuning as one task of the generic trainer: next-token loss on masked tokens.
+// Data preparation is sft_data.ts, the loop/optimizer/checkpoints are trainer.ts; no file I/O here.
+import { tf } from '../runtime/tf.ts';
+import type { SftConfig } from './config.ts';
+import type { ParamMap } from './optimizer.ts';
+import { bucketedOrder, disposeSftBatch, makeSftBatch, type EncodedSample, type SftBatch } from './sft_data.ts';
+import { maskedNll } from './sft_loss.ts';
+import { runTrainer, type ResumeFrom, type TrainHooks, type TrainResult, type TrainTask } from './trainer.ts';
+
+/** log p(target_t | inputs_<=t) for every position: ([B, T], [B, T], [B, T] mask) -> [B, T], differentiable. */
+export type TokenLogProbsFn = (inputIds: tf.Tensor2D, targetIds: tf.Tensor2D, attentionMask: tf.Tensor2D) => tf.Tensor2D;
+
+/** What a trainer needs of a model: its variables and a differentiable log-probability function. */
+export interface TrainablePolicy {
+  params: ParamMap;
+  tokenLogProbs: TokenLogProbsFn;
+}
+
+export interface SftRun {
+  policy: TrainablePolicy;
+  /** Encoded samples (encodeSamples); one epoch visits each once in a seeded order. */
+  data: EncodedSample[];
+  config: SftConfig;
+  padTokenId: number;
+  /** Model + tokenizer files for a checkpoint (checkpointFiles of the runtime). */
+  modelFiles: () => Promise<Record<string, Uint8Array>>;
+  hooks?: TrainHooks;
+  resume?: ResumeFrom;
+}
+
+/** Mean masked NLL of a batch (the SFT loss), under the current parameters. */
+export function sftLoss(policy: TrainablePolicy, batch: SftBatch): tf.Scalar {
+  return tf.tidy(() => {
+    const logps = policy.tokenLogProbs(batch.inputIds, batch.targetIds, batch.attentionMask); // [B, T]
+    return maskedNll(logps, batch.lossMask);
+  });
+}
+
+export function sftTask(run: SftRun): TrainTask<SftBatch> {
+  const { policy, data, config } = run;
+  const lengths = data.map((s) => s.ids.length);
+  return {
+    params: policy.params,
+    datasetSize: data.length,
+    epochOrder: config.bucketByLength ? (rng) => bucketedOrder(lengths, config.batchSize, rng) : undefined,
+    makeBatch: (indices) => makeSftBatch(indices.map((i) => data[i]), run.padTokenId),
+    loss: (batch) => sftLoss(policy, batch),
+    weight: (batch) => batch.targetTokens,
+    tokens: (batch) => batch.inputTokens,
+    disposeBatch: disposeSftBatch,
+    modelFiles: run.modelFiles,
+  };
+}
+
+export function runSft(run: SftRun): Promise<TrainResult> {
+  return runTrainer(sftTask(run), run.config, run.hooks, run.resume);
+}

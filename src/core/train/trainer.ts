@@ -1,0 +1,175 @@
+// The generic training loop: seeded data order, LR schedule, trainStep, metrics, a stop hook,
+// periodic checkpoints and exact resume. What a batch is and how its loss is computed is the task's.
+import { tf } from '../runtime/tf.ts';
+import { createRng, type Rng } from '../rng.ts';
+import type { TrainLoopConfig } from './config.ts';
+import { createAdamW, disposeAdamW, type ParamMap } from './optimizer.ts';
+import { OPTIMIZER_FILE, restoreOptimizer, serializeOptimizer } from './optimizer_state.ts';
+import { learningRate } from './schedule.ts';
+import { NonFiniteError, trainStep } from './train_step.ts';
+
+export const TRAINER_STATE_FILE = 'trainer_state.json';
+
+/** What a trainer (SFT, DPO) supplies: data access, the loss of a micro-batch, the model's files. */
+export interface TrainTask<B> {
+  /** Parameters to train; only `trainable` variables are updated. */
+  params: ParamMap;
+  /** Number of items (sequences, pairs) one epoch visits. */
+  datasetSize: number;
+  /** Order of one epoch; defaults to a seeded shuffle. Must depend only on `rng`. */
+  epochOrder?(rng: Rng): number[];
+  /** Builds a micro-batch from dataset indices; its tensors are freed by disposeBatch. */
+  makeBatch(indices: number[]): B;
+  /** Mean loss of the micro-batch; runs under a gradient tape. */
+  loss(batch: B): tf.Scalar;
+  /** The micro-batch's share of the step (SFT: trained tokens); losses are weighted by it. */
+  weight(batch: B): number;
+  /** Tokens processed, for tokens_per_sec. */
+  tokens(batch: B): number;
+  disposeBatch(batch: B): void;
+  /** Model and tokenizer files of a checkpoint (HF layout). */
+  modelFiles(): Promise<Record<string, Uint8Array>>;
+}
+
+/** One line of metrics.jsonl, also the progress event forwarded to the UI. */
+export interface StepMetrics {
+  step: number;
+  loss: number;
+  lr: number;
+  grad_norm: number;
+  tokens_per_sec: number;
+  /** Epochs completed, fractional (1.5 = halfway through the second pass). */
+  epoch: number;
+  step_ms: number;
+}
+
+export interface TrainHooks {
+  /** Called after every optimizer step with plain data. */
+  onStep?(metrics: StepMetrics): void | Promise<void>;
+  /** Checked before every step; true saves a checkpoint and ends the run (a pause is a stop + resume). */
+  shouldStop?(): boolean | Promise<boolean>;
+  /** Stores a checkpoint's files and returns where they went (shown in errors), e.g. `<out>/checkpoint-30`. */
+  saveCheckpoint?(name: string, files: Record<string, Uint8Array>): Promise<string>;
+}
+
+/** trainer_state.json: enough, with the model and optimizer files, to continue bit for bit. */
+export interface TrainerState {
+  /** Optimizer steps completed. */
+  step: number;
+  /** Epoch being read (0-based) and the next position in its seeded order. */
+  epoch: number;
+  position: number;
+  /** The run seed and the seed of the current epoch's order (derived from both). */
+  rng: { seed: number; epochSeed: number };
+  config: TrainLoopConfig;
+}
+
+export interface ResumeFrom {
+  state: TrainerState;
+  /** Bytes of optimizer.safetensors. */
+  optimizer: Uint8Array;
+  /** Where it was read from; the last good checkpoint until a new one is saved. */
+  checkpoint?: string;
+}
+
+export interface TrainResult {
+  state: TrainerState;
+  /** True when shouldStop ended the run before config.steps. */
+  stopped: boolean;
+  lastCheckpoint?: string;
+  /** Loss of each step run in this call. */
+  losses: number[];
+}
+
+/** Raised when a run cannot continue (NaN/Inf); the message names the step and the last good checkpoint. */
+export class TrainingStoppedError extends Error {}
+
+export function epochSeed(seed: number, epoch: number): number {
+  return (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(epoch + 1, 0x85ebca6b)) >>> 0;
+}
+
+/** Reads items in each epoch's seeded order, continuing into the next epoch when one runs out. */
+class DataCursor {
+  private order: number[] = [];
+  constructor(private task: TrainTask<unknown>, private seed: number, public epoch: number, public position: number) {
+    this.order = this.orderOf(epoch);
+  }
+  private orderOf(epoch: number): number[] {
+    const rng = createRng(epochSeed(this.seed, epoch));
+    const all = Array.from({ length: this.task.datasetSize }, (_, i) => i);
+    return this.task.epochOrder ? this.task.epochOrder(rng) : rng.shuffle(all);
+  }
+  take(n: number): number[] {
+    const out: number[] = [];
+    while (out.length < n) {
+      if (this.position >= this.order.length) {
+        this.epoch += 1;
+        this.position = 0;
+        this.order = this.orderOf(this.epoch);
+      }
+      out.push(this.order[this.position++]);
+    }
+    return out;
+  }
+  get epochsDone(): number {
+    return this.epoch + this.position / this.order.length;
+  }
+}
+
+export async function runTrainer<B>(task: TrainTask<B>, config: TrainLoopConfig, hooks: TrainHooks = {}, resume?: ResumeFrom): Promise<TrainResult> {
+  if (task.datasetSize < 1) throw new Error('training data is empty');
+  const opt = createAdamW(task.params, config);
+  const cursor = new DataCursor(task as TrainTask<unknown>, config.seed, resume?.state.epoch ?? 0, resume?.state.position ?? 0);
+  let step = resume?.state.step ?? 0;
+  const state = (): TrainerState => ({
+    step, epoch: cursor.epoch, position: cursor.position,
+    rng: { seed: config.seed, epochSeed: epochSeed(config.seed, cursor.epoch) }, config,
+  });
+  let lastCheckpoint = resume?.checkpoint;
+  let savedStep = step;
+  const save = async (): Promise<void> => {
+    if (!hooks.saveCheckpoint) return;
+    const files = { ...(await task.modelFiles()) };
+    files[OPTIMIZER_FILE] = await serializeOptimizer(opt);
+    files[TRAINER_STATE_FILE] = new TextEncoder().encode(JSON.stringify(state(), null, 2) + '\n');
+    lastCheckpoint = await hooks.saveCheckpoint(`checkpoint-${step}`, files);
+    savedStep = step;
+  };
+  const losses: number[] = [];
+  let stopped = false;
+  try {
+    if (resume) restoreOptimizer(opt, resume.optimizer);
+    while (step < config.steps) {
+      if (await hooks.shouldStop?.()) {
+        stopped = true;
+        break;
+      }
+      const t0 = performance.now();
+      const batches = Array.from({ length: config.gradAccumSteps }, () => task.makeBatch(cursor.take(config.batchSize)));
+      const lr = learningRate(step, config);
+      const tokens = batches.reduce((s, b) => s + task.tokens(b), 0);
+      let result;
+      try {
+        const micro = batches.map((b) => ({ loss: () => task.loss(b), weight: task.weight(b) }));
+        result = await trainStep(task.params, micro, opt, { lr, maxGradNorm: config.maxGradNorm });
+      } catch (err) {
+        if (!(err instanceof NonFiniteError)) throw err;
+        throw new TrainingStoppedError(`step ${step + 1}: ${err.message}; stopped, last good checkpoint is ${lastCheckpoint ?? 'none (no checkpoint saved yet)'}`);
+      } finally {
+        batches.forEach((b) => task.disposeBatch(b));
+      }
+      step += 1;
+      const stepMs = performance.now() - t0;
+      losses.push(result.loss);
+      await hooks.onStep?.({
+        step, loss: result.loss, lr, grad_norm: result.gradNorm,
+        tokens_per_sec: tokens / (stepMs / 1000), epoch: cursor.epochsDone, step_ms: stepMs,
+      });
+      if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0) await save();
+    }
+    if (step !== savedStep) await save();
+  } finally {
+    disposeAdamW(opt);
+  }
+  return { state: state(), stopped, lastCheckpoint, losses };
+}
