@@ -12,6 +12,31 @@ export interface SampleMeta {
   domains: string[];
   /** Free-form provenance: generator seed, importer name, source line. */
   source?: string;
+  /** Generated samples: the fixed "today" relative dates in the questions resolve against (YYYY-MM-DD). */
+  today?: string;
+  /** Generated samples: where each argument value of each call comes from (see ArgMention). */
+  mentions?: ArgMention[];
+}
+
+/**
+ * How one argument value of a generated call is grounded: the words used for it in a user message
+ * (`surface`, resolved by `kind`: literal copy, alias of an enum/number, date phrase, time, list),
+ * or an earlier call's result (`kind: 'result'`, `from`). Lets tests check every value is recoverable.
+ */
+export interface ArgMention {
+  /** Index of the call among all calls of the sample, in message order. */
+  call: number;
+  /** Argument path, e.g. 'value' or 'filters.max_price'. */
+  arg: string;
+  value: unknown;
+  kind: 'literal' | 'alias' | 'date' | 'time' | 'list' | 'result';
+  surface?: string;
+  /** Alias table the surface is looked up in (kind 'alias'). */
+  group?: string;
+  /** Index in `messages` of the user message that contains the surface. */
+  turn?: number;
+  /** Kind 'result': the earlier call and the path in its result the value was copied from. */
+  from?: { call: number; path: string };
 }
 
 export interface Sample {
