@@ -1,5 +1,8 @@
 // One optimizer step, generic over the loss: gradients (accumulated over micro-batches), global-norm
 // clipping, a NaN/Inf guard that refuses to update, then AdamW. SFT and DPO both call this.
+// tfjs-core alone ships no gradient functions; training is the one consumer that needs them.
+// (Belongs beside the backends in runtime/tf.ts; importing it twice is harmless.)
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { tf } from '../runtime/tf.ts';
 import { adamwUpdate, type AdamW, type ParamMap } from './optimizer.ts';
 
