@@ -1,0 +1,96 @@
+// Statistics of a pair-building run: pairs per prompt, where divergences sit (name/key/value/format),
+// score margins, rejected-side error categories and the share of prompts with no useful pair. Pure.
+import type { PairMode, SpanType } from './config.ts';
+import type { PreferencePair } from './pairing.ts';
+
+/** What one prompt (sample turn) contributed. */
+export interface PromptOutcome {
+  pairs: number;
+  /** Divergence points branched (token mode). */
+  divergenceSpans: SpanType[];
+  branches: number;
+  /** Tokens decoded for this prompt (base + branches, or all samples). */
+  decodedTokens: number;
+  /** ESM of the base trajectory (token mode) or the mean sample ESM (turn/sequence). */
+  baseEsm: number;
+}
+
+export interface Summary {
+  mean: number;
+  min: number;
+  median: number;
+  max: number;
+}
+
+export interface PairStats {
+  mode: PairMode;
+  prompts: number;
+  pairs: number;
+  pairsPerPrompt: number;
+  /** Prompts by number of pairs: {"0": 3, "1": 5, "2+": ...} keyed by exact count. */
+  pairsPerPromptHistogram: Record<string, number>;
+  /** Share of prompts that gave no pair, in [0, 1]. */
+  noPairShare: number;
+  divergences: number;
+  divergencesBySpan: Record<SpanType, number>;
+  pairsBySpan: Record<SpanType | 'none', number>;
+  pairsByKind: Record<PreferencePair['kind'], number>;
+  branches: number;
+  margin: Summary;
+  rejectedCategories: Record<string, number>;
+  meanBaseEsm: number;
+  decodedTokens: number;
+  duplicatesRemoved: number;
+  elapsedMs: number;
+}
+
+export function summarize(xs: readonly number[]): Summary {
+  if (xs.length === 0) return { mean: 0, min: 0, median: 0, max: 0 };
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return {
+    mean: s.reduce((a, b) => a + b, 0) / s.length,
+    min: s[0],
+    median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2,
+    max: s[s.length - 1],
+  };
+}
+
+const spanCounts = (): Record<SpanType, number> => ({ name: 0, key: 0, value: 0, format: 0 });
+
+export function pairStats(mode: PairMode, outcomes: readonly PromptOutcome[], pairs: readonly PreferencePair[], extra: { duplicatesRemoved: number; elapsedMs: number }): PairStats {
+  const histogram: Record<string, number> = {};
+  const divergencesBySpan = spanCounts();
+  for (const o of outcomes) {
+    histogram[String(o.pairs)] = (histogram[String(o.pairs)] ?? 0) + 1;
+    for (const s of o.divergenceSpans) divergencesBySpan[s]++;
+  }
+  const pairsBySpan: PairStats['pairsBySpan'] = { ...spanCounts(), none: 0 };
+  const pairsByKind: PairStats['pairsByKind'] = { branch: 0, ground_truth: 0, turn: 0, sequence: 0 };
+  const rejectedCategories: Record<string, number> = {};
+  for (const p of pairs) {
+    pairsBySpan[p.spanType ?? 'none']++;
+    pairsByKind[p.kind]++;
+    for (const c of new Set(p.rejected.categories)) rejectedCategories[c] = (rejectedCategories[c] ?? 0) + 1;
+  }
+  const n = outcomes.length;
+  return {
+    mode,
+    prompts: n,
+    pairs: pairs.length,
+    pairsPerPrompt: n ? pairs.length / n : 0,
+    pairsPerPromptHistogram: histogram,
+    noPairShare: n ? outcomes.filter((o) => o.pairs === 0).length / n : 0,
+    divergences: outcomes.reduce((s, o) => s + o.divergenceSpans.length, 0),
+    divergencesBySpan,
+    pairsBySpan,
+    pairsByKind,
+    branches: outcomes.reduce((s, o) => s + o.branches, 0),
+    margin: summarize(pairs.map((p) => p.margin)),
+    rejectedCategories,
+    meanBaseEsm: n ? outcomes.reduce((s, o) => s + o.baseEsm, 0) / n : 0,
+    decodedTokens: outcomes.reduce((s, o) => s + o.decodedTokens, 0),
+    duplicatesRemoved: extra.duplicatesRemoved,
+    elapsedMs: extra.elapsedMs,
+  };
+}

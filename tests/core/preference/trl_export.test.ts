@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import type { Message } from '../../../src/core/data/messages.ts';
+import type { ToolSchema } from '../../../src/core/tools/schema.ts';
+import { renderConversation } from '../../../src/core/data/chat_format.ts';
+import type { PreferencePair, Completion } from '../../../src/core/preference/pairing.ts';
+import { pairToTrl, pairsToTrlJsonl, renderTrlPrompt, validateTrlRecord } from '../../../src/core/preference/trl_export.ts';
+
+const tools: ToolSchema[] = [{
+  type: 'function',
+  function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+}];
+const prompt: Message[] = [{ role: 'user', content: 'Weather in Paris?' }];
+const side = (text: string, esm: number, logprobs?: number[]): Completion => ({ text, ids: [], esm, categories: esm < 1 ? ['wrong_value'] : [], source: 'branch', logprobs });
+const pair = (prefix: string): PreferencePair => ({
+  sampleId: 's1', turnIndex: 1, mode: 'token', kind: 'branch', prompt, tools, prefix,
+  chosen: side('aris"}}</tool_call>', 1, [-0.5, -0.25]), rejected: side('erlin"}}</tool_call>', 0.82, [-1, -1]),
+  divergenceIndex: 7, spanType: 'value', margin: 0.18,
+});
+const prefix = '<tool_call>{"name": "get_weather", "arguments": {"city": "P';
+
+describe('trl_export', () => {
+  it('puts the shared prefix in the prompt as a partial assistant message', () => {
+    const rec = pairToTrl(pair(prefix));
+    expect(rec.prompt).toEqual([...prompt, { role: 'assistant', content: prefix }]);
+    expect(rec.chosen).toEqual([{ role: 'assistant', content: 'aris"}}</tool_call>' }]);
+    expect(rec.rejected).toEqual([{ role: 'assistant', content: 'erlin"}}</tool_call>' }]);
+    expect(rec.tools).toBe(tools);
+    expect(rec.ttpa).toMatchObject({ divergence_index: 7, chosen_esm: 1, rejected_esm: 0.82, margin: 0.18, rejected_categories: ['wrong_value'], ref_chosen_logps: -0.75, ref_rejected_logps: -2 });
+  });
+
+  it('leaves a whole-turn prompt ending with the user turn', () => {
+    expect(pairToTrl(pair('')).prompt).toEqual(prompt);
+  });
+
+  it('validates against TRL: prompt + chosen renders as one turn starting with the prompt', () => {
+    for (const p of [pair(prefix), pair('')]) {
+      const rec = JSON.parse(pairsToTrlJsonl([p]).trim());
+      expect(validateTrlRecord(rec)).toEqual([]);
+      const whole = renderConversation([...rec.prompt, ...rec.chosen], tools);
+      expect(whole.slice(renderTrlPrompt(rec.prompt, tools).length)).toBe(rec.chosen[0].content + '<|im_end|>\n');
+    }
+    const joined = renderConversation([...pairToTrl(pair(prefix)).prompt, ...pairToTrl(pair(prefix)).chosen], tools);
+    expect(joined).toContain('<|im_start|>assistant\n<tool_call>{"name": "get_weather", "arguments": {"city": "Paris"}}</tool_call><|im_end|>');
+  });
+
+  it('reports records TRL would reject', () => {
+    expect(validateTrlRecord({ prompt: [], chosen: [], rejected: [], tools: [] })).toContain('prompt must be a non-empty list of messages');
+    const rec = pairToTrl(pair(prefix));
+    expect(validateTrlRecord({ ...rec, chosen: [{ role: 'assistant', content: 3 }] })).toEqual(['chosen[0].content must be a string']);
+    expect(validateTrlRecord({ ...rec, prompt: [{ role: 'system', content: 'x' }] })[0]).toMatch(/must end with/);
+    expect(validateTrlRecord({ ...rec, chosen: [{ role: 'user', content: 'x' }] })).toEqual(['chosen must be one assistant message']);
+  });
+});
