@@ -72,7 +72,10 @@ export interface EngineStatus {
   job?: { stage: StageName; paused: boolean };
 }
 
-/** Progress of a long job; sent at most every `progressMs` (plus the final one). */
+/** One step's scalar metrics (loss, lr, rewards/chosen, ...), as charts plot them. */
+export type MetricPoint = { step: number } & Record<string, number>;
+
+/** Progress of a long job; sent at most every ~200 ms (plus the final one). */
 export interface JobProgress {
   stage: StageName;
   /** Steps done so far, in [0, total]. */
@@ -83,6 +86,9 @@ export interface JobProgress {
   etaMs?: number;
   /** Latest scalar metrics (loss, lr, rewards/chosen, ...), keyed by name. */
   metrics: Record<string, number>;
+  /** Every metric point since the previous progress event, in step order (nothing is dropped). */
+  points: MetricPoint[];
+  /** Status text: what is happening now ("paused", "sampling 3/8", ...). */
   message?: string;
 }
 
@@ -106,7 +112,7 @@ export interface TrainStepsRequest {
 
 export interface TrainStepsResult {
   backend: BackendName;
-  /** Loss before each step, one per step (mean token cross-entropy, nats). */
+  /** Loss of each step (mean token cross-entropy before the update, nats). */
   losses: number[];
   /** Mean wall time per step in the worker, ms. */
   stepMs: number;
@@ -122,6 +128,8 @@ export interface EngineApi {
   /** Picks and starts a backend; call once before anything else. */
   init(options?: EngineInitOptions): Promise<BackendReport>;
   status(): Promise<EngineStatus>;
+  /** Trains a fresh preset model on fixed random tokens for a few steps; the current model is untouched. */
+  trainSteps(request: TrainStepsRequest): Promise<TrainStepsResult>;
 }
 
 /** The data worker: dataset generation, import/export and scoring; never loads tfjs. */

@@ -2,7 +2,10 @@
 // Calls core only; no postMessage or comlink here, so tests drive it directly in Node.
 import { initBackend } from '../src/core/runtime/backend.ts';
 import { tf } from '../src/core/runtime/tf.ts';
-import type { BackendReport, EngineApi, EngineInitOptions, EngineStatus, MemoryReport } from '../src/protocol.ts';
+import type {
+  BackendReport, EngineApi, EngineInitOptions, EngineStatus, MemoryReport, TrainStepsRequest, TrainStepsResult,
+} from '../src/protocol.ts';
+import { runTrainProbe } from './train_probe.ts';
 
 export interface EngineApiOptions {
   /** Browser only: URLs of the tfjs wasm binaries, keyed by file name. */
@@ -26,6 +29,10 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
 
     async status(): Promise<EngineStatus> {
       return { backend: requireBackend(), memory: readMemory() };
+    },
+
+    async trainSteps(request: TrainStepsRequest): Promise<TrainStepsResult> {
+      return runTrainProbe(request, requireBackend().backend);
     },
   };
 }

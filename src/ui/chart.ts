@@ -1,0 +1,101 @@
+// Live line charts (uPlot): one chart per metric group, x = optimizer step; points are appended as
+// progress arrives and redrawn at most once per animation frame. Also a small bar chart for Evaluate.
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { MetricPoint } from '../protocol.ts';
+import { h } from './dom.ts';
+
+const COLORS = ['#1a5fb4', '#c01c28', '#26a269', '#e66100', '#613583', '#5e5c64'];
+
+export interface SeriesSpec {
+  /** Key in MetricPoint. */
+  key: string;
+  label?: string;
+}
+
+export interface LineChart {
+  el: HTMLElement;
+  /** Adds points (steps not already present); missing keys are gaps. */
+  add(points: MetricPoint[]): void;
+  /** Replaces all data (used when restoring a finished run). */
+  set(points: MetricPoint[]): void;
+  /** Number of points plotted. */
+  readonly size: number;
+}
+
+export function createLineChart(title: string, series: SeriesSpec[], testId?: string): LineChart {
+  const plotEl = h('div', { class: 'chart-plot' });
+  const el = h('figure', { class: 'chart', 'data-testid': testId, 'aria-label': `${title} chart` }, h('h3', {}, title), plotEl);
+  let rows: MetricPoint[] = [];
+  let plot: uPlot | undefined;
+  let frame = 0;
+  const data = (): uPlot.AlignedData => [
+    rows.map((r) => r.step),
+    ...series.map((s) => rows.map((r) => (typeof r[s.key] === 'number' && Number.isFinite(r[s.key]) ? r[s.key] : null))),
+  ];
+  const width = (): number => Math.max(240, Math.floor(plotEl.clientWidth || 360));
+  const draw = (): void => {
+    frame = 0;
+    if (!plot) {
+      plot = new uPlot({
+        width: width(), height: 200,
+        scales: { x: { time: false } },
+        axes: [{ label: 'step' }, {}],
+        series: [{ label: 'step' }, ...series.map((s, i) => ({ label: s.label ?? s.key, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true }))],
+        legend: { live: false },
+      }, data(), plotEl);
+      new ResizeObserver(() => plot?.setSize({ width: width(), height: 200 })).observe(plotEl);
+    } else {
+      plot.setData(data());
+    }
+  };
+  const schedule = (): void => {
+    if (!frame) frame = requestAnimationFrame(draw);
+  };
+  return {
+    el,
+    add(points) {
+      const lastStep = rows.length ? rows[rows.length - 1].step : -Infinity;
+      for (const p of points) if (p.step > lastStep && series.some((s) => s.key in p)) rows.push(p);
+      schedule();
+    },
+    set(points) {
+      rows = points.filter((p) => series.some((s) => s.key in p));
+      schedule();
+    },
+    get size() { return rows.length; },
+  };
+}
+
+/**
+ * A grouped bar chart (categories on x, one bar per series). Each series' bars sit at their own x
+ * offsets (category index + offset) with gaps elsewhere, so uPlot's plain bars path draws groups.
+ */
+export function createBarChart(title: string, categories: string[], series: { label: string; values: number[] }[], testId?: string): HTMLElement {
+  const plotEl = h('div', { class: 'chart-plot' });
+  const el = h('figure', { class: 'chart', 'data-testid': testId, 'aria-label': `${title} chart` }, h('h3', {}, title), plotEl);
+  const n = series.length;
+  const slot = 0.8 / n;
+  const xs: number[] = [];
+  const ys: (number | null)[][] = series.map(() => []);
+  categories.forEach((_, c) => series.forEach((s, i) => {
+    xs.push(c - 0.4 + slot * (i + 0.5));
+    series.forEach((_, j) => ys[j].push(j === i ? s.values[c] : null));
+  }));
+  const bars = uPlot.paths.bars!({ size: [0.9, 80], align: 0 });
+  requestAnimationFrame(() => {
+    new uPlot({
+      width: Math.max(280, plotEl.clientWidth || 480), height: 240,
+      scales: { x: { time: false, range: [-0.5, categories.length - 0.5] }, y: { range: [0, 1] } },
+      axes: [
+        { splits: () => categories.map((_, i) => i), values: (_u, ticks) => ticks.map((t) => categories[Math.round(t)] ?? '') },
+        { label: 'error rate' },
+      ],
+      series: [
+        { label: 'category' },
+        ...series.map((s, i) => ({ label: s.label, fill: COLORS[i % COLORS.length], stroke: COLORS[i % COLORS.length], paths: bars, points: { show: false } })),
+      ],
+    }, [xs, ...ys], plotEl);
+  });
+  return el;
+}
