@@ -1,8 +1,10 @@
 // The `ttpa` command router: finds the command, handles --help and usage errors, returns an exit code.
 // Each command lives in its own file under src/cli/commands/ and only parses arguments and does file I/O.
 import { formatHelp, parseArgs, UsageError, type Command } from './args.ts';
+import { tokenizerCommand } from './commands/tokenizer.ts';
 
 const COMMANDS: Command[] = [
+  tokenizerCommand,
 ];
 
 function usage(): string {
