@@ -11,10 +11,10 @@ export interface ForwardOptions {
 }
 
 /** Keys and values of one layer, kv heads not repeated: [B, nKv, S, D] each. */
-export interface LayerKV {
+export type LayerKV = { // a type, not an interface, so it is a tf.TensorContainer
   k: tf.Tensor4D;
   v: tf.Tensor4D;
-}
+};
 
 export interface TransformerInput {
   ids: tf.Tensor2D; // [B, T] int32

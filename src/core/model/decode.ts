@@ -1,0 +1,75 @@
+// Incremental decoding: encode a prompt once into a KVCache (prefill), then one token per row per step.
+// The only host<->backend traffic per step is the small token/mask upload; reading logits is the caller's.
+// It does not sample (sampling.ts does).
+import { tf } from '../runtime/tf.ts';
+import { KVCache } from './kv_cache.ts';
+import { attentionBias, positionIds, runTransformer } from './model.ts';
+import type { Model } from './params.ts';
+
+export interface PrefillOptions {
+  /** [B][T] 1 real, 0 padding; padding must be on the left. Built automatically when rows differ in length. */
+  attentionMask?: number[][];
+  /** Token written into left padding when rows are padded here (default config.pad_token_id ?? 0). */
+  padTokenId?: number;
+}
+
+/** Rows of different lengths, left-padded to the longest, with their attention mask. */
+export function leftPad(rows: number[][], padTokenId: number): { ids: number[][]; mask: number[][] } {
+  const T = Math.max(...rows.map((r) => r.length));
+  return {
+    ids: rows.map((r) => [...new Array<number>(T - r.length).fill(padTokenId), ...r]),
+    mask: rows.map((r) => [...new Array<number>(T - r.length).fill(0), ...new Array<number>(r.length).fill(1)]),
+  };
+}
+
+/** Encodes B prompts; returns the logits of each row's last position ([B, V], caller disposes) and the cache. */
+export function prefill(model: Model, ids: number[][], opts: PrefillOptions = {}): { logits: tf.Tensor2D; cache: KVCache } {
+  if (ids.length === 0 || ids.some((r) => r.length === 0)) throw new Error('prefill: every row needs at least one token');
+  let rows = ids;
+  let mask = opts.attentionMask;
+  if (!mask) {
+    const padded = leftPad(ids, opts.padTokenId ?? model.config.pad_token_id ?? 0);
+    rows = padded.ids;
+    mask = padded.mask;
+  }
+  const B = rows.length;
+  const T = rows[0].length;
+  if (rows.some((r) => r.length !== T) || mask.length !== B || mask.some((m) => m.length !== T)) {
+    throw new Error('prefill: ids and attentionMask rows must all have the same length');
+  }
+  if (mask.some((m) => m[T - 1] !== 1)) throw new Error('prefill: padding must be on the left (last position of each row must be real)');
+  const out = tf.tidy(() => {
+    const idsT = tf.tensor2d(rows.flat(), [B, T], 'int32'); // [B, T]
+    const maskT = tf.tensor2d(mask.flat(), [B, T], 'float32'); // [B, T]
+    const run = runTransformer(model, { ids: idsT, positions: positionIds(maskT), bias: attentionBias(maskT, T, 0), lastOnly: true });
+    const logits = tf.reshape(run.logits, [B, model.config.vocab_size]) as tf.Tensor2D; // [B, V]
+    return { logits, last: tf.clone(logits), present: run.present };
+  });
+  const positions = mask.map((m) => m.reduce((a, b) => a + b, 0));
+  const cache = new KVCache(out.present, mask.map((m) => m.slice()), positions, out.last);
+  return { logits: out.logits, cache };
+}
+
+/** Feeds one token per row, appends its keys/values to the cache, returns next-token logits [B, V] (caller disposes). */
+export function decodeStep(model: Model, cache: KVCache, tokens: number[]): tf.Tensor2D {
+  const B = cache.batch;
+  if (tokens.length !== B) throw new Error(`decodeStep: expected ${B} tokens (one per row), got ${tokens.length}`);
+  const S = cache.length + 1;
+  const biasValues = new Float32Array(B * S);
+  for (let b = 0; b < B; b++) {
+    const m = cache.keyMask[b];
+    for (let s = 0; s < S - 1; s++) if (m[s] === 0) biasValues[b * S + s] = -1e9;
+  }
+  const out = tf.tidy(() => {
+    const ids = tf.tensor2d(tokens, [B, 1], 'int32'); // [B, 1]
+    const positions = tf.tensor2d(cache.positions, [B, 1], 'int32'); // [B, 1]
+    const bias = tf.tensor4d(biasValues, [B, 1, 1, S]); // [B, 1, 1, S]
+    const run = runTransformer(model, { ids, positions, bias, past: cache.layers });
+    const logits = tf.reshape(run.logits, [B, model.config.vocab_size]) as tf.Tensor2D; // [B, V]
+    return { logits, last: tf.clone(logits), present: run.present };
+  });
+  cache.replace(out.present, out.last);
+  cache.keyMask.forEach((m) => m.push(1));
+  cache.positions = cache.positions.map((p) => p + 1);
+  return out.logits;
+}

@@ -1,0 +1,50 @@
+// Shared test setup for the model engine: both Node backends, gradients, tiny seeded models.
+// Not a test file itself; every *.test.ts here imports it first.
+import '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { tf } from '../../../src/core/runtime/tf.ts';
+import { resolveModelConfig, type ModelConfig } from '../../../src/core/model/config.ts';
+import { createModel, type Model } from '../../../src/core/model/params.ts';
+import { createRng } from '../../../src/core/rng.ts';
+
+export const FAMILIES = ['tiny', 'tiny-qwen2', 'tiny-gpt2'] as const;
+
+export async function useBackend(name: 'wasm' | 'cpu'): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new Error(`backend ${name} did not start`);
+  await tf.ready();
+}
+
+export function tinyModel(preset: string, seed = 1, overrides: Partial<ModelConfig> = {}): Model {
+  const m = createModel(resolveModelConfig(preset, overrides), seed);
+  // Random (not 1/0) norm gains and biases, so a wrong layout or a skipped bias changes the logits.
+  const rng = createRng(seed + 1000);
+  for (const [name, v] of Object.entries(m.params)) {
+    // Weights x10 (std 0.2) so attention is far from uniform and every convention shows in the logits.
+    if (v.shape.length !== 1) {
+      v.assign(tf.tidy(() => tf.mul(v, 10)));
+      continue;
+    }
+    const base = name.endsWith('.bias') ? 0 : 1;
+    const values = Float32Array.from({ length: v.size }, () => base + (rng.next() - 0.5) * 0.4);
+    v.assign(tf.tensor(values, v.shape));
+  }
+  return m;
+}
+
+export function randomIds(seed: number, B: number, T: number, V: number): number[][] {
+  const rng = createRng(seed);
+  return Array.from({ length: B }, () => Array.from({ length: T }, () => rng.int(V)));
+}
+
+export function ids2d(rows: number[][]): tf.Tensor2D {
+  return tf.tensor2d(rows.flat(), [rows.length, rows[0].length], 'int32');
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+export { tf };
