@@ -2,9 +2,11 @@
 // Each command lives in its own file under src/cli/commands/ and only parses arguments and does file I/O.
 import { formatHelp, parseArgs, UsageError, type Command } from './args.ts';
 import { tokenizerCommand } from './commands/tokenizer.ts';
+import { sftCommand } from './commands/sft.ts';
 
 const COMMANDS: Command[] = [
   tokenizerCommand,
+  sftCommand,
 ];
 
 function usage(): string {

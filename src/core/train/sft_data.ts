@@ -1,5 +1,5 @@
 // SFT data: Samples rendered through the chat template, tokenized segment by segment with a loss mask,
-// then padded into [B, T] batches. It does not read files (the CLI does) or run the model.
+// then padded into [B, T] batches; parses JSONL text. It does not read files (the CLI does) or run the model.
 import { renderSegments } from '../data/chat_format.ts';
 import type { Sample } from '../data/sample.ts';
 import { tf } from '../runtime/tf.ts';
@@ -56,7 +56,7 @@ export function encodeSamples(samples: Sample[], tokenizer: SftTokenizer, option
   let truncated = 0;
   let dropped = 0;
   for (const sample of samples) {
-    let e = encodeSample(sample, tokenizer, options.trainOn);
+    let e = encodeSample({ ...sample, tools: sample.tools ?? [] }, tokenizer, options.trainOn);
     if (e.ids.length > options.seqLen) {
       truncated += 1;
       e = { ids: e.ids.slice(0, options.seqLen), lossMask: e.lossMask.slice(0, options.seqLen) };
@@ -131,4 +131,42 @@ export function bucketedOrder(lengths: number[], batchSize: number, rng: Rng): n
     for (let i = 0; i < chunk.length; i += batchSize) batches.push(chunk.slice(i, i + batchSize));
   }
   return rng.shuffle(batches).flat();
+}
+
+/**
+ * Samples from JSONL text (one Sample object per non-blank line). Errors name the file, the line
+ * and the reason: `train.jsonl:12: not valid JSON` or `train.jsonl:3: messages[1].role is missing`.
+ */
+export function parseSamplesJsonl(text: string, fileName: string): Sample[] {
+  const out: Sample[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line) return;
+    const where = `${fileName}:${i + 1}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      throw new Error(`${where}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    }
+    const reason = sampleProblem(value);
+    if (reason) throw new Error(`${where}: ${reason}`);
+    out.push(value as Sample);
+  });
+  return out;
+}
+
+function sampleProblem(v: unknown): string | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'expected a JSON object (a Sample)';
+  const s = v as Partial<Sample>;
+  if (!Array.isArray(s.messages) || s.messages.length === 0) return 'messages must be a non-empty array';
+  if (s.tools !== undefined && !Array.isArray(s.tools)) return 'tools must be an array';
+  for (const [i, m] of s.messages.entries()) {
+    if (!m || typeof m !== 'object') return `messages[${i}] is not an object`;
+    if (!['system', 'user', 'assistant', 'tool'].includes(m.role)) return `messages[${i}].role must be system, user, assistant or tool, got ${JSON.stringify(m.role)}`;
+    if (typeof m.content !== 'string') return `messages[${i}].content must be a string`;
+    if (m.tool_calls !== undefined && !Array.isArray(m.tool_calls)) return `messages[${i}].tool_calls must be an array`;
+  }
+  if (!s.messages.some((m) => m.role === 'assistant')) return 'no assistant message to learn from';
+  return undefined;
 }
