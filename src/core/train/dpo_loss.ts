@@ -65,7 +65,8 @@ export function dpoLoss(b: DpoLogps, cfg: DpoLossConfig): DpoLossOutput {
 
 function pairLosses(h: tf.Tensor1D, logits: tf.Tensor1D, scoreMargin: tf.Tensor1D, cfg: DpoLossConfig): tf.Tensor1D {
   const eps = cfg.labelSmoothing;
-  const nls = (x: tf.Tensor): tf.Tensor => tf.neg(tf.logSigmoid(x));
+  // −log σ(x) = softplus(−x); tf.logSigmoid's custom gradient loses its saved input under tf.tidy.
+  const nls = (x: tf.Tensor): tf.Tensor => tf.softplus(tf.neg(x));
   switch (cfg.lossType) {
     case 'sigmoid': // DPO eq. 7; cDPO when eps > 0
       return (eps > 0 ? tf.add(tf.mul(nls(h), 1 - eps), tf.mul(nls(tf.neg(h)), eps)) : nls(h)) as tf.Tensor1D;

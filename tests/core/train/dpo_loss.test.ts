@@ -26,7 +26,6 @@ function batch(r = raw, mc = r.mc, mr = r.mr): DpoLogps {
   };
 }
 
-const sum = (xs: number[], m: number[]): number => xs.reduce((s, x, i) => s + x * m[i], 0);
 // Hand-computed per-pair log-ratios: pair 0 chosen (-3.5) - (-4.5) = 1, rejected (-4) - (-3) = -1;
 // pair 1 chosen (-0.5) - (-0.8) = 0.3, rejected (-0.5) - (-0.5) = 0.
 const ratioC = [1, 0.3];

@@ -1,0 +1,114 @@
+// DPO-family training as one task of the generic trainer (trainer.ts): the loss of a pair batch against
+// precomputed reference log-probs, plus TRL-named metrics per step. Data is dpo_data.ts, losses dpo_loss.ts.
+import { tf } from '../runtime/tf.ts';
+import type { DpoConfig } from './dpo_config.ts';
+import { disposeDpoBatch, makeDpoBatch, type DpoBatch, type EncodedPair } from './dpo_data.ts';
+import { dpoLoss } from './dpo_loss.ts';
+import type { TrainablePolicy } from './sft.ts';
+import { runTrainer, type ResumeFrom, type StepMetrics, type TrainHooks, type TrainResult, type TrainTask } from './trainer.ts';
+
+/** One line of a DPO run's metrics.jsonl, with TRL's metric names. Means over the step's pairs. */
+export interface DpoStepMetrics {
+  step: number;
+  loss: number;
+  'rewards/chosen': number;
+  'rewards/rejected': number;
+  'rewards/margins': number;
+  'rewards/accuracies': number;
+  'logps/chosen': number;
+  'logps/rejected': number;
+  /** Mean per-token k3 estimate of KL(policy ‖ reference) on the pair tokens (dpo_loss.ts). */
+  kl: number;
+  grad_norm: number;
+  learning_rate: number;
+  epoch: number;
+  step_ms: number;
+  tokens_per_sec: number;
+}
+
+export interface DpoHooks extends Omit<TrainHooks, 'onStep'> {
+  onStep?(metrics: DpoStepMetrics): void | Promise<void>;
+}
+
+export interface DpoRun {
+  /** params: what is trained (all weights, or LoRA adapters); tokenLogProbs: the adapted model's. */
+  policy: TrainablePolicy;
+  /** Encoded pairs with reference log-probs (computeReferenceLogps). */
+  data: EncodedPair[];
+  config: DpoConfig;
+  padTokenId: number;
+  /** Files of a checkpoint (model + tokenizer, or adapters), as for SFT. */
+  modelFiles: () => Promise<Record<string, Uint8Array>>;
+  hooks?: DpoHooks;
+  resume?: ResumeFrom;
+}
+
+const STAT_NAMES = ['rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'logps/chosen', 'logps/rejected', 'kl'] as const;
+type Stats = Record<(typeof STAT_NAMES)[number], number>;
+
+/** The loss of one batch and its metrics as a [7] tensor in STAT_NAMES order (caller's tidy scope). */
+export function dpoBatchLoss(policy: TrainablePolicy, batch: DpoBatch, cfg: DpoConfig): { loss: tf.Scalar; stats: tf.Tensor1D } {
+  const { B } = batch;
+  const logps = policy.tokenLogProbs(batch.inputIds, batch.targetIds, batch.attentionMask); // [2B, T]
+  const [pc, pr] = tf.split(logps, [B, B], 0) as [tf.Tensor2D, tf.Tensor2D]; // [B, T] each
+  const [rc, rr] = tf.split(batch.refLogps, [B, B], 0) as [tf.Tensor2D, tf.Tensor2D];
+  const [mc, mr] = tf.split(batch.lossMask, [B, B], 0) as [tf.Tensor2D, tf.Tensor2D];
+  const [nc] = tf.split(batch.completionMask, [B, B], 0) as [tf.Tensor2D, tf.Tensor2D];
+  const out = dpoLoss({
+    policyChosen: pc, policyRejected: pr, refChosen: rc, refRejected: rr,
+    maskChosen: mc, maskRejected: mr, nllMaskChosen: nc, scoreMargin: batch.scoreMargin,
+  }, cfg);
+  const margins = tf.sub(out.rewardsChosen, out.rewardsRejected); // [B]
+  const stats = tf.stack([
+    tf.mean(out.rewardsChosen), tf.mean(out.rewardsRejected), tf.mean(margins),
+    tf.mean(tf.cast(tf.greater(margins, 0), 'float32')), tf.mean(out.logpsChosen), tf.mean(out.logpsRejected), out.kl,
+  ]) as tf.Tensor1D; // [7]
+  return { loss: out.loss, stats };
+}
+
+export function dpoTask(run: DpoRun, onStats: (stats: Stats, pairs: number) => void): TrainTask<DpoBatch> {
+  const { policy, data, config } = run;
+  for (const p of data) if (!p.refChosen || !p.refRejected) throw new Error('dpo: every pair needs reference log-probs (computeReferenceLogps)');
+  return {
+    params: policy.params,
+    datasetSize: data.length,
+    makeBatch: (indices) => makeDpoBatch(indices.map((i) => data[i]), run.padTokenId, config.maskSharedPrefix),
+    loss: (batch) => {
+      const { loss, stats } = dpoBatchLoss(policy, batch, config);
+      const v = stats.dataSync();
+      onStats(Object.fromEntries(STAT_NAMES.map((n, i) => [n, v[i]])) as Stats, batch.B);
+      return loss;
+    },
+    weight: (batch) => batch.B,
+    tokens: (batch) => batch.inputTokens,
+    disposeBatch: disposeDpoBatch,
+    modelFiles: run.modelFiles,
+  };
+}
+
+/** Runs DPO with the generic trainer; metrics of each step are pair-weighted means over its micro-batches. */
+export function runDpo(run: DpoRun): Promise<TrainResult> {
+  let sums: Stats = zeroStats();
+  let pairs = 0;
+  const task = dpoTask(run, (stats, n) => {
+    for (const k of STAT_NAMES) sums[k] += stats[k] * n;
+    pairs += n;
+  });
+  const hooks: TrainHooks = {
+    ...run.hooks,
+    onStep: async (m: StepMetrics) => {
+      const mean = Object.fromEntries(STAT_NAMES.map((k) => [k, sums[k] / Math.max(pairs, 1)])) as Stats;
+      sums = zeroStats();
+      pairs = 0;
+      await run.hooks?.onStep?.({
+        step: m.step, loss: m.loss, ...mean, grad_norm: m.grad_norm, learning_rate: m.lr,
+        epoch: m.epoch, step_ms: m.step_ms, tokens_per_sec: m.tokens_per_sec,
+      });
+    },
+  };
+  return runTrainer(task, run.config, hooks, run.resume);
+}
+
+function zeroStats(): Stats {
+  return Object.fromEntries(STAT_NAMES.map((k) => [k, 0])) as Stats;
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CHAT_TEMPLATE } from '../../../src/core/data/chat_format.ts';
+import { commonPrefix, disposeDpoBatch, encodePairs, makeDpoBatch, splitPairText, type ConversationalPair } from '../../../src/core/train/dpo_data.ts';
+
+const tok = { chatTemplate: DEFAULT_CHAT_TEMPLATE, padTokenId: 0, encode: (s: string): number[] => [...s].map((c) => c.charCodeAt(0)) };
+const call = (n: string): string => `<tool_call>{"name": "${n}", "arguments": {}}</tool_call>`;
+
+describe('dpo data', () => {
+  it('splits a whole-turn pair after the generation prompt', () => {
+    const pair: ConversationalPair = {
+      prompt: [{ role: 'user', content: 'hi' }], tools: [],
+      chosen: [{ role: 'assistant', content: call('a') }], rejected: [{ role: 'assistant', content: call('b') }],
+    };
+    const t = splitPairText(pair, tok);
+    expect(t.prompt).toBe('<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n');
+    expect(t.chosen).toBe(`${call('a')}<|im_end|>\n`);
+  });
+
+  it('keeps a partial assistant prefix in the prompt (one turn with the completion)', () => {
+    const pair: ConversationalPair = {
+      prompt: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: '<tool_call>{"name": "' }], tools: [],
+      chosen: [{ role: 'assistant', content: 'a", "arguments": {}}</tool_call>' }],
+      rejected: [{ role: 'assistant', content: 'b", "arguments": {}}</tool_call>' }],
+    };
+    const t = splitPairText(pair, tok);
+    expect(t.prompt).toBe('<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n<tool_call>{"name": "');
+    expect(t.rejected).toBe('b", "arguments": {}}</tool_call><|im_end|>\n');
+  });
+
+  it('encodes, truncates the prompt from the left and places masks on completion targets', () => {
+    const pair: ConversationalPair = {
+      prompt: [{ role: 'user', content: 'hello there' }], tools: [],
+      chosen: [{ role: 'assistant', content: 'xyA' }], rejected: [{ role: 'assistant', content: 'xyB!' }],
+    };
+    const enc = encodePairs([pair, pair], [0.5, 0.25], tok, 20);
+    expect(enc.pairs.length).toBe(2);
+    expect(enc.truncated).toBe(2);
+    const p = enc.pairs[0];
+    expect(p.prompt.length + p.rejected.length).toBe(20);
+    expect(p.sharedPrefix).toBe(2);
+    expect(commonPrefix([1, 2, 3], [1, 2])).toBe(2);
+    const b = makeDpoBatch([{ ...p, refChosen: p.chosen.map((_, i) => -i - 1) }], 0, true);
+    const T = b.inputIds.shape[1];
+    const P = p.prompt.length;
+    const comp = b.completionMask.arraySync();
+    const loss = b.lossMask.arraySync();
+    const ref = b.refLogps.arraySync();
+    // completion token k of the chosen row is target index P - 1 + k
+    expect(comp[0].indexOf(1)).toBe(P - 1);
+    expect(comp[0].reduce((a, c) => a + c, 0)).toBe(p.chosen.length);
+    expect(loss[0].indexOf(1)).toBe(P - 1 + 2);
+    expect(loss[1].reduce((a, c) => a + c, 0)).toBe(p.rejected.length - 2);
+    expect(ref[0].slice(P - 1, P - 1 + p.chosen.length)).toEqual(p.chosen.map((_, i) => -i - 1));
+    expect(b.targetIds.arraySync()[0][P - 1]).toBe(p.chosen[0]);
+    expect(T).toBe(P + p.rejected.length - 1);
+    disposeDpoBatch(b);
+  });
+
+  it('drops pairs with identical completions', () => {
+    const same: ConversationalPair = {
+      prompt: [{ role: 'user', content: 'q' }], tools: [],
+      chosen: [{ role: 'assistant', content: 'x' }], rejected: [{ role: 'assistant', content: 'x' }],
+    };
+    expect(encodePairs([same], [0.1], tok, 64).dropped).toBe(1);
+  });
+});
