@@ -9,7 +9,6 @@ export function referenceLogits(model: Model, ids: number[]): Mat {
   const c = model.config;
   const get = (name: string): Float32Array => model.params[name].dataSync() as Float32Array;
   const has = (name: string): boolean => name in model.params;
-  const T = ids.length;
   const C = c.hidden_size;
   const nH = c.num_attention_heads;
   const D = C / nH;
