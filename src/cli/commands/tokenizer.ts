@@ -79,6 +79,9 @@ export const tokenizerCommand: Command = {
     });
     const merges = (json.model as { merges: string[] }).merges.length;
     console.log(`tokenizer: ${corpus.length} documents, ${chars} chars -> vocab ${tokenizer.vocabSize} (${merges} merges) in ${(trainMs / 1000).toFixed(2)} s`);
+    if (tokenizer.vocabSize < vocabSize) {
+      console.log(`tokenizer: stopped at ${tokenizer.vocabSize} < ${vocabSize}: no pair left that occurs ${minFrequency}+ times (more or more varied text would help)`);
+    }
     console.log(`tokenizer: ${tokens} tokens on the training text, ${(chars / tokens).toFixed(2)} chars/token`);
     console.log(`tokenizer: wrote ${str(args, 'out')}/tokenizer.json and tokenizer_config.json`);
     return 0;
