@@ -59,7 +59,7 @@ describe('training through tokenLogProbs', () => {
     const mask = tf.ones([2, 12]) as tf.Tensor2D;
     const opt = tf.train.adam(0.02);
     const vars = Object.values(m.params);
-    const loss = (): tf.Scalar => tf.neg(tf.div(tf.sum(maskedSum(tokenLogProbs(m, inputs, targets), mask)), 24));
+    const loss = (): tf.Scalar => tf.neg(tf.div(tf.sum(maskedSum(tokenLogProbs(m, inputs, targets), mask)), 24)) as tf.Scalar;
     const first = tf.tidy(() => loss().dataSync()[0]);
     let last = first;
     let before = 0;
