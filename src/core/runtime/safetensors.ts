@@ -1,5 +1,6 @@
 // The safetensors format (huggingface/safetensors): u64 LE header length, JSON header, raw LE data.
-// Reads F32/F16/BF16/F64 and integer dtypes into Float32Array; writes F32 only. No memory mapping.
+// Reads F32/F16/BF16/F64 and integer dtypes into Float32Array; writes F32 only. No memory mapping;
+// assumes a little-endian host (every platform a browser runs on).
 
 export interface LoadedTensor {
   /** The dtype stored in the file; `data` is always converted to float32. */

@@ -23,7 +23,7 @@ export interface Tokenizer {
   chatTemplate: string;
   /** Variables HF chat templates expect besides messages/tools (bos_token, eos_token). */
   templateVars: { bos_token: string; eos_token: string };
-  /** The two files as they should be saved (the config gains chat_template if it had none). */
+  /** The two files as they should be saved; the config gains chat_template, tokenizer_class, eos and pad tokens if it lacked them. */
   files(): { 'tokenizer.json': string; 'tokenizer_config.json': string };
 }
 
@@ -126,7 +126,13 @@ export function loadTokenizer(tokenizerJson: string | object, tokenizerConfigJso
     return tok.replaceAll('\u2581', ' ');
   };
 
-  const savedConfig = pickChatTemplate(config) === undefined ? { ...config, chat_template: chatTemplate } : config;
+  // Saved configs carry what transformers' AutoTokenizer needs, whatever the loaded one lacked.
+  const fill: Json = {};
+  if (pickChatTemplate(config) === undefined) fill.chat_template = chatTemplate;
+  if (config.tokenizer_class === undefined) fill.tokenizer_class = 'PreTrainedTokenizerFast';
+  if (eosName === undefined) fill.eos_token = hf.id_to_token(eosTokenId);
+  if (config.pad_token === undefined || config.pad_token === null) fill.pad_token = hf.id_to_token(padTokenId);
+  const savedConfig = Object.keys(fill).length ? { ...config, ...fill } : config;
   const tokenizerText = typeof tokenizerJson === 'string' ? tokenizerJson : JSON.stringify(tokenizerJson);
   const configText = typeof tokenizerConfigJson === 'string' && savedConfig === config
     ? tokenizerConfigJson

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CHAT_TEMPLATE } from '../../../src/core/data/chat_format.ts';
+import { createRng } from '../../../src/core/rng.ts';
 import { loadTokenizer } from '../../../src/core/tokenizer/tokenizer.ts';
 
 const fixture = (f: string): string => readFileSync(new URL(`../../fixtures/tokenizers/${f}`, import.meta.url), 'utf8');
@@ -37,7 +38,9 @@ describe('loadTokenizer: GPT-2 style byte-level BPE (hand-built fixture)', () =>
   it('files() keeps tokenizer.json verbatim and adds the chat template it used', () => {
     const files = tok.files();
     expect(files['tokenizer.json']).toBe(gpt2Json);
-    expect(JSON.parse(files['tokenizer_config.json']).chat_template).toBe(DEFAULT_CHAT_TEMPLATE);
+    expect(JSON.parse(files['tokenizer_config.json'])).toEqual({
+      chat_template: DEFAULT_CHAT_TEMPLATE, tokenizer_class: 'PreTrainedTokenizerFast', eos_token: '<|endoftext|>', pad_token: '<|endoftext|>',
+    });
     const again = loadTokenizer(files['tokenizer.json'], files['tokenizer_config.json']);
     expect(again.encode('hello world!')).toEqual([12, 17, 8]);
   });
@@ -60,6 +63,13 @@ describe('loadTokenizer: Llama style SentencePiece BPE with byte fallback (hand-
   ])('encodes %j to %j and back', (text, ids) => {
     expect(tok.encode(text)).toEqual(ids);
     expect(tok.decode(ids)).toBe(text);
+  });
+  it('round trips random Unicode through byte fallback', () => {
+    const rng = createRng(5);
+    for (let n = 0; n < 100; n++) {
+      const s = Array.from({ length: 1 + rng.int(20) }, () => String.fromCodePoint(rng.pick([0x20, 0x61, 0x6c, 0x1f600, 0x4e2d, 0x301, 0x0a]) + rng.int(3))).join('');
+      expect(tok.decode(tok.encode(s))).toBe(s);
+    }
   });
   it('prepends the word marker after a special token, as SentencePiece (legacy) does', () => {
     expect(tok.encode('</s>hello')).toEqual([2, 271]);
