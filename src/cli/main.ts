@@ -3,8 +3,12 @@
 import { formatHelp, parseArgs, UsageError, type Command } from './args.ts';
 import { tokenizerCommand } from './commands/tokenizer.ts';
 import { sftCommand } from './commands/sft.ts';
+import { scoreCommand } from './commands/score.ts';
+import { evalBfclCommand } from './commands/eval_bfcl.ts';
 
 const COMMANDS: Command[] = [
+  scoreCommand,
+  evalBfclCommand,
   tokenizerCommand,
   sftCommand,
 ];

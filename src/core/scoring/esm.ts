@@ -41,7 +41,8 @@ export function scoreCall(pred: Call | ParsedCall, truth: Call, tools: readonly 
   const spans = 'args' in pred ? pred : undefined;
   const argSpan = (key: string) => spans?.args.find((a) => a.key === key);
   const errors: CallError[] = [];
-  const schema = tools.find((t) => t.function.name === pred.name)?.function.parameters;
+  const tool = tools.find((t) => t.function.name === pred.name);
+  const schema = tool ? (tool.function.parameters ?? { type: 'object', properties: {} }) : undefined;
   const props = schema?.properties ?? {};
   const required = schema?.required ?? [];
   const predKeys = Object.keys(pred.arguments);
