@@ -3,6 +3,7 @@
 import { formatHelp, parseArgs, UsageError, type Command } from './args.ts';
 import { tokenizerCommand } from './commands/tokenizer.ts';
 import { sftCommand } from './commands/sft.ts';
+import { dpoCommand } from './commands/dpo.ts';
 import { scoreCommand } from './commands/score.ts';
 import { evalBfclCommand } from './commands/eval_bfcl.ts';
 
@@ -11,6 +12,7 @@ const COMMANDS: Command[] = [
   evalBfclCommand,
   tokenizerCommand,
   sftCommand,
+  dpoCommand,
 ];
 
 function usage(): string {

@@ -1,0 +1,122 @@
+// `ttpa dpo`: DPO-family training of an HF checkpoint on preference pairs (JSONL, TRL conversational form),
+// writing checkpoint-<step>/ folders, metrics.jsonl and the final model/ (LoRA merged). File I/O only.
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { disposeModel } from '../../core/model/params.ts';
+import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
+import { checkpointFiles, loadCheckpoint } from '../../core/runtime/checkpoint.ts';
+import { resolveDpoConfig, type DpoConfig } from '../../core/train/dpo_config.ts';
+import { parseDpoRecordsJsonl, runDpoJob, type DpoJobResume } from '../../core/train/dpo_run.ts';
+import { ADAPTER_FILE } from '../../core/train/lora.ts';
+import { OPTIMIZER_FILE } from '../../core/train/optimizer_state.ts';
+import { TRAINER_STATE_FILE, type TrainerState } from '../../core/train/trainer.ts';
+import { bool, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
+import { dirSource, writeFiles } from '../files.ts';
+
+const FLAGS: [string, keyof DpoConfig, 'number' | 'int'][] = [
+  ['steps', 'steps', 'int'], ['batch-size', 'batchSize', 'int'], ['grad-accum', 'gradAccumSteps', 'int'],
+  ['lr', 'lr', 'number'], ['lr-min-ratio', 'lrMinRatio', 'number'], ['warmup', 'warmupSteps', 'int'],
+  ['weight-decay', 'weightDecay', 'number'], ['max-grad-norm', 'maxGradNorm', 'number'], ['seq-len', 'seqLen', 'int'],
+  ['seed', 'seed', 'int'], ['checkpoint-every', 'checkpointEvery', 'int'], ['beta', 'beta', 'number'],
+  ['label-smoothing', 'labelSmoothing', 'number'], ['esm-gamma', 'esmGamma', 'number'], ['rpo-alpha', 'rpoAlpha', 'number'],
+  ['lora-rank', 'loraRank', 'int'], ['lora-alpha', 'loraAlpha', 'number'], ['ref-batch-size', 'refBatchSize', 'int'],
+];
+
+export const dpoCommand: Command = {
+  name: 'dpo',
+  summary: 'DPO-family preference training on pairs (JSONL) from an HF checkpoint',
+  options: [
+    { name: 'model', type: 'string', help: 'starting HF checkpoint folder (also the reference)', required: true },
+    { name: 'pairs', type: 'string', help: 'preference pairs, TRL conversational JSONL (ttpa pairs output)', required: true },
+    { name: 'out', type: 'string', help: 'output folder: checkpoint-<step>/, metrics.jsonl, model/', required: true },
+    { name: 'config', type: 'string', help: 'JSON file of dpo settings (flags override it)' },
+    { name: 'resume', type: 'boolean', help: 'continue from the latest checkpoint in --out' },
+    ...FLAGS.map(([flag, field, type]) => ({ name: flag, type, help: `dpo.${field}` })),
+    { name: 'loss', type: 'string', help: 'loss type', choices: ['sigmoid', 'robust', 'hinge', 'ipo', 'esm'] },
+    { name: 'esm-mode', type: 'string', help: 'esm loss: margin or weight', choices: ['margin', 'weight'] },
+    { name: 'mask-prefix', type: 'boolean', help: 'only tokens after the shared chosen/rejected prefix count' },
+    { name: 'adapter', type: 'string', help: 'full fine-tuning or LoRA adapters', choices: ['full', 'lora'] },
+    { name: 'lora-targets', type: 'string', help: 'comma-separated weight names for LoRA (e.g. q_proj,v_proj)' },
+    { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
+  ],
+  run,
+};
+
+export function dpoOverrides(args: ParsedArgs): Partial<DpoConfig> {
+  const o: Partial<DpoConfig> = {};
+  const config = optStr(args, 'config');
+  if (config) Object.assign(o, JSON.parse(readFileSync(config, 'utf8')) as Partial<DpoConfig>);
+  for (const [flag, field] of FLAGS) if (optNum(args, flag) !== undefined) (o as Record<string, unknown>)[field] = optNum(args, flag);
+  if (optStr(args, 'loss')) o.lossType = optStr(args, 'loss') as DpoConfig['lossType'];
+  if (optStr(args, 'esm-mode')) o.esmMode = optStr(args, 'esm-mode') as DpoConfig['esmMode'];
+  if (args['mask-prefix'] !== undefined) o.maskSharedPrefix = bool(args, 'mask-prefix');
+  if (optStr(args, 'adapter')) o.adapter = optStr(args, 'adapter') as DpoConfig['adapter'];
+  if (optStr(args, 'lora-targets')) o.loraTargets = optStr(args, 'lora-targets')!.split(',').map((s) => s.trim()).filter(Boolean);
+  return o;
+}
+
+async function run(args: ParsedArgs): Promise<number> {
+  const out = str(args, 'out');
+  const pairsPath = str(args, 'pairs');
+  if (!existsSync(pairsPath)) throw new UsageError(`--pairs ${pairsPath} does not exist`);
+  const backend = await initBackend({ order: [str(args, 'backend') as BackendName] });
+  console.log(`backend: ${backend.backend}`);
+  const resume = bool(args, 'resume') ? await loadResume(out) : undefined;
+  const config = resolveDpoConfig({ ...(resume?.state.config as Partial<DpoConfig> | undefined), ...dpoOverrides(args) });
+  const records = parseDpoRecordsJsonl(readFileSync(pairsPath, 'utf8'), pairsPath);
+  const { model, tokenizer } = await loadCheckpoint(dirSource(str(args, 'model')));
+  mkdirSync(out, { recursive: true });
+  const metricsPath = join(out, 'metrics.jsonl');
+  keepMetricsUpTo(metricsPath, resume?.state.step ?? 0);
+  writeFileSync(join(out, 'dpo_config.json'), JSON.stringify(config, null, 2) + '\n');
+  try {
+    const job = await runDpoJob({
+      model, tokenizer, records, config, resume,
+      modelFiles: (m) => checkpointFiles(m, tokenizer),
+      hooks: {
+        onReference: (done, total) => { if (done === total) console.log(`reference log-probs: ${total} pairs`); },
+        onStep: (m) => {
+          appendFileSync(metricsPath, JSON.stringify(m) + '\n');
+          if (m.step === 1 || m.step % 10 === 0 || m.step === config.steps) {
+            console.log(`step ${m.step}/${config.steps} loss ${m.loss.toFixed(4)} margin ${m['rewards/margins'].toFixed(3)} acc ${m['rewards/accuracies'].toFixed(2)} kl ${m.kl.toExponential(2)} ${m.step_ms.toFixed(0)} ms/step`);
+          }
+        },
+        saveCheckpoint: async (name, files) => {
+          const dir = join(out, name);
+          writeFiles(dir, files);
+          return dir;
+        },
+      },
+    });
+    console.log(`pairs: ${job.encoded.pairs} used, ${job.encoded.truncated} prompts truncated, ${job.encoded.dropped} dropped`);
+    writeFiles(join(out, 'model'), await checkpointFiles(job.model, tokenizer, { 'dpo_config.json': config }));
+    if (job.model !== model) disposeModel(job.model);
+    console.log(`done: ${job.result.state.step} steps; model in ${join(out, 'model')}`);
+    return 0;
+  } finally {
+    disposeModel(model);
+  }
+}
+
+async function loadResume(out: string): Promise<DpoJobResume> {
+  const steps = existsSync(out) ? readdirSync(out).map((f) => /^checkpoint-(\d+)$/.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])) : [];
+  if (!steps.length) throw new UsageError(`--resume: no checkpoint-<step> folder in ${out}`);
+  const dir = join(out, `checkpoint-${Math.max(...steps)}`);
+  const src = dirSource(dir);
+  const state = JSON.parse(await src.readText(TRAINER_STATE_FILE)) as TrainerState;
+  const resume: DpoJobResume = { state, optimizer: await src.read(OPTIMIZER_FILE), checkpoint: dir };
+  if (src.has(ADAPTER_FILE)) resume.adapter = await src.read(ADAPTER_FILE);
+  else {
+    const ck = await loadCheckpoint(src);
+    resume.weights = Object.fromEntries(Object.entries(ck.model.params).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+    disposeModel(ck.model);
+  }
+  console.log(`resuming from ${dir} (step ${state.step})`);
+  return resume;
+}
+
+function keepMetricsUpTo(path: string, step: number): void {
+  if (!existsSync(path)) return;
+  const kept = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= step);
+  writeFileSync(path, kept.map((l) => l + '\n').join(''));
+}

@@ -1,0 +1,131 @@
+// A whole DPO job on one model: encode TRL-form pairs, compute reference log-probs once (the starting
+// model, or the base with adapters off for LoRA), train full weights or LoRA adapters, return the final
+// model (LoRA merged). Shared by `ttpa dpo` and the pipeline; file I/O stays with the caller.
+import { tf } from '../runtime/tf.ts';
+import type { Model } from '../model/params.ts';
+import { tokenLogProbs } from '../model/logprobs.ts';
+import { runDpo, type DpoHooks } from './dpo.ts';
+import type { DpoConfig } from './dpo_config.ts';
+import { encodePairs, type ConversationalPair, type DpoTokenizer, type EncodePairsReport } from './dpo_data.ts';
+import { adaptedModel, ADAPTER_FILE, createLora, disposeLora, loraParams, mergeLora, restoreLora, serializeLora, type LoraAdapters } from './lora.ts';
+import { computeReferenceLogps } from './reference.ts';
+import type { TrainablePolicy } from './sft.ts';
+import type { ResumeFrom, TrainResult } from './trainer.ts';
+
+/** A preference record as the preference module exports it (TRL conversational + our `ttpa` field). */
+export interface DpoRecord extends ConversationalPair {
+  ttpa?: { margin?: number; chosen_esm?: number; rejected_esm?: number };
+}
+
+export interface DpoJobResume extends ResumeFrom {
+  /** Full fine-tuning: the checkpoint's weights by parameter name. */
+  weights?: Record<string, Float32Array>;
+  /** LoRA: the checkpoint's adapter_model.safetensors bytes. */
+  adapter?: Uint8Array;
+}
+
+export interface DpoJob {
+  /** The starting model (the reference); trained in place for full fine-tuning. */
+  model: Model;
+  tokenizer: DpoTokenizer;
+  records: DpoRecord[];
+  config: DpoConfig;
+  hooks?: DpoHooks & { onReference?(done: number, total: number): void };
+  /** Files of a checkpoint of `model`'s current weights (model + tokenizer); LoRA checkpoints hold adapters instead. */
+  modelFiles: (model: Model) => Promise<Record<string, Uint8Array>>;
+  resume?: DpoJobResume;
+}
+
+export interface DpoJobResult {
+  /** Full: the trained `model` itself. LoRA: new merged variables (the caller disposes them). */
+  model: Model;
+  result: TrainResult;
+  encoded: Omit<EncodePairsReport, 'pairs'> & { pairs: number };
+}
+
+/** ESM margin of a record: `ttpa.margin`, else chosen_esm − rejected_esm, else 1 (unknown). */
+export function recordMargin(r: DpoRecord): number {
+  if (typeof r.ttpa?.margin === 'number') return r.ttpa.margin;
+  if (typeof r.ttpa?.chosen_esm === 'number' && typeof r.ttpa?.rejected_esm === 'number') return r.ttpa.chosen_esm - r.ttpa.rejected_esm;
+  return 1;
+}
+
+export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
+  const { model, config } = job;
+  const enc = encodePairs(job.records, job.records.map(recordMargin), job.tokenizer, config.seqLen);
+  if (enc.pairs.length === 0) throw new Error(`dpo: no usable pair among ${job.records.length} (${enc.dropped} dropped)`);
+  const reference = (x: tf.Tensor2D, y: tf.Tensor2D, m: tf.Tensor2D): tf.Tensor2D => tokenLogProbs(model, x, y, { attentionMask: m });
+  await computeReferenceLogps(reference, enc.pairs, { batchSize: config.refBatchSize, padTokenId: job.tokenizer.padTokenId, onProgress: job.hooks?.onReference });
+
+  let lora: LoraAdapters | undefined;
+  let policy: TrainablePolicy;
+  if (config.adapter === 'lora') {
+    lora = createLora(model, { rank: config.loraRank, alpha: config.loraAlpha, targets: config.loraTargets }, config.seed);
+    if (job.resume?.adapter) restoreLora(lora, job.resume.adapter);
+    const l = lora;
+    policy = { params: loraParams(l), tokenLogProbs: (x, y, m) => tokenLogProbs(adaptedModel(model, l), x, y, { attentionMask: m }) };
+  } else {
+    if (job.resume?.weights) restoreWeights(model, job.resume.weights);
+    policy = { params: model.params, tokenLogProbs: reference };
+  }
+  const frozen = lora ? freeze(model) : [];
+  try {
+    const result = await runDpo({
+      policy, data: enc.pairs, config, padTokenId: job.tokenizer.padTokenId,
+      modelFiles: async () => (lora ? { [ADAPTER_FILE]: await serializeLora(lora), 'adapter_config.json': adapterConfig(lora) } : job.modelFiles(model)),
+      hooks: job.hooks, resume: job.resume,
+    });
+    const final = lora ? mergeLora(model, lora) : model;
+    return { model: final, result, encoded: { pairs: enc.pairs.length, truncated: enc.truncated, dropped: enc.dropped } };
+  } finally {
+    for (const v of frozen) v.trainable = true;
+    if (lora) disposeLora(lora);
+  }
+}
+
+/** LoRA trains adapters only; base variables are marked frozen for the run and restored after. */
+function freeze(model: Model): tf.Variable[] {
+  const changed = Object.values(model.params).filter((v) => v.trainable);
+  for (const v of changed) v.trainable = false;
+  return changed;
+}
+
+function restoreWeights(model: Model, weights: Record<string, Float32Array>): void {
+  for (const [name, v] of Object.entries(model.params)) {
+    const w = weights[name];
+    if (!w || w.length !== v.size) throw new Error(`dpo resume: checkpoint weight ${name} is missing or has the wrong size`);
+    tf.tidy(() => v.assign(tf.tensor(w, v.shape, 'float32')));
+  }
+}
+
+/** PEFT's adapter_config.json fields for what we train. */
+function adapterConfig(lora: LoraAdapters): Uint8Array {
+  const cfg = { peft_type: 'LORA', task_type: 'CAUSAL_LM', r: lora.config.rank, lora_alpha: lora.config.alpha, target_modules: lora.config.targets, lora_dropout: 0, bias: 'none' };
+  return new TextEncoder().encode(JSON.stringify(cfg, null, 2) + '\n');
+}
+
+/** Preference records, one JSON object per line (the preference module's TRL export); errors name file and line. */
+export function parseDpoRecordsJsonl(text: string, fileName: string): DpoRecord[] {
+  const out: DpoRecord[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line) return;
+    const where = `${fileName}:${i + 1}`;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch (err) {
+      throw new Error(`${where}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    }
+    const r = v as Partial<DpoRecord> | null;
+    if (!r || typeof r !== 'object' || Array.isArray(r)) throw new Error(`${where}: expected a JSON object with prompt, chosen, rejected`);
+    for (const f of ['prompt', 'chosen', 'rejected'] as const) {
+      const msgs = r[f];
+      if (!Array.isArray(msgs) || msgs.length === 0 || !msgs.every((m) => m && typeof m.role === 'string' && typeof m.content === 'string')) {
+        throw new Error(`${where}: ${f} must be a non-empty list of {role, content} messages`);
+      }
+    }
+    out.push({ ...(r as DpoRecord), tools: Array.isArray(r.tools) ? r.tools : [] });
+  });
+  return out;
+}
