@@ -85,6 +85,33 @@ describe('checkpoint save then load', () => {
     expect(logits((await loadCheckpoint(memorySource('m', bare))).model)).toEqual(logits(model));
   });
 
+  it('loads BF16 weights as float32 and a chat_template.jinja beside the config', async () => {
+    const { model, files } = await saved(resolveModelConfig('tiny'));
+    const all = parseSafetensors(files['model.safetensors']);
+    const header: Record<string, unknown> = {};
+    const chunks: Uint8Array[] = [];
+    let offset = 0;
+    const truncated: Record<string, number[]> = {};
+    for (const name of Object.keys(all).sort()) {
+      const bits = new Uint32Array(all[name].data.slice().buffer);
+      const halves = Uint16Array.from(bits, (b) => b >>> 16);
+      truncated[name] = Array.from(new Float32Array(Uint32Array.from(halves, (h) => h << 16).buffer));
+      header[name] = { dtype: 'BF16', shape: all[name].shape, data_offsets: [offset, offset + halves.byteLength] };
+      chunks.push(new Uint8Array(halves.buffer));
+      offset += halves.byteLength;
+    }
+    const h = new TextEncoder().encode(JSON.stringify(header));
+    const bf16 = new Uint8Array(8 + h.length + offset);
+    new DataView(bf16.buffer).setBigUint64(0, BigInt(h.length), true);
+    bf16.set(h, 8);
+    chunks.reduce((at, c) => (bf16.set(c, at), at + c.length), 8 + h.length);
+    const noTemplate = withJson(files, 'tokenizer_config.json', (j) => { delete j.chat_template; });
+    const back = await loadCheckpoint(memorySource('m', { ...noTemplate, 'model.safetensors': bf16, 'chat_template.jinja': new TextEncoder().encode('{{ messages }}') }));
+    expect(values(back.model)).toEqual(truncated);
+    expect(values(back.model)).not.toEqual(values(model));
+    expect(back.tokenizer.chatTemplate).toBe('{{ messages }}');
+  });
+
   it('loads from browser File objects', async () => {
     const { model, files } = await saved(resolveModelConfig('tiny'));
     const list = Object.entries(files).map(([f, b]) => {
