@@ -6,6 +6,9 @@ import type { ToolSchema } from './core/tools/schema.ts';
 
 export type { Sample, ToolSchema };
 
+/** Stages whose config the engine resolves; 'data' is the data worker's. */
+export type EngineStage = 'model' | 'sft' | 'pairs' | 'dpo' | 'evaluate';
+
 /** The tfjs backends the engine can run on, fastest first. */
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';
 
@@ -40,7 +43,9 @@ export type ModelSource =
   /** The checkpoint shipped with the app (models/default); a fresh tiny model when it is absent. */
   | { kind: 'default' }
   /** A freshly initialised model from a named preset, seeded. */
-  | { kind: 'preset'; preset: string; seed: number }
+  | { kind: 'preset'; preset: string; seed: number; overrides?: Record<string, unknown> }
+  /** A checkpoint the engine saved to browser storage earlier (see CheckpointInfo). */
+  | { kind: 'checkpoint'; id: string }
   /**
    * An HF-layout folder: config.json, model.safetensors, tokenizer.json (+ tokenizer_config.json).
    * `File`s are cloned by reference (the bytes are read inside the worker, not on the page).
@@ -95,6 +100,9 @@ export interface JobProgress {
 /** Callback for progress; a comlink proxy when it crosses the worker boundary. */
 export type ProgressFn = (p: JobProgress) => void;
 
+/** Control of the running job: honoured between steps (within one step). */
+export type JobAction = 'pause' | 'resume' | 'stop';
+
 /** How a job ended. `stopped` means cancelled by the user after `step` steps. */
 export type JobOutcome = 'done' | 'stopped';
 
@@ -118,9 +126,58 @@ export interface TrainStepsResult {
   stepMs: number;
 }
 
-/** A checkpoint as named files (HF layout); the buffers are transferred, not copied. */
-export interface CheckpointFiles {
-  files: { name: string; bytes: ArrayBuffer }[];
+/** A checkpoint the engine saved in browser storage (IndexedDB, written from the worker). */
+export interface CheckpointInfo {
+  /** Unique id, e.g. "sft-1732470000000-step-12". */
+  id: string;
+  /** The stage that wrote it ('model' for the model a run started from). */
+  stage: StageName;
+  /** Optimizer steps done when it was saved (0 for 'model'). */
+  step: number;
+  /** Total steps of the run it belongs to; step < total means the run can resume from it. */
+  total: number;
+  /** The run it belongs to (see RunRecord.id). */
+  runId: string;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  /** Sum of the files' sizes. */
+  bytes: number;
+  /** The model it holds (ModelInfo.name). */
+  modelName: string;
+}
+
+/** A file produced for download; the buffer is transferred, not copied. */
+export interface ExportFile {
+  name: string;
+  mime: string;
+  bytes: ArrayBuffer;
+}
+
+/** Starts (or resumes) supervised fine-tuning of the engine's current model, in place. */
+export interface SftRequest {
+  /** Names the run; its checkpoints and history entry carry it. */
+  runId: string;
+  /** SFT config overrides (lr, steps, batchSize, seqLen, ...); resolved and validated by the engine. */
+  config: Record<string, unknown>;
+  samples: Sample[];
+  /** Checkpoint id to continue from (model, optimizer and data position restored exactly). */
+  resumeFrom?: string;
+}
+
+/** How a training run ended. */
+export interface TrainResultSummary {
+  outcome: JobOutcome;
+  /** Optimizer steps completed (counting resumed ones). */
+  step: number;
+  total: number;
+  /** Loss of each step run in this call. */
+  losses: number[];
+  /** The last checkpoint saved (also at the end of the run and on stop). */
+  checkpointId?: string;
+  /** The resolved config the run used. */
+  config: Record<string, unknown>;
+  /** Human notes: samples encoded, truncated, dropped... */
+  notes: string[];
 }
 
 /** The engine worker: owns tfjs, the model, the optimizer and the KV caches. */
@@ -128,6 +185,22 @@ export interface EngineApi {
   /** Picks and starts a backend; call once before anything else. */
   init(options?: EngineInitOptions): Promise<BackendReport>;
   status(): Promise<EngineStatus>;
+  /**
+   * Replaces the current model. `corpus` (optional) is extra text for the tokenizer a fresh preset
+   * model trains; ignored for loaded checkpoints.
+   */
+  loadModel(source: ModelSource, corpus?: Sample[]): Promise<ModelInfo>;
+  /** The full config of a stage from overrides; throws naming the bad field. */
+  resolveConfig(stage: EngineStage, overrides: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Pauses, resumes or stops the running job (no-op when none runs). */
+  control(action: JobAction): Promise<void>;
+  /** Fine-tunes the current model in place; checkpoints go to browser storage. */
+  runSft(request: SftRequest, onProgress?: ProgressFn): Promise<TrainResultSummary>;
+  /** Stored checkpoints, newest first. */
+  listCheckpoints(): Promise<CheckpointInfo[]>;
+  deleteCheckpoint(id: string): Promise<void>;
+  /** A stored checkpoint (or the current model when no id) as a zip of the HF folder. */
+  exportCheckpoint(id?: string): Promise<ExportFile>;
   /** Trains a fresh preset model on fixed random tokens for a few steps; the current model is untouched. */
   trainSteps(request: TrainStepsRequest): Promise<TrainStepsResult>;
 }

@@ -1,23 +1,55 @@
-// The engine worker's state and methods: tfjs backend, model, optimizer, running job.
-// Calls core only; no postMessage or comlink here, so tests drive it directly in Node.
+// The engine worker's state and methods: tfjs backend, the current model session, the running job,
+// the checkpoint store. Calls core only; no postMessage or comlink here, so tests drive it in Node.
+import { zipSync } from 'fflate';
 import { initBackend } from '../src/core/runtime/backend.ts';
 import { tf } from '../src/core/runtime/tf.ts';
 import type {
-  BackendReport, EngineApi, EngineInitOptions, EngineStatus, MemoryReport, TrainStepsRequest, TrainStepsResult,
+  BackendReport, CheckpointInfo, EngineApi, EngineInitOptions, EngineStage, EngineStatus, ExportFile, JobAction,
+  MemoryReport, ModelInfo, ModelSource, ProgressFn, Sample, SftRequest, StageName, TrainResultSummary,
 } from '../src/protocol.ts';
+import { createMemoryCheckpointStore, type CheckpointStore } from './checkpoint_store.ts';
+import { createJob, type Job } from './job.ts';
+import { disposeSession, loadSession, sessionFiles, type Session } from './model_session.ts';
+import { sftJob } from './sft_job.ts';
+import { resolveStageConfig } from './stage_config.ts';
 import { runTrainProbe } from './train_probe.ts';
 
 export interface EngineApiOptions {
   /** Browser only: URLs of the tfjs wasm binaries, keyed by file name. */
   wasmPaths?: Record<string, string>;
+  /** URL of the shipped model folder (models/default/), ending in '/'. */
+  defaultModelUrl?: string;
+  /** Where checkpoints go; IndexedDB in the worker, memory by default. */
+  checkpoints?: CheckpointStore;
+  /** Minimum ms between progress events. */
+  progressMs?: number;
 }
 
 export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
+  const store = options.checkpoints ?? createMemoryCheckpointStore();
   let backend: BackendReport | undefined;
+  let session: Session | undefined;
+  let job: Job | undefined;
 
   const requireBackend = (): BackendReport => {
     if (!backend) throw new Error('engine: call init() first');
     return backend;
+  };
+  const requireSession = (): Session => {
+    if (!session) throw new Error('engine: no model loaded (loadModel first)');
+    return session;
+  };
+  /** Runs one job at a time; the job gets throttled progress and pause/stop control. */
+  const runJob = async <T>(stage: StageName, total: number, onProgress: ProgressFn | undefined, body: (job: Job) => Promise<T>): Promise<T> => {
+    requireBackend();
+    if (job) throw new Error(`engine: a ${job.stage} job is already running`);
+    job = createJob(stage, total, onProgress, options.progressMs);
+    try {
+      return await body(job);
+    } finally {
+      job.flush();
+      job = undefined;
+    }
   };
 
   return {
@@ -28,10 +60,54 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
     },
 
     async status(): Promise<EngineStatus> {
-      return { backend: requireBackend(), memory: readMemory() };
+      return {
+        backend: requireBackend(), memory: readMemory(), model: session?.info,
+        job: job ? { stage: job.stage, paused: job.paused } : undefined,
+      };
     },
 
-    async trainSteps(request: TrainStepsRequest): Promise<TrainStepsResult> {
+    async loadModel(source: ModelSource, corpus?: Sample[]): Promise<ModelInfo> {
+      requireBackend();
+      if (job) throw new Error(`engine: cannot change the model while a ${job.stage} job runs`);
+      const next = await loadSession(source, {
+        defaultModelUrl: options.defaultModelUrl, readCheckpoint: (id) => store.get(id), corpusSamples: corpus,
+      });
+      if (session) disposeSession(session);
+      session = next;
+      return session.info;
+    },
+
+    async resolveConfig(stage: EngineStage, overrides: Record<string, unknown>): Promise<Record<string, unknown>> {
+      return resolveStageConfig(stage, overrides);
+    },
+
+    async control(action: JobAction): Promise<void> {
+      if (!job) return;
+      if (action === 'pause') job.pause();
+      else if (action === 'resume') job.resume();
+      else job.stop();
+    },
+
+    async runSft(request: SftRequest, onProgress?: ProgressFn): Promise<TrainResultSummary> {
+      return runJob('sft', 0, onProgress, (j) => sftJob(requireSession(), request, j, store));
+    },
+
+    async listCheckpoints(): Promise<CheckpointInfo[]> {
+      return store.list();
+    },
+
+    async deleteCheckpoint(id: string): Promise<void> {
+      await store.delete(id);
+    },
+
+    async exportCheckpoint(id?: string): Promise<ExportFile> {
+      const files = id ? await store.get(id) : await sessionFiles(requireSession());
+      const zipped = zipSync(files, { level: 6 });
+      const name = `${(id ?? `ttpa-${requireSession().info.name}`).replace(/[^\w.-]+/g, '_')}.zip`;
+      return { name, mime: 'application/zip', bytes: zipped.slice().buffer as ArrayBuffer };
+    },
+
+    async trainSteps(request) {
       return runTrainProbe(request, requireBackend().backend);
     },
   };

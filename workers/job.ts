@@ -42,6 +42,8 @@ export function createJob(stage: StageName, total: number, onProgress: ProgressF
     resume() { paused = false; wake?.(); },
     stop() { stopped = true; wake?.(); },
     async shouldStop() {
+      // A macrotask turn, so control messages (pause, stop) queued behind the step get handled.
+      await new Promise((r) => setTimeout(r, 0));
       if (paused && !stopped) {
         const p0 = now();
         last = { ...last, message: 'paused' };

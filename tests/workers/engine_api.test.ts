@@ -1,6 +1,10 @@
-// The engine API object driven directly in Node (no Worker): backend init and status.
+// The engine API object driven directly in Node (no Worker): backend init, models, SFT jobs with
+// pause/stop/resume, checkpoints, export, and the backend-comparison probe.
+import { unzipSync } from 'fflate';
 import { describe, expect, test } from 'vitest';
+import type { JobProgress } from '../../src/protocol.ts';
 import { createEngineApi } from '../../workers/engine_api.ts';
+import { tinySamples } from './fixtures.ts';
 
 describe('engine api', () => {
   test('init picks a backend, reports what it skipped, and is idempotent', async () => {
@@ -12,7 +16,73 @@ describe('engine api', () => {
     expect(await api.init({ order: ['wasm'] })).toBe(report);
     const status = await api.status();
     expect(status.backend.backend).toBe('cpu');
-    expect(status.memory.numTensors).toBeGreaterThanOrEqual(0);
+    expect(status.model).toBeUndefined();
+  });
+
+  test('resolveConfig fills defaults and names the bad field', async () => {
+    const api = createEngineApi();
+    expect(await api.resolveConfig('sft', { steps: 3 })).toMatchObject({ steps: 3, lr: expect.any(Number) });
+    await expect(api.resolveConfig('sft', { lr: -1 })).rejects.toThrow('sft.lr must be > 0, got -1');
+    await expect(api.resolveConfig('model', { preset: 'nope' })).rejects.toThrow(/preset must be one of/);
+    await expect(api.resolveConfig('evaluate', { maxSamples: 0 })).rejects.toThrow('evaluate.maxSamples must be an integer >= 1, got 0');
+    expect(await api.resolveConfig('pairs', {})).toMatchObject({ maxPrompts: 8, mode: 'token' });
+  });
+});
+
+describe('engine api with a model', () => {
+  test('default without a shipped folder builds a fresh model and says so', async () => {
+    const api = createEngineApi();
+    await api.init({ order: ['cpu'] });
+    const info = await api.loadModel({ kind: 'preset', preset: 'tiny', seed: 1 });
+    expect(info).toMatchObject({ name: 'tiny', source: 'preset' });
+    expect(info.vocabSize).toBeGreaterThan(256);
+    expect((await api.status()).model?.name).toBe('tiny');
+  });
+
+  test('SFT runs with progress, stops on request, and resumes from its checkpoint', async () => {
+    const api = createEngineApi({ progressMs: 0 });
+    await api.init({ order: ['cpu'] });
+    await api.loadModel({ kind: 'preset', preset: 'tiny', seed: 1 });
+    const samples = tinySamples();
+    const events: JobProgress[] = [];
+    const config = { steps: 4, batchSize: 2, warmupSteps: 0, lr: 5e-3, seqLen: 256, checkpointEvery: 0 };
+    let stopAt = 2;
+    const first = await api.runSft({ runId: 'r1', config, samples }, (p) => {
+      events.push(p);
+      if (p.step === stopAt) { stopAt = -1; void api.control('stop'); }
+    });
+    expect(first.outcome).toBe('stopped');
+    expect(first.step).toBe(2);
+    expect(first.checkpointId).toBe('r1-checkpoint-2');
+    expect(events.flatMap((e) => e.points).map((p) => p.step)).toEqual([1, 2]);
+    expect(events.at(-1)).toMatchObject({ stage: 'sft', step: 2, total: 4, metrics: { loss: expect.any(Number) } });
+    const stored = await api.listCheckpoints();
+    expect(stored.map((c) => [c.id, c.step, c.total, c.stage])).toEqual([['r1-checkpoint-2', 2, 4, 'sft']]);
+
+    await api.loadModel({ kind: 'checkpoint', id: 'r1-checkpoint-2' });
+    const second = await api.runSft({ runId: 'r1', config, samples, resumeFrom: 'r1-checkpoint-2' });
+    expect(second).toMatchObject({ outcome: 'done', step: 4 });
+    expect(second.losses).toHaveLength(2);
+    expect((await api.listCheckpoints()).map((c) => c.id)).toEqual(['r1-checkpoint-4', 'r1-checkpoint-2']);
+
+    const zip = await api.exportCheckpoint('r1-checkpoint-4');
+    const files = unzipSync(new Uint8Array(zip.bytes));
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']));
+  });
+
+  test('pause holds the job between steps until resume', async () => {
+    const api = createEngineApi({ progressMs: 0 });
+    await api.init({ order: ['cpu'] });
+    await api.loadModel({ kind: 'preset', preset: 'tiny', seed: 1 });
+    let pausedAt = 0;
+    const run = api.runSft({ runId: 'r2', config: { steps: 3, batchSize: 2, warmupSteps: 0, checkpointEvery: 0 }, samples: tinySamples() }, (p) => {
+      if (p.step === 1 && !pausedAt) { pausedAt = 1; void api.control('pause'); }
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const status = await api.status();
+    expect(status.job).toEqual({ stage: 'sft', paused: true });
+    await api.control('resume');
+    expect((await run).step).toBe(3);
   });
 });
 

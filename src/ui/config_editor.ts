@@ -1,0 +1,77 @@
+// The resolved config of a stage as editable JSON: validated by the owning worker on every edit
+// (errors name the bad field), saved with the run. Start is allowed only while the JSON is valid.
+import { h } from './dom.ts';
+import * as persist from './persist.ts';
+
+export interface ConfigEditor {
+  el: HTMLElement;
+  /** The last valid resolved config, or undefined while the text is invalid. */
+  value(): Record<string, unknown> | undefined;
+  /** Replaces the text with `config` (e.g. restored from a run) and validates it. */
+  set(config: Record<string, unknown>): Promise<void>;
+  onChange(listener: (valid: boolean) => void): void;
+}
+
+export interface ConfigEditorOptions {
+  /** Key under which edits are saved, e.g. 'sft'. */
+  id: string;
+  /** Resolves overrides into the full config; throws with a message naming the bad field. */
+  resolve(overrides: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Overrides applied on top of the defaults the first time (before any saved edit). */
+  initial?: Record<string, unknown>;
+}
+
+export function createConfigEditor(options: ConfigEditorOptions): ConfigEditor {
+  const textarea = h('textarea', { id: `config-${options.id}`, spellcheck: 'false', 'aria-describedby': `config-${options.id}-error`, rows: 10 });
+  const error = h('div', { class: 'config-error', id: `config-${options.id}-error`, role: 'status' });
+  const reset = h('button', { type: 'button', onclick: () => void setText({}) }, 'Reset to defaults');
+  const el = h('details', { class: 'config-editor' },
+    h('summary', {}, 'Config'),
+    h('label', { for: `config-${options.id}` }, 'Resolved config (JSON; edit any field)'), textarea, error, reset);
+  let valid: Record<string, unknown> | undefined;
+  const listeners: ((valid: boolean) => void)[] = [];
+  let seq = 0;
+
+  const validate = async (): Promise<void> => {
+    const mine = ++seq;
+    let result: Record<string, unknown> | undefined;
+    let message = '';
+    try {
+      const parsed = JSON.parse(textarea.value || '{}') as unknown;
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('config must be a JSON object');
+      result = await options.resolve(parsed as Record<string, unknown>);
+    } catch (err) {
+      message = err instanceof Error ? err.message : String(err);
+    }
+    if (mine !== seq) return;
+    valid = result;
+    error.textContent = message;
+    textarea.setAttribute('aria-invalid', String(!result));
+    if (result) void persist.save(`config:${options.id}`, result).catch(() => undefined);
+    for (const l of listeners) l(!!result);
+  };
+  const setText = async (config: Record<string, unknown>): Promise<void> => {
+    try {
+      const resolved = await options.resolve(config);
+      textarea.value = JSON.stringify(resolved, null, 2);
+    } catch {
+      textarea.value = JSON.stringify(config, null, 2);
+    }
+    await validate();
+  };
+  let timer = 0;
+  textarea.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = window.setTimeout(() => void validate(), 250);
+  });
+  void persist.load<Record<string, unknown>>(`config:${options.id}`)
+    .catch(() => undefined)
+    .then((saved) => setText(saved ?? options.initial ?? {}));
+
+  return {
+    el,
+    value: () => valid,
+    set: setText,
+    onChange: (l) => listeners.push(l),
+  };
+}

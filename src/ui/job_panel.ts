@@ -1,0 +1,104 @@
+// Start / pause / cancel for one stage's job, with a progress bar, ETA and status text.
+// The job itself is a callback (a worker call); pause and cancel go to the worker that runs it.
+import type { JobAction, JobProgress, StageName } from '../protocol.ts';
+import { formatMs, h } from './dom.ts';
+import type { Store } from './state.ts';
+import { callback } from './workers.ts';
+
+export interface JobPanelOptions {
+  stage: StageName;
+  store: Store;
+  startLabel: string;
+  /** Runs the job; progress must be passed to the worker as given (already comlink-proxied). */
+  run(onProgress: (p: JobProgress) => void): Promise<void>;
+  /** Sends pause/resume/stop to the worker running the job. */
+  control(action: JobAction): Promise<void>;
+  /** Why the job cannot start now (missing input, invalid config), or undefined. */
+  blocked?(): string | undefined;
+  /** Called with every progress event (charts). */
+  onProgress?(p: JobProgress): void;
+}
+
+export interface JobPanel {
+  el: HTMLElement;
+  /** Re-evaluates whether Start is allowed. */
+  refresh(): void;
+  /** Starts the job as if Start was pressed (returns when it ends). */
+  start(): Promise<void>;
+}
+
+export function createJobPanel(o: JobPanelOptions): JobPanel {
+  const startBtn = h('button', { class: 'primary', 'data-action': 'start' }, o.startLabel);
+  const pauseBtn = h('button', { 'data-action': 'pause', disabled: true }, 'Pause');
+  const cancelBtn = h('button', { 'data-action': 'cancel', disabled: true }, 'Cancel');
+  const bar = h('progress', { max: 1, value: 0, 'aria-label': `${o.stage} progress` });
+  const stepText = h('span', { 'data-testid': `${o.stage}-step` });
+  const etaText = h('span', {});
+  const msgText = h('span', { 'data-testid': `${o.stage}-message` });
+  const blockedText = h('span', { class: 'muted' });
+  const el = h('div', { class: 'job', 'data-testid': `${o.stage}-job` },
+    h('div', { class: 'row' }, startBtn, pauseBtn, cancelBtn, blockedText),
+    bar, h('div', { class: 'job-line' }, stepText, etaText, msgText));
+  let running = false;
+  let paused = false;
+
+  const refresh = (): void => {
+    const why = running ? undefined : o.blocked?.();
+    startBtn.disabled = running || !!why;
+    blockedText.textContent = why ?? '';
+    pauseBtn.disabled = !running;
+    cancelBtn.disabled = !running;
+    pauseBtn.textContent = paused ? 'Resume' : 'Pause';
+  };
+  const show = (p: JobProgress): void => {
+    bar.max = Math.max(1, p.total);
+    bar.value = p.step;
+    stepText.textContent = `step ${p.step} / ${p.total}`;
+    etaText.textContent = p.etaMs !== undefined && p.step < p.total ? `ETA ${formatMs(p.etaMs)}` : `elapsed ${formatMs(p.elapsedMs)}`;
+    msgText.textContent = p.message ?? '';
+  };
+  const start = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    paused = false;
+    refresh();
+    o.store.setStage(o.stage, { status: 'running', error: undefined, progress: undefined });
+    msgText.textContent = 'starting…';
+    let stopped = false;
+    try {
+      await o.run(callback((p: JobProgress) => {
+        show(p);
+        o.store.setStage(o.stage, { progress: p, status: paused ? 'paused' : 'running' });
+        o.onProgress?.(p);
+      }));
+      stopped = cancelRequested;
+      o.store.setStage(o.stage, { status: stopped ? 'stopped' : 'done' });
+      if (stopped) msgText.textContent = 'cancelled';
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      msgText.textContent = message;
+      o.store.setStage(o.stage, { status: 'error', error: message });
+    } finally {
+      running = false;
+      paused = false;
+      cancelRequested = false;
+      refresh();
+    }
+  };
+  let cancelRequested = false;
+  startBtn.addEventListener('click', () => void start());
+  pauseBtn.addEventListener('click', () => {
+    paused = !paused;
+    void o.control(paused ? 'pause' : 'resume');
+    o.store.setStage(o.stage, { status: paused ? 'paused' : 'running' });
+    msgText.textContent = paused ? 'paused' : '';
+    refresh();
+  });
+  cancelBtn.addEventListener('click', () => {
+    cancelRequested = true;
+    msgText.textContent = 'cancelling…';
+    void o.control('stop');
+  });
+  refresh();
+  return { el, refresh, start };
+}

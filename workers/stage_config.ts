@@ -1,0 +1,55 @@
+// Resolves and validates each engine stage's config from plain-JSON overrides, using core's resolvers,
+// so the page can show the full config and the error naming the bad field while the user edits.
+import { resolveModelConfig } from '../src/core/model/config.ts';
+import { resolvePreferenceConfig } from '../src/core/preference/config.ts';
+import { resolveSftConfig, type SftConfig } from '../src/core/train/config.ts';
+import { resolveDpoConfig, type DpoConfig } from '../src/core/train/dpo_config.ts';
+import type { EngineStage } from '../src/protocol.ts';
+
+type Json = Record<string, unknown>;
+
+/** Settings the app adds around core's configs (how much of the dataset a stage uses). */
+const APP_DEFAULTS: Record<EngineStage, Json> = {
+  model: { preset: 'tiny', seed: 0, overrides: {} },
+  sft: {},
+  pairs: { maxPrompts: 8 },
+  dpo: {},
+  evaluate: { maxSamples: 16, maxNewTokens: 96, seed: 0 },
+};
+
+function take(stage: EngineStage, overrides: Json): { app: Json; rest: Json } {
+  const app: Json = {};
+  const rest: Json = {};
+  for (const [k, v] of Object.entries(overrides)) (k in APP_DEFAULTS[stage] ? app : rest)[k] = v;
+  return { app: { ...APP_DEFAULTS[stage], ...app }, rest };
+}
+
+const positiveInt = (scope: string, key: string, v: unknown): void => {
+  if (!Number.isInteger(v) || (v as number) < 1) throw new Error(`${scope}.${key} must be an integer >= 1, got ${JSON.stringify(v)}`);
+};
+
+export function resolveStageConfig(stage: EngineStage, overrides: Json = {}): Json {
+  const { app, rest } = take(stage, overrides);
+  switch (stage) {
+    case 'model': {
+      for (const k of Object.keys(rest)) throw new Error(`model.${k} is not a known setting (use model.overrides for config.json fields)`);
+      if (typeof app.preset !== 'string') throw new Error(`model.preset must be a string, got ${JSON.stringify(app.preset)}`);
+      if (!Number.isInteger(app.seed)) throw new Error(`model.seed must be an integer, got ${JSON.stringify(app.seed)}`);
+      resolveModelConfig(app.preset, app.overrides as Json);
+      return app;
+    }
+    case 'sft':
+      return resolveSftConfig(rest as Partial<SftConfig>) as unknown as Json;
+    case 'dpo':
+      return resolveDpoConfig(rest as Partial<DpoConfig>) as unknown as Json;
+    case 'pairs':
+      positiveInt('pairs', 'maxPrompts', app.maxPrompts);
+      return { ...app, ...(resolvePreferenceConfig(rest) as unknown as Json) };
+    case 'evaluate':
+      for (const k of Object.keys(rest)) throw new Error(`evaluate.${k} is not a known setting`);
+      positiveInt('evaluate', 'maxSamples', app.maxSamples);
+      positiveInt('evaluate', 'maxNewTokens', app.maxNewTokens);
+      if (!Number.isInteger(app.seed)) throw new Error(`evaluate.seed must be an integer, got ${JSON.stringify(app.seed)}`);
+      return app;
+  }
+}
