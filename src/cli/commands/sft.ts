@@ -49,17 +49,15 @@ async function run(args: ParsedArgs): Promise<number> {
   if (optStr(args, 'model') && optStr(args, 'preset')) throw new UsageError('give either --model or --preset, not both');
   if (resuming && (optStr(args, 'model') || optStr(args, 'preset'))) throw new UsageError('--resume continues from --out; do not give --model or --preset');
   if (optStr(args, 'preset') && !optStr(args, 'tokenizer')) throw new UsageError('--preset needs --tokenizer <folder with tokenizer.json>');
+  const flagConfig = configFlags(args);
+  resolveSftConfig(flagConfig); // fail on bad values before loading anything
   const backend = await initBackend({ order: [str(args, 'backend') as BackendName] });
   console.log(`backend: ${backend.backend}`);
 
   const start = resuming ? await loadLatest(out) : await loadStart(args);
   const { model, tokenizer } = start;
   try {
-    const overrides: Partial<SftConfig> = { ...(start.resume?.state.config as Partial<SftConfig> | undefined) };
-    for (const [flag, field] of FLAGS) if (optNum(args, flag) !== undefined) (overrides as Record<string, unknown>)[field] = optNum(args, flag);
-    if (optStr(args, 'train-on')) overrides.trainOn = optStr(args, 'train-on') as SftConfig['trainOn'];
-    if (args.bucket !== undefined) overrides.bucketByLength = bool(args, 'bucket');
-    const config = resolveSftConfig(overrides);
+    const config = resolveSftConfig({ ...(start.resume?.state.config as Partial<SftConfig> | undefined), ...flagConfig });
     if (model.config.model_type === 'gpt2' && config.seqLen > model.config.max_position_embeddings) {
       throw new UsageError(`--seq-len ${config.seqLen} exceeds the model's max_position_embeddings ${model.config.max_position_embeddings}`);
     }
@@ -96,6 +94,15 @@ async function run(args: ParsedArgs): Promise<number> {
   } finally {
     disposeModel(model);
   }
+}
+
+/** SftConfig fields given on the command line (unset flags are absent). */
+function configFlags(args: ParsedArgs): Partial<SftConfig> {
+  const overrides: Record<string, unknown> = {};
+  for (const [flag, field] of FLAGS) if (optNum(args, flag) !== undefined) overrides[field] = optNum(args, flag);
+  if (optStr(args, 'train-on')) overrides.trainOn = optStr(args, 'train-on');
+  if (args.bucket !== undefined) overrides.bucketByLength = bool(args, 'bucket');
+  return overrides as Partial<SftConfig>;
 }
 
 interface Start {
