@@ -81,36 +81,52 @@ export interface BpeResult {
   merges: [string, string][];
 }
 
+/** Left-to-right, non-overlapping replacement of the pair (a, b) by c; undefined if it does not occur. */
+function mergeSymbols(s: Int32Array, a: number, b: number, c: number): Int32Array | undefined {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
+      out.push(c);
+      i++;
+    } else out.push(s[i]);
+  }
+  return out.length === s.length ? undefined : Int32Array.from(out);
+}
+
+/** Count of every adjacent pair over all words, and which words hold it (a superset after merges). */
+class PairIndex {
+  counts = new Map<number, number>();
+  where = new Map<number, Set<number>>();
+  note(k: number, w: number): void {
+    let set = this.where.get(k);
+    if (!set) this.where.set(k, (set = new Set()));
+    set.add(w);
+  }
+}
+
 /** The merge loop alone: returns the vocabulary and merges learned from word counts. */
 export function learnMerges(words: Map<string, number>, vocabSize: number, reserved: string[], minFrequency: number): BpeResult {
   const vocab = [...reserved, ...BYTE_TO_CHAR];
   const ids = new Map(vocab.map((t, i) => [t, i]));
   if (ids.size !== vocab.length) throw new Error('trainBpe: an added token collides with a byte token or another added token');
-  const symbols: Int32Array[] = [];
-  const freq: number[] = [];
-  for (const [w, n] of words) {
-    symbols.push(Int32Array.from(w, (c) => ids.get(c)!));
-    freq.push(n);
-  }
-  const pairCounts = new Map<number, number>();
-  const where = new Map<number, Set<number>>();
+  const symbols: Int32Array[] = [...words.keys()].map((w) => Int32Array.from(w, (ch) => ids.get(ch)!));
+  const freq = [...words.values()];
+  const index = new PairIndex();
   symbols.forEach((s, w) => {
     for (let i = 0; i + 1 < s.length; i++) {
       const k = s[i] * PAIR + s[i + 1];
-      pairCounts.set(k, (pairCounts.get(k) ?? 0) + freq[w]);
-      let set = where.get(k);
-      if (!set) where.set(k, (set = new Set()));
-      set.add(w);
+      index.counts.set(k, (index.counts.get(k) ?? 0) + freq[w]);
+      index.note(k, w);
     }
   });
   const heap = new PairHeap();
-  for (const [k, n] of pairCounts) heap.push(n, k);
+  for (const [k, n] of index.counts) heap.push(n, k);
 
   const merges: [string, string][] = [];
   while (vocab.length < vocabSize && heap.size > 0) {
     const [count, key] = heap.pop();
-    const current = pairCounts.get(key) ?? 0;
-    if (current !== count) {
+    const current = index.counts.get(key) ?? 0;
+    if (current !== count) { // stale entry: counts only fall between pushes, so re-queue and retry
       if (current > 0) heap.push(current, key);
       continue;
     }
@@ -118,42 +134,32 @@ export function learnMerges(words: Map<string, number>, vocabSize: number, reser
     const a = Math.floor(key / PAIR), b = key % PAIR;
     const merged = vocab[a] + vocab[b];
     let c = ids.get(merged);
-    if (c === undefined) {
+    if (c === undefined) { // two merge paths can spell the same token (HF's trainer reuses its id too)
       c = vocab.length;
       vocab.push(merged);
       ids.set(merged, c);
     }
     merges.push([vocab[a], vocab[b]]);
+    // Each affected word's pairs are removed as they were and added as they are now.
     const delta = new Map<number, number>();
     const add = (k: number, d: number): void => void delta.set(k, (delta.get(k) ?? 0) + d);
-    for (const w of where.get(key)!) {
-      const s = symbols[w], n = freq[w];
-      const out: number[] = [];
-      for (let i = 0; i < s.length; i++) {
-        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
-          out.push(c);
-          i++;
-        } else out.push(s[i]);
-      }
-      if (out.length === s.length) continue;
+    for (const w of index.where.get(key)!) {
+      const s = symbols[w], out = mergeSymbols(s, a, b, c), n = freq[w];
+      if (!out) continue;
       for (let i = 0; i + 1 < s.length; i++) add(s[i] * PAIR + s[i + 1], -n);
       for (let i = 0; i + 1 < out.length; i++) {
         const k = out[i] * PAIR + out[i + 1];
         add(k, n);
-        if (out[i] === c || out[i + 1] === c) {
-          let set = where.get(k);
-          if (!set) where.set(k, (set = new Set()));
-          set.add(w);
-        }
+        if (out[i] === c || out[i + 1] === c) index.note(k, w);
       }
-      symbols[w] = Int32Array.from(out);
+      symbols[w] = out;
     }
-    where.delete(key);
+    index.where.delete(key);
     for (const [k, d] of delta) {
       if (d === 0) continue;
-      const n = (pairCounts.get(k) ?? 0) + d;
-      if (n > 0) pairCounts.set(k, n);
-      else pairCounts.delete(k);
+      const n = (index.counts.get(k) ?? 0) + d;
+      if (n > 0) index.counts.set(k, n);
+      else index.counts.delete(k);
       if (d > 0) heap.push(n, k);
     }
   }
