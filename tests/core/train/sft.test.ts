@@ -17,11 +17,11 @@ const data: EncodedSample[] = Array.from({ length: 4 }, (_, i) => {
   return { ids, lossMask: ids.map((_, t) => (t >= 4 ? 1 : 0)) };
 });
 
-async function train(config: Partial<SftConfig>): Promise<number[]> {
+async function train(config: Partial<SftConfig>, onStep?: () => void): Promise<number[]> {
   const model = createModel(modelConfig, 1);
   try {
     const cfg = resolveSftConfig({ batchSize: 4, seqLen: 32, warmupSteps: 0, checkpointEvery: 0, seed: 1, ...config });
-    return (await runSft({ policy: modelPolicy(model), data, config: cfg, padTokenId: 0, modelFiles: async () => ({}) })).losses;
+    return (await runSft({ policy: modelPolicy(model), data, config: cfg, padTokenId: 0, modelFiles: async () => ({}), hooks: { onStep } })).losses;
   } finally {
     disposeModel(model);
   }
@@ -34,9 +34,18 @@ describe('SFT on the tiny transformer', () => {
 
   it('overfits one batch of random sequences', async () => {
     await initBackend({ order: ['wasm', 'cpu'] });
-    const losses = await train({ steps: 40, lr: 1e-2 });
+    const counts: number[] = [];
+    const losses = await train({ steps: 40, lr: 1e-2 }, () => void counts.push(tf.memory().numTensors));
     expect(losses[0]).toBeGreaterThan(3.5); // ~ln 64 at init
     expect(losses[39]).toBeLessThan(0.3 * losses[0]);
+    expect(new Set(counts.slice(1)).size).toBe(1); // no tensor leak per step
+  });
+
+  it('accumulating 2 micro-batches of 2 equals batches of 4, padding included (1e-5)', async () => {
+    await initBackend({ order: ['cpu'] });
+    const joint = await train({ steps: 3, lr: 3e-3, batchSize: 4 });
+    const split = await train({ steps: 3, lr: 3e-3, batchSize: 2, gradAccumSteps: 2 });
+    split.forEach((l, i) => expect(Math.abs(l - joint[i]), `step ${i + 1}`).toBeLessThan(1e-5));
   });
 
   it('gives the same losses on wasm and cpu (1e-3)', async () => {
