@@ -4,6 +4,7 @@ import { renderConversation } from '../../../src/core/data/chat_format.ts';
 import { buildTokenizerConfig, DEFAULT_ADDED_TOKENS, DEFAULT_SPECIAL_TOKENS, trainDefaultTokenizer } from '../../../src/core/tokenizer/default_tokenizer.ts';
 import { countWords, learnMerges, trainBpe } from '../../../src/core/tokenizer/train_bpe.ts';
 import { loadTokenizer } from '../../../src/core/tokenizer/tokenizer.ts';
+import { BYTE_TO_CHAR, byteCharsToBytes } from '../../../src/core/tokenizer/byte_level.ts';
 import type { ToolSchema } from '../../../src/core/tools/schema.ts';
 
 const weather: ToolSchema = {
@@ -48,6 +49,60 @@ describe('learnMerges (hand-worked)', () => {
   });
   it('cuts added tokens out of the corpus before counting', () => {
     expect([...countWords(['hi<|x|>hi there'], ['<|x|>'])]).toEqual([['hi', 2], ['Ġthere', 1]]);
+  });
+});
+
+/** Independent reference: recount every pair from scratch each step (slow, obviously correct). */
+function naiveBpe(words: Map<string, number>, nMerges: number): { merges: [string, string][]; segs: Map<string, string[]> } {
+  const ids = new Map(BYTE_TO_CHAR.map((ch, i) => [ch, i]));
+  const segs = new Map([...words.keys()].map((w) => [w, [...w]]));
+  const merges: [string, string][] = [];
+  for (let m = 0; m < nMerges; m++) {
+    const counts = new Map<string, number>();
+    for (const [w, n] of words) {
+      const s = segs.get(w)!;
+      for (let i = 0; i + 1 < s.length; i++) counts.set(`${s[i]}\u0000${s[i + 1]}`, (counts.get(`${s[i]}\u0000${s[i + 1]}`) ?? 0) + n);
+    }
+    // most frequent; ties to the smaller (id of left, id of right)
+    let best: { n: number; x: string; y: string } | undefined;
+    for (const [k, n] of counts) {
+      const [x, y] = k.split('\u0000');
+      const smaller = best && (ids.get(x)! - ids.get(best.x)! || ids.get(y)! - ids.get(best.y)!) < 0;
+      if (n >= 2 && (!best || n > best.n || (n === best.n && smaller))) best = { n, x, y };
+    }
+    if (!best) break;
+    const { x, y } = best;
+    merges.push([x, y]);
+    if (!ids.has(x + y)) ids.set(x + y, ids.size);
+    for (const [w, s] of segs) {
+      const out: string[] = [];
+      for (let i = 0; i < s.length; i++) {
+        if (i + 1 < s.length && s[i] === x && s[i + 1] === y) {
+          out.push(x + y);
+          i++;
+        } else out.push(s[i]);
+      }
+      segs.set(w, out);
+    }
+  }
+  return { merges, segs };
+}
+
+describe('trainBpe against a from-scratch reference', () => {
+  it('learns the same merges as recounting every step, and the library encodes words as trained', () => {
+    const corpus = chatCorpus(12);
+    const added = [...DEFAULT_SPECIAL_TOKENS, ...DEFAULT_ADDED_TOKENS];
+    const words = countWords(corpus, added);
+    const ref = naiveBpe(words, 1000);
+    expect(ref.merges.length).toBeGreaterThan(80); // both run until no pair occurs twice
+    expect(learnMerges(words, 256 + 1000, [], 2).merges).toEqual(ref.merges);
+    const json = trainBpe(corpus, { vocabSize: added.length + 256 + ref.merges.length, specialTokens: added });
+    const vocab = (json.model as { vocab: Record<string, number> }).vocab;
+    const tok = loadTokenizer(json);
+    for (const [w, seg] of ref.segs) {
+      const text = new TextDecoder().decode(byteCharsToBytes(w));
+      expect(tok.encode(text)).toEqual(seg.map((t) => vocab[t]));
+    }
   });
 });
 
