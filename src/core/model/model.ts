@@ -3,6 +3,7 @@
 // kv_cache/decode build on. No tf.layers, no dropout, no sampling (see decode.ts and sampling.ts).
 import { tf } from '../runtime/tf.ts';
 import type { ModelConfig } from './config.ts';
+import { headMatMul, linear, matMul2d } from './matmul.ts';
 import type { Model, Params } from './params.ts';
 
 export interface ForwardOptions {
@@ -80,7 +81,7 @@ export function runTransformer(model: Model, input: TransformerInput): Transform
     : rmsNorm(x, p['model.norm.weight'], c.rms_norm_eps);
   const head = c.tie_word_embeddings ? table : p['lm_head.weight']; // [V, C]
   const Tout = x.shape[1];
-  const logits = tf.matMul(tf.reshape(x, [B * Tout, c.hidden_size]), head, false, true); // [B*T, V]
+  const logits = linear(tf.reshape(x, [B * Tout, c.hidden_size]), head); // [B*T, V]
   return { logits: tf.reshape(logits, [B, Tout, c.vocab_size]), present };
 }
 
@@ -93,24 +94,20 @@ function llamaBlock(c: ModelConfig, p: Params, i: number, x: tf.Tensor3D, input:
   const pre = `model.layers.${i}`;
   const h = tf.reshape(rmsNorm(x, p[`${pre}.input_layernorm.weight`], c.rms_norm_eps), [B * T, C]); // [B*T, C]
   const proj = (name: string, heads: number): tf.Tensor4D => {
-    let y = tf.matMul(h, p[`${pre}.self_attn.${name}.weight`], false, true); // [B*T, heads*D]
-    const bias = p[`${pre}.self_attn.${name}.bias`];
-    if (bias) y = tf.add(y, bias);
+    const y = linear(h, p[`${pre}.self_attn.${name}.weight`], p[`${pre}.self_attn.${name}.bias`]); // [B*T, heads*D]
     return tf.transpose(tf.reshape(y, [B, T, heads, D]), [0, 2, 1, 3]); // [B, heads, T, D]
   };
   const q = applyRope(proj('q_proj', nH), rope); // [B, nH, T, D]
   const k = applyRope(proj('k_proj', nKv), rope); // [B, nKv, T, D]
   const v = proj('v_proj', nKv); // [B, nKv, T, D]
   const y = attention(q, k, v, i, input, present, nKv); // [B*T, C]
-  let o = tf.matMul(y, p[`${pre}.self_attn.o_proj.weight`], false, true); // [B*T, C]
-  const oBias = p[`${pre}.self_attn.o_proj.bias`];
-  if (oBias) o = tf.add(o, oBias);
+  const o = linear(y, p[`${pre}.self_attn.o_proj.weight`], p[`${pre}.self_attn.o_proj.bias`]); // [B*T, C]
   const x1 = tf.add(x, tf.reshape(o, [B, T, C])); // [B, T, C]
   const h2 = tf.reshape(rmsNorm(x1, p[`${pre}.post_attention_layernorm.weight`], c.rms_norm_eps), [B * T, C]); // [B*T, C]
-  const gate = tf.matMul(h2, p[`${pre}.mlp.gate_proj.weight`], false, true); // [B*T, I]
-  const up = tf.matMul(h2, p[`${pre}.mlp.up_proj.weight`], false, true); // [B*T, I]
+  const gate = linear(h2, p[`${pre}.mlp.gate_proj.weight`]); // [B*T, I]
+  const up = linear(h2, p[`${pre}.mlp.up_proj.weight`]); // [B*T, I]
   const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // [B*T, I] SwiGLU: silu(gate) * up
-  const down = tf.matMul(act, p[`${pre}.mlp.down_proj.weight`], false, true); // [B*T, C]
+  const down = linear(act, p[`${pre}.mlp.down_proj.weight`]); // [B*T, C]
   return tf.add(x1, tf.reshape(down, [B, T, C]));
 }
 
@@ -120,14 +117,14 @@ function gpt2Block(c: ModelConfig, p: Params, i: number, x: tf.Tensor3D, input: 
   const D = C / nH;
   const pre = `transformer.h.${i}`;
   const h = tf.reshape(layerNorm(x, p[`${pre}.ln_1.weight`], p[`${pre}.ln_1.bias`], c.layer_norm_epsilon), [B * T, C]); // [B*T, C]
-  const qkv = tf.add(tf.matMul(h, p[`${pre}.attn.c_attn.weight`]), p[`${pre}.attn.c_attn.bias`]); // [B*T, 3C] Conv1D
+  const qkv = tf.add(matMul2d(h, p[`${pre}.attn.c_attn.weight`] as tf.Tensor2D), p[`${pre}.attn.c_attn.bias`]); // [B*T, 3C] Conv1D
   const heads = tf.split(qkv, 3, 1).map((t) => tf.transpose(tf.reshape(t, [B, T, nH, D]), [0, 2, 1, 3]) as tf.Tensor4D); // 3 x [B, nH, T, D]
   const y = attention(heads[0], heads[1], heads[2], i, input, present, nH); // [B*T, C]
-  const o = tf.add(tf.matMul(y, p[`${pre}.attn.c_proj.weight`]), p[`${pre}.attn.c_proj.bias`]); // [B*T, C]
+  const o = tf.add(matMul2d(y, p[`${pre}.attn.c_proj.weight`] as tf.Tensor2D), p[`${pre}.attn.c_proj.bias`]); // [B*T, C]
   const x1 = tf.add(x, tf.reshape(o, [B, T, C])); // [B, T, C]
   const h2 = tf.reshape(layerNorm(x1, p[`${pre}.ln_2.weight`], p[`${pre}.ln_2.bias`], c.layer_norm_epsilon), [B * T, C]); // [B*T, C]
-  const fc = geluNew(tf.add(tf.matMul(h2, p[`${pre}.mlp.c_fc.weight`]), p[`${pre}.mlp.c_fc.bias`])); // [B*T, I]
-  const down = tf.add(tf.matMul(fc, p[`${pre}.mlp.c_proj.weight`]), p[`${pre}.mlp.c_proj.bias`]); // [B*T, C]
+  const fc = geluNew(tf.add(matMul2d(h2, p[`${pre}.mlp.c_fc.weight`] as tf.Tensor2D), p[`${pre}.mlp.c_fc.bias`])); // [B*T, I]
+  const down = tf.add(matMul2d(fc, p[`${pre}.mlp.c_proj.weight`] as tf.Tensor2D), p[`${pre}.mlp.c_proj.bias`]); // [B*T, C]
   return tf.add(x1, tf.reshape(down, [B, T, C]));
 }
 
@@ -145,9 +142,9 @@ function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, layer: number
   const S = K.shape[2];
   const rep = nH / nKv;
   const qg = tf.reshape(tf.mul(q, 1 / Math.sqrt(D)), [B, nKv, rep * T, D]); // [B, nKv, rep*T, D]
-  const scores = tf.add(tf.reshape(tf.matMul(qg, K, false, true), [B, nH, T, S]), input.bias); // [B, nH, T, S]
+  const scores = tf.add(tf.reshape(headMatMul(qg, K, true), [B, nH, T, S]), input.bias); // [B, nH, T, S]
   const att = tf.reshape(tf.softmax(scores), [B, nKv, rep * T, S]); // [B, nKv, rep*T, S]
-  const y = tf.reshape(tf.matMul(att, V), [B, nH, T, D]); // [B, nH, T, D]
+  const y = tf.reshape(headMatMul(att, V, false), [B, nH, T, D]); // [B, nH, T, D]
   return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, nH * D]); // [B*T, C]
 }
 
@@ -195,7 +192,7 @@ const gatherRows = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     value: tf.gather(table, ids), // [N, C]
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const oneHot = tf.oneHot(saved[0] as tf.Tensor1D, table.shape[0]); // [N, V]
-      return [tf.matMul(oneHot, dy as tf.Tensor2D, true, false), tf.zerosLike(saved[0])]; // [V, C]
+      return [tf.matMul(tf.transpose(oneHot), dy as tf.Tensor2D), tf.zerosLike(saved[0])]; // [V, C]
     },
   };
 });
