@@ -89,12 +89,12 @@ function naiveBpe(words: Map<string, number>, nMerges: number): { merges: [strin
 }
 
 describe('trainBpe against a from-scratch reference', () => {
-  it('learns the same merges as recounting every step, and the library encodes words as trained', () => {
-    const corpus = chatCorpus(12);
+  const repeats = ['aaaaaaa aaaa aaa ====== ....  \n\n\n\t\t x', 'aaaaaaaaaaaaa ==== ...... \n\n', 'abababab ababab bababa éééé 中中中中'];
+  it.each([['chats', chatCorpus(12)], ['overlapping repeats', repeats]])('%s: same merges as recounting every step; the library encodes words as trained', (_label, corpus) => {
     const added = [...DEFAULT_SPECIAL_TOKENS, ...DEFAULT_ADDED_TOKENS];
     const words = countWords(corpus, added);
     const ref = naiveBpe(words, 1000);
-    expect(ref.merges.length).toBeGreaterThan(80); // both run until no pair occurs twice
+    expect(ref.merges.length).toBeGreaterThan(10); // both run until no pair occurs twice
     expect(learnMerges(words, 256 + 1000, [], 2).merges).toEqual(ref.merges);
     const json = trainBpe(corpus, { vocabSize: added.length + 256 + ref.merges.length, specialTokens: added });
     const vocab = (json.model as { vocab: Record<string, number> }).vocab;
