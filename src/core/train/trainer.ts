@@ -3,10 +3,10 @@
 import { tf } from '../runtime/tf.ts';
 import { createRng, type Rng } from '../rng.ts';
 import type { TrainLoopConfig } from './config.ts';
-import { createAdamW, disposeAdamW, type ParamMap } from './optimizer.ts';
+import { createAdamW, disposeAdamW, type AdamW, type ParamMap } from './optimizer.ts';
 import { OPTIMIZER_FILE, restoreOptimizer, serializeOptimizer } from './optimizer_state.ts';
 import { learningRate } from './schedule.ts';
-import { NonFiniteError, trainStep } from './train_step.ts';
+import { NonFiniteError, trainStep, type StepResult } from './train_step.ts';
 
 export const TRAINER_STATE_FILE = 'trainer_state.json';
 
@@ -46,7 +46,10 @@ export interface StepMetrics {
 export interface TrainHooks {
   /** Called after every optimizer step with plain data. */
   onStep?(metrics: StepMetrics): void | Promise<void>;
-  /** Checked before every step; true saves a checkpoint and ends the run (a pause is a stop + resume). */
+  /**
+   * Checked before every step; true saves a checkpoint and ends the run (resume continues it). A
+   * returned promise is awaited, so a worker can pause the run by not settling it until resumed.
+   */
   shouldStop?(): boolean | Promise<boolean>;
   /** Stores a checkpoint's files and returns where they went (shown in errors), e.g. `<out>/checkpoint-30`. */
   saveCheckpoint?(name: string, files: Record<string, Uint8Array>): Promise<string>;
@@ -145,25 +148,19 @@ export async function runTrainer<B>(task: TrainTask<B>, config: TrainLoopConfig,
         break;
       }
       const t0 = performance.now();
-      const batches = Array.from({ length: config.gradAccumSteps }, () => task.makeBatch(cursor.take(config.batchSize)));
-      const lr = learningRate(step, config);
-      const tokens = batches.reduce((s, b) => s + task.tokens(b), 0);
-      let result;
+      let result: StepResult & { lr: number; tokens: number };
       try {
-        const micro = batches.map((b) => ({ loss: () => task.loss(b), weight: task.weight(b) }));
-        result = await trainStep(task.params, micro, opt, { lr, maxGradNorm: config.maxGradNorm });
+        result = await runOneStep(task, cursor, opt, config, step);
       } catch (err) {
         if (!(err instanceof NonFiniteError)) throw err;
         throw new TrainingStoppedError(`step ${step + 1}: ${err.message}; stopped, last good checkpoint is ${lastCheckpoint ?? 'none (no checkpoint saved yet)'}`);
-      } finally {
-        batches.forEach((b) => task.disposeBatch(b));
       }
       step += 1;
       const stepMs = performance.now() - t0;
       losses.push(result.loss);
       await hooks.onStep?.({
-        step, loss: result.loss, lr, grad_norm: result.gradNorm,
-        tokens_per_sec: tokens / (stepMs / 1000), epoch: cursor.epochsDone, step_ms: stepMs,
+        step, loss: result.loss, lr: result.lr, grad_norm: result.gradNorm,
+        tokens_per_sec: result.tokens / (stepMs / 1000), epoch: cursor.epochsDone, step_ms: stepMs,
       });
       if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0) await save();
     }
@@ -172,4 +169,19 @@ export async function runTrainer<B>(task: TrainTask<B>, config: TrainLoopConfig,
     disposeAdamW(opt);
   }
   return { state: state(), stopped, lastCheckpoint, losses };
+}
+
+/** Reads the step's micro-batches, applies one update at the scheduled rate, frees the batches. */
+async function runOneStep<B>(task: TrainTask<B>, cursor: DataCursor, opt: AdamW, config: TrainLoopConfig, step: number): Promise<StepResult & { lr: number; tokens: number }> {
+  const batches: B[] = [];
+  try {
+    for (let i = 0; i < config.gradAccumSteps; i++) batches.push(task.makeBatch(cursor.take(config.batchSize)));
+    const lr = learningRate(step, config);
+    const tokens = batches.reduce((s, b) => s + task.tokens(b), 0);
+    const micro = batches.map((b) => ({ loss: () => task.loss(b), weight: task.weight(b) }));
+    const result = await trainStep(task.params, micro, opt, { lr, maxGradNorm: config.maxGradNorm });
+    return { ...result, lr, tokens };
+  } finally {
+    batches.forEach((b) => task.disposeBatch(b));
+  }
 }
