@@ -72,7 +72,7 @@ export const KNOWLEDGE_TOOLS: Tool[] = [
     schema: functionSchema('get_planet', 'Facts about a planet of the solar system.', {
       planet: { type: 'string', enum: Object.keys(PLANETS), description: 'The planet.' },
     }, ['planet']),
-    execute: (args) => ({ planet: args.planet, ...PLANETS[args.planet as string] }),
+    execute: (args) => ({ planet: args.planet, ...PLANETS[args.planet as string], diameter_unit: 'km' }),
   },
   {
     domain: 'knowledge',

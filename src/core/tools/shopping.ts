@@ -110,7 +110,7 @@ export const SHOPPING_TOOLS: Tool[] = [
       const f = (args.filters ?? {}) as { category?: string; max_price?: number; in_stock?: boolean };
       const found = PRODUCTS.filter((x) => words.every((w) => x.name.includes(w)) && (!f.category || x.category === f.category)
         && (f.max_price === undefined || x.price <= f.max_price) && (!f.in_stock || x.stock > 0));
-      return { products: found.map((x) => ({ id: x.id, name: x.name, price: x.price })) };
+      return { products: found.map((x) => ({ id: x.id, name: x.name })) };
     },
   },
   {
@@ -121,21 +121,21 @@ export const SHOPPING_TOOLS: Tool[] = [
     execute: (args) => {
       const x = PRODUCTS.find((y) => y.id === args.product_id);
       if (!x) throw new ToolError(`no product with id '${args.product_id}'`);
-      return { id: x.id, name: x.name, category: x.category, price: x.price, stock: x.stock, rating: x.rating };
+      return { id: x.id, name: x.name, category: x.category, price: x.price, currency: 'USD', stock: x.stock, rating: x.rating };
     },
   },
   {
     domain: 'shopping',
     schema: functionSchema('cart_total', 'Total of a shopping cart with an optional discount code.', {
-      items: {
+      lines: {
         type: 'array', minItems: 1, description: 'Cart lines.',
         items: { type: 'object', properties: { product_id: { type: 'string', description: 'Product id.' }, quantity: { type: 'integer', minimum: 1, description: 'How many.' } }, required: ['product_id', 'quantity'] },
       },
       discount_code: { type: 'string', enum: ['SAVE10', 'SAVE20'], description: 'Discount code.' },
-    }, ['items']),
+    }, ['lines']),
     execute: (args) => {
       let total = 0;
-      for (const line of args.items as { product_id: string; quantity: number }[]) {
+      for (const line of args.lines as { product_id: string; quantity: number }[]) {
         const x = PRODUCTS.find((y) => y.id === line.product_id);
         if (!x) throw new ToolError(`no product with id '${line.product_id}'`);
         total += x.price * line.quantity;

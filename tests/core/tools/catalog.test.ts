@@ -55,7 +55,7 @@ describe('tool catalog', () => {
     expect(ok('get_element', { element: 'fe' })).toMatchObject({ name: 'Iron', atomic_number: 26 });
     expect(ok('local_time', { time: '22:30', from_city: 'London', to_city: 'Tokyo' })).toEqual({ time: '07:30', city: 'Tokyo', day_shift: 1, offset_hours: 9 });
     expect((ok('city_distance', { from_city: 'Paris', to_city: 'London' }) as { distance: number }).distance).toBeGreaterThan(330);
-    expect(ok('cart_total', { items: [{ product_id: 'p03', quantity: 2 }, { product_id: 'p15', quantity: 1 }], discount_code: 'SAVE10' })).toEqual({ subtotal: 30, total: 27, currency: 'USD' });
+    expect(ok('cart_total', { lines: [{ product_id: 'p03', quantity: 2 }, { product_id: 'p15', quantity: 1 }], discount_code: 'SAVE10' })).toEqual({ subtotal: 30, total: 27, currency: 'USD' });
     expect(ok('search_products', { query: 'pan', filters: { in_stock: true } })).toEqual({ products: [] });
   });
 
