@@ -9,6 +9,8 @@ export interface OptionSpec {
   required?: boolean;
   default?: string | number | boolean;
   choices?: readonly string[];
+  /** A 'string' option that also collects the bare (non --flag) arguments, in order, as a string[]. */
+  positional?: boolean;
 }
 
 /** A CLI command: its options, help text and its body. `run` returns the process exit code. */
@@ -19,7 +21,7 @@ export interface Command {
   run(args: ParsedArgs): Promise<number>;
 }
 
-export type ParsedArgs = Record<string, string | number | boolean | undefined>;
+export type ParsedArgs = Record<string, string | number | boolean | string[] | undefined>;
 
 /** Error raised for bad command-line input; main prints its message and exits 2. */
 export class UsageError extends Error {}
@@ -27,8 +29,13 @@ export class UsageError extends Error {}
 export function parseArgs(argv: string[], options: OptionSpec[]): ParsedArgs {
   const byName = new Map(options.map((o) => [o.name, o]));
   const out: ParsedArgs = {};
+  const positional = options.find((o) => o.positional);
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i];
+    if (!token.startsWith('--') && positional) {
+      out[positional.name] = [...((out[positional.name] as string[] | undefined) ?? []), token];
+      continue;
+    }
     if (!token.startsWith('--')) throw new UsageError(`unexpected argument '${token}'`);
     const eq = token.indexOf('=');
     const name = eq >= 0 ? token.slice(2, eq) : token.slice(2);
@@ -85,3 +92,8 @@ export const optStr = (a: ParsedArgs, k: string): string | undefined => a[k] as 
 export const num = (a: ParsedArgs, k: string): number => a[k] as number;
 export const optNum = (a: ParsedArgs, k: string): number | undefined => a[k] as number | undefined;
 export const bool = (a: ParsedArgs, k: string): boolean => a[k] === true;
+/** The bare arguments collected by a `positional` option (empty if none). */
+export const list = (a: ParsedArgs, k: string): string[] => {
+  const v = a[k];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
+};

@@ -6,10 +6,12 @@ import { sftCommand } from './commands/sft.ts';
 import { dpoCommand } from './commands/dpo.ts';
 import { scoreCommand } from './commands/score.ts';
 import { evalBfclCommand } from './commands/eval_bfcl.ts';
+import { compareCommand } from './commands/compare.ts';
 
 const COMMANDS: Command[] = [
   scoreCommand,
   evalBfclCommand,
+  compareCommand,
   tokenizerCommand,
   sftCommand,
   dpoCommand,

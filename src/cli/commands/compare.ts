@@ -1,0 +1,39 @@
+// `ttpa compare a.json b.json [c.json ...]`: a before/after table of evaluation reports (EvalReport
+// JSON, e.g. from the eval command). Prints Markdown; --out also writes the comparison as JSON.
+import { basename } from 'node:path';
+import type { EvalReport } from '../../core/scoring/evaluate.ts';
+import { compareReports } from '../../core/scoring/report.ts';
+import { list, optStr, UsageError, type Command } from '../args.ts';
+import { readText, writeTextAtomic } from './score.ts';
+
+function readReport(path: string): EvalReport {
+  let value: unknown;
+  try {
+    value = JSON.parse(readText(path));
+  } catch (err) {
+    throw new Error(`${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const r = value as Partial<EvalReport> | null;
+  if (!r || typeof r !== 'object' || !r.overall || !r.byCategory || !r.byDomain) {
+    throw new Error(`${path}: not an evaluation report (expected "overall", "byCategory" and "byDomain")`);
+  }
+  return r as EvalReport;
+}
+
+export const compareCommand: Command = {
+  name: 'compare',
+  summary: 'compare evaluation reports side by side (Markdown table, optional JSON)',
+  options: [
+    { name: 'reports', type: 'string', help: 'report JSON files, given as bare arguments: a.json b.json ...', positional: true, required: true },
+    { name: 'out', type: 'string', help: 'also write the comparison as JSON here' },
+  ],
+  async run(args) {
+    const paths = list(args, 'reports');
+    if (!paths.length) throw new UsageError('give at least one report file');
+    const comparison = compareReports(paths.map((p) => ({ name: basename(p).replace(/\.json$/, ''), report: readReport(p) })));
+    const out = optStr(args, 'out');
+    if (out) writeTextAtomic(out, JSON.stringify({ names: comparison.names, rows: comparison.rows }, null, 2) + '\n');
+    console.log(comparison.markdown.trimEnd());
+    return 0;
+  },
+};
