@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CHAT_TEMPLATE } from '../../../src/core/data/chat_format.ts';
 import { createRng } from '../../../src/core/rng.ts';
+import { trainDefaultTokenizer } from '../../../src/core/tokenizer/default_tokenizer.ts';
 import { loadTokenizer } from '../../../src/core/tokenizer/tokenizer.ts';
 
 const fixture = (f: string): string => readFileSync(new URL(`../../fixtures/tokenizers/${f}`, import.meta.url), 'utf8');
@@ -85,6 +86,28 @@ describe('loadTokenizer: Llama style SentencePiece BPE with byte fallback (hand-
     expect(tok.tokenString(3 + 0x41)).toBe('A');
     expect(tok.specialTokenIds).toEqual(new Set([0, 1, 2]));
     expect(tok.vocabSize).toBe(277);
+  });
+});
+
+describe('loadTokenizer: Qwen2 style (NFC, Split regex then ByteLevel without regex)', () => {
+  const json = trainDefaultTokenizer(['Hello world, héllo wörld 123 456!\n\n'.repeat(20)], { vocabSize: 300 });
+  const qwenRegex = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+  const tok = loadTokenizer({
+    ...json,
+    normalizer: { type: 'NFC' },
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [
+      { type: 'Split', pattern: { Regex: qwenRegex }, behavior: 'Isolated', invert: false },
+      { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
+    ] },
+  });
+  it('splits digits one by one and round trips NFC text', () => {
+    const ids = tok.encode('x 123');
+    expect(ids.map(tok.tokenString)).toEqual(['x', ' ', '1', '2', '3']);
+    const rng = createRng(9);
+    for (let n = 0; n < 100; n++) {
+      const s = Array.from({ length: 1 + rng.int(20) }, () => String.fromCodePoint(rng.pick([0x20, 0x41, 0x30, 0xe9, 0x1f600, 0x4e2d, 0x0a, 0x27]) + rng.int(3))).join('').normalize('NFC');
+      expect(tok.decode(tok.encode(s))).toBe(s);
+    }
   });
 });
 
