@@ -30,7 +30,7 @@ export async function loadCheckpoint(src: FileSource): Promise<Checkpoint> {
   const params = toParams(tensors, expectedParamShapes(config), fileOf, config.tie_word_embeddings);
   const model: Model = { config, params };
   try {
-    const tokenizer = await readTokenizer(src);
+    const tokenizer = await loadTokenizerFrom(src);
     if (tokenizer.vocabSize > config.vocab_size) {
       throw new Error(`tokenizer.json has ${tokenizer.vocabSize} tokens but config.json vocab_size is ${config.vocab_size}`);
     }
@@ -43,7 +43,9 @@ export async function loadCheckpoint(src: FileSource): Promise<Checkpoint> {
   }
 }
 
-async function readTokenizer(src: FileSource): Promise<Tokenizer> {
+/** tokenizer.json (+ tokenizer_config.json, chat_template.jinja if present) of a folder. */
+export async function loadTokenizerFrom(src: FileSource): Promise<Tokenizer> {
+  if (!src.has('tokenizer.json')) throw missingFileError(src, 'tokenizer.json');
   const tokenizerText = await src.readText('tokenizer.json');
   if (!src.has('tokenizer_config.json')) return loadTokenizer(tokenizerText);
   const configText = await src.readText('tokenizer_config.json');

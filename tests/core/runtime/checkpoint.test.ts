@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveModelConfig, type ModelConfig } from '../../../src/core/model/config.ts';
 import { forward } from '../../../src/core/model/model.ts';
 import { createModel, disposeModel, type Model } from '../../../src/core/model/params.ts';
-import { checkpointFiles, loadCheckpoint } from '../../../src/core/runtime/checkpoint.ts';
+import { checkpointFiles, loadCheckpoint, loadTokenizerFrom } from '../../../src/core/runtime/checkpoint.ts';
 import { fileListSource, memorySource } from '../../../src/core/runtime/file_source.ts';
 import { parseSafetensors, serializeSafetensors } from '../../../src/core/runtime/safetensors.ts';
 import { tf } from '../../../src/core/runtime/tf.ts';
@@ -150,6 +150,12 @@ describe('checkpoint errors name the file and tensor', () => {
       .rejects.toThrow('tokenizer.json: missing model.vocab');
     await expect(load(withJson(files, 'config.json', (j) => { j.vocab_size = 10; })))
       .rejects.toThrow('model.safetensors: tensor model.embed_tokens.weight has shape [64,32], config.json implies [10,32]');
+  });
+
+  it('loads a tokenizer alone from a folder, naming a missing tokenizer.json', async () => {
+    const tok = await loadTokenizerFrom(memorySource('t', tokenizer.files()));
+    expect(tok.encode('hello world!')).toEqual([12, 17, 8]);
+    await expect(loadTokenizerFrom(memorySource('t', {}))).rejects.toThrow('model folder t is missing tokenizer.json');
   });
 
   it('refuses extra files that would overwrite the checkpoint', async () => {
