@@ -1,5 +1,6 @@
 // Preference-sampling configuration: frozen defaults, merging with overrides, validation naming the bad field.
-// Plain JSON (crosses the worker boundary, saved with every run report); ESM weights live in scoring/config.ts.
+// Plain JSON (crosses the worker boundary, saved with every run report); ESM weights and the turn rule's
+// 0.8 threshold (chooseThreshold) live in scoring/config.ts.
 
 /** Which kind of pairs to build. */
 export type PairMode =
@@ -56,8 +57,6 @@ export interface PreferenceConfig {
   topP: number;
   /** Turn and sequence modes: samples per prompt, >= 2. */
   nSamples: number;
-  /** Turn mode: best sample ESM below this makes the ground truth chosen (TTPA code: 0.8), in [0, 1]. */
-  chooseThreshold: number;
   /** Branches continue from the shared prefix's KV cache, batched; false re-encodes prompt+prefix per branch (benchmark baseline). */
   reusePrefix: boolean;
   /** Attach the policy's summed log-probabilities of chosen and rejected (the DPO reference) to each pair. */
@@ -85,7 +84,6 @@ export const DEFAULT_PREFERENCE_CONFIG: Readonly<PreferenceConfig> = Object.free
   sampleTopK: 0,
   topP: 1,
   nSamples: 5,
-  chooseThreshold: 0.8,
   reusePrefix: true,
   refLogps: true,
   seed: 0,
@@ -109,7 +107,6 @@ const NUMBER_CHECKS: Check[] = [
   ['sampleTopK', (v) => isInt(v) && v >= 0, 'must be an integer >= 0'],
   ['topP', (v) => v > 0 && v <= 1, 'must be in (0, 1]'],
   ['nSamples', (v) => isInt(v) && v >= 2, 'must be an integer >= 2'],
-  ['chooseThreshold', (v) => v >= 0 && v <= 1, 'must be in [0, 1]'],
   ['seed', (v) => isInt(v), 'must be an integer'],
 ];
 const BOOLEANS: (keyof PreferenceConfig)[] = ['forceGroundTruth', 'reusePrefix', 'refLogps'];

@@ -1,0 +1,43 @@
+// Forks one decoded row of a KV cache into branch rows cut at different prefix lengths, left-padded
+// into one batch, so every branch of a prompt continues in a single batched decode without re-encoding.
+// A thin helper over the model's public KVCache (its constructor and fields); it does not decode.
+import { KVCache } from '../model/kv_cache.ts';
+import { tf } from '../runtime/tf.ts';
+
+/** One branch row: keep the first `length` cached positions, and score its next token from `logp`. */
+export interface CacheCut {
+  length: number;
+  /** [V] log-probabilities (or logits) of the token after the kept prefix. */
+  logp: Float32Array;
+}
+
+/**
+ * A new cache with one row per cut: row `row` of `cache` truncated to `cut.length` positions, left-padded
+ * (masked keys) to the longest cut. Keys were rotated at their own positions when cached, so padding
+ * on the left changes no attention score; each row's next position id continues its own prefix.
+ * `cache` is unchanged; the caller owns the result.
+ */
+export function forkCacheAt(cache: KVCache, row: number, cuts: readonly CacheCut[]): KVCache {
+  if (cuts.length === 0) throw new Error('forkCacheAt: no cuts');
+  const S = cache.length;
+  for (const c of cuts) {
+    if (!Number.isInteger(c.length) || c.length < 1 || c.length > S) throw new Error(`forkCacheAt: cut length ${c.length} outside [1, ${S}]`);
+  }
+  const longest = Math.max(...cuts.map((c) => c.length));
+  const V = cuts[0].logp.length;
+  const layers = cache.layers.map((l) =>
+    tf.tidy(() => {
+      const cut = (t: tf.Tensor4D): tf.Tensor4D =>
+        tf.concat(cuts.map((c) => {
+          const kept = tf.slice(t, [row, 0, 0, 0], [1, -1, c.length, -1]); // [1, nKv, len, D]
+          return tf.pad(kept, [[0, 0], [0, 0], [longest - c.length, 0], [0, 0]]); // [1, nKv, longest, D]
+        }), 0) as tf.Tensor4D; // [N, nKv, longest, D]
+      return { k: cut(l.k), v: cut(l.v) };
+    }),
+  );
+  const logpFlat = new Float32Array(cuts.length * V);
+  cuts.forEach((c, i) => logpFlat.set(c.logp, i * V));
+  const keyMask = cuts.map((c) => [...new Array<number>(longest - c.length).fill(0), ...cache.keyMask[row].slice(0, c.length)]);
+  const positions = cuts.map((c) => cache.positions[row] - (S - c.length));
+  return new KVCache(layers, keyMask, positions, tf.tensor2d(logpFlat, [cuts.length, V])); // lastLogits [N, V]
+}

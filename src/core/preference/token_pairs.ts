@@ -1,0 +1,170 @@
+// Token-level pairs for one prompt (TTPA section 2): decode the base trajectory, find divergence
+// points, branch each chosen alternative from the shared prefix's cache, score everything with ESM,
+// and pair completions that share the prefix up to the divergent token. Also the ground-truth pair
+// at the first token where a wrong base leaves the ground truth (our addition, see forceGroundTruth).
+import type { Model } from '../model/params.ts';
+import type { Rng } from '../rng.ts';
+import type { Tokenizer } from '../tokenizer/tokenizer.ts';
+import type { PreferenceConfig } from './config.ts';
+import { budgetDivergences, divergenceReasons, findDivergences, stepUncertainty, type DivergencePoint, type TrajectoryToken } from './divergence.ts';
+import { runBranches, type BranchRun } from './branching.ts';
+import { bestVsRest, type Completion, type PreferencePair } from './pairing.ts';
+import { classifyTokens } from './spans.ts';
+import { decodeTrajectory, type DecodedTrajectory } from './trajectory.ts';
+import { forwardLogprobs, type TurnContext } from './turn_context.ts';
+
+/** A trajectory token as the app shows it: alternatives carry their display text. */
+export interface TokenView extends TrajectoryToken {
+  logprob: number;
+  alternatives: { id: number; prob: number; text: string }[];
+}
+
+export interface TrajectoryView {
+  tokens: TokenView[];
+  /** The completion without the end-of-turn marker. */
+  text: string;
+  esm: number;
+  categories: Completion['categories'];
+  stoppedBy: 'stop_token' | 'length';
+}
+
+export interface BranchView {
+  divergenceIndex: number;
+  forcedToken: number;
+  forcedText: string;
+  /** Shared prefix (base tokens before the divergence). */
+  prefix: string;
+  /** The branch's text from the divergence point on. */
+  text: string;
+  esm: number;
+  categories: Completion['categories'];
+  /** Which side(s) of the built pairs this branch became. */
+  role: 'chosen' | 'rejected' | 'both' | 'unused';
+}
+
+export interface TokenPairsResult {
+  trajectory: TrajectoryView;
+  divergences: DivergencePoint[];
+  branches: BranchView[];
+  pairs: PreferencePair[];
+  /** Tokens decoded: base + every branch. */
+  decodedTokens: number;
+}
+
+export async function buildTokenPairs(model: Model, tokenizer: Tokenizer, ctx: TurnContext, cfg: PreferenceConfig, rng: Rng): Promise<TokenPairsResult> {
+  const baseSeed = rng.fork();
+  const branchSeed = rng.fork();
+  const base = await decodeTrajectory(model, ctx.promptIds, {
+    maxNewTokens: cfg.maxNewTokens, temperature: cfg.temperature, topK: cfg.sampleTopK, topP: cfg.topP, seed: baseSeed,
+    stopTokenId: ctx.eosId, recordTopK: cfg.topK,
+    keepLogp: (alts) => divergenceReasons(stepUncertainty(alts), cfg).length > 0,
+  });
+  try {
+    const trajectory = viewTrajectory(tokenizer, ctx, base);
+    const divergences = budgetDivergences(findDivergences(trajectory.tokens, cfg), cfg.maxBranchesPerPrompt);
+    const requests = divergences.flatMap((p) => p.alternatives.map((a) => ({ index: p.index, forcedToken: a.id })));
+    const runs = await runBranches(model, ctx.promptIds, base, requests, {
+      maxNewTokens: cfg.maxNewTokens, temperature: cfg.branchTemperature, topK: cfg.sampleTopK, topP: cfg.topP,
+      seed: branchSeed, stopTokenId: ctx.eosId, reusePrefix: cfg.reusePrefix,
+    });
+    const baseIds = base.steps.map((s) => s.id);
+    const baseLogps = base.steps.map((s) => s.logprob);
+    const branchCompletions = runs.map((run) => branchCompletion(tokenizer, ctx, baseIds, run));
+    const pairs: PreferencePair[] = [];
+    for (const point of divergences) {
+      const prefixIds = baseIds.slice(0, point.index);
+      const prefix = tokenizer.decode(prefixIds);
+      const own: Completion = {
+        text: trajectory.text.slice(prefix.length), ids: baseIds.slice(point.index), logprobs: baseLogps.slice(point.index),
+        esm: trajectory.esm, categories: trajectory.categories, source: 'base',
+      };
+      const group = [own, ...branchCompletions.filter((_, i) => runs[i].index === point.index).map((b) => b.completion)];
+      for (const sides of bestVsRest(group, cfg.minMargin)) {
+        pairs.push(makePair(ctx, 'branch', prefix, point.index, point.span, sides));
+      }
+    }
+    const gt = cfg.forceGroundTruth ? groundTruthPair(model, tokenizer, ctx, cfg, trajectory, baseIds, baseLogps) : undefined;
+    if (gt) pairs.push(gt);
+    const branches = runs.map((run, i): BranchView => ({
+      divergenceIndex: run.index, forcedToken: run.forcedToken, forcedText: tokenizer.tokenString(run.forcedToken),
+      prefix: branchCompletions[i].prefix, text: branchCompletions[i].completion.text,
+      esm: branchCompletions[i].completion.esm, categories: branchCompletions[i].completion.categories,
+      role: roleOf(branchCompletions[i].completion, pairs),
+    }));
+    const decodedTokens = base.steps.length + runs.reduce((s, r) => s + r.ids.length, 0);
+    return { trajectory, divergences, branches, pairs: cfg.refLogps ? pairs : pairs.map(withoutLogps), decodedTokens };
+  } finally {
+    base.cache.dispose();
+  }
+}
+
+function viewTrajectory(tokenizer: Tokenizer, ctx: TurnContext, base: DecodedTrajectory): TrajectoryView {
+  const ids = base.steps.map((s) => s.id);
+  const ends = ids.map((_, i) => tokenizer.decode(ids.slice(0, i + 1)).length);
+  const fullText = tokenizer.decode(ids);
+  const ranges = ids.map((_, i): [number, number] => [i ? ends[i - 1] : 0, ends[i]]);
+  const spans = classifyTokens(fullText, ranges, ctx.truthText + ctx.eosText);
+  const stopped = base.stoppedBy === 'stop_token';
+  const text = tokenizer.decode(stopped ? ids.slice(0, -1) : ids);
+  const scored = ctx.score(text);
+  const tokens = base.steps.map((s, i): TokenView => ({
+    id: s.id, text: fullText.slice(ranges[i][0], ranges[i][1]), charStart: ranges[i][0], charEnd: ranges[i][1],
+    prob: Math.exp(s.logprob), logprob: s.logprob, span: spans[i],
+    alternatives: s.alternatives.map((a) => ({ ...a, text: tokenizer.tokenString(a.id) })),
+  }));
+  return { tokens, text, esm: scored.esm, categories: scored.categories, stoppedBy: base.stoppedBy };
+}
+
+function branchCompletion(tokenizer: Tokenizer, ctx: TurnContext, baseIds: number[], run: BranchRun): { prefix: string; completion: Completion } {
+  const prefix = tokenizer.decode(baseIds.slice(0, run.index));
+  const own = run.stoppedBy === 'stop_token' ? run.ids.slice(0, -1) : run.ids;
+  const whole = tokenizer.decode([...baseIds.slice(0, run.index), ...own]);
+  const scored = ctx.score(whole);
+  return {
+    prefix,
+    completion: { text: whole.slice(prefix.length), ids: run.ids, logprobs: run.logprobs, esm: scored.esm, categories: scored.categories, source: 'branch', forcedToken: run.forcedToken },
+  };
+}
+
+/**
+ * TTPA's "ground truth as chosen", at token level: when the base is wrong, the ground truth from the
+ * first token where the base text leaves the ground-truth rendering is chosen, the base's own
+ * continuation from there rejected; both share the base prefix before that token.
+ */
+function groundTruthPair(model: Model, tokenizer: Tokenizer, ctx: TurnContext, cfg: PreferenceConfig, traj: TrajectoryView, baseIds: number[], baseLogps: number[]): PreferencePair | undefined {
+  const truth = ctx.score(ctx.truthText);
+  if (truth.esm - traj.esm <= cfg.minMargin) return undefined;
+  const target = ctx.truthText + ctx.eosText;
+  const fullText = traj.tokens.map((t) => t.text).join('');
+  const j = traj.tokens.findIndex((t) => !target.startsWith(fullText.slice(0, t.charEnd)));
+  if (j < 0) return undefined;
+  const prefix = tokenizer.decode(baseIds.slice(0, j));
+  if (!ctx.truthText.startsWith(prefix)) return undefined;
+  const chosenText = ctx.truthText.slice(prefix.length);
+  const chosenIds = tokenizer.encode(chosenText + ctx.eosText);
+  const chosen: Completion = {
+    text: chosenText, ids: chosenIds, esm: truth.esm, categories: truth.categories, source: 'ground_truth',
+    logprobs: cfg.refLogps ? forwardLogprobs(model, [...ctx.promptIds, ...baseIds.slice(0, j)], chosenIds) : undefined,
+  };
+  const rejected: Completion = {
+    text: traj.text.slice(prefix.length), ids: baseIds.slice(j), logprobs: baseLogps.slice(j),
+    esm: traj.esm, categories: traj.categories, source: 'base',
+  };
+  return makePair(ctx, 'ground_truth', prefix, j, traj.tokens[j].span, { chosen, rejected, margin: chosen.esm - rejected.esm });
+}
+
+export function makePair(ctx: TurnContext, kind: PreferencePair['kind'], prefix: string, index: number, span: PreferencePair['spanType'], sides: Pick<PreferencePair, 'chosen' | 'rejected' | 'margin'>): PreferencePair {
+  return {
+    sampleId: ctx.sample.id, turnIndex: ctx.turnIndex, mode: 'token', kind, prompt: ctx.prompt, tools: ctx.sample.tools,
+    prefix, chosen: sides.chosen, rejected: sides.rejected, divergenceIndex: index, spanType: span, margin: sides.margin,
+  };
+}
+
+/** Without refLogps, pairs carry no log-probabilities (the export then has no ref_* fields). */
+export const withoutLogps = (p: PreferencePair): PreferencePair => ({ ...p, chosen: { ...p.chosen, logprobs: undefined }, rejected: { ...p.rejected, logprobs: undefined } });
+
+function roleOf(c: Completion, pairs: readonly PreferencePair[]): BranchView['role'] {
+  const chosen = pairs.some((p) => p.chosen === c);
+  const rejected = pairs.some((p) => p.rejected === c);
+  return chosen && rejected ? 'both' : chosen ? 'chosen' : rejected ? 'rejected' : 'unused';
+}
