@@ -99,8 +99,10 @@ function parseBare(text: string, options: ValueOptions): ParseResult {
   const c = text[start];
   if (c === '{' || c === '[' || looksLikePythonCall(text, start)) {
     const found = findCalls(text.slice(0, limit), start, options);
-    if (!found.ok) return { calls: [], error: found.error, text: text.slice(0, start).trim() };
-    return { calls: found.calls, text: (text.slice(0, start) + text.slice(found.end)).replace(/```\w*/g, '').trim() };
+    if (!(c !== '{' && c !== '[' && isProse(text, start, limit, found))) {
+      if (!found.ok) return { calls: [], error: found.error, text: text.slice(0, start).trim() };
+      return { calls: found.calls, text: (text.slice(0, start) + text.slice(found.end)).replace(/```\w*/g, '').trim() };
+    }
   }
   // A JSON call inside prose ("Sure: {"name": ...}") is accepted; a Python call inside prose is not.
   const m = /\{\s*"name"\s*:/.exec(text);
@@ -109,6 +111,15 @@ function parseBare(text: string, options: ValueOptions): ParseResult {
     if (found.ok) return { calls: found.calls, text: (text.slice(0, m.index) + text.slice(found.end)).trim() };
   }
   return { calls: [], error: { kind: 'no_call', message: 'no tool call found' }, text: text.trim() };
+}
+
+/**
+ * Prose that merely starts like a call ("Paris(France) is lovely", "Note(s) follow") is text, not a
+ * broken call: a bare Python-style call counts only if it has a keyword argument or nothing follows it.
+ */
+function isProse(text: string, start: number, limit: number, found: Found): boolean {
+  if (!found.ok) return !/^[\w.]+\(\s*[A-Za-z_]\w*\s*=/.test(text.slice(start, limit));
+  return found.calls.every((c) => c.args.length === 0) && text.slice(found.end, limit).trim() !== '';
 }
 
 /** One call or a list of calls, JSON or Python-style, starting exactly at `start`. */

@@ -21,7 +21,7 @@ const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\',
 
 /** True if the text at `start` looks like the beginning of a Python call or call list. */
 export function looksLikePythonCall(text: string, start: number): boolean {
-  return /^\[?\s*[A-Za-z_][\w.]*\s*\(/.test(text.slice(start, start + 200));
+  return /^\[?\s*[A-Za-z_][\w.]*\(/.test(text.slice(start, start + 200));
 }
 
 /** Parses a call or a bracketed list of calls starting at `start`; `end` is just past it. */

@@ -126,3 +126,16 @@ describe('parseCalls: malformed text never throws and says where', () => {
     }
   });
 });
+
+describe('parseCalls: prose that only looks like a call', () => {
+  it.each(['Paris(France) is lovely.', 'Note(s) follow below.', 'Sure (I think) it is sunny.'])('%j is plain text', (text) => {
+    const r = parseCalls(text);
+    expect(r.error?.kind).toBe('no_call');
+    expect(r.text).toBe(text);
+  });
+  it('a keyword call with trailing text is still a call', () => {
+    const r = parseCalls('f(a=1)\nDone.');
+    expect(r.calls.map((c) => c.name)).toEqual(['f']);
+    expect(r.text).toBe('Done.');
+  });
+});
