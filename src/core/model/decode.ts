@@ -41,7 +41,7 @@ export function prefill(model: Model, ids: number[][], opts: PrefillOptions = {}
   const out = tf.tidy(() => {
     const idsT = tf.tensor2d(rows.flat(), [B, T], 'int32'); // [B, T]
     const maskT = tf.tensor2d(mask.flat(), [B, T], 'float32'); // [B, T]
-    const run = runTransformer(model, { ids: idsT, positions: positionIds(maskT), bias: attentionBias(maskT, T, 0), lastOnly: true });
+    const run = runTransformer(model, { ids: idsT, positions: positionIds(maskT), bias: attentionBias(maskT, T, 0), lastOnly: true, frozen: true });
     const logits = tf.reshape(run.logits, [B, model.config.vocab_size]) as tf.Tensor2D; // [B, V]
     return { logits, last: tf.clone(logits), present: run.present };
   });
@@ -64,7 +64,7 @@ export function decodeStep(model: Model, cache: KVCache, tokens: number[]): tf.T
     const ids = tf.tensor2d(tokens, [B, 1], 'int32'); // [B, 1]
     const positions = tf.tensor2d(cache.positions, [B, 1], 'int32'); // [B, 1]
     const bias = tf.tensor4d(biasValues, [B, 1, 1, S]); // [B, 1, 1, S]
-    const run = runTransformer(model, { ids, positions, bias, past: cache.layers });
+    const run = runTransformer(model, { ids, positions, bias, past: cache.layers, frozen: true });
     const logits = tf.reshape(run.logits, [B, model.config.vocab_size]) as tf.Tensor2D; // [B, V]
     return { logits, last: tf.clone(logits), present: run.present };
   });

@@ -19,10 +19,34 @@ export const matMul2d = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[])
   };
 }) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;
 
-/** nn.Linear with HF's weight layout [out, in]: x [N, in] -> [N, out]. */
-export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor2D {
-  const y = matMul2d(x, tf.transpose(weight)); // [N, out]
-  return bias ? tf.add(y, bias) : y;
+/**
+ * nn.Linear with HF's weight layout [out, in]: x [N, in] -> [N, out]. With `frozen` (inference: no
+ * gradient needed) the transposed weight is cached until the weight changes, so XNNPACK also keeps
+ * its packed copy across decode steps instead of re-transposing and re-packing every token.
+ */
+export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor, frozen = false): tf.Tensor2D {
+  const y: tf.Tensor2D = frozen ? tf.matMul(x as tf.Tensor2D, frozenTranspose(weight)) : matMul2d(x, tf.transpose(weight)); // [N, out]
+  return bias ? (tf.add(y, bias) as tf.Tensor2D) : y;
+}
+
+const transposed = new WeakMap<tf.Tensor, { dataId: object; value: tf.Tensor2D }>();
+
+/** weight^T, cached per weight and invalidated when it is reassigned (assign() swaps the dataId). */
+function frozenTranspose(weight: tf.Tensor): tf.Tensor2D {
+  const hit = transposed.get(weight);
+  if (hit && hit.dataId === weight.dataId && !hit.value.isDisposed) return hit.value;
+  hit?.value.dispose();
+  const value = tf.keep(tf.transpose(weight as tf.Tensor2D)); // [in, out]
+  transposed.set(weight, { dataId: weight.dataId, value });
+  return value;
+}
+
+/** Frees the cached transposes of these weights (called when a model is disposed). */
+export function releaseFrozen(weights: tf.Tensor[]): void {
+  for (const w of weights) {
+    transposed.get(w)?.value.dispose();
+    transposed.delete(w);
+  }
 }
 
 /** Below this many multiply-adds per head the batched kernel's call overhead wins over slicing. */

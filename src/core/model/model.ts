@@ -23,6 +23,7 @@ export interface TransformerInput {
   bias: tf.Tensor4D; // [B, 1, T, S] additive attention bias (0 allowed, -1e9 masked), S = past + T
   past?: LayerKV[]; // per layer [B, nKv, P, D]
   lastOnly?: boolean; // project only the last position to logits
+  frozen?: boolean; // inference only: no gradients, cached transposed weights (see matmul.ts)
 }
 
 export interface TransformerOutput {
@@ -81,7 +82,7 @@ export function runTransformer(model: Model, input: TransformerInput): Transform
     : rmsNorm(x, p['model.norm.weight'], c.rms_norm_eps);
   const head = c.tie_word_embeddings ? table : p['lm_head.weight']; // [V, C]
   const Tout = x.shape[1];
-  const logits = linear(tf.reshape(x, [B * Tout, c.hidden_size]), head); // [B*T, V]
+  const logits = linear(tf.reshape(x, [B * Tout, c.hidden_size]), head, undefined, input.frozen); // [B*T, V]
   return { logits: tf.reshape(logits, [B, Tout, c.vocab_size]), present };
 }
 
@@ -94,20 +95,20 @@ function llamaBlock(c: ModelConfig, p: Params, i: number, x: tf.Tensor3D, input:
   const pre = `model.layers.${i}`;
   const h = tf.reshape(rmsNorm(x, p[`${pre}.input_layernorm.weight`], c.rms_norm_eps), [B * T, C]); // [B*T, C]
   const proj = (name: string, heads: number): tf.Tensor4D => {
-    const y = linear(h, p[`${pre}.self_attn.${name}.weight`], p[`${pre}.self_attn.${name}.bias`]); // [B*T, heads*D]
+    const y = linear(h, p[`${pre}.self_attn.${name}.weight`], p[`${pre}.self_attn.${name}.bias`], input.frozen); // [B*T, heads*D]
     return tf.transpose(tf.reshape(y, [B, T, heads, D]), [0, 2, 1, 3]); // [B, heads, T, D]
   };
   const q = applyRope(proj('q_proj', nH), rope); // [B, nH, T, D]
   const k = applyRope(proj('k_proj', nKv), rope); // [B, nKv, T, D]
   const v = proj('v_proj', nKv); // [B, nKv, T, D]
   const y = attention(q, k, v, i, input, present, nKv); // [B*T, C]
-  const o = linear(y, p[`${pre}.self_attn.o_proj.weight`], p[`${pre}.self_attn.o_proj.bias`]); // [B*T, C]
+  const o = linear(y, p[`${pre}.self_attn.o_proj.weight`], p[`${pre}.self_attn.o_proj.bias`], input.frozen); // [B*T, C]
   const x1 = tf.add(x, tf.reshape(o, [B, T, C])); // [B, T, C]
   const h2 = tf.reshape(rmsNorm(x1, p[`${pre}.post_attention_layernorm.weight`], c.rms_norm_eps), [B * T, C]); // [B*T, C]
-  const gate = linear(h2, p[`${pre}.mlp.gate_proj.weight`]); // [B*T, I]
-  const up = linear(h2, p[`${pre}.mlp.up_proj.weight`]); // [B*T, I]
+  const gate = linear(h2, p[`${pre}.mlp.gate_proj.weight`], undefined, input.frozen); // [B*T, I]
+  const up = linear(h2, p[`${pre}.mlp.up_proj.weight`], undefined, input.frozen); // [B*T, I]
   const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // [B*T, I] SwiGLU: silu(gate) * up
-  const down = linear(act, p[`${pre}.mlp.down_proj.weight`]); // [B*T, C]
+  const down = linear(act, p[`${pre}.mlp.down_proj.weight`], undefined, input.frozen); // [B*T, C]
   return tf.add(x1, tf.reshape(down, [B, T, C]));
 }
 

@@ -4,6 +4,7 @@
 import { tf } from '../runtime/tf.ts';
 import { createRng } from '../rng.ts';
 import type { ModelConfig } from './config.ts';
+import { releaseFrozen } from './matmul.ts';
 
 export type Params = Record<string, tf.Variable>;
 
@@ -124,5 +125,6 @@ export function createModel(c: ModelConfig, seed: number): Model {
 }
 
 export function disposeModel(m: Model): void {
+  releaseFrozen(Object.values(m.params));
   for (const v of Object.values(m.params)) v.dispose();
 }

@@ -74,6 +74,23 @@ describe('KV cache memory', () => {
     disposeModel(m);
   });
 
+  it('sees weight updates (cached inference transposes are invalidated on assign)', () => {
+    const m = tinyModel('tiny');
+    const prompt = [1, 2, 3, 4];
+    const run = (): number => {
+      const { logits, cache } = prefill(m, [prompt]);
+      const got = logits.dataSync() as Float32Array;
+      logits.dispose();
+      cache.dispose();
+      return maxAbsDiff(got, lastLogits(m, [prompt])[0]);
+    };
+    expect(run()).toBeLessThan(1e-4);
+    const w = m.params['model.layers.0.mlp.up_proj.weight'];
+    w.assign(tf.tidy(() => tf.mul(w, -2)));
+    expect(run()).toBeLessThan(1e-4);
+    disposeModel(m);
+  });
+
   it('rejects right padding and wrong token counts', () => {
     const m = tinyModel('tiny');
     expect(() => prefill(m, [[1, 2, 0]], { attentionMask: [[1, 1, 0]] })).toThrow(/padding must be on the left/);
