@@ -2,9 +2,15 @@
 // Type-only: plain, structured-cloneable data and callbacks (comlink proxies); no runtime code, no tfjs.
 // Data shapes that core already defines (Sample, ToolSchema) are re-exported as types, never imported at runtime.
 import type { Sample } from './core/data/sample.ts';
+import type { SamplePairs } from './core/preference/build_pairs.ts';
+import type { PreferencePair } from './core/preference/pairing.ts';
+import type { PairStats } from './core/preference/stats.ts';
+import type { Call } from './core/data/messages.ts';
+import type { EvalReport } from './core/scoring/evaluate.ts';
+import type { Comparison } from './core/scoring/report.ts';
 import type { ToolSchema } from './core/tools/schema.ts';
 
-export type { Sample, ToolSchema };
+export type { Call, Comparison, EvalReport, PairStats, PreferencePair, Sample, SamplePairs, ToolSchema };
 
 /** Stages whose config the engine resolves; 'data' is the data worker's. */
 export type EngineStage = 'model' | 'sft' | 'pairs' | 'dpo' | 'evaluate';
@@ -180,6 +186,66 @@ export interface TrainResultSummary {
   notes: string[];
 }
 
+/** Builds token-level preference pairs with the current model. */
+export interface PairsRequest {
+  /** Preference config overrides plus `maxPrompts` (tool-call turns to use, from the start). */
+  config: Record<string, unknown>;
+  /** The train samples. */
+  samples: Sample[];
+}
+
+/** Pairs, their statistics, and per prompt everything the teaching view shows (tokens, branches). */
+export interface PairsResult {
+  pairs: PreferencePair[];
+  stats: PairStats;
+  /** One entry per prompt: base trajectory with per-token probabilities, divergences, branches, pairs. */
+  details: SamplePairs[];
+  outcome: JobOutcome;
+  config: Record<string, unknown>;
+}
+
+/** Trains the current model on pairs with a DPO-family loss (the current model is the reference). */
+export interface DpoRequest {
+  runId: string;
+  /** DPO config overrides (beta, lossType, steps, adapter, ...). */
+  config: Record<string, unknown>;
+  pairs: PreferencePair[];
+  /** Checkpoint id of this run to continue from; the current model must be the run's starting model. */
+  resumeFrom?: string;
+}
+
+/** Generates every assistant turn of the samples (greedy) for scoring. */
+export interface PredictRequest {
+  /** Evaluate config: maxNewTokens, seed. */
+  config: Record<string, unknown>;
+  samples: Sample[];
+  /** Shown in progress messages ("before", "after"). */
+  label?: string;
+}
+
+/** The model's text for one assistant turn of a sample. */
+export interface Prediction {
+  sampleId: string;
+  /** Index of the assistant message in sample.messages. */
+  turn: number;
+  text: string;
+}
+
+/** The live-prompt result: what the model wrote and how it scores against an expected call. */
+export interface LiveResult {
+  text: string;
+  tokens: number;
+  ms: number;
+}
+
+/** ESM of one turn with its parts, the parsed calls and the errors found. */
+export interface LiveScore {
+  esm: number;
+  parts: Record<'name' | 'required' | 'key' | 'type' | 'value', number>;
+  predicted: Call[];
+  errors: { category: string; message: string }[];
+}
+
 /** The engine worker: owns tfjs, the model, the optimizer and the KV caches. */
 export interface EngineApi {
   /** Picks and starts a backend; call once before anything else. */
@@ -196,6 +262,14 @@ export interface EngineApi {
   control(action: JobAction): Promise<void>;
   /** Fine-tunes the current model in place; checkpoints go to browser storage. */
   runSft(request: SftRequest, onProgress?: ProgressFn): Promise<TrainResultSummary>;
+  /** Builds preference pairs (token level by default) with the current model. */
+  runPairs(request: PairsRequest, onProgress?: ProgressFn): Promise<PairsResult>;
+  /** DPO-family training of the current model in place (LoRA adapters are merged at the end). */
+  runDpo(request: DpoRequest, onProgress?: ProgressFn): Promise<TrainResultSummary>;
+  /** Generates the assistant turns of samples with the current model. */
+  predict(request: PredictRequest, onProgress?: ProgressFn): Promise<Prediction[]>;
+  /** One assistant turn for a typed prompt with the given tools (greedy). */
+  complete(messages: Sample['messages'], tools: ToolSchema[], maxNewTokens: number): Promise<LiveResult>;
   /** Stored checkpoints, newest first. */
   listCheckpoints(): Promise<CheckpointInfo[]>;
   deleteCheckpoint(id: string): Promise<void>;
@@ -205,8 +279,40 @@ export interface EngineApi {
   trainSteps(request: TrainStepsRequest): Promise<TrainStepsResult>;
 }
 
+/** Sample ids per split; SFT and pairs use train, Evaluate uses test. */
+export interface DatasetSplits {
+  train: string[];
+  val: string[];
+  test: string[];
+}
+
+/** A generated dataset and the resolved generator config. */
+export interface GenerateResult {
+  samples: Sample[];
+  splits: DatasetSplits;
+  /** 'stopped' when cancelled: `samples` holds those finished. */
+  outcome: JobOutcome;
+  config: Record<string, unknown>;
+}
+
 /** The data worker: dataset generation, import/export and scoring; never loads tfjs. */
 export interface DataApi {
+  /** The full data-generation config from overrides; throws naming the bad field. */
+  resolveConfig(overrides: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Pauses, resumes or stops the running generation (no-op when none runs). */
+  control(action: JobAction): Promise<void>;
+  /** Reversed construction: n samples from the seeded grammar and the real tools. */
+  generate(config: Record<string, unknown>, onProgress?: ProgressFn): Promise<GenerateResult>;
+  /** Scores predictions turn by turn (ESM, exact match, error categories per category and domain). */
+  evaluate(samples: Sample[], predictions: Prediction[]): Promise<EvalReport>;
+  /** A before/after table of several reports (first = before, last = after). */
+  compare(named: { name: string; report: EvalReport }[]): Promise<Comparison>;
+  /** A report as Markdown (the Export stage's report). */
+  reportMarkdown(report: EvalReport): Promise<string>;
+  /** Scores one generated turn against expected calls (empty = no call due). */
+  scoreText(text: string, expected: Call[], tools: ToolSchema[]): Promise<LiveScore>;
+  /** Pairs as TRL conversational preference JSONL, with the problems TRL's checks would find (empty = valid). */
+  exportPairs(pairs: PreferencePair[]): Promise<{ jsonl: string; problems: string[] }>;
   /** Parses JSONL (one native Sample per line); throws naming the bad line. */
   importDataset(text: string): Promise<Sample[]>;
   /** One native Sample per line. */

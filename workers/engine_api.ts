@@ -5,11 +5,15 @@ import { initBackend } from '../src/core/runtime/backend.ts';
 import { tf } from '../src/core/runtime/tf.ts';
 import type {
   BackendReport, CheckpointInfo, EngineApi, EngineInitOptions, EngineStage, EngineStatus, ExportFile, JobAction,
-  MemoryReport, ModelInfo, ModelSource, ProgressFn, Sample, SftRequest, StageName, TrainResultSummary,
+  DpoRequest, LiveResult, MemoryReport, ModelInfo, ModelSource, PairsRequest, PairsResult, PredictRequest, Prediction, ProgressFn,
+  Sample, SftRequest, StageName, ToolSchema, TrainResultSummary,
 } from '../src/protocol.ts';
 import { createMemoryCheckpointStore, type CheckpointStore } from './checkpoint_store.ts';
 import { createJob, type Job } from './job.ts';
 import { disposeSession, loadSession, sessionFiles, type Session } from './model_session.ts';
+import { dpoJob } from './dpo_job.ts';
+import { pairsJob } from './pairs_job.ts';
+import { completeTurn, predictJob } from './predict_job.ts';
 import { sftJob } from './sft_job.ts';
 import { resolveStageConfig } from './stage_config.ts';
 import { runTrainProbe } from './train_probe.ts';
@@ -90,6 +94,25 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
 
     async runSft(request: SftRequest, onProgress?: ProgressFn): Promise<TrainResultSummary> {
       return runJob('sft', 0, onProgress, (j) => sftJob(requireSession(), request, j, store));
+    },
+
+    async runPairs(request: PairsRequest, onProgress?: ProgressFn): Promise<PairsResult> {
+      return runJob('pairs', 0, onProgress, (j) => pairsJob(requireSession(), request, j));
+    },
+
+    async runDpo(request: DpoRequest, onProgress?: ProgressFn): Promise<TrainResultSummary> {
+      return runJob('dpo', 0, onProgress, (j) => dpoJob(requireSession(), request, j, store));
+    },
+
+    async predict(request: PredictRequest, onProgress?: ProgressFn): Promise<Prediction[]> {
+      return runJob('evaluate', 0, onProgress, (j) => predictJob(requireSession(), request, j));
+    },
+
+    async complete(messages: Sample['messages'], tools: ToolSchema[], maxNewTokens: number): Promise<LiveResult> {
+      if (job) throw new Error(`engine: busy with a ${job.stage} job`);
+      const t0 = performance.now();
+      const r = await completeTurn(requireSession(), messages, tools, { maxNewTokens, seed: 0 });
+      return { ...r, ms: performance.now() - t0 };
     },
 
     async listCheckpoints(): Promise<CheckpointInfo[]> {

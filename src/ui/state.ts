@@ -1,6 +1,9 @@
 // The page's state: what each stage has produced and its status. Views read it and subscribe to changes.
 // Plain data only (it is what persistence saves); workers own the tensors.
-import type { BackendReport, JobProgress, MemoryReport, ModelInfo, Sample, StageName } from '../protocol.ts';
+import type {
+  BackendReport, DatasetSplits, EvalReport, JobProgress, MemoryReport, MetricPoint, ModelInfo, ModelSource, PairsResult, Sample,
+  StageName, TrainResultSummary,
+} from '../protocol.ts';
 
 export const STAGES: readonly StageName[] = ['data', 'model', 'sft', 'pairs', 'dpo', 'evaluate', 'export'];
 export const STAGE_LABELS: Record<StageName, string> = {
@@ -15,12 +18,56 @@ export interface StageState {
   error?: string;
 }
 
+/** The dataset every stage reads: samples and their split. */
+export interface Dataset {
+  samples: Sample[];
+  splits: DatasetSplits;
+  source: 'generated' | 'imported';
+  /** The resolved generator config (generated datasets). */
+  config?: Record<string, unknown>;
+}
+
+/** A training run (SFT or DPO) as the page keeps it: config, metric history, how it ended. */
+export interface TrainRun {
+  runId: string;
+  config: Record<string, unknown>;
+  points: MetricPoint[];
+  startedAt: number;
+  summary?: TrainResultSummary;
+}
+
+/** One line of the run history (Export shows it; the report includes it). */
+export interface RunRecord {
+  stage: StageName;
+  runId: string;
+  at: number;
+  outcome: string;
+  detail: string;
+  config?: Record<string, unknown>;
+}
+
+/** The Evaluate stage's result: reports of the model before and after preference training. */
+export interface EvaluationReport {
+  config: Record<string, unknown>;
+  /** Named reports in order (e.g. SFT model, DPO model). */
+  reports: { name: string; report: EvalReport }[];
+}
+
 export interface AppState {
   stages: Record<StageName, StageState>;
   backend?: BackendReport;
   memory?: MemoryReport;
   model?: ModelInfo;
-  samples: Sample[];
+  dataset?: Dataset;
+  sft?: TrainRun;
+  dpo?: TrainRun;
+  history: RunRecord[];
+  /** Pairs built by the Pairs stage (with the teaching view's details). */
+  pairs?: PairsResult;
+  /** The Evaluate stage's report. */
+  evaluation?: EvaluationReport;
+  /** Where the current model came from, so a reload loads the same one (a checkpoint id or the default). */
+  modelSource?: ModelSource;
   /** A message for the banner (worker died, quota exceeded); cleared by the user. */
   alert?: { text: string; actions?: { label: string; run: () => void }[] };
 }
@@ -30,7 +77,7 @@ type Listener = (state: AppState) => void;
 export class Store {
   state: AppState = {
     stages: Object.fromEntries(STAGES.map((s) => [s, { status: 'idle' }])) as Record<StageName, StageState>,
-    samples: [],
+    history: [],
   };
   private listeners: Listener[] = [];
 
@@ -41,6 +88,10 @@ export class Store {
 
   setStage(stage: StageName, patch: Partial<StageState>): void {
     this.update({ stages: { ...this.state.stages, [stage]: { ...this.state.stages[stage], ...patch } } });
+  }
+
+  record(entry: Omit<RunRecord, 'at'>): void {
+    this.update({ history: [...this.state.history, { ...entry, at: Date.now() }] });
   }
 
   subscribe(listener: Listener): void {

@@ -24,3 +24,24 @@ describe('data api', () => {
     await expect(api.importDataset('{"id": "x"}')).rejects.toThrow(/line 1: no "messages"/);
   });
 });
+
+describe('data api generate', () => {
+  test('matches core generateDataset for the same config, with progress', async () => {
+    const { generateDataset } = await import('../../src/core/data/generate.ts');
+    const { resolveDataConfig } = await import('../../src/core/data/config.ts');
+    const api = createDataApi({ progressMs: 0 });
+    const steps: number[] = [];
+    const result = await api.generate({ n: 12, seed: 5 }, (p) => steps.push(p.step));
+    expect(result.outcome).toBe('done');
+    expect(result.samples).toEqual(generateDataset(resolveDataConfig({ n: 12, seed: 5 })));
+    expect(steps.at(-1)).toBe(12);
+    await expect(api.resolveConfig({ n: 0 })).rejects.toThrow(/data\.n must be an integer >= 1/);
+  });
+
+  test('stop keeps the samples finished so far', async () => {
+    const api = createDataApi({ progressMs: 0 });
+    const result = await api.generate({ n: 64, seed: 1 }, (p) => { if (p.step === 20) void api.control('stop'); });
+    expect(result.outcome).toBe('stopped');
+    expect(result.samples.length).toBe(32);
+  });
+});

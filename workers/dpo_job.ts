@@ -1,0 +1,64 @@
+// The DPO stage in the engine: core's DPO job (reference log-probs from the starting model, full or
+// LoRA training) on the session's model, with TRL-named metrics as progress and stored checkpoints.
+import { disposeModel } from '../src/core/model/params.ts';
+import { loadCheckpoint } from '../src/core/runtime/checkpoint.ts';
+import { memorySource } from '../src/core/runtime/file_source.ts';
+import { pairToTrl } from '../src/core/preference/trl_export.ts';
+import { ADAPTER_FILE } from '../src/core/train/lora.ts';
+import { resolveDpoConfig, type DpoConfig } from '../src/core/train/dpo_config.ts';
+import { runDpoJob, type DpoJobResume } from '../src/core/train/dpo_run.ts';
+import { checkpointFiles } from '../src/core/runtime/checkpoint.ts';
+import type { CheckpointInfo, DpoRequest, TrainResultSummary } from '../src/protocol.ts';
+import type { CheckpointStore } from './checkpoint_store.ts';
+import type { Job } from './job.ts';
+import type { Session } from './model_session.ts';
+import { resumeState, trainerHooks } from './train_run.ts';
+
+const DPO_METRICS = ['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'kl', 'learning_rate', 'grad_norm'] as const;
+
+export async function dpoJob(session: Session, request: DpoRequest, job: Job, store: CheckpointStore): Promise<TrainResultSummary> {
+  const config: DpoConfig = resolveDpoConfig(request.config as Partial<DpoConfig>);
+  job.setTotal(config.steps);
+  const resume = request.resumeFrom ? await readResume(request.resumeFrom, store) : undefined;
+  const saved: CheckpointInfo[] = [];
+  const run = { runId: request.runId, stage: 'dpo' as const, total: config.steps, modelName: session.info.name };
+  const result = await runDpoJob({
+    model: session.model,
+    tokenizer: session.tokenizer,
+    records: request.pairs.map(pairToTrl),
+    config,
+    resume,
+    modelFiles: (m) => checkpointFiles(m, session.tokenizer, { 'ttpa_run.json': { runId: request.runId, stage: 'dpo', config } }),
+    hooks: {
+      ...trainerHooks(job, store, run, saved),
+      onReference: (done, total) => job.report(0, {}, `reference log-probs ${done}/${total}`),
+      onStep: (m) => job.report(m.step, Object.fromEntries(DPO_METRICS.map((k) => [k, m[k]]))),
+    },
+  });
+  if (result.model !== session.model) {
+    disposeModel(session.model);
+    session.model = result.model;
+  }
+  job.flush();
+  return {
+    outcome: result.result.stopped ? 'stopped' : 'done',
+    step: result.result.state.step,
+    total: config.steps,
+    losses: result.result.losses,
+    checkpointId: saved[saved.length - 1]?.id,
+    config: config as unknown as Record<string, unknown>,
+    notes: [`${result.encoded.pairs} pairs used` + (result.encoded.truncated ? `, ${result.encoded.truncated} truncated` : '') +
+      (result.encoded.dropped ? `, ${result.encoded.dropped} dropped` : '')],
+  };
+}
+
+/** Trainer state, optimizer, and the checkpoint's weights (full) or adapters (LoRA). */
+async function readResume(id: string, store: CheckpointStore): Promise<DpoJobResume> {
+  const files = await store.get(id);
+  const resume: DpoJobResume = resumeState(files);
+  if (files[ADAPTER_FILE]) return { ...resume, adapter: files[ADAPTER_FILE] };
+  const ckpt = await loadCheckpoint(memorySource(id, files));
+  resume.weights = Object.fromEntries(Object.entries(ckpt.model.params).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+  disposeModel(ckpt.model);
+  return resume;
+}
