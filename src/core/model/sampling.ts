@@ -26,6 +26,8 @@ export interface SampleOptions {
   recordTopK?: number;
   /** Tokens emitted first, before sampling (scored like sampled ones). */
   forcedPrefix?: number[];
+  /** false re-encodes the whole sequence every step (the benchmark's baseline); default true. */
+  kvCache?: boolean;
 }
 
 export interface GenerateStep {
@@ -61,7 +63,7 @@ export async function generateBatch(model: Model, prompts: number[][], opts: Sam
   const { logits, cache } = prefill(model, ids, { attentionMask: mask });
   logits.dispose();
   const rows = prompts.map((_, r) => newRow(opts, r, opts.forcedPrefix ?? []));
-  return runLoop(model, cache, rows, opts);
+  return runLoop(model, cache, rows, opts, prompts);
 }
 
 /**
@@ -80,8 +82,8 @@ function newRow(opts: SampleOptions, r: number, forced: number[]): RowState {
   return { rng: createRng((opts.seed + r) >>> 0), forced: forced.slice(), tokens: [], steps: [] };
 }
 
-/** Samples until every row stops; owns and disposes `cache`. */
-async function runLoop(model: Model, cache: KVCache, rows: RowState[], opts: SampleOptions): Promise<GenerateResult[]> {
+/** Samples until every row stops; owns and disposes `cache`. `prompts` allows the no-cache baseline. */
+async function runLoop(model: Model, cache: KVCache, rows: RowState[], opts: SampleOptions, prompts?: number[][]): Promise<GenerateResult[]> {
   const V = model.config.vocab_size;
   let active = rows.map((_, r) => r);
   try {
@@ -101,13 +103,21 @@ async function runLoop(model: Model, cache: KVCache, rows: RowState[], opts: Sam
       });
       const keep = active.map((_, i) => i).filter((i) => !rows[active[i]].stoppedBy);
       if (keep.length === 0) break;
+      const nextTokens = keep.map((i) => next[i]);
       if (keep.length < active.length) {
         const smaller = cache.select(keep);
         cache.dispose();
         cache = smaller;
       }
       active = keep.map((i) => active[i]);
-      decodeStep(model, cache, keep.map((i) => next[i])).dispose();
+      if (opts.kvCache === false && prompts) {
+        const fresh = prefill(model, active.map((r) => [...prompts[r], ...rows[r].tokens]));
+        fresh.logits.dispose();
+        cache.dispose();
+        cache = fresh.cache;
+      } else {
+        decodeStep(model, cache, nextTokens).dispose();
+      }
     }
   } finally {
     cache.dispose();

@@ -93,6 +93,16 @@ describe('batched and branched generation', () => {
     disposeModel(m);
   });
 
+  it('gives the same tokens without the KV cache (benchmark baseline)', async () => {
+    const m = tinyModel('tiny-gpt2');
+    const prompts = [PROMPT, [7, 1]];
+    const opts: SampleOptions = { maxNewTokens: 5, temperature: 1, seed: 9 };
+    const cached = await generateBatch(m, prompts, opts);
+    const uncached = await generateBatch(m, prompts, { ...opts, kvCache: false });
+    expect(uncached.map((r) => r.tokens)).toEqual(cached.map((r) => r.tokens));
+    disposeModel(m);
+  });
+
   it('leaks no tensors across repeated generation', async () => {
     const m = tinyModel('tiny');
     await generateBatch(m, [PROMPT, [1]], { ...greedy, maxNewTokens: 4 });
