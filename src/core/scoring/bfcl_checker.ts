@@ -80,6 +80,7 @@ export function checkBfclEntry(category: BfclCategory, functions: BfclFunction[]
     return empty ? ok() : bad('irrelevance_error:decoder_success', 'Valid syntax. Successfully decode AST when it should not.');
   }
   if (!('calls' in decoded)) return bad(decoded.error_type, decoded.message);
+  if (!answers.length) return bad('missing_answer', `category ${category} needs possible answers`);
   return astChecker(category, functions, decoded.calls, answers);
 }
 
@@ -123,8 +124,8 @@ function parallelNoOrder(functions: BfclFunction[], output: BfclCall[], answers:
 export function simpleFunctionChecker(description: BfclFunction | undefined, output: BfclCall, answer: BfclAnswer): BfclVerdict {
   if (!description) return bad('simple_function_checker:wrong_func_name', 'Function description not found.');
   const possible = Object.values(answer)[0];
-  const details = description.parameters.properties;
-  const required = description.parameters.required ?? [];
+  const details = description.parameters?.properties ?? {};
+  const required = description.parameters?.required ?? [];
   const name = description.name;
   if (!Object.hasOwn(output, name)) return bad('simple_function_checker:wrong_func_name', `Function name '${name}' not found in model output.`);
   const params = output[name];
