@@ -2,25 +2,119 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src/core/runtime/tf.ts';
 import type { Model } from '../../../src/core/model/params.ts';
 import { createRng } from '../../../src/core/rng.ts';
-import { resolvePreferenceConfig } from '../../../src/core/preference/config.ts';
+import { resolvePreferenceConfig, type PairMode } from '../../../src/core/preference/config.ts';
 import { buildPairs, buildPairsForSample } from '../../../src/core/preference/build_pairs.ts';
 import { pairsToTrlJsonl, validateTrlRecord } from '../../../src/core/preference/trl_export.ts';
+import { buildTurnContext } from '../../../src/core/preference/turn_context.ts';
 import { SAMPLES, testTokenizer, trainedModel, useWasm } from './fixture.ts';
 
+// Trained on Paris and Berlin with the same question: greedy decoding is torn at the city's first letter.
 let model: Model;
 beforeAll(async () => {
   await useWasm();
-  const t0 = performance.now();
   model = trainedModel(SAMPLES.slice(0, 2));
-  console.log('train ms', performance.now() - t0);
 }, 60_000);
 
-describe('buildPairsForSample (token mode, a model torn between two cities)', () => {
-  it('finds the divergence in the value and prefers the right city', async () => {
-    const tok = testTokenizer();
-    const cfg = resolvePreferenceConfig({ maxNewTokens: 40 });
-    const r = await buildPairsForSample(model, tok, SAMPLES[0], 1, cfg, createRng(1));
-    console.log(r.trajectory!.text, r.trajectory!.tokens.map((t) => [t.text, t.prob.toFixed(2), t.span]));
-    console.log(r.divergences, r.branches, r.pairs.map((p) => [p.prefix, p.chosen.text, p.rejected.text, p.margin]));
+const tok = () => testTokenizer();
+const cfg = (overrides: Record<string, unknown> = {}) => resolvePreferenceConfig({ maxNewTokens: 40, ...overrides });
+
+describe('buildPairsForSample, token mode', () => {
+  it('branches at the uncertain value token and prefers the right city, sharing the prefix', async () => {
+    const r = await buildPairsForSample(model, tok(), SAMPLES[0], 1, cfg(), createRng(1));
+    const traj = r.trajectory!;
+    expect(r.divergences.length).toBeGreaterThan(0);
+    expect(r.divergences.every((d) => ['name', 'key', 'value'].includes(d.span))).toBe(true);
+    const value = r.divergences.find((d) => d.span === 'value')!;
+    expect(value).toBeDefined();
+    const prefix = traj.tokens.slice(0, value.index).map((t) => t.text).join('');
+    expect(prefix.endsWith('"city": "')).toBe(true);
+    const branchPairs = r.pairs.filter((p) => p.kind === 'branch' && p.divergenceIndex === value.index);
+    expect(branchPairs.length).toBeGreaterThan(0);
+    for (const p of branchPairs) {
+      expect(p.prefix).toBe(prefix);
+      expect(p.spanType).toBe('value');
+      expect(p.chosen.text.startsWith('Paris"')).toBe(true);
+      expect(p.chosen.ids[0]).not.toBe(p.rejected.ids[0]);
+      expect(p.rejected.categories.length).toBeGreaterThan(0);
+    }
+    // the forced Berlin branch: wrong value, rejected
+    const berlin = r.branches.find((b) => b.text.startsWith('Berlin"'));
+    if (traj.text.includes('Paris')) {
+      expect(berlin?.categories).toEqual(['wrong_value']);
+      expect(berlin?.role).toBe('rejected');
+    }
   });
+
+  it('pairs the ground truth against a wrong base at the first departing token', async () => {
+    // Rome was never seen: the base says Paris or Berlin.
+    const r = await buildPairsForSample(model, tok(), SAMPLES[2], 1, cfg(), createRng(1));
+    const ctx = buildTurnContext(tok(), SAMPLES[2], 1);
+    const gt = r.pairs.find((p) => p.kind === 'ground_truth')!;
+    expect(r.trajectory!.esm).toBeLessThan(1);
+    expect(gt).toBeDefined();
+    expect(gt.chosen.source).toBe('ground_truth');
+    expect(gt.prefix + gt.chosen.text).toBe(ctx.truthText);
+    expect(gt.prefix + gt.rejected.text).toBe(r.trajectory!.text);
+    const j = gt.divergenceIndex!;
+    expect(r.trajectory!.tokens.slice(0, j).map((t) => t.text).join('')).toBe(gt.prefix);
+    expect(ctx.truthText.startsWith(gt.prefix + r.trajectory!.tokens[j].text)).toBe(false);
+    expect(gt.chosen.esm).toBe(1);
+    expect(gt.chosen.logprobs!.length).toBe(gt.chosen.ids.length);
+  });
+
+  it('leaks no tensors', async () => {
+    await buildPairsForSample(model, tok(), SAMPLES[2], 1, cfg(), createRng(2));
+    const before = tf.memory().numTensors;
+    await buildPairsForSample(model, tok(), SAMPLES[2], 1, cfg(), createRng(2));
+    await buildPairsForSample(model, tok(), SAMPLES[0], 1, cfg({ mode: 'turn' }), createRng(2));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('buildPairs', () => {
+  const modes: PairMode[] = ['token', 'turn', 'sequence'];
+
+  it('chosen always scores higher, and every line validates against TRL conversational preference', async () => {
+    for (const mode of modes) {
+      const { pairs } = await buildPairs(model, tok(), SAMPLES, cfg({ mode, temperature: 1, branchTemperature: 1, nSamples: 4 }));
+      expect(pairs.length).toBeGreaterThan(0);
+      for (const p of pairs) expect(p.chosen.esm).toBeGreaterThan(p.rejected.esm);
+      const lines = pairsToTrlJsonl(pairs).trim().split('\n').map((l) => JSON.parse(l));
+      expect(lines).toHaveLength(pairs.length);
+      for (const line of lines) {
+        expect(validateTrlRecord(line)).toEqual([]);
+        expect(Object.keys(line).sort()).toEqual(['chosen', 'prompt', 'rejected', 'tools', 'ttpa']);
+        expect(line.ttpa.margin).toBeCloseTo(line.ttpa.chosen_esm - line.ttpa.rejected_esm, 12);
+        const last = line.prompt[line.prompt.length - 1];
+        if (line.ttpa.divergence_index === null || line.ttpa.divergence_index === 0) expect(last.role).toBe('user');
+        else expect(last.role).toBe('assistant');
+      }
+    }
+  }, 60_000);
+
+  it('identical seeds give identical pairs', async () => {
+    for (const mode of modes) {
+      const c = cfg({ mode, temperature: 1, branchTemperature: 1, sampleTemperature: 1.5, nSamples: 3, seed: 9 });
+      const a = await buildPairs(model, tok(), SAMPLES, c);
+      const b = await buildPairs(model, tok(), SAMPLES, c);
+      expect(pairsToTrlJsonl(a.pairs)).toBe(pairsToTrlJsonl(b.pairs));
+    }
+  }, 60_000);
+
+  it('reports stats, progress, and stops when asked', async () => {
+    const seen: number[] = [];
+    const r = await buildPairs(model, tok(), SAMPLES, cfg(), { onProgress: (p) => seen.push(p.done) });
+    expect(seen).toEqual([1, 2, 3]);
+    const s = r.stats;
+    expect(s.prompts).toBe(3);
+    expect(s.pairs).toBe(r.pairs.length);
+    expect(Object.values(s.pairsPerPromptHistogram).reduce((a, b) => a + b, 0)).toBe(3);
+    expect(Object.values(s.pairsBySpan).reduce((a, b) => a + b, 0)).toBe(s.pairs);
+    expect(s.divergencesBySpan.value).toBeGreaterThan(0);
+    expect(s.margin.min).toBeGreaterThan(0);
+    expect(s.noPairShare).toBeCloseTo(Object.entries(s.pairsPerPromptHistogram).filter(([k]) => k === '0').reduce((a, [, v]) => a + v, 0) / 3, 12);
+    const stopped = await buildPairs(model, tok(), SAMPLES, cfg(), { shouldStop: () => true });
+    expect(stopped.stopped).toBe(true);
+    expect(stopped.stats.prompts).toBe(0);
+  }, 60_000);
 });

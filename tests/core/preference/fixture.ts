@@ -56,8 +56,11 @@ export async function useWasm(): Promise<void> {
   await tf.ready();
 }
 
+/** A random tiny model with weights x10 (std 0.2), so its outputs depend sharply on every input and position. */
 export function randomModel(seed = 1): Model {
-  return createModel(resolveModelConfig('tiny', { vocab_size: testTokenizer().vocabSize, max_position_embeddings: 512 }), seed);
+  const m = createModel(resolveModelConfig('tiny', { vocab_size: testTokenizer().vocabSize, max_position_embeddings: 512 }), seed);
+  for (const v of Object.values(m.params)) if (v.shape.length > 1) v.assign(tf.tidy(() => tf.mul(v, 10)));
+  return m;
 }
 
 /** A tiny model trained on `samples` up to their first tool-call turn (loss on the assistant turn). */

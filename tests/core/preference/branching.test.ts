@@ -1,0 +1,91 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../../../src/core/runtime/tf.ts';
+import { renderConversation } from '../../../src/core/data/chat_format.ts';
+import type { Model } from '../../../src/core/model/params.ts';
+import { generate } from '../../../src/core/model/sampling.ts';
+import { runBranches, type BranchOptions, type BranchRequest } from '../../../src/core/preference/branching.ts';
+import { decodeTrajectory, type DecodedTrajectory } from '../../../src/core/preference/trajectory.ts';
+import { forwardLogprobs } from '../../../src/core/preference/turn_context.ts';
+import { SAMPLES, randomModel, testTokenizer, useWasm } from './fixture.ts';
+
+let model: Model;
+let promptIds: number[];
+const N = 10;
+beforeAll(async () => {
+  await useWasm();
+  model = randomModel(7);
+  promptIds = testTokenizer().encode(renderConversation(SAMPLES[0].messages.slice(0, 1), SAMPLES[0].tools, { addGenerationPrompt: true }));
+});
+
+const decode = (temperature: number, seed = 5): Promise<DecodedTrajectory> => decodeTrajectory(model, promptIds, {
+  maxNewTokens: N, temperature, topK: 0, topP: 1, seed, stopTokenId: -1, recordTopK: 4, keepLogp: () => true,
+});
+const options = (reusePrefix: boolean, temperature = 0): BranchOptions => ({ maxNewTokens: N, temperature, topK: 0, topP: 1, seed: 11, stopTokenId: -1, reusePrefix });
+// Alternatives (not the base token) at three different depths, two at one of them: one padded batch.
+const requestsFor = (base: DecodedTrajectory): BranchRequest[] => [[1, 1], [4, 1], [4, 2], [8, 3]].map(([index, alt]) => ({ index, forcedToken: base.steps[index].alternatives.filter((a) => a.id !== base.steps[index].id)[alt - 1].id }));
+
+describe('base trajectory', () => {
+  it('decodes what generate decodes, with the same log-probs and recorded alternatives', async () => {
+    for (const temperature of [0, 1]) {
+      const base = await decode(temperature);
+      const ref = await generate(model, promptIds, { maxNewTokens: N, temperature, seed: 5, recordTopK: 4 });
+      base.cache.dispose();
+      expect(base.steps.map((s) => s.id)).toEqual(ref.tokens);
+      base.steps.forEach((s, t) => {
+        expect(s.logprob).toBeCloseTo(ref.steps[t].logprob, 5);
+        expect(s.alternatives.map((a) => a.id)).toEqual(ref.steps[t].alternatives.map((a) => a.token));
+      });
+    }
+  });
+});
+
+describe('runBranches', () => {
+  it('forced-token branches start with the forced token and keep the exact prefix', async () => {
+    const base = await decode(0);
+    const requests = requestsFor(base);
+    const runs = await runBranches(model, promptIds, base, requests, options(true));
+    base.cache.dispose();
+    runs.forEach((run, i) => {
+      expect(run.ids[0]).toBe(requests[i].forcedToken);
+      expect(run.ids[0]).not.toBe(base.steps[run.index].id);
+      expect(run.ids.length).toBe(N - run.index);
+    });
+  });
+
+  it('branch log-probs equal a full forward over prompt + prefix + branch (1e-4)', async () => {
+    for (const temperature of [0, 1]) {
+      const base = await decode(0);
+      const runs = await runBranches(model, promptIds, base, requestsFor(base), options(true, temperature));
+      for (const run of runs) {
+        const prefix = [...promptIds, ...base.steps.slice(0, run.index).map((s) => s.id)];
+        const full = forwardLogprobs(model, prefix, run.ids);
+        run.logprobs.forEach((lp, t) => expect(Math.abs(lp - full[t])).toBeLessThan(1e-4));
+      }
+      base.cache.dispose();
+    }
+  });
+
+  it('prefix reuse and re-encoding from scratch give the same branches', async () => {
+    for (const temperature of [0, 1]) {
+      const base = await decode(0);
+      const reuse = await runBranches(model, promptIds, base, requestsFor(base), options(true, temperature));
+      const naive = await runBranches(model, promptIds, base, requestsFor(base), options(false, temperature));
+      base.cache.dispose();
+      expect(reuse.map((r) => r.ids)).toEqual(naive.map((r) => r.ids));
+      reuse.forEach((r, i) => r.logprobs.forEach((lp, t) => expect(lp).toBeCloseTo(naive[i].logprobs[t], 4)));
+    }
+  });
+
+  it('leaks no tensors', async () => {
+    const once = async (): Promise<void> => {
+      const base = await decode(1);
+      await runBranches(model, promptIds, base, requestsFor(base), options(true, 1));
+      base.cache.dispose();
+    };
+    await once();
+    const before = tf.memory().numTensors;
+    await once();
+    await once();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
