@@ -1,6 +1,8 @@
 // The `ttpa` command router: finds the command, handles --help and usage errors, returns an exit code.
 // Each command lives in its own file under src/cli/commands/ and only parses arguments and does file I/O.
 import { formatHelp, parseArgs, UsageError, type Command } from './args.ts';
+import { dataCommand } from './commands/data.ts';
+import { convertCommand } from './commands/convert.ts';
 import { tokenizerCommand } from './commands/tokenizer.ts';
 import { sftCommand } from './commands/sft.ts';
 import { dpoCommand } from './commands/dpo.ts';
@@ -9,6 +11,8 @@ import { evalBfclCommand } from './commands/eval_bfcl.ts';
 import { compareCommand } from './commands/compare.ts';
 
 const COMMANDS: Command[] = [
+  dataCommand,
+  convertCommand,
   scoreCommand,
   evalBfclCommand,
   compareCommand,

@@ -1,0 +1,55 @@
+// `ttpa data`: generate a reversed-construction dataset, split it without call leakage, and write
+// train/val/test JSONL plus stats.json (all atomically) into --out.
+import { join } from 'node:path';
+import { num, optStr, str, UsageError, type Command } from '../args.ts';
+import { resolveDataConfig, type DataConfigOverrides } from '../../core/data/config.ts';
+import { generateDataset } from '../../core/data/generate.ts';
+import { toJsonl } from '../../core/data/jsonl.ts';
+import { splitSamples } from '../../core/data/split.ts';
+import { datasetStats } from '../../core/data/stats.ts';
+import { writeFileAtomic } from './convert.ts';
+
+/** "single=0.5,parallel=0.2" -> {single: 0.5, parallel: 0.2}. */
+function parseMix(text: string): Record<string, number> {
+  return Object.fromEntries(text.split(',').map((part) => {
+    const [k, v] = part.split('=');
+    const x = Number(v);
+    if (!k || v === undefined || !Number.isFinite(x)) throw new UsageError(`--mix entries look like single=0.4, got '${part}'`);
+    return [k.trim(), x];
+  }));
+}
+
+export const dataCommand: Command = {
+  name: 'data',
+  summary: 'generate a tool-use SFT dataset by reversed construction (train/val/test JSONL + stats)',
+  options: [
+    { name: 'n', type: 'int', help: 'number of samples', default: 5000 },
+    { name: 'seed', type: 'int', help: 'random seed', default: 1 },
+    { name: 'out', type: 'string', help: 'output directory', required: true },
+    { name: 'mix', type: 'string', help: 'category shares, e.g. single=0.4,multi_step=0.25,parallel=0.15,multi_turn=0.1,irrelevance=0.1' },
+    { name: 'val', type: 'number', help: 'validation share', default: 0.05 },
+    { name: 'test', type: 'number', help: 'test share', default: 0.1 },
+  ],
+  async run(args) {
+    const mix = optStr(args, 'mix');
+    const overrides: DataConfigOverrides = { n: num(args, 'n'), seed: num(args, 'seed'), split: { val: num(args, 'val'), test: num(args, 'test') } };
+    if (mix) overrides.mix = parseMix(mix);
+    let cfg;
+    try {
+      cfg = resolveDataConfig(overrides);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const t0 = performance.now();
+    const samples = generateDataset(cfg);
+    const genMs = Math.round(performance.now() - t0);
+    const split = splitSamples(samples, cfg.split, cfg.seed);
+    const out = str(args, 'out');
+    for (const part of ['train', 'val', 'test'] as const) writeFileAtomic(join(out, `${part}.jsonl`), toJsonl(split[part]));
+    const stats = { config: cfg, generateMs: genMs, ...datasetStats(samples), split: split.report };
+    writeFileAtomic(join(out, 'stats.json'), JSON.stringify(stats, null, 2) + '\n');
+    console.log(`${samples.length} samples in ${genMs} ms -> ${out} (train ${split.report.counts.train}, val ${split.report.counts.val}, test ${split.report.counts.test})`);
+    console.log(`calls/sample ${stats.meanCallsPerSample}, distinct questions ${stats.distinctQuestionRatio}, prompt chars mean ${stats.promptChars.mean} (max ${stats.promptChars.max}), test call signatures in train: ${split.report.testSignaturesInTrain}`);
+    return 0;
+  },
+};
