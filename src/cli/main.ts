@@ -9,6 +9,7 @@ import { dpoCommand } from './commands/dpo.ts';
 import { scoreCommand } from './commands/score.ts';
 import { evalBfclCommand } from './commands/eval_bfcl.ts';
 import { compareCommand } from './commands/compare.ts';
+import { pairsCommand } from './commands/pairs.ts';
 
 const COMMANDS: Command[] = [
   dataCommand,
@@ -18,6 +19,7 @@ const COMMANDS: Command[] = [
   compareCommand,
   tokenizerCommand,
   sftCommand,
+  pairsCommand,
   dpoCommand,
 ];
 
