@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/core/rng.ts';
-import { checkBfclEntry, standardizeString, type BfclAnswer, type BfclCall, type BfclCategory, type BfclFunction } from '../../../src/core/scoring/bfcl_checker.ts';
-import { parseBfclAnswers, parseBfclQuestions, referenceCalls } from '../../../src/core/scoring/bfcl_files.ts';
+import { astChecker, checkBfclEntry, standardizeString, type BfclAnswer, type BfclCall, type BfclCategory, type BfclFunction } from '../../../src/core/scoring/bfcl_checker.ts';
+import { parseBfclAnswers, parseBfclQuestions, parseJsonLines, referenceCalls } from '../../../src/core/scoring/bfcl_files.ts';
 import { PyFloat, pyType, toPyJson } from '../../../src/core/scoring/py_value.ts';
 
 const DIR = '/work/shared/bfcl';
@@ -196,5 +196,26 @@ describe('BFCL rules in isolation', () => {
   });
   it('malformed decoded output', () => {
     expect(checkBfclEntry('simple_python', [fn], [{ f: 1 }], answer({ x: [1] })).error_type).toBe('ast_decoder:decoder_wrong_output_format');
+  });
+});
+
+describe('BFCL checker against verdicts of BFCL\'s own ast_checker.py', () => {
+  // tests/fixtures/scoring/bfcl_reference_verdicts.jsonl: seeded random mutations of the reference
+  // calls (values swapped for other answers, int/float/str/bool/list/dict variants, dropped, extra and
+  // renamed parameters, shuffled and duplicated calls) on the real BFCL files, with the error_type
+  // that gorilla's ast_checker.py (Python branch, run under CPython) returned for each. 24,000 such
+  // cases agreed when generated; the fixture keeps a sample balanced across error types.
+  it('agrees on every recorded case', () => {
+    const { rows, problems } = parseJsonLines(readFileSync('tests/fixtures/scoring/bfcl_reference_verdicts.jsonl', 'utf8'), true);
+    expect(problems).toEqual([]);
+    expect(rows.length).toBeGreaterThan(400);
+    const seen = new Set<string | null>();
+    for (const { value } of rows) {
+      const c = value as { category: BfclCategory; id: string; output: BfclCall[]; error_type: string | null };
+      const e = DATA[c.category].find((x) => x.id === c.id)!;
+      expect(astChecker(c.category, e.functions, c.output, e.answers).error_type, `${c.id} ${toPyJson(c.output)}`).toBe(c.error_type);
+      seen.add(c.error_type);
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(16);
   });
 });
