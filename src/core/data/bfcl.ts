@@ -136,6 +136,9 @@ export function importBfcl(questionsText: string, questionsFile: string, answers
   return { items: parsed.items, errors: [...errors, ...parsed.errors], answers };
 }
 
+/** A value as BFCL writes it inside a list of acceptable values: dict values are lists again. */
+const encodeAnswer = (v: unknown): unknown => (isObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, [encodeAnswer(x)]])) : v);
+
 /** Exports samples as BFCL question and possible-answer lines (each call's values as one-element lists). */
 export function exportBfcl(samples: Sample[]): { questions: unknown[]; answers: unknown[] } {
   const questions: unknown[] = [];
@@ -145,7 +148,7 @@ export function exportBfcl(samples: Sample[]): { questions: unknown[]; answers: 
     const user = s.messages.filter((m) => m.role === 'user' || m.role === 'system').map((m) => ({ role: m.role, content: m.content }));
     questions.push({ id, question: [user], function: s.tools.map((t) => ({ name: t.function.name, description: t.function.description, parameters: jsonSchemaToBfcl(t.function.parameters) })) });
     const calls = s.messages.flatMap((m) => m.tool_calls ?? []);
-    if (s.meta.category !== 'irrelevance') answers.push({ id, ground_truth: calls.map((c) => ({ [c.function.name]: Object.fromEntries(Object.entries(c.function.arguments).map(([k, v]) => [k, [v]])) })) });
+    if (s.meta.category !== 'irrelevance') answers.push({ id, ground_truth: calls.map((c) => ({ [c.function.name]: Object.fromEntries(Object.entries(c.function.arguments).map(([k, v]) => [k, [encodeAnswer(v)]])) })) });
   }
   return { questions, answers };
 }

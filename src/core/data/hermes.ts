@@ -18,9 +18,9 @@ function asTool(t: unknown, at: string): ToolSchema {
 
 /** Tools from the system prompt's <tools> block: a JSON list, or JSON objects one after another. */
 function toolsFromSystem(text: string): unknown[] | undefined {
-  const m = /<tools>([\s\S]*?)<\/tools>/.exec(text);
-  if (!m) return undefined;
-  const body = m[1].trim();
+  // the usual Hermes prompt mentions "<tools></tools> XML tags" before the real block: take the first non-empty one
+  const body = [...text.matchAll(/<tools>([\s\S]*?)<\/tools>/g)].map((m) => m[1].trim()).find((b) => b);
+  if (!body) return undefined;
   try {
     const v = JSON.parse(body);
     return Array.isArray(v) ? v : [v];
