@@ -34,13 +34,13 @@ export async function buildPairsForSample(model: Model, tokenizer: Tokenizer, sa
   if (config.mode === 'token') {
     const r = await buildTokenPairs(model, tokenizer, ctx, config, rng);
     const pairs = dedupePairs(r.pairs);
-    const outcome: PromptOutcome = { pairs: pairs.length, divergenceSpans: r.divergences.map((d) => d.span), branches: r.branches.length, decodedTokens: r.decodedTokens, baseEsm: r.trajectory.esm };
+    const outcome: PromptOutcome = { pairs: pairs.length, divergenceSpans: r.divergences.map((d) => d.span), branches: r.branches.length, decodedTokens: r.decodedTokens, baseEsm: r.trajectory.esm, promptTokens: ctx.promptIds.length, branchMs: r.branchMs };
     return { ...head, trajectory: r.trajectory, divergences: r.divergences, branches: r.branches, pairs, outcome };
   }
   const r = await buildTurnPairs(model, tokenizer, ctx, config, scoring, rng);
   const pairs = config.refLogps ? r.pairs : r.pairs.map(withoutLogps);
   const meanEsm = r.samples.reduce((s, c) => s + c.esm, 0) / Math.max(1, r.samples.length);
-  const outcome: PromptOutcome = { pairs: pairs.length, divergenceSpans: [], branches: 0, decodedTokens: r.decodedTokens, baseEsm: meanEsm };
+  const outcome: PromptOutcome = { pairs: pairs.length, divergenceSpans: [], branches: 0, decodedTokens: r.decodedTokens, baseEsm: meanEsm, promptTokens: ctx.promptIds.length, branchMs: 0 };
   return { ...head, divergences: [], branches: [], samples: r.samples, pairs, outcome };
 }
 

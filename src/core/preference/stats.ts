@@ -13,6 +13,10 @@ export interface PromptOutcome {
   decodedTokens: number;
   /** ESM of the base trajectory (token mode) or the mean sample ESM (turn/sequence). */
   baseEsm: number;
+  /** Prompt length in tokens. */
+  promptTokens: number;
+  /** Wall time of the branching phase (token mode; 0 otherwise). */
+  branchMs: number;
 }
 
 export interface Summary {
@@ -40,8 +44,11 @@ export interface PairStats {
   rejectedCategories: Record<string, number>;
   meanBaseEsm: number;
   decodedTokens: number;
+  meanPromptTokens: number;
   duplicatesRemoved: number;
   elapsedMs: number;
+  /** Of elapsedMs, the time spent decoding branches (token mode). */
+  branchMs: number;
 }
 
 export function summarize(xs: readonly number[]): Summary {
@@ -90,7 +97,9 @@ export function pairStats(mode: PairMode, outcomes: readonly PromptOutcome[], pa
     rejectedCategories,
     meanBaseEsm: n ? outcomes.reduce((s, o) => s + o.baseEsm, 0) / n : 0,
     decodedTokens: outcomes.reduce((s, o) => s + o.decodedTokens, 0),
+    meanPromptTokens: n ? outcomes.reduce((s, o) => s + o.promptTokens, 0) / n : 0,
     duplicatesRemoved: extra.duplicatesRemoved,
     elapsedMs: extra.elapsedMs,
+    branchMs: outcomes.reduce((s, o) => s + o.branchMs, 0),
   };
 }

@@ -49,6 +49,8 @@ export interface TokenPairsResult {
   pairs: PreferencePair[];
   /** Tokens decoded: base + every branch. */
   decodedTokens: number;
+  /** Wall time of the branching phase alone (what prefix reuse speeds up). */
+  branchMs: number;
 }
 
 export async function buildTokenPairs(model: Model, tokenizer: Tokenizer, ctx: TurnContext, cfg: PreferenceConfig, rng: Rng): Promise<TokenPairsResult> {
@@ -63,10 +65,12 @@ export async function buildTokenPairs(model: Model, tokenizer: Tokenizer, ctx: T
     const trajectory = viewTrajectory(tokenizer, ctx, base);
     const divergences = budgetDivergences(findDivergences(trajectory.tokens, cfg), cfg.maxBranchesPerPrompt);
     const requests = divergences.flatMap((p) => p.alternatives.map((a) => ({ index: p.index, forcedToken: a.id })));
+    const branchStart = performance.now();
     const runs = await runBranches(model, ctx.promptIds, base, requests, {
       maxNewTokens: cfg.maxNewTokens, temperature: cfg.branchTemperature, topK: cfg.sampleTopK, topP: cfg.topP,
       seed: branchSeed, stopTokenId: ctx.eosId, reusePrefix: cfg.reusePrefix,
     });
+    const branchMs = performance.now() - branchStart;
     const baseIds = base.steps.map((s) => s.id);
     const baseLogps = base.steps.map((s) => s.logprob);
     const branchCompletions = runs.map((run) => branchCompletion(tokenizer, ctx, baseIds, run));
@@ -92,7 +96,7 @@ export async function buildTokenPairs(model: Model, tokenizer: Tokenizer, ctx: T
       role: roleOf(branchCompletions[i].completion, pairs),
     }));
     const decodedTokens = base.steps.length + runs.reduce((s, r) => s + r.ids.length, 0);
-    return { trajectory, divergences, branches, pairs: cfg.refLogps ? pairs : pairs.map(withoutLogps), decodedTokens };
+    return { trajectory, divergences, branches, pairs: cfg.refLogps ? pairs : pairs.map(withoutLogps), decodedTokens, branchMs };
   } finally {
     base.cache.dispose();
   }
