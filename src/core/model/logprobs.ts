@@ -12,12 +12,27 @@ export function tokenLogProbs(model: Model, inputIds: tf.Tensor2D, targetIds: tf
 
 /** log_softmax(logits)[b, t, target[b, t]] without materialising the gather: [B, T, V] x [B, T] -> [B, T]. */
 export function logProbsOfTargets(logits: tf.Tensor3D, targetIds: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const V = logits.shape[2];
-    const picked = tf.sum(tf.mul(logits, tf.oneHot(tf.cast(targetIds, 'int32'), V)), -1); // [B, T]
-    return tf.sub(picked, tf.logSumExp(logits, -1)) as tf.Tensor2D; // [B, T]
-  });
+  return tf.tidy(() => pickLogProbs(logits, tf.cast(targetIds, 'int32')));
 }
+
+/**
+ * Forward log_softmax then a one-hot pick; backward the closed form dy * (onehot - softmax).
+ * tfjs's own gradient of logSumExp goes through max's Equal mask over [B, T, V], which costs more
+ * than the whole forward on wasm.
+ */
+const pickLogProbs = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [logits, targets, save] = args as [tf.Tensor3D, tf.Tensor2D, tf.GradSaveFunc];
+  const logp = tf.logSoftmax(logits); // [B, T, V]
+  const oneHot = tf.oneHot(targets, logits.shape[2]); // [B, T, V]
+  save([logp, oneHot]);
+  return {
+    value: tf.sum(tf.mul(logp, oneHot), -1), // [B, T]
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [savedLogp, savedOneHot] = saved;
+      return [tf.mul(tf.expandDims(dy, -1), tf.sub(savedOneHot, tf.exp(savedLogp))), tf.zerosLike(targets)]; // [B, T, V]
+    },
+  };
+}) as (logits: tf.Tensor3D, targets: tf.Tensor2D) => tf.Tensor2D;
 
 /** Sum over positions of logps where mask is 1: [B, T], [B, T] -> [B]. */
 export function maskedSum(logps: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor1D {

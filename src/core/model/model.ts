@@ -9,6 +9,8 @@ import type { Model, Params } from './params.ts';
 export interface ForwardOptions {
   /** [B, T] 1 for real tokens, 0 for padding (left or right); defaults to all ones. */
   attentionMask?: tf.Tensor2D;
+  /** Inference only (e.g. a DPO reference model): reuse cached transposed weights; no gradient reaches the weights. */
+  frozen?: boolean;
 }
 
 /** Keys and values of one layer, kv heads not repeated: [B, nKv, S, D] each. */
@@ -40,7 +42,7 @@ export function forward(model: Model, inputIds: tf.Tensor2D, opts: ForwardOption
     const mask: tf.Tensor2D = opts.attentionMask ? tf.cast(opts.attentionMask, 'float32') : tf.ones([B, T]); // [B, T]
     const positions = positionIds(mask);
     const bias = attentionBias(mask, T, 0);
-    return runTransformer(model, { ids: inputIds, positions, bias }).logits;
+    return runTransformer(model, { ids: inputIds, positions, bias, frozen: opts.frozen }).logits;
   });
 }
 
@@ -178,7 +180,7 @@ function layerNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor, bias: tf.Tensor
 
 /** GPT-2's tanh approximation of GELU (HF NewGELUActivation). */
 function geluNew(x: tf.Tensor2D): tf.Tensor2D {
-  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3)))); // [N, I]
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(tf.square(x), x)))); // [N, I]
   return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
 }
 

@@ -26,6 +26,8 @@ describe('tokenLogProbs', () => {
       }
     }
     expect(maxAbsDiff(got, want)).toBeLessThan(1e-4);
+    const frozen = tf.tidy(() => tokenLogProbs(m, ids2d(inputs), ids2d(targets), { frozen: true }).dataSync() as Float32Array);
+    expect(maxAbsDiff(frozen, got)).toBeLessThan(1e-5);
     disposeModel(m);
   });
 
@@ -42,6 +44,14 @@ describe('tokenLogProbs', () => {
       return Object.values(grads)[0].dataSync() as Float32Array;
     });
     const w = grad();
+    // d/dlogits sum_t log_softmax(logits)[target] = onehot(target) - softmax(logits), by hand.
+    const x = logits.dataSync();
+    const tg = targets.dataSync();
+    for (let r = 0; r < 6; r++) {
+      const row = Array.from(x.subarray(r * 4, r * 4 + 4));
+      const z = row.reduce((a, v) => a + Math.exp(v), 0);
+      row.forEach((v, j) => expect(w[r * 4 + j]).toBeCloseTo((j === tg[r] ? 1 : 0) - Math.exp(v) / z, 5));
+    }
     await useBackend('cpu');
     const c = grad();
     await useBackend('wasm');
