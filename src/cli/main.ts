@@ -6,6 +6,8 @@ import { convertCommand } from './commands/convert.ts';
 import { tokenizerCommand } from './commands/tokenizer.ts';
 import { sftCommand } from './commands/sft.ts';
 import { dpoCommand } from './commands/dpo.ts';
+import { evalCommand } from './commands/eval.ts';
+import { pipelineCommand } from './commands/pipeline.ts';
 import { scoreCommand } from './commands/score.ts';
 import { evalBfclCommand } from './commands/eval_bfcl.ts';
 import { compareCommand } from './commands/compare.ts';
@@ -21,6 +23,8 @@ const COMMANDS: Command[] = [
   sftCommand,
   pairsCommand,
   dpoCommand,
+  evalCommand,
+  pipelineCommand,
 ];
 
 function usage(): string {

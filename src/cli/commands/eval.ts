@@ -1,0 +1,57 @@
+// `ttpa eval`: greedy, batched evaluation of an HF checkpoint on a JSONL file of samples, writing the
+// scoring module's EvalReport as JSON (and its Markdown beside it). File I/O and arguments only.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { disposeModel } from '../../core/model/params.ts';
+import { errorRate, evaluateModel } from '../../core/pipeline/evaluate_model.ts';
+import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
+import { loadCheckpoint } from '../../core/runtime/checkpoint.ts';
+import { reportToMarkdown } from '../../core/scoring/report.ts';
+import { parseSamplesJsonl } from '../../core/train/sft_data.ts';
+import { num, str, UsageError, type Command } from '../args.ts';
+import { dirSource } from '../files.ts';
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'evaluate a checkpoint on samples (greedy, batched): exact match, ESM, error categories',
+  options: [
+    { name: 'model', type: 'string', help: 'HF checkpoint folder (model + tokenizer)', required: true },
+    { name: 'data', type: 'string', help: 'samples to evaluate, one JSON Sample per line', required: true },
+    { name: 'out', type: 'string', help: 'report JSON path (report Markdown goes beside it as .md)', required: true },
+    { name: 'max-new-tokens', type: 'int', help: 'longest generated turn', default: 128 },
+    { name: 'batch-size', type: 'int', help: 'prompts decoded together', default: 16 },
+    { name: 'limit', type: 'int', help: 'evaluate only the first N samples (0 = all)', default: 0 },
+    { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
+  ],
+  async run(args) {
+    const dataPath = str(args, 'data');
+    if (!existsSync(dataPath)) throw new UsageError(`--data ${dataPath} does not exist`);
+    for (const k of ['max-new-tokens', 'batch-size'] as const) if (num(args, k) < 1) throw new UsageError(`--${k} must be >= 1, got ${num(args, k)}`);
+    if (num(args, 'limit') < 0) throw new UsageError(`--limit must be >= 0, got ${num(args, 'limit')}`);
+    const all = parseSamplesJsonl(readFileSync(dataPath, 'utf8'), dataPath);
+    const samples = num(args, 'limit') > 0 ? all.slice(0, num(args, 'limit')) : all;
+    const backend = await initBackend({ order: [str(args, 'backend') as BackendName] });
+    const { model, tokenizer } = await loadCheckpoint(dirSource(str(args, 'model')));
+    try {
+      const t0 = performance.now();
+      let last = 0;
+      const report = await evaluateModel(model, tokenizer, samples, {
+        maxNewTokens: num(args, 'max-new-tokens'), batchSize: num(args, 'batch-size'),
+        onProgress: (done, total) => {
+          if (performance.now() - last > 10000 || done === total) {
+            last = performance.now();
+            console.log(`eval: ${done}/${total} turns`);
+          }
+        },
+      });
+      const out = str(args, 'out');
+      writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+      writeFileSync(out.replace(/\.json$/, '') + '.md', reportToMarkdown(report));
+      const o = report.overall;
+      console.log(`${backend.backend}: ${samples.length} samples, ${o.turns} turns in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
+        `error rate ${(100 * errorRate(report)).toFixed(1)}%, exact match ${(100 * o.exactMatch).toFixed(1)}%, mean ESM ${o.meanEsm.toFixed(3)}`);
+      return 0;
+    } finally {
+      disposeModel(model);
+    }
+  },
+};

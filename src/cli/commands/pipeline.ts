@@ -1,0 +1,109 @@
+// `ttpa pipeline`: the whole TTPA job from a preset (models/presets/<name>.json) into a run folder, one seed
+// or several (`--seeds 1,2,3`, each in seed-<n>/ plus an aggregate report). Stages skip when up to date.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolvePipelineConfig } from '../../core/pipeline/config.ts';
+import { runPipeline, type StageName } from '../../core/pipeline/pipeline.ts';
+import { aggregateReports, type PipelineReport } from '../../core/pipeline/report.ts';
+import type { RunStore } from '../../core/pipeline/store.ts';
+import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
+import { optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
+import { dirSource, writeFiles } from '../files.ts';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const PRESET_DIR = join(REPO, 'models/presets');
+export const DEFAULT_MODEL_DIR = join(REPO, 'models/default');
+const UNTIL: StageName[] = ['data', 'sft', 'eval-sft', 'pairs', 'dpo', 'eval', 'report'];
+
+export const pipelineCommand: Command = {
+  name: 'pipeline',
+  summary: 'data -> SFT -> eval -> token/sequence pairs -> DPO -> eval -> report, resumable per stage',
+  options: [
+    { name: 'preset', type: 'string', help: 'preset name in models/presets/ or a path to a preset JSON file', default: 'demo' },
+    { name: 'out', type: 'string', help: 'run folder (stages, report.json, report.md)', required: true },
+    { name: 'seed', type: 'int', help: 'run seed (overrides the preset)' },
+    { name: 'seeds', type: 'string', help: 'comma-separated seeds: runs each in <out>/seed-<n>/ and aggregates' },
+    { name: 'until', type: 'string', help: 'stop after this stage', choices: UNTIL },
+    { name: 'start-model', type: 'string', help: `SFT checkpoint to start from (default: ${DEFAULT_MODEL_DIR} if present; 'none' trains one)` },
+    { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
+  ],
+  run,
+};
+
+export function loadPreset(nameOrPath: string): unknown {
+  const path = nameOrPath.endsWith('.json') ? nameOrPath : join(PRESET_DIR, `${nameOrPath}.json`);
+  if (!existsSync(path)) throw new UsageError(`preset ${nameOrPath}: no file ${path}`);
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+/** A RunStore over a folder: relative paths under `root`, atomic multi-file writes. */
+export function folderStore(root: string): RunStore {
+  const abs = (p: string): string => join(root, p);
+  return {
+    name: root,
+    has: (p) => existsSync(abs(p)),
+    readText: async (p) => readFileSync(abs(p), 'utf8'),
+    readBytes: async (p) => new Uint8Array(readFileSync(abs(p))),
+    writeFiles: async (dir, files) => writeFiles(abs(dir), files),
+    source: (dir) => dirSource(abs(dir)),
+  };
+}
+
+function parseSeeds(args: ParsedArgs): number[] | undefined {
+  const s = optStr(args, 'seeds');
+  if (!s) return undefined;
+  const seeds = s.split(',').map((x) => Number(x.trim()));
+  if (!seeds.length || seeds.some((x) => !Number.isInteger(x))) throw new UsageError(`--seeds must be comma-separated integers, got '${s}'`);
+  return seeds;
+}
+
+async function run(args: ParsedArgs): Promise<number> {
+  const out = str(args, 'out');
+  const preset = loadPreset(str(args, 'preset'));
+  const seeds = parseSeeds(args);
+  if (seeds && optNum(args, 'seed') !== undefined) throw new UsageError('give --seed or --seeds, not both');
+  const startArg = optStr(args, 'start-model');
+  const startDir = startArg === 'none' ? undefined : startArg ?? (existsSync(join(DEFAULT_MODEL_DIR, 'model.safetensors')) ? DEFAULT_MODEL_DIR : undefined);
+  const backend = await initBackend({ order: [str(args, 'backend') as BackendName] });
+  console.log(`backend: ${backend.backend}; start model: ${startDir ?? '(none: the pipeline trains its own SFT model)'}`);
+  const until = (optStr(args, 'until') ?? 'report') as StageName;
+  const runOne = async (seed: number | undefined, root: string): Promise<PipelineReport | undefined> => {
+    const r = resolvePipelineConfig(preset, seed === undefined ? {} : { seed });
+    mkdirSync(root, { recursive: true });
+    const t0 = Date.now();
+    let lastProgress = 0;
+    const report = await runPipeline({
+      store: folderStore(root),
+      startModel: startDir ? dirSource(startDir) : undefined,
+      events: {
+        log: (line) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`),
+        progress: (stage, done, total) => {
+          if (Date.now() - lastProgress > 15000 || done === total) {
+            lastProgress = Date.now();
+            console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${stage}: ${done}/${total}`);
+          }
+        },
+      },
+    }, r, until);
+    if (report) console.log(`seed ${r.config.seed}: error rate SFT ${pct(report.arms.sft.errorRate)}, sequence DPO ${pct(report.arms.sequence.errorRate)}, TTPA ${pct(report.arms.token.errorRate)}; goal ${report.goal.met ? 'met' : 'not met'}; ${(report.wallMs / 60000).toFixed(1)} min`);
+    return report;
+  };
+  if (!seeds) {
+    await runOne(optNum(args, 'seed'), out);
+    return 0;
+  }
+  const reports: PipelineReport[] = [];
+  for (const seed of seeds) {
+    const rep = await runOne(seed, join(out, `seed-${seed}`));
+    if (rep) reports.push(rep);
+  }
+  if (reports.length) {
+    const agg = aggregateReports(reports[0].preset, reports);
+    writeFiles(out, { 'report.json': JSON.stringify(agg.report, null, 2) + '\n', 'report.md': agg.markdown });
+    console.log(`aggregate: ${join(out, 'report.md')}; goal met on every seed: ${agg.report.goalMetAllSeeds ? 'yes' : 'no'}`);
+  }
+  return 0;
+}
+
+const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;

@@ -1,0 +1,176 @@
+// The pipeline's proof: SFT vs SFT + sequence-level DPO vs SFT + TTPA on the held-out test set, per error
+// category, with pair statistics, training curves (SVG) and the goal check; plus a multi-seed aggregate.
+// Plain data in, plain data and strings out; it never decides what a number should be.
+import { ERROR_CATEGORIES } from '../scoring/errors.ts';
+import type { EvalReport } from '../scoring/evaluate.ts';
+import { compareReports, type ComparisonRow } from '../scoring/report.ts';
+import type { PairStats } from '../preference/stats.ts';
+import type { DpoStepMetrics } from '../train/dpo.ts';
+import { ema, lineChartSvg } from './svg_chart.ts';
+
+export const MODEL_NAMES = { sft: 'SFT', sequence: 'SFT + sequence DPO', token: 'SFT + TTPA' } as const;
+type Arm = keyof typeof MODEL_NAMES;
+
+export interface ArmResult {
+  errorRate: number;
+  exactMatch: number;
+  meanEsm: number;
+  turns: number;
+  /** Share of turns with each error category. */
+  errorRates: Record<string, number>;
+}
+
+/** The goal of the demo (README): TTPA cuts the SFT error rate by >= 30% relative, raises ESM, beats sequence DPO. */
+export interface GoalCheck {
+  relativeErrorReduction: number;
+  esmGain: number;
+  beatsSequence: boolean;
+  met: boolean;
+}
+
+export interface PipelineReport {
+  preset: string;
+  seed: number;
+  wallMs: number;
+  stages: { stage: string; elapsedMs: number; skipped: boolean }[];
+  arms: Record<Arm, ArmResult>;
+  goal: GoalCheck;
+  comparison: ComparisonRow[];
+  pairs: { token: PairStats; sequence: PairStats; trainedOn: { token: number; sequence: number } };
+  dpoFinal: { token: DpoStepMetrics | null; sequence: DpoStepMetrics | null };
+  config: unknown;
+}
+
+export interface ReportInputs {
+  preset: string;
+  seed: number;
+  wallMs: number;
+  stages: PipelineReport['stages'];
+  evals: Record<Arm, EvalReport>;
+  pairs: { token: PairStats; sequence: PairStats };
+  trainedOn: { token: number; sequence: number };
+  curves: { token: DpoStepMetrics[]; sequence: DpoStepMetrics[] };
+  config: unknown;
+}
+
+const arm = (r: EvalReport): ArmResult => ({
+  errorRate: 1 - r.overall.exactMatch, exactMatch: r.overall.exactMatch, meanEsm: r.overall.meanEsm, turns: r.overall.turns,
+  errorRates: { ...r.overall.errorRates },
+});
+
+export function goalCheck(sft: ArmResult, seq: ArmResult, ttpa: ArmResult): GoalCheck {
+  const relativeErrorReduction = sft.errorRate > 0 ? (sft.errorRate - ttpa.errorRate) / sft.errorRate : 0;
+  const esmGain = ttpa.meanEsm - sft.meanEsm;
+  const beatsSequence = ttpa.errorRate < seq.errorRate;
+  return { relativeErrorReduction, esmGain, beatsSequence, met: relativeErrorReduction >= 0.3 && esmGain > 0 && beatsSequence };
+}
+
+/** report.json's object, report.md's text and the SVG charts (file name -> content). */
+export function buildPipelineReport(inp: ReportInputs): { report: PipelineReport; markdown: string; charts: Record<string, string> } {
+  const arms = { sft: arm(inp.evals.sft), sequence: arm(inp.evals.sequence), token: arm(inp.evals.token) };
+  const cmp = compareReports((['sft', 'sequence', 'token'] as Arm[]).map((a) => ({ name: MODEL_NAMES[a], report: inp.evals[a] })));
+  const report: PipelineReport = {
+    preset: inp.preset, seed: inp.seed, wallMs: inp.wallMs, stages: inp.stages, arms,
+    goal: goalCheck(arms.sft, arms.sequence, arms.token), comparison: cmp.rows,
+    pairs: { ...inp.pairs, trainedOn: inp.trainedOn },
+    dpoFinal: { token: inp.curves.token.at(-1) ?? null, sequence: inp.curves.sequence.at(-1) ?? null },
+    config: inp.config,
+  };
+  const charts = trainingCharts(inp.curves);
+  const md = [
+    `# TTPA pipeline report: preset \`${inp.preset}\`, seed ${inp.seed}`, '',
+    `Wall time ${(inp.wallMs / 60000).toFixed(1)} min. Test set: ${arms.sft.turns} assistant turns (teacher-forced history, greedy decoding).`, '',
+    ...headline(arms), '', ...goalLines(report.goal), '',
+    '## Error rates per category (share of turns with the error)', '', ...categoryTable(arms), '',
+    '## Pairs', '', ...pairTable(report.pairs), '',
+    '## Training curves', '', ...Object.keys(charts).map((f) => `![${f}](${f})`), '',
+    '## Full comparison', '', cmp.markdown, '',
+    '## Stages', '', '| stage | time | skipped |', '| --- | --- | --- |',
+    ...inp.stages.map((s) => `| ${s.stage} | ${(s.elapsedMs / 1000).toFixed(1)} s | ${s.skipped ? 'yes' : 'no'} |`), '',
+  ].join('\n');
+  return { report, markdown: md, charts };
+}
+
+const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+
+function headline(arms: Record<Arm, ArmResult>): string[] {
+  const lines = ['| model | error rate (1 − exact match) | exact match | mean ESM |', '| --- | --- | --- | --- |'];
+  for (const a of ['sft', 'sequence', 'token'] as Arm[]) {
+    lines.push(`| ${MODEL_NAMES[a]} | ${pct(arms[a].errorRate)} | ${pct(arms[a].exactMatch)} | ${arms[a].meanEsm.toFixed(3)} |`);
+  }
+  return lines;
+}
+
+function goalLines(g: GoalCheck): string[] {
+  return [
+    `Goal (TTPA cuts the SFT error rate by >= 30% relative, raises mean ESM, beats sequence-level DPO): **${g.met ? 'met' : 'not met'}**.`,
+    `Relative error reduction ${pct(g.relativeErrorReduction)}; ESM change ${g.esmGain >= 0 ? '+' : ''}${g.esmGain.toFixed(3)}; TTPA ${g.beatsSequence ? 'beats' : 'does not beat'} sequence-level DPO.`,
+  ];
+}
+
+function categoryTable(arms: Record<Arm, ArmResult>): string[] {
+  const lines = [`| category | ${MODEL_NAMES.sft} | ${MODEL_NAMES.sequence} | ${MODEL_NAMES.token} |`, '| --- | --- | --- | --- |'];
+  for (const c of ERROR_CATEGORIES) lines.push(`| ${c} | ${pct(arms.sft.errorRates[c] ?? 0)} | ${pct(arms.sequence.errorRates[c] ?? 0)} | ${pct(arms.token.errorRates[c] ?? 0)} |`);
+  return lines;
+}
+
+function pairTable(p: PipelineReport['pairs']): string[] {
+  const rows: [string, (s: PairStats) => string][] = [
+    ['prompts (tool-call turns)', (s) => String(s.prompts)],
+    ['pairs built', (s) => String(s.pairs)],
+    ['pairs per prompt', (s) => s.pairsPerPrompt.toFixed(2)],
+    ['prompts with no pair', (s) => pct(s.noPairShare)],
+    ['divergences (name/key/value/format)', (s) => `${s.divergences} (${s.divergencesBySpan.name}/${s.divergencesBySpan.key}/${s.divergencesBySpan.value}/${s.divergencesBySpan.format})`],
+    ['ESM margin mean (min–max)', (s) => `${s.margin.mean.toFixed(3)} (${s.margin.min.toFixed(2)}–${s.margin.max.toFixed(2)})`],
+    ['mean base ESM', (s) => s.meanBaseEsm.toFixed(3)],
+    ['sampling time', (s) => `${(s.elapsedMs / 1000).toFixed(1)} s`],
+  ];
+  return [
+    '| | token level (TTPA) | sequence level |', '| --- | --- | --- |',
+    ...rows.map(([name, f]) => `| ${name} | ${f(p.token)} | ${f(p.sequence)} |`),
+    `| pairs trained on | ${p.trainedOn.token} | ${p.trainedOn.sequence} |`,
+  ];
+}
+
+function trainingCharts(curves: ReportInputs['curves']): Record<string, string> {
+  const series = (key: keyof DpoStepMetrics, smooth: boolean) => (['token', 'sequence'] as const).map((m) => {
+    const pts = curves[m].map((x) => [x.step, x[key] as number] as [number, number]);
+    return { name: m === 'token' ? 'TTPA (token pairs)' : 'sequence pairs', points: smooth ? ema(pts) : pts };
+  });
+  return {
+    'curve_loss.svg': lineChartSvg(series('loss', true), { title: 'DPO loss (EMA)', xLabel: 'step', yLabel: 'loss' }),
+    'curve_margins.svg': lineChartSvg(series('rewards/margins', true), { title: 'rewards/margins (EMA)', xLabel: 'step', yLabel: 'β · log-ratio margin' }),
+    'curve_accuracy.svg': lineChartSvg(series('rewards/accuracies', true), { title: 'rewards/accuracies (EMA)', xLabel: 'step', yLabel: 'share of pairs' }),
+    'curve_kl.svg': lineChartSvg(series('kl', false), { title: 'KL estimate to the reference', xLabel: 'step', yLabel: 'per-token k3' }),
+  };
+}
+
+export interface AggregateReport {
+  preset: string;
+  seeds: number[];
+  perSeed: { seed: number; arms: Record<Arm, ArmResult>; goal: GoalCheck; wallMs: number }[];
+  mean: Record<Arm, { errorRate: number; meanEsm: number }>;
+  goalMetAllSeeds: boolean;
+}
+
+/** Several seeds' reports side by side, with means; the goal must hold on every seed. */
+export function aggregateReports(preset: string, reports: PipelineReport[]): { report: AggregateReport; markdown: string } {
+  const mean = (f: (r: PipelineReport) => number): number => reports.reduce((s, r) => s + f(r), 0) / reports.length;
+  const armsMean = Object.fromEntries((['sft', 'sequence', 'token'] as Arm[]).map((a) => [a, {
+    errorRate: mean((r) => r.arms[a].errorRate), meanEsm: mean((r) => r.arms[a].meanEsm),
+  }])) as AggregateReport['mean'];
+  const report: AggregateReport = {
+    preset, seeds: reports.map((r) => r.seed),
+    perSeed: reports.map((r) => ({ seed: r.seed, arms: r.arms, goal: r.goal, wallMs: r.wallMs })),
+    mean: armsMean, goalMetAllSeeds: reports.every((r) => r.goal.met),
+  };
+  const lines = [
+    `# TTPA pipeline: preset \`${preset}\`, seeds ${report.seeds.join(', ')}`, '',
+    '| seed | SFT error | seq-DPO error | TTPA error | SFT ESM | seq-DPO ESM | TTPA ESM | rel. reduction | beats seq | goal | wall |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...report.perSeed.map((s) => `| ${s.seed} | ${pct(s.arms.sft.errorRate)} | ${pct(s.arms.sequence.errorRate)} | ${pct(s.arms.token.errorRate)} | ${s.arms.sft.meanEsm.toFixed(3)} | ${s.arms.sequence.meanEsm.toFixed(3)} | ${s.arms.token.meanEsm.toFixed(3)} | ${pct(s.goal.relativeErrorReduction)} | ${s.goal.beatsSequence ? 'yes' : 'no'} | ${s.goal.met ? 'met' : 'not met'} | ${(s.wallMs / 60000).toFixed(1)} min |`),
+    `| mean | ${pct(armsMean.sft.errorRate)} | ${pct(armsMean.sequence.errorRate)} | ${pct(armsMean.token.errorRate)} | ${armsMean.sft.meanEsm.toFixed(3)} | ${armsMean.sequence.meanEsm.toFixed(3)} | ${armsMean.token.meanEsm.toFixed(3)} | | | | |`,
+    '', `Goal met on every seed: **${report.goalMetAllSeeds ? 'yes' : 'no'}**. Per-seed reports: ${report.seeds.map((s) => `[seed ${s}](seed-${s}/report.md)`).join(', ')}.`, '',
+  ];
+  return { report, markdown: lines.join('\n') };
+}

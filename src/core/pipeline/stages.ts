@@ -1,0 +1,213 @@
+// The pipeline's stages, each resumable and callable alone: data, tokenizer, sft, eval, pairs, dpo.
+// A stage reads earlier stages' folders from the RunStore and writes its own; stage.ts decides skipping.
+import { renderConversation } from '../data/chat_format.ts';
+import { generateDataset } from '../data/generate.ts';
+import type { Sample } from '../data/sample.ts';
+import { splitSamples } from '../data/split.ts';
+import { resolveModelConfig } from '../model/config.ts';
+import { createModel, disposeModel } from '../model/params.ts';
+import { buildPairs } from '../preference/build_pairs.ts';
+import type { PairStats } from '../preference/stats.ts';
+import { pairsToTrlJsonl } from '../preference/trl_export.ts';
+import { createRng } from '../rng.ts';
+import { checkpointFiles, loadCheckpoint, loadTokenizerFrom } from '../runtime/checkpoint.ts';
+import type { FileSource } from '../runtime/file_source.ts';
+import { reportToMarkdown, } from '../scoring/report.ts';
+import type { EvalReport } from '../scoring/evaluate.ts';
+import { buildTokenizerConfig, trainDefaultTokenizer } from '../tokenizer/default_tokenizer.ts';
+import type { DpoStepMetrics } from '../train/dpo.ts';
+import { parseDpoRecordsJsonl, runDpoJob } from '../train/dpo_run.ts';
+import { modelPolicy } from '../train/policy.ts';
+import { encodeSamples } from '../train/sft_data.ts';
+import { runSft } from '../train/sft.ts';
+import type { StepMetrics } from '../train/trainer.ts';
+import type { ResolvedPipeline } from './config.ts';
+import { evaluateModel, errorRate } from './evaluate_model.ts';
+import { bytesHash } from './hash.ts';
+import { runStage, type StageEvents, type StageRecord } from './stage.ts';
+import type { RunStore } from './store.ts';
+
+export interface PipelineEnv {
+  store: RunStore;
+  events: StageEvents;
+  /** The shipped SFT checkpoint (models/default), used when the preset's useStartModel is on. */
+  startModel?: FileSource;
+}
+
+export type PairMode = 'token' | 'sequence';
+
+const toJsonl = (rows: unknown[]): string => rows.map((r) => JSON.stringify(r) + '\n').join('');
+const parseJsonl = <T>(text: string): T[] => text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
+const hashes = (...recs: StageRecord[]): Record<string, string> => Object.fromEntries(recs.map((r) => [r.stage, r.hash]));
+
+export interface DataSummary {
+  counts: { train: number; val: number; test: number };
+  /** Generated samples the chat template could not render, left out. */
+  unrenderable: number;
+  categories: Record<string, number>;
+}
+
+export function dataStage(env: PipelineEnv, r: ResolvedPipeline): Promise<StageRecord<DataSummary>> {
+  return runStage(env.store, 'data', r.data, {}, env.events, async () => {
+    const all = generateDataset(r.data);
+    const ok = all.filter((s) => renders(s));
+    const split = splitSamples(ok, r.data.split, r.data.seed);
+    await env.store.writeFiles('data', { 'train.jsonl': toJsonl(split.train), 'val.jsonl': toJsonl(split.val), 'test.jsonl': toJsonl(split.test) });
+    const categories: Record<string, number> = {};
+    for (const s of split.test) categories[s.meta.category] = (categories[s.meta.category] ?? 0) + 1;
+    env.events.log?.(`data: ${split.train.length} train, ${split.val.length} val, ${split.test.length} test (${all.length - ok.length} unrenderable left out)`);
+    return { counts: split.report.counts, unrenderable: all.length - ok.length, categories };
+  });
+}
+
+function renders(s: Sample): boolean {
+  try {
+    renderConversation(s.messages, s.tools);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const readSamples = async (store: RunStore, split: 'train' | 'val' | 'test'): Promise<Sample[]> => parseJsonl<Sample>(await store.readText(`data/${split}.jsonl`));
+
+/** The SFT model's folder and identity: the shipped start checkpoint, or the pipeline's own SFT stage. */
+export interface SftSource {
+  source: FileSource;
+  /** Stage-hash entries that identify it. */
+  inputs: Record<string, string>;
+}
+
+export async function startModelSource(start: FileSource): Promise<SftSource> {
+  const id = bytesHash(await start.read('config.json')) + bytesHash(await start.read('model.safetensors'));
+  return { source: start, inputs: { start: id } };
+}
+
+/** Trains the tokenizer and the SFT model from scratch (used when no start checkpoint is shipped). */
+export async function sftStage(env: PipelineEnv, r: ResolvedPipeline, data: StageRecord): Promise<SftSource> {
+  const tok = await runStage(env.store, 'tokenizer', r.config.tokenizer, hashes(data), env.events, async () => {
+    const train = await readSamples(env.store, 'train');
+    const json = trainDefaultTokenizer(train.map((s) => renderConversation(s.messages, s.tools)), { vocabSize: r.config.tokenizer.vocabSize });
+    await env.store.writeFiles('tokenizer', { 'tokenizer.json': JSON.stringify(json), 'tokenizer_config.json': JSON.stringify(buildTokenizerConfig(json), null, 2) });
+    return {};
+  });
+  const sftConfig = { sft: r.sft, model: r.config.model };
+  const rec = await runStage(env.store, 'sft', sftConfig, hashes(data, tok), env.events, async () => {
+    const tokenizer = await loadTokenizerFrom(env.store.source('tokenizer'));
+    const model = createModel(resolveModelConfig(r.config.model.preset, { ...r.config.model.overrides, vocab_size: tokenizer.vocabSize }), r.sft.seed);
+    try {
+      const enc = encodeSamples(await readSamples(env.store, 'train'), tokenizer, r.sft);
+      const metrics: StepMetrics[] = [];
+      await runSft({
+        policy: modelPolicy(model), data: enc.samples, config: r.sft, padTokenId: tokenizer.padTokenId,
+        modelFiles: () => checkpointFiles(model, tokenizer),
+        hooks: { onStep: (m) => { metrics.push(m); env.events.progress?.('sft', m.step, r.sft.steps); logEvery('sft', m.step, r.sft.steps, `loss ${m.loss.toFixed(4)}`, env); } },
+      });
+      await env.store.writeFiles('sft/model', await checkpointFiles(model, tokenizer));
+      await env.store.writeFiles('sft', { 'metrics.jsonl': toJsonl(metrics) });
+      return { finalLoss: metrics[metrics.length - 1]?.loss ?? null, truncated: enc.truncated };
+    } finally {
+      disposeModel(model);
+    }
+  });
+  return { source: env.store.source('sft/model'), inputs: hashes(rec) };
+}
+
+function logEvery(stage: string, step: number, total: number, text: string, env: PipelineEnv): void {
+  if (step === 1 || step % 10 === 0 || step === total) env.events.log?.(`${stage}: step ${step}/${total} ${text}`);
+}
+
+export interface EvalSummaryLine {
+  errorRate: number;
+  exactMatch: number;
+  meanEsm: number;
+  turns: number;
+}
+
+/** Greedy evaluation of a model folder on the test split; writes eval/<name>/report.json and report.md. */
+export function evalStage(env: PipelineEnv, r: ResolvedPipeline, name: string, model: SftSource, data: StageRecord): Promise<StageRecord<EvalSummaryLine>> {
+  return runStage(env.store, `eval/${name}`, r.config.eval, { ...hashes(data), ...model.inputs }, env.events, async () => {
+    const { model: m, tokenizer } = await loadCheckpoint(model.source);
+    try {
+      const test = await readSamples(env.store, 'test');
+      const samples = r.config.eval.limit > 0 ? test.slice(0, r.config.eval.limit) : test;
+      const report = await evaluateModel(m, tokenizer, samples, {
+        maxNewTokens: r.config.eval.maxNewTokens, batchSize: r.config.eval.batchSize,
+        onProgress: (done, total) => env.events.progress?.(`eval/${name}`, done, total),
+      });
+      await env.store.writeFiles(`eval/${name}`, { 'report.json': JSON.stringify(report) + '\n', 'report.md': reportToMarkdown(report) });
+      const o = report.overall;
+      env.events.log?.(`eval/${name}: error rate ${(100 * errorRate(report)).toFixed(1)}%, mean ESM ${o.meanEsm.toFixed(3)} over ${o.turns} turns`);
+      return { errorRate: errorRate(report), exactMatch: o.exactMatch, meanEsm: o.meanEsm, turns: o.turns };
+    } finally {
+      disposeModel(m);
+    }
+  });
+}
+
+export const readEvalReport = async (store: RunStore, name: string): Promise<EvalReport> => JSON.parse(await store.readText(`eval/${name}/report.json`)) as EvalReport;
+
+/** Preference pairs from the SFT model on the first `pairs.prompts` train samples (seeded order). */
+export function pairsStage(env: PipelineEnv, r: ResolvedPipeline, mode: PairMode, sft: SftSource, data: StageRecord): Promise<StageRecord<PairStats>> {
+  const config = { preference: mode === 'token' ? r.pairsToken : r.pairsSequence, prompts: r.config.pairs.prompts };
+  return runStage(env.store, `pairs/${mode}`, config, { ...hashes(data), ...sft.inputs }, env.events, async () => {
+    const { model, tokenizer } = await loadCheckpoint(sft.source);
+    try {
+      const train = createRng(config.preference.seed).shuffle(await readSamples(env.store, 'train'));
+      const result = await buildPairs(model, tokenizer, train.slice(0, config.prompts), config.preference, {
+        onProgress: (p) => env.events.progress?.(`pairs/${mode}`, p.done, p.total),
+      });
+      await env.store.writeFiles(`pairs/${mode}`, { 'pairs.jsonl': pairsToTrlJsonl(result.pairs), 'stats.json': JSON.stringify(result.stats, null, 2) + '\n' });
+      env.events.log?.(`pairs/${mode}: ${result.pairs.length} pairs from ${result.stats.prompts} prompts`);
+      return result.stats;
+    } finally {
+      disposeModel(model);
+    }
+  });
+}
+
+export interface DpoSummary {
+  pairs: number;
+  pairsAvailable: number;
+  steps: number;
+  final: DpoStepMetrics | null;
+}
+
+/**
+ * DPO from the SFT model on one pair set. With `equalTo`, both runs train on the same number of pairs:
+ * the smaller set's count, a seeded subsample of the larger.
+ */
+export function dpoStage(env: PipelineEnv, r: ResolvedPipeline, mode: PairMode, sft: SftSource, pairs: StageRecord<PairStats>, other?: StageRecord<PairStats>): Promise<StageRecord<DpoSummary>> {
+  const inputs = { ...sft.inputs, ...hashes(pairs, ...(other ? [other] : [])) };
+  return runStage(env.store, `dpo/${mode}`, r.dpo, inputs, env.events, async () => {
+    const all = parseDpoRecordsJsonl(await env.store.readText(`pairs/${mode}/pairs.jsonl`), `pairs/${mode}/pairs.jsonl`);
+    const n = other ? Math.min(all.length, other.summary.pairs) : all.length;
+    const records = createRng(r.dpo.seed).shuffle(all).slice(0, n);
+    if (!records.length) throw new Error(`dpo/${mode}: no pairs to train on`);
+    const { model, tokenizer } = await loadCheckpoint(sft.source);
+    const metrics: DpoStepMetrics[] = [];
+    try {
+      const job = await runDpoJob({
+        model, tokenizer, records, config: r.dpo, modelFiles: (m) => checkpointFiles(m, tokenizer),
+        hooks: {
+          onReference: (done, total) => env.events.progress?.(`dpo/${mode} reference`, done, total),
+          onStep: (m) => {
+            metrics.push(m);
+            env.events.progress?.(`dpo/${mode}`, m.step, r.dpo.steps);
+            logEvery(`dpo/${mode}`, m.step, r.dpo.steps, `loss ${m.loss.toFixed(4)} margin ${m['rewards/margins'].toFixed(3)} acc ${m['rewards/accuracies'].toFixed(2)}`, env);
+          },
+        },
+      });
+      await env.store.writeFiles(`dpo/${mode}/model`, await checkpointFiles(job.model, tokenizer, { 'dpo_config.json': r.dpo }));
+      await env.store.writeFiles(`dpo/${mode}`, { 'metrics.jsonl': toJsonl(metrics) });
+      if (job.model !== model) disposeModel(job.model);
+      return { pairs: job.encoded.pairs, pairsAvailable: all.length, steps: metrics.length, final: metrics[metrics.length - 1] ?? null };
+    } finally {
+      disposeModel(model);
+    }
+  });
+}
+
+export const readDpoMetrics = async (store: RunStore, mode: PairMode): Promise<DpoStepMetrics[]> => parseJsonl<DpoStepMetrics>(await store.readText(`dpo/${mode}/metrics.jsonl`));
+
+export const dpoModelSource = (env: PipelineEnv, rec: StageRecord): SftSource => ({ source: env.store.source(`dpo/${rec.stage.split('/')[1]}/model`), inputs: hashes(rec) });
