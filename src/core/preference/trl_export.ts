@@ -40,7 +40,11 @@ export interface TrlPreferenceRecord {
  */
 export function pairToTrl(pair: PreferencePair): TrlPreferenceRecord {
   const prompt: Message[] = pair.prompt.map((m) => ({ ...m }));
-  if (pair.prefix) prompt.push({ role: 'assistant', content: pair.prefix });
+  // A whitespace-only prefix cannot be cut by continue_final_message (it strips the message to find
+  // it): it moves into both completions instead.
+  const partial = pair.prefix.trim() !== '';
+  if (partial) prompt.push({ role: 'assistant', content: pair.prefix });
+  const lead = partial ? '' : pair.prefix;
   const ttpa: TtpaPairInfo = {
     sample_id: pair.sampleId,
     turn_index: pair.turnIndex,
@@ -60,8 +64,8 @@ export function pairToTrl(pair: PreferencePair): TrlPreferenceRecord {
   if (refChosen !== undefined && refRejected !== undefined) Object.assign(ttpa, { ref_chosen_logps: refChosen, ref_rejected_logps: refRejected });
   return {
     prompt,
-    chosen: [{ role: 'assistant', content: pair.chosen.text }],
-    rejected: [{ role: 'assistant', content: pair.rejected.text }],
+    chosen: [{ role: 'assistant', content: lead + pair.chosen.text }],
+    rejected: [{ role: 'assistant', content: lead + pair.rejected.text }],
     tools: pair.tools,
     ttpa,
   };
@@ -80,9 +84,13 @@ export function renderTrlPrompt(prompt: Message[], tools: ToolSchema[], options:
   const last = prompt[prompt.length - 1];
   if (last.role !== 'assistant') return renderConversation(prompt, tools, { ...options, addGenerationPrompt: true });
   const full = renderConversation(prompt, tools, { ...options, addGenerationPrompt: false });
-  const at = full.lastIndexOf(last.content);
-  if (last.content === '' || at < 0) throw new Error('the final assistant message is empty or not in the rendering: continue_final_message cannot cut it');
-  return full.slice(0, at + last.content.length);
+  // transformers' apply_chat_template(continue_final_message=True), step for step.
+  const message = last.content;
+  const stripped = message.trim();
+  if (stripped === '' || !full.includes(stripped)) throw new Error('the final assistant message is empty or not in the rendering: continue_final_message cannot cut it');
+  const at = full.lastIndexOf(stripped);
+  const kept = full.slice(at, at + message.trimStart().length) === message ? message.trimStart().length : stripped.length;
+  return full.slice(0, at + kept);
 }
 
 const ROLES = new Set(['system', 'user', 'assistant', 'tool']);

@@ -32,8 +32,16 @@ describe('trl_export', () => {
     expect(pairToTrl(pair('')).prompt).toEqual(prompt);
   });
 
+  it('moves a whitespace-only prefix into both completions (continue_final_message strips it)', () => {
+    const rec = pairToTrl(pair('\n'));
+    expect(rec.prompt).toEqual(prompt);
+    expect(rec.chosen[0].content).toBe('\naris"}}</tool_call>');
+    expect(rec.rejected[0].content).toBe('\nerlin"}}</tool_call>');
+    expect(validateTrlRecord(rec)).toEqual([]);
+  });
+
   it('validates against TRL: prompt + chosen renders as one turn starting with the prompt', () => {
-    for (const p of [pair(prefix), pair('')]) {
+    for (const p of [pair(prefix), pair(''), pair(prefix + ' ')]) {
       const rec = JSON.parse(pairsToTrlJsonl([p]).trim());
       expect(validateTrlRecord(rec)).toEqual([]);
       const whole = renderConversation([...rec.prompt, ...rec.chosen], tools);
