@@ -3,7 +3,7 @@
 // It does not sample (sampling.ts does).
 import { tf } from '../runtime/tf.ts';
 import { KVCache } from './kv_cache.ts';
-import { attentionBias, positionIds, runTransformer } from './model.ts';
+import { attentionBias, checkLength, positionIds, runTransformer } from './model.ts';
 import type { Model } from './params.ts';
 
 export interface PrefillOptions {
@@ -38,6 +38,7 @@ export function prefill(model: Model, ids: number[][], opts: PrefillOptions = {}
     throw new Error('prefill: ids and attentionMask rows must all have the same length');
   }
   if (mask.some((m) => m[T - 1] !== 1)) throw new Error('prefill: padding must be on the left (last position of each row must be real)');
+  checkLength(model.config, T);
   const out = tf.tidy(() => {
     const idsT = tf.tensor2d(rows.flat(), [B, T], 'int32'); // [B, T]
     const maskT = tf.tensor2d(mask.flat(), [B, T], 'float32'); // [B, T]
@@ -55,6 +56,7 @@ export function decodeStep(model: Model, cache: KVCache, tokens: number[]): tf.T
   const B = cache.batch;
   if (tokens.length !== B) throw new Error(`decodeStep: expected ${B} tokens (one per row), got ${tokens.length}`);
   const S = cache.length + 1;
+  checkLength(model.config, Math.max(...cache.positions) + 1);
   const biasValues = new Float32Array(B * S);
   for (let b = 0; b < B; b++) {
     const m = cache.keyMask[b];

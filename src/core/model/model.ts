@@ -39,11 +39,19 @@ const MASKED = -1e9;
 export function forward(model: Model, inputIds: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D {
   return tf.tidy(() => {
     const [B, T] = inputIds.shape;
+    checkLength(model.config, T);
     const mask: tf.Tensor2D = opts.attentionMask ? tf.cast(opts.attentionMask, 'float32') : tf.ones([B, T]); // [B, T]
     const positions = positionIds(mask);
     const bias = attentionBias(mask, T, 0);
     return runTransformer(model, { ids: inputIds, positions, bias, frozen: opts.frozen }).logits;
   });
+}
+
+/** gpt2's learned positions end at max_position_embeddings; past it the lookup would read zeros. */
+export function checkLength(c: ModelConfig, positions: number): void {
+  if (c.model_type === 'gpt2' && positions > c.max_position_embeddings) {
+    throw new Error(`sequence of ${positions} positions exceeds max_position_embeddings ${c.max_position_embeddings}`);
+  }
 }
 
 /** HF generate's convention: cumsum(mask) - 1, padding positions clamped to 0. */

@@ -100,5 +100,11 @@ describe('KV cache memory', () => {
     expect(() => cache.select([1])).toThrow(/out of range/);
     cache.dispose();
     disposeModel(m);
+    const g = tinyModel('tiny-gpt2', 1, { max_position_embeddings: 4 });
+    const run = prefill(g, [[1, 2, 3, 4]]);
+    run.logits.dispose();
+    expect(() => decodeStep(g, run.cache, [5])).toThrow(/exceeds max_position_embeddings 4/);
+    run.cache.dispose();
+    disposeModel(g);
   });
 });
