@@ -146,6 +146,9 @@ export function configFromHF(json: unknown): ModelConfig {
       rope_theta: 10000, tie_word_embeddings: true, hidden_act: String(j.activation_function ?? 'gelu_new'),
       attention_bias: true, ...ids,
     };
+    if (j.scale_attn_by_inverse_layer_idx === true || j.reorder_and_upcast_attn === true) {
+      throw new Error('config.json: scale_attn_by_inverse_layer_idx and reorder_and_upcast_attn must be false (not supported)');
+    }
   } else if (type === 'llama' || type === 'qwen2') {
     const nHead = num('num_attention_heads');
     c = {
@@ -159,6 +162,11 @@ export function configFromHF(json: unknown): ModelConfig {
       attention_bias: type === 'qwen2' ? true : j.attention_bias === true, ...ids,
     };
     if (j.mlp_bias === true) throw new Error('config.json: mlp_bias must be false (MLP biases are not supported)');
+    if (j.use_sliding_window === true) throw new Error('config.json: use_sliding_window must be false (sliding-window attention is not supported)');
+    const headDim = c.hidden_size / c.num_attention_heads;
+    if (typeof j.head_dim === 'number' && j.head_dim !== headDim) {
+      throw new Error(`config.json: head_dim must equal hidden_size / num_attention_heads (got ${j.head_dim} and ${headDim})`);
+    }
     const scaling = j.rope_scaling;
     if (scaling !== undefined && scaling !== null) throw new Error('config.json: rope_scaling must be null (RoPE scaling is not supported)');
   } else {

@@ -35,6 +35,8 @@ describe('configFromHF / configToHF', () => {
     expect(() => configFromHF({ ...good, vocab_size: '12' })).toThrow(/vocab_size must be a number/);
     expect(() => configFromHF({ ...good, num_hidden_layers: 0 })).toThrow(/num_hidden_layers must be a positive integer/);
     expect(() => configFromHF([])).toThrow(/JSON object/);
+    expect(() => configFromHF({ ...good, head_dim: 16 })).toThrow(/head_dim must equal hidden_size \/ num_attention_heads \(got 16 and 8\)/);
+    expect(() => configFromHF({ ...good, rope_scaling: { rope_type: 'llama3', factor: 8 } })).toThrow(/rope_scaling must be null/);
     expect(() => resolveModelConfig('nope')).toThrow(/model preset must be one of/);
     expect(() => resolveModelConfig('tiny', { eos_token_id: 64 })).toThrow(/eos_token_id must be an integer in \[0, vocab_size\)/);
   });
