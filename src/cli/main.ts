@@ -12,6 +12,7 @@ import { scoreCommand } from './commands/score.ts';
 import { evalBfclCommand } from './commands/eval_bfcl.ts';
 import { compareCommand } from './commands/compare.ts';
 import { pairsCommand } from './commands/pairs.ts';
+import { benchCommand } from './commands/bench.ts';
 
 const COMMANDS: Command[] = [
   dataCommand,
@@ -25,6 +26,7 @@ const COMMANDS: Command[] = [
   dpoCommand,
   evalCommand,
   pipelineCommand,
+  benchCommand,
 ];
 
 function usage(): string {

@@ -1,0 +1,103 @@
+// Benchmark sizes: the full run (the issue's targets are judged on it) and a quick smoke run on tiny
+// models. Plain JSON, so the browser bench page receives the same object; it runs nothing itself.
+import type { ModelConfig } from '../model/config.ts';
+
+/** A model to benchmark: a preset name plus overrides (e.g. a different width). */
+export interface BenchModel {
+  /** Label in the report ('default', 'default-x4', 'width-256'). */
+  name: string;
+  preset: string;
+  overrides?: Partial<ModelConfig>;
+}
+
+export interface BenchConfig {
+  /** true: small sizes for a smoke run (the figures prove only that it works). */
+  quick: boolean;
+  /** Side of the square matmul that measures the backend's ceiling, and how many times it is timed. */
+  matmulSize: number;
+  matmulReps: number;
+  /** SFT: the default model, then the 4x larger one; `seqLen` tokens per row, `batchSize` rows, timed steps after one warmup. */
+  sftModels: BenchModel[];
+  sftSeqLen: number;
+  sftBatchSize: number;
+  sftSteps: number;
+  /** Sampling: prompt length and the new-token counts compared with and without the KV cache. */
+  samplingPromptLen: number;
+  samplingNewTokens: number[];
+  /** Pairs: prompt length, base trajectory length and branches (pairs) per prompt. */
+  pairsPromptLen: number;
+  pairsNewTokens: number;
+  pairsBranches: number;
+  /** DPO: pairs per step, prompt and completion lengths, timed steps. */
+  dpoBatchSize: number;
+  dpoPromptLen: number;
+  dpoCompletionLen: number;
+  dpoSteps: number;
+  /** Memory: SFT steps whose tensor count must stay flat, at this size. */
+  memorySteps: number;
+  memorySeqLen: number;
+  memoryBatchSize: number;
+  /** Scaling: sequence lengths at a fixed token count per step, and widths at `sftSeqLen`. */
+  scalingSeqLens: number[];
+  scalingTokensPerStep: number;
+  scalingWidths: number[];
+  scalingSteps: number;
+}
+
+/** The issue's sizes: default vs default-x4, prompts of 200+ tokens, 200 steps for the leak check. */
+export const FULL_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
+  quick: false,
+  matmulSize: 1024,
+  matmulReps: 5,
+  sftModels: [{ name: 'default', preset: 'default' }, { name: 'default-x4', preset: 'default-x4' }],
+  sftSeqLen: 256,
+  sftBatchSize: 8,
+  sftSteps: 4,
+  samplingPromptLen: 32,
+  samplingNewTokens: [64, 256],
+  pairsPromptLen: 224,
+  pairsNewTokens: 48,
+  pairsBranches: 8,
+  dpoBatchSize: 4,
+  dpoPromptLen: 160,
+  dpoCompletionLen: 48,
+  dpoSteps: 4,
+  memorySteps: 200,
+  memorySeqLen: 64,
+  memoryBatchSize: 4,
+  scalingSeqLens: [128, 256, 512, 1024],
+  scalingTokensPerStep: 2048,
+  scalingWidths: [64, 128, 256, 512],
+  scalingSteps: 2,
+});
+
+/** Seconds, tiny models: for the test and a smoke run. */
+export const QUICK_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
+  quick: true,
+  matmulSize: 128,
+  matmulReps: 2,
+  sftModels: [{ name: 'tiny', preset: 'tiny' }, { name: 'tiny-x4', preset: 'tiny', overrides: { hidden_size: 64, intermediate_size: 128 } }],
+  sftSeqLen: 32,
+  sftBatchSize: 2,
+  sftSteps: 2,
+  samplingPromptLen: 8,
+  samplingNewTokens: [4, 8],
+  pairsPromptLen: 16,
+  pairsNewTokens: 6,
+  pairsBranches: 2,
+  dpoBatchSize: 2,
+  dpoPromptLen: 8,
+  dpoCompletionLen: 4,
+  dpoSteps: 2,
+  memorySteps: 4,
+  memorySeqLen: 8,
+  memoryBatchSize: 2,
+  scalingSeqLens: [16, 32],
+  scalingTokensPerStep: 64,
+  scalingWidths: [16, 32],
+  scalingSteps: 1,
+});
+
+export function benchConfig(quick: boolean): BenchConfig {
+  return structuredClone(quick ? QUICK_BENCH_CONFIG : FULL_BENCH_CONFIG) as BenchConfig;
+}
