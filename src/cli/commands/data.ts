@@ -49,7 +49,7 @@ export const dataCommand: Command = {
     const stats = { config: cfg, generateMs: genMs, ...datasetStats(samples), split: split.report };
     writeFileAtomic(join(out, 'stats.json'), JSON.stringify(stats, null, 2) + '\n');
     console.log(`${samples.length} samples in ${genMs} ms -> ${out} (train ${split.report.counts.train}, val ${split.report.counts.val}, test ${split.report.counts.test})`);
-    console.log(`calls/sample ${stats.meanCallsPerSample}, distinct questions ${stats.distinctQuestionRatio}, prompt chars mean ${stats.promptChars.mean} (max ${stats.promptChars.max}), test call signatures in train: ${split.report.testSignaturesInTrain}`);
+    console.log(`calls/sample ${stats.meanCallsPerSample}, distinct questions ${stats.distinctQuestionRatio} (shapes ${stats.distinctShapeRatio}), prompt chars mean ${stats.promptChars.mean} (max ${stats.promptChars.max}), test call signatures in train: ${split.report.testSignaturesInTrain}`);
     return 0;
   },
 };

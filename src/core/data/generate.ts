@@ -5,7 +5,7 @@ import { createRng, type Rng } from '../rng.ts';
 import { createToolContext, domainOf, executeCall, TOOLS, toolSchemas, type ToolContext } from '../tools/catalog.ts';
 import { CHAINS, type Chain } from './chains.ts';
 import type { DataConfig } from './config.ts';
-import { between, chance, fill, type Draft, type DrawEnv, type Intent, type Result, type Slot } from './intent.ts';
+import { between, chance, fill, lit, type Draft, type DrawEnv, type Intent, type Result, type Slot } from './intent.ts';
 import { NUMBER_INTENTS } from './intents_numbers.ts';
 import { WORLD_INTENTS } from './intents_world.ts';
 import { IRRELEVANT_REQUESTS, refusal } from './irrelevance.ts';
@@ -143,8 +143,9 @@ function buildMultiTurn(conv: Conversation, rng: Rng, env: DrawEnv, writer: Ques
     const intent = rng.pick(FOLLOW_OK);
     const d1 = intent.draw(rng, env);
     runTurn(conv, [d1], { category: 'multi_turn', calls: [], results: [], answer: '', clauses: [clauseFor(intent, d1, rng)], required: surfaces(d1), followUp: false }, rng, writer, (rs) => intent.answer(rs[0], d1));
-    const arg = rng.pick(Object.keys(intent.followUp ?? {}));
-    let d2: Draft | undefined;
+    const scaled = intent.scalable && chance(rng, 0.35) ? scaledFollowUp(rng, intent, d1) : undefined;
+    const arg = scaled?.arg ?? rng.pick(Object.keys(intent.followUp ?? {}));
+    let d2: Draft | undefined = scaled?.draft;
     for (let t = 0; t < 10 && !d2; t++) {
       const fresh = intent.draw(rng, env).slots[arg];
       const changed = { ...d1.slots, [arg]: fresh };
@@ -157,8 +158,8 @@ function buildMultiTurn(conv: Conversation, rng: Rng, env: DrawEnv, writer: Ques
     }
     if (!d2) throw new Redraw('no distinct follow-up value');
     const follow = d2;
-    const clause = fill(rng.pick(intent.followUp?.[arg] ?? []), lookup(follow));
-    runTurn(conv, [follow], { category: 'multi_turn', calls: [], results: [], answer: '', clauses: [clause], required: [follow.slots[arg].surface ?? ''], followUp: true }, rng, writer, (rs) => intent.answer(rs[0], follow));
+    const clause = scaled ? scaled.clause : fill(rng.pick(intent.followUp?.[arg] ?? []), lookup(follow));
+    runTurn(conv, [follow], { category: 'multi_turn', calls: [], results: [], answer: '', clauses: [clause], required: [follow.slots[arg].surface ?? ''], followUp: true }, rng, writer, (rs) => intent.answer(rs[0], scaled ? { ...follow, slots: { ...follow.slots, [arg]: lit(follow.args[arg] as number) } } : follow));
     return;
   }
   const chain = rng.pick(TURN_CHAINS);
@@ -178,6 +179,21 @@ function buildMultiTurn(conv: Conversation, rng: Rng, env: DrawEnv, writer: Ques
   conv.user(write(writer, { category: 'multi_turn', calls: [], results, answer: a2, clauses: [fill(rng.pick(turns.second), chainLookup(drafts))], required: rest.flatMap(surfaces), followUp: true }, rng));
   for (const d of rest) conv.call([d], base);
   conv.answer(a2);
+}
+
+const SCALES: [number, string[]][] = [[2, ['twice', 'double']], [3, ['three times', 'triple']], [0.5, ['half']]];
+
+/** "And twice that amount?": the follow-up scales one numeric argument of the previous call. */
+function scaledFollowUp(rng: Rng, intent: Intent, d1: Draft): { arg: string; draft: Draft; clause: string } {
+  const arg = rng.pick(intent.scalable ?? []);
+  const old = d1.args[arg] as number;
+  const options = SCALES.filter(([f]) => f !== 0.5 || Number.isInteger(old / 2));
+  const [factor, words] = rng.pick(options);
+  const word = rng.pick(words);
+  const value = Math.round(old * factor * 100) / 100;
+  const slot: Slot = { value, kind: 'scaled', surface: word, factor, from: { step: -1, path: arg } };
+  const clause = rng.pick([`what about ${word} that amount`, `and for ${word} that amount`, `now do it for ${word} the amount`, `what if it were ${word} that`]);
+  return { arg, draft: { ...d1, args: { ...d1.args, [arg]: value }, slots: { ...d1.slots, [arg]: slot } }, clause };
 }
 
 /** An irrelevance sample: no offered tool fits; returns the tools that must not be offered. */
@@ -262,12 +278,13 @@ function mentionsOf(conv: Conversation, messages: Message[], shift: number): Arg
         out.push({ call, arg, value: slot.value, kind: 'result', from: { call: c.chainBase + (slot.from?.step ?? 0), path: slot.from?.path ?? '' } });
         continue;
       }
+      const scaled = slot.kind === 'scaled' ? { from: { call: call + (slot.from?.step ?? 0), path: slot.from?.path ?? '' }, factor: slot.factor } : {};
       let turn = -1;
       for (let t = c.userTurn + shift; t >= 0 && turn < 0; t--) {
         if (messages[t].role === 'user' && messages[t].content.includes(slot.surface ?? '')) turn = t;
       }
       if (turn < 0) throw new Redraw(`value '${slot.surface}' of ${c.draft.tool}.${arg} is in no user message`);
-      out.push({ call, arg, value: slot.value, kind: slot.kind, surface: slot.surface, ...(slot.group ? { group: slot.group } : {}), turn });
+      out.push({ call, arg, value: slot.value, kind: slot.kind, surface: slot.surface, ...(slot.group ? { group: slot.group } : {}), turn, ...scaled });
     }
   });
   return out;

@@ -11,6 +11,8 @@ export interface Slot {
   surface?: string;
   group?: string;
   from?: { step: number; path: string };
+  /** Kind 'scaled': multiple of the same argument in the previous call (step -1). */
+  factor?: number;
 }
 
 /** One planned call: its arguments, the slot for each argument leaf, and extra template text. */
@@ -46,6 +48,8 @@ export interface Intent {
   optional?: Record<string, readonly string[]>;
   /** Follow-up turn templates that change one argument ('what about in {to_unit}'). */
   followUp?: Record<string, readonly string[]>;
+  /** Numeric arguments a follow-up may scale implicitly ("and twice that amount"). */
+  scalable?: readonly string[];
   answer(result: Result, d: Draft): string;
 }
 

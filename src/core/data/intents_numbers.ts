@@ -24,6 +24,7 @@ function unitIntent(tool: string, group: string, table: Record<string, number>, 
       'express {value} {from_unit} in {to_unit}', 'change {value} {from_unit} into {to_unit}', 'turn {value} {from_unit} into {to_unit}',
     ],
     followUp: { to_unit: ['and in {to_unit}', 'what about in {to_unit}', 'now give me that in {to_unit}'], value: ['what about {value} {from_unit}', 'and for {value} {from_unit}'] },
+    scalable: ['value'],
     answer: (r, d) => `${d.slots.value.surface} ${d.slots.from_unit.surface} is ${r.value} ${d.slots.to_unit.surface}.`,
   };
 }
@@ -96,6 +97,7 @@ const CONVERT_CURRENCY: Intent = {
   },
   ask: () => ['convert {amount} {from_currency} to {to_currency}', 'how much is {amount} {from_currency} in {to_currency}', 'what are {amount} {from_currency} worth in {to_currency}', 'change {amount} {from_currency} into {to_currency}', 'exchange {amount} {from_currency} for {to_currency}'],
   followUp: { to_currency: ['and in {to_currency}', 'what about in {to_currency}'], amount: ['what about {amount} {from_currency}'] },
+  scalable: ['amount'],
   answer: (r, d) => `${d.slots.amount.surface} ${d.slots.from_currency.surface} is ${r.amount} ${d.slots.to_currency.surface}.`,
 };
 
@@ -116,6 +118,7 @@ const SPLIT: Intent = {
   ask: () => ['split a bill of {total} between {people} people', 'divide a {total} bill among {people} people', 'how much does each of {people} people pay on a bill of {total}', 'what is each share if {people} people split {total}'],
   optional: { tip_percent: ['with a {tip_percent}% tip', 'including a {tip_percent} percent tip', 'after adding a {tip_percent}% tip'] },
   followUp: { people: ['what if there are {people} of us', 'and with {people} people'] },
+  scalable: ['total'],
   answer: (r) => `Each person pays ${r.per_person} (total ${r.total_with_tip}).`,
 };
 

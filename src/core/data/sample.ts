@@ -29,14 +29,17 @@ export interface ArgMention {
   /** Argument path, e.g. 'value' or 'filters.max_price'. */
   arg: string;
   value: unknown;
-  kind: 'literal' | 'alias' | 'date' | 'time' | 'list' | 'result';
+  kind: 'literal' | 'alias' | 'date' | 'time' | 'list' | 'result' | 'scaled';
   surface?: string;
   /** Alias table the surface is looked up in (kind 'alias'). */
   group?: string;
   /** Index in `messages` of the user message that contains the surface. */
   turn?: number;
-  /** Kind 'result': the earlier call and the path in its result the value was copied from. */
+  /** Kind 'result': the earlier call and the path in its result the value was copied from.
+   *  Kind 'scaled' ("twice that amount"): the earlier call and the path in its arguments. */
   from?: { call: number; path: string };
+  /** Kind 'scaled': value = factor x the earlier argument. */
+  factor?: number;
 }
 
 export interface Sample {

@@ -41,7 +41,7 @@ export const ALIASES: Record<string, Record<string, string[]>> = {
   country_field: { capital: ['capital'], currency: ['currency'], continent: ['continent'], population_m: ['population'], language: ['language', 'main language'] },
   planet: { mercury: ['Mercury'], venus: ['Venus'], earth: ['Earth'], mars: ['Mars'], jupiter: ['Jupiter'], saturn: ['Saturn'], uranus: ['Uranus'], neptune: ['Neptune'] },
   month: Object.fromEntries(MONTHS.map((m, i) => [String(i + 1), [m]])),
-  number: Object.fromEntries(['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'].map((w, i) => [String(i), [w]])),
+  number: Object.fromEntries(['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'].map((w, i) => [String(i), i === 12 ? [w, 'a dozen'] : [w]])),
 };
 
 const ALIAS_LOOKUP = new Map<string, Map<string, string>>(

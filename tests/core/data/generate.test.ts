@@ -61,6 +61,7 @@ describe('generateDataset', () => {
 
   it('every argument value is stated in a user message (resolving to it) or copied from an earlier result', () => {
     let checked = 0;
+    let scaled = 0;
     for (const s of samples) {
       const calls = callsOf(s);
       const results = s.messages.filter((m) => m.role === 'tool').map((m) => JSON.parse(m.content));
@@ -77,6 +78,12 @@ describe('generateDataset', () => {
           if (m.kind === 'result') {
             expect(m.from?.call).toBeLessThan(ci);
             expect(getPath(results[m.from?.call ?? -1], m.from?.path ?? '')).toEqual(value);
+          } else if (m.kind === 'scaled') {
+            expect(m.from?.call).toBeLessThan(ci);
+            const earlier = getPath(calls[m.from?.call ?? -1].function.arguments, m.from?.path ?? '') as number;
+            expect(value).toBeCloseTo((m.factor ?? NaN) * earlier, 6);
+            expect(s.messages[m.turn ?? -1].content).toContain(m.surface);
+            scaled++;
           } else {
             const msg = s.messages[m.turn ?? -1];
             expect(msg.role).toBe('user');
@@ -88,6 +95,7 @@ describe('generateDataset', () => {
       });
     }
     expect(checked).toBeGreaterThan(1000);
+    expect(scaled).toBeGreaterThan(0);
   });
 
   it('states "today" in a system message exactly when a relative date is used', () => {
