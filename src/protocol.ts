@@ -246,11 +246,19 @@ export interface LiveScore {
   errors: { category: string; message: string }[];
 }
 
+/** Something the page must react to: the WebGPU device was lost (the worker must be restarted). */
+export interface EngineEvent {
+  type: 'device-lost';
+  message: string;
+}
+
 /** The engine worker: owns tfjs, the model, the optimizer and the KV caches. */
 export interface EngineApi {
   /** Picks and starts a backend; call once before anything else. */
   init(options?: EngineInitOptions): Promise<BackendReport>;
   status(): Promise<EngineStatus>;
+  /** Registers a listener (a comlink proxy) for engine events such as a lost WebGPU device. */
+  watch(listener: (event: EngineEvent) => void): Promise<void>;
   /**
    * Replaces the current model. `corpus` (optional) is extra text for the tokenizer a fresh preset
    * model trains; ignored for loaded checkpoints.
@@ -270,6 +278,8 @@ export interface EngineApi {
   predict(request: PredictRequest, onProgress?: ProgressFn): Promise<Prediction[]>;
   /** One assistant turn for a typed prompt with the given tools (greedy). */
   complete(messages: Sample['messages'], tools: ToolSchema[], maxNewTokens: number): Promise<LiveResult>;
+  /** Stores the current model as a checkpoint (id `<runId>-model`), so a reload can load it again. */
+  saveModel(runId: string): Promise<CheckpointInfo>;
   /** Stored checkpoints, newest first. */
   listCheckpoints(): Promise<CheckpointInfo[]>;
   deleteCheckpoint(id: string): Promise<void>;

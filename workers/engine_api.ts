@@ -4,7 +4,7 @@ import { zipSync } from 'fflate';
 import { initBackend } from '../src/core/runtime/backend.ts';
 import { tf } from '../src/core/runtime/tf.ts';
 import type {
-  BackendReport, CheckpointInfo, EngineApi, EngineInitOptions, EngineStage, EngineStatus, ExportFile, JobAction,
+  BackendReport, CheckpointInfo, EngineApi, EngineEvent, EngineInitOptions, EngineStage, EngineStatus, ExportFile, JobAction,
   DpoRequest, LiveResult, MemoryReport, ModelInfo, ModelSource, PairsRequest, PairsResult, PredictRequest, Prediction, ProgressFn,
   Sample, SftRequest, StageName, ToolSchema, TrainResultSummary,
 } from '../src/protocol.ts';
@@ -63,6 +63,10 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
       return backend;
     },
 
+    async watch(listener: (event: EngineEvent) => void): Promise<void> {
+      watchDevice(listener);
+    },
+
     async status(): Promise<EngineStatus> {
       return {
         backend: requireBackend(), memory: readMemory(), model: session?.info,
@@ -115,6 +119,17 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
       return { ...r, ms: performance.now() - t0 };
     },
 
+    async saveModel(runId: string): Promise<CheckpointInfo> {
+      const current = requireSession();
+      const files = await sessionFiles(current);
+      const info: CheckpointInfo = {
+        id: `${runId}-model`, stage: 'model', step: 0, total: 0, runId, createdAt: Date.now(),
+        bytes: Object.values(files).reduce((n, f) => n + f.byteLength, 0), modelName: current.info.name,
+      };
+      await store.put(info, files);
+      return info;
+    },
+
     async listCheckpoints(): Promise<CheckpointInfo[]> {
       return store.list();
     },
@@ -134,6 +149,12 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
       return runTrainProbe(request, requireBackend().backend);
     },
   };
+}
+
+/** WebGPU only: reports a lost device (driver reset, GPU removed) so the page can restart the worker. */
+function watchDevice(listener: (event: EngineEvent) => void): void {
+  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message?: string; reason?: string }> } }).device;
+  void device?.lost?.then((info) => listener({ type: 'device-lost', message: info.message || info.reason || 'the WebGPU device was lost' }));
 }
 
 function readMemory(): MemoryReport {

@@ -1,29 +1,35 @@
-// The app shell: header (status line), alert banner, stage bar and one panel per stage.
-// Starts the workers, initialises the engine and restarts a worker that died.
+// The app shell: header (status line), alert banner, stage bar and one panel per stage. Restores the
+// persisted state, starts the workers, loads the start model, and recovers when the engine dies.
 import type { StageName } from '../protocol.ts';
 import { createAlertBanner } from './alert_banner.ts';
 import type { AppContext, View } from './context.ts';
 import { h } from './dom.ts';
+import { loadStartModel } from './model_loader.ts';
+import { persistStorage } from './persist.ts';
 import { createStageBar, showStage } from './stage_bar.ts';
 import { STAGE_LABELS, STAGES, Store } from './state.ts';
+import { restoreState, syncState } from './state_sync.ts';
 import { createStatusLine } from './status_line.ts';
-import { startDataWorker, startEngineWorker } from './workers.ts';
+import { callback, startDataWorker, startEngineWorker } from './workers.ts';
 
 export interface AppOptions {
   views: Partial<Record<StageName, View>>;
-  /** Stage shown first. */
+  /** Stage shown first when the URL names none. */
   initialStage?: StageName;
 }
 
-export function mountApp(root: HTMLElement, options: AppOptions): AppContext {
+export async function mountApp(root: HTMLElement, options: AppOptions): Promise<AppContext> {
   const store = new Store();
+  await restoreState(store);
+  syncState(store, (text) => store.update({ alert: { text } }));
+  void persistStorage();
   const engine = startEngineWorker();
   const data = startDataWorker();
   const ctx: AppContext = {
     store, engine, data,
     async refreshStatus() {
       const s = await engine.api.status();
-      store.update({ backend: s.backend, memory: s.memory, model: s.model });
+      store.update({ backend: s.backend, memory: s.memory, model: s.model ?? store.state.model });
     },
   };
 
@@ -45,29 +51,40 @@ export function mountApp(root: HTMLElement, options: AppOptions): AppContext {
     h('main', { class: 'panels' }, ...panels),
   );
   const fromHash = location.hash.slice(1) as StageName;
-  select(STAGES.includes(fromHash) ? fromHash : options.initialStage ?? 'model');
+  select(STAGES.includes(fromHash) ? fromHash : options.initialStage ?? 'data');
 
-  engine.onDeath((reason) => {
-    store.update({
-      alert: {
-        text: `The engine worker stopped (${reason}).`,
-        actions: [{ label: 'Restart engine', run: () => { engine.restart(); void startEngine(ctx); } }],
-      },
+  const recover = (why: string): void => {
+    const running = STAGES.filter((s) => store.state.stages[s].status === 'running' || store.state.stages[s].status === 'paused');
+    for (const s of running) store.setStage(s, { status: 'stopped', error: why });
+    engine.restart();
+    void startEngine(ctx).then(() => {
+      const resumable = running.filter((s) => s === 'sft' || s === 'dpo');
+      store.update({
+        alert: {
+          text: `The engine stopped (${why}) and was restarted with the last saved model.` +
+            (resumable.length ? ` The ${resumable.join(' and ')} run can resume from its last checkpoint.` : ''),
+          actions: resumable.map((s) => ({ label: `Go to ${STAGE_LABELS[s]}`, run: () => select(s) })),
+        },
+      });
     });
-  });
+  };
+  engine.onDeath((reason) => recover(`worker died: ${reason}`));
   data.onDeath((reason) => {
     data.restart();
     store.update({ alert: { text: `The data worker stopped (${reason}) and was restarted.` } });
   });
-  void startEngine(ctx);
+  void startEngine(ctx, (message) => recover(`WebGPU device lost: ${message}`));
+  setInterval(() => void ctx.refreshStatus().catch(() => undefined), 5000);
   return ctx;
 }
 
-async function startEngine(ctx: AppContext): Promise<void> {
+async function startEngine(ctx: AppContext, onDeviceLost?: (message: string) => void): Promise<void> {
   try {
     const backend = await ctx.engine.api.init();
     ctx.store.update({ backend });
+    if (onDeviceLost) await ctx.engine.api.watch(callback((e) => onDeviceLost(e.message)));
     await ctx.refreshStatus();
+    await loadStartModel(ctx);
   } catch (err) {
     ctx.store.update({ alert: { text: `The engine could not start: ${err instanceof Error ? err.message : String(err)}` } });
   }

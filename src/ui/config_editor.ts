@@ -46,6 +46,7 @@ export function createConfigEditor(options: ConfigEditorOptions): ConfigEditor {
     if (mine !== seq) return;
     valid = result;
     error.textContent = message;
+    textarea.dataset.resolved = result ? JSON.stringify(result) : '';
     textarea.setAttribute('aria-invalid', String(!result));
     if (result) void persist.save(`config:${options.id}`, result).catch(() => undefined);
     for (const l of listeners) l(!!result);

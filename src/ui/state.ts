@@ -34,6 +34,8 @@ export interface TrainRun {
   points: MetricPoint[];
   startedAt: number;
   summary?: TrainResultSummary;
+  /** The model the run started from (DPO: the reference, reloaded to resume or to evaluate "before"). */
+  startSource?: ModelSource;
 }
 
 /** One line of the run history (Export shows it; the report includes it). */

@@ -1,0 +1,41 @@
+// Loading a model into the engine from the page: default, preset, imported folder or checkpoint.
+// Non-default models are stored as a checkpoint, so a reload brings back the same model.
+import type { ModelInfo, ModelSource } from '../protocol.ts';
+import type { AppContext } from './context.ts';
+
+export async function loadModel(ctx: AppContext, source: ModelSource): Promise<ModelInfo> {
+  const { store } = ctx;
+  store.setStage('model', { status: 'running', error: undefined });
+  try {
+    const info = await ctx.engine.api.loadModel(source, store.state.dataset?.samples.slice(0, 200));
+    let persisted: ModelSource = source;
+    if (source.kind === 'preset' || source.kind === 'files') {
+      const saved = await ctx.engine.api.saveModel(`model-${Date.now()}`);
+      persisted = { kind: 'checkpoint', id: saved.id };
+    }
+    store.update({ model: info, modelSource: persisted });
+    store.setStage('model', { status: 'done' });
+    if (source.kind !== 'checkpoint') {
+      store.record({ stage: 'model', runId: `model-${Date.now()}`, outcome: 'done', detail: `${info.name} (${source.kind}, ${info.nParams.toLocaleString()} parameters)${info.note ? `: ${info.note}` : ''}` });
+    }
+    await ctx.refreshStatus();
+    return info;
+  } catch (err) {
+    store.setStage('model', { status: 'error', error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+}
+
+/** At start: the model the last session ended with (a stored checkpoint), else the shipped default. */
+export async function loadStartModel(ctx: AppContext): Promise<void> {
+  const saved = ctx.store.state.modelSource;
+  if (saved?.kind === 'checkpoint') {
+    try {
+      await loadModel(ctx, saved);
+      return;
+    } catch (err) {
+      ctx.store.update({ alert: { text: `The last model (${saved.id}) could not be loaded (${err instanceof Error ? err.message : String(err)}); the default model was loaded instead.` } });
+    }
+  }
+  await loadModel(ctx, { kind: 'default' });
+}

@@ -1,0 +1,96 @@
+// Data panel: generate a dataset (reversed construction, in the data worker) or import JSONL, then
+// browse samples with their tool calls and results, filtered by category.
+import type { Sample } from '../../protocol.ts';
+import { createConfigEditor } from '../config_editor.ts';
+import type { View } from '../context.ts';
+import { h, replace } from '../dom.ts';
+import { createJobPanel } from '../job_panel.ts';
+import type { Dataset } from '../state.ts';
+import { renderSample, sampleTitle } from './sample_view.ts';
+
+export const dataView: View = (ctx) => {
+  const { store } = ctx;
+  const editor = createConfigEditor({ id: 'data', resolve: (o) => ctx.data.api.resolveConfig(o), initial: { n: 48, seed: 1 } });
+  const job = createJobPanel({
+    stage: 'data', store, startLabel: 'Generate dataset',
+    blocked: () => (editor.value() ? undefined : 'fix the config first'),
+    control: (a) => ctx.data.api.control(a),
+    run: async (onProgress) => {
+      const r = await ctx.data.api.generate(editor.value()!, onProgress);
+      store.update({ dataset: { samples: r.samples, splits: r.splits, source: 'generated', config: r.config } });
+      store.record({ stage: 'data', runId: `data-${Date.now()}`, outcome: r.outcome, detail: `${r.samples.length} samples generated`, config: r.config });
+    },
+  });
+  editor.onChange(() => job.refresh());
+
+  const fileInput = h('input', { type: 'file', accept: '.jsonl,.json,application/json', id: 'import-dataset' });
+  const importMsg = h('span', { class: 'muted', role: 'status' });
+  fileInput.addEventListener('change', async () => {
+    const file = fileInput.files?.[0];
+    if (!file) return;
+    try {
+      const samples = await ctx.data.api.importDataset(await file.text());
+      const dataset: Dataset = { samples, splits: { train: samples.map((s) => s.id), val: [], test: [] }, source: 'imported' };
+      const nTest = Math.floor(samples.length * 0.1);
+      dataset.splits = { train: samples.slice(nTest).map((s) => s.id), val: [], test: samples.slice(0, nTest).map((s) => s.id) };
+      store.update({ dataset });
+      store.setStage('data', { status: 'done' });
+      store.record({ stage: 'data', runId: `import-${Date.now()}`, outcome: 'done', detail: `${samples.length} samples imported from ${file.name}` });
+      importMsg.textContent = `${samples.length} samples imported`;
+    } catch (err) {
+      importMsg.textContent = `Import failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  });
+
+  const summary = h('p', { 'data-testid': 'data-summary' });
+  const filter = h('select', { id: 'sample-filter', 'aria-label': 'Filter by category' });
+  const list = h('div', { class: 'sample-list', role: 'listbox', 'aria-label': 'Samples', tabindex: 0 });
+  const detail = h('div', { class: 'sample-detail' });
+  let selected = 0;
+  let shown: Sample[] = [];
+  const select = (i: number): void => {
+    selected = Math.max(0, Math.min(shown.length - 1, i));
+    list.querySelectorAll('[role=option]').forEach((el, j) => el.setAttribute('aria-selected', String(j === selected)));
+    (list.children[selected] as HTMLElement | undefined)?.scrollIntoView({ block: 'nearest' });
+    replace(detail, shown[selected] ? renderSample(shown[selected]) : h('p', { class: 'muted' }, 'No sample selected.'));
+  };
+  list.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      select(selected + (e.key === 'ArrowDown' ? 1 : -1));
+    }
+  });
+  const renderList = (dataset: Dataset | undefined): void => {
+    const cat = filter.value;
+    shown = (dataset?.samples ?? []).filter((s) => !cat || s.meta.category === cat).slice(0, 500);
+    replace(list, ...shown.map((s, i) => h('div', { role: 'option', 'aria-selected': 'false', 'data-id': s.id, onclick: () => select(i) },
+      h('span', { class: 'muted' }, `${s.meta.category} · `), sampleTitle(s))));
+    select(0);
+  };
+  filter.addEventListener('change', () => renderList(store.state.dataset));
+  let lastDataset: Dataset | undefined;
+  store.subscribe((s) => {
+    job.refresh();
+    if (s.dataset === lastDataset) return;
+    lastDataset = s.dataset;
+    const d = s.dataset;
+    if (!d) {
+      summary.textContent = 'No dataset yet: generate one or import a JSONL file.';
+    } else {
+      const counts = new Map<string, number>();
+      for (const x of d.samples) counts.set(x.meta.category, (counts.get(x.meta.category) ?? 0) + 1);
+      summary.textContent = `${d.samples.length} samples (${d.source}); train ${d.splits.train.length}, val ${d.splits.val.length}, test ${d.splits.test.length}; ` +
+        [...counts].map(([k, v]) => `${k} ${v}`).join(', ');
+      replace(filter, h('option', { value: '' }, 'all categories'), ...[...counts.keys()].map((k) => h('option', { value: k }, k)));
+    }
+    renderList(d);
+  });
+
+  return h('div', { class: 'data-view' },
+    h('p', { class: 'muted' }, 'Reversed construction: real tool calls are executed first, the answer written from their results, and the question written last.'),
+    editor.el, job.el,
+    h('div', { class: 'row' }, h('label', { for: 'import-dataset' }, 'Or import a dataset (JSONL, one sample per line): '), fileInput, importMsg),
+    summary,
+    h('div', { class: 'row' }, h('label', { for: 'sample-filter' }, 'Browse: '), filter),
+    h('div', { class: 'cols' }, list, detail));
+};

@@ -1,0 +1,122 @@
+// Evaluate panel: the model before and after preference training on the test split, as a table per
+// metric and error category plus a bar chart of error rates; and a live prompt whose call is scored.
+import type { Sample } from '../../protocol.ts';
+import { createBarChart } from '../chart.ts';
+import { createConfigEditor } from '../config_editor.ts';
+import type { AppContext, View } from '../context.ts';
+import { h, replace } from '../dom.ts';
+import { createJobPanel } from '../job_panel.ts';
+import { loadModel } from '../model_loader.ts';
+import type { EvaluationReport } from '../state.ts';
+
+const fmt = (metric: string, v: number | null): string =>
+  v === null ? '–' : /ESM/.test(metric) ? v.toFixed(3) : `${(100 * v).toFixed(1)}%`;
+
+function testSamples(ctx: AppContext, max: number): Sample[] {
+  const d = ctx.store.state.dataset!;
+  const test = new Set(d.splits.test.length ? d.splits.test : d.splits.val.length ? d.splits.val : d.splits.train);
+  return d.samples.filter((s) => test.has(s.id)).slice(0, max);
+}
+
+export const evalView: View = (ctx) => {
+  const { store } = ctx;
+  const editor = createConfigEditor({ id: 'evaluate', resolve: (o) => ctx.engine.api.resolveConfig('evaluate', o), initial: { maxSamples: 6, maxNewTokens: 64 } });
+  const job = createJobPanel({
+    stage: 'evaluate', store, startLabel: 'Evaluate',
+    blocked: () => (!editor.value() ? 'fix the config first' : !store.state.dataset ? 'generate or import a dataset first' : !store.state.model ? 'load a model first' : undefined),
+    control: (a) => ctx.engine.api.control(a),
+    run: async (onProgress) => {
+      const config = editor.value()!;
+      const samples = testSamples(ctx, Number(config.maxSamples));
+      const after = store.state.modelSource;
+      const before = store.state.dpo?.summary ? store.state.dpo.startSource : undefined;
+      const reports: EvaluationReport['reports'] = [];
+      const evaluate = async (name: string): Promise<void> => {
+        const predictions = await ctx.engine.api.predict({ config, samples, label: name }, onProgress);
+        reports.push({ name, report: await ctx.data.api.evaluate(samples, predictions) });
+      };
+      if (before && after) {
+        await loadModel(ctx, before);
+        await evaluate('before DPO');
+        await loadModel(ctx, after);
+        await evaluate('after DPO');
+      } else {
+        await evaluate(store.state.model?.name ?? 'current model');
+      }
+      store.update({ evaluation: { config, reports } });
+      const o = reports[reports.length - 1].report.overall;
+      store.record({ stage: 'evaluate', runId: `eval-${Date.now()}`, outcome: 'done', config, detail: `${samples.length} test samples; exact match ${(100 * o.exactMatch).toFixed(1)}%, mean ESM ${o.meanEsm.toFixed(3)}` });
+    },
+  });
+  editor.onChange(() => job.refresh());
+
+  const table = h('div', { 'data-testid': 'eval-table' });
+  const chartBox = h('div', { class: 'charts' });
+  const renderReports = async (ev: EvaluationReport | undefined): Promise<void> => {
+    if (!ev) return replace(table, h('p', { class: 'muted' }, 'Not evaluated yet.'));
+    const cmp = await ctx.data.api.compare(ev.reports);
+    const rows = cmp.rows.filter((r) => !r.metric.includes(':') || r.metric.startsWith('error:'));
+    replace(table, h('table', {},
+      h('thead', {}, h('tr', {}, h('th', {}, 'metric'), ...cmp.names.map((n) => h('th', { class: 'num' }, n)), cmp.names.length > 1 ? h('th', { class: 'num' }, 'change') : null)),
+      h('tbody', {}, ...rows.map((r) => h('tr', {}, h('td', {}, r.metric), ...r.values.map((v) => h('td', { class: 'num' }, fmt(r.metric, v))),
+        cmp.names.length > 1 ? h('td', { class: 'num' }, r.delta === null ? '–' : `${r.delta > 0 ? '+' : ''}${fmt(r.metric, r.delta)}`) : null)))));
+    const categories = Object.keys(ev.reports[0].report.overall.errorRates);
+    replace(chartBox, createBarChart('Error rate per category', categories, ev.reports.map((r) => ({ label: r.name, values: categories.map((c) => (r.report.overall.errorRates as Record<string, number>)[c]) })), 'eval-bars'));
+  };
+  let last: unknown;
+  store.subscribe((s) => {
+    job.refresh();
+    if (s.evaluation !== last) {
+      last = s.evaluation;
+      void renderReports(s.evaluation);
+    }
+  });
+
+  return h('div', { class: 'eval-view' },
+    h('p', { class: 'muted' }, 'Fine-grained evaluation on the test split: exact match, ESM and its parts, and the share of turns with each error category.'),
+    editor.el, job.el, table, chartBox, createLivePrompt(ctx));
+};
+
+/** Type a question against a test sample's tools and see the model's call scored against its truth. */
+function createLivePrompt(ctx: AppContext): HTMLElement {
+  const sampleSelect = h('select', { id: 'live-sample', 'aria-label': 'Test sample (tools and expected call)' });
+  const prompt = h('textarea', { id: 'live-prompt', rows: 3, 'aria-label': 'Prompt' });
+  const runBtn = h('button', { class: 'primary', 'data-action': 'live-run' }, 'Run');
+  const out = h('div', { 'data-testid': 'live-result', 'aria-live': 'polite' });
+  let samples: Sample[] = [];
+  const pick = (): Sample | undefined => samples[Number(sampleSelect.value)];
+  sampleSelect.addEventListener('change', () => {
+    prompt.value = pick()?.messages.find((m) => m.role === 'user')?.content ?? '';
+  });
+  ctx.store.subscribe((s) => {
+    if (!s.dataset || samples.length) return;
+    samples = testSamples(ctx, 50).filter((x) => x.messages.some((m) => m.tool_calls?.length));
+    replace(sampleSelect, ...samples.map((x, i) => h('option', { value: i }, `${x.id} (${x.meta.category})`)));
+    sampleSelect.dispatchEvent(new Event('change'));
+  });
+  runBtn.addEventListener('click', async () => {
+    const sample = pick();
+    if (!sample) return void (out.textContent = 'Generate a dataset first.');
+    runBtn.disabled = true;
+    out.textContent = 'generating…';
+    try {
+      const firstUser = sample.messages.findIndex((m) => m.role === 'user');
+      const messages = [...sample.messages.slice(0, firstUser), { role: 'user' as const, content: prompt.value }];
+      const expected = (sample.messages.slice(firstUser).find((m) => m.role === 'assistant')?.tool_calls ?? []).map((c) => ({ name: c.function.name, arguments: c.function.arguments }));
+      const r = await ctx.engine.api.complete(messages, sample.tools, 96);
+      const score = await ctx.data.api.scoreText(r.text, expected, sample.tools);
+      replace(out,
+        h('pre', { class: 'mono' }, r.text || '(empty)'),
+        h('p', {}, `ESM ${score.esm.toFixed(3)} (name ${score.parts.name.toFixed(2)}, required ${score.parts.required.toFixed(2)}, key ${score.parts.key.toFixed(2)}, type ${score.parts.type.toFixed(2)}, value ${score.parts.value.toFixed(2)}); ${r.tokens} tokens in ${Math.round(r.ms)} ms`),
+        h('p', {}, `Expected: ${expected.map((c) => `${c.name}(${JSON.stringify(c.arguments)})`).join(', ') || 'no call'}`),
+        h('ul', {}, ...score.errors.map((e) => h('li', {}, `${e.category}: ${e.message}`))));
+    } catch (err) {
+      out.textContent = `Failed: ${err instanceof Error ? err.message : String(err)}`;
+    } finally {
+      runBtn.disabled = false;
+    }
+  });
+  return h('section', { class: 'live' }, h('h3', {}, 'Try a prompt live'),
+    h('div', { class: 'row' }, h('label', { for: 'live-sample' }, 'Tools and expected call from: '), sampleSelect),
+    prompt, h('div', { class: 'row' }, runBtn), out);
+}

@@ -1,0 +1,119 @@
+// Pairs panel, the teaching view: the sampled tool call as a strip of tokens shaded by probability,
+// divergence points marked; selecting one shows the alternatives, their continuations, ESM scores,
+// error categories and which became chosen or rejected. Step-through walks one branch at a time.
+import type { SamplePairs } from '../../protocol.ts';
+import { createConfigEditor } from '../config_editor.ts';
+import type { View } from '../context.ts';
+import { h, replace } from '../dom.ts';
+import { createJobPanel } from '../job_panel.ts';
+
+type Branch = SamplePairs['branches'][number];
+
+export const pairsView: View = (ctx) => {
+  const { store } = ctx;
+  const editor = createConfigEditor({ id: 'pairs', resolve: (o) => ctx.engine.api.resolveConfig('pairs', o), initial: { maxPrompts: 8, maxNewTokens: 96 } });
+  const job = createJobPanel({
+    stage: 'pairs', store, startLabel: 'Build pairs',
+    blocked: () => (!editor.value() ? 'fix the config first' : !store.state.dataset ? 'generate or import a dataset first' : !store.state.model ? 'load a model first' : undefined),
+    control: (a) => ctx.engine.api.control(a),
+    run: async (onProgress) => {
+      const d = store.state.dataset!;
+      const train = new Set(d.splits.train);
+      const result = await ctx.engine.api.runPairs({ config: editor.value()!, samples: d.samples.filter((s) => train.has(s.id)) }, onProgress);
+      store.update({ pairs: result });
+      store.record({ stage: 'pairs', runId: `pairs-${Date.now()}`, outcome: result.outcome, config: result.config, detail: `${result.stats.pairs} pairs from ${result.stats.prompts} prompts, ${result.stats.divergences} divergence points` });
+    },
+  });
+  editor.onChange(() => job.refresh());
+
+  const stats = h('p', { 'data-testid': 'pairs-stats' });
+  const promptSelect = h('select', { id: 'pairs-prompt', 'aria-label': 'Prompt' });
+  const strip = h('div', { class: 'token-strip', 'data-testid': 'token-strip', role: 'group', 'aria-label': 'Sampled tokens, shaded by probability' });
+  const detail = h('div', { class: 'divergence-detail', 'data-testid': 'divergence-detail', 'aria-live': 'polite' });
+  const prevBtn = h('button', { 'data-action': 'prev-branch' }, '◀ Previous branch');
+  const nextBtn = h('button', { 'data-action': 'next-branch' }, 'Next branch ▶');
+  const stepText = h('span', { class: 'muted' });
+  let current: SamplePairs | undefined;
+  let branchIndex = -1;
+
+  const showDivergence = (index: number, focusBranch?: Branch): void => {
+    if (!current?.trajectory) return;
+    for (const el of strip.querySelectorAll<HTMLElement>('.divergence')) el.setAttribute('aria-pressed', String(Number(el.dataset.index) === index));
+    const point = current.divergences.find((d) => d.index === index);
+    const token = current.trajectory.tokens[index];
+    if (!point || !token) return replace(detail, h('p', { class: 'muted' }, 'Select a marked token.'));
+    const branches = current.branches.filter((b) => b.divergenceIndex === index);
+    replace(detail,
+      h('h3', {}, `Divergence at token ${index} (${point.span}): ${JSON.stringify(token.text)}`),
+      h('p', { class: 'muted' }, `top-1 probability ${point.uncertainty.top1Prob.toFixed(2)}, entropy ${point.uncertainty.entropy.toFixed(2)} nats; flagged by ${point.reasons.join(', ')}`),
+      h('h3', {}, 'Alternatives at this step'),
+      h('ul', {}, ...token.alternatives.map((a) => h('li', {}, h('code', {}, JSON.stringify(a.text)), ` p=${a.prob.toFixed(3)}`, a.id === token.id ? ' (sampled)' : ''))),
+      h('h3', {}, 'Continuations'),
+      h('div', { class: 'branch', 'data-role': 'base' }, h('strong', {}, `sampled ${JSON.stringify(token.text)}: `), h('code', {}, current.trajectory.text.slice(token.charStart)),
+        h('div', { class: 'muted' }, `ESM ${current.trajectory.esm.toFixed(3)}; errors: ${current.trajectory.categories.join(', ') || 'none'}`)),
+      ...branches.map((b) => h('div', { class: 'branch', 'data-role': b.role === 'both' ? 'chosen' : b.role, 'data-current': String(b === focusBranch) },
+        h('strong', {}, `forced ${JSON.stringify(b.forcedText)}: `), h('code', {}, b.text),
+        h('div', { class: 'muted' }, `ESM ${b.esm.toFixed(3)}; errors: ${b.categories.join(', ') || 'none'}; became `, h('strong', { 'data-testid': 'branch-role' }, b.role)))),
+      branches.length ? null : h('p', { class: 'muted' }, 'No branch was decoded here (budget).'));
+  };
+  const stepTo = (i: number): void => {
+    if (!current?.branches.length) return;
+    branchIndex = (i + current.branches.length) % current.branches.length;
+    const b = current.branches[branchIndex];
+    stepText.textContent = `branch ${branchIndex + 1} of ${current.branches.length}`;
+    showDivergence(b.divergenceIndex, b);
+    strip.querySelector<HTMLElement>(`.divergence[data-index="${b.divergenceIndex}"]`)?.focus();
+  };
+  prevBtn.addEventListener('click', () => stepTo(branchIndex - 1));
+  nextBtn.addEventListener('click', () => stepTo(branchIndex + 1));
+
+  const showPrompt = (i: number): void => {
+    current = store.state.pairs?.details[i];
+    branchIndex = -1;
+    stepText.textContent = '';
+    if (!current?.trajectory) {
+      replace(strip, h('span', { class: 'muted' }, current ? 'This prompt was sampled in turn/sequence mode (no token strip).' : 'No pairs yet.'));
+      replace(detail);
+      return;
+    }
+    const points = new Set(current.divergences.map((d) => d.index));
+    replace(strip, ...current.trajectory.tokens.map((t, j) => {
+      const shade = `rgba(26, 95, 180, ${(0.08 + 0.6 * t.prob).toFixed(2)})`;
+      const label = `${JSON.stringify(t.text)} p=${t.prob.toFixed(2)} (${t.span})`;
+      return points.has(j)
+        ? h('button', { class: 'token divergence', style: `background:${shade}`, 'data-index': j, 'aria-pressed': 'false', title: label, 'aria-label': `divergence: ${label}`, onclick: () => showDivergence(j) }, t.text)
+        : h('span', { class: 'token', style: `background:${shade}`, title: label }, t.text);
+    }));
+    replace(detail, h('p', { class: 'muted' }, `${points.size} divergence point(s), ${current.branches.length} branch(es), ${current.pairs.length} pair(s). Base ESM ${current.trajectory.esm.toFixed(3)}. Select a marked token or step through the branches.`));
+  };
+  promptSelect.addEventListener('change', () => showPrompt(Number(promptSelect.value)));
+
+  let last: unknown;
+  store.subscribe((s) => {
+    job.refresh();
+    if (s.pairs === last) return;
+    last = s.pairs;
+    const p = s.pairs;
+    if (!p) {
+      stats.textContent = 'No pairs yet.';
+      replace(promptSelect);
+      return showPrompt(-1);
+    }
+    const st = p.stats;
+    stats.textContent = `${st.pairs} pairs from ${st.prompts} prompts (${p.outcome}); ${st.divergences} divergence points ` +
+      `(name ${st.divergencesBySpan.name}, key ${st.divergencesBySpan.key}, value ${st.divergencesBySpan.value}, format ${st.divergencesBySpan.format}); ` +
+      `mean margin ${st.margin.mean.toFixed(3)}; mean base ESM ${st.meanBaseEsm.toFixed(3)}.`;
+    replace(promptSelect, ...p.details.map((d, i) => h('option', { value: i }, `${d.sampleId} turn ${d.turnIndex}: ${d.divergences.length} divergences, ${d.pairs.length} pairs`)));
+    const first = Math.max(0, p.details.findIndex((d) => d.divergences.length > 0));
+    promptSelect.value = String(first);
+    showPrompt(first);
+  });
+
+  return h('div', { class: 'pairs-view' },
+    h('p', { class: 'muted' }, 'Token-level preference sampling: where the model was unsure inside a tool call, each alternative token is forced, the call finished and scored with ESM; pairs differ from that token on.'),
+    editor.el, job.el, stats,
+    h('div', { class: 'row' }, h('label', { for: 'pairs-prompt' }, 'Prompt: '), promptSelect),
+    strip,
+    h('div', { class: 'row' }, prevBtn, nextBtn, stepText),
+    detail);
+};

@@ -1,0 +1,106 @@
+// The shared body of the SFT and DPO panels: resolved config, start/pause/cancel with progress and ETA,
+// live charts of the run's metrics, and resuming an interrupted run from its last checkpoint.
+import type { JobProgress, ModelSource, TrainResultSummary } from '../../protocol.ts';
+import { createLineChart, type SeriesSpec } from '../chart.ts';
+import { createConfigEditor } from '../config_editor.ts';
+import type { AppContext } from '../context.ts';
+import { h } from '../dom.ts';
+import { createJobPanel } from '../job_panel.ts';
+import { loadModel } from '../model_loader.ts';
+import type { AppState, TrainRun } from '../state.ts';
+
+export interface TrainViewSpec {
+  stage: 'sft' | 'dpo';
+  startLabel: string;
+  intro: string;
+  charts: { title: string; series: SeriesSpec[] }[];
+  /** Config overrides used the first time. */
+  initial: Record<string, unknown>;
+  blocked(state: AppState): string | undefined;
+  train(ctx: AppContext, run: { runId: string; config: Record<string, unknown>; resumeFrom?: string }, onProgress: (p: JobProgress) => void): Promise<TrainResultSummary>;
+}
+
+export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLElement {
+  const { store } = ctx;
+  const key = spec.stage;
+  const editor = createConfigEditor({ id: key, resolve: (o) => ctx.engine.api.resolveConfig(key, o), initial: spec.initial });
+  const charts = spec.charts.map((c) => createLineChart(c.title, c.series, `${key}-chart-${c.title.toLowerCase().replace(/\W+/g, '-')}`));
+  const notes = h('p', { class: 'muted', 'data-testid': `${key}-notes` });
+  let pendingResume: { id: string; step: number } | undefined;
+
+  const execute = async (onProgress: (p: JobProgress) => void): Promise<void> => {
+    const resume = pendingResume;
+    pendingResume = undefined;
+    const prev = store.state[key];
+    let run: TrainRun;
+    if (resume && prev) {
+      run = { ...prev, points: prev.points.filter((p) => p.step <= resume.step), summary: undefined };
+      if (key === 'sft') await loadModel(ctx, { kind: 'checkpoint', id: resume.id });
+      else if (prev.startSource) await loadModel(ctx, prev.startSource);
+    } else {
+      const config = editor.value()!;
+      run = { runId: `${key}-${Date.now()}`, config, points: [], startedAt: Date.now(), startSource: store.state.modelSource };
+    }
+    store.update({ [key]: run });
+    const summary = await spec.train(ctx, { runId: run.runId, config: run.config, resumeFrom: resume?.id }, (p) => {
+      onProgress(p);
+      const cur = store.state[key];
+      if (cur && p.points.length) store.update({ [key]: { ...cur, points: [...cur.points, ...p.points] } });
+    });
+    const done = store.state[key]!;
+    const modelSource: ModelSource | undefined = summary.checkpointId ? { kind: 'checkpoint', id: summary.checkpointId } : store.state.modelSource;
+    store.update({ [key]: { ...done, summary }, modelSource });
+    store.record({
+      stage: key, runId: run.runId, outcome: summary.outcome, config: summary.config,
+      detail: `${summary.step}/${summary.total} steps, final loss ${summary.losses.at(-1)?.toFixed(4) ?? '—'}; ${summary.notes.join('; ')}`,
+    });
+    await ctx.refreshStatus();
+  };
+  const job = createJobPanel({
+    stage: key, store, startLabel: spec.startLabel,
+    blocked: () => (editor.value() ? spec.blocked(store.state) : 'fix the config first'),
+    control: (a) => ctx.engine.api.control(a),
+    run: execute,
+  });
+  editor.onChange(() => job.refresh());
+
+  const resumeBtn = h('button', { hidden: true, 'data-action': 'resume-run' }, 'Resume from last checkpoint');
+  resumeBtn.addEventListener('click', () => {
+    if (!resumeBtn.dataset.id) return;
+    pendingResume = { id: resumeBtn.dataset.id, step: Number(resumeBtn.dataset.step) };
+    resumeBtn.hidden = true;
+    void job.start();
+  });
+  /** Shows Resume when the run did not finish and one of its checkpoints is stored. */
+  const checkResume = async (): Promise<void> => {
+    const run = store.state[key];
+    const status = store.state.stages[key].status;
+    if (!run || run.summary?.outcome === 'done' || status === 'running' || status === 'paused') return void (resumeBtn.hidden = true);
+    const ck = (await ctx.engine.api.listCheckpoints().catch(() => [])).find((c) => c.runId === run.runId && c.step < c.total);
+    resumeBtn.hidden = !ck;
+    if (ck) {
+      resumeBtn.dataset.id = ck.id;
+      resumeBtn.dataset.step = String(ck.step);
+      resumeBtn.textContent = `Resume from checkpoint (step ${ck.step} of ${ck.total})`;
+    }
+  };
+
+  let lastRun: TrainRun | undefined;
+  let lastStatus = '';
+  store.subscribe((s) => {
+    job.refresh();
+    const run = s[key];
+    if (run !== lastRun) {
+      if (run?.points.length !== lastRun?.points.length || run?.runId !== lastRun?.runId) for (const c of charts) c.set(run?.points ?? []);
+      lastRun = run;
+      notes.textContent = run?.summary ? `Run ${run.runId}: ${run.summary.outcome}, ${run.summary.step}/${run.summary.total} steps. ${run.summary.notes.join('; ')}` : '';
+    }
+    if (s.stages[key].status !== lastStatus) {
+      lastStatus = s.stages[key].status;
+      void checkResume();
+    }
+  });
+  return h('div', { class: `${key}-view` },
+    h('p', { class: 'muted' }, spec.intro), editor.el, job.el, h('div', { class: 'row' }, resumeBtn), notes,
+    h('div', { class: 'charts' }, ...charts.map((c) => c.el)));
+}
