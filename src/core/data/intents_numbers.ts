@@ -14,7 +14,7 @@ const amount = (rng: Rng, lo: number, hi: number): number => (chance(rng, 0.2) ?
 
 function unitIntent(tool: string, group: string, table: Record<string, number>, what: string): Intent {
   return {
-    tool, capability: `convert ${what}s between units`,
+    tool, capability: `convert ${what} between units`,
     draw: (rng) => {
       const [from, to] = sample(rng, Object.keys(table), 2);
       return draft(tool, [['value', lit(amount(rng, 1, 500))], ['from_unit', alias(rng, group, from)], ['to_unit', alias(rng, group, to)]]);
@@ -189,7 +189,7 @@ const CASE: Intent = {
   ask: (d) => d.args.mode === 'reverse'
     ? ["write '{text}' {mode}", "spell '{text}' {mode}", "give me '{text}' {mode}"]
     : ["convert '{text}' to {mode}", "rewrite '{text}' in {mode}", "put '{text}' in {mode}"],
-  answer: (r) => `Here it is: ${r.text}`,
+  answer: (r) => `Here it is: "${r.text}".`,
 };
 
 const SLUG: Intent = {
@@ -215,7 +215,7 @@ const ACRONYM: Intent = {
 
 export const NUMBER_INTENTS: Intent[] = [
   CALC, STATS, PERCENT, PRIME,
-  unitIntent('convert_length', 'length_unit', LENGTH_M, 'length'), unitIntent('convert_mass', 'mass_unit', MASS_G, 'mass'),
-  unitIntent('convert_volume', 'volume_unit', VOLUME_L, 'volume'), TEMP,
+  unitIntent('convert_length', 'length_unit', LENGTH_M, 'lengths'), unitIntent('convert_mass', 'mass_unit', MASS_G, 'masses'),
+  unitIntent('convert_volume', 'volume_unit', VOLUME_L, 'volumes'), TEMP,
   CONVERT_CURRENCY, RATE, SPLIT, ADD_DAYS, BETWEEN, WEEKDAY, MONTH, COUNT_TEXT, CASE, SLUG, ACRONYM,
 ];

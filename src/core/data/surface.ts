@@ -37,7 +37,7 @@ export const ALIASES: Record<string, Record<string, string[]>> = {
   skip_weekends: { true: ['business days', 'working days', 'weekdays only'] },
   inclusive: { true: ['inclusive', 'counting both days', 'including both dates'] },
   ignore_spaces: { true: ['without spaces', 'ignoring spaces', 'not counting spaces'] },
-  in_stock: { true: ['in stock', 'available right now', 'that are in stock'] },
+  in_stock: { true: ['in stock', 'available right now'] },
   country_field: { capital: ['capital'], currency: ['currency'], continent: ['continent'], population_m: ['population'], language: ['language', 'main language'] },
   planet: { mercury: ['Mercury'], venus: ['Venus'], earth: ['Earth'], mars: ['Mars'], jupiter: ['Jupiter'], saturn: ['Saturn'], uranus: ['Uranus'], neptune: ['Neptune'] },
   month: Object.fromEntries(MONTHS.map((m, i) => [String(i + 1), [m]])),
