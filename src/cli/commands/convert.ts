@@ -52,9 +52,10 @@ export const convertCommand: Command = {
     if (template && str(args, 'to') !== 'text') throw new UsageError('--template only applies to --to text');
     const report = importFile(from, str(args, 'in'), optStr(args, 'answers'));
     for (const e of report.errors) console.error(formatLineError(e));
-    const rows = exportRows(report.items, str(args, 'to') as ExportFormat, template ? read(template) : undefined);
-    writeFileAtomic(str(args, 'out'), toJsonl(rows));
-    console.log(`${report.items.length} samples written to ${str(args, 'out')}; ${report.errors.length} line(s) rejected`);
-    return report.items.length === 0 && report.errors.length > 0 ? 1 : 0;
+    const exported = exportRows(report.items, str(args, 'to') as ExportFormat, template ? read(template) : undefined);
+    for (const e of exported.errors) console.error(`${e.id}: ${e.reason}`);
+    writeFileAtomic(str(args, 'out'), toJsonl(exported.rows));
+    console.log(`${exported.rows.length} samples written to ${str(args, 'out')}; ${report.errors.length} line(s) rejected, ${exported.errors.length} sample(s) not exported`);
+    return exported.rows.length === 0 && report.errors.length + exported.errors.length > 0 ? 1 : 0;
   },
 };

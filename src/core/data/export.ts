@@ -11,8 +11,23 @@ export const toTrlRow = (s: Sample) => ({ messages: s.messages, tools: s.tools }
 /** `{text}` rendered with a chat template (the default one when `template` is undefined). */
 export const toTextRow = (s: Sample, template?: string) => ({ text: renderConversation(s.messages, s.tools, { template }) });
 
-export function exportRows(samples: Sample[], format: ExportFormat, template?: string): unknown[] {
-  if (format === 'native') return samples;
-  if (format === 'trl') return samples.map(toTrlRow);
-  return samples.map((s) => toTextRow(s, template));
+export interface ExportReport {
+  rows: unknown[];
+  /** Samples that could not be exported (e.g. the template failed to render them), by id. */
+  errors: { id: string; reason: string }[];
+}
+
+/** Converts every sample it can; a sample the template cannot render is reported, not fatal. */
+export function exportRows(samples: Sample[], format: ExportFormat, template?: string): ExportReport {
+  if (format === 'native') return { rows: samples, errors: [] };
+  if (format === 'trl') return { rows: samples.map(toTrlRow), errors: [] };
+  const out: ExportReport = { rows: [], errors: [] };
+  for (const s of samples) {
+    try {
+      out.rows.push(toTextRow(s, template));
+    } catch (err) {
+      out.errors.push({ id: s.id, reason: `template failed: ${(err as Error).message}` });
+    }
+  }
+  return out;
 }

@@ -32,13 +32,16 @@ describe('native JSONL', () => {
     expect(r.errors[2].reason).toContain('meta.category must be one of');
   });
   it('exports TRL rows and template-rendered text', () => {
-    const [trl] = exportRows(samples.slice(0, 1), 'trl') as { messages: unknown; tools: unknown }[];
+    const [trl] = exportRows(samples.slice(0, 1), 'trl').rows as { messages: unknown; tools: unknown }[];
     expect(Object.keys(trl)).toEqual(['messages', 'tools']);
     expect(trl.messages).toEqual(samples[0].messages);
-    const [text] = exportRows(samples.slice(0, 1), 'text') as { text: string }[];
+    const [text] = exportRows(samples.slice(0, 1), 'text').rows as { text: string }[];
     expect(text.text).toBe(renderConversation(samples[0].messages, samples[0].tools));
     const tpl = fixture('plain_template.jinja').text;
-    const [plain] = exportRows(samples.slice(0, 1), 'text', tpl) as { text: string }[];
+    const [plain] = exportRows(samples.slice(0, 1), 'text', tpl).rows as { text: string }[];
+    const broken = exportRows(samples.slice(0, 2), 'text', '{{ messages[0].content.nope() }}');
+    expect(broken.rows).toEqual([]);
+    expect(broken.errors.map((e) => e.id)).toEqual(samples.slice(0, 2).map((s) => s.id));
     expect(plain.text.startsWith(samples[0].messages[0].role + ': ')).toBe(true);
   });
   it('parseJsonl lets unexpected errors through (only format errors become line errors)', () => {
