@@ -20,24 +20,31 @@ export const matMul2d = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[])
 }) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;
 
 /**
- * nn.Linear with HF's weight layout [out, in]: x [N, in] -> [N, out]. With `frozen` (inference: no
- * gradient needed) the transposed weight is cached until the weight changes, so XNNPACK also keeps
- * its packed copy across decode steps instead of re-transposing and re-packing every token.
+ * nn.Linear with HF's weight layout [out, in]: x [N, in] -> [N, out]. Several weights are applied as
+ * one product over their concatenation (outputs side by side), e.g. q/k/v or gate/up: fewer kernels.
+ * With `frozen` (inference: no gradient needed) the transposed concatenation is cached until a weight
+ * changes, so XNNPACK also keeps its packed copy across decode steps instead of repacking every token.
  */
-export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor, frozen = false): tf.Tensor2D {
-  const y: tf.Tensor2D = frozen ? tf.matMul(x as tf.Tensor2D, frozenTranspose(weight)) : matMul2d(x, tf.transpose(weight)); // [N, out]
-  return bias ? (tf.add(y, bias) as tf.Tensor2D) : y;
+export function linear(x: tf.Tensor, weights: tf.Tensor | tf.Tensor[], biases?: tf.Tensor | (tf.Tensor | undefined)[], frozen = false): tf.Tensor2D {
+  const ws = Array.isArray(weights) ? weights : [weights];
+  const wT = frozen ? frozenTranspose(ws) : tf.transpose(ws.length === 1 ? ws[0] : tf.concat(ws, 0)); // [in, sum(out)]
+  const y: tf.Tensor2D = frozen ? tf.matMul(x as tf.Tensor2D, wT) : matMul2d(x, wT); // [N, sum(out)]
+  const bs = (Array.isArray(biases) ? biases : [biases]).filter((b): b is tf.Tensor => b !== undefined);
+  if (bs.length === 0) return y;
+  if (bs.length !== ws.length) throw new Error('linear: give a bias for every weight or for none');
+  return tf.add(y, bs.length === 1 ? bs[0] : tf.concat(bs, 0)) as tf.Tensor2D;
 }
 
-const transposed = new WeakMap<tf.Tensor, { dataId: object; value: tf.Tensor2D }>();
+const transposed = new WeakMap<tf.Tensor, { dataIds: object[]; value: tf.Tensor2D }>();
 
-/** weight^T, cached per weight and invalidated when it is reassigned (assign() swaps the dataId). */
-function frozenTranspose(weight: tf.Tensor): tf.Tensor2D {
-  const hit = transposed.get(weight);
-  if (hit && hit.dataId === weight.dataId && !hit.value.isDisposed) return hit.value;
+/** concat(weights)^T, cached on the first weight; invalidated when any is reassigned (assign() swaps the dataId). */
+function frozenTranspose(weights: tf.Tensor[]): tf.Tensor2D {
+  const hit = transposed.get(weights[0]);
+  const fresh = hit && !hit.value.isDisposed && hit.dataIds.length === weights.length && hit.dataIds.every((d, i) => d === weights[i].dataId);
+  if (hit && fresh) return hit.value;
   hit?.value.dispose();
-  const value = tf.keep(tf.transpose(weight as tf.Tensor2D)); // [in, out]
-  transposed.set(weight, { dataId: weight.dataId, value });
+  const value = tf.keep(tf.tidy(() => tf.transpose(weights.length === 1 ? weights[0] : tf.concat(weights, 0)) as tf.Tensor2D)); // [in, sum(out)]
+  transposed.set(weights[0], { dataIds: weights.map((w) => w.dataId), value });
   return value;
 }
 

@@ -104,19 +104,17 @@ function llamaBlock(c: ModelConfig, p: Params, i: number, x: tf.Tensor3D, input:
   const D = C / nH;
   const pre = `model.layers.${i}`;
   const h = tf.reshape(rmsNorm(x, p[`${pre}.input_layernorm.weight`], c.rms_norm_eps), [B * T, C]); // [B*T, C]
-  const proj = (name: string, heads: number): tf.Tensor4D => {
-    const y = linear(h, p[`${pre}.self_attn.${name}.weight`], p[`${pre}.self_attn.${name}.bias`], input.frozen); // [B*T, heads*D]
-    return tf.transpose(tf.reshape(y, [B, T, heads, D]), [0, 2, 1, 3]); // [B, heads, T, D]
-  };
-  const q = applyRope(proj('q_proj', nH), rope); // [B, nH, T, D]
-  const k = applyRope(proj('k_proj', nKv), rope); // [B, nKv, T, D]
-  const v = proj('v_proj', nKv); // [B, nKv, T, D]
+  const attn = (name: string): string => `${pre}.self_attn.${name}_proj`;
+  const qkv = linear(h, ['q', 'k', 'v'].map((n) => p[`${attn(n)}.weight`]), ['q', 'k', 'v'].map((n) => p[`${attn(n)}.bias`]), input.frozen); // [B*T, (nH+2nKv)*D]
+  const heads = tf.transpose(tf.reshape(qkv, [B, T, nH + 2 * nKv, D]), [0, 2, 1, 3]); // [B, nH+2nKv, T, D]
+  const [qk, v] = tf.split(heads, [nH + nKv, nKv], 1) as tf.Tensor4D[]; // [B, nH+nKv, T, D], [B, nKv, T, D]
+  const [q, k] = tf.split(applyRope(qk, rope), [nH, nKv], 1) as tf.Tensor4D[]; // [B, nH, T, D], [B, nKv, T, D]
   const y = attention(q, k, v, i, input, present, nKv); // [B*T, C]
   const o = linear(y, p[`${pre}.self_attn.o_proj.weight`], p[`${pre}.self_attn.o_proj.bias`], input.frozen); // [B*T, C]
   const x1 = tf.add(x, tf.reshape(o, [B, T, C])); // [B, T, C]
   const h2 = tf.reshape(rmsNorm(x1, p[`${pre}.post_attention_layernorm.weight`], c.rms_norm_eps), [B * T, C]); // [B*T, C]
-  const gate = linear(h2, p[`${pre}.mlp.gate_proj.weight`], undefined, input.frozen); // [B*T, I]
-  const up = linear(h2, p[`${pre}.mlp.up_proj.weight`], undefined, input.frozen); // [B*T, I]
+  const gateUp = linear(h2, [p[`${pre}.mlp.gate_proj.weight`], p[`${pre}.mlp.up_proj.weight`]], undefined, input.frozen); // [B*T, 2I]
+  const [gate, up] = tf.split(gateUp, 2, 1); // [B*T, I] each
   const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // [B*T, I] SwiGLU: silu(gate) * up
   const down = linear(act, p[`${pre}.mlp.down_proj.weight`], undefined, input.frozen); // [B*T, C]
   return tf.add(x1, tf.reshape(down, [B, T, C]));

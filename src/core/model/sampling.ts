@@ -1,7 +1,6 @@
 // Token generation on the KV cache: greedy / temperature / top-k / top-p with a seeded RNG, recording
 // each step's log-prob and top-k alternatives under the untempered policy (the preference sampler's input).
 // One read of [B, V] log-probs per step; finished rows are dropped from the batch. No beam search.
-import { tf } from '../runtime/tf.ts';
 import { createRng, type Rng } from '../rng.ts';
 import { decodeStep, leftPad, prefill } from './decode.ts';
 import type { KVCache } from './kv_cache.ts';
@@ -88,9 +87,7 @@ async function runLoop(model: Model, cache: KVCache, rows: RowState[], opts: Sam
   let active = rows.map((_, r) => r);
   try {
     while (active.length > 0 && opts.maxNewTokens > 0) {
-      const logpT = tf.tidy(() => tf.logSoftmax(cache.lastLogits!)); // [A, V]
-      const logp = (await logpT.data()) as Float32Array;
-      logpT.dispose();
+      const logp = logSoftmaxRows((await cache.lastLogits!.data()) as Float32Array, V); // [A, V], the step's one read
       const next: number[] = [];
       active.forEach((r, i) => {
         const row = rows[r];
@@ -123,6 +120,20 @@ async function runLoop(model: Model, cache: KVCache, rows: RowState[], opts: Sam
     cache.dispose();
   }
   return rows.map((row) => ({ tokens: row.tokens, steps: row.steps, stoppedBy: row.stoppedBy ?? 'length' }));
+}
+
+/** Row-wise log-softmax on the host (V is small; saves a handful of kernel launches per step). */
+function logSoftmaxRows(logits: Float32Array, V: number): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let o = 0; o < logits.length; o += V) {
+    let max = -Infinity;
+    for (let j = o; j < o + V; j++) if (logits[j] > max) max = logits[j];
+    let sum = 0;
+    for (let j = o; j < o + V; j++) sum += Math.exp(logits[j] - max);
+    const lse = max + Math.log(sum);
+    for (let j = o; j < o + V; j++) out[j] = logits[j] - lse;
+  }
+  return out;
 }
 
 function stopReason(tokens: number[], opts: SampleOptions): GenerateResult['stoppedBy'] | undefined {

@@ -1,7 +1,6 @@
-// Shared test setup for the model engine: both Node backends, gradients, tiny seeded models.
+// Shared test setup for the model engine: both Node backends, tiny seeded models.
 // Not a test file itself; every *.test.ts here imports it first.
 import '@tensorflow/tfjs-backend-wasm';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { tf } from '../../../src/core/runtime/tf.ts';
 import { resolveModelConfig, type ModelConfig } from '../../../src/core/model/config.ts';
 import { createModel, type Model } from '../../../src/core/model/params.ts';
