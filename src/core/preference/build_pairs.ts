@@ -27,9 +27,16 @@ export interface SamplePairs {
   outcome: PromptOutcome;
 }
 
+/** A prompt that does not fit the model's positions with room for the completion. */
+export class PromptTooLongError extends Error {}
+
 /** Pairs for the assistant tool-call turn at `turnIndex` of `sample` (the mode is config.mode). */
 export async function buildPairsForSample(model: Model, tokenizer: Tokenizer, sample: Sample, turnIndex: number, config: PreferenceConfig, rng: Rng, scoring: ScoringConfig = DEFAULT_SCORING_CONFIG): Promise<SamplePairs> {
   const ctx = buildTurnContext(tokenizer, sample, turnIndex, scoring);
+  const room = model.config.max_position_embeddings;
+  if (ctx.promptIds.length + config.maxNewTokens > room) {
+    throw new PromptTooLongError(`sample ${sample.id} turn ${turnIndex}: ${ctx.promptIds.length} prompt tokens + maxNewTokens ${config.maxNewTokens} exceed the model's ${room} positions`);
+  }
   const head = { sampleId: sample.id, turnIndex, mode: config.mode };
   if (config.mode === 'token') {
     const r = await buildTokenPairs(model, tokenizer, ctx, config, rng);
@@ -56,8 +63,10 @@ export interface BuildProgress {
 
 export interface BuildOptions {
   onProgress?: (p: BuildProgress) => void;
-  /** Polled between prompts; true stops the run (the pairs so far are kept). */
-  shouldStop?: () => boolean;
+  /** Polled between prompts (may be async, e.g. a paused job); true stops the run (the pairs so far are kept). */
+  shouldStop?: () => boolean | Promise<boolean>;
+  /** Called with every prompt's result as it completes (the teaching view's live feed). */
+  onPrompt?: (result: SamplePairs, index: number) => void;
   scoring?: ScoringConfig;
   /** Also return every prompt's SamplePairs (the app's teaching view); off for big runs. */
   keepDetails?: boolean;
@@ -74,7 +83,8 @@ export interface BuildResult {
 
 /**
  * Pairs for every assistant tool-call turn of every sample, in order. Prompt i draws its randomness
- * from the i-th fork of createRng(config.seed), so the same seed gives the same pairs.
+ * from the i-th fork of createRng(config.seed), so the same seed gives the same pairs. Prompts too
+ * long for the model's positions are skipped and counted (stats.skippedTooLong).
  */
 export async function buildPairs(model: Model, tokenizer: Tokenizer, samples: readonly Sample[], config: PreferenceConfig, options: BuildOptions = {}): Promise<BuildResult> {
   const now = options.now ?? (() => performance.now());
@@ -85,19 +95,27 @@ export async function buildPairs(model: Model, tokenizer: Tokenizer, samples: re
   const all: PreferencePair[] = [];
   const details: SamplePairs[] = [];
   let stopped = false;
+  let skipped = 0;
   for (const [i, item] of items.entries()) {
-    if (options.shouldStop?.()) {
+    if (await options.shouldStop?.()) {
       stopped = true;
       break;
     }
-    const r = await buildPairsForSample(model, tokenizer, item.sample, item.turn, config, createRng(rng.fork()), options.scoring);
-    outcomes.push(r.outcome);
-    all.push(...r.pairs);
-    if (options.keepDetails) details.push(r);
+    const seed = rng.fork();
+    try {
+      const r = await buildPairsForSample(model, tokenizer, item.sample, item.turn, config, createRng(seed), options.scoring);
+      outcomes.push(r.outcome);
+      all.push(...r.pairs);
+      if (options.keepDetails) details.push(r);
+      options.onPrompt?.(r, i);
+    } catch (err) {
+      if (!(err instanceof PromptTooLongError)) throw err;
+      skipped++;
+    }
     const elapsedMs = now() - start;
     options.onProgress?.({ done: i + 1, total: items.length, pairs: all.length, elapsedMs, etaMs: (elapsedMs / (i + 1)) * (items.length - i - 1) });
   }
   const pairs = dedupePairs(all);
-  const stats = pairStats(config.mode, outcomes, pairs, { duplicatesRemoved: all.length - pairs.length, elapsedMs: now() - start });
+  const stats = pairStats(config.mode, outcomes, pairs, { duplicatesRemoved: all.length - pairs.length, skippedTooLong: skipped, elapsedMs: now() - start });
   return { pairs, stats, stopped, ...(options.keepDetails ? { details } : {}) };
 }

@@ -46,6 +46,8 @@ export interface PairStats {
   decodedTokens: number;
   meanPromptTokens: number;
   duplicatesRemoved: number;
+  /** Prompts left out because prompt + maxNewTokens exceed the model's positions. */
+  skippedTooLong: number;
   elapsedMs: number;
   /** Of elapsedMs, the time spent decoding branches (token mode). */
   branchMs: number;
@@ -65,7 +67,7 @@ export function summarize(xs: readonly number[]): Summary {
 
 const spanCounts = (): Record<SpanType, number> => ({ name: 0, key: 0, value: 0, format: 0 });
 
-export function pairStats(mode: PairMode, outcomes: readonly PromptOutcome[], pairs: readonly PreferencePair[], extra: { duplicatesRemoved: number; elapsedMs: number }): PairStats {
+export function pairStats(mode: PairMode, outcomes: readonly PromptOutcome[], pairs: readonly PreferencePair[], extra: { duplicatesRemoved: number; skippedTooLong?: number; elapsedMs: number }): PairStats {
   const histogram: Record<string, number> = {};
   const divergencesBySpan = spanCounts();
   for (const o of outcomes) {
@@ -99,6 +101,7 @@ export function pairStats(mode: PairMode, outcomes: readonly PromptOutcome[], pa
     decodedTokens: outcomes.reduce((s, o) => s + o.decodedTokens, 0),
     meanPromptTokens: n ? outcomes.reduce((s, o) => s + o.promptTokens, 0) / n : 0,
     duplicatesRemoved: extra.duplicatesRemoved,
+    skippedTooLong: extra.skippedTooLong ?? 0,
     elapsedMs: extra.elapsedMs,
     branchMs: outcomes.reduce((s, o) => s + o.branchMs, 0),
   };

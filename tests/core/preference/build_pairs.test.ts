@@ -113,7 +113,9 @@ describe('buildPairs', () => {
     expect(s.divergencesBySpan.value).toBeGreaterThan(0);
     expect(s.margin.min).toBeGreaterThan(0);
     expect(s.noPairShare).toBeCloseTo(Object.entries(s.pairsPerPromptHistogram).filter(([k]) => k === '0').reduce((a, [, v]) => a + v, 0) / 3, 12);
-    const stopped = await buildPairs(model, tok(), SAMPLES, cfg(), { shouldStop: () => true });
+    const tooLong = await buildPairs(model, tok(), SAMPLES, cfg({ maxNewTokens: 500 }));
+    expect([tooLong.stats.skippedTooLong, tooLong.stats.prompts]).toEqual([3, 0]);
+    const stopped = await buildPairs(model, tok(), SAMPLES, cfg(), { shouldStop: async () => true });
     expect(stopped.stopped).toBe(true);
     expect(stopped.stats.prompts).toBe(0);
   }, 60_000);
