@@ -83,6 +83,7 @@ function write(writer: QuestionWriter, req: WriteRequest, rng: Rng): string {
 }
 
 const intentOf = (tool: string): Intent => INTENTS.get(tool) as Intent;
+const asCalls = (ds: Draft[]) => ds.map((d) => ({ name: d.tool, arguments: d.args }));
 
 function buildSingle(conv: Conversation, rng: Rng, env: DrawEnv, writer: QuestionWriter): void {
   const intent = rng.pick(STANDALONE);
@@ -97,7 +98,7 @@ function runTurn(conv: Conversation, drafts: Draft[], req: WriteRequest, rng: Rn
   Object.assign(probe.ctx, structuredClone(conv.ctx));
   const results = probe.call(drafts);
   const text = answer(results);
-  conv.user(write(writer, { ...req, calls: drafts.map((d) => ({ name: d.tool, arguments: d.args })), results, answer: text }, rng));
+  conv.user(write(writer, { ...req, calls: asCalls(drafts), results, answer: text }, rng));
   conv.call(drafts);
   conv.answer(text);
 }
@@ -132,7 +133,7 @@ function buildChain(conv: Conversation, rng: Rng, env: DrawEnv, writer: Question
   runChainSteps(conv, chain, rng, env, drafts, results, 0, chain.steps.length);
   const answer = chain.answer(results, drafts);
   const clause = fill(rng.pick(chain.ask), chainLookup(drafts));
-  conv.user(write(writer, { category: 'multi_step', calls: [], results, answer, clauses: [clause], required: drafts.flatMap(surfaces), followUp: false }, rng));
+  conv.user(write(writer, { category: 'multi_step', calls: asCalls(drafts), results, answer, clauses: [clause], required: drafts.flatMap(surfaces), followUp: false }, rng));
   const base = conv.calls.length;
   for (const d of drafts) conv.call([d], base);
   conv.answer(answer);
@@ -170,13 +171,13 @@ function buildMultiTurn(conv: Conversation, rng: Rng, env: DrawEnv, writer: Ques
   runChainSteps(conv, chain, rng, env, drafts, results, 0, turns.split);
   const first = drafts.slice(0, turns.split);
   const a1 = first.map((d, i) => intentOf(d.tool).answer(results[i], d)).join(' ');
-  conv.user(write(writer, { category: 'multi_turn', calls: [], results, answer: a1, clauses: [fill(rng.pick(turns.first), chainLookup(drafts))], required: first.flatMap(surfaces), followUp: false }, rng));
+  conv.user(write(writer, { category: 'multi_turn', calls: asCalls(first), results: results.slice(0, turns.split), answer: a1, clauses: [fill(rng.pick(turns.first), chainLookup(drafts))], required: first.flatMap(surfaces), followUp: false }, rng));
   for (const d of first) conv.call([d], base);
   conv.answer(a1);
   runChainSteps(conv, chain, rng, env, drafts, results, turns.split, chain.steps.length);
   const rest = drafts.slice(turns.split);
   const a2 = chain.answer(results, drafts);
-  conv.user(write(writer, { category: 'multi_turn', calls: [], results, answer: a2, clauses: [fill(rng.pick(turns.second), chainLookup(drafts))], required: rest.flatMap(surfaces), followUp: true }, rng));
+  conv.user(write(writer, { category: 'multi_turn', calls: asCalls(rest), results: results.slice(turns.split), answer: a2, clauses: [fill(rng.pick(turns.second), chainLookup(drafts))], required: rest.flatMap(surfaces), followUp: true }, rng));
   for (const d of rest) conv.call([d], base);
   conv.answer(a2);
 }
