@@ -83,8 +83,7 @@ export function runTransformer(model: Model, input: TransformerInput): Transform
   const rope = gpt2 ? undefined : ropeTables(c, input.positions);
   const present: LayerKV[] = [];
   for (let i = 0; i < c.num_hidden_layers; i++) {
-    const out = gpt2 ? gpt2Block(c, p, i, x, input, present) : llamaBlock(c, p, i, x, input, rope!, present);
-    x = out;
+    x = gpt2 ? gpt2Block(c, p, i, x, input, present) : llamaBlock(c, p, i, x, input, rope!, present); // [B, T, C]
   }
   if (input.lastOnly) x = tf.slice(x, [0, T - 1, 0], [B, 1, c.hidden_size]); // [B, 1, C]
   x = gpt2
