@@ -61,3 +61,13 @@ describe('chat_format continuation', () => {
     expect(whole.slice(continued.length)).toBe('ert_units", "arguments": {}}</tool_call><|im_end|>\n');
   });
 });
+
+describe('chat_format tool signatures', () => {
+  it('renders a parameter named like a dict method (items, keys) without confusing it for the method', () => {
+    const tool: ToolSchema = {
+      type: 'function',
+      function: { name: 'cart', description: 'd', parameters: { type: 'object', properties: { items: { type: 'array' }, keys: { type: 'string' } }, required: ['items'] } },
+    };
+    expect(renderConversation([{ role: 'user', content: 'x' }], [tool])).toContain('cart(items: array, keys?: string)');
+  });
+});
