@@ -74,27 +74,24 @@ export async function buildTokenPairs(model: Model, tokenizer: Tokenizer, ctx: T
     const baseIds = base.steps.map((s) => s.id);
     const baseLogps = base.steps.map((s) => s.logprob);
     const branchCompletions = runs.map((run) => branchCompletion(tokenizer, ctx, baseIds, run));
-    const pairs: PreferencePair[] = [];
-    for (const point of divergences) {
-      const prefixIds = baseIds.slice(0, point.index);
-      const prefix = tokenizer.decode(prefixIds);
+    const pairs = divergences.flatMap((point) => {
+      const prefix = tokenizer.decode(baseIds.slice(0, point.index));
       const own: Completion = {
         text: trajectory.text.slice(prefix.length), ids: baseIds.slice(point.index), logprobs: baseLogps.slice(point.index),
         esm: trajectory.esm, categories: trajectory.categories, source: 'base',
       };
       const group = [own, ...branchCompletions.filter((_, i) => runs[i].index === point.index).map((b) => b.completion)];
-      for (const sides of bestVsRest(group, cfg.minMargin)) {
-        pairs.push(makePair(ctx, 'branch', prefix, point.index, point.span, sides));
-      }
-    }
+      return bestVsRest(group, cfg.minMargin).map((sides) => makePair(ctx, 'branch', prefix, point.index, point.span, sides));
+    });
     const gt = cfg.forceGroundTruth ? groundTruthPair(model, tokenizer, ctx, cfg, trajectory, baseIds, baseLogps) : undefined;
     if (gt) pairs.push(gt);
-    const branches = runs.map((run, i): BranchView => ({
-      divergenceIndex: run.index, forcedToken: run.forcedToken, forcedText: tokenizer.tokenString(run.forcedToken),
-      prefix: branchCompletions[i].prefix, text: branchCompletions[i].completion.text,
-      esm: branchCompletions[i].completion.esm, categories: branchCompletions[i].completion.categories,
-      role: roleOf(branchCompletions[i].completion, pairs),
-    }));
+    const branches = runs.map((run, i): BranchView => {
+      const { prefix, completion: c } = branchCompletions[i];
+      return {
+        divergenceIndex: run.index, forcedToken: run.forcedToken, forcedText: tokenizer.tokenString(run.forcedToken),
+        prefix, text: c.text, esm: c.esm, categories: c.categories, role: roleOf(c, pairs),
+      };
+    });
     const decodedTokens = base.steps.length + runs.reduce((s, r) => s + r.ids.length, 0);
     return { trajectory, divergences, branches, pairs: cfg.refLogps ? pairs : pairs.map(withoutLogps), decodedTokens, branchMs };
   } finally {
