@@ -183,10 +183,15 @@ export function dpoStage(env: PipelineEnv, r: ResolvedPipeline, mode: PairMode, 
     const all = parseDpoRecordsJsonl(await env.store.readText(`pairs/${mode}/pairs.jsonl`), `pairs/${mode}/pairs.jsonl`);
     const n = other ? Math.min(all.length, other.summary.pairs) : all.length;
     const records = createRng(r.dpo.seed).shuffle(all).slice(0, n);
-    if (!records.length) throw new Error(`dpo/${mode}: no pairs to train on`);
     const { model, tokenizer } = await loadCheckpoint(sft.source);
     const metrics: DpoStepMetrics[] = [];
     try {
+      if (!records.length) {
+        env.events.log?.(`dpo/${mode}: no pairs to train on; the model stays the SFT model`);
+        await env.store.writeFiles(`dpo/${mode}/model`, await checkpointFiles(model, tokenizer, { 'dpo_config.json': r.dpo }));
+        await env.store.writeFiles(`dpo/${mode}`, { 'metrics.jsonl': '' });
+        return { pairs: 0, pairsAvailable: all.length, steps: 0, final: null };
+      }
       const job = await runDpoJob({
         model, tokenizer, records, config: r.dpo, modelFiles: (m) => checkpointFiles(m, tokenizer),
         hooks: {

@@ -54,7 +54,7 @@ export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
   const { model, config } = job;
   const enc = encodePairs(job.records, job.records.map(recordMargin), job.tokenizer, config.seqLen);
   if (enc.pairs.length === 0) throw new Error(`dpo: no usable pair among ${job.records.length} (${enc.dropped} dropped)`);
-  const reference = (x: tf.Tensor2D, y: tf.Tensor2D, m: tf.Tensor2D): tf.Tensor2D => tokenLogProbs(model, x, y, { attentionMask: m });
+  const reference = (x: tf.Tensor2D, y: tf.Tensor2D, m: tf.Tensor2D): tf.Tensor2D => tokenLogProbs(model, x, y, { attentionMask: m, frozen: true });
   await computeReferenceLogps(reference, enc.pairs, { batchSize: config.refBatchSize, padTokenId: job.tokenizer.padTokenId, onProgress: job.hooks?.onReference });
 
   let lora: LoraAdapters | undefined;
@@ -66,7 +66,7 @@ export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
     policy = { params: loraParams(l), tokenLogProbs: (x, y, m) => tokenLogProbs(adaptedModel(model, l), x, y, { attentionMask: m }) };
   } else {
     if (job.resume?.weights) restoreWeights(model, job.resume.weights);
-    policy = { params: model.params, tokenLogProbs: reference };
+    policy = { params: model.params, tokenLogProbs: (x, y, m) => tokenLogProbs(model, x, y, { attentionMask: m }) };
   }
   const frozen = lora ? freeze(model) : [];
   try {

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../src/core/runtime/backend.ts';
+import { resolvePipelineConfig } from '../../../src/core/pipeline/config.ts';
+import { runPipeline } from '../../../src/core/pipeline/pipeline.ts';
+import { memoryStore } from '../../../src/core/pipeline/store.ts';
+import { tf } from '../../../src/core/runtime/tf.ts';
+
+const tiny = JSON.parse(readFileSync(new URL('../../../models/presets/tiny.json', import.meta.url), 'utf8'));
+
+describe('runPipeline (tiny preset)', () => {
+  beforeAll(async () => {
+    await initBackend({ order: ['wasm'] });
+  });
+
+  it('runs every stage end to end, then skips them all on a rerun', async () => {
+    const store = memoryStore();
+    const logs: string[] = [];
+    const r = resolvePipelineConfig(tiny);
+    const report = await runPipeline({ store, events: { log: (l) => logs.push(l) } }, r);
+    expect(report).toBeDefined();
+    for (const f of ['data/test.jsonl', 'sft/model/model.safetensors', 'eval/sft/report.json', 'pairs/token/pairs.jsonl',
+      'pairs/sequence/stats.json', 'dpo/token/model/model.safetensors', 'dpo/sequence/metrics.jsonl', 'eval/token/report.json',
+      'report.json', 'report.md', 'curve_loss.svg']) {
+      expect(store.has(f), f).toBe(true);
+    }
+    const rep = report!;
+    for (const arm of ['sft', 'sequence', 'token'] as const) {
+      expect(rep.arms[arm].errorRate).toBeGreaterThanOrEqual(0);
+      expect(rep.arms[arm].errorRate).toBeLessThanOrEqual(1);
+      expect(rep.arms[arm].turns).toBeGreaterThan(0);
+    }
+    expect(rep.dpoFinal.token?.step).toBe(2);
+    expect(rep.pairs.trainedOn.token).toBeGreaterThan(0);
+    const md = new TextDecoder().decode(store.files.get('report.md'));
+    expect(md).toContain('Error rates per category');
+    expect(new TextDecoder().decode(store.files.get('curve_loss.svg'))).toMatch(/^<svg/);
+
+    const tensors = tf.memory().numTensors;
+    const again: string[] = [];
+    await runPipeline({ store, events: { log: (l) => again.push(l) } }, r);
+    expect(again.filter((l) => l.endsWith('skipped')).length).toBeGreaterThanOrEqual(8);
+    expect(again.some((l) => l.endsWith(': running'))).toBe(false);
+    expect(tf.memory().numTensors).toBe(tensors);
+
+    // a changed DPO setting reruns DPO and the evaluations after it, nothing before
+    const changed = resolvePipelineConfig(tiny, { dpo: { ...tiny.dpo, beta: 0.2 } });
+    const third: string[] = [];
+    await runPipeline({ store, events: { log: (l) => third.push(l) } }, changed);
+    const reran = third.filter((l) => l.endsWith('rerunning')).map((l) => l.split(':')[0]);
+    expect(reran.sort()).toEqual(['dpo/sequence', 'dpo/token', 'eval/sequence', 'eval/token']);
+  }, 120_000);
+
+  it('names a bad preset field', () => {
+    expect(() => resolvePipelineConfig({ ...tiny, dpoo: {} })).toThrow('pipeline.dpoo is not a known setting');
+    expect(() => resolvePipelineConfig({ ...tiny, dpo: { beta: -1 } })).toThrow('dpo.beta must be > 0');
+  });
+});
