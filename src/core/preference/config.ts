@@ -41,6 +41,11 @@ export interface PreferenceConfig {
    * token where the base departs from the ground-truth rendering (TTPA's "ground truth as chosen", per token).
    */
   forceGroundTruth: boolean;
+  /**
+   * Token mode, with forceGroundTruth: also pair the GT against the policy's greedy continuation at up to
+   * this many later tokens where the policy's top-1 leaves the teacher-forced GT (integer >= 0; 0 = off).
+   */
+  groundTruthPoints: number;
   /** A pair needs chosen ESM - rejected ESM strictly above this, >= 0. */
   minMargin: number;
   /** Longest completion, in tokens, >= 1. */
@@ -76,6 +81,7 @@ export const DEFAULT_PREFERENCE_CONFIG: Readonly<PreferenceConfig> = Object.free
   maxBranchesPerPrompt: 8,
   maxAltsPerPoint: 2,
   forceGroundTruth: true,
+  groundTruthPoints: 2,
   minMargin: 0,
   maxNewTokens: 128,
   temperature: 0,
@@ -99,6 +105,7 @@ const NUMBER_CHECKS: Check[] = [
   ['minAltProb', (v) => v >= 0 && v <= 1, 'must be in [0, 1]'],
   ['maxBranchesPerPrompt', (v) => isInt(v) && v >= 1, 'must be an integer >= 1'],
   ['maxAltsPerPoint', (v) => isInt(v) && v >= 1, 'must be an integer >= 1'],
+  ['groundTruthPoints', (v) => isInt(v) && v >= 0, 'must be an integer >= 0'],
   ['minMargin', (v) => v >= 0, 'must be >= 0'],
   ['maxNewTokens', (v) => isInt(v) && v >= 1, 'must be an integer >= 1'],
   ['temperature', (v) => v >= 0, 'must be >= 0'],

@@ -29,8 +29,12 @@ export interface PreferencePair {
   /** Index in sample.messages of the assistant turn the pair is about. */
   turnIndex: number;
   mode: PairMode;
-  /** token: a policy branch vs another; ground_truth: the GT token forced where the policy first went wrong; turn/sequence: whole turns. */
-  kind: 'branch' | 'ground_truth' | 'turn' | 'sequence';
+  /**
+   * branch: a policy branch vs another at a divergence point; ground_truth: the GT token forced where the
+   * base first went wrong; truth_walk: the GT vs the policy's own continuation at a later token where the
+   * policy's top-1 leaves the teacher-forced GT; turn/sequence: whole turns.
+   */
+  kind: 'branch' | 'ground_truth' | 'truth_walk' | 'turn' | 'sequence';
   /** Conversation before the turn (last role user or tool). */
   prompt: Message[];
   tools: ToolSchema[];
@@ -38,7 +42,7 @@ export interface PreferencePair {
   prefix: string;
   chosen: Completion;
   rejected: Completion;
-  /** Token index in the turn's completion where chosen and rejected first differ (null for whole turns). */
+  /** Token index in the turn's completion where chosen and rejected first differ (null for whole turns; truth_walk: in the GT's tokens). */
   divergenceIndex: number | null;
   /** Span type of the divergent token (null for whole turns). */
   spanType: SpanType | null;

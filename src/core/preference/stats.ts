@@ -75,7 +75,7 @@ export function pairStats(mode: PairMode, outcomes: readonly PromptOutcome[], pa
     for (const s of o.divergenceSpans) divergencesBySpan[s]++;
   }
   const pairsBySpan: PairStats['pairsBySpan'] = { ...spanCounts(), none: 0 };
-  const pairsByKind: PairStats['pairsByKind'] = { branch: 0, ground_truth: 0, turn: 0, sequence: 0 };
+  const pairsByKind: PairStats['pairsByKind'] = { branch: 0, ground_truth: 0, truth_walk: 0, turn: 0, sequence: 0 };
   const rejectedCategories: Record<string, number> = {};
   for (const p of pairs) {
     pairsBySpan[p.spanType ?? 'none']++;

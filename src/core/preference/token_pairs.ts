@@ -9,7 +9,8 @@ import type { PreferenceConfig } from './config.ts';
 import { budgetDivergences, divergenceReasons, findDivergences, stepUncertainty, type DivergencePoint, type TrajectoryToken } from './divergence.ts';
 import { runBranches, type BranchRun } from './branching.ts';
 import { bestVsRest, type Completion, type PreferencePair } from './pairing.ts';
-import { classifyTokens } from './spans.ts';
+import { callSpans, classifyTokens, spanTypeAt } from './spans.ts';
+import { walkGroundTruth } from './truth_walk.ts';
 import { decodeTrajectory, type DecodedTrajectory } from './trajectory.ts';
 import { forwardLogprobs, type TurnContext } from './turn_context.ts';
 
@@ -85,6 +86,13 @@ export async function buildTokenPairs(model: Model, tokenizer: Tokenizer, ctx: T
     });
     const gt = cfg.forceGroundTruth ? groundTruthPair(model, tokenizer, ctx, cfg, trajectory, baseIds, baseLogps) : undefined;
     if (gt) pairs.push(gt);
+    const walk = gt && cfg.groundTruthPoints > 0 ? await walkGroundTruth(model, tokenizer, ctx, cfg.groundTruthPoints, cfg.maxNewTokens, gt.prefix.length) : [];
+    const truthSpans = walk.length ? callSpans(ctx.truthText) : [];
+    for (const w of walk) {
+      if (w.chosen.esm - w.rejected.esm <= cfg.minMargin) continue;
+      const span = spanTypeAt(truthSpans, w.prefix.length, w.prefix.length + Math.max(1, tokenizer.decode([w.chosen.ids[0]]).length));
+      pairs.push(makePair(ctx, 'truth_walk', w.prefix, w.index, span, { chosen: w.chosen, rejected: w.rejected, margin: w.chosen.esm - w.rejected.esm }));
+    }
     const branches = runs.map((run, i): BranchView => {
       const { prefix, completion: c } = branchCompletions[i];
       return {
@@ -92,7 +100,7 @@ export async function buildTokenPairs(model: Model, tokenizer: Tokenizer, ctx: T
         prefix, text: c.text, esm: c.esm, categories: c.categories, role: roleOf(c, pairs),
       };
     });
-    const decodedTokens = base.steps.length + runs.reduce((s, r) => s + r.ids.length, 0);
+    const decodedTokens = base.steps.length + runs.reduce((s, r) => s + r.ids.length, 0) + walk.reduce((s, w) => s + w.rejected.ids.length, 0);
     return { trajectory, divergences, branches, pairs: cfg.refLogps ? pairs : pairs.map(withoutLogps), decodedTokens, branchMs };
   } finally {
     base.cache.dispose();

@@ -5,7 +5,7 @@ import { createRng } from '../../../src/core/rng.ts';
 import { resolvePreferenceConfig, type PairMode } from '../../../src/core/preference/config.ts';
 import { buildPairs, buildPairsForSample } from '../../../src/core/preference/build_pairs.ts';
 import { pairsToTrlJsonl, validateTrlRecord } from '../../../src/core/preference/trl_export.ts';
-import { buildTurnContext } from '../../../src/core/preference/turn_context.ts';
+import { buildTurnContext, forwardLogprobs } from '../../../src/core/preference/turn_context.ts';
 import { SAMPLES, testTokenizer, trainedModel, useWasm } from './fixture.ts';
 
 // Trained on Paris and Berlin with the same question: greedy decoding is torn at the city's first letter.
@@ -60,6 +60,28 @@ describe('buildPairsForSample, token mode', () => {
     expect(ctx.truthText.startsWith(gt.prefix + r.trajectory!.tokens[j].text)).toBe(false);
     expect(gt.chosen.esm).toBe(1);
     expect(gt.chosen.logprobs!.length).toBe(gt.chosen.ids.length);
+  });
+
+  it('walks the teacher-forced ground truth for later wrong tokens (truth_walk pairs)', async () => {
+    const r = await buildPairsForSample(model, tok(), SAMPLES[2], 1, cfg({ groundTruthPoints: 3 }), createRng(1));
+    const ctx = buildTurnContext(tok(), SAMPLES[2], 1);
+    const gt = r.pairs.find((p) => p.kind === 'ground_truth')!;
+    const walk = r.pairs.filter((p) => p.kind === 'truth_walk');
+    expect(walk.length).toBeGreaterThan(0);
+    expect(walk.length).toBeLessThanOrEqual(3);
+    const truthIds = tok().encode(ctx.truthText + ctx.eosText);
+    for (const p of walk) {
+      expect(p.prefix.length).toBeGreaterThan(gt.prefix.length);
+      expect(p.prefix + p.chosen.text).toBe(ctx.truthText);
+      expect(p.chosen.ids[0]).not.toBe(p.rejected.ids[0]);
+      expect(p.rejected.ids[0]).toBe(p.rejected.forcedToken);
+      expect(p.chosen.esm).toBeGreaterThan(p.rejected.esm);
+      const before = [...ctx.promptIds, ...truthIds.slice(0, p.divergenceIndex!)];
+      forwardLogprobs(model, before, p.rejected.ids).forEach((lp, t) => expect(Math.abs(lp - p.rejected.logprobs![t])).toBeLessThan(1e-4));
+      forwardLogprobs(model, before, p.chosen.ids).forEach((lp, t) => expect(Math.abs(lp - p.chosen.logprobs![t])).toBeLessThan(1e-4));
+    }
+    const none = await buildPairsForSample(model, tok(), SAMPLES[2], 1, cfg({ groundTruthPoints: 0 }), createRng(1));
+    expect(none.pairs.filter((p) => p.kind === 'truth_walk')).toEqual([]);
   });
 
   it('leaks no tensors', async () => {
