@@ -18,7 +18,7 @@ const FLAGS: [string, keyof PreferenceConfig, 'number' | 'int'][] = [
   ['seed', 'seed', 'int'], ['top-k', 'topK', 'int'], ['min-top1', 'minTop1Prob', 'number'], ['max-entropy', 'maxEntropy', 'number'],
   ['alt-ratio', 'altRatio', 'number'], ['max-branches', 'maxBranchesPerPrompt', 'int'], ['alts-per-point', 'maxAltsPerPoint', 'int'],
   ['max-new-tokens', 'maxNewTokens', 'int'], ['temperature', 'temperature', 'number'], ['branch-temperature', 'branchTemperature', 'number'],
-  ['n-samples', 'nSamples', 'int'], ['min-margin', 'minMargin', 'number'],
+  ['n-samples', 'nSamples', 'int'], ['min-margin', 'minMargin', 'number'], ['ground-truth-points', 'groundTruthPoints', 'int'],
 ];
 
 export const pairsCommand: Command = {
