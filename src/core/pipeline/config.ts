@@ -18,7 +18,10 @@ export interface EvalSettings {
 export interface PipelineConfig {
   /** Preset name, reported. */
   name: string;
-  /** Run seed: data, SFT, pair sampling and DPO seeds all derive from it (seed, seed+1, ...). */
+  /**
+   * Run seed: every stage's seed derives from it. Data uses DATA_SEED_OFFSET + seed, so a pipeline's test
+   * set is never the data the shipped default model was fine-tuned on (generated with seed 1).
+   */
   seed: number;
   data: DataConfigOverrides;
   /** Used only when the pipeline trains its own SFT model (no start checkpoint). */
@@ -53,6 +56,8 @@ export const DEFAULT_PIPELINE_CONFIG: Readonly<PipelineConfig> = Object.freeze({
   pairs: { prompts: 200, token: { mode: 'token' }, sequence: { mode: 'sequence' }, equalize: true },
   dpo: { steps: 60, batchSize: 8, lr: 5e-5 },
 }) as Readonly<PipelineConfig>;
+
+export const DATA_SEED_OFFSET = 1000;
 
 /** The per-stage configs after the seed is applied, each resolved and validated by its own module. */
 export interface ResolvedPipeline {
@@ -96,7 +101,7 @@ export function resolvePipelineConfig(preset: unknown, overrides: Partial<Pipeli
   const s = config.seed;
   return {
     config,
-    data: resolveDataConfig({ ...config.data, seed: s }),
+    data: resolveDataConfig({ ...config.data, seed: DATA_SEED_OFFSET + s }),
     sft: resolveSftConfig({ ...config.sft, seed: s }),
     pairsToken: resolvePreferenceConfig({ ...config.pairs.token, mode: 'token', seed: s + 1 }),
     pairsSequence: resolvePreferenceConfig({ ...config.pairs.sequence, mode: 'sequence', seed: s + 1 }),
