@@ -57,7 +57,7 @@ export function releaseFrozen(weights: tf.Tensor[]): void {
 }
 
 /** Below this many multiply-adds per head the batched kernel's call overhead wins over slicing. */
-const SLICE_MIN_MACS = 1 << 15;
+export const SLICE_MIN_MACS = 1 << 15;
 
 /** Per-head products a @ b (or a @ b^T): [B, H, M, K] x [B, H, K, N] -> [B, H, M, N]. */
 export function headMatMul(a: tf.Tensor, b: tf.Tensor, transposeB: boolean): tf.Tensor4D {

@@ -3,7 +3,8 @@
 // kv_cache/decode build on. No tf.layers, no dropout, no sampling (see decode.ts and sampling.ts).
 import { tf } from '../runtime/tf.ts';
 import type { ModelConfig } from './config.ts';
-import { headMatMul, linear, matMul2d } from './matmul.ts';
+import { linear, matMul2d } from './matmul.ts';
+import { attendGroups } from './sliced_attention.ts';
 import type { Model, Params } from './params.ts';
 
 export interface ForwardOptions {
@@ -147,12 +148,9 @@ function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, layer: number
   const K = past ? tf.concat([past.k, k], 2) : k; // [B, nKv, S, D]
   const V = past ? tf.concat([past.v, v], 2) : v; // [B, nKv, S, D]
   present.push({ k: K, v: V });
-  const S = K.shape[2];
   const rep = nH / nKv;
   const qg = tf.reshape(tf.mul(q, 1 / Math.sqrt(D)), [B, nKv, rep * T, D]); // [B, nKv, rep*T, D]
-  const scores = tf.add(tf.reshape(headMatMul(qg, K, true), [B, nH, T, S]), input.bias); // [B, nH, T, S]
-  const att = tf.reshape(tf.softmax(scores), [B, nKv, rep * T, S]); // [B, nKv, rep*T, S]
-  const y = tf.reshape(headMatMul(att, V, false), [B, nH, T, D]); // [B, nH, T, D]
+  const y = tf.reshape(attendGroups(qg, K, V, input.bias, rep), [B, nH, T, D]); // [B, nH, T, D]
   return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, nH * D]); // [B*T, C]
 }
 
