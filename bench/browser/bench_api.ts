@@ -6,7 +6,8 @@ import { runBench, type BenchReport } from '../../src/core/bench/report.ts';
 import { initBackend, type BackendName } from '../../src/core/runtime/backend.ts';
 
 export interface BenchApi {
-  run(backend: BackendName, config: BenchConfig): Promise<BenchReport>;
+  /** `onSection` is called (over comlink, wrapped in Comlink.proxy) as each section starts. */
+  run(backend: BackendName, config: BenchConfig, onSection?: (name: string) => void): Promise<BenchReport>;
 }
 
 /** SwiftShader (Chromium's CPU Vulkan) or another software adapter. */
@@ -16,12 +17,13 @@ export function isSoftwareAdapter(info: string | undefined): boolean {
 
 export function createBenchApi(wasmPaths: Record<string, string>): BenchApi {
   return {
-    async run(backend, config) {
+    async run(backend, config, onSection) {
       const report = await initBackend({ order: [backend], wasmPaths });
       if (report.backend !== backend) throw new Error(`bench: asked for ${backend}, got ${report.backend}`);
       const emulated = backend === 'webgpu' && isSoftwareAdapter(report.adapterInfo);
       const cfg = emulated && !config.quick ? benchConfig(true) : config;
       return runBench(cfg, {
+        onSection: (name) => void onSection?.(name),
         environment: {
           runtime: navigator.userAgent, cpus: navigator.hardwareConcurrency, adapterInfo: report.adapterInfo,
           gpu: backend === 'webgpu' ? (emulated ? 'software emulator: figures show correctness only' : 'hardware GPU') : undefined,

@@ -6,7 +6,7 @@ import type { BenchApi } from './bench_api.ts';
 async function run(backend: string, config: unknown): Promise<unknown> {
   const worker = new Worker(new URL('./bench.worker.ts', import.meta.url), { type: 'module' });
   try {
-    return await Comlink.wrap<BenchApi>(worker).run(backend as 'webgpu' | 'wasm' | 'cpu', config as never);
+    return await Comlink.wrap<BenchApi>(worker).run(backend as 'webgpu' | 'wasm' | 'cpu', config as never, Comlink.proxy((name: string) => console.log(`bench: ${backend}: ${name}`)));
   } finally {
     worker.terminate();
   }

@@ -8,7 +8,7 @@ import { benchConfig } from '../../core/bench/config.ts';
 import { runBench, type BenchReport } from '../../core/bench/report.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
 import { tf } from '../../core/runtime/tf.ts';
-import { bool, optStr, str, type Command, type ParsedArgs } from '../args.ts';
+import { bool, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
 import { runBrowserBench } from './bench_browser.ts';
 
 export const benchCommand: Command = {
@@ -16,7 +16,7 @@ export const benchCommand: Command = {
   summary: 'benchmark speed, scale and memory against the backend\'s own matmul ceiling (JSON)',
   options: [
     { name: 'quick', type: 'boolean', help: 'small sizes on tiny models: a smoke run, figures not comparable' },
-    { name: 'backend', type: 'string', help: 'tfjs backend in Node', choices: ['wasm', 'cpu'], default: 'wasm' },
+    { name: 'backend', type: 'string', help: 'tfjs backend (Node: wasm or cpu, default wasm; --browser: only this one, default all three)', choices: ['webgpu', 'wasm', 'cpu'] },
     { name: 'browser', type: 'boolean', help: 'run in headless Chromium on webgpu, wasm and cpu instead of Node' },
     { name: 'out', type: 'string', help: 'write the JSON here (default bench/results/<date>.json)' },
   ],
@@ -37,9 +37,12 @@ async function run(args: ParsedArgs): Promise<number> {
   const progress = (name: string): void => { process.stderr.write(`bench: ${name}\n`); };
   let doc: BenchReport | { bench: 'ttpa-lab'; browser: true; runs: BenchReport[] };
   if (bool(args, 'browser')) {
-    doc = { bench: 'ttpa-lab', browser: true, runs: await runBrowserBench(cfg, ['webgpu', 'wasm', 'cpu'], nodeEnvironment(), progress) };
+    const backends = optStr(args, 'backend') ? [str(args, 'backend')] : ['webgpu', 'wasm', 'cpu'];
+    doc = { bench: 'ttpa-lab', browser: true, runs: await runBrowserBench(cfg, backends, nodeEnvironment(), progress) };
   } else {
-    const backend = await initBackend({ order: [str(args, 'backend') as BackendName] });
+    const name = (optStr(args, 'backend') ?? 'wasm') as BackendName;
+    if (name === 'webgpu') throw new UsageError('--backend webgpu needs --browser (Node has no WebGPU)');
+    const backend = await initBackend({ order: [name] });
     const environment = { ...nodeEnvironment(), wasmThreads: backend.backend === 'wasm' ? tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') : undefined };
     doc = await runBench(cfg, { environment, onSection: progress });
     const end = loadavg()[0];

@@ -47,12 +47,14 @@ export async function runBrowserBench(cfg: BenchConfig, backends: string[], env:
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+      else if (m.text().startsWith('bench: ')) progress(m.text().slice('bench: '.length));
+    });
     await page.goto(url);
     await page.waitForFunction(() => 'bench' in window);
     const reports: BenchReport[] = [];
     for (const backend of backends) {
-      progress(`browser: ${backend}`);
       const report = await page.evaluate(({ backend, config }) => {
         const bench = (window as unknown as { bench: { run(b: string, c: unknown): Promise<unknown> } }).bench;
         return bench.run(backend, config);

@@ -37,7 +37,7 @@ export interface BenchConfig {
   memorySteps: number;
   memorySeqLen: number;
   memoryBatchSize: number;
-  /** Scaling: sequence lengths at a fixed token count per step, and widths at `sftSeqLen`. */
+  /** Scaling: sequence lengths at a fixed token count per step, and widths at the shortest of those lengths. */
   scalingSeqLens: number[];
   scalingTokensPerStep: number;
   scalingWidths: number[];
@@ -52,7 +52,7 @@ export const FULL_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
   sftModels: [{ name: 'default', preset: 'default' }, { name: 'default-x4', preset: 'default-x4' }],
   sftSeqLen: 256,
   sftBatchSize: 8,
-  sftSteps: 4,
+  sftSteps: 3,
   samplingPromptLen: 32,
   samplingNewTokens: [64, 256],
   pairsPromptLen: 224,
@@ -63,10 +63,10 @@ export const FULL_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
   dpoCompletionLen: 48,
   dpoSteps: 4,
   memorySteps: 200,
-  memorySeqLen: 64,
-  memoryBatchSize: 4,
+  memorySeqLen: 32,
+  memoryBatchSize: 2,
   scalingSeqLens: [128, 256, 512, 1024],
-  scalingTokensPerStep: 2048,
+  scalingTokensPerStep: 1024,
   scalingWidths: [64, 128, 256, 512],
   scalingSteps: 2,
 });

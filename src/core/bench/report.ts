@@ -8,10 +8,10 @@ import { measureMatmulCeiling, type MatmulCeiling } from './matmul_ceiling.ts';
 import { sig } from './timing.ts';
 import { benchMemory, benchScaling, benchSft, type MemoryFigures, type ScalingRow, type SftFigures } from './train_bench.ts';
 
-/** One target of the issue: `value` compared with `target` by `rule`. */
+/** One target of the issue: `value` compared with `target` by `rule` (null: its section failed). */
 export interface Target {
   name: string;
-  value: number;
+  value: number | null;
   target: number;
   rule: '>=' | '<=';
   met: boolean;
@@ -25,12 +25,16 @@ export interface BenchReport {
   /** Where it ran: runtime, CPU count, load, GPU adapter (filled by the caller). */
   environment: Record<string, unknown>;
   matmul: MatmulCeiling;
-  sft: SftFigures[];
-  sampling: SamplingFigures[];
-  pairs: PairsFigures;
-  dpo: DpoFigures;
-  memory: MemoryFigures;
-  scaling: { bySeqLen: ScalingRow[]; byWidth: ScalingRow[] };
+  /** A section that threw is absent and its message is in `errors` (the run goes on). */
+  sft?: SftFigures[];
+  sampling?: SamplingFigures[];
+  pairs?: PairsFigures;
+  dpo?: DpoFigures;
+  memory?: MemoryFigures;
+  scaling?: { bySeqLen: ScalingRow[]; byWidth: ScalingRow[] };
+  errors: Record<string, string>;
+  /** Live tensors each section left behind (models and optimizers it created and freed; 0 = clean). */
+  tensorsLeft: Record<string, number>;
   targets: Target[];
   /** Wall time of each section and of the whole run, seconds. */
   sectionSec: Record<string, number>;
@@ -43,8 +47,10 @@ export interface RunBenchOptions {
   onSection?: (name: string) => void;
 }
 
-const target = (name: string, value: number, goal: number, rule: Target['rule']): Target =>
-  ({ name, value: sig(value, 3), target: goal, rule, met: rule === '>=' ? value >= goal : value <= goal });
+const target = (name: string, value: number | undefined, goal: number, rule: Target['rule']): Target =>
+  value === undefined || !Number.isFinite(value)
+    ? { name, value: null, target: goal, rule, met: false }
+    : { name, value: sig(value, 3), target: goal, rule, met: rule === '>=' ? value >= goal : value <= goal };
 
 /** Max over min of a positive series (1 = perfectly flat). */
 export function spread(xs: number[]): number {
@@ -52,39 +58,51 @@ export function spread(xs: number[]): number {
 }
 
 export function judgeTargets(r: Omit<BenchReport, 'targets'>): Target[] {
-  const atMost = r.sampling[r.sampling.length - 1];
-  const msPerGflop = r.scaling.bySeqLen.map((row) => 1 / row.gflops);
+  const atMost = r.sampling?.[r.sampling.length - 1];
+  const m = r.memory;
+  const bySeqLen = r.scaling?.bySeqLen;
   return [
-    target(`sft_mfu_${r.sft[0].model}`, r.sft[0].mfu, 0.3, '>='),
-    target(`kv_cache_speedup_at_${atMost.newTokens}_tokens`, atMost.speedup, 8, '>='),
-    target('prefix_reuse_pairs_speedup', r.pairs.speedup, 3, '>='),
-    target(`tensor_growth_over_${r.memory.steps}_steps`, r.memory.growth + Math.max(0, r.memory.tensorsAfter - r.memory.tensorsBefore), 0, '<='),
+    target(`sft_mfu_${r.sft?.[0].model ?? 'default'}`, r.sft?.[0].mfu, 0.3, '>='),
+    target(`kv_cache_speedup_at_${atMost?.newTokens ?? 'most'}_tokens`, atMost?.speedup, 8, '>='),
+    target('prefix_reuse_pairs_speedup', r.pairs?.speedup, 3, '>='),
+    target(`tensor_growth_over_${m?.steps ?? 'all'}_steps`, m && m.growth + Math.max(0, m.tensorsAfter - m.tensorsBefore), 0, '<='),
     // Linear in tokens: time per model FLOP (attention included) stays flat from the shortest to the longest sequence.
-    target('step_time_per_flop_spread_over_seq_len', spread(msPerGflop), 1.5, '<='),
+    target('step_time_per_flop_spread_over_seq_len', bySeqLen && spread(bySeqLen.map((row) => 1 / row.gflops)), 1.5, '<='),
   ];
 }
 
 export async function runBench(cfg: BenchConfig, options: RunBenchOptions = {}): Promise<BenchReport> {
   const sectionSec: Record<string, number> = {};
+  const errors: Record<string, string> = {};
+  const tensorsLeft: Record<string, number> = {};
   const t0 = performance.now();
-  const section = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+  const section = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
     options.onSection?.(name);
     const s0 = performance.now();
-    const out = await fn();
-    sectionSec[name] = sig((performance.now() - s0) / 1000, 3);
-    return out;
+    const before = tf.memory().numTensors;
+    try {
+      return await fn();
+    } catch (err) {
+      errors[name] = err instanceof Error ? err.message : String(err);
+      return undefined;
+    } finally {
+      sectionSec[name] = sig((performance.now() - s0) / 1000, 3);
+      tensorsLeft[name] = tf.memory().numTensors - before;
+    }
   };
-  const matmul = await section('matmul', () => measureMatmulCeiling(cfg.matmulSize, cfg.matmulReps));
+  options.onSection?.('matmul');
+  const matmul = await measureMatmulCeiling(cfg.matmulSize, cfg.matmulReps);
   const sft = await section('sft', () => benchSft(cfg, matmul.gflops));
   const sampling = await section('sampling', () => benchSampling(cfg));
   const pairs = await section('pairs', () => benchPairs(cfg));
-  const dpo = await section('dpo', () => benchDpo(cfg));
   const memory = await section('memory', () => benchMemory(cfg));
   const scaling = await section('scaling', () => benchScaling(cfg));
+  // Last: on WebGPU the DPO trainer's synchronous stats read can lose the device (bench/README.md).
+  const dpo = await section('dpo', () => benchDpo(cfg));
   const partial = {
     bench: 'ttpa-lab' as const, date: new Date().toISOString(), quick: cfg.quick, backend: tf.getBackend(),
     environment: options.environment ?? {}, matmul: { ...matmul, ms: sig(matmul.ms), gflops: sig(matmul.gflops) },
-    sft, sampling, pairs, dpo, memory, scaling, sectionSec, totalSec: sig((performance.now() - t0) / 1000, 3),
+    sft, sampling, pairs, dpo, memory, scaling, errors, tensorsLeft, sectionSec, totalSec: sig((performance.now() - t0) / 1000, 3),
   };
   return { ...partial, targets: judgeTargets(partial) };
 }

@@ -112,7 +112,7 @@ export async function benchScaling(cfg: BenchConfig): Promise<{ bySeqLen: Scalin
   }
   const byWidth: ScalingRow[] = [];
   for (const w of cfg.scalingWidths) {
-    const T = cfg.sftSeqLen;
+    const T = cfg.scalingSeqLens[0];
     const variant = benchModelConfig(base).hidden_size === w ? { ...base, name: `width-${w}` } : widthVariant(base, w);
     byWidth.push(await scalingRow(variant, T, Math.max(1, Math.round(cfg.scalingTokensPerStep / T)), cfg.scalingSteps));
   }

@@ -53,12 +53,13 @@ describe('quick run', () => {
     expect(report.quick).toBe(true);
     expect(report.backend).toBe('wasm');
     expect(report.environment).toEqual({ test: true });
-    expect(report.sft.map((s) => s.model)).toEqual(['tiny', 'tiny-x4']);
-    expect(report.sft[1].params).toBeGreaterThan(report.sft[0].params);
-    expect(report.sampling.map((s) => s.newTokens)).toEqual([4, 8]);
-    expect(report.scaling.bySeqLen.map((r) => r.seqLen)).toEqual([16, 32]);
-    expect(report.scaling.byWidth.map((r) => r.hiddenSize)).toEqual([16, 32]);
-    expect(report.memory.steps).toBe(4);
+    expect(report.errors).toEqual({});
+    expect(report.sft!.map((s) => s.model)).toEqual(['tiny', 'tiny-x4']);
+    expect(report.sft![1].params).toBeGreaterThan(report.sft![0].params);
+    expect(report.sampling!.map((s) => s.newTokens)).toEqual([4, 8]);
+    expect(report.scaling!.bySeqLen.map((r) => r.seqLen)).toEqual([16, 32]);
+    expect(report.scaling!.byWidth.map((r) => r.hiddenSize)).toEqual([16, 32]);
+    expect(report.memory!.steps).toBe(4);
     const numbers: number[] = [];
     const collect = (v: unknown): void => {
       if (typeof v === 'number') numbers.push(v);
@@ -67,7 +68,7 @@ describe('quick run', () => {
     collect({ ...report, environment: undefined, date: undefined });
     expect(numbers.length).toBeGreaterThan(60);
     for (const n of numbers) expect(Number.isFinite(n)).toBe(true);
-    const positive = [report.matmul.gflops, report.sft[0].tokensPerSec, report.sampling[0].kvCacheTokensPerSec, report.pairs.naivePairsPerMin, report.dpo.pairsPerSec, report.memory.peakBytes];
+    const positive = [report.matmul.gflops, report.sft![0].tokensPerSec, report.sampling![0].kvCacheTokensPerSec, report.pairs!.naivePairsPerMin, report.dpo!.pairsPerSec, report.memory!.peakBytes];
     for (const n of positive) expect(n).toBeGreaterThan(0);
   });
 
@@ -75,14 +76,16 @@ describe('quick run', () => {
     expect(report.targets.map((t) => t.name)).toEqual([
       'sft_mfu_tiny', 'kv_cache_speedup_at_8_tokens', 'prefix_reuse_pairs_speedup', 'tensor_growth_over_4_steps', 'step_time_per_flop_spread_over_seq_len',
     ]);
-    for (const t of report.targets) expect(t.met).toBe(t.rule === '>=' ? t.value >= t.target : t.value <= t.target);
+    for (const t of report.targets) expect(t.met).toBe(t.value !== null && (t.rule === ">=" ? t.value >= t.target : t.value <= t.target));
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
-    const slower = judgeTargets({ ...report, pairs: { ...report.pairs, speedup: 2.9 } }).find((t) => t.name === 'prefix_reuse_pairs_speedup')!;
+    const slower = judgeTargets({ ...report, pairs: { ...report.pairs!, speedup: 2.9 } }).find((t) => t.name === 'prefix_reuse_pairs_speedup')!;
     expect(slower).toMatchObject({ value: 2.9, target: 3, met: false });
+    const failed = judgeTargets({ ...report, pairs: undefined }).find((t) => t.name === 'prefix_reuse_pairs_speedup')!;
+    expect(failed).toMatchObject({ value: null, met: false });
   });
 
   it('leaves no tensors behind per step', () => {
-    expect(report.memory.growth).toBe(0);
-    expect(report.memory.tensorsAfterLastStep).toBe(report.memory.tensorsAfterFirstStep);
+    expect(report.memory!.growth).toBe(0);
+    expect(report.memory!.tensorsAfterLastStep).toBe(report.memory!.tensorsAfterFirstStep);
   });
 });
