@@ -80,6 +80,10 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
       const next = await loadSession(source, {
         defaultModelUrl: options.defaultModelUrl, readCheckpoint: (id) => store.get(id), corpusSamples: corpus,
       });
+      if (source.kind === 'checkpoint') {
+        const ck = (await store.list()).find((c) => c.id === source.id);
+        if (ck) next.info = { ...next.info, name: ck.modelName, note: `checkpoint ${ck.id} (${ck.stage}${ck.step ? ` step ${ck.step}` : ''})` };
+      }
       if (session) disposeSession(session);
       session = next;
       return session.info;
@@ -158,6 +162,7 @@ function watchDevice(listener: (event: EngineEvent) => void): void {
 }
 
 function readMemory(): MemoryReport {
-  const m = tf.memory() as { numTensors: number; numBytes: number; numBytesInGPUAllocated?: number };
-  return { numTensors: m.numTensors, numBytes: m.numBytes, gpuBytes: m.numBytesInGPUAllocated };
+  // The webgpu backend adds numBytesAllocatedInGPU (its buffer pool included); others have neither.
+  const m = tf.memory() as { numTensors: number; numBytes: number; numBytesAllocatedInGPU?: number };
+  return { numTensors: m.numTensors, numBytes: m.numBytes, gpuBytes: m.numBytesAllocatedInGPU };
 }

@@ -1,6 +1,6 @@
 // The app shell: header (status line), alert banner, stage bar and one panel per stage. Restores the
 // persisted state, starts the workers, loads the start model, and recovers when the engine dies.
-import type { StageName } from '../protocol.ts';
+import type { BackendName, StageName } from '../protocol.ts';
 import { createAlertBanner } from './alert_banner.ts';
 import type { AppContext, View } from './context.ts';
 import { h } from './dom.ts';
@@ -16,6 +16,8 @@ export interface AppOptions {
   views: Partial<Record<StageName, View>>;
   /** Stage shown first when the URL names none. */
   initialStage?: StageName;
+  /** Backends to try, in order (default: webgpu, wasm, cpu). */
+  backendOrder?: BackendName[];
 }
 
 export async function mountApp(root: HTMLElement, options: AppOptions): Promise<AppContext> {
@@ -57,7 +59,7 @@ export async function mountApp(root: HTMLElement, options: AppOptions): Promise<
     const running = STAGES.filter((s) => store.state.stages[s].status === 'running' || store.state.stages[s].status === 'paused');
     for (const s of running) store.setStage(s, { status: 'stopped', error: why });
     engine.restart();
-    void startEngine(ctx).then(() => {
+    void startEngine(ctx, options.backendOrder).then(() => {
       const resumable = running.filter((s) => s === 'sft' || s === 'dpo');
       store.update({
         alert: {
@@ -73,14 +75,14 @@ export async function mountApp(root: HTMLElement, options: AppOptions): Promise<
     data.restart();
     store.update({ alert: { text: `The data worker stopped (${reason}) and was restarted.` } });
   });
-  void startEngine(ctx, (message) => recover(`WebGPU device lost: ${message}`));
+  void startEngine(ctx, options.backendOrder, (message) => recover(`WebGPU device lost: ${message}`));
   setInterval(() => void ctx.refreshStatus().catch(() => undefined), 5000);
   return ctx;
 }
 
-async function startEngine(ctx: AppContext, onDeviceLost?: (message: string) => void): Promise<void> {
+async function startEngine(ctx: AppContext, order?: BackendName[], onDeviceLost?: (message: string) => void): Promise<void> {
   try {
-    const backend = await ctx.engine.api.init();
+    const backend = await ctx.engine.api.init({ order });
     ctx.store.update({ backend });
     if (onDeviceLost) await ctx.engine.api.watch(callback((e) => onDeviceLost(e.message)));
     await ctx.refreshStatus();

@@ -1,6 +1,8 @@
 // Entry of the page: mounts the app shell with one view per stage, and registers the service worker
 // (production builds) that caches the app and the default model for offline use.
+import type { BackendName } from '../protocol.ts';
 import { mountApp } from './app.ts';
+import { BACKEND_KEY } from './views/model_view.ts';
 import './styles.css';
 import { dataView } from './views/data_view.ts';
 import { dpoView } from './views/dpo_view.ts';
@@ -10,9 +12,16 @@ import { modelView } from './views/model_view.ts';
 import { pairsView } from './views/pairs_view.ts';
 import { sftView } from './views/sft_view.ts';
 
+/** `?backend=wasm` (or a choice saved from the Model panel) pins the backend; default tries webgpu first. */
+function backendOrder(): BackendName[] | undefined {
+  const pick = new URLSearchParams(location.search).get('backend') ?? localStorage.getItem(BACKEND_KEY);
+  return pick === 'webgpu' || pick === 'wasm' || pick === 'cpu' ? [pick] : undefined;
+}
+
 const root = document.getElementById('app');
 if (root) {
   void mountApp(root, {
+    backendOrder: backendOrder(),
     views: { data: dataView, model: modelView, sft: sftView, pairs: pairsView, dpo: dpoView, evaluate: evalView, export: exportView },
   });
 }

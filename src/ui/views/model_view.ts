@@ -6,6 +6,21 @@ import type { View } from '../context.ts';
 import { formatBytes, h, replace } from '../dom.ts';
 import { loadModel } from '../model_loader.ts';
 
+/** localStorage key of the backend chosen in this panel ('' = automatic). */
+export const BACKEND_KEY = 'ttpa-backend';
+
+function createBackendPicker(): HTMLElement {
+  const select = h('select', { id: 'backend-choice' },
+    ...[['', 'automatic (webgpu, then wasm, then cpu)'], ['webgpu', 'webgpu'], ['wasm', 'wasm'], ['cpu', 'cpu']].map(([v, label]) => h('option', { value: v }, label)));
+  select.value = localStorage.getItem(BACKEND_KEY) ?? '';
+  select.addEventListener('change', () => {
+    if (select.value) localStorage.setItem(BACKEND_KEY, select.value);
+    else localStorage.removeItem(BACKEND_KEY);
+  });
+  const apply = h('button', { onclick: () => location.reload() }, 'Apply (reloads)');
+  return h('div', { class: 'row' }, h('label', { for: 'backend-choice' }, 'Backend: '), select, apply);
+}
+
 export const modelView: View = (ctx) => {
   const { store } = ctx;
   const backendInfo = h('dl', { class: 'facts', 'data-testid': 'backend-report' });
@@ -85,7 +100,7 @@ export const modelView: View = (ctx) => {
   void refreshCheckpoints();
 
   return h('div', { class: 'model-view' },
-    h('div', { class: 'cols' }, h('section', {}, h('h3', {}, 'Runtime'), backendInfo), h('section', {}, h('h3', {}, 'Loaded model'), modelInfo)),
+    h('div', { class: 'cols' }, h('section', {}, h('h3', {}, 'Runtime'), backendInfo, createBackendPicker()), h('section', {}, h('h3', {}, 'Loaded model'), modelInfo)),
     message,
     h('h3', {}, 'Load a model'),
     h('div', { class: 'row' }, defaultBtn),

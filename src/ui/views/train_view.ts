@@ -7,6 +7,7 @@ import type { AppContext } from '../context.ts';
 import { h } from '../dom.ts';
 import { createJobPanel } from '../job_panel.ts';
 import { loadModel } from '../model_loader.ts';
+import { callback } from '../workers.ts';
 import type { AppState, TrainRun } from '../state.ts';
 
 export interface TrainViewSpec {
@@ -42,11 +43,11 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
       run = { runId: `${key}-${Date.now()}`, config, points: [], startedAt: Date.now(), startSource: store.state.modelSource };
     }
     store.update({ [key]: run });
-    const summary = await spec.train(ctx, { runId: run.runId, config: run.config, resumeFrom: resume?.id }, (p) => {
+    const summary = await spec.train(ctx, { runId: run.runId, config: run.config, resumeFrom: resume?.id }, callback((p: JobProgress) => {
       onProgress(p);
       const cur = store.state[key];
       if (cur && p.points.length) store.update({ [key]: { ...cur, points: [...cur.points, ...p.points] } });
-    });
+    }));
     const done = store.state[key]!;
     const modelSource: ModelSource | undefined = summary.checkpointId ? { kind: 'checkpoint', id: summary.checkpointId } : store.state.modelSource;
     store.update({ [key]: { ...done, summary }, modelSource });

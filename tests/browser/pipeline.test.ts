@@ -1,0 +1,159 @@
+// The whole lab through the UI of the built app (wasm backend via ?backend=wasm: SwiftShader WebGPU is
+// ~30x slower on CI, and webgpu training is covered by backends.test.ts), with a tiny preset:
+// data -> model -> SFT -> pairs -> DPO -> evaluate, the pairs teaching view, TRL export, reload
+// persistence, and no long main-thread task while training. One page, tests run in order.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { validateTrlRecord } from '../../src/core/preference/trl_export.ts';
+import { ARTIFACTS, screenshot, startApp, type App } from './harness.ts';
+
+let app: App;
+let page: Page & { errors: string[] };
+const trainingWindows: [number, number][] = [];
+
+beforeAll(async () => {
+  app = await startApp();
+  page = await app.newPage();
+  await page.addInitScript(() => {
+    const w = window as unknown as { longTasks: { start: number; duration: number }[] };
+    w.longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+});
+afterAll(async () => { await app?.close(); });
+
+async function gotoStage(stage: string): Promise<void> {
+  await page.locator(`#tab-${stage}`).click();
+  await page.locator(`#panel-${stage}`).waitFor();
+}
+
+/** Opens the stage's config, types the overrides, waits until the worker has resolved them. */
+async function setConfig(stage: string, overrides: Record<string, unknown>): Promise<void> {
+  const panel = page.locator(`#panel-${stage}`);
+  await panel.locator('details.config-editor > summary').click();
+  const area = page.locator(`#config-${stage}`);
+  await area.fill(JSON.stringify(overrides));
+  await page.waitForFunction(([id, want]) => {
+    const r = (document.getElementById(id) as HTMLTextAreaElement).dataset.resolved;
+    if (!r) return false;
+    const got = JSON.parse(r) as Record<string, unknown>;
+    return Object.entries(JSON.parse(want) as Record<string, unknown>).every(([k, v]) => JSON.stringify(got[k]) === JSON.stringify(v));
+  }, [`config-${stage}`, JSON.stringify(overrides)] as const);
+}
+
+async function runStage(stage: string, timeout = 240_000): Promise<void> {
+  await page.locator(`#panel-${stage} [data-action=start]`).click();
+  await page.locator(`#tab-${stage}[data-status=done], #tab-${stage}[data-status=error]`).waitFor({ timeout });
+  const error = await page.locator(`#panel-${stage} [data-testid=${stage}-message]`).textContent();
+  expect(await page.locator(`#tab-${stage}`).getAttribute('data-status'), `${stage}: ${error}`).toBe('done');
+}
+
+async function timedTraining(stage: string): Promise<void> {
+  const t0 = await page.evaluate(() => performance.now());
+  await runStage(stage);
+  trainingWindows.push([t0, await page.evaluate(() => performance.now())]);
+}
+
+describe('the lab through the UI (tiny preset)', () => {
+  test('a tiny preset runs data -> SFT -> pairs -> DPO -> evaluate', async () => {
+    await page.goto(`${app.url}?backend=wasm#data`);
+    await page.locator('[data-testid=backend][data-backend=wasm]').waitFor({ timeout: 60_000 });
+    await page.locator('#tab-model[data-status=done]').waitFor({ timeout: 120_000 });
+
+    await setConfig('data', { n: 16, seed: 2 });
+    await runStage('data');
+    await expect.poll(() => page.locator('[data-testid=data-summary]').textContent()).toMatch(/^16 samples/);
+    await page.locator('.sample-list [role=option]').nth(1).click();
+    await page.locator('[data-testid=sample-detail] .tool-call').first().waitFor();
+    await screenshot(page, 'stage-data');
+
+    await gotoStage('model');
+    await setConfig('model', { preset: 'tiny', seed: 0, overrides: { max_position_embeddings: 512 } });
+    await page.locator('[data-action=fresh-model]').click();
+    await expect.poll(() => page.locator('[data-testid=model-name]').textContent(), { timeout: 60_000 }).toBe('model: tiny');
+    await screenshot(page, 'stage-model');
+
+    await gotoStage('sft');
+    await setConfig('sft', { steps: 3, batchSize: 2, warmupSteps: 0, lr: 0.002, seqLen: 256, checkpointEvery: 2 });
+    await timedTraining('sft');
+    await expect.poll(() => page.locator('[data-testid=sft-step]').textContent()).toBe('step 3 / 3');
+    await screenshot(page, 'stage-sft');
+
+    await gotoStage('pairs');
+    await setConfig('pairs', { maxPrompts: 2, maxNewTokens: 20, minTop1Prob: 1, minAltProb: 0, spans: [], maxBranchesPerPrompt: 2 });
+    await runStage('pairs');
+    await expect.poll(() => page.locator('[data-testid=pairs-stats]').textContent()).toMatch(/^[1-9]\d* pairs from 2 prompts/);
+
+    await gotoStage('dpo');
+    await setConfig('dpo', { steps: 2, batchSize: 2, warmupSteps: 0, seqLen: 256, checkpointEvery: 0 });
+    await timedTraining('dpo');
+    await page.locator('[data-testid=dpo-chart-rewards] canvas').waitFor();
+    await screenshot(page, 'stage-dpo');
+
+    await gotoStage('evaluate');
+    await setConfig('evaluate', { maxSamples: 2, maxNewTokens: 12 });
+    await runStage('evaluate');
+    const header = await page.locator('[data-testid=eval-table] thead').textContent();
+    expect(header).toContain('before DPO');
+    expect(header).toContain('after DPO');
+    await page.locator('[data-testid=eval-bars] canvas').waitFor();
+    await screenshot(page, 'stage-evaluate');
+    expect(page.errors).toEqual([]);
+  }, 900_000);
+
+  test('the pairs view shows divergence points with their branches', async () => {
+    await gotoStage('pairs');
+    const points = page.locator('[data-testid=token-strip] .token.divergence');
+    expect(await points.count()).toBeGreaterThan(0);
+    await points.first().click();
+    const detail = page.locator('[data-testid=divergence-detail]');
+    await expect.poll(() => detail.textContent()).toMatch(/Divergence at token \d+/);
+    await page.locator('[data-action=next-branch]').click();
+    await detail.locator('[data-testid=branch-role]').first().waitFor();
+    await screenshot(page, 'stage-pairs');
+  });
+
+  test('export produces pairs that pass the TRL format check', async () => {
+    await gotoStage('export');
+    const [file] = await Promise.all([page.waitForEvent('download'), page.locator('[data-action=export-pairs]').click()]);
+    const path = join(ARTIFACTS, 'pairs.trl.jsonl');
+    await file.saveAs(path);
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      expect(Object.keys(record)).toEqual(expect.arrayContaining(['prompt', 'chosen', 'rejected']));
+      expect(validateTrlRecord(record)).toEqual([]);
+    }
+    await expect.poll(() => page.locator('[data-testid=export-status]').textContent()).toMatch(/format check passed/);
+    const [zip] = await Promise.all([page.waitForEvent('download'), page.locator('[data-action=export-model]').click()]);
+    expect(zip.suggestedFilename()).toMatch(/\.zip$/);
+    await screenshot(page, 'stage-export');
+  });
+
+  test('no long task over 100 ms on the main thread while training', async () => {
+    expect(trainingWindows).toHaveLength(2);
+    const tasks = await page.evaluate(() => (window as unknown as { longTasks: { start: number; duration: number }[] }).longTasks);
+    const during = tasks.filter((t) => trainingWindows.some(([a, b]) => t.start + t.duration > a && t.start < b));
+    console.log(`long tasks: ${tasks.length} in all, ${during.length} while training`, during);
+    expect(during.filter((t) => t.duration > 100)).toEqual([]);
+  });
+
+  test('reload keeps the finished stages', async () => {
+    await page.reload();
+    for (const stage of ['data', 'sft', 'pairs', 'dpo', 'evaluate']) {
+      await page.locator(`#tab-${stage}[data-status=done]`).waitFor({ timeout: 30_000 });
+    }
+    await expect.poll(() => page.locator('[data-testid=model-name]').textContent(), { timeout: 60_000 }).toBe('model: tiny');
+    await gotoStage('pairs');
+    expect(await page.locator('[data-testid=token-strip] .token.divergence').count()).toBeGreaterThan(0);
+    await gotoStage('sft');
+    await page.locator('[data-testid=sft-chart-loss] canvas').waitFor();
+    await screenshot(page, 'after-reload');
+  });
+
+});
