@@ -1,5 +1,5 @@
-// Forks one decoded row of a KV cache into branch rows cut at different prefix lengths, left-padded
-// into one batch, so every branch of a prompt continues in a single batched decode without re-encoding.
+// Forks decoded rows of KV caches (one or several prompts) into branch rows cut at different prefix
+// lengths, left-padded into one batch, so branches continue in a single batched decode without re-encoding.
 // A thin helper over the model's public KVCache (its constructor and fields); it does not decode.
 import { KVCache } from '../model/kv_cache.ts';
 import { tf } from '../runtime/tf.ts';
@@ -18,26 +18,36 @@ export interface CacheCut {
  * `cache` is unchanged; the caller owns the result.
  */
 export function forkCacheAt(cache: KVCache, row: number, cuts: readonly CacheCut[]): KVCache {
+  return forkCachesAt(cuts.map((c) => ({ ...c, cache, row })));
+}
+
+/** A cut of a row of any cache: branches of several prompts can share one batch. */
+export interface SourcedCut extends CacheCut {
+  cache: KVCache;
+  row: number;
+}
+
+/** forkCacheAt over cuts of different caches (same model); rows in cut order. */
+export function forkCachesAt(cuts: readonly SourcedCut[]): KVCache {
   if (cuts.length === 0) throw new Error('forkCacheAt: no cuts');
-  const S = cache.length;
   for (const c of cuts) {
-    if (!Number.isInteger(c.length) || c.length < 1 || c.length > S) throw new Error(`forkCacheAt: cut length ${c.length} outside [1, ${S}]`);
+    if (!Number.isInteger(c.length) || c.length < 1 || c.length > c.cache.length) throw new Error(`forkCacheAt: cut length ${c.length} outside [1, ${c.cache.length}]`);
   }
   const longest = Math.max(...cuts.map((c) => c.length));
   const V = cuts[0].logp.length;
-  const layers = cache.layers.map((l) =>
+  const layers = cuts[0].cache.layers.map((_, layer) =>
     tf.tidy(() => {
-      const cut = (t: tf.Tensor4D): tf.Tensor4D =>
+      const cut = (pick: (c: SourcedCut) => tf.Tensor4D): tf.Tensor4D =>
         tf.concat(cuts.map((c) => {
-          const kept = tf.slice(t, [row, 0, 0, 0], [1, -1, c.length, -1]); // [1, nKv, len, D]
+          const kept = tf.slice(pick(c), [c.row, 0, 0, 0], [1, -1, c.length, -1]); // [1, nKv, len, D]
           return tf.pad(kept, [[0, 0], [0, 0], [longest - c.length, 0], [0, 0]]); // [1, nKv, longest, D]
         }), 0) as tf.Tensor4D; // [N, nKv, longest, D]
-      return { k: cut(l.k), v: cut(l.v) };
+      return { k: cut((c) => c.cache.layers[layer].k), v: cut((c) => c.cache.layers[layer].v) };
     }),
   );
   const logpFlat = new Float32Array(cuts.length * V);
   cuts.forEach((c, i) => logpFlat.set(c.logp, i * V));
-  const keyMask = cuts.map((c) => [...new Array<number>(longest - c.length).fill(0), ...cache.keyMask[row].slice(0, c.length)]);
-  const positions = cuts.map((c) => cache.positions[row] - (S - c.length));
+  const keyMask = cuts.map((c) => [...new Array<number>(longest - c.length).fill(0), ...c.cache.keyMask[c.row].slice(0, c.length)]);
+  const positions = cuts.map((c) => c.cache.positions[c.row] - (c.cache.length - c.length));
   return new KVCache(layers, keyMask, positions, tf.tensor2d(logpFlat, [cuts.length, V])); // lastLogits [N, V]
 }

@@ -3,7 +3,7 @@
 // batch (cost ~ the longest suffix); without it each branch re-encodes prompt + prefix (the benchmark baseline).
 import { continueFromCache, generate, type GenerateResult, type SampleOptions } from '../model/sampling.ts';
 import type { Model } from '../model/params.ts';
-import { forkCacheAt } from './branch_cache.ts';
+import { forkCachesAt } from './branch_cache.ts';
 import type { DecodedTrajectory } from './trajectory.ts';
 
 export interface BranchRequest {
@@ -35,10 +35,30 @@ export interface BranchOptions {
 
 /** Runs every branch of one trajectory; results in request order. */
 export async function runBranches(model: Model, promptIds: number[], base: DecodedTrajectory, requests: readonly BranchRequest[], opts: BranchOptions): Promise<BranchRun[]> {
-  if (requests.length === 0) return [];
-  const results = opts.reusePrefix ? await branchFromCache(model, base, requests, opts) : await branchNaively(model, promptIds, base, requests, opts);
-  return requests.map((req, r) => toRun(req, results[r], opts.maxNewTokens - req.index));
+  return (await runBranchGroups(model, [{ promptIds, base, requests }], opts))[0];
 }
+
+/** One prompt's branches within a multi-prompt batch. */
+export interface BranchGroup {
+  promptIds: number[];
+  base: DecodedTrajectory;
+  requests: readonly BranchRequest[];
+}
+
+/**
+ * Runs the branches of several prompts together: with prefix reuse, all of them are rows of one batch
+ * forked from their prompts' caches (the batch lasts as long as its longest branch, instead of the sum).
+ * Branch r of the flattened list is sampled with seed + r. Results per group, in request order.
+ */
+export async function runBranchGroups(model: Model, groups: readonly BranchGroup[], opts: BranchOptions): Promise<BranchRun[][]> {
+  const flat = groups.flatMap((g) => g.requests.map((req) => ({ g, req })));
+  if (flat.length === 0) return groups.map(() => []);
+  const results = opts.reusePrefix ? await branchFromCaches(model, flat, opts) : await branchNaively(model, flat, opts);
+  let r = 0;
+  return groups.map((g) => g.requests.map((req) => toRun(req, results[r++], opts.maxNewTokens - req.index)));
+}
+
+type FlatRequest = { g: BranchGroup; req: BranchRequest };
 
 const sampleOptions = (opts: BranchOptions, maxNewTokens: number, seed: number): SampleOptions => ({
   maxNewTokens,
@@ -50,25 +70,25 @@ const sampleOptions = (opts: BranchOptions, maxNewTokens: number, seed: number):
   recordTopK: 1,
 });
 
-async function branchFromCache(model: Model, base: DecodedTrajectory, requests: readonly BranchRequest[], opts: BranchOptions): Promise<GenerateResult[]> {
-  const cuts = requests.map((req) => {
-    const logp = base.logpAt.get(req.index);
+async function branchFromCaches(model: Model, flat: readonly FlatRequest[], opts: BranchOptions): Promise<GenerateResult[]> {
+  const cuts = flat.map(({ g, req }) => {
+    const logp = g.base.logpAt.get(req.index);
     if (!logp) throw new Error(`runBranches: no next-token log-probs kept for step ${req.index}`);
-    return { length: base.promptLength + req.index, logp };
+    return { cache: g.base.cache, row: 0, length: g.base.promptLength + req.index, logp };
   });
-  const forked = forkCacheAt(base.cache, 0, cuts);
+  const forked = forkCachesAt(cuts);
   try {
-    const earliest = Math.min(...requests.map((r) => r.index));
-    return await continueFromCache(model, forked, requests.map((r) => r.forcedToken), sampleOptions(opts, opts.maxNewTokens - earliest, opts.seed));
+    const earliest = Math.min(...flat.map(({ req }) => req.index));
+    return await continueFromCache(model, forked, flat.map(({ req }) => req.forcedToken), sampleOptions(opts, opts.maxNewTokens - earliest, opts.seed));
   } finally {
     forked.dispose();
   }
 }
 
-async function branchNaively(model: Model, promptIds: number[], base: DecodedTrajectory, requests: readonly BranchRequest[], opts: BranchOptions): Promise<GenerateResult[]> {
+async function branchNaively(model: Model, flat: readonly FlatRequest[], opts: BranchOptions): Promise<GenerateResult[]> {
   const out: GenerateResult[] = [];
-  for (const [r, req] of requests.entries()) {
-    const prefix = [...promptIds, ...base.steps.slice(0, req.index).map((s) => s.id)];
+  for (const [r, { g, req }] of flat.entries()) {
+    const prefix = [...g.promptIds, ...g.base.steps.slice(0, req.index).map((s) => s.id)];
     out.push(await generate(model, prefix, { ...sampleOptions(opts, opts.maxNewTokens - req.index, opts.seed + r), forcedPrefix: [req.forcedToken] }));
   }
   return out;

@@ -9,8 +9,8 @@ import type { PairMode, PreferenceConfig } from './config.ts';
 import type { DivergencePoint } from './divergence.ts';
 import { dedupePairs, type Completion, type PreferencePair } from './pairing.ts';
 import { pairStats, type PairStats, type PromptOutcome } from './stats.ts';
-import { buildTokenPairs, withoutLogps, type BranchView, type TrajectoryView } from './token_pairs.ts';
-import { buildTurnContext, toolCallTurns } from './turn_context.ts';
+import { buildTokenPairs, buildTokenPairsBatch, withoutLogps, type BranchView, type TokenPairsResult, type TrajectoryView } from './token_pairs.ts';
+import { buildTurnContext, toolCallTurns, type TurnContext } from './turn_context.ts';
 import { buildTurnPairs } from './turn_pairs.ts';
 
 export interface SamplePairs {
@@ -30,25 +30,58 @@ export interface SamplePairs {
 /** A prompt that does not fit the model's positions with room for the completion. */
 export class PromptTooLongError extends Error {}
 
-/** Pairs for the assistant tool-call turn at `turnIndex` of `sample` (the mode is config.mode). */
-export async function buildPairsForSample(model: Model, tokenizer: Tokenizer, sample: Sample, turnIndex: number, config: PreferenceConfig, rng: Rng, scoring: ScoringConfig = DEFAULT_SCORING_CONFIG): Promise<SamplePairs> {
+/** The prompt of a turn, checked to fit the model's positions with room for the completion. */
+function promptContext(model: Model, tokenizer: Tokenizer, sample: Sample, turnIndex: number, config: PreferenceConfig, scoring: ScoringConfig): TurnContext {
   const ctx = buildTurnContext(tokenizer, sample, turnIndex, scoring);
   const room = model.config.max_position_embeddings;
   if (ctx.promptIds.length + config.maxNewTokens > room) {
     throw new PromptTooLongError(`sample ${sample.id} turn ${turnIndex}: ${ctx.promptIds.length} prompt tokens + maxNewTokens ${config.maxNewTokens} exceed the model's ${room} positions`);
   }
-  const head = { sampleId: sample.id, turnIndex, mode: config.mode };
-  if (config.mode === 'token') {
-    const r = await buildTokenPairs(model, tokenizer, ctx, config, rng);
-    const pairs = dedupePairs(r.pairs);
-    const outcome: PromptOutcome = { pairs: pairs.length, divergenceSpans: r.divergences.map((d) => d.span), branches: r.branches.length, decodedTokens: r.decodedTokens, baseEsm: r.trajectory.esm, promptTokens: ctx.promptIds.length, branchMs: r.branchMs };
-    return { ...head, trajectory: r.trajectory, divergences: r.divergences, branches: r.branches, pairs, outcome };
-  }
+  return ctx;
+}
+
+function tokenSamplePairs(ctx: TurnContext, r: TokenPairsResult): SamplePairs {
+  const pairs = dedupePairs(r.pairs);
+  const outcome: PromptOutcome = {
+    pairs: pairs.length, divergenceSpans: r.divergences.map((d) => d.span), branches: r.branches.length, decodedTokens: r.decodedTokens,
+    baseEsm: r.trajectory.esm, promptTokens: ctx.promptIds.length, branchMs: r.branchMs,
+  };
+  return { sampleId: ctx.sample.id, turnIndex: ctx.turnIndex, mode: 'token', trajectory: r.trajectory, divergences: r.divergences, branches: r.branches, pairs, outcome };
+}
+
+/** Pairs for the assistant tool-call turn at `turnIndex` of `sample` (the mode is config.mode). */
+export async function buildPairsForSample(model: Model, tokenizer: Tokenizer, sample: Sample, turnIndex: number, config: PreferenceConfig, rng: Rng, scoring: ScoringConfig = DEFAULT_SCORING_CONFIG): Promise<SamplePairs> {
+  const ctx = promptContext(model, tokenizer, sample, turnIndex, config, scoring);
+  if (config.mode === 'token') return tokenSamplePairs(ctx, await buildTokenPairs(model, tokenizer, ctx, config, rng));
   const r = await buildTurnPairs(model, tokenizer, ctx, config, scoring, rng);
   const pairs = config.refLogps ? r.pairs : r.pairs.map(withoutLogps);
   const meanEsm = r.samples.reduce((s, c) => s + c.esm, 0) / Math.max(1, r.samples.length);
   const outcome: PromptOutcome = { pairs: pairs.length, divergenceSpans: [], branches: 0, decodedTokens: r.decodedTokens, baseEsm: meanEsm, promptTokens: ctx.promptIds.length, branchMs: 0 };
-  return { ...head, divergences: [], branches: [], samples: r.samples, pairs, outcome };
+  return { sampleId: sample.id, turnIndex, mode: config.mode, divergences: [], branches: [], samples: r.samples, pairs, outcome };
+}
+
+/**
+ * Pairs for a group of prompts: in token mode their branches share one batch (config.promptBatch);
+ * prompts too long for the model come back as null.
+ */
+async function buildGroup(model: Model, tokenizer: Tokenizer, items: readonly { sample: Sample; turn: number; seed: number }[], config: PreferenceConfig, scoring: ScoringConfig): Promise<(SamplePairs | null)[]> {
+  const ctxs = items.map((it) => {
+    try {
+      return promptContext(model, tokenizer, it.sample, it.turn, config, scoring);
+    } catch (err) {
+      if (err instanceof PromptTooLongError) return null;
+      throw err;
+    }
+  });
+  if (config.mode !== 'token') {
+    const out: (SamplePairs | null)[] = [];
+    for (const [i, it] of items.entries()) out.push(ctxs[i] ? await buildPairsForSample(model, tokenizer, it.sample, it.turn, config, createRng(it.seed), scoring) : null);
+    return out;
+  }
+  const fit = items.flatMap((it, i) => (ctxs[i] ? [{ ctx: ctxs[i] as TurnContext, rng: createRng(it.seed) }] : []));
+  const results = await buildTokenPairsBatch(model, tokenizer, fit.map((f) => f.ctx), config, fit.map((f) => f.rng));
+  let j = 0;
+  return ctxs.map((ctx) => (ctx ? tokenSamplePairs(ctx, results[j++]) : null));
 }
 
 export interface BuildProgress {
@@ -83,7 +116,8 @@ export interface BuildResult {
 
 /**
  * Pairs for every assistant tool-call turn of every sample, in order. Prompt i draws its randomness
- * from the i-th fork of createRng(config.seed), so the same seed gives the same pairs. Prompts too
+ * from the i-th fork of createRng(config.seed), so the same seed (and promptBatch) gives the same pairs.
+ * In token mode, groups of config.promptBatch prompts branch in one batch. Prompts too
  * long for the model's positions are skipped and counted (stats.skippedTooLong).
  */
 export async function buildPairs(model: Model, tokenizer: Tokenizer, samples: readonly Sample[], config: PreferenceConfig, options: BuildOptions = {}): Promise<BuildResult> {
@@ -96,24 +130,28 @@ export async function buildPairs(model: Model, tokenizer: Tokenizer, samples: re
   const details: SamplePairs[] = [];
   let stopped = false;
   let skipped = 0;
-  for (const [i, item] of items.entries()) {
+  const scoring = options.scoring ?? DEFAULT_SCORING_CONFIG;
+  const group = config.mode === 'token' ? config.promptBatch : 1;
+  for (let i = 0; i < items.length; i += group) {
     if (await options.shouldStop?.()) {
       stopped = true;
       break;
     }
-    const seed = rng.fork();
-    try {
-      const r = await buildPairsForSample(model, tokenizer, item.sample, item.turn, config, createRng(seed), options.scoring);
+    const chunk = items.slice(i, i + group).map((it) => ({ ...it, seed: rng.fork() }));
+    const results = await buildGroup(model, tokenizer, chunk, config, scoring);
+    for (const [k, r] of results.entries()) {
+      if (!r) {
+        skipped++;
+        continue;
+      }
       outcomes.push(r.outcome);
       all.push(...r.pairs);
       if (options.keepDetails) details.push(r);
-      options.onPrompt?.(r, i);
-    } catch (err) {
-      if (!(err instanceof PromptTooLongError)) throw err;
-      skipped++;
+      options.onPrompt?.(r, i + k);
     }
+    const done = i + chunk.length;
     const elapsedMs = now() - start;
-    options.onProgress?.({ done: i + 1, total: items.length, pairs: all.length, elapsedMs, etaMs: (elapsedMs / (i + 1)) * (items.length - i - 1) });
+    options.onProgress?.({ done, total: items.length, pairs: all.length, elapsedMs, etaMs: (elapsedMs / done) * (items.length - done) });
   }
   const pairs = dedupePairs(all);
   const stats = pairStats(config.mode, outcomes, pairs, { duplicatesRemoved: all.length - pairs.length, skippedTooLong: skipped, elapsedMs: now() - start });

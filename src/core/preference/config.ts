@@ -64,6 +64,11 @@ export interface PreferenceConfig {
   nSamples: number;
   /** Branches continue from the shared prefix's KV cache, batched; false re-encodes prompt+prefix per branch (benchmark baseline). */
   reusePrefix: boolean;
+  /**
+   * Token mode, buildPairs: the branches of this many consecutive prompts run as one batch (integer >= 1).
+   * Greedy branches do not depend on it; sampled branches' seeds do.
+   */
+  promptBatch: number;
   /** Attach the policy's summed log-probabilities of chosen and rejected (the DPO reference) to each pair. */
   refLogps: boolean;
   /** Seed of every random choice (sampled decoding). */
@@ -91,6 +96,7 @@ export const DEFAULT_PREFERENCE_CONFIG: Readonly<PreferenceConfig> = Object.free
   topP: 1,
   nSamples: 5,
   reusePrefix: true,
+  promptBatch: 4,
   refLogps: true,
   seed: 0,
 });
@@ -114,6 +120,7 @@ const NUMBER_CHECKS: Check[] = [
   ['sampleTopK', (v) => isInt(v) && v >= 0, 'must be an integer >= 0'],
   ['topP', (v) => v > 0 && v <= 1, 'must be in (0, 1]'],
   ['nSamples', (v) => isInt(v) && v >= 2, 'must be an integer >= 2'],
+  ['promptBatch', (v) => isInt(v) && v >= 1, 'must be an integer >= 1'],
   ['seed', (v) => isInt(v), 'must be an integer'],
 ];
 const BOOLEANS: (keyof PreferenceConfig)[] = ['forceGroundTruth', 'reusePrefix', 'refLogps'];

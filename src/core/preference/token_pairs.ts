@@ -7,7 +7,7 @@ import type { Rng } from '../rng.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import type { PreferenceConfig } from './config.ts';
 import { budgetDivergences, divergenceReasons, findDivergences, stepUncertainty, type DivergencePoint, type TrajectoryToken } from './divergence.ts';
-import { runBranches, type BranchRun } from './branching.ts';
+import { runBranchGroups, type BranchRequest, type BranchRun } from './branching.ts';
 import { bestVsRest, type Completion, type PreferencePair } from './pairing.ts';
 import { callSpans, classifyTokens, spanTypeAt } from './spans.ts';
 import { walkGroundTruth } from './truth_walk.ts';
@@ -55,6 +55,20 @@ export interface TokenPairsResult {
 }
 
 export async function buildTokenPairs(model: Model, tokenizer: Tokenizer, ctx: TurnContext, cfg: PreferenceConfig, rng: Rng): Promise<TokenPairsResult> {
+  return (await buildTokenPairsBatch(model, tokenizer, [ctx], cfg, [rng]))[0];
+}
+
+/** One prompt after its base decode: what branching needs. Owns `base.cache`. */
+interface Prepared {
+  ctx: TurnContext;
+  base: DecodedTrajectory;
+  trajectory: TrajectoryView;
+  divergences: DivergencePoint[];
+  requests: BranchRequest[];
+  branchSeed: number;
+}
+
+async function prepare(model: Model, tokenizer: Tokenizer, ctx: TurnContext, cfg: PreferenceConfig, rng: Rng): Promise<Prepared> {
   const baseSeed = rng.fork();
   const branchSeed = rng.fork();
   const base = await decodeTrajectory(model, ctx.promptIds, {
@@ -66,45 +80,69 @@ export async function buildTokenPairs(model: Model, tokenizer: Tokenizer, ctx: T
     const trajectory = viewTrajectory(tokenizer, ctx, base);
     const divergences = budgetDivergences(findDivergences(trajectory.tokens, cfg), cfg.maxBranchesPerPrompt);
     const requests = divergences.flatMap((p) => p.alternatives.map((a) => ({ index: p.index, forcedToken: a.id })));
+    return { ctx, base, trajectory, divergences, requests, branchSeed };
+  } catch (err) {
+    base.cache.dispose();
+    throw err;
+  }
+}
+
+/**
+ * Token-level pairs for several prompts: each base is decoded on its own, then the branches of all
+ * prompts run as one batch (forked from every prompt's cache), seeded by the first prompt's RNG.
+ * One prompt gives exactly buildTokenPairs' result; `branchMs` is the shared batch's time, split by branch count.
+ */
+export async function buildTokenPairsBatch(model: Model, tokenizer: Tokenizer, ctxs: readonly TurnContext[], cfg: PreferenceConfig, rngs: readonly Rng[]): Promise<TokenPairsResult[]> {
+  const prepared: Prepared[] = [];
+  try {
+    for (const [i, ctx] of ctxs.entries()) prepared.push(await prepare(model, tokenizer, ctx, cfg, rngs[i]));
     const branchStart = performance.now();
-    const runs = await runBranches(model, ctx.promptIds, base, requests, {
+    const runs = await runBranchGroups(model, prepared.map((p) => ({ promptIds: p.ctx.promptIds, base: p.base, requests: p.requests })), {
       maxNewTokens: cfg.maxNewTokens, temperature: cfg.branchTemperature, topK: cfg.sampleTopK, topP: cfg.topP,
-      seed: branchSeed, stopTokenId: ctx.eosId, reusePrefix: cfg.reusePrefix,
+      seed: prepared[0]?.branchSeed ?? 0, stopTokenId: ctxs[0]?.eosId ?? -1, reusePrefix: cfg.reusePrefix,
     });
     const branchMs = performance.now() - branchStart;
-    const baseIds = base.steps.map((s) => s.id);
-    const baseLogps = base.steps.map((s) => s.logprob);
-    const branchCompletions = runs.map((run) => branchCompletion(tokenizer, ctx, baseIds, run));
-    const pairs = divergences.flatMap((point) => {
-      const prefix = tokenizer.decode(baseIds.slice(0, point.index));
-      const own: Completion = {
-        text: trajectory.text.slice(prefix.length), ids: baseIds.slice(point.index), logprobs: baseLogps.slice(point.index),
-        esm: trajectory.esm, categories: trajectory.categories, source: 'base',
-      };
-      const group = [own, ...branchCompletions.filter((_, i) => runs[i].index === point.index).map((b) => b.completion)];
-      return bestVsRest(group, cfg.minMargin).map((sides) => makePair(ctx, 'branch', prefix, point.index, point.span, sides));
-    });
-    const gt = cfg.forceGroundTruth ? groundTruthPair(model, tokenizer, ctx, cfg, trajectory, baseIds, baseLogps) : undefined;
-    if (gt) pairs.push(gt);
-    const walk = gt && cfg.groundTruthPoints > 0 ? await walkGroundTruth(model, tokenizer, ctx, cfg.groundTruthPoints, cfg.maxNewTokens, gt.prefix.length) : [];
-    const truthSpans = walk.length ? callSpans(ctx.truthText) : [];
-    for (const w of walk) {
-      if (w.chosen.esm - w.rejected.esm <= cfg.minMargin) continue;
-      const span = spanTypeAt(truthSpans, w.prefix.length, w.prefix.length + Math.max(1, tokenizer.decode([w.chosen.ids[0]]).length));
-      pairs.push(makePair(ctx, 'truth_walk', w.prefix, w.index, span, { chosen: w.chosen, rejected: w.rejected, margin: w.chosen.esm - w.rejected.esm }));
-    }
-    const branches = runs.map((run, i): BranchView => {
-      const { prefix, completion: c } = branchCompletions[i];
-      return {
-        divergenceIndex: run.index, forcedToken: run.forcedToken, forcedText: tokenizer.tokenString(run.forcedToken),
-        prefix, text: c.text, esm: c.esm, categories: c.categories, role: roleOf(c, pairs),
-      };
-    });
-    const decodedTokens = base.steps.length + runs.reduce((s, r) => s + r.ids.length, 0) + walk.reduce((s, w) => s + w.rejected.ids.length, 0);
-    return { trajectory, divergences, branches, pairs: cfg.refLogps ? pairs : pairs.map(withoutLogps), decodedTokens, branchMs };
+    const total = Math.max(1, prepared.reduce((s, p) => s + p.requests.length, 0));
+    const out: TokenPairsResult[] = [];
+    for (const [i, p] of prepared.entries()) out.push(await finish(model, tokenizer, p, runs[i], cfg, (branchMs * p.requests.length) / total));
+    return out;
   } finally {
-    base.cache.dispose();
+    for (const p of prepared) p.base.cache.dispose();
   }
+}
+
+async function finish(model: Model, tokenizer: Tokenizer, prep: Prepared, runs: BranchRun[], cfg: PreferenceConfig, branchMs: number): Promise<TokenPairsResult> {
+  const { ctx, base, trajectory, divergences } = prep;
+  const baseIds = base.steps.map((s) => s.id);
+  const baseLogps = base.steps.map((s) => s.logprob);
+  const branchCompletions = runs.map((run) => branchCompletion(tokenizer, ctx, baseIds, run));
+  const pairs = divergences.flatMap((point) => {
+    const prefix = tokenizer.decode(baseIds.slice(0, point.index));
+    const own: Completion = {
+      text: trajectory.text.slice(prefix.length), ids: baseIds.slice(point.index), logprobs: baseLogps.slice(point.index),
+      esm: trajectory.esm, categories: trajectory.categories, source: 'base',
+    };
+    const group = [own, ...branchCompletions.filter((_, i) => runs[i].index === point.index).map((b) => b.completion)];
+    return bestVsRest(group, cfg.minMargin).map((sides) => makePair(ctx, 'branch', prefix, point.index, point.span, sides));
+  });
+  const gt = cfg.forceGroundTruth ? groundTruthPair(model, tokenizer, ctx, cfg, trajectory, baseIds, baseLogps) : undefined;
+  if (gt) pairs.push(gt);
+  const walk = gt && cfg.groundTruthPoints > 0 ? await walkGroundTruth(model, tokenizer, ctx, cfg.groundTruthPoints, cfg.maxNewTokens, gt.prefix.length) : [];
+  const truthSpans = walk.length ? callSpans(ctx.truthText) : [];
+  for (const w of walk) {
+    if (w.chosen.esm - w.rejected.esm <= cfg.minMargin) continue;
+    const span = spanTypeAt(truthSpans, w.prefix.length, w.prefix.length + Math.max(1, tokenizer.decode([w.chosen.ids[0]]).length));
+    pairs.push(makePair(ctx, 'truth_walk', w.prefix, w.index, span, { chosen: w.chosen, rejected: w.rejected, margin: w.chosen.esm - w.rejected.esm }));
+  }
+  const branches = runs.map((run, i): BranchView => {
+    const { prefix, completion: c } = branchCompletions[i];
+    return {
+      divergenceIndex: run.index, forcedToken: run.forcedToken, forcedText: tokenizer.tokenString(run.forcedToken),
+      prefix, text: c.text, esm: c.esm, categories: c.categories, role: roleOf(c, pairs),
+    };
+  });
+  const decodedTokens = base.steps.length + runs.reduce((s, r) => s + r.ids.length, 0) + walk.reduce((s, w) => s + w.rejected.ids.length, 0);
+  return { trajectory, divergences, branches, pairs: cfg.refLogps ? pairs : pairs.map(withoutLogps), decodedTokens, branchMs };
 }
 
 function viewTrajectory(tokenizer: Tokenizer, ctx: TurnContext, base: DecodedTrajectory): TrajectoryView {

@@ -114,6 +114,16 @@ describe('buildPairs', () => {
     }
   }, 60_000);
 
+  it('batching prompts changes no greedy pair, and a batch of one is buildPairsForSample', async () => {
+    const one = await buildPairs(model, tok(), SAMPLES, cfg({ promptBatch: 1 }));
+    const three = await buildPairs(model, tok(), SAMPLES, cfg({ promptBatch: 3 }));
+    expect(three.pairs.map((p) => [p.sampleId, p.kind, p.prefix, p.chosen.text, p.rejected.text])).toEqual(one.pairs.map((p) => [p.sampleId, p.kind, p.prefix, p.chosen.text, p.rejected.text]));
+    three.pairs.forEach((p, i) => expect(p.rejected.logprobs![0]).toBeCloseTo(one.pairs[i].rejected.logprobs![0], 4));
+    const rng = createRng(cfg().seed);
+    const single = await buildPairsForSample(model, tok(), SAMPLES[0], 1, cfg(), createRng(rng.fork()));
+    expect(pairsToTrlJsonl(single.pairs)).toBe(pairsToTrlJsonl(one.pairs.filter((p) => p.sampleId === SAMPLES[0].id)));
+  }, 60_000);
+
   it('identical seeds give identical pairs', async () => {
     for (const mode of modes) {
       const c = cfg({ mode, temperature: 1, branchTemperature: 1, sampleTemperature: 1.5, nSamples: 3, seed: 9 });
@@ -125,8 +135,8 @@ describe('buildPairs', () => {
 
   it('reports stats, progress, and stops when asked', async () => {
     const seen: number[] = [];
-    const r = await buildPairs(model, tok(), SAMPLES, cfg(), { onProgress: (p) => seen.push(p.done) });
-    expect(seen).toEqual([1, 2, 3]);
+    const r = await buildPairs(model, tok(), SAMPLES, cfg({ promptBatch: 2 }), { onProgress: (p) => seen.push(p.done) });
+    expect(seen).toEqual([2, 3]);
     const s = r.stats;
     expect(s.prompts).toBe(3);
     expect(s.pairs).toBe(r.pairs.length);
