@@ -21,6 +21,8 @@ export interface BenchConfig {
   sftSeqLen: number;
   sftBatchSize: number;
   sftSteps: number;
+  /** Sampling and pairs: alternating repetitions of the two variants, the best of each kept. */
+  reps: number;
   /** Sampling: prompt length and the new-token counts compared with and without the KV cache. */
   samplingPromptLen: number;
   samplingNewTokens: number[];
@@ -53,6 +55,7 @@ export const FULL_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
   sftSeqLen: 256,
   sftBatchSize: 8,
   sftSteps: 3,
+  reps: 2,
   samplingPromptLen: 32,
   samplingNewTokens: [64, 256],
   pairsPromptLen: 224,
@@ -80,6 +83,7 @@ export const QUICK_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
   sftSeqLen: 32,
   sftBatchSize: 2,
   sftSteps: 2,
+  reps: 1,
   samplingPromptLen: 8,
   samplingNewTokens: [4, 8],
   pairsPromptLen: 16,

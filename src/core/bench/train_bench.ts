@@ -4,6 +4,7 @@ import { tf } from '../runtime/tf.ts';
 import { disposeModel } from '../model/params.ts';
 import type { BenchConfig, BenchModel } from './config.ts';
 import { flopsUtilisation, trainFlopsPerToken, trainFlopsPerTokenWithAttention } from './flops.ts';
+import { measureMatmulCeiling } from './matmul_ceiling.ts';
 import { benchModelConfig, createBenchModel, widthVariant } from './models.ts';
 import { timeSftSteps } from './sft_steps.ts';
 import { sig } from './timing.ts';
@@ -13,6 +14,8 @@ export interface SftFigures {
   params: number;
   seqLen: number;
   batchSize: number;
+  /** The matmul ceiling measured just before and after these steps (mean), GFLOP/s. */
+  ceilingGflops: number;
   tokensPerSec: number;
   stepMs: number;
   /** 6·params·tokens/s over the matmul ceiling (the definition). */
@@ -21,13 +24,18 @@ export interface SftFigures {
   mfuWithAttention: number;
 }
 
-async function sftFigures(m: BenchModel, seqLen: number, batchSize: number, steps: number, ceilingGflops: number): Promise<SftFigures> {
+async function sftFigures(m: BenchModel, cfg: BenchConfig): Promise<SftFigures> {
   const model = createBenchModel(m);
+  const [seqLen, batchSize] = [cfg.sftSeqLen, cfg.sftBatchSize];
   try {
-    const r = await timeSftSteps(model, { seqLen, batchSize, steps });
+    // The ceiling is re-measured on either side of the steps: on a shared machine the load moves.
+    const before = await measureMatmulCeiling(cfg.matmulSize, cfg.matmulReps);
+    const r = await timeSftSteps(model, { seqLen, batchSize, steps: cfg.sftSteps });
+    const after = await measureMatmulCeiling(cfg.matmulSize, cfg.matmulReps);
+    const ceilingGflops = (before.gflops + after.gflops) / 2;
     const c = model.config;
     return {
-      model: m.name, params: trainFlopsPerToken(c) / 6, seqLen, batchSize,
+      model: m.name, params: trainFlopsPerToken(c) / 6, seqLen, batchSize, ceilingGflops: sig(ceilingGflops),
       tokensPerSec: sig(r.tokensPerSec), stepMs: sig(r.stepMs),
       mfu: sig(flopsUtilisation(trainFlopsPerToken(c), r.tokensPerSec, ceilingGflops), 3),
       mfuWithAttention: sig(flopsUtilisation(trainFlopsPerTokenWithAttention(c, seqLen), r.tokensPerSec, ceilingGflops), 3),
@@ -37,9 +45,9 @@ async function sftFigures(m: BenchModel, seqLen: number, batchSize: number, step
   }
 }
 
-export async function benchSft(cfg: BenchConfig, ceilingGflops: number): Promise<SftFigures[]> {
+export async function benchSft(cfg: BenchConfig): Promise<SftFigures[]> {
   const out: SftFigures[] = [];
-  for (const m of cfg.sftModels) out.push(await sftFigures(m, cfg.sftSeqLen, cfg.sftBatchSize, cfg.sftSteps, ceilingGflops));
+  for (const m of cfg.sftModels) out.push(await sftFigures(m, cfg));
   return out;
 }
 
