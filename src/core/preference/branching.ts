@@ -1,15 +1,18 @@
 // Branching: force an alternative token at a divergence point of the base trajectory and finish the
 // continuation. With prefix reuse every branch of a prompt continues from the base's KV cache in one
 // batch (cost ~ the longest suffix); without it each branch re-encodes prompt + prefix (the benchmark baseline).
-import { continueFromCache, generate, type GenerateResult, type SampleOptions } from '../model/sampling.ts';
+import { generate, type SampleOptions } from '../model/sampling.ts';
 import type { Model } from '../model/params.ts';
 import { forkCachesAt } from './branch_cache.ts';
+import { decodeRows, type DecodedRow } from './branch_decode.ts';
 import type { DecodedTrajectory } from './trajectory.ts';
 
 export interface BranchRequest {
   /** Step of the base trajectory where the alternative replaces the base token. */
   index: number;
   forcedToken: number;
+  /** Most tokens this branch may produce (forced one included); default maxNewTokens - index. */
+  budget?: number;
 }
 
 export interface BranchRun extends BranchRequest {
@@ -55,8 +58,13 @@ export async function runBranchGroups(model: Model, groups: readonly BranchGroup
   if (flat.length === 0) return groups.map(() => []);
   const results = opts.reusePrefix ? await branchFromCaches(model, flat, opts) : await branchNaively(model, flat, opts);
   let r = 0;
-  return groups.map((g) => g.requests.map((req) => toRun(req, results[r++], opts.maxNewTokens - req.index)));
+  return groups.map((g) => g.requests.map((req): BranchRun => {
+    const res = results[r++];
+    return { ...req, ids: res.tokens, logprobs: res.logprobs, stoppedBy: res.stoppedBy };
+  }));
 }
+
+const budgetOf = (req: BranchRequest, opts: BranchOptions): number => Math.max(1, Math.min(opts.maxNewTokens - req.index, req.budget ?? Infinity));
 
 type FlatRequest = { g: BranchGroup; req: BranchRequest };
 
@@ -70,34 +78,21 @@ const sampleOptions = (opts: BranchOptions, maxNewTokens: number, seed: number):
   recordTopK: 1,
 });
 
-async function branchFromCaches(model: Model, flat: readonly FlatRequest[], opts: BranchOptions): Promise<GenerateResult[]> {
+async function branchFromCaches(model: Model, flat: readonly FlatRequest[], opts: BranchOptions): Promise<DecodedRow[]> {
   const cuts = flat.map(({ g, req }) => {
     const logp = g.base.logpAt.get(req.index);
     if (!logp) throw new Error(`runBranches: no next-token log-probs kept for step ${req.index}`);
     return { cache: g.base.cache, row: 0, length: g.base.promptLength + req.index, logp };
   });
-  const forked = forkCachesAt(cuts);
-  try {
-    const earliest = Math.min(...flat.map(({ req }) => req.index));
-    return await continueFromCache(model, forked, flat.map(({ req }) => req.forcedToken), sampleOptions(opts, opts.maxNewTokens - earliest, opts.seed));
-  } finally {
-    forked.dispose();
-  }
+  return decodeRows(model, forkCachesAt(cuts), flat.map(({ req }) => req.forcedToken), flat.map(({ req }) => budgetOf(req, opts)), opts);
 }
 
-async function branchNaively(model: Model, flat: readonly FlatRequest[], opts: BranchOptions): Promise<GenerateResult[]> {
-  const out: GenerateResult[] = [];
+async function branchNaively(model: Model, flat: readonly FlatRequest[], opts: BranchOptions): Promise<DecodedRow[]> {
+  const out: DecodedRow[] = [];
   for (const [r, { g, req }] of flat.entries()) {
     const prefix = [...g.promptIds, ...g.base.steps.slice(0, req.index).map((s) => s.id)];
-    out.push(await generate(model, prefix, { ...sampleOptions(opts, opts.maxNewTokens - req.index, opts.seed + r), forcedPrefix: [req.forcedToken] }));
+    const res = await generate(model, prefix, { ...sampleOptions(opts, budgetOf(req, opts), opts.seed + r), forcedPrefix: [req.forcedToken] });
+    out.push({ tokens: res.tokens, logprobs: res.steps.map((s) => s.logprob), stoppedBy: res.stoppedBy === 'stop_token' ? 'stop_token' : 'length' });
   }
   return out;
-}
-
-/** Cuts a batched row back to its own budget (rows share the batch's longest budget). */
-function toRun(req: BranchRequest, res: GenerateResult, budget: number): BranchRun {
-  const n = Math.min(res.tokens.length, budget);
-  const ids = res.tokens.slice(0, n);
-  const stopped = res.stoppedBy === 'stop_token' && n === res.tokens.length;
-  return { ...req, ids, logprobs: res.steps.slice(0, n).map((s) => s.logprob), stoppedBy: stopped ? 'stop_token' : 'length' };
 }

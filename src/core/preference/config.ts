@@ -50,6 +50,12 @@ export interface PreferenceConfig {
   minMargin: number;
   /** Longest completion, in tokens, >= 1. */
   maxNewTokens: number;
+  /**
+   * When the base ended its turn, a branch at step t may run at most (base length - t) + this many
+   * tokens (a continuation far longer than the base is run-away text; cut, it is scored as it stands).
+   * Integer >= 0; set it to maxNewTokens to cap branches by maxNewTokens only.
+   */
+  maxBranchOverrun: number;
   /** Base trajectory temperature; 0 = greedy. >= 0. */
   temperature: number;
   /** Branch continuation temperature after the forced token; 0 = greedy. >= 0. */
@@ -89,6 +95,7 @@ export const DEFAULT_PREFERENCE_CONFIG: Readonly<PreferenceConfig> = Object.free
   groundTruthPoints: 2,
   minMargin: 0,
   maxNewTokens: 128,
+  maxBranchOverrun: 24,
   temperature: 0,
   branchTemperature: 0,
   sampleTemperature: 1,
@@ -96,7 +103,7 @@ export const DEFAULT_PREFERENCE_CONFIG: Readonly<PreferenceConfig> = Object.free
   topP: 1,
   nSamples: 5,
   reusePrefix: true,
-  promptBatch: 4,
+  promptBatch: 1,
   refLogps: true,
   seed: 0,
 });
@@ -114,6 +121,7 @@ const NUMBER_CHECKS: Check[] = [
   ['groundTruthPoints', (v) => isInt(v) && v >= 0, 'must be an integer >= 0'],
   ['minMargin', (v) => v >= 0, 'must be >= 0'],
   ['maxNewTokens', (v) => isInt(v) && v >= 1, 'must be an integer >= 1'],
+  ['maxBranchOverrun', (v) => isInt(v) && v >= 0, 'must be an integer >= 0'],
   ['temperature', (v) => v >= 0, 'must be >= 0'],
   ['branchTemperature', (v) => v >= 0, 'must be >= 0'],
   ['sampleTemperature', (v) => v > 0, 'must be > 0'],

@@ -79,7 +79,9 @@ async function prepare(model: Model, tokenizer: Tokenizer, ctx: TurnContext, cfg
   try {
     const trajectory = viewTrajectory(tokenizer, ctx, base);
     const divergences = budgetDivergences(findDivergences(trajectory.tokens, cfg), cfg.maxBranchesPerPrompt);
-    const requests = divergences.flatMap((p) => p.alternatives.map((a) => ({ index: p.index, forcedToken: a.id })));
+    const L = base.steps.length;
+    const budget = (t: number): number | undefined => (base.stoppedBy === 'stop_token' ? L - t + cfg.maxBranchOverrun : undefined);
+    const requests = divergences.flatMap((p) => p.alternatives.map((a) => ({ index: p.index, forcedToken: a.id, budget: budget(p.index) })));
     return { ctx, base, trajectory, divergences, requests, branchSeed };
   } catch (err) {
     base.cache.dispose();

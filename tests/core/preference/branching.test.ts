@@ -76,6 +76,16 @@ describe('runBranches', () => {
     }
   });
 
+  it('honours per-branch budgets the same way in both paths', async () => {
+    const base = await decode(0);
+    const requests = requestsFor(base).map((r, i) => ({ ...r, budget: [2, 3, 9, 1][i] }));
+    const reuse = await runBranches(model, promptIds, base, requests, options(true, 1));
+    const naive = await runBranches(model, promptIds, base, requests, options(false, 1));
+    base.cache.dispose();
+    expect(reuse.map((r) => r.ids.length)).toEqual([2, 3, Math.min(9, N - 4), 1]);
+    expect(reuse.map((r) => r.ids)).toEqual(naive.map((r) => r.ids));
+  });
+
   it('leaks no tensors', async () => {
     const once = async (): Promise<void> => {
       const base = await decode(1);
