@@ -296,6 +296,16 @@ export interface DatasetSplits {
   test: string[];
 }
 
+/** Dataset formats the importer reads: our native JSONL, Hermes function-calling, Salesforce xLAM. */
+export type DatasetFormat = 'native' | 'hermes' | 'xlam';
+
+/** An imported dataset, its split, and the lines that could not be read ("file:line: reason"). */
+export interface ImportResult {
+  samples: Sample[];
+  splits: DatasetSplits;
+  errors: string[];
+}
+
 /** A generated dataset and the resolved generator config. */
 export interface GenerateResult {
   samples: Sample[];
@@ -323,8 +333,11 @@ export interface DataApi {
   scoreText(text: string, expected: Call[], tools: ToolSchema[]): Promise<LiveScore>;
   /** Pairs as TRL conversational preference JSONL, with the problems TRL's checks would find (empty = valid). */
   exportPairs(pairs: PreferencePair[]): Promise<{ jsonl: string; problems: string[] }>;
-  /** Parses JSONL (one native Sample per line); throws naming the bad line. */
-  importDataset(text: string): Promise<Sample[]>;
-  /** One native Sample per line. */
-  exportDataset(samples: Sample[]): Promise<string>;
+  /**
+   * Reads a JSONL dataset in one of the supported formats; bad lines are reported, not fatal
+   * (throws only when no sample could be read). Splits it without leakage (default 5% val, 10% test).
+   */
+  importDataset(text: string, format: DatasetFormat, fileName: string, split?: { val: number; test: number }): Promise<ImportResult>;
+  /** JSONL: native samples, TRL conversational rows (messages + tools), or rendered text rows. */
+  exportDataset(samples: Sample[], format?: 'native' | 'trl' | 'text'): Promise<string>;
 }

@@ -1,7 +1,13 @@
 // The data worker's methods: dataset generation (reversed construction), import/export and scoring.
 // Never imports tfjs. Calls core only; no postMessage or comlink here, so tests drive it in Node.
 import { resolveDataConfig, type DataConfigOverrides } from '../src/core/data/config.ts';
+import { exportRows, type ExportFormat } from '../src/core/data/export.ts';
 import { categoryPlan, generateSample } from '../src/core/data/generate.ts';
+import { importHermes } from '../src/core/data/hermes.ts';
+import { formatLineError, toJsonl, type ParseReport } from '../src/core/data/jsonl.ts';
+import { parseNative } from '../src/core/data/native.ts';
+import { splitSamples } from '../src/core/data/split.ts';
+import { importXlam } from '../src/core/data/xlam.ts';
 import type { Call } from '../src/core/data/messages.ts';
 import { pairsToTrlJsonl, validateTrlRecord } from '../src/core/preference/trl_export.ts';
 import { createRng } from '../src/core/rng.ts';
@@ -9,7 +15,8 @@ import { evaluateSamples } from '../src/core/scoring/evaluate.ts';
 import { compareReports, reportToMarkdown } from '../src/core/scoring/report.ts';
 import { scoreTurn } from '../src/core/scoring/esm.ts';
 import type {
-  Comparison, DataApi, DatasetSplits, EvalReport, GenerateResult, JobAction, LiveScore, PreferencePair, Prediction, ProgressFn, Sample, ToolSchema,
+  Comparison, DataApi, DatasetFormat, DatasetSplits, EvalReport, GenerateResult, ImportResult, JobAction, LiveScore, PreferencePair,
+  Prediction, ProgressFn, Sample, ToolSchema,
 } from '../src/protocol.ts';
 import { createJob, type Job } from './job.ts';
 
@@ -84,44 +91,31 @@ export function createDataApi(options: DataApiOptions = {}): DataApi {
       return { jsonl, problems };
     },
 
-    async importDataset(text: string): Promise<Sample[]> {
-      return parseJsonl(text).map((row, i) => checkSample(row, i + 1));
+    async importDataset(text: string, format: DatasetFormat, fileName: string, split = { val: 0.05, test: 0.1 }): Promise<ImportResult> {
+      const report: ParseReport<Sample> = IMPORTERS[format](text, fileName);
+      if (!report.items.length) {
+        throw new Error(`no sample could be read from ${fileName}${report.errors.length ? `: ${report.errors.slice(0, 3).map(formatLineError).join('; ')}` : ''}`);
+      }
+      return { samples: report.items, splits: splitIds(report.items, split, 0), errors: report.errors.map(formatLineError) };
     },
 
-    async exportDataset(samples: Sample[]): Promise<string> {
-      return samples.map((s) => JSON.stringify(s)).join('\n') + (samples.length ? '\n' : '');
+    async exportDataset(samples: Sample[], format: ExportFormat = 'native'): Promise<string> {
+      const r = exportRows(samples, format);
+      if (r.errors.length) throw new Error(`${r.errors.length} samples could not be exported, e.g. ${r.errors[0].id}: ${r.errors[0].reason}`);
+      return toJsonl(r.rows);
     },
   };
 }
 
-/** Seeded split by shuffled index: the first `test` share is test, the next `val` share val, the rest train. */
+const IMPORTERS: Record<DatasetFormat, (text: string, file: string) => ParseReport<Sample>> = {
+  native: parseNative,
+  hermes: importHermes,
+  xlam: importXlam,
+};
+
+/** Core's leakage-free split (samples sharing a call stay together), as sample ids. */
 export function splitIds(samples: Sample[], share: { val: number; test: number }, seed: number): DatasetSplits {
-  const order = createRng(seed ^ 0x5eed).shuffle(samples.map((s) => s.id));
-  const nTest = Math.round(order.length * share.test);
-  const nVal = Math.round(order.length * share.val);
-  return { test: order.slice(0, nTest), val: order.slice(nTest, nTest + nVal), train: order.slice(nTest + nVal) };
-}
-
-function parseJsonl(text: string): unknown[] {
-  const rows: unknown[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    try {
-      rows.push(JSON.parse(line));
-    } catch (err) {
-      throw new Error(`line ${i + 1}: not JSON (${err instanceof Error ? err.message : String(err)})`);
-    }
-  });
-  return rows;
-}
-
-function checkSample(row: unknown, line: number): Sample {
-  const s = row as Partial<Sample>;
-  if (!s || typeof s !== 'object' || !Array.isArray(s.messages)) throw new Error(`line ${line}: no "messages" array`);
-  return {
-    id: typeof s.id === 'string' ? s.id : `import-${line}`,
-    messages: s.messages,
-    tools: Array.isArray(s.tools) ? s.tools : [],
-    meta: s.meta ?? { category: 'single', domains: [], source: `import line ${line}` },
-  };
+  const r = splitSamples(samples, share, seed);
+  const ids = (xs: Sample[]): string[] => xs.map((x) => x.id);
+  return { train: ids(r.train), val: ids(r.val), test: ids(r.test) };
 }

@@ -83,12 +83,14 @@ export function createBarChart(title: string, categories: string[], series: { la
     series.forEach((_, j) => ys[j].push(j === i ? s.values[c] : null));
   }));
   const bars = uPlot.paths.bars!({ size: [0.9, 80], align: 0 });
+  el.classList.add('wide');
+  const width = (): number => Math.max(300, Math.floor(plotEl.clientWidth || 720));
   requestAnimationFrame(() => {
-    new uPlot({
-      width: Math.max(280, plotEl.clientWidth || 480), height: 240,
+    const plot = new uPlot({
+      width: width(), height: 300,
       scales: { x: { time: false, range: [-0.5, categories.length - 0.5] }, y: { range: [0, 1] } },
       axes: [
-        { splits: () => categories.map((_, i) => i), values: (_u, ticks) => ticks.map((t) => categories[Math.round(t)] ?? '') },
+        { splits: () => categories.map((_, i) => i), values: (_u, ticks) => ticks.map((t) => categories[Math.round(t)] ?? ''), rotate: -35, size: 90 },
         { label: 'error rate' },
       ],
       series: [
@@ -96,6 +98,7 @@ export function createBarChart(title: string, categories: string[], series: { la
         ...series.map((s, i) => ({ label: s.label, fill: COLORS[i % COLORS.length], stroke: COLORS[i % COLORS.length], paths: bars, points: { show: false } })),
       ],
     }, [xs, ...ys], plotEl);
+    new ResizeObserver(() => plot.setSize({ width: width(), height: 300 })).observe(plotEl);
   });
   return el;
 }

@@ -61,6 +61,10 @@ export function createConfigEditor(options: ConfigEditorOptions): ConfigEditor {
     await validate();
   };
   let timer = 0;
+  // Leaving the field shows the full resolved config (defaults filled in) when the edit is valid.
+  textarea.addEventListener('change', () => void validate().then(() => {
+    if (valid) textarea.value = JSON.stringify(valid, null, 2);
+  }));
   textarea.addEventListener('input', () => {
     clearTimeout(timer);
     timer = window.setTimeout(() => void validate(), 250);

@@ -8,7 +8,7 @@ afterAll(async () => { await app?.close(); });
 
 test('loads and reports webgpu as the backend', async () => {
   const page = await app.newPage();
-  await page.goto(app.url);
+  await page.goto(`${app.url}#model`);
   const backend = page.locator('[data-testid=backend][data-backend]');
   await backend.waitFor({ timeout: 60_000 });
   expect(await backend.getAttribute('data-backend')).toBe('webgpu');

@@ -11,17 +11,31 @@ const sample: Sample = {
 };
 
 describe('data api', () => {
-  test('dataset JSONL round trip', async () => {
+  test('dataset JSONL round trip through core\'s native format, with a leakage-free split', async () => {
     const api = createDataApi();
-    const text = await api.exportDataset([sample, { ...sample, id: 's2' }]);
-    expect(text.split('\n')).toHaveLength(3);
-    expect(await api.importDataset(text)).toEqual([sample, { ...sample, id: 's2' }]);
+    const { samples } = await api.generate({ n: 20, seed: 4 });
+    const text = await api.exportDataset(samples);
+    expect(text.trim().split('\n')).toHaveLength(20);
+    const back = await api.importDataset(text, 'native', 'x.jsonl', { val: 0, test: 0.25 });
+    expect(back.samples).toEqual(samples);
+    expect(back.errors).toEqual([]);
+    expect(back.splits.train.length + back.splits.test.length).toBe(20);
+    expect(back.splits.test.length).toBeGreaterThan(0);
   });
 
-  test('import names the bad line', async () => {
+  test('import reports bad lines by file and line, and fails when nothing is readable', async () => {
     const api = createDataApi();
-    await expect(api.importDataset(`${JSON.stringify(sample)}\n{oops`)).rejects.toThrow(/line 2/);
-    await expect(api.importDataset('{"id": "x"}')).rejects.toThrow(/line 1: no "messages"/);
+    const good = await api.exportDataset([sample]);
+    const r = await api.importDataset(`${good}{oops\n`, 'native', 'd.jsonl');
+    expect(r.samples).toHaveLength(1);
+    expect(r.errors).toEqual([expect.stringMatching(/^d\.jsonl:2: /)]);
+    await expect(api.importDataset('{oops', 'native', 'd.jsonl')).rejects.toThrow(/no sample could be read from d\.jsonl: d\.jsonl:1/);
+  });
+
+  test('TRL export is messages + tools per line', async () => {
+    const api = createDataApi();
+    const rows = (await api.exportDataset([sample], 'trl')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows).toEqual([{ messages: sample.messages, tools: sample.tools }]);
   });
 });
 

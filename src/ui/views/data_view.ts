@@ -1,6 +1,6 @@
 // Data panel: generate a dataset (reversed construction, in the data worker) or import JSONL, then
 // browse samples with their tool calls and results, filtered by category.
-import type { Sample } from '../../protocol.ts';
+import type { DatasetFormat, Sample } from '../../protocol.ts';
 import { createConfigEditor } from '../config_editor.ts';
 import type { View } from '../context.ts';
 import { h, replace } from '../dom.ts';
@@ -24,19 +24,19 @@ export const dataView: View = (ctx) => {
   editor.onChange(() => job.refresh());
 
   const fileInput = h('input', { type: 'file', accept: '.jsonl,.json,application/json', id: 'import-dataset' });
-  const importMsg = h('span', { class: 'muted', role: 'status' });
+  const formatSelect = h('select', { id: 'import-format', 'aria-label': 'Dataset format' },
+    h('option', { value: 'native' }, 'native (TTPA Lab samples)'), h('option', { value: 'hermes' }, 'Hermes function calling'), h('option', { value: 'xlam' }, 'xLAM (Salesforce)'));
+  const importMsg = h('span', { class: 'muted', role: 'status', 'data-testid': 'import-message' });
   fileInput.addEventListener('change', async () => {
     const file = fileInput.files?.[0];
     if (!file) return;
     try {
-      const samples = await ctx.data.api.importDataset(await file.text());
-      const dataset: Dataset = { samples, splits: { train: samples.map((s) => s.id), val: [], test: [] }, source: 'imported' };
-      const nTest = Math.floor(samples.length * 0.1);
-      dataset.splits = { train: samples.slice(nTest).map((s) => s.id), val: [], test: samples.slice(0, nTest).map((s) => s.id) };
-      store.update({ dataset });
+      const r = await ctx.data.api.importDataset(await file.text(), formatSelect.value as DatasetFormat, file.name);
+      store.update({ dataset: { samples: r.samples, splits: r.splits, source: 'imported' } });
       store.setStage('data', { status: 'done' });
-      store.record({ stage: 'data', runId: `import-${Date.now()}`, outcome: 'done', detail: `${samples.length} samples imported from ${file.name}` });
-      importMsg.textContent = `${samples.length} samples imported`;
+      const skipped = r.errors.length ? `; ${r.errors.length} lines skipped (${r.errors.slice(0, 2).join('; ')})` : '';
+      store.record({ stage: 'data', runId: `import-${Date.now()}`, outcome: 'done', detail: `${r.samples.length} samples imported from ${file.name}${skipped}` });
+      importMsg.textContent = `${r.samples.length} samples imported${skipped}`;
     } catch (err) {
       importMsg.textContent = `Import failed: ${err instanceof Error ? err.message : String(err)}`;
     }
@@ -89,7 +89,7 @@ export const dataView: View = (ctx) => {
   return h('div', { class: 'data-view' },
     h('p', { class: 'muted' }, 'Reversed construction: real tool calls are executed first, the answer written from their results, and the question written last.'),
     editor.el, job.el,
-    h('div', { class: 'row' }, h('label', { for: 'import-dataset' }, 'Or import a dataset (JSONL, one sample per line): '), fileInput, importMsg),
+    h('div', { class: 'row' }, h('label', { for: 'import-dataset' }, 'Or import a dataset (JSONL): '), formatSelect, fileInput, importMsg),
     summary,
     h('div', { class: 'row' }, h('label', { for: 'sample-filter' }, 'Browse: '), filter),
     h('div', { class: 'cols' }, list, detail));

@@ -25,12 +25,12 @@ export const exportView: View = (ctx) => {
     download('pairs.trl.jsonl', jsonl, 'application/jsonl');
     return `Exported ${pairs.length} pairs (TRL conversational preference format; format check passed).`;
   }) }, 'Pairs (TRL JSONL)');
-  const datasetBtn = h('button', { 'data-action': 'export-dataset', onclick: act('Exporting the dataset', async () => {
+  const datasetBtn = (format: 'native' | 'trl', label: string): HTMLButtonElement => h('button', { 'data-action': `export-dataset-${format}`, onclick: act('Exporting the dataset', async () => {
     const d = store.state.dataset;
     if (!d) return 'No dataset yet.';
-    download('dataset.jsonl', await ctx.data.api.exportDataset(d.samples), 'application/jsonl');
-    return `Exported ${d.samples.length} samples.`;
-  }) }, 'Dataset (JSONL)');
+    download(format === 'trl' ? 'dataset.trl.jsonl' : 'dataset.jsonl', await ctx.data.api.exportDataset(d.samples, format), 'application/jsonl');
+    return `Exported ${d.samples.length} samples (${label}).`;
+  }) }, `Dataset (${label})`);
   const modelBtn = h('button', { 'data-action': 'export-model', onclick: act('Exporting the model', async () => {
     const f = await ctx.engine.api.exportCheckpoint();
     download(f.name, f.bytes, f.mime);
@@ -60,7 +60,7 @@ export const exportView: View = (ctx) => {
   const refreshBtn = h('button', { onclick: () => void refreshStorage() }, 'Refresh');
   void refreshStorage();
   return h('div', { class: 'export-view' },
-    h('div', { class: 'row' }, pairsBtn, datasetBtn, modelBtn, reportBtn), status,
+    h('div', { class: 'row' }, pairsBtn, datasetBtn('native', 'native JSONL'), datasetBtn('trl', 'TRL SFT JSONL'), modelBtn, reportBtn), status,
     h('h3', {}, 'Storage'), h('div', { class: 'row' }, refreshBtn), storage,
     h('h3', {}, 'Run history'), history);
 };

@@ -9,6 +9,9 @@ import { createJobPanel } from '../job_panel.ts';
 
 type Branch = SamplePairs['branches'][number];
 
+/** Token text with whitespace made visible (a newline token would otherwise be an empty box). */
+const visible = (text: string): string => text.replace(/\n/g, '⏎').replace(/\t/g, '⇥').replace(/ /g, '·') || '∅';
+
 export const pairsView: View = (ctx) => {
   const { store } = ctx;
   const editor = createConfigEditor({ id: 'pairs', resolve: (o) => ctx.engine.api.resolveConfig('pairs', o), initial: { maxPrompts: 8, maxNewTokens: 96 } });
@@ -33,6 +36,7 @@ export const pairsView: View = (ctx) => {
   const prevBtn = h('button', { 'data-action': 'prev-branch' }, '◀ Previous branch');
   const nextBtn = h('button', { 'data-action': 'next-branch' }, 'Next branch ▶');
   const stepText = h('span', { class: 'muted' });
+  const pairTable = h('div', { 'data-testid': 'pair-table' });
   let current: SamplePairs | undefined;
   let branchIndex = -1;
 
@@ -47,7 +51,8 @@ export const pairsView: View = (ctx) => {
       h('h3', {}, `Divergence at token ${index} (${point.span}): ${JSON.stringify(token.text)}`),
       h('p', { class: 'muted' }, `top-1 probability ${point.uncertainty.top1Prob.toFixed(2)}, entropy ${point.uncertainty.entropy.toFixed(2)} nats; flagged by ${point.reasons.join(', ')}`),
       h('h3', {}, 'Alternatives at this step'),
-      h('ul', {}, ...token.alternatives.map((a) => h('li', {}, h('code', {}, JSON.stringify(a.text)), ` p=${a.prob.toFixed(3)}`, a.id === token.id ? ' (sampled)' : ''))),
+      h('ul', {}, ...token.alternatives.map((a) => h('li', {}, h('code', {}, JSON.stringify(a.text)), ` p=${a.prob.toFixed(3)}`,
+        a.id === token.id ? ' (sampled)' : point.alternatives.some((x) => x.id === a.id) ? ' (branched)' : ''))),
       h('h3', {}, 'Continuations'),
       h('div', { class: 'branch', 'data-role': 'base' }, h('strong', {}, `sampled ${JSON.stringify(token.text)}: `), h('code', {}, current.trajectory.text.slice(token.charStart)),
         h('div', { class: 'muted' }, `ESM ${current.trajectory.esm.toFixed(3)}; errors: ${current.trajectory.categories.join(', ') || 'none'}`)),
@@ -74,6 +79,7 @@ export const pairsView: View = (ctx) => {
     if (!current?.trajectory) {
       replace(strip, h('span', { class: 'muted' }, current ? 'This prompt was sampled in turn/sequence mode (no token strip).' : 'No pairs yet.'));
       replace(detail);
+      replace(pairTable);
       return;
     }
     const points = new Set(current.divergences.map((d) => d.index));
@@ -81,9 +87,15 @@ export const pairsView: View = (ctx) => {
       const shade = `rgba(26, 95, 180, ${(0.08 + 0.6 * t.prob).toFixed(2)})`;
       const label = `${JSON.stringify(t.text)} p=${t.prob.toFixed(2)} (${t.span})`;
       return points.has(j)
-        ? h('button', { class: 'token divergence', style: `background:${shade}`, 'data-index': j, 'aria-pressed': 'false', title: label, 'aria-label': `divergence: ${label}`, onclick: () => showDivergence(j) }, t.text)
-        : h('span', { class: 'token', style: `background:${shade}`, title: label }, t.text);
+        ? h('button', { class: 'token divergence', style: `background:${shade}`, 'data-index': j, 'aria-pressed': 'false', title: label, 'aria-label': `divergence: ${label}`, onclick: () => showDivergence(j) }, visible(t.text))
+        : h('span', { class: 'token', style: `background:${shade}`, title: label }, visible(t.text));
     }));
+    replace(pairTable, current.pairs.length ? h('table', {},
+      h('thead', {}, h('tr', {}, h('th', {}, 'kind'), h('th', {}, 'at token'), h('th', {}, 'chosen'), h('th', {}, 'rejected'), h('th', { class: 'num' }, 'margin'))),
+      h('tbody', {}, ...current.pairs.map((p) => h('tr', {}, h('td', {}, `${p.kind}${p.spanType ? ` (${p.spanType})` : ''}`), h('td', {}, String(p.divergenceIndex ?? '–')),
+        h('td', { class: 'mono' }, `${p.chosen.text.slice(0, 80)} [ESM ${p.chosen.esm.toFixed(2)}]`),
+        h('td', { class: 'mono' }, `${p.rejected.text.slice(0, 80)} [ESM ${p.rejected.esm.toFixed(2)}; ${p.rejected.categories.join(', ') || 'no errors'}]`),
+        h('td', { class: 'num' }, p.margin.toFixed(2)))))) : h('p', { class: 'muted' }, 'No pair from this prompt.'));
     replace(detail, h('p', { class: 'muted' }, `${points.size} divergence point(s), ${current.branches.length} branch(es), ${current.pairs.length} pair(s). Base ESM ${current.trajectory.esm.toFixed(3)}. Select a marked token or step through the branches.`));
   };
   promptSelect.addEventListener('change', () => showPrompt(Number(promptSelect.value)));
@@ -115,5 +127,6 @@ export const pairsView: View = (ctx) => {
     h('div', { class: 'row' }, h('label', { for: 'pairs-prompt' }, 'Prompt: '), promptSelect),
     strip,
     h('div', { class: 'row' }, prevBtn, nextBtn, stepText),
-    detail);
+    detail,
+    h('h3', {}, 'Pairs from this prompt'), pairTable);
 };
