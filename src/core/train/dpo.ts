@@ -4,7 +4,9 @@ import { tf } from '../runtime/tf.ts';
 import type { DpoConfig } from './dpo_config.ts';
 import { disposeDpoBatch, makeDpoBatch, type DpoBatch, type EncodedPair } from './dpo_data.ts';
 import { dpoLoss } from './dpo_loss.ts';
-import type { TrainablePolicy } from './sft.ts';
+import type { Model } from '../model/params.ts';
+import { pairLogps } from './dpo_logps.ts';
+import type { ParamMap } from './optimizer.ts';
 import { runTrainer, type ResumeFrom, type StepMetrics, type TrainHooks, type TrainResult, type TrainTask } from './trainer.ts';
 
 /** One line of a DPO run's metrics.jsonl, with TRL's metric names. Means over the step's pairs. */
@@ -30,9 +32,15 @@ export interface DpoHooks extends Omit<TrainHooks, 'onStep'> {
   onStep?(metrics: DpoStepMetrics): void | Promise<void>;
 }
 
+/** What DPO trains: `params` (all weights, or LoRA adapters) and the model they define, built inside the gradient scope. */
+export interface DpoPolicy {
+  params: ParamMap;
+  /** The model to run; for LoRA, base + adapters (adaptedModel), called under the gradient tape. */
+  model(): Model;
+}
+
 export interface DpoRun {
-  /** params: what is trained (all weights, or LoRA adapters); tokenLogProbs: the adapted model's. */
-  policy: TrainablePolicy;
+  policy: DpoPolicy;
   /** Encoded pairs with reference log-probs (computeReferenceLogps). */
   data: EncodedPair[];
   config: DpoConfig;
@@ -47,10 +55,10 @@ const STAT_NAMES = ['rewards/chosen', 'rewards/rejected', 'rewards/margins', 're
 type Stats = Record<(typeof STAT_NAMES)[number], number>;
 
 /** The loss of one batch and its metrics as a [7] tensor in STAT_NAMES order (caller's tidy scope). */
-export function dpoBatchLoss(policy: TrainablePolicy, batch: DpoBatch, cfg: DpoConfig): { loss: tf.Scalar; stats: tf.Tensor1D } {
+export function dpoBatchLoss(policy: DpoPolicy, batch: DpoBatch, cfg: DpoConfig): { loss: tf.Scalar; stats: tf.Tensor1D } {
   const { B } = batch;
-  const logps = policy.tokenLogProbs(batch.inputIds, batch.targetIds, batch.attentionMask); // [2B, T]
-  const [pc, pr] = tf.split(logps, [B, B], 0) as [tf.Tensor2D, tf.Tensor2D]; // [B, T] each
+  const logps = pairLogps(policy.model(), batch); // [2B, C]
+  const [pc, pr] = tf.split(logps, [B, B], 0) as [tf.Tensor2D, tf.Tensor2D]; // [B, C] each
   const [rc, rr] = tf.split(batch.refLogps, [B, B], 0) as [tf.Tensor2D, tf.Tensor2D];
   const [mc, mr] = tf.split(batch.lossMask, [B, B], 0) as [tf.Tensor2D, tf.Tensor2D];
   const [nc] = tf.split(batch.completionMask, [B, B], 0) as [tf.Tensor2D, tf.Tensor2D];

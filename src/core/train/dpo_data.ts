@@ -1,9 +1,10 @@
 // DPO data: conversational preference pairs (TRL form) rendered and tokenized into prompt + completion ids,
-// then padded into [2B, T] batches (B chosen rows, then B rejected rows). No model, no files.
+// then padded into batches: prompts once, completions as [2B, C] (B chosen rows, then B rejected). No model, no files.
 import { END_OF_TURN, renderConversation } from '../data/chat_format.ts';
 import type { Message } from '../data/messages.ts';
 import type { ToolSchema } from '../tools/schema.ts';
 import { tf } from '../runtime/tf.ts';
+import type { PairInputs } from './dpo_logps.ts';
 
 /** A pair in TRL's conversational form: the prompt may end with a partial assistant message (shared prefix). */
 export interface ConversationalPair {
@@ -96,69 +97,67 @@ export function commonPrefix(a: number[], b: number[]): number {
   return n;
 }
 
-/** A padded pair batch; tensors are owned by the batch (disposeDpoBatch). Rows 0..B-1 chosen, B..2B-1 rejected. */
-export interface DpoBatch {
+/**
+ * A padded pair batch; tensors are owned by the batch (disposeDpoBatch). The prompt is stored once per pair
+ * (left-padded); completion rows 0..B-1 are chosen, B..2B-1 rejected (right-padded). See dpo_logps.ts.
+ */
+export interface DpoBatch extends PairInputs {
   B: number;
-  inputIds: tf.Tensor2D; // [2B, T] int32, (prompt + completion)[:-1], right-padded
-  targetIds: tf.Tensor2D; // [2B, T] int32, (prompt + completion)[1:]
-  attentionMask: tf.Tensor2D; // [2B, T] 1 for real input tokens
-  /** Completion targets that enter the preference term (divergent suffix only when masking the shared prefix). */
-  lossMask: tf.Tensor2D; // [2B, T]
-  /** Every completion target (RPO NLL on chosen rows, KL, reference). */
-  completionMask: tf.Tensor2D; // [2B, T]
-  /** Reference log-probs at completion targets, 0 elsewhere (all zeros when the pairs have none yet). */
-  refLogps: tf.Tensor2D; // [2B, T]
+  /** Completion tokens that enter the preference term (divergent suffix only when masking the shared prefix). */
+  lossMask: tf.Tensor2D; // [2B, C]
+  /** Reference log-probs of completion tokens, 0 at padding (all zeros when the pairs have none yet). */
+  refLogps: tf.Tensor2D; // [2B, C]
   scoreMargin: tf.Tensor1D; // [B]
+  /** Tokens the forward pass reads (prompt once + completions), for tokens/s. */
   inputTokens: number;
 }
 
-/** Where each completion token's target sits: target index t predicts sequence token t + 1. */
 export function makeDpoBatch(pairs: EncodedPair[], padTokenId: number, maskSharedPrefix: boolean): DpoBatch {
   const B = pairs.length;
+  const P = Math.max(...pairs.map((p) => p.prompt.length));
   const rows = [...pairs.map((p) => ({ p, c: p.chosen, ref: p.refChosen })), ...pairs.map((p) => ({ p, c: p.rejected, ref: p.refRejected }))];
-  const T = Math.max(...rows.map((r) => r.p.prompt.length + r.c.length)) - 1;
-  const input = new Int32Array(2 * B * T).fill(padTokenId);
-  const target = new Int32Array(2 * B * T).fill(padTokenId);
-  const attn = new Float32Array(2 * B * T);
-  const loss = new Float32Array(2 * B * T);
-  const comp = new Float32Array(2 * B * T);
-  const ref = new Float32Array(2 * B * T);
-  let inputTokens = 0;
+  const C = Math.max(...rows.map((r) => r.c.length));
+  const prompt = new Int32Array(B * P).fill(padTokenId);
+  const promptMask = new Float32Array(B * P);
+  pairs.forEach((p, b) => {
+    const off = P - p.prompt.length;
+    p.prompt.forEach((id, t) => {
+      prompt[b * P + off + t] = id;
+      promptMask[b * P + off + t] = 1;
+    });
+  });
+  const comp = new Int32Array(2 * B * C).fill(padTokenId);
+  const compMask = new Float32Array(2 * B * C);
+  const positions = new Int32Array(2 * B * C);
+  const loss = new Float32Array(2 * B * C);
+  const ref = new Float32Array(2 * B * C);
+  let inputTokens = pairs.reduce((s, p) => s + p.prompt.length, 0);
   rows.forEach(({ p, c, ref: r }, row) => {
-    const seq = [...p.prompt, ...c];
-    const P = p.prompt.length;
-    for (let t = 0; t < seq.length - 1; t++) {
-      const i = row * T + t;
-      input[i] = seq[t];
-      target[i] = seq[t + 1];
-      attn[i] = 1;
-      const k = t + 1 - P; // index of the target within the completion
-      if (k >= 0) {
-        comp[i] = 1;
-        loss[i] = !maskSharedPrefix || k >= p.sharedPrefix ? 1 : 0;
-        if (r) ref[i] = r[k];
-      }
+    for (let t = 0; t < C; t++) {
+      const i = row * C + t;
+      positions[i] = p.prompt.length + t;
+      if (t >= c.length) continue;
+      comp[i] = c[t];
+      compMask[i] = 1;
+      loss[i] = !maskSharedPrefix || t >= p.sharedPrefix ? 1 : 0;
+      if (r) ref[i] = r[t];
     }
-    inputTokens += seq.length - 1;
+    inputTokens += c.length;
   });
   return {
     B,
-    inputIds: tf.tensor2d(input, [2 * B, T], 'int32'),
-    targetIds: tf.tensor2d(target, [2 * B, T], 'int32'),
-    attentionMask: tf.tensor2d(attn, [2 * B, T]),
-    lossMask: tf.tensor2d(loss, [2 * B, T]),
-    completionMask: tf.tensor2d(comp, [2 * B, T]),
-    refLogps: tf.tensor2d(ref, [2 * B, T]),
+    promptIds: tf.tensor2d(prompt, [B, P], 'int32'),
+    promptMask: tf.tensor2d(promptMask, [B, P]),
+    completionIds: tf.tensor2d(comp, [2 * B, C], 'int32'),
+    completionMask: tf.tensor2d(compMask, [2 * B, C]),
+    completionPositions: tf.tensor2d(positions, [2 * B, C], 'int32'),
+    lossMask: tf.tensor2d(loss, [2 * B, C]),
+    refLogps: tf.tensor2d(ref, [2 * B, C]),
     scoreMargin: tf.tensor1d(pairs.map((p) => p.scoreMargin)),
     inputTokens,
   };
 }
 
 export function disposeDpoBatch(b: DpoBatch): void {
-  tf.dispose([b.inputIds, b.targetIds, b.attentionMask, b.lossMask, b.completionMask, b.refLogps, b.scoreMargin]);
-}
-
-/** Per completion token values of row `row` of a [2B, T] array (inverse of the placement above). */
-export function completionValues(values: Float32Array, T: number, row: number, promptLen: number, completionLen: number): number[] {
-  return Array.from({ length: completionLen }, (_, k) => values[row * T + promptLen - 1 + k]);
+  tf.dispose([b.promptIds, b.promptMask, b.completionIds, b.completionMask, b.completionPositions, b.lossMask, b.refLogps, b.scoreMargin]);
 }

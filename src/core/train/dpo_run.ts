@@ -3,13 +3,11 @@
 // model (LoRA merged). Shared by `ttpa dpo` and the pipeline; file I/O stays with the caller.
 import { tf } from '../runtime/tf.ts';
 import type { Model } from '../model/params.ts';
-import { tokenLogProbs } from '../model/logprobs.ts';
-import { runDpo, type DpoHooks } from './dpo.ts';
+import { runDpo, type DpoHooks, type DpoPolicy } from './dpo.ts';
 import type { DpoConfig } from './dpo_config.ts';
 import { encodePairs, type ConversationalPair, type DpoTokenizer, type EncodePairsReport } from './dpo_data.ts';
 import { adaptedModel, ADAPTER_FILE, createLora, disposeLora, loraParams, mergeLora, restoreLora, serializeLora, type LoraAdapters } from './lora.ts';
 import { computeReferenceLogps } from './reference.ts';
-import type { TrainablePolicy } from './sft.ts';
 import type { ResumeFrom, TrainResult } from './trainer.ts';
 
 /** A preference record as the preference module exports it (TRL conversational + our `ttpa` field). */
@@ -54,19 +52,18 @@ export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
   const { model, config } = job;
   const enc = encodePairs(job.records, job.records.map(recordMargin), job.tokenizer, config.seqLen);
   if (enc.pairs.length === 0) throw new Error(`dpo: no usable pair among ${job.records.length} (${enc.dropped} dropped)`);
-  const reference = (x: tf.Tensor2D, y: tf.Tensor2D, m: tf.Tensor2D): tf.Tensor2D => tokenLogProbs(model, x, y, { attentionMask: m, frozen: true });
-  await computeReferenceLogps(reference, enc.pairs, { batchSize: config.refBatchSize, padTokenId: job.tokenizer.padTokenId, onProgress: job.hooks?.onReference });
+  await computeReferenceLogps(model, enc.pairs, { batchSize: config.refBatchSize, padTokenId: job.tokenizer.padTokenId, onProgress: job.hooks?.onReference });
 
   let lora: LoraAdapters | undefined;
-  let policy: TrainablePolicy;
+  let policy: DpoPolicy;
   if (config.adapter === 'lora') {
     lora = createLora(model, { rank: config.loraRank, alpha: config.loraAlpha, targets: config.loraTargets }, config.seed);
     if (job.resume?.adapter) restoreLora(lora, job.resume.adapter);
     const l = lora;
-    policy = { params: loraParams(l), tokenLogProbs: (x, y, m) => tokenLogProbs(adaptedModel(model, l), x, y, { attentionMask: m }) };
+    policy = { params: loraParams(l), model: () => adaptedModel(model, l) };
   } else {
     if (job.resume?.weights) restoreWeights(model, job.resume.weights);
-    policy = { params: model.params, tokenLogProbs: (x, y, m) => tokenLogProbs(model, x, y, { attentionMask: m }) };
+    policy = { params: model.params, model: () => model };
   }
   const frozen = lora ? freeze(model) : [];
   try {

@@ -1,8 +1,9 @@
 // Reference log-probabilities for DPO, computed once per pair before training, in batches, and stored on
 // the pairs, so training holds one model. For LoRA runs the reference is the base with adapters disabled.
 import { tf } from '../runtime/tf.ts';
-import { completionValues, disposeDpoBatch, makeDpoBatch, type EncodedPair } from './dpo_data.ts';
-import type { TokenLogProbsFn } from './sft.ts';
+import type { Model } from '../model/params.ts';
+import { disposeDpoBatch, makeDpoBatch, type EncodedPair } from './dpo_data.ts';
+import { pairLogps } from './dpo_logps.ts';
 
 export interface ReferenceOptions {
   /** Pairs per forward pass (2x rows: chosen and rejected). */
@@ -13,22 +14,23 @@ export interface ReferenceOptions {
 
 /**
  * Fills refChosen / refRejected (one log-prob per completion token) on every pair, in place. Pairs are
- * batched in order of length so padding stays small; no gradients are recorded.
+ * batched in order of length so padding stays small; an inference-only (frozen) pass.
  */
-export async function computeReferenceLogps(logProbs: TokenLogProbsFn, pairs: EncodedPair[], options: ReferenceOptions): Promise<void> {
+export async function computeReferenceLogps(reference: Model, pairs: EncodedPair[], options: ReferenceOptions): Promise<void> {
   const len = (p: EncodedPair): number => p.prompt.length + Math.max(p.chosen.length, p.rejected.length);
   const order = pairs.map((_, i) => i).sort((a, b) => len(pairs[a]) - len(pairs[b]));
   for (let s = 0; s < order.length; s += options.batchSize) {
     const group = order.slice(s, s + options.batchSize).map((i) => pairs[i]);
     const batch = makeDpoBatch(group, options.padTokenId, false);
-    const logps = tf.tidy(() => logProbs(batch.inputIds, batch.targetIds, batch.attentionMask)); // [2B, T]
+    const logps = tf.tidy(() => pairLogps(reference, batch, true)); // [2B, C]
     const values = (await logps.data()) as Float32Array;
-    const T = logps.shape[1];
+    const C = logps.shape[1];
     logps.dispose();
     disposeDpoBatch(batch);
+    const row = (r: number, n: number): number[] => Array.from(values.subarray(r * C, r * C + n));
     group.forEach((p, b) => {
-      p.refChosen = completionValues(values, T, b, p.prompt.length, p.chosen.length);
-      p.refRejected = completionValues(values, T, group.length + b, p.prompt.length, p.rejected.length);
+      p.refChosen = row(b, p.chosen.length);
+      p.refRejected = row(group.length + b, p.rejected.length);
     });
     options.onProgress?.(Math.min(s + options.batchSize, order.length), order.length);
   }

@@ -10,7 +10,7 @@ import { commonPrefix, type EncodedPair } from '../../../src/core/train/dpo_data
 import { computeReferenceLogps, referenceSums } from '../../../src/core/train/reference.ts';
 import { adaptedModel, createLora, disposeLora, loraParams } from '../../../src/core/train/lora.ts';
 import { TrainingStoppedError, type ResumeFrom, type TrainerState } from '../../../src/core/train/trainer.ts';
-import type { TrainablePolicy } from '../../../src/core/train/sft.ts';
+import type { DpoPolicy } from '../../../src/core/train/dpo.ts';
 
 const PAD = 0;
 
@@ -27,16 +27,13 @@ function makePairs(n: number, seed: number): EncodedPair[] {
   });
 }
 
-const policyOf = (m: Model): TrainablePolicy => ({
-  params: m.params,
-  tokenLogProbs: (x, y, mask) => tokenLogProbs(m, x, y, { attentionMask: mask }),
-});
+const policyOf = (m: Model): DpoPolicy => ({ params: m.params, model: () => m });
 
 const cfgOf = (o: Partial<DpoConfig> = {}): DpoConfig =>
   resolveDpoConfig({ lr: 1e-2, warmupSteps: 0, steps: 4, batchSize: 4, checkpointEvery: 0, beta: 0.5, ...o });
 
 async function withRefs(m: Model, pairs: EncodedPair[]): Promise<EncodedPair[]> {
-  await computeReferenceLogps(policyOf(m).tokenLogProbs, pairs, { batchSize: 3, padTokenId: PAD });
+  await computeReferenceLogps(m, pairs, { batchSize: 3, padTokenId: PAD });
   return pairs;
 }
 
@@ -58,10 +55,20 @@ function logRatioGap(m: Model, pairs: EncodedPair[]): number {
 }
 
 describe('runDpo', () => {
-  it('reference log-probs equal unbatched policy log-probs', async () => {
-    const m = createModel(resolveModelConfig('tiny'), 3);
+  it.each(['tiny', 'tiny-gpt2', 'tiny-qwen2'])('reference log-probs (prompt run once, padded batches) equal unbatched full-sequence log-probs on %s', async (preset) => {
+    const m = createModel(resolveModelConfig(preset), 3);
     const pairs = await withRefs(m, makePairs(5, 1));
-    expect(Math.abs(logRatioGap(m, pairs))).toBeLessThan(1e-4);
+    for (const p of pairs) {
+      const full = (c: number[]): number[] => tf.tidy(() => {
+        const seq = [...p.prompt, ...c];
+        const lp = tokenLogProbs(m, tf.tensor2d([seq.slice(0, -1)], undefined, 'int32'), tf.tensor2d([seq.slice(1)], undefined, 'int32'));
+        return Array.from(lp.dataSync()).slice(p.prompt.length - 1);
+      });
+      const want = [...full(p.chosen), ...full(p.rejected)];
+      const got = [...p.refChosen!, ...p.refRejected!];
+      expect(got.length).toBe(want.length);
+      got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 4));
+    }
     disposeModel(m);
   });
 
@@ -140,10 +147,7 @@ describe('runDpo', () => {
     const lora = createLora(m, { rank: 4, alpha: 8, targets: ['q_proj', 'v_proj', 'up_proj'] }, 1);
     const before = m.params['model.layers.0.self_attn.q_proj.weight'].dataSync().slice();
     const metrics: DpoStepMetrics[] = [];
-    const policy: TrainablePolicy = {
-      params: loraParams(lora),
-      tokenLogProbs: (x, y, mask) => tokenLogProbs(adaptedModel(m, lora), x, y, { attentionMask: mask }),
-    };
+    const policy: DpoPolicy = { params: loraParams(lora), model: () => adaptedModel(m, lora) };
     await runDpo({ policy, data: pairs, config: cfgOf({ steps: 8 }), padTokenId: PAD, modelFiles: async () => ({}),
       hooks: { onStep: (x) => { metrics.push(x); } } });
     expect(metrics[0].loss).toBeCloseTo(Math.LN2, 5);

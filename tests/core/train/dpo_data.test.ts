@@ -39,20 +39,21 @@ describe('dpo data', () => {
     expect(p.prompt.length + p.rejected.length).toBe(20);
     expect(p.sharedPrefix).toBe(2);
     expect(commonPrefix([1, 2, 3], [1, 2])).toBe(2);
-    const b = makeDpoBatch([{ ...p, refChosen: p.chosen.map((_, i) => -i - 1) }], 0, true);
-    const T = b.inputIds.shape[1];
+    const b = makeDpoBatch([{ ...p, refChosen: p.chosen.map((_, i) => -i - 1) }, enc.pairs[1]], 0, true);
     const P = p.prompt.length;
-    const comp = b.completionMask.arraySync();
-    const loss = b.lossMask.arraySync();
-    const ref = b.refLogps.arraySync();
-    // completion token k of the chosen row is target index P - 1 + k
-    expect(comp[0].indexOf(1)).toBe(P - 1);
-    expect(comp[0].reduce((a, c) => a + c, 0)).toBe(p.chosen.length);
-    expect(loss[0].indexOf(1)).toBe(P - 1 + 2);
-    expect(loss[1].reduce((a, c) => a + c, 0)).toBe(p.rejected.length - 2);
-    expect(ref[0].slice(P - 1, P - 1 + p.chosen.length)).toEqual(p.chosen.map((_, i) => -i - 1));
-    expect(b.targetIds.arraySync()[0][P - 1]).toBe(p.chosen[0]);
-    expect(T).toBe(P + p.rejected.length - 1);
+    const C = Math.max(p.chosen.length, p.rejected.length);
+    expect(b.promptIds.shape).toEqual([2, P]);
+    expect(b.completionIds.shape).toEqual([4, C]);
+    expect(b.promptIds.arraySync()[0]).toEqual(p.prompt);
+    expect(b.completionIds.arraySync()[0].slice(0, p.chosen.length)).toEqual(p.chosen);
+    expect(b.completionIds.arraySync()[2].slice(0, p.rejected.length)).toEqual(p.rejected);
+    expect(b.completionMask.arraySync()[0].reduce((a, c) => a + c, 0)).toBe(p.chosen.length);
+    // shared prefix masked: the first 2 completion tokens of chosen and rejected rows carry no loss
+    expect(b.lossMask.arraySync()[0].slice(0, 3)).toEqual([0, 0, 1]);
+    expect(b.lossMask.arraySync()[2].reduce((a, c) => a + c, 0)).toBe(p.rejected.length - 2);
+    expect(b.refLogps.arraySync()[0].slice(0, p.chosen.length)).toEqual(p.chosen.map((_, i) => -i - 1));
+    expect(b.refLogps.arraySync()[1].every((v) => v === 0)).toBe(true);
+    expect(b.completionPositions.arraySync()[3][0]).toBe(P);
     disposeDpoBatch(b);
   });
 
