@@ -71,7 +71,7 @@ export const FULL_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
   scalingSeqLens: [128, 256, 512, 1024],
   scalingTokensPerStep: 1024,
   scalingWidths: [64, 128, 256, 512],
-  scalingSteps: 2,
+  scalingSteps: 3,
 });
 
 /** Seconds, tiny models: for the test and a smoke run. */

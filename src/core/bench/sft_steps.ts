@@ -21,6 +21,8 @@ export interface SftStepsOptions {
 export interface SftStepsResult {
   /** Median over the timed steps. */
   stepMs: number;
+  /** Fastest timed step (the one least disturbed by other load on a shared machine). */
+  bestStepMs: number;
   tokensPerStep: number;
   tokensPerSec: number;
   losses: number[];
@@ -43,5 +45,5 @@ export async function timeSftSteps(model: Model, o: SftStepsOptions): Promise<Sf
   });
   const ms = median(stepMs.length ? stepMs : [NaN]);
   const tokensPerStep = o.batchSize * o.seqLen;
-  return { stepMs: ms, tokensPerStep, tokensPerSec: tokensPerStep / (ms / 1000), losses: result.losses };
+  return { stepMs: ms, bestStepMs: Math.min(...stepMs), tokensPerStep, tokensPerSec: tokensPerStep / (ms / 1000), losses: result.losses };
 }
