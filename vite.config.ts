@@ -18,7 +18,8 @@ function defaultModel(): Plugin {
     configureServer(server) {
       server.middlewares.use('/models/default/', (req, res, next) => {
         const name = decodeURIComponent((req.url ?? '').split('?')[0].replace(/^\//, ''));
-        if (!modelFiles().includes(name)) return next();
+        // A missing file is a 404 (not the SPA's index.html), so the app knows the model is not shipped.
+        if (!modelFiles().includes(name)) return name ? void res.writeHead(404).end() : next();
         res.setHeader('content-type', name.endsWith('.json') ? 'application/json' : 'application/octet-stream');
         res.end(readFileSync(join(MODEL_DIR, name)));
       });

@@ -66,7 +66,8 @@ async function fromSource(src: FileSource, name: string, kind: ModelSource['kind
 /** Fetches the shipped folder; undefined when it is not there (404), an error when it is broken. */
 async function fetchFolder(baseUrl: string, name: string): Promise<FileSource | undefined> {
   const probe = await fetch(new URL('config.json', baseUrl)).catch(() => undefined);
-  if (!probe?.ok) return undefined;
+  // Static hosts with an SPA fallback answer 200 with index.html for a missing file.
+  if (!probe?.ok || (probe.headers.get('content-type') ?? '').includes('text/html')) return undefined;
   const files: Record<string, Uint8Array> = { 'config.json': new Uint8Array(await probe.arrayBuffer()) };
   for (const f of DEFAULT_FILES.slice(1)) {
     const res = await fetch(new URL(f, baseUrl));

@@ -1,5 +1,5 @@
 // Entry of the page: mounts the app shell with one view per stage, and registers the service worker
-// (production builds) that caches the app and the default model for offline use.
+// (built app only) that caches the app and the default model for offline use.
 import type { BackendName } from '../protocol.ts';
 import { mountApp } from './app.ts';
 import { BACKEND_KEY } from './views/model_view.ts';
@@ -25,6 +25,11 @@ if (root) {
     views: { data: dataView, model: modelView, sft: sftView, pairs: pairsView, dpo: dpoView, evaluate: evalView, export: exportView },
   });
 }
-if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-  window.addEventListener('load', () => void navigator.serviceWorker.register('./sw.js').catch(() => undefined));
+/** Registers sw.js when the build emitted one (the dev server answers index.html for it instead). */
+async function registerServiceWorker(): Promise<void> {
+  if (!('serviceWorker' in navigator)) return;
+  const res = await fetch('./sw.js', { method: 'HEAD' }).catch(() => undefined);
+  if (!res?.ok || !(res.headers.get('content-type') ?? '').includes('javascript')) return;
+  await navigator.serviceWorker.register('./sw.js');
 }
+window.addEventListener('load', () => void registerServiceWorker().catch(() => undefined));

@@ -1,4 +1,5 @@
-// The built app in headless Chromium: it loads, starts the engine worker and reports the backend.
+// The built app in headless Chromium: it loads, starts the engine worker on WebGPU, is usable with the
+// keyboard and on a narrow window, and works offline after the first load (service worker).
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { screenshot, startApp, type App } from './harness.ts';
 
@@ -13,7 +14,38 @@ test('loads and reports webgpu as the backend', async () => {
   await backend.waitFor({ timeout: 60_000 });
   expect(await backend.getAttribute('data-backend')).toBe('webgpu');
   await page.locator('[data-testid=backend-report]').getByText('swiftshader').waitFor();
+  await expect.poll(() => page.locator('[data-testid=model-name]').textContent(), { timeout: 60_000 }).toBe('model: default');
   await screenshot(page, 'model');
   expect(page.errors).toEqual([]);
+  await page.close();
+});
+
+test('stage bar works with the keyboard; the layout fits a narrow window', async () => {
+  const page = await app.newPage();
+  await page.goto(`${app.url}#data`);
+  await page.locator('#tab-data').focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('tab-sft');
+  expect(await page.locator('#panel-sft').isVisible()).toBe(true);
+  expect(await page.locator('#panel-data').isVisible()).toBe(false);
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => document.activeElement?.closest('[role=tabpanel]')?.id)).toBe('panel-sft');
+  await page.setViewportSize({ width: 400, height: 800 });
+  await page.locator('#tab-pairs').click();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(401);
+  await screenshot(page, 'narrow-pairs');
+  await page.close();
+});
+
+test('works offline after the first load', async () => {
+  const page = await app.newPage();
+  await page.goto(`${app.url}#model`);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
+  await page.context().setOffline(true);
+  await page.reload();
+  await page.locator('[data-testid=backend][data-backend=webgpu]').waitFor({ timeout: 60_000 });
+  await expect.poll(() => page.locator('[data-testid=model-name]').textContent(), { timeout: 60_000 }).toBe('model: default');
+  await screenshot(page, 'offline');
   await page.close();
 });
