@@ -4,7 +4,6 @@ import { disposeModel } from '../model/params.ts';
 import { commonPrefix, type EncodedPair } from '../train/dpo_data.ts';
 import { resolveDpoConfig } from '../train/dpo_config.ts';
 import { runDpo } from '../train/dpo.ts';
-import { modelPolicy } from '../train/policy.ts';
 import { computeReferenceLogps } from '../train/reference.ts';
 import type { BenchConfig } from './config.ts';
 import { createBenchModel, randomTokens } from './models.ts';
@@ -32,14 +31,13 @@ export async function benchDpo(cfg: BenchConfig): Promise<DpoFigures> {
   try {
     const steps = cfg.dpoSteps + 1;
     const pairs = randomPairs(model.config.vocab_size, cfg, cfg.dpoBatchSize * steps);
-    const policy = modelPolicy(model);
-    const refMs = await timeMs(() => computeReferenceLogps(policy.tokenLogProbs, pairs, { batchSize: cfg.dpoBatchSize, padTokenId: 0 }));
+    const refMs = await timeMs(() => computeReferenceLogps(model, pairs, { batchSize: cfg.dpoBatchSize, padTokenId: 0 }));
     const config = resolveDpoConfig({
       steps, batchSize: cfg.dpoBatchSize, seqLen: cfg.dpoPromptLen + cfg.dpoCompletionLen, warmupSteps: 0, checkpointEvery: 0,
     });
     const stepMs: number[] = [];
     await runDpo({
-      policy, data: pairs, config, padTokenId: 0, modelFiles: async () => ({}),
+      policy: { params: model.params, model: () => model }, data: pairs, config, padTokenId: 0, modelFiles: async () => ({}),
       hooks: { onStep: (m) => { if (m.step > 1) stepMs.push(m.step_ms); } },
     });
     const ms = median(stepMs);
