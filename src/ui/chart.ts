@@ -6,6 +6,15 @@ import type { MetricPoint } from '../protocol.ts';
 import { h } from './dom.ts';
 
 const COLORS = ['#1a5fb4', '#c01c28', '#26a269', '#e66100', '#613583', '#5e5c64'];
+/** Whole steps only on the x axis. */
+const STEP_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+
+/** Tick labels that stay readable for tiny values (learning rates, KL): 3 significant digits. */
+function formatTick(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a < 1e-3 || a >= 1e5 ? v.toExponential(1) : Number(v.toPrecision(3)).toString();
+}
 
 export interface SeriesSpec {
   /** Key in MetricPoint. */
@@ -40,7 +49,7 @@ export function createLineChart(title: string, series: SeriesSpec[], testId?: st
       plot = new uPlot({
         width: width(), height: 200,
         scales: { x: { time: false } },
-        axes: [{ label: 'step' }, {}],
+        axes: [{ label: 'step', incrs: STEP_INCRS }, { values: (_u, ticks) => ticks.map(formatTick), size: 60 }],
         series: [{ label: 'step' }, ...series.map((s, i) => ({ label: s.label ?? s.key, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true }))],
         legend: { live: false },
       }, data(), plotEl);
@@ -52,6 +61,8 @@ export function createLineChart(title: string, series: SeriesSpec[], testId?: st
   const schedule = (): void => {
     if (!frame) frame = requestAnimationFrame(draw);
   };
+  // Built up front (while the page is idle), so a run only pays for setData.
+  schedule();
   return {
     el,
     add(points) {

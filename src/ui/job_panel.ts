@@ -73,7 +73,7 @@ export function createJobPanel(o: JobPanelOptions): JobPanel {
       }));
       stopped = cancelRequested;
       o.store.setStage(o.stage, { status: stopped ? 'stopped' : 'done' });
-      if (stopped) msgText.textContent = 'cancelled';
+      msgText.textContent = stopped ? 'cancelled' : 'done';
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       msgText.textContent = message;
