@@ -2,8 +2,10 @@
 // ~30x slower on CI, and webgpu training is covered by backends.test.ts), with a tiny preset:
 // data -> model -> SFT -> pairs -> DPO -> evaluate, the pairs teaching view, TRL export, reload
 // persistence, and no long main-thread task while training. One page, tests run in order.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { validateTrlRecord } from '../../src/core/preference/trl_export.ts';
@@ -132,6 +134,7 @@ describe('the lab through the UI (tiny preset)', () => {
     await expect.poll(() => page.locator('[data-testid=export-status]').textContent()).toMatch(/format check passed/);
     const [zip] = await Promise.all([page.waitForEvent('download'), page.locator('[data-action=export-model]').click()]);
     expect(zip.suggestedFilename()).toMatch(/\.zip$/);
+    await zip.saveAs(join(ARTIFACTS, 'model.zip'));
     await screenshot(page, 'stage-export');
   });
 
@@ -141,6 +144,17 @@ describe('the lab through the UI (tiny preset)', () => {
     const during = tasks.filter((t) => trainingWindows.some(([a, b]) => t.start + t.duration > a && t.start < b));
     console.log(`long tasks: ${tasks.length} in all, ${during.length} while training`, during);
     expect(during.filter((t) => t.duration > 100)).toEqual([]);
+  });
+
+  test('the exported HF folder imports back through the file picker', async () => {
+    const files = unzipSync(new Uint8Array(readFileSync(join(ARTIFACTS, 'model.zip'))));
+    const dir = mkdtempSync(join(tmpdir(), 'ttpa-model-'));
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+    await gotoStage('model');
+    await page.locator('#model-files').setInputFiles(Object.keys(files).map((f) => join(dir, f)));
+    await expect.poll(() => page.locator('[data-testid=model-message]').textContent(), { timeout: 60_000 }).toMatch(/Importing files: done/);
+    expect(await page.locator('[data-testid=model-report]').textContent()).toContain('files');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('reload keeps the finished stages', async () => {
@@ -154,6 +168,24 @@ describe('the lab through the UI (tiny preset)', () => {
     await gotoStage('sft');
     await page.locator('[data-testid=sft-chart-loss] canvas').waitFor();
     await screenshot(page, 'after-reload');
+  });
+
+  test('a cancelled SFT run resumes from its last checkpoint', async () => {
+    await gotoStage('sft');
+    await setConfig('sft', { steps: 40, batchSize: 2, warmupSteps: 0, lr: 0.002, seqLen: 256, checkpointEvery: 2 });
+    await page.locator('#panel-sft [data-action=start]').click();
+    await page.waitForFunction(() => /step ([3-9]|\d\d+) \//.test(document.querySelector('[data-testid=sft-step]')?.textContent ?? ''));
+    await page.locator('#panel-sft [data-action=cancel]').click();
+    await page.locator('#tab-sft[data-status=stopped]').waitFor({ timeout: 60_000 });
+    const resume = page.locator('#panel-sft [data-action=resume-run]');
+    await resume.waitFor();
+    const from = Number(/step (\d+)/.exec((await resume.textContent()) ?? '')?.[1]);
+    expect(from).toBeGreaterThanOrEqual(2);
+    await resume.click();
+    await page.locator('#tab-sft[data-status=done]').waitFor({ timeout: 240_000 });
+    expect(await page.locator('[data-testid=sft-step]').textContent()).toBe('step 40 / 40');
+    const points = await page.evaluate(() => (document.querySelector('[data-testid=sft-notes]')?.textContent ?? ''));
+    expect(points).toMatch(/done, 40\/40 steps/);
   });
 
 });
