@@ -92,7 +92,7 @@ export async function runBench(cfg: BenchConfig, options: RunBenchOptions = {}):
   };
   options.onSection?.('matmul');
   const matmul = await measureMatmulCeiling(cfg.matmulSize, cfg.matmulReps);
-  const sft = await section('sft', () => benchSft(cfg));
+  const sft = await section('sft', () => benchSft(cfg, matmul.gflops));
   const sampling = await section('sampling', () => benchSampling(cfg));
   const pairs = await section('pairs', () => benchPairs(cfg));
   const memory = await section('memory', () => benchMemory(cfg));
