@@ -35,6 +35,7 @@ export const pairsCommand: Command = {
     { name: 'spans', type: 'string', help: "span types a divergence may lie in, comma-separated (name,key,value,format; 'any' = anywhere)" },
     { name: 'no-reuse', type: 'boolean', help: 're-encode prompt + prefix for every branch (benchmark baseline)' },
     { name: 'no-ground-truth', type: 'boolean', help: 'token mode: no ground-truth pair at the first wrong token' },
+    { name: 'no-text-turns', type: 'boolean', help: 'sample only tool-call turns (no plain-answer turns: irrelevance, final answers)' },
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
   ],
   run,
@@ -53,6 +54,7 @@ function configOverrides(args: ParsedArgs): Record<string, unknown> {
   if (spans !== undefined) overrides.spans = spans === 'any' ? [] : spans.split(',').map((s) => s.trim()).filter(Boolean);
   if (bool(args, 'no-reuse')) overrides.reusePrefix = false;
   if (bool(args, 'no-ground-truth')) overrides.forceGroundTruth = false;
+  if (bool(args, 'no-text-turns')) overrides.includeTextTurns = false;
   return overrides;
 }
 
@@ -88,7 +90,7 @@ async function run(args: ParsedArgs): Promise<number> {
       [statsName]: JSON.stringify({ config, backend: backend.backend, ...result.stats }, null, 2) + '\n',
     });
     const s = result.stats;
-    console.error(`done: ${s.pairs} pairs from ${s.prompts} prompts (${s.pairsPerPrompt.toFixed(2)}/prompt, ${(s.noPairShare * 100).toFixed(0)}% with none) in ${clock(s.elapsedMs)} -> ${out}`);
+    console.error(`done: ${s.pairs} pairs from ${s.prompts} prompts (${s.pairsPerPrompt.toFixed(2)}/prompt, ${(s.noPairShare * 100).toFixed(0)}% with none; text turns: ${s.pairsByTurn.text} pairs from ${s.promptsByTurn.text} prompts) in ${clock(s.elapsedMs)} -> ${out}`);
     return 0;
   } finally {
     disposeModel(model);

@@ -10,7 +10,7 @@ import type { DivergencePoint } from './divergence.ts';
 import { dedupePairs, type Completion, type PreferencePair } from './pairing.ts';
 import { pairStats, type PairStats, type PromptOutcome } from './stats.ts';
 import { buildTokenPairs, buildTokenPairsBatch, withoutLogps, type BranchView, type TokenPairsResult, type TrajectoryView } from './token_pairs.ts';
-import { buildTurnContext, toolCallTurns, type TurnContext } from './turn_context.ts';
+import { buildTurnContext, pairTurns, type TurnContext } from './turn_context.ts';
 import { buildTurnPairs } from './turn_pairs.ts';
 
 export interface SamplePairs {
@@ -30,12 +30,23 @@ export interface SamplePairs {
 /** A prompt that does not fit the model's positions with room for the completion. */
 export class PromptTooLongError extends Error {}
 
-/** The prompt of a turn, checked to fit the model's positions with room for the completion. */
+/**
+ * A text turn whose ground-truth answer (end-of-turn token included) is longer than maxNewTokens tokens.
+ * The chosen side of a pair is never cut (TRL closes every completion with the end-of-turn token), so
+ * such turns are left out: every pair's sides stay within maxNewTokens.
+ */
+export class AnswerTooLongError extends Error {}
+
+/** The prompt of a turn, checked to fit the model's positions with room for the completion (and, for a text turn, its answer to fit maxNewTokens). */
 function promptContext(model: Model, tokenizer: Tokenizer, sample: Sample, turnIndex: number, config: PreferenceConfig, scoring: ScoringConfig): TurnContext {
   const ctx = buildTurnContext(tokenizer, sample, turnIndex, scoring);
   const room = model.config.max_position_embeddings;
   if (ctx.promptIds.length + config.maxNewTokens > room) {
     throw new PromptTooLongError(`sample ${sample.id} turn ${turnIndex}: ${ctx.promptIds.length} prompt tokens + maxNewTokens ${config.maxNewTokens} exceed the model's ${room} positions`);
+  }
+  const answer = ctx.turnType === 'text' ? tokenizer.encode(ctx.truthText + ctx.eosText).length : 0;
+  if (answer > config.maxNewTokens) {
+    throw new AnswerTooLongError(`sample ${sample.id} turn ${turnIndex}: the ${answer}-token answer exceeds maxNewTokens ${config.maxNewTokens}`);
   }
   return ctx;
 }
@@ -43,45 +54,52 @@ function promptContext(model: Model, tokenizer: Tokenizer, sample: Sample, turnI
 function tokenSamplePairs(ctx: TurnContext, r: TokenPairsResult): SamplePairs {
   const pairs = dedupePairs(r.pairs);
   const outcome: PromptOutcome = {
-    pairs: pairs.length, divergenceSpans: r.divergences.map((d) => d.span), branches: r.branches.length, decodedTokens: r.decodedTokens,
+    turnType: ctx.turnType, pairs: pairs.length, divergenceSpans: r.divergences.map((d) => d.span), branches: r.branches.length, decodedTokens: r.decodedTokens,
     baseEsm: r.trajectory.esm, promptTokens: ctx.promptIds.length, branchMs: r.branchMs,
   };
   return { sampleId: ctx.sample.id, turnIndex: ctx.turnIndex, mode: 'token', trajectory: r.trajectory, divergences: r.divergences, branches: r.branches, pairs, outcome };
 }
 
-/** Pairs for the assistant tool-call turn at `turnIndex` of `sample` (the mode is config.mode). */
+/** Pairs for the assistant turn (tool calls or plain text) at `turnIndex` of `sample` (the mode is config.mode). */
 export async function buildPairsForSample(model: Model, tokenizer: Tokenizer, sample: Sample, turnIndex: number, config: PreferenceConfig, rng: Rng, scoring: ScoringConfig = DEFAULT_SCORING_CONFIG): Promise<SamplePairs> {
   const ctx = promptContext(model, tokenizer, sample, turnIndex, config, scoring);
   if (config.mode === 'token') return tokenSamplePairs(ctx, await buildTokenPairs(model, tokenizer, ctx, config, rng));
   const r = await buildTurnPairs(model, tokenizer, ctx, config, scoring, rng);
   const pairs = config.refLogps ? r.pairs : r.pairs.map(withoutLogps);
   const meanEsm = r.samples.reduce((s, c) => s + c.esm, 0) / Math.max(1, r.samples.length);
-  const outcome: PromptOutcome = { pairs: pairs.length, divergenceSpans: [], branches: 0, decodedTokens: r.decodedTokens, baseEsm: meanEsm, promptTokens: ctx.promptIds.length, branchMs: 0 };
+  const outcome: PromptOutcome = { turnType: ctx.turnType, pairs: pairs.length, divergenceSpans: [], branches: 0, decodedTokens: r.decodedTokens, baseEsm: meanEsm, promptTokens: ctx.promptIds.length, branchMs: 0 };
   return { sampleId: sample.id, turnIndex, mode: config.mode, divergences: [], branches: [], samples: r.samples, pairs, outcome };
 }
 
+/** Why a turn was left out. */
+type Skipped = 'prompt_too_long' | 'answer_too_long';
+
 /**
  * Pairs for a group of prompts: in token mode their branches share one batch (config.promptBatch);
- * prompts too long for the model come back as null.
+ * turns left out (prompt too long for the model, text answer longer than maxNewTokens) come back as the reason.
  */
-async function buildGroup(model: Model, tokenizer: Tokenizer, items: readonly { sample: Sample; turn: number; seed: number }[], config: PreferenceConfig, scoring: ScoringConfig): Promise<(SamplePairs | null)[]> {
-  const ctxs = items.map((it) => {
+async function buildGroup(model: Model, tokenizer: Tokenizer, items: readonly { sample: Sample; turn: number; seed: number }[], config: PreferenceConfig, scoring: ScoringConfig): Promise<(SamplePairs | Skipped)[]> {
+  const ctxs = items.map((it): TurnContext | Skipped => {
     try {
       return promptContext(model, tokenizer, it.sample, it.turn, config, scoring);
     } catch (err) {
-      if (err instanceof PromptTooLongError) return null;
+      if (err instanceof PromptTooLongError) return 'prompt_too_long';
+      if (err instanceof AnswerTooLongError) return 'answer_too_long';
       throw err;
     }
   });
   if (config.mode !== 'token') {
-    const out: (SamplePairs | null)[] = [];
-    for (const [i, it] of items.entries()) out.push(ctxs[i] ? await buildPairsForSample(model, tokenizer, it.sample, it.turn, config, createRng(it.seed), scoring) : null);
+    const out: (SamplePairs | Skipped)[] = [];
+    for (const [i, it] of items.entries()) {
+      const ctx = ctxs[i];
+      out.push(typeof ctx === 'string' ? ctx : await buildPairsForSample(model, tokenizer, it.sample, it.turn, config, createRng(it.seed), scoring));
+    }
     return out;
   }
-  const fit = items.flatMap((it, i) => (ctxs[i] ? [{ ctx: ctxs[i] as TurnContext, rng: createRng(it.seed) }] : []));
+  const fit = items.flatMap((it, i) => (typeof ctxs[i] === 'string' ? [] : [{ ctx: ctxs[i] as TurnContext, rng: createRng(it.seed) }]));
   const results = await buildTokenPairsBatch(model, tokenizer, fit.map((f) => f.ctx), config, fit.map((f) => f.rng));
   let j = 0;
-  return ctxs.map((ctx) => (ctx ? tokenSamplePairs(ctx, results[j++]) : null));
+  return ctxs.map((ctx) => (typeof ctx === 'string' ? ctx : tokenSamplePairs(ctx, results[j++])));
 }
 
 export interface BuildProgress {
@@ -115,21 +133,23 @@ export interface BuildResult {
 }
 
 /**
- * Pairs for every assistant tool-call turn of every sample, in order. Prompt i draws its randomness
+ * Pairs for every assistant tool-call turn of every sample, in order, and every plain-text turn too
+ * with config.includeTextTurns (irrelevance answers, final answers after tool results). Prompt i draws its randomness
  * from the i-th fork of createRng(config.seed), so the same seed (and promptBatch) gives the same pairs.
  * In token mode, groups of config.promptBatch prompts branch in one batch. Prompts too
- * long for the model's positions are skipped and counted (stats.skippedTooLong).
+ * long for the model's positions are skipped and counted (stats.skippedTooLong), as are text turns whose
+ * answer is longer than maxNewTokens (stats.skippedLongAnswer).
  */
 export async function buildPairs(model: Model, tokenizer: Tokenizer, samples: readonly Sample[], config: PreferenceConfig, options: BuildOptions = {}): Promise<BuildResult> {
   const now = options.now ?? (() => performance.now());
-  const items = samples.flatMap((s) => toolCallTurns(s).map((turn) => ({ sample: s, turn })));
+  const items = samples.flatMap((s) => pairTurns(s, config.includeTextTurns).map((turn) => ({ sample: s, turn })));
   const rng = createRng(config.seed);
   const start = now();
   const outcomes: PromptOutcome[] = [];
   const all: PreferencePair[] = [];
   const details: SamplePairs[] = [];
   let stopped = false;
-  let skipped = 0;
+  const skipped: Record<Skipped, number> = { prompt_too_long: 0, answer_too_long: 0 };
   const scoring = options.scoring ?? DEFAULT_SCORING_CONFIG;
   const group = config.mode === 'token' ? config.promptBatch : 1;
   for (let i = 0; i < items.length; i += group) {
@@ -140,8 +160,8 @@ export async function buildPairs(model: Model, tokenizer: Tokenizer, samples: re
     const chunk = items.slice(i, i + group).map((it) => ({ ...it, seed: rng.fork() }));
     const results = await buildGroup(model, tokenizer, chunk, config, scoring);
     for (const [k, r] of results.entries()) {
-      if (!r) {
-        skipped++;
+      if (typeof r === 'string') {
+        skipped[r]++;
         continue;
       }
       outcomes.push(r.outcome);
@@ -154,6 +174,6 @@ export async function buildPairs(model: Model, tokenizer: Tokenizer, samples: re
     options.onProgress?.({ done, total: items.length, pairs: all.length, elapsedMs, etaMs: (elapsedMs / done) * (items.length - done) });
   }
   const pairs = dedupePairs(all);
-  const stats = pairStats(config.mode, outcomes, pairs, { duplicatesRemoved: all.length - pairs.length, skippedTooLong: skipped, elapsedMs: now() - start });
+  const stats = pairStats(config.mode, outcomes, pairs, { duplicatesRemoved: all.length - pairs.length, skippedTooLong: skipped.prompt_too_long, skippedLongAnswer: skipped.answer_too_long, elapsedMs: now() - start });
   return { pairs, stats, stopped, ...(options.keepDetails ? { details } : {}) };
 }

@@ -17,6 +17,11 @@ export const SPAN_TYPES: readonly SpanType[] = ['name', 'key', 'value', 'format'
 
 export interface PreferenceConfig {
   mode: PairMode;
+  /**
+   * Also sample the assistant turns whose ground truth is plain text (irrelevance answers, final answers
+   * after tool results): scored by the scorer's rule (plain text 1, any call 0), in every mode.
+   */
+  includeTextTurns: boolean;
   /** Alternatives recorded per decoding step (top-k of the policy's distribution), >= 2. */
   topK: number;
   /** A step is uncertain when the top-1 probability is below this, in [0, 1]; 0 disables the test. */
@@ -83,6 +88,7 @@ export interface PreferenceConfig {
 
 export const DEFAULT_PREFERENCE_CONFIG: Readonly<PreferenceConfig> = Object.freeze({
   mode: 'token',
+  includeTextTurns: true,
   topK: 5,
   minTop1Prob: 0.7,
   maxEntropy: 0.8,
@@ -131,7 +137,7 @@ const NUMBER_CHECKS: Check[] = [
   ['promptBatch', (v) => isInt(v) && v >= 1, 'must be an integer >= 1'],
   ['seed', (v) => isInt(v), 'must be an integer'],
 ];
-const BOOLEANS: (keyof PreferenceConfig)[] = ['forceGroundTruth', 'reusePrefix', 'refLogps'];
+const BOOLEANS: (keyof PreferenceConfig)[] = ['includeTextTurns', 'forceGroundTruth', 'reusePrefix', 'refLogps'];
 const MODES: readonly PairMode[] = ['token', 'turn', 'sequence'];
 
 /**

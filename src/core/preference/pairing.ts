@@ -4,6 +4,7 @@ import type { ErrorCategory } from '../scoring/errors.ts';
 import type { Message } from '../data/messages.ts';
 import type { ToolSchema } from '../tools/schema.ts';
 import type { PairMode, SpanType } from './config.ts';
+import type { TurnType } from './turn_context.ts';
 
 /** Where a completion came from. */
 export type CompletionSource = 'base' | 'branch' | 'ground_truth' | 'sample';
@@ -28,6 +29,8 @@ export interface PreferencePair {
   sampleId: string;
   /** Index in sample.messages of the assistant turn the pair is about. */
   turnIndex: number;
+  /** The turn's ground truth: tool calls, or plain text (then chosen is plain text and rejected made a call). */
+  turnType: TurnType;
   mode: PairMode;
   /**
    * branch: a policy branch vs another at a divergence point; ground_truth: the GT token forced where the

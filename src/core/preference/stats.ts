@@ -1,10 +1,13 @@
 // Statistics of a pair-building run: pairs per prompt, where divergences sit (name/key/value/format),
-// score margins, rejected-side error categories and the share of prompts with no useful pair. Pure.
+// score margins, rejected-side error categories, the share of prompts with no useful pair, and call
+// turns apart from text turns. Pure.
 import type { PairMode, SpanType } from './config.ts';
 import type { PreferencePair } from './pairing.ts';
+import type { TurnType } from './turn_context.ts';
 
 /** What one prompt (sample turn) contributed. */
 export interface PromptOutcome {
+  turnType: TurnType;
   pairs: number;
   /** Divergence points branched (token mode). */
   divergenceSpans: SpanType[];
@@ -43,11 +46,19 @@ export interface PairStats {
   margin: Summary;
   rejectedCategories: Record<string, number>;
   meanBaseEsm: number;
+  /** Prompts by the ground truth's kind (tool calls or plain text). */
+  promptsByTurn: Record<TurnType, number>;
+  /** Pairs by turn type: text-turn pairs have a plain-text chosen and a rejected that made a call. */
+  pairsByTurn: Record<TurnType, number>;
+  /** meanBaseEsm per turn type; for text turns, the share of bases (samples) answered in plain text. 0 without prompts. */
+  meanBaseEsmByTurn: Record<TurnType, number>;
   decodedTokens: number;
   meanPromptTokens: number;
   duplicatesRemoved: number;
   /** Prompts left out because prompt + maxNewTokens exceed the model's positions. */
   skippedTooLong: number;
+  /** Text turns left out because their ground-truth answer is longer than maxNewTokens tokens. */
+  skippedLongAnswer: number;
   elapsedMs: number;
   /** Of elapsedMs, the time spent decoding branches (token mode). */
   branchMs: number;
@@ -67,7 +78,7 @@ export function summarize(xs: readonly number[]): Summary {
 
 const spanCounts = (): Record<SpanType, number> => ({ name: 0, key: 0, value: 0, format: 0 });
 
-export function pairStats(mode: PairMode, outcomes: readonly PromptOutcome[], pairs: readonly PreferencePair[], extra: { duplicatesRemoved: number; skippedTooLong?: number; elapsedMs: number }): PairStats {
+export function pairStats(mode: PairMode, outcomes: readonly PromptOutcome[], pairs: readonly PreferencePair[], extra: { duplicatesRemoved: number; skippedTooLong?: number; skippedLongAnswer?: number; elapsedMs: number }): PairStats {
   const histogram: Record<string, number> = {};
   const divergencesBySpan = spanCounts();
   for (const o of outcomes) {
@@ -83,6 +94,10 @@ export function pairStats(mode: PairMode, outcomes: readonly PromptOutcome[], pa
     for (const c of new Set(p.rejected.categories)) rejectedCategories[c] = (rejectedCategories[c] ?? 0) + 1;
   }
   const n = outcomes.length;
+  const pairsByTurn: Record<TurnType, number> = { call: 0, text: 0 };
+  for (const p of pairs) pairsByTurn[p.turnType]++;
+  const of = (t: TurnType): PromptOutcome[] => outcomes.filter((o) => o.turnType === t);
+  const meanEsm = (os: readonly PromptOutcome[]): number => (os.length ? os.reduce((s, o) => s + o.baseEsm, 0) / os.length : 0);
   return {
     mode,
     prompts: n,
@@ -97,11 +112,15 @@ export function pairStats(mode: PairMode, outcomes: readonly PromptOutcome[], pa
     branches: outcomes.reduce((s, o) => s + o.branches, 0),
     margin: summarize(pairs.map((p) => p.margin)),
     rejectedCategories,
-    meanBaseEsm: n ? outcomes.reduce((s, o) => s + o.baseEsm, 0) / n : 0,
+    meanBaseEsm: meanEsm(outcomes),
+    promptsByTurn: { call: of('call').length, text: of('text').length },
+    pairsByTurn,
+    meanBaseEsmByTurn: { call: meanEsm(of('call')), text: meanEsm(of('text')) },
     decodedTokens: outcomes.reduce((s, o) => s + o.decodedTokens, 0),
     meanPromptTokens: n ? outcomes.reduce((s, o) => s + o.promptTokens, 0) / n : 0,
     duplicatesRemoved: extra.duplicatesRemoved,
     skippedTooLong: extra.skippedTooLong ?? 0,
+    skippedLongAnswer: extra.skippedLongAnswer ?? 0,
     elapsedMs: extra.elapsedMs,
     branchMs: outcomes.reduce((s, o) => s + o.branchMs, 0),
   };

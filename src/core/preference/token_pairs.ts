@@ -2,10 +2,12 @@
 // points, branch each chosen alternative from the shared prefix's cache, score everything with ESM,
 // and pair completions that share the prefix up to the divergent token. Also the ground-truth pair
 // at the first token where a wrong base leaves the ground truth (our addition, see forceGroundTruth).
+// Text turns (no call due) branch only at the first token, the text-or-<tool_call> decision (README).
 import type { Model } from '../model/params.ts';
 import type { Rng } from '../rng.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
-import type { PreferenceConfig } from './config.ts';
+import { TOOL_CALL_OPEN } from '../scoring/parse_calls.ts';
+import type { PreferenceConfig, SpanType } from './config.ts';
 import { budgetDivergences, divergenceReasons, findDivergences, stepUncertainty, type DivergencePoint, type TrajectoryToken } from './divergence.ts';
 import { runBranchGroups, type BranchRequest, type BranchRun } from './branching.ts';
 import { bestVsRest, type Completion, type PreferencePair } from './pairing.ts';
@@ -78,7 +80,10 @@ async function prepare(model: Model, tokenizer: Tokenizer, ctx: TurnContext, cfg
   });
   try {
     const trajectory = viewTrajectory(tokenizer, ctx, base);
-    const divergences = budgetDivergences(findDivergences(trajectory.tokens, cfg), cfg.maxBranchesPerPrompt);
+    const found = findDivergences(trajectory.tokens, cfg);
+    // A text turn's only decision that ESM can rank is its first token: plain text or a call.
+    const candidates = ctx.turnType === 'text' ? found.filter((p) => p.index === 0) : found;
+    const divergences = budgetDivergences(candidates, cfg.maxBranchesPerPrompt);
     const L = base.steps.length;
     const budget = (t: number): number | undefined => (base.stoppedBy === 'stop_token' ? L - t + cfg.maxBranchOverrun : undefined);
     const requests = divergences.flatMap((p) => p.alternatives.map((a) => ({ index: p.index, forcedToken: a.id, budget: budget(p.index) })));
@@ -129,7 +134,10 @@ async function finish(model: Model, tokenizer: Tokenizer, prep: Prepared, runs: 
   });
   const gt = cfg.forceGroundTruth ? groundTruthPair(model, tokenizer, ctx, cfg, trajectory, baseIds, baseLogps) : undefined;
   if (gt) pairs.push(gt);
-  const walk = gt && cfg.groundTruthPoints > 0 ? await walkGroundTruth(model, tokenizer, ctx, cfg.groundTruthPoints, cfg.maxNewTokens, gt.prefix.length) : [];
+  // Along a text answer, only points where the policy would open a call can score lower than the truth.
+  const opensCall = (id: number): boolean => tokenizer.decode([id]).trimStart().startsWith(TOOL_CALL_OPEN);
+  const accept = ctx.turnType === 'text' ? opensCall : undefined;
+  const walk = gt && cfg.groundTruthPoints > 0 ? await walkGroundTruth(model, tokenizer, ctx, cfg.groundTruthPoints, cfg.maxNewTokens, gt.prefix.length, accept) : [];
   const truthSpans = walk.length ? callSpans(ctx.truthText) : [];
   for (const w of walk) {
     if (w.chosen.esm - w.rejected.esm <= cfg.minMargin) continue;
@@ -152,7 +160,8 @@ function viewTrajectory(tokenizer: Tokenizer, ctx: TurnContext, base: DecodedTra
   const ends = ids.map((_, i) => tokenizer.decode(ids.slice(0, i + 1)).length);
   const fullText = tokenizer.decode(ids);
   const ranges = ids.map((_, i): [number, number] => [i ? ends[i - 1] : 0, ends[i]]);
-  const spans = classifyTokens(fullText, ranges, ctx.truthText + ctx.eosText);
+  // A text turn has no name/key/value to get right: every token, a call's included, is 'format'.
+  const spans = ctx.turnType === 'text' ? ranges.map((): SpanType => 'format') : classifyTokens(fullText, ranges, ctx.truthText + ctx.eosText);
   const stopped = base.stoppedBy === 'stop_token';
   const text = tokenizer.decode(stopped ? ids.slice(0, -1) : ids);
   const scored = ctx.score(text);
@@ -204,7 +213,7 @@ function groundTruthPair(model: Model, tokenizer: Tokenizer, ctx: TurnContext, c
 
 export function makePair(ctx: TurnContext, kind: PreferencePair['kind'], prefix: string, index: number, span: PreferencePair['spanType'], sides: Pick<PreferencePair, 'chosen' | 'rejected' | 'margin'>): PreferencePair {
   return {
-    sampleId: ctx.sample.id, turnIndex: ctx.turnIndex, mode: 'token', kind, prompt: ctx.prompt, tools: ctx.sample.tools,
+    sampleId: ctx.sample.id, turnIndex: ctx.turnIndex, turnType: ctx.turnType, mode: 'token', kind, prompt: ctx.prompt, tools: ctx.sample.tools,
     prefix, chosen: sides.chosen, rejected: sides.rejected, divergenceIndex: index, spanType: span, margin: sides.margin,
   };
 }

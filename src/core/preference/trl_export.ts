@@ -9,6 +9,7 @@ import { sumLogps, type PreferencePair } from './pairing.ts';
 export interface TtpaPairInfo {
   sample_id: string;
   turn_index: number;
+  turn_type: PreferencePair['turnType'];
   mode: PreferencePair['mode'];
   kind: PreferencePair['kind'];
   divergence_index: number | null;
@@ -48,6 +49,7 @@ export function pairToTrl(pair: PreferencePair): TrlPreferenceRecord {
   const ttpa: TtpaPairInfo = {
     sample_id: pair.sampleId,
     turn_index: pair.turnIndex,
+    turn_type: pair.turnType,
     mode: pair.mode,
     kind: pair.kind,
     divergence_index: pair.divergenceIndex,

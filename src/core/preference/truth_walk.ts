@@ -37,9 +37,9 @@ function encodePath(model: Model, path: number[]): { logp: tf.Tensor2D; cache: K
  * Walks the tokenized ground truth and returns up to `maxPoints` points, past the first `afterChars`
  * characters, where the policy's top-1 differs from the ground-truth token. For each, the policy's
  * greedy continuation is decoded (all points in one batch from one cache of the path), and both sides
- * are scored.
+ * are scored. `accept`, when given, keeps only the points whose policy token it accepts.
  */
-export async function walkGroundTruth(model: Model, tokenizer: Tokenizer, ctx: TurnContext, maxPoints: number, maxNewTokens: number, afterChars: number): Promise<TruthPoint[]> {
+export async function walkGroundTruth(model: Model, tokenizer: Tokenizer, ctx: TurnContext, maxPoints: number, maxNewTokens: number, afterChars: number, accept?: (policyToken: number) => boolean): Promise<TruthPoint[]> {
   const truthIds = tokenizer.encode(ctx.truthText + ctx.eosText);
   if (maxPoints <= 0 || truthIds.length === 0) return [];
   const P = ctx.promptIds.length;
@@ -53,7 +53,7 @@ export async function walkGroundTruth(model: Model, tokenizer: Tokenizer, ctx: T
     const row = rowAt(k);
     let argmax = 0;
     for (let v = 1; v < V; v++) if (row[v] > row[argmax]) argmax = v;
-    if (argmax === truthIds[k]) continue;
+    if (argmax === truthIds[k] || (accept && !accept(argmax))) continue;
     const prefix = tokenizer.decode(truthIds.slice(0, k));
     if (prefix.length > afterChars && ctx.truthText.startsWith(prefix)) points.push({ k, argmax, prefix });
   }

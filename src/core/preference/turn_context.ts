@@ -1,5 +1,5 @@
-// One prompt of the sampler: a sample's conversation up to an assistant tool-call turn, rendered and
-// tokenized, with its ground-truth completion and an ESM scorer against that truth. No decoding here.
+// One prompt of the sampler: a sample's conversation up to an assistant turn (tool calls or plain text),
+// rendered and tokenized, with its ground-truth completion and an ESM scorer against that truth. No decoding here.
 import { renderConversation, type RenderOptions } from '../data/chat_format.ts';
 import { toCall, type Call, type Message } from '../data/messages.ts';
 import type { Sample } from '../data/sample.ts';
@@ -19,28 +19,38 @@ export interface Scored {
 export interface TurnContext {
   sample: Sample;
   turnIndex: number;
+  /** What the ground truth is: tool calls, or plain text (an irrelevance answer, a final answer after tool results). */
+  turnType: TurnType;
   /** Messages before the turn. */
   prompt: Message[];
   promptIds: number[];
+  /** The ground-truth calls; empty for a text turn. */
   truth: Call[];
   /** The ground-truth turn as the template renders it, without the end-of-turn marker. */
   truthText: string;
   /** The end-of-turn token's text (`<|im_end|>`). */
   eosText: string;
   eosId: number;
+  /** ESM of a completion by scoring's scoreTurn: for a text turn (no call due) plain text scores 1, any call 0. */
   score(text: string): Scored;
 }
 
-/** Indices of the assistant messages that make tool calls: the turns pairs are built for. */
+export type TurnType = 'call' | 'text';
+
+/** Indices of the assistant messages that make tool calls. */
 export function toolCallTurns(sample: Sample): number[] {
   return sample.messages.flatMap((m, i) => (m.role === 'assistant' && m.tool_calls?.length ? [i] : []));
 }
 
+/** Indices of the assistant turns pairs are built for: the tool-call turns, and with `includeTextTurns` the plain-text ones too. */
+export function pairTurns(sample: Sample, includeTextTurns: boolean): number[] {
+  if (!includeTextTurns) return toolCallTurns(sample);
+  return sample.messages.flatMap((m, i) => (m.role === 'assistant' ? [i] : []));
+}
+
 export function buildTurnContext(tokenizer: Tokenizer, sample: Sample, turnIndex: number, scoring: ScoringConfig = DEFAULT_SCORING_CONFIG): TurnContext {
   const turn = sample.messages[turnIndex];
-  if (!turn || turn.role !== 'assistant' || !turn.tool_calls?.length) {
-    throw new Error(`sample ${sample.id}: message ${turnIndex} is not an assistant turn with tool calls`);
-  }
+  if (!turn || turn.role !== 'assistant') throw new Error(`sample ${sample.id}: message ${turnIndex} is not an assistant turn`);
   const render: RenderOptions = { template: tokenizer.chatTemplate, extra: tokenizer.templateVars };
   const prompt = sample.messages.slice(0, turnIndex);
   const promptText = renderConversation(prompt, sample.tools, { ...render, addGenerationPrompt: true });
@@ -49,10 +59,11 @@ export function buildTurnContext(tokenizer: Tokenizer, sample: Sample, turnIndex
   const eosText = tokenizer.decode([tokenizer.eosTokenId]);
   const rest = full.slice(promptText.length);
   const end = rest.indexOf(eosText);
-  const truth = turn.tool_calls.map(toCall);
+  const truth = (turn.tool_calls ?? []).map(toCall);
   return {
     sample,
     turnIndex,
+    turnType: truth.length ? 'call' : 'text',
     prompt,
     promptIds: tokenizer.encode(promptText),
     truth,

@@ -50,7 +50,7 @@ export async function buildTurnPairs(model: Model, tokenizer: Tokenizer, ctx: Tu
   const sides = cfg.mode === 'sequence' ? sequencePairs(samples, cfg.minMargin) : turnRulePairs(samples, truth, scoring.chooseThreshold, cfg.minMargin);
   if (cfg.refLogps && sides.some((s) => s.chosen === truth)) truth.logprobs = forwardLogprobs(model, ctx.promptIds, truthIds);
   const pairs = sides.map((s): PreferencePair => ({
-    sampleId: ctx.sample.id, turnIndex: ctx.turnIndex, mode: cfg.mode, kind: cfg.mode === 'sequence' ? 'sequence' : 'turn',
+    sampleId: ctx.sample.id, turnIndex: ctx.turnIndex, turnType: ctx.turnType, mode: cfg.mode, kind: cfg.mode === 'sequence' ? 'sequence' : 'turn',
     prompt: ctx.prompt, tools: ctx.sample.tools, prefix: '', chosen: s.chosen, rejected: s.rejected,
     divergenceIndex: null, spanType: null, margin: s.margin,
   }));

@@ -21,18 +21,22 @@ describe('ttpa pairs', () => {
     writeFileSync(data, SAMPLES.map((s) => JSON.stringify(s)).join('\n') + '\n');
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
     const out = join(dir, 'pairs.jsonl');
-    const code = await run(['--model', join(dir, 'model'), '--data', data, '--out', out, '--mode', 'token', '--limit', '2', '--max-new-tokens', '12', '--spans', 'any', '--backend', 'wasm']);
+    const code = await run(['--model', join(dir, 'model'), '--data', data, '--out', out, '--mode', 'token', '--limit', '2', '--max-new-tokens', '16', '--spans', 'any', '--backend', 'wasm']);
     const log = err.mock.calls.map((c) => String(c[0])).join('\n');
     err.mockRestore();
     expect(code).toBe(0);
-    expect(log).toMatch(/pairs: 2\/2 prompts/);
+    // Two samples: each has a tool-call turn and a plain-answer turn.
+    expect(log).toMatch(/pairs: 4\/4 prompts/);
     const lines = readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) expect(validateTrlRecord(l)).toEqual([]);
     const stats = JSON.parse(readFileSync(join(dir, 'pairs.stats.json'), 'utf8'));
-    expect(stats.prompts).toBe(2);
+    expect(stats.prompts).toBe(4);
+    expect(stats.promptsByTurn).toEqual({ call: 2, text: 2 });
     expect(stats.pairs).toBe(lines.length);
     expect(stats.config.mode).toBe('token');
+    await run(['--model', join(dir, 'model'), '--data', data, '--out', out, '--limit', '2', '--max-new-tokens', '16', '--no-text-turns', '--backend', 'wasm']);
+    expect(JSON.parse(readFileSync(join(dir, 'pairs.stats.json'), 'utf8')).promptsByTurn).toEqual({ call: 2, text: 0 });
   }, 60_000);
 
   it('names a bad setting', async () => {

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src/core/runtime/tf.ts';
-import type { Model } from '../../../src/core/model/params.ts';
+import { disposeModel, type Model } from '../../../src/core/model/params.ts';
 import { createRng } from '../../../src/core/rng.ts';
 import { resolvePreferenceConfig, type PairMode } from '../../../src/core/preference/config.ts';
 import { buildPairs, buildPairsForSample } from '../../../src/core/preference/build_pairs.ts';
 import { pairsToTrlJsonl, validateTrlRecord } from '../../../src/core/preference/trl_export.ts';
 import { buildTurnContext, forwardLogprobs } from '../../../src/core/preference/turn_context.ts';
-import { SAMPLES, testTokenizer, trainedModel, useWasm } from './fixture.ts';
+import { SAMPLES, randomModel, testTokenizer, trainedModel, useWasm } from './fixture.ts';
 
 // Trained on Paris and Berlin with the same question: greedy decoding is torn at the city's first letter.
 let model: Model;
@@ -89,7 +89,68 @@ describe('buildPairsForSample, token mode', () => {
     const before = tf.memory().numTensors;
     await buildPairsForSample(model, tok(), SAMPLES[2], 1, cfg(), createRng(2));
     await buildPairsForSample(model, tok(), SAMPLES[0], 1, cfg({ mode: 'turn' }), createRng(2));
+    await buildPairsForSample(model, tok(), SAMPLES[0], 3, cfg({ spans: [] }), createRng(2));
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('buildPairsForSample, a text turn (no call due)', () => {
+  // The model was trained on call turns only, so after the tool result it calls again instead of answering.
+  const answer = 3;
+
+  it('pairs the ground-truth answer against a base that calls, at the first token', async () => {
+    const r = await buildPairsForSample(model, tok(), SAMPLES[0], answer, cfg(), createRng(1));
+    const ctx = buildTurnContext(tok(), SAMPLES[0], answer);
+    expect([ctx.turnType, ctx.truthText]).toEqual(['text', 'It is 21 degrees.']);
+    expect(r.trajectory!.text.startsWith('<tool_call>')).toBe(true);
+    expect(r.trajectory!.esm).toBe(0);
+    expect(r.trajectory!.categories.some((c) => c === 'irrelevance' || c === 'format')).toBe(true);
+    expect(r.trajectory!.tokens.every((t) => t.span === 'format')).toBe(true);
+    const gt = r.pairs.filter((p) => p.kind === 'ground_truth');
+    expect(gt).toHaveLength(1);
+    const p = gt[0];
+    expect([p.turnType, p.divergenceIndex, p.spanType, p.prefix]).toEqual(['text', 0, 'format', '']);
+    expect(p.chosen.text).toBe('It is 21 degrees.');
+    expect(p.rejected.text).toBe(r.trajectory!.text);
+    expect(p.rejected.text.startsWith('<tool_call>')).toBe(true);
+    expect([p.chosen.esm, p.rejected.esm, p.margin]).toEqual([1, 0, 1]);
+    expect(p.chosen.ids).toEqual(tok().encode('It is 21 degrees.<|im_end|>'));
+    forwardLogprobs(model, ctx.promptIds, p.chosen.ids).forEach((lp, t) => expect(lp).toBeCloseTo(p.chosen.logprobs![t], 4));
+    const rec = JSON.parse(pairsToTrlJsonl([p]).trim());
+    expect(validateTrlRecord(rec)).toEqual([]);
+    expect([rec.prompt.at(-1).role, rec.chosen[0].content, rec.ttpa.turn_type]).toEqual(['tool', 'It is 21 degrees.', 'text']);
+    expect(rec.rejected[0].content.startsWith('<tool_call>')).toBe(true);
+  });
+
+  it('branches only at the first token, the text-or-call decision, typed format', async () => {
+    // minTop1Prob 1: every step is uncertain and every alternative kept, yet a text turn has one decision point.
+    const r = await buildPairsForSample(model, tok(), SAMPLES[0], answer, cfg({ spans: [], minTop1Prob: 1, minAltProb: 0, maxAltsPerPoint: 4 }), createRng(1));
+    expect(r.divergences.map((d) => [d.index, d.span])).toEqual([[0, 'format']]);
+    expect(r.branches.length).toBeGreaterThan(0);
+    for (const p of r.pairs) expect(p.chosen.esm).toBeGreaterThan(p.rejected.esm);
+    for (const p of r.pairs.filter((q) => q.kind === 'branch')) expect([p.prefix, p.chosen.esm, p.rejected.esm]).toEqual(['', 1, 0]);
+    const none = await buildPairsForSample(model, tok(), SAMPLES[0], answer, cfg({ spans: ['name', 'key', 'value'], minTop1Prob: 1, minAltProb: 0 }), createRng(1));
+    expect(none.divergences).toEqual([]);
+  });
+
+  it('turn mode: every sample calls, so the ground-truth answer is chosen against each (best below 0.8)', async () => {
+    const r = await buildPairsForSample(model, tok(), SAMPLES[0], answer, cfg({ mode: 'turn', nSamples: 3 }), createRng(1));
+    expect(r.samples!.every((s) => s.esm === 0)).toBe(true);
+    expect(r.pairs.length).toBeGreaterThan(0);
+    for (const p of r.pairs) expect([p.turnType, p.chosen.source, p.chosen.text, p.rejected.esm]).toEqual(['text', 'ground_truth', 'It is 21 degrees.', 0]);
+  });
+
+  it('a correct plain-text base gives no pair; text turns can be switched off; long answers are left out', async () => {
+    // A random model babbles plain text: ESM cannot rank one text above another, so nothing to pair.
+    const babbler = randomModel(1);
+    const plain = await buildPairsForSample(babbler, tok(), SAMPLES[0], answer, cfg(), createRng(1));
+    disposeModel(babbler);
+    expect([plain.trajectory!.text.includes('<tool_call>'), plain.trajectory!.esm, plain.pairs]).toEqual([false, 1, []]);
+    const off = await buildPairs(model, tok(), SAMPLES, cfg({ includeTextTurns: false }));
+    expect([off.stats.promptsByTurn, off.stats.pairsByTurn.text]).toEqual([{ call: 3, text: 0 }, 0]);
+    const long = { ...SAMPLES[0], id: 'long', messages: [...SAMPLES[0].messages.slice(0, 3), { role: 'assistant' as const, content: 'It is 21 degrees. '.repeat(30) }] };
+    const r = await buildPairs(model, tok(), [long], cfg());
+    expect([r.stats.skippedLongAnswer, r.stats.promptsByTurn]).toEqual([1, { call: 1, text: 0 }]);
   });
 });
 
@@ -108,7 +169,7 @@ describe('buildPairs', () => {
         expect(Object.keys(line).sort()).toEqual(['chosen', 'prompt', 'rejected', 'tools', 'ttpa']);
         expect(line.ttpa.margin).toBeCloseTo(line.ttpa.chosen_esm - line.ttpa.rejected_esm, 12);
         const last = line.prompt[line.prompt.length - 1];
-        if (line.ttpa.divergence_index === null || line.ttpa.divergence_index === 0) expect(last.role).toBe('user');
+        if (line.ttpa.divergence_index === null || line.ttpa.divergence_index === 0) expect(last.role).toBe(line.ttpa.turn_type === 'text' ? 'tool' : 'user');
         else expect(last.role).toBe('assistant');
       }
     }
@@ -121,7 +182,7 @@ describe('buildPairs', () => {
     three.pairs.forEach((p, i) => expect(p.rejected.logprobs![0]).toBeCloseTo(one.pairs[i].rejected.logprobs![0], 4));
     const rng = createRng(cfg().seed);
     const single = await buildPairsForSample(model, tok(), SAMPLES[0], 1, cfg(), createRng(rng.fork()));
-    expect(pairsToTrlJsonl(single.pairs)).toBe(pairsToTrlJsonl(one.pairs.filter((p) => p.sampleId === SAMPLES[0].id)));
+    expect(pairsToTrlJsonl(single.pairs)).toBe(pairsToTrlJsonl(one.pairs.filter((p) => p.sampleId === SAMPLES[0].id && p.turnIndex === 1)));
   }, 60_000);
 
   it('identical seeds give identical pairs', async () => {
@@ -136,17 +197,21 @@ describe('buildPairs', () => {
   it('reports stats, progress, and stops when asked', async () => {
     const seen: number[] = [];
     const r = await buildPairs(model, tok(), SAMPLES, cfg({ promptBatch: 2 }), { onProgress: (p) => seen.push(p.done) });
-    expect(seen).toEqual([2, 3]);
+    expect(seen).toEqual([2, 4, 6]);
     const s = r.stats;
-    expect(s.prompts).toBe(3);
+    expect(s.prompts).toBe(6);
+    expect(s.promptsByTurn).toEqual({ call: 3, text: 3 });
+    expect(s.pairsByTurn.call + s.pairsByTurn.text).toBe(s.pairs);
+    expect(s.pairsByTurn.text).toBeGreaterThan(0);
+    expect(s.meanBaseEsmByTurn.text).toBe(0);
     expect(s.pairs).toBe(r.pairs.length);
-    expect(Object.values(s.pairsPerPromptHistogram).reduce((a, b) => a + b, 0)).toBe(3);
+    expect(Object.values(s.pairsPerPromptHistogram).reduce((a, b) => a + b, 0)).toBe(6);
     expect(Object.values(s.pairsBySpan).reduce((a, b) => a + b, 0)).toBe(s.pairs);
     expect(s.divergencesBySpan.value).toBeGreaterThan(0);
     expect(s.margin.min).toBeGreaterThan(0);
-    expect(s.noPairShare).toBeCloseTo(Object.entries(s.pairsPerPromptHistogram).filter(([k]) => k === '0').reduce((a, [, v]) => a + v, 0) / 3, 12);
+    expect(s.noPairShare).toBeCloseTo(Object.entries(s.pairsPerPromptHistogram).filter(([k]) => k === '0').reduce((a, [, v]) => a + v, 0) / 6, 12);
     const tooLong = await buildPairs(model, tok(), SAMPLES, cfg({ maxNewTokens: 500 }));
-    expect([tooLong.stats.skippedTooLong, tooLong.stats.prompts]).toEqual([3, 0]);
+    expect([tooLong.stats.skippedTooLong, tooLong.stats.prompts]).toEqual([6, 0]);
     const stopped = await buildPairs(model, tok(), SAMPLES, cfg(), { shouldStop: async () => true });
     expect(stopped.stopped).toBe(true);
     expect(stopped.stats.prompts).toBe(0);

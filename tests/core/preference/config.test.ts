@@ -12,6 +12,7 @@ describe('preference config', () => {
   it('merges overrides', () => {
     const cfg = resolvePreferenceConfig({ mode: 'turn', topK: 8, spans: [] });
     expect(cfg.mode).toBe('turn');
+    expect(resolvePreferenceConfig({ includeTextTurns: false }).includeTextTurns).toBe(false);
     expect(cfg.topK).toBe(8);
     expect(cfg.spans).toEqual([]);
   });
@@ -22,6 +23,7 @@ describe('preference config', () => {
     expect(() => resolvePreferenceConfig({ mode: 'pairs' })).toThrow('preference.mode must be one of token, turn, sequence');
     expect(() => resolvePreferenceConfig({ spans: ['arg'] })).toThrow('preference.spans');
     expect(() => resolvePreferenceConfig({ reusePrefix: 'yes' })).toThrow('preference.reusePrefix must be a boolean');
+    expect(() => resolvePreferenceConfig({ includeTextTurns: 1 })).toThrow('preference.includeTextTurns must be a boolean, got 1');
     expect(() => resolvePreferenceConfig({ topk: 3 })).toThrow('preference.topk is not a known setting');
     expect(() => resolvePreferenceConfig({ sampleTemperature: 0 })).toThrow('preference.sampleTemperature must be > 0, got 0');
   });

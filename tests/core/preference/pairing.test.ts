@@ -35,7 +35,7 @@ describe('pairing', () => {
   });
 
   it('de-duplicates pairs by prompt, prefix and both texts', () => {
-    const base: Omit<PreferencePair, 'chosen' | 'rejected'> = { sampleId: 's', turnIndex: 1, mode: 'token', kind: 'branch', prompt: [], tools: [], prefix: 'p', divergenceIndex: 3, spanType: 'value', margin: 1 };
+    const base: Omit<PreferencePair, 'chosen' | 'rejected'> = { sampleId: 's', turnIndex: 1, turnType: 'call', mode: 'token', kind: 'branch', prompt: [], tools: [], prefix: 'p', divergenceIndex: 3, spanType: 'value', margin: 1 };
     const pair = (chosen: string, prefix = 'p'): PreferencePair => ({ ...base, prefix, chosen: c(chosen, 1), rejected: c('r', 0) });
     expect(dedupePairs([pair('a'), pair('a'), pair('b'), pair('a', 'q')])).toHaveLength(3);
   });

@@ -12,7 +12,7 @@ const tools: ToolSchema[] = [{
 const prompt: Message[] = [{ role: 'user', content: 'Weather in Paris?' }];
 const side = (text: string, esm: number, logprobs?: number[]): Completion => ({ text, ids: [], esm, categories: esm < 1 ? ['wrong_value'] : [], source: 'branch', logprobs });
 const pair = (prefix: string): PreferencePair => ({
-  sampleId: 's1', turnIndex: 1, mode: 'token', kind: 'branch', prompt, tools, prefix,
+  sampleId: 's1', turnIndex: 1, turnType: 'call', mode: 'token', kind: 'branch', prompt, tools, prefix,
   chosen: side('aris"}}</tool_call>', 1, [-0.5, -0.25]), rejected: side('erlin"}}</tool_call>', 0.82, [-1, -1]),
   divergenceIndex: 7, spanType: 'value', margin: 0.18,
 });
