@@ -1,7 +1,7 @@
 // The training sections: SFT speed and utilisation per model, memory (peak bytes, tensor count over many
 // steps) and the scaling table (step time against sequence length and width). Figures only; targets are report.ts's.
 import { tf } from '../runtime/tf.ts';
-import { disposeModel } from '../model/params.ts';
+import { countParams, disposeModel } from '../model/params.ts';
 import type { BenchConfig, BenchModel } from './config.ts';
 import { flopsUtilisation, trainFlopsPerToken, trainFlopsPerTokenWithAttention } from './flops.ts';
 import { measureMatmulCeiling } from './matmul_ceiling.ts';
@@ -36,7 +36,7 @@ async function sftFigures(m: BenchModel, cfg: BenchConfig, runCeilingGflops: num
     const ceilingGflops = Math.max(before.gflops, after.gflops, runCeilingGflops);
     const c = model.config;
     return {
-      model: m.name, params: trainFlopsPerToken(c) / 6, seqLen, batchSize, ceilingGflops: sig(ceilingGflops),
+      model: m.name, params: countParams(c), seqLen, batchSize, ceilingGflops: sig(ceilingGflops),
       tokensPerSec: sig(r.tokensPerSec), stepMs: sig(r.stepMs),
       mfu: sig(flopsUtilisation(trainFlopsPerToken(c), r.tokensPerSec, ceilingGflops), 3),
       mfuWithAttention: sig(flopsUtilisation(trainFlopsPerTokenWithAttention(c, seqLen), r.tokensPerSec, ceilingGflops), 3),
