@@ -42,10 +42,13 @@ export function toolCallTurns(sample: Sample): number[] {
   return sample.messages.flatMap((m, i) => (m.role === 'assistant' && m.tool_calls?.length ? [i] : []));
 }
 
-/** Indices of the assistant turns pairs are built for: the tool-call turns, and with `includeTextTurns` the plain-text ones too. */
+/**
+ * Indices of the assistant turns pairs are built for: the tool-call turns, and with `includeTextTurns`
+ * the plain-text ones too (an empty answer has nothing to choose and is left out).
+ */
 export function pairTurns(sample: Sample, includeTextTurns: boolean): number[] {
   if (!includeTextTurns) return toolCallTurns(sample);
-  return sample.messages.flatMap((m, i) => (m.role === 'assistant' ? [i] : []));
+  return sample.messages.flatMap((m, i) => (m.role === 'assistant' && (m.tool_calls?.length || m.content.trim() !== '') ? [i] : []));
 }
 
 export function buildTurnContext(tokenizer: Tokenizer, sample: Sample, turnIndex: number, scoring: ScoringConfig = DEFAULT_SCORING_CONFIG): TurnContext {
