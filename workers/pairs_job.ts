@@ -1,9 +1,9 @@
 // The Pairs stage in the engine: core's token-level sampler (buildPairs) over the first train samples
-// up to `maxPrompts` tool-call turns, with progress, pause/stop between prompts and the teaching details.
+// up to `maxPrompts` prompts (assistant turns), with progress, pause/stop between prompts and the teaching details.
 import type { Sample } from '../src/core/data/sample.ts';
 import { buildPairs } from '../src/core/preference/build_pairs.ts';
 import { resolvePreferenceConfig } from '../src/core/preference/config.ts';
-import { toolCallTurns } from '../src/core/preference/turn_context.ts';
+import { pairTurns } from '../src/core/preference/turn_context.ts';
 import type { PairsRequest, PairsResult } from '../src/protocol.ts';
 import type { Job } from './job.ts';
 import type { Session } from './model_session.ts';
@@ -11,8 +11,9 @@ import type { Session } from './model_session.ts';
 export async function pairsJob(session: Session, request: PairsRequest, job: Job): Promise<PairsResult> {
   const { maxPrompts, ...rest } = request.config as { maxPrompts?: number } & Record<string, unknown>;
   const config = resolvePreferenceConfig(rest);
-  const samples = takePrompts(request.samples, typeof maxPrompts === 'number' ? maxPrompts : Infinity);
-  job.setTotal(samples.reduce((n, s) => n + toolCallTurns(s).length, 0));
+  const turnsOf = (s: Sample): number => pairTurns(s, config.includeTextTurns).length;
+  const samples = takePrompts(request.samples, turnsOf, typeof maxPrompts === 'number' ? maxPrompts : Infinity);
+  job.setTotal(samples.reduce((n, s) => n + turnsOf(s), 0));
   const result = await buildPairs(session.model, session.tokenizer, samples, config, {
     keepDetails: true,
     shouldStop: () => job.shouldStop(),
@@ -24,16 +25,17 @@ export async function pairsJob(session: Session, request: PairsRequest, job: Job
   };
 }
 
-/** The first samples whose tool-call turns add up to at most `max` (at least one sample). */
-function takePrompts(samples: Sample[], max: number): Sample[] {
+/** Samples, in order, whose prompts (turns pairs are built for) fit in `max` (the first one with any if none fits). */
+function takePrompts(samples: Sample[], turnsOf: (s: Sample) => number, max: number): Sample[] {
   const out: Sample[] = [];
   let n = 0;
   for (const s of samples) {
-    const turns = toolCallTurns(s).length;
-    if (!turns) continue;
-    if (out.length && n + turns > max) break;
+    const turns = turnsOf(s);
+    if (!turns || n + turns > max) continue;
     out.push(s);
     n += turns;
+    if (n === max) break;
   }
-  return out;
+  const first = samples.find((s) => turnsOf(s) > 0);
+  return out.length || !first ? out : [first];
 }

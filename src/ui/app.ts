@@ -57,8 +57,8 @@ export async function mountApp(root: HTMLElement, options: AppOptions): Promise<
 
   const recover = (why: string): void => {
     const running = STAGES.filter((s) => store.state.stages[s].status === 'running' || store.state.stages[s].status === 'paused');
-    for (const s of running) store.setStage(s, { status: 'stopped', error: why });
     engine.restart();
+    for (const s of running) store.setStage(s, { status: 'stopped', error: why });
     void startEngine(ctx, options.backendOrder).then(() => {
       const resumable = running.filter((s) => s === 'sft' || s === 'dpo');
       store.update({

@@ -17,6 +17,8 @@ export interface JobPanelOptions {
   blocked?(): string | undefined;
   /** Called with every progress event (charts). */
   onProgress?(p: JobProgress): void;
+  /** Registers a callback that abandons the job (its worker was restarted; the call will never settle). */
+  abortOn?(abort: () => void): void;
 }
 
 export interface JobPanel {
@@ -26,6 +28,8 @@ export interface JobPanel {
   /** Starts the job as if Start was pressed (returns when it ends). */
   start(): Promise<void>;
 }
+
+class AbandonedError extends Error {}
 
 export function createJobPanel(o: JobPanelOptions): JobPanel {
   const startBtn = h('button', { class: 'primary', 'data-action': 'start' }, o.startLabel);
@@ -41,6 +45,8 @@ export function createJobPanel(o: JobPanelOptions): JobPanel {
     bar, h('div', { class: 'job-line' }, stepText, etaText, msgText));
   let running = false;
   let paused = false;
+  let abandon: ((reason: Error) => void) | undefined;
+  o.abortOn?.(() => abandon?.(new AbandonedError('the worker was restarted')));
 
   const refresh = (): void => {
     const why = running ? undefined : o.blocked?.();
@@ -64,21 +70,26 @@ export function createJobPanel(o: JobPanelOptions): JobPanel {
     refresh();
     o.store.setStage(o.stage, { status: 'running', error: undefined, progress: undefined });
     msgText.textContent = 'starting…';
+    stepText.textContent = '';
+    etaText.textContent = '';
     let stopped = false;
     try {
-      await o.run(callback((p: JobProgress) => {
+      const abandoned = new Promise<never>((_, reject) => { abandon = reject; });
+      await Promise.race([abandoned, o.run(callback((p: JobProgress) => {
         show(p);
         o.store.setStage(o.stage, { progress: p, status: paused ? 'paused' : 'running' });
         o.onProgress?.(p);
-      }));
+      }))]);
       stopped = cancelRequested;
       o.store.setStage(o.stage, { status: stopped ? 'stopped' : 'done' });
       msgText.textContent = stopped ? 'cancelled' : 'done';
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       msgText.textContent = message;
-      o.store.setStage(o.stage, { status: 'error', error: message });
+      if (err instanceof AbandonedError) o.store.setStage(o.stage, { status: 'stopped', error: message });
+      else o.store.setStage(o.stage, { status: 'error', error: message });
     } finally {
+      abandon = undefined;
       running = false;
       paused = false;
       cancelRequested = false;

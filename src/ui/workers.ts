@@ -12,10 +12,13 @@ export interface WorkerHandle<T> {
   restart(): void;
   /** Called with a reason when the worker dies (uncaught error at top level, failed to load). */
   onDeath(listener: (reason: string) => void): void;
+  /** Called after each restart: calls pending on the old worker will never settle. */
+  onRestart(listener: () => void): void;
 }
 
 function startWorker<T>(create: () => Worker): WorkerHandle<T> {
   const listeners: ((reason: string) => void)[] = [];
+  const restartListeners: (() => void)[] = [];
   let worker = create();
   const watch = (w: Worker): void => {
     w.addEventListener('error', (e) => {
@@ -32,9 +35,13 @@ function startWorker<T>(create: () => Worker): WorkerHandle<T> {
       worker = create();
       watch(worker);
       handle.api = Comlink.wrap<T>(worker);
+      for (const l of restartListeners) l();
     },
     onDeath(listener) {
       listeners.push(listener);
+    },
+    onRestart(listener) {
+      restartListeners.push(listener);
     },
   };
   return handle;

@@ -36,7 +36,7 @@ async function gotoStage(stage: string): Promise<void> {
 /** Opens the stage's config, types the overrides, waits until the worker has resolved them. */
 async function setConfig(stage: string, overrides: Record<string, unknown>): Promise<void> {
   const panel = page.locator(`#panel-${stage}`);
-  await panel.locator('details.config-editor > summary').click();
+  await panel.locator('details.config-editor').evaluate((d) => { (d as HTMLDetailsElement).open = true; });
   const area = page.locator(`#config-${stage}`);
   await area.fill(JSON.stringify(overrides));
   await page.waitForFunction(([id, want]) => {
@@ -174,7 +174,7 @@ describe('the lab through the UI (tiny preset)', () => {
     await gotoStage('sft');
     await setConfig('sft', { steps: 40, batchSize: 2, warmupSteps: 0, lr: 0.002, seqLen: 256, checkpointEvery: 2 });
     await page.locator('#panel-sft [data-action=start]').click();
-    await page.waitForFunction(() => /step ([3-9]|\d\d+) \//.test(document.querySelector('[data-testid=sft-step]')?.textContent ?? ''));
+    await page.waitForFunction(() => /step ([3-9]|\d\d+) \/ 40/.test(document.querySelector('[data-testid=sft-step]')?.textContent ?? ''));
     await page.locator('#panel-sft [data-action=cancel]').click();
     await page.locator('#tab-sft[data-status=stopped]').waitFor({ timeout: 60_000 });
     const resume = page.locator('#panel-sft [data-action=resume-run]');
@@ -188,4 +188,23 @@ describe('the lab through the UI (tiny preset)', () => {
     expect(points).toMatch(/done, 40\/40 steps/);
   });
 
+
+  test('when the engine worker dies the app says so, restarts it and offers to resume', async () => {
+    await gotoStage('sft');
+    await setConfig('sft', { steps: 30, batchSize: 2, warmupSteps: 0, lr: 0.002, seqLen: 256, checkpointEvery: 2 });
+    await page.locator('#panel-sft [data-action=start]').click();
+    await page.waitForFunction(() => /step ([3-9]|\d\d+) \/ 30/.test(document.querySelector('[data-testid=sft-step]')?.textContent ?? ''));
+    const engine = page.workers().find((w) => w.url().includes('engine.worker'));
+    expect(engine).toBeDefined();
+    await engine!.evaluate(() => { setTimeout(() => { throw new Error('simulated crash'); }); });
+    const alert = page.locator('[data-testid=alert]');
+    await expect.poll(() => alert.textContent(), { timeout: 30_000 }).toMatch(/engine stopped .*simulated crash.*restarted.*sft run can resume/i);
+    await page.locator('#tab-sft[data-status=stopped]').waitFor();
+    await page.locator('#panel-sft [data-action=resume-run]').waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.locator('[data-testid=model-name]').textContent(), { timeout: 60_000 }).toBe('model: tiny');
+    await screenshot(page, 'engine-restarted');
+    await page.locator('#panel-sft [data-action=resume-run]').click();
+    await page.locator('#tab-sft[data-status=done]').waitFor({ timeout: 240_000 });
+    expect(await page.locator('[data-testid=sft-step]').textContent()).toBe('step 30 / 30');
+  });
 });

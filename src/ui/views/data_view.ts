@@ -15,6 +15,7 @@ export const dataView: View = (ctx) => {
     stage: 'data', store, startLabel: 'Generate dataset',
     blocked: () => (editor.value() ? undefined : 'fix the config first'),
     control: (a) => ctx.data.api.control(a),
+    abortOn: (abort) => ctx.data.onRestart(abort),
     run: async (onProgress) => {
       const r = await ctx.data.api.generate(editor.value()!, onProgress);
       store.update({ dataset: { samples: r.samples, splits: r.splits, source: 'generated', config: r.config } });

@@ -25,6 +25,7 @@ export const evalView: View = (ctx) => {
     stage: 'evaluate', store, startLabel: 'Evaluate',
     blocked: () => (!editor.value() ? 'fix the config first' : !store.state.dataset ? 'generate or import a dataset first' : !store.state.model ? 'load a model first' : undefined),
     control: (a) => ctx.engine.api.control(a),
+    abortOn: (abort) => ctx.engine.onRestart(abort),
     run: async (onProgress) => {
       const config = editor.value()!;
       const samples = testSamples(ctx, Number(config.maxSamples));

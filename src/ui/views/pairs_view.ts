@@ -19,6 +19,7 @@ export const pairsView: View = (ctx) => {
     stage: 'pairs', store, startLabel: 'Build pairs',
     blocked: () => (!editor.value() ? 'fix the config first' : !store.state.dataset ? 'generate or import a dataset first' : !store.state.model ? 'load a model first' : undefined),
     control: (a) => ctx.engine.api.control(a),
+    abortOn: (abort) => ctx.engine.onRestart(abort),
     run: async (onProgress) => {
       const d = store.state.dataset!;
       const train = new Set(d.splits.train);

@@ -61,6 +61,7 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
     stage: key, store, startLabel: spec.startLabel,
     blocked: () => (editor.value() ? spec.blocked(store.state) : 'fix the config first'),
     control: (a) => ctx.engine.api.control(a),
+    abortOn: (abort) => ctx.engine.onRestart(abort),
     run: execute,
   });
   editor.onChange(() => job.refresh());
@@ -88,6 +89,7 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
 
   let lastRun: TrainRun | undefined;
   let lastStatus = '';
+  let lastModel = '';
   store.subscribe((s) => {
     job.refresh();
     const run = s[key];
@@ -96,8 +98,11 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
       lastRun = run;
       notes.textContent = run?.summary ? `Run ${run.runId}: ${run.summary.outcome}, ${run.summary.step}/${run.summary.total} steps. ${run.summary.notes.join('; ')}` : '';
     }
-    if (s.stages[key].status !== lastStatus) {
+    // Re-checked when the status changes and when a model is (re)loaded, e.g. after an engine restart.
+    const model = `${s.model?.name}:${s.model?.note ?? ''}`;
+    if (s.stages[key].status !== lastStatus || model !== lastModel) {
       lastStatus = s.stages[key].status;
+      lastModel = model;
       void checkResume();
     }
   });
