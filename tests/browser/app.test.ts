@@ -49,3 +49,35 @@ test('works offline after the first load', async () => {
   await screenshot(page, 'offline');
   await page.close();
 });
+
+test('trains SFT through the UI on webgpu (one step, tiny preset)', async () => {
+  const page = await app.newPage();
+  await page.goto(`${app.url}#data`);
+  await page.locator('[data-testid=backend][data-backend=webgpu]').waitFor({ timeout: 60_000 });
+  await page.locator('#tab-model[data-status=done]').waitFor({ timeout: 120_000 });
+  const setConfig = async (stage: string, overrides: Record<string, unknown>): Promise<void> => {
+    await page.locator(`#panel-${stage} details.config-editor`).evaluate((d) => { (d as HTMLDetailsElement).open = true; });
+    await page.locator(`#config-${stage}`).fill(JSON.stringify(overrides));
+    await page.waitForFunction(([id, want]) => {
+      const got = JSON.parse((document.getElementById(id) as HTMLTextAreaElement).dataset.resolved || '{}') as Record<string, unknown>;
+      return Object.entries(JSON.parse(want) as Record<string, unknown>).every(([k, v]) => JSON.stringify(got[k]) === JSON.stringify(v));
+    }, [`config-${stage}`, JSON.stringify(overrides)] as const);
+  };
+  await setConfig('data', { n: 6, seed: 3 });
+  await page.locator('#panel-data [data-action=start]').click();
+  await page.locator('#tab-data[data-status=done]').waitFor({ timeout: 60_000 });
+  await page.locator('#tab-model').click();
+  await setConfig('model', { preset: 'tiny', seed: 0, overrides: { max_position_embeddings: 512 } });
+  await page.locator('[data-action=fresh-model]').click();
+  await expect.poll(() => page.locator('[data-testid=model-name]').textContent(), { timeout: 60_000 }).toBe('model: tiny');
+  await page.locator('#tab-sft').click();
+  await setConfig('sft', { steps: 1, batchSize: 1, warmupSteps: 0, seqLen: 256, checkpointEvery: 0 });
+  await page.locator('#panel-sft [data-action=start]').click();
+  await page.locator('#tab-sft[data-status=done], #tab-sft[data-status=error]').waitFor({ timeout: 240_000 });
+  expect(await page.locator('[data-testid=sft-message]').textContent()).toBe('done');
+  expect(await page.locator('[data-testid=backend]').getAttribute('data-backend')).toBe('webgpu');
+  await screenshot(page, 'sft-webgpu');
+  expect(page.errors).toEqual([]);
+  await page.close();
+}, 400_000);
+

@@ -103,6 +103,8 @@ describe('the lab through the UI (tiny preset)', () => {
     expect(header).toContain('before DPO');
     expect(header).toContain('after DPO');
     await page.locator('[data-testid=eval-bars] canvas').waitFor();
+    await page.locator('[data-action=live-run]').click();
+    await expect.poll(() => page.locator('[data-testid=live-result]').textContent(), { timeout: 60_000 }).toMatch(/ESM \d\.\d{3} \(name/);
     await screenshot(page, 'stage-evaluate');
     expect(page.errors).toEqual([]);
   }, 900_000);
