@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, configHash } from '../../../src/core/pipeline/hash.ts';
+import { goalCheck, type ArmResult } from '../../../src/core/pipeline/report.ts';
+import { lineChartSvg, niceTicks } from '../../../src/core/pipeline/svg_chart.ts';
+
+const armOf = (errorRate: number, meanEsm: number): ArmResult => ({ errorRate, exactMatch: 1 - errorRate, meanEsm, turns: 10, errorRates: {} });
+
+describe('pipeline report pieces', () => {
+  it('goal check: 30% relative error reduction, higher ESM, better than sequence DPO', () => {
+    const g = goalCheck(armOf(0.5, 0.6), armOf(0.4, 0.65), armOf(0.35, 0.7));
+    expect(g.relativeErrorReduction).toBeCloseTo(0.3, 10);
+    expect(g.esmGain).toBeCloseTo(0.1, 10);
+    expect(g.met).toBe(true);
+    expect(goalCheck(armOf(0.5, 0.6), armOf(0.34, 0.65), armOf(0.35, 0.7)).met).toBe(false);
+    expect(goalCheck(armOf(0.5, 0.6), armOf(0.4, 0.65), armOf(0.36, 0.7)).met).toBe(false);
+    expect(goalCheck(armOf(0.5, 0.6), armOf(0.4, 0.65), armOf(0.3, 0.59)).met).toBe(false);
+  });
+
+  it('config hashes ignore key order and undefined fields, and see every value', () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, 2], c: undefined } })).toBe('{"a":{"d":[1,2]},"b":1}');
+    expect(configHash({ a: 1, b: 2 })).toBe(configHash({ b: 2, a: 1 }));
+    expect(configHash({ a: 1, b: 2 })).not.toBe(configHash({ a: 1, b: 3 }));
+    expect(configHash({})).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('charts: nice ticks and a well-formed SVG', () => {
+    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(0.3, 0.7)).toEqual([0.3, 0.4, 0.5, 0.6, 0.7]);
+    const svg = lineChartSvg([{ name: 'a<b', points: [[1, 0.5], [2, NaN], [3, 0.2]] }], { title: 't', xLabel: 'x', yLabel: 'y' });
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('a&lt;b');
+    expect(svg).not.toContain('NaN');
+  });
+});
