@@ -26,8 +26,8 @@ export function createAdamW(params: ParamMap, config: AdamWConfig): AdamW {
   for (const [name, p] of Object.entries(params)) {
     if (!p.trainable) continue;
     moments[name] = {
-      expAvg: tf.variable(tf.zeros(p.shape, 'float32'), false),
-      expAvgSq: tf.variable(tf.zeros(p.shape, 'float32'), false),
+      expAvg: tf.tidy(() => tf.variable(tf.zeros(p.shape, 'float32'), false)),
+      expAvgSq: tf.tidy(() => tf.variable(tf.zeros(p.shape, 'float32'), false)),
     };
   }
   return { config: { ...config }, step: 0, moments };

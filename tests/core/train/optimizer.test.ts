@@ -60,3 +60,13 @@ describe('AdamW', () => {
     expect(Array.from(opt2.moments.w.expAvgSq.dataSync())).toEqual(Array.from(opt.moments.w.expAvgSq.dataSync()));
   });
 });
+
+describe('AdamW memory', () => {
+  it('creating and disposing the optimizer leaves no tensor behind', () => {
+    const p = tf.variable(tf.zeros([3, 2]), true);
+    owned.push(p);
+    const before = tf.memory().numTensors;
+    disposeAdamW(createAdamW({ w: p }, adam));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
