@@ -38,8 +38,10 @@ export async function loadSession(source: ModelSource, options: SessionOptions):
       fresh.info.note = 'models/default is not shipped yet: a fresh model from the "default" preset was built';
       return fresh;
     }
-    case 'preset':
-      return freshSession(source.preset, source.seed, options.corpusSamples ?? [], source.overrides);
+    case 'preset': {
+      const shipped = options.defaultModelUrl ? await fetchTokenizer(options.defaultModelUrl) : undefined;
+      return freshSession(source.preset, source.seed, options.corpusSamples ?? [], source.overrides, shipped);
+    }
     case 'files':
       return fromSource(fileListSource(source.files), source.label ?? 'imported', 'files');
     case 'checkpoint': {
@@ -77,9 +79,17 @@ async function fetchFolder(baseUrl: string, name: string): Promise<FileSource | 
   return memorySource(name, files);
 }
 
-function freshSession(preset: string, seed: number, samples: Sample[], overrides: Record<string, unknown> = {}): Session {
+/** The shipped default's tokenizer (trained on the project's data), when the folder is there. */
+async function fetchTokenizer(baseUrl: string): Promise<Tokenizer | undefined> {
+  const src = await fetchFolder(baseUrl, 'models/default').catch(() => undefined);
+  if (!src?.has('tokenizer.json')) return undefined;
+  return loadTokenizer(await src.readText('tokenizer.json'), src.has('tokenizer_config.json') ? await src.readText('tokenizer_config.json') : undefined);
+}
+
+/** Fresh weights from a preset; the tokenizer is the shipped one, else one trained on the catalog and samples. */
+function freshSession(preset: string, seed: number, samples: Sample[], overrides: Record<string, unknown> = {}, shipped?: Tokenizer): Session {
   const base = resolveModelConfig(preset, overrides);
-  const tokenizer = trainFreshTokenizer(samples, base.vocab_size <= 128 ? 384 : Math.max(512, base.vocab_size));
+  const tokenizer = shipped ?? trainFreshTokenizer(samples, base.vocab_size <= 128 ? 384 : Math.max(512, base.vocab_size));
   const config = resolveModelConfig(preset, {
     ...overrides,
     vocab_size: tokenizer.vocabSize, eos_token_id: tokenizer.eosTokenId, pad_token_id: tokenizer.padTokenId,

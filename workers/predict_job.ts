@@ -1,12 +1,14 @@
 // Generation for evaluation and the live prompt: each assistant turn of a sample is generated from
-// the conversation before it (greedy, KV-cached), and returned as text for the data worker to score.
+// the conversation before it (greedy, KV-cached, batched by core), returned as text for the data worker to score.
 import { END_OF_TURN, renderConversation } from '../src/core/data/chat_format.ts';
 import type { Message } from '../src/core/data/messages.ts';
 import { generate } from '../src/core/model/sampling.ts';
+import { greedyTurns } from '../src/core/pipeline/greedy.ts';
 import type { ToolSchema } from '../src/core/tools/schema.ts';
 import type { PredictRequest, Prediction } from '../src/protocol.ts';
 import type { Job } from './job.ts';
 import type { Session } from './model_session.ts';
+import { resolveStageConfig } from './stage_config.ts';
 
 export interface CompleteOptions {
   maxNewTokens: number;
@@ -25,16 +27,20 @@ export async function completeTurn(session: Session, messages: Message[], tools:
   return { text: end >= 0 ? text.slice(0, end) : text, tokens: r.tokens.length };
 }
 
+/** Every assistant turn, teacher-forced (history = ground truth), decoded greedily in batches by core. */
 export async function predictJob(session: Session, request: PredictRequest, job: Job): Promise<Prediction[]> {
-  const { maxNewTokens, seed } = request.config as { maxNewTokens: number; seed: number };
+  const { maxNewTokens, batchSize } = resolveStageConfig('evaluate', request.config) as { maxNewTokens: number; batchSize: number };
   const turns = request.samples.flatMap((s) => s.messages.flatMap((m, i) => (m.role === 'assistant' ? [{ s, i }] : [])));
   job.setTotal(turns.length);
   const out: Prediction[] = [];
-  for (const [n, { s, i }] of turns.entries()) {
+  // Chunks of a few batches, so pause and stop are honoured between them.
+  const chunk = Math.max(1, batchSize) * 2;
+  for (let k = 0; k < turns.length; k += chunk) {
     if (await job.shouldStop()) break;
-    const r = await completeTurn(session, s.messages.slice(0, i), s.tools, { maxNewTokens, seed });
-    out.push({ sampleId: s.id, turn: i, text: r.text });
-    job.report(n + 1, {}, request.label ? `${request.label}: turn ${n + 1}/${turns.length}` : undefined);
+    const part = turns.slice(k, k + chunk);
+    const texts = await greedyTurns(session.model, session.tokenizer, part.map(({ s, i }) => ({ messages: s.messages.slice(0, i), tools: s.tools })), { maxNewTokens, batchSize });
+    part.forEach(({ s, i }, j) => out.push({ sampleId: s.id, turn: i, text: texts[j] }));
+    job.report(out.length, {}, request.label ? `${request.label}: turn ${out.length}/${turns.length}` : undefined);
   }
   return out;
 }

@@ -14,7 +14,7 @@ const APP_DEFAULTS: Record<EngineStage, Json> = {
   sft: {},
   pairs: { maxPrompts: 8 },
   dpo: {},
-  evaluate: { maxSamples: 16, maxNewTokens: 96, seed: 0 },
+  evaluate: { maxSamples: 16, maxNewTokens: 96, batchSize: 4, seed: 0 },
 };
 
 function take(stage: EngineStage, overrides: Json): { app: Json; rest: Json } {
@@ -49,6 +49,7 @@ export function resolveStageConfig(stage: EngineStage, overrides: Json = {}): Js
       for (const k of Object.keys(rest)) throw new Error(`evaluate.${k} is not a known setting`);
       positiveInt('evaluate', 'maxSamples', app.maxSamples);
       positiveInt('evaluate', 'maxNewTokens', app.maxNewTokens);
+      positiveInt('evaluate', 'batchSize', app.batchSize);
       if (!Number.isInteger(app.seed)) throw new Error(`evaluate.seed must be an integer, got ${JSON.stringify(app.seed)}`);
       return app;
   }

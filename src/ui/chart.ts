@@ -49,7 +49,7 @@ export function createLineChart(title: string, series: SeriesSpec[], testId?: st
       plot = new uPlot({
         width: width(), height: 200,
         scales: { x: { time: false } },
-        axes: [{ label: 'step', incrs: STEP_INCRS }, { values: (_u, ticks) => ticks.map(formatTick), size: 60 }],
+        axes: [{ label: 'step', incrs: STEP_INCRS }, { values: (_u, ticks) => ticks.map(formatTick), size: 72 }],
         series: [{ label: 'step' }, ...series.map((s, i) => ({ label: s.label ?? s.key, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true }))],
         legend: { live: false },
       }, data(), plotEl);

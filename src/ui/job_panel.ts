@@ -45,6 +45,7 @@ export function createJobPanel(o: JobPanelOptions): JobPanel {
     bar, h('div', { class: 'job-line' }, stepText, etaText, msgText));
   let running = false;
   let paused = false;
+  let runSeq = 0;
   let abandon: ((reason: Error) => void) | undefined;
   o.abortOn?.(() => abandon?.(new AbandonedError('the worker was restarted')));
 
@@ -75,7 +76,10 @@ export function createJobPanel(o: JobPanelOptions): JobPanel {
     let stopped = false;
     try {
       const abandoned = new Promise<never>((_, reject) => { abandon = reject; });
+      const mine = ++runSeq;
       await Promise.race([abandoned, o.run(callback((p: JobProgress) => {
+        // Progress travels on its own message port and may land after the result: drop it then.
+        if (mine !== runSeq || !running) return;
         show(p);
         o.store.setStage(o.stage, { progress: p, status: paused ? 'paused' : 'running' });
         o.onProgress?.(p);
@@ -91,6 +95,7 @@ export function createJobPanel(o: JobPanelOptions): JobPanel {
     } finally {
       abandon = undefined;
       running = false;
+      runSeq++;
       paused = false;
       cancelRequested = false;
       refresh();

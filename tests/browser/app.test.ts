@@ -65,7 +65,7 @@ test('trains SFT through the UI on webgpu (one step, tiny preset)', async () => 
   };
   await setConfig('data', { n: 6, seed: 3 });
   await page.locator('#panel-data [data-action=start]').click();
-  await page.locator('#tab-data[data-status=done]').waitFor({ timeout: 60_000 });
+  await page.locator('#tab-data[data-status=done]').waitFor({ timeout: 60_000 }).catch(async (e) => { await screenshot(page, 'debug-webgpu'); throw e; });
   await page.locator('#tab-model').click();
   await setConfig('model', { preset: 'tiny', seed: 0, overrides: { max_position_embeddings: 512 } });
   await page.locator('[data-action=fresh-model]').click();
