@@ -101,10 +101,7 @@ describe('engine api trainSteps', () => {
     expect(a.losses[5]).toBeLessThan(a.losses[0]);
   });
 
-  // Known core bug: createAdamW (src/core/train/optimizer.ts) wraps tf.zeros in tf.variable without
-  // disposing the zeros, leaking 2 tensors per parameter per run. `.fails` turns red once it is fixed:
-  // then make this a plain test.
-  test.fails('leaves no tensors behind across runs (fails until core/train/optimizer.ts stops leaking)', async () => {
+  test('leaves no tensors behind across runs', async () => {
     const api = createEngineApi();
     await api.init({ order: ['cpu'] });
     await api.trainSteps(request);
