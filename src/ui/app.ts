@@ -6,6 +6,7 @@ import type { AppContext, View } from './context.ts';
 import { h } from './dom.ts';
 import { loadStartModel } from './model_loader.ts';
 import { persistStorage } from './persist.ts';
+import { createPipelineBar } from './pipeline_bar.ts';
 import { createStageBar, showStage } from './stage_bar.ts';
 import { STAGE_LABELS, STAGES, Store } from './state.ts';
 import { restoreState, syncState } from './state_sync.ts';
@@ -28,7 +29,7 @@ export async function mountApp(root: HTMLElement, options: AppOptions): Promise<
   const engine = startEngineWorker();
   const data = startDataWorker();
   const ctx: AppContext = {
-    store, engine, data,
+    store, engine, data, stages: {},
     async refreshStatus() {
       const s = await engine.api.status();
       store.update({ backend: s.backend, memory: s.memory, model: s.model ?? store.state.model });
@@ -47,7 +48,7 @@ export async function mountApp(root: HTMLElement, options: AppOptions): Promise<
     history.replaceState(null, '', `#${stage}`);
   };
   root.replaceChildren(
-    h('header', { class: 'app-header' }, h('h1', {}, 'TTPA Lab'), createStatusLine(store)),
+    h('header', { class: 'app-header' }, h('h1', {}, 'TTPA Lab'), createStatusLine(store), createPipelineBar(ctx)),
     createAlertBanner(store),
     createStageBar(store, select),
     h('main', { class: 'panels' }, ...panels),

@@ -66,6 +66,12 @@ export function createJobPanel(o: JobPanelOptions): JobPanel {
   };
   const start = async (): Promise<void> => {
     if (running) return;
+    const why = o.blocked?.();
+    if (why) {
+      o.store.setStage(o.stage, { status: 'error', error: why });
+      msgText.textContent = why;
+      return;
+    }
     running = true;
     paused = false;
     refresh();

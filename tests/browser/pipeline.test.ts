@@ -209,4 +209,15 @@ describe('the lab through the UI (tiny preset)', () => {
     await page.locator('#tab-sft[data-status=done]').waitFor({ timeout: 240_000 });
     expect(await page.locator('[data-testid=sft-step]').textContent()).toBe('step 30 / 30');
   });
+
+  test('the tiny pipeline preset runs every stage with one click', async () => {
+    await page.selectOption('#pipeline-preset', 'tiny');
+    await page.locator('[data-action=run-all]').click();
+    await expect.poll(() => page.locator('[data-testid=pipeline-status]').textContent(), { timeout: 600_000, interval: 1000 })
+      .toMatch(/all stages done|stopped at|failed/);
+    expect(await page.locator('[data-testid=pipeline-status]').textContent()).toBe('preset tiny: all stages done');
+    await gotoStage('evaluate');
+    await screenshot(page, 'preset-tiny-evaluate');
+  }, 660_000);
 });
+

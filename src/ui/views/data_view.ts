@@ -23,6 +23,7 @@ export const dataView: View = (ctx) => {
     },
   });
   editor.onChange(() => job.refresh());
+  ctx.stages.data = { configure: (o) => editor.set(o), run: () => job.start() };
 
   const fileInput = h('input', { type: 'file', accept: '.jsonl,.json,application/json', id: 'import-dataset' });
   const formatSelect = h('select', { id: 'import-format', 'aria-label': 'Dataset format' },

@@ -50,6 +50,7 @@ export const evalView: View = (ctx) => {
     },
   });
   editor.onChange(() => job.refresh());
+  ctx.stages.evaluate = { configure: (o) => editor.set(o), run: () => job.start() };
 
   const table = h('div', { 'data-testid': 'eval-table' });
   const chartBox = h('div', { class: 'charts' });

@@ -39,11 +39,13 @@ export const modelView: View = (ctx) => {
 
   const editor = createConfigEditor({ id: 'model', resolve: (o) => ctx.engine.api.resolveConfig('model', o) });
   const freshBtn = h('button', { 'data-action': 'fresh-model' }, 'Build fresh model from preset');
-  freshBtn.addEventListener('click', () => {
+  const buildFresh = async (): Promise<void> => {
     const c = editor.value();
     if (!c) return void (message.textContent = 'Fix the model config first.');
-    void run(`Building ${String(c.preset)}`, () => loadModel(ctx, { kind: 'preset', preset: String(c.preset), seed: Number(c.seed), overrides: c.overrides as Record<string, unknown> }));
-  });
+    await run(`Building ${String(c.preset)}`, () => loadModel(ctx, { kind: 'preset', preset: String(c.preset), seed: Number(c.seed), overrides: c.overrides as Record<string, unknown> }));
+  };
+  freshBtn.addEventListener('click', () => void buildFresh());
+  ctx.stages.model = { configure: (o) => editor.set(o), run: buildFresh };
   const defaultBtn = h('button', { onclick: () => void run('Loading the default model', () => loadModel(ctx, { kind: 'default' })) }, 'Load default model');
 
   const folderInput = h('input', { type: 'file', id: 'model-folder', webkitdirectory: true, multiple: true });

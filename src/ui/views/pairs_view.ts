@@ -29,6 +29,7 @@ export const pairsView: View = (ctx) => {
     },
   });
   editor.onChange(() => job.refresh());
+  ctx.stages.pairs = { configure: (o) => editor.set(o), run: () => job.start() };
 
   const stats = h('p', { 'data-testid': 'pairs-stats' });
   const promptSelect = h('select', { id: 'pairs-prompt', 'aria-label': 'Prompt' });

@@ -65,6 +65,7 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
     run: execute,
   });
   editor.onChange(() => job.refresh());
+  ctx.stages[key] = { configure: (o) => editor.set(o), run: () => job.start() };
 
   const resumeBtn = h('button', { hidden: true, 'data-action': 'resume-run' }, 'Resume from last checkpoint');
   resumeBtn.addEventListener('click', () => {
