@@ -9,6 +9,7 @@ import { resolveDpoConfig, type DpoConfig } from '../../../src/core/train/dpo_co
 import { commonPrefix, type EncodedPair } from '../../../src/core/train/dpo_data.ts';
 import { computeReferenceLogps, referenceSums } from '../../../src/core/train/reference.ts';
 import { adaptedModel, createLora, disposeLora, loraParams } from '../../../src/core/train/lora.ts';
+import { initBackend } from '../../../src/core/runtime/backend.ts';
 import { TrainingStoppedError, type ResumeFrom, type TrainerState } from '../../../src/core/train/trainer.ts';
 import type { DpoPolicy } from '../../../src/core/train/dpo.ts';
 
@@ -155,5 +156,23 @@ describe('runDpo', () => {
     expect(m.params['model.layers.0.self_attn.q_proj.weight'].dataSync()).toEqual(before);
     disposeLora(lora);
     disposeModel(m);
+  });
+
+  it('gives the same losses and margins on wasm and cpu (1e-3)', async () => {
+    const run = async (): Promise<number[]> => {
+      const m = createModel(resolveModelConfig('tiny'), 12);
+      const pairs = await withRefs(m, makePairs(4, 13));
+      const out: number[] = [];
+      await runDpo({ policy: policyOf(m), data: pairs, config: cfgOf({ steps: 3, batchSize: 2, gradAccumSteps: 2, rpoAlpha: 0.5 }), padTokenId: PAD,
+        modelFiles: async () => ({}), hooks: { onStep: (x) => { out.push(x.loss, x['rewards/margins']); } } });
+      disposeModel(m);
+      return out;
+    };
+    expect((await initBackend({ order: ['wasm'] })).backend).toBe('wasm');
+    const wasm = await run();
+    expect((await initBackend({ order: ['cpu'] })).backend).toBe('cpu');
+    const cpu = await run();
+    expect(wasm).toHaveLength(6);
+    wasm.forEach((v, i) => expect(Math.abs(v - cpu[i]), `value ${i}`).toBeLessThan(1e-3));
   });
 });
