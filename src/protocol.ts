@@ -34,7 +34,7 @@ export interface MemoryReport {
   numTensors: number;
   /** Bytes held by all live tensors (all backends). */
   numBytes: number;
-  /** WebGPU only: bytes of GPU buffers allocated by the backend (including its pool). */
+  /** WebGPU only: bytes of GPU buffers the backend has allocated (tf.memory().numBytesAllocatedInGPU, pool included). */
   gpuBytes?: number;
 }
 
@@ -46,9 +46,12 @@ export interface EngineInitOptions {
 
 /** Where a model comes from. */
 export type ModelSource =
-  /** The checkpoint shipped with the app (models/default); a fresh tiny model when it is absent. */
+  /** The checkpoint shipped with the app (models/default); a fresh 'default'-preset model when it is absent. */
   | { kind: 'default' }
-  /** A freshly initialised model from a named preset, seeded. */
+  /**
+   * Fresh seeded weights from a named preset (MODEL_PRESETS); `overrides` are ModelConfig fields
+   * (e.g. max_position_embeddings). The tokenizer is the shipped default's when available.
+   */
   | { kind: 'preset'; preset: string; seed: number; overrides?: Record<string, unknown> }
   /** A checkpoint the engine saved to browser storage earlier (see CheckpointInfo). */
   | { kind: 'checkpoint'; id: string }
@@ -70,7 +73,7 @@ export interface ModelInfo {
   vocabSize: number;
   /** Names of the presets `{kind: 'preset'}` accepts. */
   presets: string[];
-  /** Set when the requested source could not be used and something else was loaded instead. */
+  /** Where it really came from when that is not obvious: a fallback, or the checkpoint id it was loaded from. */
   note?: string;
 }
 
@@ -99,7 +102,7 @@ export interface JobProgress {
   metrics: Record<string, number>;
   /** Every metric point since the previous progress event, in step order (nothing is dropped). */
   points: MetricPoint[];
-  /** Status text: what is happening now ("paused", "sampling 3/8", ...). */
+  /** Status text: what is happening now ("paused", "saving checkpoint-4", "3 pairs", ...). */
   message?: string;
 }
 
@@ -112,7 +115,7 @@ export type JobAction = 'pause' | 'resume' | 'stop';
 /** How a job ended. `stopped` means cancelled by the user after `step` steps. */
 export type JobOutcome = 'done' | 'stopped';
 
-/** A run of the SFT loss on a deterministic tiny batch, used to compare backends bit-for-bit-ish. */
+/** A seeded SFT run on fixed random tokens with a fresh preset model: the same request on two backends must agree. */
 export interface TrainStepsRequest {
   /** Model preset to build fresh for the run (the engine's current model is left untouched). */
   preset: string;
@@ -134,7 +137,7 @@ export interface TrainStepsResult {
 
 /** A checkpoint the engine saved in browser storage (IndexedDB, written from the worker). */
 export interface CheckpointInfo {
-  /** Unique id, e.g. "sft-1732470000000-step-12". */
+  /** Unique id: `<runId>-checkpoint-<step>` for training runs, `<runId>-model` for saved models. */
   id: string;
   /** The stage that wrote it ('model' for the model a run started from). */
   stage: StageName;
@@ -142,7 +145,7 @@ export interface CheckpointInfo {
   step: number;
   /** Total steps of the run it belongs to; step < total means the run can resume from it. */
   total: number;
-  /** The run it belongs to (see RunRecord.id). */
+  /** The run it belongs to (SftRequest.runId / DpoRequest.runId). */
   runId: string;
   /** Milliseconds since the epoch. */
   createdAt: number;
@@ -188,7 +191,7 @@ export interface TrainResultSummary {
 
 /** Builds token-level preference pairs with the current model. */
 export interface PairsRequest {
-  /** Preference config overrides plus `maxPrompts` (tool-call turns to use, from the start). */
+  /** Preference config overrides plus `maxPrompts` (prompts, i.e. assistant turns pairs are built for, from the start). */
   config: Record<string, unknown>;
   /** The train samples. */
   samples: Sample[];
@@ -216,10 +219,10 @@ export interface DpoRequest {
 
 /** Generates every assistant turn of the samples (greedy) for scoring. */
 export interface PredictRequest {
-  /** Evaluate config: maxNewTokens, seed. */
+  /** Evaluate config overrides (maxNewTokens, batchSize, maxSamples, seed); resolved by the engine. */
   config: Record<string, unknown>;
   samples: Sample[];
-  /** Shown in progress messages ("before", "after"). */
+  /** Shown in progress messages ("before DPO", "after DPO"). */
   label?: string;
 }
 
@@ -231,7 +234,7 @@ export interface Prediction {
   text: string;
 }
 
-/** The live-prompt result: what the model wrote and how it scores against an expected call. */
+/** The live-prompt result: what the model wrote, in how many tokens and how long (DataApi.scoreText scores it). */
 export interface LiveResult {
   text: string;
   tokens: number;

@@ -79,6 +79,7 @@ export const modelView: View = (ctx) => {
       h('button', { onclick: () => void run(`Loading ${c.id}`, () => loadModel(ctx, { kind: 'checkpoint', id: c.id })) }, 'Load'))) : [h('li', { class: 'muted' }, 'none yet')]));
   };
 
+  let lastTrained = '';
   store.subscribe((s) => {
     if (!s.backend) replace(backendInfo, h('dt', {}, 'Backend'), h('dd', {}, 'starting…'));
     else {
@@ -98,6 +99,11 @@ export const modelView: View = (ctx) => {
       ...(m.note ? [['Note', m.note]] : []),
     ] : [['Model', s.stages.model.status === 'running' ? 'loading…' : 'none']]).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
     if (s.stages.model.status === 'error' && s.stages.model.error) message.textContent = s.stages.model.error;
+    const trained = `${s.model?.name}:${s.model?.note ?? ''}:${s.stages.sft.status}:${s.stages.dpo.status}`;
+    if (trained !== lastTrained) {
+      lastTrained = trained;
+      void refreshCheckpoints();
+    }
   });
   void refreshCheckpoints();
 
