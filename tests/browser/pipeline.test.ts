@@ -191,6 +191,23 @@ describe('the lab through the UI (tiny preset)', () => {
   });
 
 
+  test('pause holds an SFT run within one step and resume finishes it', async () => {
+    await gotoStage('sft');
+    await setConfig('sft', { steps: 24, batchSize: 2, warmupSteps: 0, lr: 0.002, seqLen: 256, checkpointEvery: 0 });
+    await page.locator('#panel-sft [data-action=start]').click();
+    const stepText = page.locator('[data-testid=sft-step]');
+    await page.waitForFunction(() => /step ([2-9]|\d\d+) \/ 24/.test(document.querySelector('[data-testid=sft-step]')?.textContent ?? ''));
+    await page.locator('#panel-sft [data-action=pause]').click();
+    await page.locator('#tab-sft[data-status=paused]').waitFor();
+    await expect.poll(() => page.locator('[data-testid=sft-message]').textContent(), { timeout: 30_000 }).toBe('paused');
+    const held = await stepText.textContent();
+    await page.waitForTimeout(1500);
+    expect(await stepText.textContent()).toBe(held);
+    await page.locator('#panel-sft [data-action=pause]').click();
+    await page.locator('#tab-sft[data-status=done]').waitFor({ timeout: 240_000 });
+    expect(await stepText.textContent()).toBe('step 24 / 24');
+  });
+
   test('when the engine worker dies the app says so, restarts it and offers to resume', async () => {
     await gotoStage('sft');
     await setConfig('sft', { steps: 30, batchSize: 2, warmupSteps: 0, lr: 0.002, seqLen: 256, checkpointEvery: 2 });
