@@ -273,8 +273,11 @@ export interface EngineApi {
   control(action: JobAction): Promise<void>;
   /** Fine-tunes the current model in place; checkpoints go to browser storage. */
   runSft(request: SftRequest, onProgress?: ProgressFn): Promise<TrainResultSummary>;
-  /** Builds preference pairs (token level by default) with the current model. */
-  runPairs(request: PairsRequest, onProgress?: ProgressFn): Promise<PairsResult>;
+  /**
+   * Builds preference pairs (token level by default) with the current model. `onPrompt` gets each
+   * prompt's details as soon as it is done (the teaching view's live feed).
+   */
+  runPairs(request: PairsRequest, onProgress?: ProgressFn, onPrompt?: (detail: SamplePairs) => void): Promise<PairsResult>;
   /** DPO-family training of the current model in place (LoRA adapters are merged at the end). */
   runDpo(request: DpoRequest, onProgress?: ProgressFn): Promise<TrainResultSummary>;
   /** Generates the assistant turns of samples with the current model. */

@@ -6,7 +6,7 @@ import { tf } from '../src/core/runtime/tf.ts';
 import type {
   BackendReport, CheckpointInfo, EngineApi, EngineEvent, EngineInitOptions, EngineStage, EngineStatus, ExportFile, JobAction,
   DpoRequest, LiveResult, MemoryReport, ModelInfo, ModelSource, PairsRequest, PairsResult, PredictRequest, Prediction, ProgressFn,
-  Sample, SftRequest, StageName, ToolSchema, TrainResultSummary,
+  Sample, SamplePairs, SftRequest, StageName, ToolSchema, TrainResultSummary,
 } from '../src/protocol.ts';
 import { createMemoryCheckpointStore, type CheckpointStore } from './checkpoint_store.ts';
 import { createJob, type Job } from './job.ts';
@@ -104,8 +104,8 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
       return runJob('sft', 0, onProgress, (j) => sftJob(requireSession(), request, j, store));
     },
 
-    async runPairs(request: PairsRequest, onProgress?: ProgressFn): Promise<PairsResult> {
-      return runJob('pairs', 0, onProgress, (j) => pairsJob(requireSession(), request, j));
+    async runPairs(request: PairsRequest, onProgress?: ProgressFn, onPrompt?: (detail: SamplePairs) => void): Promise<PairsResult> {
+      return runJob('pairs', 0, onProgress, (j) => pairsJob(requireSession(), request, j, onPrompt));
     },
 
     async runDpo(request: DpoRequest, onProgress?: ProgressFn): Promise<TrainResultSummary> {

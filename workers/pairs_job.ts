@@ -4,11 +4,11 @@ import type { Sample } from '../src/core/data/sample.ts';
 import { buildPairs } from '../src/core/preference/build_pairs.ts';
 import { resolvePreferenceConfig } from '../src/core/preference/config.ts';
 import { pairTurns } from '../src/core/preference/turn_context.ts';
-import type { PairsRequest, PairsResult } from '../src/protocol.ts';
+import type { PairsRequest, PairsResult, SamplePairs } from '../src/protocol.ts';
 import type { Job } from './job.ts';
 import type { Session } from './model_session.ts';
 
-export async function pairsJob(session: Session, request: PairsRequest, job: Job): Promise<PairsResult> {
+export async function pairsJob(session: Session, request: PairsRequest, job: Job, onPrompt?: (detail: SamplePairs) => void): Promise<PairsResult> {
   const { maxPrompts, ...rest } = request.config as { maxPrompts?: number } & Record<string, unknown>;
   const config = resolvePreferenceConfig(rest);
   const turnsOf = (s: Sample): number => pairTurns(s, config.includeTextTurns).length;
@@ -18,6 +18,7 @@ export async function pairsJob(session: Session, request: PairsRequest, job: Job
     keepDetails: true,
     shouldStop: () => job.shouldStop(),
     onProgress: (p) => job.report(p.done, { pairs: p.pairs }, `${p.pairs} pairs`),
+    onPrompt: onPrompt ? (detail) => onPrompt(detail) : undefined,
   });
   return {
     pairs: result.pairs, stats: result.stats, details: result.details ?? [],

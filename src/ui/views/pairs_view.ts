@@ -1,11 +1,12 @@
 // Pairs panel, the teaching view: the sampled tool call as a strip of tokens shaded by probability,
 // divergence points marked; selecting one shows the alternatives, their continuations, ESM scores,
 // error categories and which became chosen or rejected. Step-through walks one branch at a time.
-import type { SamplePairs } from '../../protocol.ts';
+import type { PairsResult, SamplePairs } from '../../protocol.ts';
 import { createConfigEditor } from '../config_editor.ts';
 import type { View } from '../context.ts';
 import { h, replace } from '../dom.ts';
 import { createJobPanel } from '../job_panel.ts';
+import { callback } from '../workers.ts';
 
 type Branch = SamplePairs['branches'][number];
 
@@ -23,7 +24,19 @@ export const pairsView: View = (ctx) => {
     run: async (onProgress) => {
       const d = store.state.dataset!;
       const train = new Set(d.splits.train);
-      const result = await ctx.engine.api.runPairs({ config: editor.value()!, samples: d.samples.filter((s) => train.has(s.id)) }, onProgress);
+      live = [];
+      renderPrompts();
+      let result: PairsResult;
+      try {
+        result = await ctx.engine.api.runPairs({ config: editor.value()!, samples: d.samples.filter((s) => train.has(s.id)) }, onProgress,
+          callback((detail: SamplePairs) => {
+            if (!live) return;
+            live.push(detail);
+            renderPrompts();
+          }));
+      } finally {
+        live = undefined;
+      }
       store.update({ pairs: result });
       store.record({ stage: 'pairs', runId: `pairs-${Date.now()}`, outcome: result.outcome, config: result.config, detail: `${result.stats.pairs} pairs from ${result.stats.prompts} prompts, ${result.stats.divergences} divergence points` });
     },
@@ -40,6 +53,7 @@ export const pairsView: View = (ctx) => {
   const stepText = h('span', { class: 'muted' });
   const pairTable = h('div', { 'data-testid': 'pair-table' });
   let current: SamplePairs | undefined;
+  let live: SamplePairs[] | undefined;
   let branchIndex = -1;
 
   const showDivergence = (index: number, focusBranch?: Branch): void => {
@@ -75,7 +89,7 @@ export const pairsView: View = (ctx) => {
   nextBtn.addEventListener('click', () => stepTo(branchIndex + 1));
 
   const showPrompt = (i: number): void => {
-    current = store.state.pairs?.details[i];
+    current = details()[i];
     branchIndex = -1;
     stepText.textContent = '';
     if (!current?.trajectory) {
@@ -102,6 +116,23 @@ export const pairsView: View = (ctx) => {
   };
   promptSelect.addEventListener('change', () => showPrompt(Number(promptSelect.value)));
 
+  /** While building, the prompts done so far; otherwise the finished result's. */
+  const details = (): SamplePairs[] => live ?? store.state.pairs?.details ?? [];
+  const renderPrompts = (): void => {
+    const all = details();
+    const keep = promptSelect.value;
+    replace(promptSelect, ...all.map((d, i) => h('option', { value: i }, `${d.sampleId} turn ${d.turnIndex}: ${d.divergences.length} divergences, ${d.pairs.length} pairs`)));
+    if (live) {
+      if (live.length === 1 || !keep) showPrompt(0);
+      else promptSelect.value = keep;
+      stats.textContent = `building: ${live.length} prompt(s) done, ${live.reduce((n, d) => n + d.pairs.length, 0)} pairs so far…`;
+      return;
+    }
+    const first = Math.max(0, all.findIndex((d) => d.divergences.length > 0));
+    promptSelect.value = String(first);
+    showPrompt(first);
+  };
+
   let last: unknown;
   store.subscribe((s) => {
     job.refresh();
@@ -117,10 +148,7 @@ export const pairsView: View = (ctx) => {
     stats.textContent = `${st.pairs} pairs from ${st.prompts} prompts (${p.outcome}); ${st.divergences} divergence points ` +
       `(name ${st.divergencesBySpan.name}, key ${st.divergencesBySpan.key}, value ${st.divergencesBySpan.value}, format ${st.divergencesBySpan.format}); ` +
       `mean margin ${st.margin.mean.toFixed(3)}; mean base ESM ${st.meanBaseEsm.toFixed(3)}.`;
-    replace(promptSelect, ...p.details.map((d, i) => h('option', { value: i }, `${d.sampleId} turn ${d.turnIndex}: ${d.divergences.length} divergences, ${d.pairs.length} pairs`)));
-    const first = Math.max(0, p.details.findIndex((d) => d.divergences.length > 0));
-    promptSelect.value = String(first);
-    showPrompt(first);
+    renderPrompts();
   });
 
   return h('div', { class: 'pairs-view' },
