@@ -57,7 +57,13 @@ export const modelView: View = (ctx) => {
       if (files.length) importFiles(files, (files[0] as File & { webkitRelativePath?: string }).webkitRelativePath?.split('/')[0] || 'files');
     });
   }
-  const drop = h('div', { class: 'drop-zone', tabindex: 0, 'aria-label': 'Drop a model folder here' }, 'Drop a model folder (config.json, model.safetensors, tokenizer.json) here');
+  const drop = h('div', { class: 'drop-zone', tabindex: 0, role: 'button', 'aria-label': 'Drop a model folder here, or press Enter to pick one' }, 'Drop a model folder (config.json, model.safetensors, tokenizer.json) here, or press Enter to pick one');
+  drop.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      folderInput.click();
+    }
+  });
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
   drop.addEventListener('drop', (e) => {
