@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parseArgs, type Command } from '../../../src/cli/args.ts';
 import { convertCommand } from '../../../src/cli/commands/convert.ts';
 import { dataCommand } from '../../../src/cli/commands/data.ts';
+import { BFCL_DIR } from '../../bfcl_dir.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttpa-convert-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,7 +26,7 @@ const rows = (p: string) => readFileSync(p, 'utf8').trim().split('\n').map((l) =
 describe('ttpa convert', () => {
   it('converts the real BFCL parallel file to TRL rows', async () => {
     const out = join(dir, 'parallel.trl.jsonl');
-    const r = await run(convertCommand, ['--from', 'bfcl', '--to', 'trl', '--in', '/work/shared/bfcl/BFCL_v4_parallel.json', '--answers', '/work/shared/bfcl/possible_answer/BFCL_v4_parallel.json', '--out', out]);
+    const r = await run(convertCommand, ['--from', 'bfcl', '--to', 'trl', '--in', `${BFCL_DIR}/BFCL_v4_parallel.json`, '--answers', `${BFCL_DIR}/possible_answer/BFCL_v4_parallel.json`, '--out', out]);
     expect(r.code).toBe(0);
     const got = rows(out);
     expect(got).toHaveLength(200);

@@ -5,10 +5,11 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
 import { parseBfclAnswers, parseBfclQuestions, referenceCalls } from '../../../src/core/scoring/bfcl_files.ts';
 import { toPyJson } from '../../../src/core/scoring/py_value.ts';
+import { BFCL_DIR } from '../../bfcl_dir.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttpa-bfcl-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const BFCL = '/work/shared/bfcl';
+const BFCL = BFCL_DIR;
 
 async function capture(argv: string[]): Promise<{ code: number; out: string[]; err: string }> {
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bfclToJsonSchema, exportBfcl, groundTruthCalls, importBfcl } from '../../../src/core/data/bfcl.ts';
 import { toJsonl } from '../../../src/core/data/jsonl.ts';
+import { BFCL_DIR } from '../../bfcl_dir.ts';
 
-const DIR = '/work/shared/bfcl';
+const DIR = BFCL_DIR;
 const CATS = ['simple_python', 'multiple', 'parallel', 'parallel_multiple', 'irrelevance'] as const;
 const load = (c: string) => {
   const q = `${DIR}/BFCL_v4_${c}.json`;

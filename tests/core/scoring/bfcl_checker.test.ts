@@ -6,8 +6,9 @@ import { createRng } from '../../../src/core/rng.ts';
 import { astChecker, checkBfclEntry, standardizeString, type BfclAnswer, type BfclCall, type BfclCategory, type BfclFunction } from '../../../src/core/scoring/bfcl_checker.ts';
 import { parseBfclAnswers, parseBfclQuestions, parseJsonLines, referenceCalls } from '../../../src/core/scoring/bfcl_files.ts';
 import { PyFloat, pyType, toPyJson } from '../../../src/core/scoring/py_value.ts';
+import { BFCL_DIR } from '../../bfcl_dir.ts';
 
-const DIR = '/work/shared/bfcl';
+const DIR = BFCL_DIR;
 const AST_CATEGORIES = ['simple_python', 'multiple', 'parallel', 'parallel_multiple'] as const;
 /** Ground-truth entries BFCL itself rejects: parallel_multiple_26 answers with a "type" parameter its schema lacks. */
 /**
