@@ -1,7 +1,7 @@
 // The built app in headless Chromium: it loads, starts the engine worker on WebGPU, is usable with the
 // keyboard and on a narrow window, and works offline after the first load (service worker).
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { screenshot, startApp, type App } from './harness.ts';
+import { screenshot, startApp, withCpuLock, type App } from './harness.ts';
 
 let app: App;
 beforeAll(async () => { app = await startApp(); });
@@ -72,8 +72,10 @@ test('trains SFT through the UI on webgpu (one step, tiny preset)', async () => 
   await expect.poll(() => page.locator('[data-testid=model-name]').textContent(), { timeout: 60_000 }).toBe('model: tiny');
   await page.locator('#tab-sft').click();
   await setConfig('sft', { steps: 1, batchSize: 1, warmupSteps: 0, seqLen: 256, checkpointEvery: 0 });
-  await page.locator('#panel-sft [data-action=start]').click();
-  await page.locator('#tab-sft[data-status=done], #tab-sft[data-status=error]').waitFor({ timeout: 240_000 });
+  await withCpuLock(async () => {
+    await page.locator('#panel-sft [data-action=start]').click();
+    await page.locator('#tab-sft[data-status=done], #tab-sft[data-status=error]').waitFor({ timeout: 240_000 });
+  });
   expect(await page.locator('[data-testid=sft-message]').textContent()).toBe('done');
   expect(await page.locator('[data-testid=backend]').getAttribute('data-backend')).toBe('webgpu');
   await screenshot(page, 'sft-webgpu');

@@ -2,7 +2,7 @@
 // (SwiftShader) and on wasm must give the same losses.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { TrainStepsRequest, TrainStepsResult } from '../../src/protocol.ts';
-import { startApp, type App } from './harness.ts';
+import { startApp, withCpuLock, type App } from './harness.ts';
 
 let app: App;
 beforeAll(async () => { app = await startApp(); });
@@ -20,7 +20,7 @@ test('trains a few steps in a module worker on WebGPU and matches the wasm loss 
     if (report.backend !== backend) throw new Error(`asked for ${backend}, got ${report.backend}`);
     return engine.trainSteps(request);
   }, { backend, request });
-  const gpu = await run('webgpu');
+  const gpu = await withCpuLock(() => run('webgpu'));
   const wasm = await run('wasm');
   console.log(`webgpu ${gpu.stepMs.toFixed(0)} ms/step, wasm ${wasm.stepMs.toFixed(0)} ms/step; losses`, gpu.losses, wasm.losses);
   expect(gpu.backend).toBe('webgpu');

@@ -88,3 +88,29 @@ function serve(root: string): Promise<Server> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
+
+const CPU_LOCK = join(tmpdir(), 'ttpa-browser-cpu.lock');
+
+/**
+ * Runs `fn` while no other browser-test file is inside its own `withCpuLock` (a mkdir lock across the
+ * test processes). Timing-sensitive checks (the long-task check) and SwiftShader-heavy runs take it,
+ * so one file's WebGPU emulation does not starve the other's main thread on a 2-core machine.
+ */
+export async function withCpuLock<T>(fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      mkdirSync(CPU_LOCK);
+      break;
+    } catch {
+      try {
+        if (Date.now() - statSync(CPU_LOCK).mtimeMs > 600_000) rmSync(CPU_LOCK, { recursive: true, force: true });
+      } catch { /* the holder released it meanwhile */ }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(CPU_LOCK, { recursive: true, force: true });
+  }
+}

@@ -9,7 +9,7 @@ import { unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { validateTrlRecord } from '../../src/core/preference/trl_export.ts';
-import { ARTIFACTS, screenshot, startApp, type App } from './harness.ts';
+import { ARTIFACTS, screenshot, startApp, withCpuLock, type App } from './harness.ts';
 
 let app: App;
 let page: Page & { errors: string[] };
@@ -54,10 +54,13 @@ async function runStage(stage: string, timeout = 240_000): Promise<void> {
   expect(await page.locator(`#tab-${stage}`).getAttribute('data-status'), `${stage}: ${error}`).toBe('done');
 }
 
+/** Runs a training stage and records its window for the long-task check (under the CPU lock). */
 async function timedTraining(stage: string): Promise<void> {
-  const t0 = await page.evaluate(() => performance.now());
-  await runStage(stage);
-  trainingWindows.push([t0, await page.evaluate(() => performance.now())]);
+  await withCpuLock(async () => {
+    const t0 = await page.evaluate(() => performance.now());
+    await runStage(stage);
+    trainingWindows.push([t0, await page.evaluate(() => performance.now())]);
+  });
 }
 
 describe('the lab through the UI (tiny preset)', () => {
