@@ -56,7 +56,12 @@ export const exportView: View = (ctx) => {
             h('button', { onclick: async () => { await ctx.engine.api.deleteCheckpoint(c.id); void refreshStorage(); } }, 'Delete')))))));
   };
   const history = h('ol', { class: 'history', 'data-testid': 'history' });
-  store.subscribe((s) => replace(history, ...s.history.slice(-30).map((r) => h('li', {}, `${new Date(r.at).toLocaleTimeString()} ${r.stage}: ${r.outcome}, ${r.detail}`))));
+  let shownHistory: unknown;
+  store.subscribe((s) => {
+    if (s.history === shownHistory) return;
+    shownHistory = s.history;
+    replace(history, ...s.history.slice(-30).map((r) => h('li', {}, `${new Date(r.at).toLocaleTimeString()} ${r.stage}: ${r.outcome}, ${r.detail}`)));
+  });
   const refreshBtn = h('button', { onclick: () => void refreshStorage() }, 'Refresh');
   void refreshStorage();
   return h('div', { class: 'export-view' },

@@ -86,7 +86,11 @@ export const modelView: View = (ctx) => {
   };
 
   let lastTrained = '';
+  let shown: unknown[] = [];
   store.subscribe((s) => {
+    const key = [s.backend, s.memory, s.model, s.stages.model, s.stages.sft.status, s.stages.dpo.status];
+    if (key.every((v, i) => v === shown[i])) return;
+    shown = key;
     if (!s.backend) replace(backendInfo, h('dt', {}, 'Backend'), h('dd', {}, 'starting…'));
     else {
       const rows: [string, string][] = [
