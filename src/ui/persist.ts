@@ -19,15 +19,22 @@ function open(): Promise<IDBDatabase> {
   return dbPromise;
 }
 
+const asStorageError = (err: unknown): unknown =>
+  (err as DOMException | null)?.name === 'QuotaExceededError' ? new StorageFullError('browser storage is full') : err;
+
 function request<T>(mode: IDBTransactionMode, run: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
   return open().then((db) => new Promise<T>((resolve, reject) => {
     const tx = db.transaction(STORE, mode);
-    const req = run(tx.objectStore(STORE));
+    let req: IDBRequest<T>;
+    try {
+      req = run(tx.objectStore(STORE));
+    } catch (err) {
+      // put() itself may throw (quota, uncloneable value) before the transaction does anything.
+      tx.abort();
+      return reject(asStorageError(err));
+    }
     tx.oncomplete = () => resolve(req.result);
-    tx.onabort = tx.onerror = () => {
-      const err = tx.error ?? req.error;
-      reject(err?.name === 'QuotaExceededError' ? new StorageFullError('browser storage is full') : err);
-    };
+    tx.onabort = tx.onerror = () => reject(asStorageError(tx.error ?? req.error));
   }));
 }
 

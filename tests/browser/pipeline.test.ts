@@ -241,5 +241,19 @@ describe('the lab through the UI (tiny preset)', () => {
     await gotoStage('evaluate');
     await screenshot(page, 'preset-tiny-evaluate');
   }, 660_000);
+
+  test('a full browser storage is reported with what to delete', async () => {
+    await page.evaluate(() => {
+      const put = IDBObjectStore.prototype.put;
+      (window as unknown as { restorePut: () => void }).restorePut = () => { IDBObjectStore.prototype.put = put; };
+      IDBObjectStore.prototype.put = function () { throw new DOMException('quota', 'QuotaExceededError'); };
+    });
+    await gotoStage('data');
+    await setConfig('data', { n: 8, seed: 9 });
+    await runStage('data');
+    await expect.poll(() => page.locator('[data-testid=alert]').textContent(), { timeout: 10_000 })
+      .toMatch(/storage is full: .*not saved\. Delete old checkpoints or the dataset in Export > Storage/);
+    await page.evaluate(() => (window as unknown as { restorePut: () => void }).restorePut());
+  });
 });
 
