@@ -1,14 +1,12 @@
 // A fixed, seeded SFT run on random token sequences with a fresh preset model: the backend check
 // (the same request on webgpu and wasm must give the same losses). No tokenizer, no files.
 import { resolveModelConfig } from '../src/core/model/config.ts';
-import { forward } from '../src/core/model/model.ts';
 import { createModel, disposeModel } from '../src/core/model/params.ts';
 import { createRng } from '../src/core/rng.ts';
-import { tf } from '../src/core/runtime/tf.ts';
 import { resolveSftConfig } from '../src/core/train/config.ts';
+import { modelPolicy } from '../src/core/train/policy.ts';
 import { runSft } from '../src/core/train/sft.ts';
 import type { EncodedSample } from '../src/core/train/sft_data.ts';
-import { targetLogProbs } from '../src/core/train/sft_loss.ts';
 import type { BackendName, TrainStepsRequest, TrainStepsResult } from '../src/protocol.ts';
 
 const SEQUENCES = 8;
@@ -28,10 +26,7 @@ export async function runTrainProbe(request: TrainStepsRequest, backend: Backend
   try {
     const t0 = performance.now();
     const result = await runSft({
-      policy: {
-        params: model.params,
-        tokenLogProbs: (ids, targets, mask) => tf.tidy(() => targetLogProbs(forward(model, ids, { attentionMask: mask }), targets)),
-      },
+      policy: modelPolicy(model),
       data, config, padTokenId: 0,
       modelFiles: async () => ({}),
     });

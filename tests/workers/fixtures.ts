@@ -1,7 +1,6 @@
 // Small hand-written samples for the worker API tests (two tool-call conversations and a plain answer).
 import type { Sample } from '../../src/protocol.ts';
-import { toolSchemas } from '../../src/core/tools/catalog.ts';
-import { TOOLS } from '../../src/core/tools/catalog.ts';
+import { TOOLS, toolSchemas } from '../../src/core/tools/catalog.ts';
 
 const tool = TOOLS[0].schema;
 
