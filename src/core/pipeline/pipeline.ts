@@ -13,7 +13,6 @@ export type StageName = 'data' | 'sft' | 'eval-sft' | 'pairs' | 'dpo' | 'eval' |
 
 /** Runs every stage up to and including `until` (default: all, ending with the report). */
 export async function runPipeline(env: PipelineEnv, r: ResolvedPipeline, until: StageName = 'report'): Promise<PipelineReport | undefined> {
-  const t0 = performance.now();
   const records: StageRecord[] = [];
   const timed = async <S>(f: () => Promise<StageRecord<S>>): Promise<StageRecord<S>> => {
     const rec = await f();
@@ -39,7 +38,9 @@ export async function runPipeline(env: PipelineEnv, r: ResolvedPipeline, until: 
 
   const store = env.store;
   const built = buildPipelineReport({
-    preset: r.config.name, seed: r.config.seed, wallMs: performance.now() - t0,
+    preset: r.config.name, seed: r.config.seed,
+    // A fresh run's cost: each stage's time as recorded when it ran (a rerun that skips stages reports the same).
+    wallMs: records.reduce((sum, x) => sum + x.elapsedMs, 0),
     stages: records.map((x) => ({ stage: x.stage, elapsedMs: x.elapsedMs, skipped: x.skipped === true })),
     evals: { sft: await readEvalReport(store, 'sft'), sequence: await readEvalReport(store, 'sequence'), token: await readEvalReport(store, 'token') },
     pairs: { token: pairsToken.summary, sequence: pairsSeq.summary },

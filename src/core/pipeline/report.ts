@@ -31,6 +31,7 @@ export interface GoalCheck {
 export interface PipelineReport {
   preset: string;
   seed: number;
+  /** Sum of the stages' run times (as recorded when each ran): the cost of a fresh run. */
   wallMs: number;
   stages: { stage: string; elapsedMs: number; skipped: boolean }[];
   arms: Record<Arm, ArmResult>;
@@ -79,7 +80,7 @@ export function buildPipelineReport(inp: ReportInputs): { report: PipelineReport
   const charts = trainingCharts(inp.curves);
   const md = [
     `# TTPA pipeline report: preset \`${inp.preset}\`, seed ${inp.seed}`, '',
-    `Wall time ${(inp.wallMs / 60000).toFixed(1)} min. Test set: ${arms.sft.turns} assistant turns (teacher-forced history, greedy decoding).`, '',
+    `Run time ${(inp.wallMs / 60000).toFixed(1)} min (sum of stage times). Test set: ${arms.sft.turns} assistant turns (teacher-forced history, greedy decoding).`, '',
     ...headline(arms), '', ...goalLines(report.goal), '',
     '## Error rates per category (share of turns with the error)', '', ...categoryTable(arms), '',
     '## Pairs', '', ...pairTable(report.pairs), '',
@@ -166,7 +167,7 @@ export function aggregateReports(preset: string, reports: PipelineReport[]): { r
   };
   const lines = [
     `# TTPA pipeline: preset \`${preset}\`, seeds ${report.seeds.join(', ')}`, '',
-    '| seed | SFT error | seq-DPO error | TTPA error | SFT ESM | seq-DPO ESM | TTPA ESM | rel. reduction | beats seq | goal | wall |',
+    '| seed | SFT error | seq-DPO error | TTPA error | SFT ESM | seq-DPO ESM | TTPA ESM | rel. reduction | beats seq | goal | run time |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...report.perSeed.map((s) => `| ${s.seed} | ${pct(s.arms.sft.errorRate)} | ${pct(s.arms.sequence.errorRate)} | ${pct(s.arms.token.errorRate)} | ${s.arms.sft.meanEsm.toFixed(3)} | ${s.arms.sequence.meanEsm.toFixed(3)} | ${s.arms.token.meanEsm.toFixed(3)} | ${pct(s.goal.relativeErrorReduction)} | ${s.goal.beatsSequence ? 'yes' : 'no'} | ${s.goal.met ? 'met' : 'not met'} | ${(s.wallMs / 60000).toFixed(1)} min |`),
     `| mean | ${pct(armsMean.sft.errorRate)} | ${pct(armsMean.sequence.errorRate)} | ${pct(armsMean.token.errorRate)} | ${armsMean.sft.meanEsm.toFixed(3)} | ${armsMean.sequence.meanEsm.toFixed(3)} | ${armsMean.token.meanEsm.toFixed(3)} | | | | |`,
