@@ -74,7 +74,12 @@ export function dpoBatchLoss(policy: DpoPolicy, batch: DpoBatch, cfg: DpoConfig)
   return { loss: out.loss, stats };
 }
 
-export function dpoTask(run: DpoRun, onStats: (stats: Stats, pairs: number) => void): TrainTask<DpoBatch> {
+/**
+ * The trainer task of a DPO run. Each micro-batch's metrics tensor is kept and handed to `onStats`,
+ * which owns it: reading it inside the gradient tape (dataSync) loses the WebGPU device, so it is
+ * read after the step.
+ */
+export function dpoTask(run: DpoRun, onStats: (stats: tf.Tensor1D, pairs: number) => void): TrainTask<DpoBatch> {
   const { policy, data, config } = run;
   for (const p of data) if (!p.refChosen || !p.refRejected) throw new Error('dpo: every pair needs reference log-probs (computeReferenceLogps)');
   return {
@@ -83,8 +88,7 @@ export function dpoTask(run: DpoRun, onStats: (stats: Stats, pairs: number) => v
     makeBatch: (indices) => makeDpoBatch(indices.map((i) => data[i]), run.padTokenId, config.maskSharedPrefix),
     loss: (batch) => {
       const { loss, stats } = dpoBatchLoss(policy, batch, config);
-      const v = stats.dataSync();
-      onStats(Object.fromEntries(STAT_NAMES.map((n, i) => [n, v[i]])) as Stats, batch.B);
+      onStats(tf.keep(stats), batch.B);
       return loss;
     },
     weight: (batch) => batch.B,
@@ -96,18 +100,21 @@ export function dpoTask(run: DpoRun, onStats: (stats: Stats, pairs: number) => v
 
 /** Runs DPO with the generic trainer; metrics of each step are pair-weighted means over its micro-batches. */
 export function runDpo(run: DpoRun): Promise<TrainResult> {
-  let sums: Stats = zeroStats();
-  let pairs = 0;
-  const task = dpoTask(run, (stats, n) => {
-    for (const k of STAT_NAMES) sums[k] += stats[k] * n;
-    pairs += n;
-  });
+  let pending: { stats: tf.Tensor1D; pairs: number }[] = [];
+  const task = dpoTask(run, (stats, pairs) => pending.push({ stats, pairs }));
   const hooks: TrainHooks = {
     ...run.hooks,
     onStep: async (m: StepMetrics) => {
+      const sums = zeroStats();
+      let pairs = 0;
+      for (const p of pending) {
+        const v = await p.stats.data();
+        p.stats.dispose();
+        STAT_NAMES.forEach((k, i) => (sums[k] += v[i] * p.pairs));
+        pairs += p.pairs;
+      }
+      pending = [];
       const mean = Object.fromEntries(STAT_NAMES.map((k) => [k, sums[k] / Math.max(pairs, 1)])) as Stats;
-      sums = zeroStats();
-      pairs = 0;
       await run.hooks?.onStep?.({
         step: m.step, loss: m.loss, ...mean, grad_norm: m.grad_norm, learning_rate: m.lr,
         epoch: m.epoch, step_ms: m.step_ms, tokens_per_sec: m.tokens_per_sec,
