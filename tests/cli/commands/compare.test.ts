@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runMain } from '../run_main.ts';
 import { buildReport, type TurnRecord } from '../../../src/core/scoring/evaluate.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttpa-compare-'));
@@ -13,18 +13,6 @@ const turn = (exact: boolean, esm: number): TurnRecord => ({
   parts: { name: esm, required: esm, key: esm, type: esm, value: esm }, formatValid: true, noCallDue: false, errors: [],
 });
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    const code = await main(argv);
-    return { code, out: log.mock.calls.map((c) => c[0]).join('\n'), err: error.mock.calls.map((c) => c[0]).join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
-
 describe('ttpa compare', () => {
   it('prints a Markdown table of the reports given as bare arguments and writes JSON with --out', async () => {
     const a = join(dir, 'base.json');
@@ -32,7 +20,7 @@ describe('ttpa compare', () => {
     writeFileSync(a, JSON.stringify(buildReport(1, [turn(false, 0.5), turn(true, 1)])));
     writeFileSync(b, JSON.stringify(buildReport(1, [turn(true, 1), turn(true, 1)])));
     const out = join(dir, 'cmp.json');
-    const r = await capture(['compare', a, b, '--out', out]);
+    const r = await runMain(['compare', a, b, '--out', out]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('| metric | base | dpo | Δ (last − first) |');
     expect(r.out).toContain('| exact match | 50.0% | 100.0% | +50.0 pt |');
@@ -44,9 +32,9 @@ describe('ttpa compare', () => {
   it('rejects files that are not reports, and a missing argument', async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"x": 1}');
-    const r = await capture(['compare', bad]);
+    const r = await runMain(['compare', bad]);
     expect(r.code).toBe(1);
     expect(r.err).toContain('not an evaluation report');
-    expect((await capture(['compare'])).code).toBe(2);
+    expect((await runMain(['compare'])).code).toBe(2);
   });
 });

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runMain } from '../run_main.ts';
 import { parseBfclAnswers, parseBfclQuestions, referenceCalls } from '../../../src/core/scoring/bfcl_files.ts';
 import { toPyJson } from '../../../src/core/scoring/py_value.ts';
 import { BFCL_DIR } from '../../bfcl_dir.ts';
@@ -11,17 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ttpa-bfcl-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const BFCL = BFCL_DIR;
 
-async function capture(argv: string[]): Promise<{ code: number; out: string[]; err: string }> {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    const code = await main(argv);
-    return { code, out: log.mock.calls.map((c) => String(c[0])), err: error.mock.calls.map((c) => c[0]).join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const runBfcl = async (argv: string[]) => { const r = await runMain(argv); return { ...r, out: r.lines }; };
 
 describe('ttpa eval-bfcl', () => {
   it('simple_python: ground truth passes; changes, missing and unknown ids are reported', async () => {
@@ -40,7 +30,7 @@ describe('ttpa eval-bfcl', () => {
     const preds = join(dir, 'preds.jsonl');
     writeFileSync(preds, [...lines.filter((l) => l !== null), '{"id": "simple_python_9999", "result": "x"}', '{oops'].join('\n'));
     const out = join(dir, 'verdicts.jsonl');
-    const r = await capture(['eval-bfcl', '--category', 'simple_python', '--questions', questions, '--answers', answersPath, '--predictions', preds, '--out', out]);
+    const r = await runBfcl(['eval-bfcl', '--category', 'simple_python', '--questions', questions, '--answers', answersPath, '--predictions', preds, '--out', out]);
     expect(r.code).toBe(1);
     expect(r.err).toContain("unknown id 'simple_python_9999'");
     expect(r.err).toContain("no prediction for 'simple_python_3'");
@@ -64,12 +54,12 @@ describe('ttpa eval-bfcl', () => {
     const preds = join(dir, 'irr.jsonl');
     writeFileSync(preds, q.map((e, i) => JSON.stringify({ id: e.id, result: i === 0 ? `${e.functions[0].name}(a=1)` : 'No tool fits.' })).join('\n'));
     const out = join(dir, 'irr_verdicts.jsonl');
-    const r = await capture(['eval-bfcl', '--category', 'irrelevance', '--questions', questions, '--predictions', preds, '--out', out]);
+    const r = await runBfcl(['eval-bfcl', '--category', 'irrelevance', '--questions', questions, '--predictions', preds, '--out', out]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out.at(-1)!)).toMatchObject({ total: 240, correct: 239, error_types: { 'irrelevance_error:decoder_success': 1 } });
-    const withAnswers = await capture(['eval-bfcl', '--category', 'irrelevance', '--questions', questions, '--answers', questions, '--predictions', preds, '--out', out]);
+    const withAnswers = await runBfcl(['eval-bfcl', '--category', 'irrelevance', '--questions', questions, '--answers', questions, '--predictions', preds, '--out', out]);
     expect(withAnswers.code).toBe(2);
-    const noAnswers = await capture(['eval-bfcl', '--category', 'parallel', '--questions', questions, '--predictions', preds, '--out', out]);
+    const noAnswers = await runBfcl(['eval-bfcl', '--category', 'parallel', '--questions', questions, '--predictions', preds, '--out', out]);
     expect(noAnswers.code).toBe(2);
   });
 });

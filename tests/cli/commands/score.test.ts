@@ -1,29 +1,17 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runMain } from '../run_main.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttpa-score-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const FIXTURE = 'tests/fixtures/scoring/cases.jsonl';
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    const code = await main(argv);
-    return { code, out: log.mock.calls.map((c) => c[0]).join('\n'), err: error.mock.calls.map((c) => c[0]).join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
-
 describe('ttpa score', () => {
   it('scores valid lines, reports malformed ones with file and line, writes atomically', async () => {
     const out = join(dir, 'scored.jsonl');
-    const r = await capture(['score', '--in', FIXTURE, '--out', out]);
+    const r = await runMain(['score', '--in', FIXTURE, '--out', out]);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${FIXTURE}:3: "truth" must be`);
     expect(r.err).toContain(`${FIXTURE}:4: invalid JSON at column 1`);
@@ -42,17 +30,17 @@ describe('ttpa score', () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(cfg, JSON.stringify({ weights: { required: 0 } }));
     const out = join(dir, 'w.jsonl');
-    await capture(['score', '--in', FIXTURE, '--out', out, '--config', cfg]);
+    await runMain(['score', '--in', FIXTURE, '--out', out, '--config', cfg]);
     const second = JSON.parse(readFileSync(out, 'utf8').split('\n')[1]);
     // (3 + 0.5 + 1 + 1) / 8
     expect(second.esm).toBeCloseTo(5.5 / 8, 12);
     writeFileSync(cfg, JSON.stringify({ weights: { nme: 1 } }));
-    const bad = await capture(['score', '--in', FIXTURE, '--out', out, '--config', cfg]);
+    const bad = await runMain(['score', '--in', FIXTURE, '--out', out, '--config', cfg]);
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('scoring.weights.nme is not a known field');
   });
   it('usage errors exit 2', async () => {
-    expect((await capture(['score', '--in', FIXTURE])).code).toBe(2);
-    expect((await capture(['score', '--in', join(dir, 'nope.jsonl'), '--out', join(dir, 'o')])).err).toContain('cannot read');
+    expect((await runMain(['score', '--in', FIXTURE])).code).toBe(2);
+    expect((await runMain(['score', '--in', join(dir, 'nope.jsonl'), '--out', join(dir, 'o')])).err).toContain('cannot read');
   });
 });
