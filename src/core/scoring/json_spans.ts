@@ -70,7 +70,8 @@ export function parseJsonDocument(text: string, options: ValueOptions = {}): Val
   return r;
 }
 
-class JsonParser {
+/** A cursor over the text with whitespace skipping and positioned failures; the JSON and Python parsers extend it. */
+export class TextCursor {
   pos = 0;
   constructor(
     readonly text: string,
@@ -84,6 +85,9 @@ class JsonParser {
   fail(message: string, offset = this.pos): never {
     throw new SyntaxStop(message, offset);
   }
+}
+
+class JsonParser extends TextCursor {
 
   value(): ValueNode {
     const c = this.text[this.pos];

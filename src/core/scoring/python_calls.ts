@@ -2,7 +2,7 @@
 // recording spans like json_spans.ts. Literals resolve as BFCL's resolve_ast_by_type does (a bare
 // name is its string, a nested keyword call a `{name: args}` dict); arithmetic is not evaluated.
 import { defineKey, PyFloat, PyTuple } from './py_value.ts';
-import { SyntaxStop, type EntryNode, type Span, type SyntaxFailure, type ValueNode, type ValueOptions } from './json_spans.ts';
+import { SyntaxStop, TextCursor, type EntryNode, type Span, type SyntaxFailure, type ValueNode, type ValueOptions } from './json_spans.ts';
 
 export interface PyCallNode {
   name: string;
@@ -51,20 +51,7 @@ export function parsePythonCalls(text: string, start = 0, options: ValueOptions 
   }
 }
 
-class PyParser {
-  pos = 0;
-  constructor(
-    readonly text: string,
-    readonly options: ValueOptions,
-  ) {}
-
-  ws(): void {
-    while (this.pos < this.text.length && ' \t\n\r'.includes(this.text[this.pos])) this.pos++;
-  }
-
-  fail(message: string, offset = this.pos): never {
-    throw new SyntaxStop(message, offset);
-  }
+class PyParser extends TextCursor {
 
   ident(): string | undefined {
     IDENT.lastIndex = this.pos;
