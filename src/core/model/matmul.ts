@@ -2,6 +2,7 @@
 // products without transpose flags; transposed or batched ones fall to a scalar loop ~10x slower
 // (tfjs-backend-wasm src/cc/batch_mat_mul_impl.cc). Gradients are written to stay on that path.
 import { tf } from '../runtime/tf.ts';
+import { concatAxis, stackRows, unstackRows } from './split_concat.ts';
 
 /** a @ b for 2D tensors, forward and backward without transpose flags: [M, K] x [K, N] -> [M, N]. */
 export const matMul2d = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -11,10 +12,14 @@ export const matMul2d = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[])
     value: tf.matMul(a, b), // [M, N]
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as tf.Tensor2D[];
-      return [
-        tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)), // [M, K]
-        tf.matMul(tf.transpose(sa), dy as tf.Tensor2D), // [K, N]
-      ];
+      const [M, K] = sa.shape;
+      const N = sb.shape[1];
+      // db = a^T dy, or (dy^T a)^T when transposing dy [M, N] and the result [N, K] moves fewer floats
+      // than transposing a [M, K] (attention's [T, S] probabilities times V: S*T vs D*(T + S)).
+      const db = M * K <= N * (M + K)
+        ? tf.matMul(tf.transpose(sa), dy as tf.Tensor2D) // [K, N]
+        : tf.transpose(tf.matMul(tf.transpose(dy), sa)); // [N, K] -> [K, N]
+      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)), db]; // [M, K], [K, N]
     },
   };
 }) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;
@@ -27,7 +32,7 @@ export const matMul2d = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[])
  */
 export function linear(x: tf.Tensor, weights: tf.Tensor | tf.Tensor[], biases?: tf.Tensor | (tf.Tensor | undefined)[], frozen = false): tf.Tensor2D {
   const ws = Array.isArray(weights) ? weights : [weights];
-  const wT = frozen ? frozenTranspose(ws) : tf.transpose(ws.length === 1 ? ws[0] : tf.concat(ws, 0)); // [in, sum(out)]
+  const wT = frozen ? frozenTranspose(ws) : tf.transpose(concatAxis(ws, 0)); // [in, sum(out)]
   const y: tf.Tensor2D = frozen ? tf.matMul(x as tf.Tensor2D, wT) : matMul2d(x, wT); // [N, sum(out)]
   const bs = (Array.isArray(biases) ? biases : [biases]).filter((b): b is tf.Tensor => b !== undefined);
   if (bs.length === 0) return y;
@@ -65,7 +70,7 @@ export function headMatMul(a: tf.Tensor, b: tf.Tensor, transposeB: boolean): tf.
   const N = (transposeB ? b.shape[2] : b.shape[3]) as number;
   if (tf.getBackend() !== 'wasm' || M * N * K < SLICE_MIN_MACS) return tf.matMul(a, b, false, transposeB);
   const bt = transposeB ? tf.transpose(b, [0, 1, 3, 2]) : b; // [B, H, K, N]
-  const as = tf.unstack(tf.reshape(a, [B * H, M, K])); // B*H x [M, K]
-  const bs = tf.unstack(tf.reshape(bt, [B * H, K, N])); // B*H x [K, N]
-  return tf.reshape(tf.stack(as.map((x, i) => matMul2d(x, bs[i]))), [B, H, M, N]);
+  const as = unstackRows(tf.reshape(a, [B * H, M, K])); // B*H x [M, K]
+  const bs = unstackRows(tf.reshape(bt, [B * H, K, N])); // B*H x [K, N]
+  return tf.reshape(stackRows(as.map((x, i) => matMul2d(x, bs[i]))), [B, H, M, N]);
 }

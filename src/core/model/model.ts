@@ -5,6 +5,7 @@ import { tf } from '../runtime/tf.ts';
 import type { ModelConfig } from './config.ts';
 import { linear, matMul2d } from './matmul.ts';
 import { attendGroups } from './sliced_attention.ts';
+import { concatAxis, splitAxis } from './split_concat.ts';
 import type { Model, Params } from './params.ts';
 
 export interface ForwardOptions {
@@ -107,14 +108,14 @@ function llamaBlock(c: ModelConfig, p: Params, i: number, x: tf.Tensor3D, input:
   const attn = (name: string): string => `${pre}.self_attn.${name}_proj`;
   const qkv = linear(h, ['q', 'k', 'v'].map((n) => p[`${attn(n)}.weight`]), ['q', 'k', 'v'].map((n) => p[`${attn(n)}.bias`]), input.frozen); // [B*T, (nH+2nKv)*D]
   const heads = tf.transpose(tf.reshape(qkv, [B, T, nH + 2 * nKv, D]), [0, 2, 1, 3]); // [B, nH+2nKv, T, D]
-  const [qk, v] = tf.split(heads, [nH + nKv, nKv], 1) as tf.Tensor4D[]; // [B, nH+nKv, T, D], [B, nKv, T, D]
-  const [q, k] = tf.split(applyRope(qk, rope), [nH, nKv], 1) as tf.Tensor4D[]; // [B, nH, T, D], [B, nKv, T, D]
+  const [qk, v] = splitAxis(heads, [nH + nKv, nKv], 1) as tf.Tensor4D[]; // [B, nH+nKv, T, D], [B, nKv, T, D]
+  const [q, k] = splitAxis(applyRope(qk, rope), [nH, nKv], 1) as tf.Tensor4D[]; // [B, nH, T, D], [B, nKv, T, D]
   const y = attention(q, k, v, i, input, present, nKv); // [B*T, C]
   const o = linear(y, p[`${pre}.self_attn.o_proj.weight`], p[`${pre}.self_attn.o_proj.bias`], input.frozen); // [B*T, C]
   const x1 = tf.add(x, tf.reshape(o, [B, T, C])); // [B, T, C]
   const h2 = tf.reshape(rmsNorm(x1, p[`${pre}.post_attention_layernorm.weight`], c.rms_norm_eps), [B * T, C]); // [B*T, C]
   const gateUp = linear(h2, [p[`${pre}.mlp.gate_proj.weight`], p[`${pre}.mlp.up_proj.weight`]], undefined, input.frozen); // [B*T, 2I]
-  const [gate, up] = tf.split(gateUp, 2, 1); // [B*T, I] each
+  const [gate, up] = splitAxis(gateUp, [c.intermediate_size, c.intermediate_size], 1); // [B*T, I] each
   const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // [B*T, I] SwiGLU: silu(gate) * up
   const down = linear(act, p[`${pre}.mlp.down_proj.weight`], undefined, input.frozen); // [B*T, C]
   return tf.add(x1, tf.reshape(down, [B, T, C]));
@@ -127,7 +128,7 @@ function gpt2Block(c: ModelConfig, p: Params, i: number, x: tf.Tensor3D, input: 
   const pre = `transformer.h.${i}`;
   const h = tf.reshape(layerNorm(x, p[`${pre}.ln_1.weight`], p[`${pre}.ln_1.bias`], c.layer_norm_epsilon), [B * T, C]); // [B*T, C]
   const qkv = tf.add(matMul2d(h, p[`${pre}.attn.c_attn.weight`] as tf.Tensor2D), p[`${pre}.attn.c_attn.bias`]); // [B*T, 3C] Conv1D
-  const heads = tf.split(qkv, 3, 1).map((t) => tf.transpose(tf.reshape(t, [B, T, nH, D]), [0, 2, 1, 3]) as tf.Tensor4D); // 3 x [B, nH, T, D]
+  const heads = splitAxis(qkv, [C, C, C], 1).map((t) => tf.transpose(tf.reshape(t, [B, T, nH, D]), [0, 2, 1, 3]) as tf.Tensor4D); // 3 x [B, nH, T, D]
   const y = attention(heads[0], heads[1], heads[2], i, input, present, nH); // [B*T, C]
   const o = tf.add(matMul2d(y, p[`${pre}.attn.c_proj.weight`] as tf.Tensor2D), p[`${pre}.attn.c_proj.bias`]); // [B*T, C]
   const x1 = tf.add(x, tf.reshape(o, [B, T, C])); // [B, T, C]
@@ -166,8 +167,9 @@ function ropeTables(c: ModelConfig, positions: tf.Tensor2D): { cos: tf.Tensor4D;
 
 /** x * cos + rotate_half(x) * sin, rotate_half(x) = cat(-x2, x1) (HF convention, not interleaved). */
 function applyRope(x: tf.Tensor4D, rope: { cos: tf.Tensor4D; sin: tf.Tensor4D }): tf.Tensor4D {
-  const [x1, x2] = tf.split(x, 2, 3); // 2 x [B, H, T, D/2]
-  const rotated = tf.concat([tf.neg(x2), x1], 3); // [B, H, T, D]
+  const half = x.shape[3] / 2;
+  const [x1, x2] = splitAxis(x, [half, half], 3); // 2 x [B, H, T, D/2]
+  const rotated = concatAxis([tf.neg(x2), x1], 3); // [B, H, T, D]
   return tf.add(tf.mul(x, rope.cos), tf.mul(rotated, rope.sin));
 }
 

@@ -3,6 +3,7 @@
 // [B, nH, T, S] scores are never stacked and re-split: on wasm those copies cost more than the products.
 import { tf } from '../runtime/tf.ts';
 import { headMatMul, matMul2d, SLICE_MIN_MACS } from './matmul.ts';
+import { stackRows, unstackRows } from './split_concat.ts';
 
 /**
  * softmax(q·K^T + bias)·V for each kv group: q [B, nKv, rep*T, D] (already scaled by 1/sqrt(D)), K and V
@@ -21,14 +22,14 @@ function slicedAttention(q: tf.Tensor, K: tf.Tensor, V: tf.Tensor, bias: tf.Tens
   const [B, nKv, RT, D] = q.shape as [number, number, number, number];
   const S = K.shape[2] as number;
   const T = RT / rep;
-  const qs = tf.unstack(tf.reshape(q, [B * nKv, RT, D])); // B*nKv x [rep*T, D]
-  const kts = tf.unstack(tf.reshape(tf.transpose(K, [0, 1, 3, 2]), [B * nKv, D, S])); // B*nKv x [D, S]
-  const vs = tf.unstack(tf.reshape(V, [B * nKv, S, D])); // B*nKv x [S, D]
-  const biases = tf.unstack(tf.reshape(bias, [B, T, S])); // B x [T, S]
+  const qs = unstackRows(tf.reshape(q, [B * nKv, RT, D])); // B*nKv x [rep*T, D]
+  const kts = unstackRows(tf.reshape(tf.transpose(K, [0, 1, 3, 2]), [B * nKv, D, S])); // B*nKv x [D, S]
+  const vs = unstackRows(tf.reshape(V, [B * nKv, S, D])); // B*nKv x [S, D]
+  const biases = unstackRows(tf.reshape(bias, [B, T, S])); // B x [T, S]
   const ys = qs.map((qi, i) => {
     const scores = tf.add(tf.reshape(matMul2d(qi, kts[i]), [rep, T, S]), biases[Math.floor(i / nKv)]); // [rep, T, S]
     const att = tf.reshape(tf.softmax(scores), [RT, S]); // [rep*T, S]
     return matMul2d(att, vs[i]); // [rep*T, D]
   });
-  return tf.reshape(tf.stack(ys), [B, nKv, RT, D]); // [B, nKv, rep*T, D]
+  return tf.reshape(stackRows(ys), [B, nKv, RT, D]); // [B, nKv, rep*T, D]
 }
