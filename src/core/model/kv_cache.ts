@@ -3,6 +3,7 @@
 // It owns its tensors; it does not run the model (decode.ts does).
 import { tf } from '../runtime/tf.ts';
 import type { LayerKV } from './model.ts';
+import { concatAxis, splitAxis } from './split_concat.ts';
 
 export class KVCache {
   /** Per layer [B, nKv, S, D] keys and values (kv heads not repeated). */
@@ -39,10 +40,9 @@ export class KVCache {
     for (const r of rows) {
       if (!Number.isInteger(r) || r < 0 || r >= this.batch) throw new Error(`KVCache.select: row ${r} out of range [0, ${this.batch})`);
     }
-    const runs = consecutiveRuns(rows);
     const picked = tf.tidy(() => ({
-      layers: this.layers.map((l) => ({ k: takeRows(l.k, runs), v: takeRows(l.v, runs) })), // [R, nKv, S, D]
-      last: this.lastLogits ? takeRows(this.lastLogits, runs) : undefined, // [R, V]
+      layers: this.layers.map((l) => ({ k: takeRows(l.k, rows), v: takeRows(l.v, rows) })), // [R, nKv, S, D]
+      last: this.lastLogits ? takeRows(this.lastLogits, rows) : undefined, // [R, V]
     }));
     return new KVCache(picked.layers, rows.map((r) => this.keyMask[r].slice()), rows.map((r) => this.positions[r]), picked.last ?? null);
   }
@@ -69,23 +69,11 @@ export class KVCache {
   }
 }
 
-/** [start, count] runs of consecutive rows: [0, 1, 2, 5, 5] -> [[0, 3], [5, 1], [5, 1]]. */
-function consecutiveRuns(rows: number[]): [number, number][] {
-  const runs: [number, number][] = [];
-  for (const r of rows) {
-    const last = runs[runs.length - 1];
-    if (last && last[0] + last[1] === r) last[1]++;
-    else runs.push([r, 1]);
-  }
-  return runs;
-}
-
 /**
- * Rows of `x` along axis 0 as contiguous slices joined by one concat: both are plain memory copies on
- * every backend, where tf.gather on wasm walks every element (~12 ms per select of a 270-position cache at batch 8).
+ * Rows of `x` along axis 0, in order, repeats allowed: one split into rows and one concat, both plain
+ * copies (tf.gather on wasm walks every element: ~12 ms per select of a 270-position cache at batch 8).
  */
-function takeRows<T extends tf.Tensor>(x: T, runs: [number, number][]): T {
-  const begin = x.shape.map(() => 0);
-  const parts = runs.map(([start, count]) => tf.slice(x, [start, ...begin.slice(1)], [count, ...x.shape.slice(1)]));
-  return (parts.length === 1 ? parts[0] : tf.concat(parts, 0)) as T;
+function takeRows<T extends tf.Tensor>(x: T, rows: number[]): T {
+  const parts = splitAxis(x, new Array<number>(x.shape[0]).fill(1), 0); // B x [1, ...]
+  return concatAxis(rows.map((r) => parts[r]), 0) as T;
 }
