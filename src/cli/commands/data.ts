@@ -19,6 +19,13 @@ function parseMix(text: string): Record<string, number> {
   }));
 }
 
+/** "1-3" -> {min: 1, max: 3}; range checks are the data config's. */
+function parseRange(text: string): { min: number; max: number } {
+  const m = /^(\d+)-(\d+)$/.exec(text.trim());
+  if (!m) throw new UsageError(`--distractors looks like 0-2 (min-max), got '${text}'`);
+  return { min: Number(m[1]), max: Number(m[2]) };
+}
+
 export const dataCommand: Command = {
   name: 'data',
   summary: 'generate a tool-use SFT dataset by reversed construction (train/val/test JSONL + stats)',
@@ -27,6 +34,7 @@ export const dataCommand: Command = {
     { name: 'seed', type: 'int', help: 'random seed', default: 1 },
     { name: 'out', type: 'string', help: 'output directory', required: true },
     { name: 'mix', type: 'string', help: 'category shares, e.g. single=0.4,multi_step=0.25,parallel=0.15,multi_turn=0.1,irrelevance=0.1' },
+    { name: 'distractors', type: 'string', help: 'tools offered besides the needed ones, min-max, e.g. 0-0 for short prompts (default 1-3)' },
     { name: 'val', type: 'number', help: 'validation share', default: 0.05 },
     { name: 'test', type: 'number', help: 'test share', default: 0.1 },
   ],
@@ -34,6 +42,8 @@ export const dataCommand: Command = {
     const mix = optStr(args, 'mix');
     const overrides: DataConfigOverrides = { n: num(args, 'n'), seed: num(args, 'seed'), split: { val: num(args, 'val'), test: num(args, 'test') } };
     if (mix) overrides.mix = parseMix(mix);
+    const distractors = optStr(args, 'distractors');
+    if (distractors) overrides.distractors = parseRange(distractors);
     let cfg;
     try {
       cfg = resolveDataConfig(overrides);
