@@ -123,7 +123,7 @@ async function runLoop(model: Model, cache: KVCache, rows: RowState[], opts: Sam
 }
 
 /** Row-wise log-softmax on the host (V is small; saves a handful of kernel launches per step). */
-function logSoftmaxRows(logits: Float32Array, V: number): Float32Array {
+export function logSoftmaxRows(logits: Float32Array, V: number): Float32Array {
   const out = new Float32Array(logits.length);
   for (let o = 0; o < logits.length; o += V) {
     let max = -Infinity;

@@ -2,6 +2,7 @@
 // lengths, left-padded into one batch, so branches continue in a single batched decode without re-encoding.
 // A thin helper over the model's public KVCache (its constructor and fields); it does not decode.
 import { KVCache } from '../model/kv_cache.ts';
+import { concatAxis, splitAxis } from '../model/split_concat.ts';
 import { tf } from '../runtime/tf.ts';
 
 /** One branch row: keep the first `length` cached positions, and score its next token from `logp`. */
@@ -37,9 +38,13 @@ export function forkCachesAt(cuts: readonly SourcedCut[]): KVCache {
   const V = cuts[0].logp.length;
   const layers = cuts[0].cache.layers.map((_, layer) =>
     tf.tidy(() => {
+      // splitAxis, not tf.slice: wasm's Slice copies the whole source out of the heap for every cut.
       const cut = (pick: (c: SourcedCut) => tf.Tensor4D): tf.Tensor4D =>
-        tf.concat(cuts.map((c) => {
-          const kept = tf.slice(pick(c), [c.row, 0, 0, 0], [1, -1, c.length, -1]); // [1, nKv, len, D]
+        concatAxis(cuts.map((c) => {
+          const src = pick(c); // [B, nKv, S, D]
+          const [B, , S] = src.shape;
+          const row = B === 1 ? src : splitAxis(src, new Array<number>(B).fill(1), 0)[c.row]; // [1, nKv, S, D]
+          const kept = c.length === S ? row : splitAxis(row, [c.length, S - c.length], 2)[0]; // [1, nKv, len, D]
           return tf.pad(kept, [[0, 0], [0, 0], [longest - c.length, 0], [0, 0]]); // [1, nKv, longest, D]
         }), 0) as tf.Tensor4D; // [N, nKv, longest, D]
       return { k: cut((c) => c.cache.layers[layer].k), v: cut((c) => c.cache.layers[layer].v) };

@@ -4,9 +4,8 @@
 import type { KVCache } from '../model/kv_cache.ts';
 import { decodeStep } from '../model/decode.ts';
 import type { Model } from '../model/params.ts';
-import { pickToken } from '../model/sampling.ts';
+import { logSoftmaxRows, pickToken } from '../model/sampling.ts';
 import { createRng, type Rng } from '../rng.ts';
-import { tf } from '../runtime/tf.ts';
 
 export interface RowDecodeOptions {
   temperature: number;
@@ -40,9 +39,7 @@ export async function decodeRows(model: Model, cache: KVCache, first: number[], 
   let active = rows.map((_, r) => r);
   try {
     while (active.length > 0) {
-      const logpT = tf.tidy(() => tf.logSoftmax(cache.lastLogits!)); // [A, V]
-      const logp = (await logpT.data()) as Float32Array;
-      logpT.dispose();
+      const logp = logSoftmaxRows((await cache.lastLogits!.data()) as Float32Array, V); // [A, V], the step's one read
       active.forEach((r, i) => {
         const row = rows[r];
         const lp = logp.subarray(i * V, (i + 1) * V);
