@@ -3,7 +3,7 @@
 // It does not sample (sampling.ts does).
 import { tf } from '../runtime/tf.ts';
 import { KVCache } from './kv_cache.ts';
-import { attentionBias, checkLength, positionIds, runTransformer } from './model.ts';
+import { attentionBias, checkLength, kvHeads, positionIds, runTransformer } from './model.ts';
 import type { Model } from './params.ts';
 
 export interface PrefillOptions {
@@ -66,7 +66,8 @@ export function decodeStep(model: Model, cache: KVCache, tokens: number[]): tf.T
     const ids = tf.tensor2d(tokens, [B, 1], 'int32'); // [B, 1]
     const positions = tf.tensor2d(cache.positions, [B, 1], 'int32'); // [B, 1]
     const bias = tf.tensor4d(biasValues, [B, 1, 1, S]); // [B, 1, 1, S]
-    const run = runTransformer(model, { ids, positions, bias, past: cache.layers, frozen: true });
+    const shared = cache.shared ? { layers: cache.shared, bias: sharedPrefixBias(biasValues, B, S, kvHeads(model.config), cache.shared[0].kT.shape[1]) } : undefined;
+    const run = runTransformer(model, { ids, positions, bias, past: cache.layers, shared, frozen: true });
     const logits = tf.reshape(run.logits, [B, model.config.vocab_size]) as tf.Tensor2D; // [B, V]
     return { logits, last: tf.clone(logits), present: run.present };
   });
@@ -74,4 +75,22 @@ export function decodeStep(model: Model, cache: KVCache, tokens: number[]): tf.T
   cache.keyMask.forEach((m) => m.push(1));
   cache.positions = cache.positions.map((p) => p + 1);
   return out.logits;
+}
+
+/**
+ * The decode bias when rows share a prefix: [B, nKv, 1, nKv*P + S], group g of a row sees its own group's
+ * P shared keys (columns g*P..(g+1)*P), none of the other groups', then its own keys masked as `ownBias` [B, S].
+ */
+function sharedPrefixBias(ownBias: Float32Array, B: number, S: number, nKv: number, W: number): tf.Tensor4D {
+  const P = W / nKv;
+  const width = W + S;
+  const values = new Float32Array(B * nKv * width).fill(-1e9);
+  for (let b = 0; b < B; b++) {
+    for (let g = 0; g < nKv; g++) {
+      const row = (b * nKv + g) * width;
+      values.fill(0, row + g * P, row + (g + 1) * P);
+      values.set(ownBias.subarray(b * S, (b + 1) * S), row + W);
+    }
+  }
+  return tf.tensor4d(values, [B, nKv, 1, width]);
 }

@@ -1,25 +1,34 @@
 // Per-layer keys and values of the positions already encoded, plus the bookkeeping decoding needs
-// (which cached positions are padding, each row's next position id, the latest logits).
+// (which cached positions are padding, each row's next position id, the latest logits), and optionally a
+// prefix all rows share (forked branches), stored once and attended with one 2D product per layer.
 // It owns its tensors; it does not run the model (decode.ts does).
 import { tf } from '../runtime/tf.ts';
-import type { LayerKV } from './model.ts';
+import type { LayerKV, SharedKV } from './model.ts';
 import { concatAxis, splitAxis } from './split_concat.ts';
 
 export class KVCache {
-  /** Per layer [B, nKv, S, D] keys and values (kv heads not repeated). */
+  /** Per layer [B, nKv, S, D] keys and values (kv heads not repeated), after the shared prefix if there is one. */
   layers: LayerKV[];
-  /** [B][S] 1 for a real cached position, 0 for left padding. */
+  /** [B][S] 1 for a real cached position, 0 for left padding (positions of `layers`). */
   keyMask: number[][];
   /** [B] position id the next token of each row gets. */
   positions: number[];
   /** [B, V] logits at the last cached position (what the next token is sampled from), or null. */
   lastLogits: tf.Tensor2D | null;
+  /** The prefix held with the caches select() made from this one (shared, not copied: XNNPACK keeps its packed copy). */
+  private hold: { layers: SharedKV[]; holders: number } | null;
 
-  constructor(layers: LayerKV[], keyMask: number[][], positions: number[], lastLogits: tf.Tensor2D | null) {
+  constructor(layers: LayerKV[], keyMask: number[][], positions: number[], lastLogits: tf.Tensor2D | null, shared: SharedKV[] | null = null) {
     this.layers = layers;
+    this.hold = shared ? { layers: shared, holders: 1 } : null;
     this.keyMask = keyMask;
     this.positions = positions;
     this.lastLogits = lastLogits;
+  }
+
+  /** Per layer, the P positions before `layers` that every row shares (all real), or null. */
+  get shared(): SharedKV[] | null {
+    return this.hold?.layers ?? null;
   }
 
   /** Rows B. */
@@ -27,7 +36,7 @@ export class KVCache {
     return this.positions.length;
   }
 
-  /** Cached positions S, padding included. */
+  /** Cached positions S of `layers`, padding included (the shared prefix not counted). */
   get length(): number {
     return this.layers.length ? this.layers[0].k.shape[2] : 0;
   }
@@ -44,7 +53,12 @@ export class KVCache {
       layers: this.layers.map((l) => ({ k: takeRows(l.k, rows), v: takeRows(l.v, rows) })), // [R, nKv, S, D]
       last: this.lastLogits ? takeRows(this.lastLogits, rows) : undefined, // [R, V]
     }));
-    return new KVCache(picked.layers, rows.map((r) => this.keyMask[r].slice()), rows.map((r) => this.positions[r]), picked.last ?? null);
+    const out = new KVCache(picked.layers, rows.map((r) => this.keyMask[r].slice()), rows.map((r) => this.positions[r]), picked.last ?? null);
+    if (this.hold) {
+      this.hold.holders++;
+      out.hold = this.hold;
+    }
+    return out;
   }
 
   /** Replaces the tensors (after a decode step), disposing the old ones. */
@@ -56,7 +70,14 @@ export class KVCache {
 
   dispose(): void {
     this.disposeTensors();
+    if (this.hold && --this.hold.holders === 0) {
+      for (const l of this.hold.layers) {
+        l.kT.dispose();
+        l.v.dispose();
+      }
+    }
     this.layers = [];
+    this.hold = null;
     this.lastLogits = null;
   }
 

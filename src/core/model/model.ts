@@ -4,7 +4,7 @@
 import { tf } from '../runtime/tf.ts';
 import type { ModelConfig } from './config.ts';
 import { linear, matMul2d } from './matmul.ts';
-import { attendGroups } from './sliced_attention.ts';
+import { attendGroups, attendSharedPrefix } from './sliced_attention.ts';
 import { concatAxis, splitAxis } from './split_concat.ts';
 import type { Model, Params } from './params.ts';
 
@@ -21,11 +21,23 @@ export type LayerKV = { // a type, not an interface, so it is a tf.TensorContain
   v: tf.Tensor4D;
 };
 
+/**
+ * Keys and values every row of a batch shares before its own (branches forked from one prefix of P
+ * positions), laid out for one 2D product over all rows and kv groups: kT [D, nKv*P] and v [nKv*P, D],
+ * group g in columns (rows) g*P..(g+1)*P. Owned by the KVCache that holds them.
+ */
+export type SharedKV = {
+  kT: tf.Tensor2D;
+  v: tf.Tensor2D;
+};
+
 export interface TransformerInput {
   ids: tf.Tensor2D; // [B, T] int32
   positions: tf.Tensor2D; // [B, T] int32 position ids
   bias: tf.Tensor4D; // [B, 1, T, S] additive attention bias (0 allowed, -1e9 masked), S = past + T
   past?: LayerKV[]; // per layer [B, nKv, P, D]
+  /** Decode (T = 1) only: a shared prefix per layer, and the bias [B, nKv, 1, nKv*P + S] that replaces `bias`. */
+  shared?: { layers: SharedKV[]; bias: tf.Tensor4D };
   lastOnly?: boolean; // project only the last position to logits
   frozen?: boolean; // inference only: no gradients, cached transposed weights (see matmul.ts)
 }
@@ -47,6 +59,11 @@ export function forward(model: Model, inputIds: tf.Tensor2D, opts: ForwardOption
     const bias = attentionBias(mask, T, 0);
     return runTransformer(model, { ids: inputIds, positions, bias, frozen: opts.frozen }).logits;
   });
+}
+
+/** Key/value heads of the attention (gpt2 has no grouping). */
+export function kvHeads(c: ModelConfig): number {
+  return c.model_type === 'gpt2' ? c.num_attention_heads : c.num_key_value_heads;
 }
 
 /** gpt2's learned positions end at max_position_embeddings; past it the lookup would read zeros. */
@@ -149,6 +166,11 @@ function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, layer: number
   const K = past ? tf.concat([past.k, k], 2) : k; // [B, nKv, S, D]
   const V = past ? tf.concat([past.v, v], 2) : v; // [B, nKv, S, D]
   present.push({ k: K, v: V });
+  const shared = input.shared;
+  if (shared) {
+    const y = attendSharedPrefix(tf.reshape(q, [B, nKv, nH / nKv, D]), K, V, shared.layers[layer], shared.bias); // [B, nKv, rep, D]
+    return tf.reshape(y, [B * T, nH * D]); // T = 1: [B, nH, 1, D] is already [B, 1, nH, D]
+  }
   const rep = nH / nKv;
   const qg = tf.reshape(tf.mul(q, 1 / Math.sqrt(D)), [B, nKv, rep * T, D]); // [B, nKv, rep*T, D]
   const y = tf.reshape(attendGroups(qg, K, V, input.bias, rep), [B, nH, T, D]); // [B, nH, T, D]

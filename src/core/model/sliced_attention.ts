@@ -3,7 +3,7 @@
 // [B, nH, T, S] scores are never stacked and re-split: on wasm those copies cost more than the products.
 import { tf } from '../runtime/tf.ts';
 import { headMatMul, matMul2d, SLICE_MIN_MACS } from './matmul.ts';
-import { stackRows, unstackRows } from './split_concat.ts';
+import { concatAxis, splitAxis, stackRows, unstackRows } from './split_concat.ts';
 
 /**
  * softmax(q·K^T + bias)·V for each kv group: q [B, nKv, rep*T, D] (already scaled by 1/sqrt(D)), K and V
@@ -32,4 +32,25 @@ function slicedAttention(q: tf.Tensor, K: tf.Tensor, V: tf.Tensor, bias: tf.Tens
     return matMul2d(att, vs[i]); // [rep*T, D]
   });
   return tf.reshape(stackRows(ys), [B, nKv, RT, D]); // [B, nKv, rep*T, D]
+}
+
+/**
+ * Decode-step attention (one query per row) of rows that share a prefix: softmax(q·[prefix; own]^T + bias)
+ * ·[prefix; own]. The prefix part is one 2D product for all rows and groups against the shared keys of every
+ * group (XNNPACK's fast path on wasm, weights packed once), the other groups' columns masked by `bias`
+ * (exact zeros after the softmax); only the rows' own keys go through the batched product. Cascade
+ * attention (Juravsky et al. 2024, "Hydragen"). q [B, nKv, rep, D] unscaled, K and V [B, nKv, S, D],
+ * shared kT [D, nKv*P] and v [nKv*P, D], bias [B, nKv, 1, nKv*P + S]. Returns [B, nKv, rep, D].
+ */
+export function attendSharedPrefix(q: tf.Tensor, K: tf.Tensor, V: tf.Tensor, shared: { kT: tf.Tensor2D; v: tf.Tensor2D }, bias: tf.Tensor4D): tf.Tensor4D {
+  const [B, nKv, rep, D] = q.shape as [number, number, number, number];
+  const S = K.shape[2] as number;
+  const W = shared.kT.shape[1];
+  const qs = tf.mul(q, 1 / Math.sqrt(D)); // [B, nKv, rep, D]
+  const prefix = tf.reshape(tf.matMul(tf.reshape(qs, [B * nKv * rep, D]) as tf.Tensor2D, shared.kT), [B, nKv, rep, W]); // [B, nKv, rep, nKv*P]
+  const own = tf.matMul(qs, K, false, true); // [B, nKv, rep, S]
+  const att = tf.softmax(tf.add(concatAxis([prefix, own], 3), bias)); // [B, nKv, rep, nKv*P + S]
+  const [attPrefix, attOwn] = splitAxis(att, [W, S], 3);
+  const yPrefix = tf.matMul(tf.reshape(attPrefix, [B * nKv * rep, W]) as tf.Tensor2D, shared.v); // [B*nKv*rep, D]
+  return tf.add(tf.reshape(yPrefix, [B, nKv, rep, D]), tf.matMul(attOwn, V)) as tf.Tensor4D; // [B, nKv, rep, D]
 }
