@@ -1,11 +1,14 @@
 // The batched branch decode: every row starts with its forced token (scored from the cache's last
 // logits) and continues with the policy until its stop token or its own token budget. Same token
 // choice as model/sampling.ts (pickToken; row r seeded with seed + r); finished rows leave the batch.
+// decodeRowsAlongside runs such rows beside the base trajectory's own row, forking them as it decodes.
 import type { KVCache } from '../model/kv_cache.ts';
-import { decodeStep } from '../model/decode.ts';
+import { decodeStep, prefill } from '../model/decode.ts';
 import type { Model } from '../model/params.ts';
-import { logSoftmaxRows, pickToken } from '../model/sampling.ts';
+import { logSoftmaxRows, pickToken, topIndices } from '../model/sampling.ts';
 import { createRng, type Rng } from '../rng.ts';
+import { forkCachesAt } from './branch_cache.ts';
+import type { DecodedStep, DecodedTrajectory, DecodeOptions } from './trajectory.ts';
 
 export interface RowDecodeOptions {
   temperature: number;
@@ -63,4 +66,93 @@ export async function decodeRows(model: Model, cache: KVCache, first: number[], 
     cache.dispose();
   }
   return rows.map(({ tokens, logprobs, stoppedBy }) => ({ tokens, logprobs, stoppedBy }));
+}
+
+/** A row forked from the base at its current step: `forcedToken` replaces the base's token there. */
+export interface ForkedRow {
+  forcedToken: number;
+  /** Most tokens this row may produce, the forced one included (>= 1). */
+  budget: number;
+}
+
+/**
+ * Decodes the base trajectory of `promptIds` exactly as decodeTrajectory does (its rng, its recorded
+ * steps) in batch row 0, and at each base step t forks the rows `fork(t, step)` names: each is a copy of
+ * the base row that emits its forced token (scored from the base's step-t log-probs) and then samples
+ * like decodeRows (the r-th forked row seeded with seed + r) in the same batched steps as the base.
+ * Rows are returned in fork order; the cache is this function's own.
+ */
+export async function decodeRowsAlongside(model: Model, promptIds: number[], decode: DecodeOptions, fork: (t: number, step: DecodedStep) => ForkedRow[], opts: RowDecodeOptions): Promise<{ base: Omit<DecodedTrajectory, 'cache'>; rows: DecodedRow[] }> {
+  const V = model.config.vocab_size;
+  const first = prefill(model, [promptIds]);
+  first.logits.dispose();
+  let cache = first.cache;
+  const baseRng = createRng(decode.seed >>> 0);
+  const base: Omit<DecodedTrajectory, 'cache'> = { steps: [], stoppedBy: 'length', promptLength: promptIds.length, logpAt: new Map() };
+  const rows: Row[] = [];
+  let baseInBatch = true; // batch row 0 is the base's; the others are rows[branchSlots[i]]
+  let branchSlots: number[] = [];
+  try {
+    for (let t = 0; ; t++) {
+      const logp = logSoftmaxRows((await cache.lastLogits!.data()) as Float32Array, V); // [A, V], the step's one read
+      const keep: number[] = []; // batch rows of the next step, by their row in this step's cache
+      const keptBranches: number[] = [];
+      const next: number[] = [];
+      const own = baseInBatch ? 1 : 0;
+      branchSlots.forEach((r, i) => {
+        const lp = logp.subarray((own + i) * V, (own + i + 1) * V);
+        const token = pickToken(lp, opts, rows[r].rng);
+        rows[r].tokens.push(token);
+        rows[r].logprobs.push(lp[token]);
+        if (!finishRow(rows[r], token, opts)) (keep.push(own + i), keptBranches.push(r), next.push(token));
+      });
+      if (baseInBatch) {
+        const lp = logp.subarray(0, V);
+        const step = baseStep(lp, decode, baseRng);
+        base.steps.push(step);
+        if (decode.keepLogp(step.alternatives)) base.logpAt.set(t, lp.slice());
+        if (step.id === decode.stopTokenId) base.stoppedBy = 'stop_token';
+        baseInBatch = step.id !== decode.stopTokenId && t + 1 < decode.maxNewTokens;
+        if (baseInBatch) (keep.unshift(0), next.unshift(step.id));
+        for (const f of fork(t, step)) {
+          const row: Row = { tokens: [f.forcedToken], logprobs: [lp[f.forcedToken]], stoppedBy: 'length', rng: createRng((opts.seed + rows.length) >>> 0), budget: Math.max(1, f.budget), done: false };
+          rows.push(row);
+          if (!finishRow(row, f.forcedToken, opts)) (keep.push(0), keptBranches.push(rows.length - 1), next.push(f.forcedToken));
+        }
+      }
+      if (keep.length === 0) break;
+      branchSlots = keptBranches;
+      cache = rebatch(cache, keep, logp, V);
+      decodeStep(model, cache, next).dispose();
+    }
+  } finally {
+    cache.dispose();
+  }
+  return { base, rows: rows.map(({ tokens, logprobs, stoppedBy }) => ({ tokens, logprobs, stoppedBy })) };
+}
+
+/** Marks a row done after `token` (its stop token or its budget); true when it is. */
+function finishRow(row: Row, token: number, opts: RowDecodeOptions): boolean {
+  if (token === opts.stopTokenId) row.stoppedBy = 'stop_token';
+  row.done = token === opts.stopTokenId || row.tokens.length >= row.budget;
+  return row.done;
+}
+
+/** The base's step from its [V] log-probs: decodeTrajectory's choice and record. */
+function baseStep(lp: Float32Array, decode: DecodeOptions, rng: Rng): DecodedStep {
+  const id = pickToken(lp, decode, rng);
+  return { id, logprob: lp[id], alternatives: topIndices(lp, decode.recordTopK).map((a) => ({ id: a, prob: Math.exp(lp[a]) })) };
+}
+
+/**
+ * The cache with rows `keep` of `cache` (disposed if replaced). The first fork of a lone base row stores
+ * the prefix once for all rows (forkCachesAt's shared prefix); later changes are plain selects.
+ */
+function rebatch(cache: KVCache, keep: number[], logp: Float32Array, V: number): KVCache {
+  if (keep.length === cache.batch && keep.every((r, i) => r === i)) return cache;
+  const next = cache.batch === 1 && keep.length > 1 && !cache.shared
+    ? forkCachesAt(keep.map((row) => ({ cache, row, length: cache.length, logp: logp.subarray(row * V, (row + 1) * V) })))
+    : cache.select(keep);
+  cache.dispose();
+  return next;
 }

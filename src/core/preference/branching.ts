@@ -1,11 +1,12 @@
 // Branching: force an alternative token at a divergence point of the base trajectory and finish the
 // continuation. With prefix reuse every branch of a prompt continues from the base's KV cache in one
 // batch (cost ~ the longest suffix); without it each branch re-encodes prompt + prefix (the benchmark baseline).
+// When the divergence points can be chosen step by step, decodeWithBranches forks them while the base decodes.
 import { generate, type SampleOptions } from '../model/sampling.ts';
 import type { Model } from '../model/params.ts';
 import { forkCachesAt } from './branch_cache.ts';
-import { decodeRows, type DecodedRow } from './branch_decode.ts';
-import type { DecodedTrajectory } from './trajectory.ts';
+import { decodeRows, decodeRowsAlongside, type DecodedRow } from './branch_decode.ts';
+import type { DecodedStep, DecodedTrajectory, DecodeOptions } from './trajectory.ts';
 
 export interface BranchRequest {
   /** Step of the base trajectory where the alternative replaces the base token. */
@@ -64,7 +65,7 @@ export async function runBranchGroups(model: Model, groups: readonly BranchGroup
   }));
 }
 
-const budgetOf = (req: BranchRequest, opts: BranchOptions): number => Math.max(1, Math.min(opts.maxNewTokens - req.index, req.budget ?? Infinity));
+const budgetOf = (req: BranchRequest, opts: Pick<BranchOptions, 'maxNewTokens'>): number => Math.max(1, Math.min(opts.maxNewTokens - req.index, req.budget ?? Infinity));
 
 type FlatRequest = { g: BranchGroup; req: BranchRequest };
 
@@ -95,4 +96,26 @@ async function branchNaively(model: Model, flat: readonly FlatRequest[], opts: B
     out.push({ tokens: res.tokens, logprobs: res.steps.map((s) => s.logprob), stoppedBy: res.stoppedBy === 'stop_token' ? 'stop_token' : 'length' });
   }
   return out;
+}
+
+/** Branches to fork at base step t (each forces its token in place of the base's): chosen from that step alone. */
+export type BranchChooser = (t: number, step: DecodedStep) => Omit<BranchRequest, 'index'>[];
+
+/**
+ * The base trajectory and its branches in one batched decode: at each base step `choose` names the branches
+ * that diverge there, and each joins the batch at once as a copy of the base row, so branch suffixes ride
+ * along in the base's decode steps instead of a separate branch phase. Gives what decodeTrajectory then
+ * runBranches give (either path) for the same requests, with request r = the r-th branch chosen (seed + r).
+ * Only for choices that need no later step (runBranches takes choices made over the whole trajectory).
+ */
+export async function decodeWithBranches(model: Model, promptIds: number[], decode: DecodeOptions, choose: BranchChooser, opts: Omit<BranchOptions, 'reusePrefix'>): Promise<{ base: Omit<DecodedTrajectory, 'cache'>; runs: BranchRun[] }> {
+  const requests: BranchRequest[] = [];
+  const out = await decodeRowsAlongside(model, promptIds, decode, (t, step) =>
+    choose(t, step).map((c) => {
+      const req = { ...c, index: t };
+      requests.push(req);
+      return { forcedToken: req.forcedToken, budget: budgetOf(req, opts) };
+    }), opts);
+  const runs = out.rows.map((res, r): BranchRun => ({ ...requests[r], ids: res.tokens, logprobs: res.logprobs, stoppedBy: res.stoppedBy }));
+  return { base: out.base, runs };
 }

@@ -3,7 +3,7 @@ import { tf } from '../../../src/core/runtime/tf.ts';
 import { renderConversation } from '../../../src/core/data/chat_format.ts';
 import type { Model } from '../../../src/core/model/params.ts';
 import { generate } from '../../../src/core/model/sampling.ts';
-import { runBranches, type BranchOptions, type BranchRequest } from '../../../src/core/preference/branching.ts';
+import { decodeWithBranches, runBranches, type BranchOptions, type BranchRequest } from '../../../src/core/preference/branching.ts';
 import { decodeTrajectory, type DecodedTrajectory } from '../../../src/core/preference/trajectory.ts';
 import { forwardLogprobs } from '../../../src/core/preference/turn_context.ts';
 import { SAMPLES, randomModel, testTokenizer, useWasm } from './fixture.ts';
@@ -97,5 +97,56 @@ describe('runBranches', () => {
     await once();
     await once();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('decodeWithBranches', () => {
+  const decodeOpts = (temperature: number, stopTokenId = -1) => ({ maxNewTokens: N, temperature, topK: 0, topP: 1, seed: 5, stopTokenId, recordTopK: 4, keepLogp: () => true });
+  // requestsFor's branches, chosen step by step (index order, so the r-th chosen is request r).
+  const along = (temperature: number, requests: BranchRequest[], stopTokenId = -1) => decodeWithBranches(model, promptIds, decodeOpts(0, stopTokenId),
+    (t) => requests.filter((q) => q.index === t).map(({ forcedToken, budget }) => ({ forcedToken, budget })),
+    { maxNewTokens: N, temperature, topK: 0, topP: 1, seed: 11, stopTokenId });
+
+  it('gives decodeTrajectory then runBranches (either path): same base, same branches, same log-probs', async () => {
+    for (const temperature of [0, 1]) {
+      const base = await decode(0);
+      const requests = requestsFor(base).map((r, i) => ({ ...r, budget: [2, 9, 3, 9][i] }));
+      const reuse = await runBranches(model, promptIds, base, requests, options(true, temperature));
+      const naive = await runBranches(model, promptIds, base, requests, options(false, temperature));
+      const got = await along(temperature, requests);
+      base.cache.dispose();
+      expect(got.base.steps.map((s) => s.id)).toEqual(base.steps.map((s) => s.id));
+      got.base.steps.forEach((s, t) => {
+        expect(s.logprob).toBeCloseTo(base.steps[t].logprob, 5);
+        expect(s.alternatives.map((a) => a.id)).toEqual(base.steps[t].alternatives.map((a) => a.id));
+      });
+      expect([...got.base.logpAt.keys()]).toEqual([...base.logpAt.keys()]);
+      expect(got.runs.map((r) => [r.index, r.forcedToken, r.stoppedBy])).toEqual(reuse.map((r) => [r.index, r.forcedToken, r.stoppedBy]));
+      expect(got.runs.map((r) => r.ids)).toEqual(reuse.map((r) => r.ids));
+      expect(got.runs.map((r) => r.ids)).toEqual(naive.map((r) => r.ids));
+      got.runs.forEach((r, i) => r.logprobs.forEach((lp, t) => expect(Math.abs(lp - naive[i].logprobs[t])).toBeLessThan(1e-4)));
+      for (const run of got.runs) {
+        const full = forwardLogprobs(model, [...promptIds, ...base.steps.slice(0, run.index).map((s) => s.id)], run.ids);
+        run.logprobs.forEach((lp, t) => expect(Math.abs(lp - full[t])).toBeLessThan(1e-4));
+      }
+    }
+  });
+
+  it('stops the base at its stop token and still finishes branches forked there; no tensor leak', async () => {
+    const base = await decode(0);
+    const stop = base.steps[6].id; // the base stops at its first occurrence of this token
+    const stopAt = base.steps.findIndex((s) => s.id === stop);
+    base.cache.dispose();
+    const requests = [0, stopAt].map((index) => ({ index, forcedToken: base.steps[index].alternatives.filter((a) => a.id !== stop)[0].id }));
+    const before = tf.memory().numTensors;
+    const got = await along(0, requests, stop);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(got.base.stoppedBy).toBe('stop_token');
+    expect(got.base.steps.length).toBe(stopAt + 1);
+    expect(got.runs.map((r) => r.index)).toEqual([0, stopAt]);
+    for (const run of got.runs) {
+      expect(run.ids[0]).toBe(run.forcedToken);
+      expect(run.stoppedBy === 'stop_token' ? run.ids.at(-1) : run.ids.length).toBe(run.stoppedBy === 'stop_token' ? stop : N - run.index);
+    }
   });
 });
