@@ -185,6 +185,15 @@ describe('buildPairs', () => {
     expect(pairsToTrlJsonl(single.pairs)).toBe(pairsToTrlJsonl(one.pairs.filter((p) => p.sampleId === SAMPLES[0].id && p.turnIndex === 1)));
   }, 60_000);
 
+  it('token mode, greedy: prefix reuse gives the same pairs as re-encoding every branch from scratch', async () => {
+    const key = (p: { sampleId: string; turnIndex: number; kind: string; divergenceIndex: number | null; prefix: string; chosen: { ids: number[] }; rejected: { ids: number[] } }) =>
+      JSON.stringify([p.sampleId, p.turnIndex, p.kind, p.divergenceIndex, p.prefix, p.chosen.ids, p.rejected.ids]);
+    const reuse = await buildPairs(model, tok(), SAMPLES, cfg({ reusePrefix: true }));
+    const naive = await buildPairs(model, tok(), SAMPLES, cfg({ reusePrefix: false }));
+    expect(reuse.pairs.some((p) => p.kind === 'branch')).toBe(true);
+    expect(reuse.pairs.map(key).sort()).toEqual(naive.pairs.map(key).sort());
+  }, 60_000);
+
   it('identical seeds give identical pairs', async () => {
     for (const mode of modes) {
       const c = cfg({ mode, temperature: 1, branchTemperature: 1, sampleTemperature: 1.5, nSamples: 3, seed: 9 });
