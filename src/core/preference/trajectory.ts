@@ -4,9 +4,8 @@
 import type { KVCache } from '../model/kv_cache.ts';
 import { decodeStep, prefill } from '../model/decode.ts';
 import type { Model } from '../model/params.ts';
-import { pickToken, topIndices } from '../model/sampling.ts';
+import { logSoftmaxRows, pickToken, topIndices } from '../model/sampling.ts';
 import { createRng } from '../rng.ts';
-import { tf } from '../runtime/tf.ts';
 import type { TokenAlt } from './divergence.ts';
 
 export interface DecodeOptions {
@@ -48,9 +47,7 @@ export async function decodeTrajectory(model: Model, promptIds: number[], opts: 
   let stoppedBy: DecodedTrajectory['stoppedBy'] = 'length';
   try {
     for (let t = 0; t < opts.maxNewTokens; t++) {
-      const logpT = tf.tidy(() => tf.logSoftmax(cache.lastLogits!)); // [1, V]
-      const logp = ((await logpT.data()) as Float32Array).slice();
-      logpT.dispose();
+      const logp = logSoftmaxRows((await cache.lastLogits!.data()) as Float32Array, model.config.vocab_size); // [V] on the host, like generate
       const id = pickToken(logp, opts, rng);
       const alternatives = topIndices(logp, opts.recordTopK).map((a) => ({ id: a, prob: Math.exp(logp[a]) }));
       steps.push({ id, logprob: logp[id], alternatives });
