@@ -19,6 +19,7 @@ const FLAGS: [string, keyof DpoConfig, 'number' | 'int'][] = [
   ['weight-decay', 'weightDecay', 'number'], ['max-grad-norm', 'maxGradNorm', 'number'], ['seq-len', 'seqLen', 'int'],
   ['seed', 'seed', 'int'], ['checkpoint-every', 'checkpointEvery', 'int'], ['beta', 'beta', 'number'],
   ['label-smoothing', 'labelSmoothing', 'number'], ['esm-gamma', 'esmGamma', 'number'], ['rpo-alpha', 'rpoAlpha', 'number'],
+  ['divergent-tokens', 'divergentTokens', 'int'],
   ['lora-rank', 'loraRank', 'int'], ['lora-alpha', 'loraAlpha', 'number'], ['ref-batch-size', 'refBatchSize', 'int'],
 ];
 

@@ -31,6 +31,14 @@ export interface DpoConfig extends TrainLoopConfig {
   esmMode: 'margin' | 'weight';
   /** Count only tokens after the longest common token prefix of chosen and rejected. */
   maskSharedPrefix: boolean;
+  /**
+   * Count only this many tokens from the first one where chosen and rejected differ in the preference
+   * term; 0 = all. The NLL term (rpoAlpha) still covers the whole chosen completion. Why: a token-level
+   * pair differs at one token; its tails (closing the call, further calls) are consequences, and pushing
+   * the rejected tail down also pushes down the format tokens it shares with every good call, which
+   * drifts a small model toward refusing or breaking the format.
+   */
+  divergentTokens: number;
   /** RPO (Pang et al. 2024): add α · per-token mean NLL of the chosen completion; 0 disables. */
   rpoAlpha: number;
   /** Maximum tokens of prompt + completion; longer pairs keep the prompt's end (left truncation). */
@@ -61,6 +69,7 @@ export const DEFAULT_DPO_CONFIG: Readonly<DpoConfig> = Object.freeze({
   esmGamma: 1,
   esmMode: 'margin' as const,
   maskSharedPrefix: false,
+  divergentTokens: 0,
   rpoAlpha: 0,
   seqLen: 384,
   refBatchSize: 8,
@@ -84,6 +93,7 @@ export function resolveDpoConfig(overrides: Partial<DpoConfig> = {}): DpoConfig 
   if (!isNum(cfg.esmGamma) || cfg.esmGamma < 0) fail('esmGamma', 'must be >= 0');
   if (cfg.esmMode !== 'margin' && cfg.esmMode !== 'weight') fail('esmMode', "must be 'margin' or 'weight'");
   if (typeof cfg.maskSharedPrefix !== 'boolean') fail('maskSharedPrefix', 'must be a boolean');
+  if (!Number.isInteger(cfg.divergentTokens) || cfg.divergentTokens < 0) fail('divergentTokens', 'must be an integer >= 0');
   if (!isNum(cfg.rpoAlpha) || cfg.rpoAlpha < 0) fail('rpoAlpha', 'must be >= 0');
   if (!Number.isInteger(cfg.seqLen) || cfg.seqLen < 4) fail('seqLen', 'must be an integer >= 4');
   if (!Number.isInteger(cfg.refBatchSize) || cfg.refBatchSize < 1) fail('refBatchSize', 'must be an integer >= 1');

@@ -103,7 +103,7 @@ export function commonPrefix(a: number[], b: number[]): number {
  */
 export interface DpoBatch extends PairInputs {
   B: number;
-  /** Completion tokens that enter the preference term (divergent suffix only when masking the shared prefix). */
+  /** Completion tokens that enter the preference term (divergent suffix only when masking the shared prefix, cut to the divergent window). */
   lossMask: tf.Tensor2D; // [2B, C]
   /** Reference log-probs of completion tokens, 0 at padding (all zeros when the pairs have none yet). */
   refLogps: tf.Tensor2D; // [2B, C]
@@ -112,7 +112,12 @@ export interface DpoBatch extends PairInputs {
   inputTokens: number;
 }
 
-export function makeDpoBatch(pairs: EncodedPair[], padTokenId: number, maskSharedPrefix: boolean): DpoBatch {
+/**
+ * `divergentTokens` > 0 keeps only that many completion tokens, counted from the first token where chosen
+ * and rejected differ, in the preference term (the token-level signal; the tails after it are the
+ * continuation's consequences). 0 keeps them all.
+ */
+export function makeDpoBatch(pairs: EncodedPair[], padTokenId: number, maskSharedPrefix: boolean, divergentTokens = 0): DpoBatch {
   const B = pairs.length;
   const P = Math.max(...pairs.map((p) => p.prompt.length));
   const rows = [...pairs.map((p) => ({ p, c: p.chosen, ref: p.refChosen })), ...pairs.map((p) => ({ p, c: p.rejected, ref: p.refRejected }))];
@@ -139,7 +144,9 @@ export function makeDpoBatch(pairs: EncodedPair[], padTokenId: number, maskShare
       if (t >= c.length) continue;
       comp[i] = c[t];
       compMask[i] = 1;
-      loss[i] = !maskSharedPrefix || t >= p.sharedPrefix ? 1 : 0;
+      const afterPrefix = !maskSharedPrefix || t >= p.sharedPrefix;
+      const inWindow = divergentTokens === 0 || t < p.sharedPrefix + divergentTokens;
+      loss[i] = afterPrefix && inWindow ? 1 : 0;
       if (r) ref[i] = r[t];
     }
     inputTokens += c.length;

@@ -57,6 +57,27 @@ describe('dpo data', () => {
     disposeDpoBatch(b);
   });
 
+  it('divergentTokens keeps only the first tokens from where chosen and rejected differ', () => {
+    const pair: ConversationalPair = {
+      prompt: [{ role: 'user', content: 'q' }], tools: [],
+      chosen: [{ role: 'assistant', content: 'xyAAAA' }], rejected: [{ role: 'assistant', content: 'xyBBBBBB' }],
+    };
+    const p = encodePairs([pair], [0.5], tok, 64).pairs[0];
+    expect(p.sharedPrefix).toBe(2);
+    const rows = (mask: boolean, window: number): number[][] => {
+      const b = makeDpoBatch([p], 0, mask, window);
+      const m = b.lossMask.arraySync();
+      disposeDpoBatch(b);
+      return m;
+    };
+    // chosen 'xyAAAA<|im_end|>\n' is 6 + 12 chars with this character tokenizer
+    expect(rows(true, 3)[0].slice(0, 7)).toEqual([0, 0, 1, 1, 1, 0, 0]);
+    expect(rows(true, 3)[1].reduce((a, c) => a + c, 0)).toBe(3);
+    // without the prefix mask the shared tokens count too (they cancel in the log-ratio); the window still ends at 2 + 3
+    expect(rows(false, 3)[1].slice(0, 6)).toEqual([1, 1, 1, 1, 1, 0]);
+    expect(rows(true, 0)[1].reduce((a, c) => a + c, 0)).toBe(p.rejected.length - 2);
+  });
+
   it('drops pairs with identical completions', () => {
     const same: ConversationalPair = {
       prompt: [{ role: 'user', content: 'q' }], tools: [],

@@ -138,6 +138,7 @@ describe('resolveDpoConfig', () => {
     expect(() => resolveDpoConfig({ beta: -1 })).toThrow('dpo.beta must be > 0, got -1');
     expect(() => resolveDpoConfig({ lossType: 'kto' as never })).toThrow('dpo.lossType');
     expect(() => resolveDpoConfig({ labelSmoothing: 0.5 })).toThrow('dpo.labelSmoothing');
+    expect(() => resolveDpoConfig({ divergentTokens: 1.5 })).toThrow('dpo.divergentTokens must be an integer >= 0, got 1.5');
     expect(() => resolveDpoConfig({ betta: 1 } as never)).toThrow('dpo.betta is not a known setting');
   });
 });
