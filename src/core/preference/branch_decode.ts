@@ -49,8 +49,7 @@ export async function decodeRows(model: Model, cache: KVCache, first: number[], 
         const token = row.tokens.length === 0 ? first[r] : pickToken(lp, opts, row.rng);
         row.tokens.push(token);
         row.logprobs.push(lp[token]);
-        if (token === opts.stopTokenId) row.stoppedBy = 'stop_token';
-        row.done = token === opts.stopTokenId || row.tokens.length >= row.budget;
+        finishRow(row, token, opts);
       });
       const keep = active.map((_, i) => i).filter((i) => !rows[active[i]].done);
       if (keep.length === 0) break;
