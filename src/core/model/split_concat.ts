@@ -80,7 +80,7 @@ export function splitAxis(x: tf.Tensor, sizes: number[], axis: number): tf.Tenso
 /** tf.concat(xs, axis); its gradient is splitAxis. */
 export function concatAxis(xs: tf.Tensor[], axis: number): tf.Tensor {
   const ax = axis < 0 ? axis + xs[0].rank : axis;
-  if (xs.length === 1) return xs[0];
+  if (xs.length === 1) return tf.clone(xs[0]); // like tf.concat: the caller may dispose its inputs
   if (!useCopyKernels()) return tf.concat(xs, ax);
   // Inputs as an array, like tf.concat: wasm's Concat kernel maps over them.
   return tf.engine().runKernel(CONCAT, xs as unknown as tf.NamedTensorMap, { axis: ax, sizes: xs.map((x) => x.shape[ax]) } as unknown as tf.NamedAttrMap) as tf.Tensor;
