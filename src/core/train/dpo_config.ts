@@ -35,8 +35,9 @@ export interface DpoConfig extends TrainLoopConfig {
    * Count only this many tokens from the first one where chosen and rejected differ in the preference
    * term; 0 = all. The NLL term (rpoAlpha) still covers the whole chosen completion. Why: a token-level
    * pair differs at one token; its tails (closing the call, further calls) are consequences, and pushing
-   * the rejected tail down also pushes down the format tokens it shares with every good call, which
-   * drifts a small model toward refusing or breaking the format.
+   * the rejected tail down also pushes down the format tokens it shares with every good call. Off by
+   * default: on the shipped default at lr >= 5e-4 it did not stop the drift toward refusals (README's
+   * demo section), which comes from the plain-text turns' pairs, not from call tails.
    */
   divergentTokens: number;
   /** RPO (Pang et al. 2024): add α · per-token mean NLL of the chosen completion; 0 disables. */
