@@ -1,25 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeStep, prefill } from '../../../src/core/model/decode.ts';
-import { forward } from '../../../src/core/model/model.ts';
 import { disposeModel } from '../../../src/core/model/params.ts';
-import { FAMILIES, ids2d, maxAbsDiff, randomIds, tf, tinyModel, useBackend } from './helpers.ts';
+import { FAMILIES, lastLogits, maxAbsDiff, randomIds, rowsOf, tf, tinyModel, useBackend } from './helpers.ts';
 
 beforeAll(() => useBackend('wasm'));
-
-/** Full-forward logits of every row's last position. */
-function lastLogits(model: ReturnType<typeof tinyModel>, rows: number[][]): Float32Array[] {
-  return rows.map((r) => tf.tidy(() => {
-    const out = forward(model, ids2d([r])); // [1, T, V]
-    return tf.slice(out, [0, r.length - 1, 0], [1, 1, -1]).dataSync() as Float32Array;
-  }));
-}
-
-function rowsOf(t: tf.Tensor2D): Float32Array[] {
-  const V = t.shape[1];
-  const data = t.dataSync() as Float32Array;
-  t.dispose();
-  return Array.from({ length: t.shape[0] }, (_, b) => data.slice(b * V, (b + 1) * V));
-}
 
 describe.each(FAMILIES)('KV-cache decoding (%s)', (preset) => {
   it('equals the full forward pass, with ragged left-padded prompts and after select', () => {

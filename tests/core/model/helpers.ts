@@ -3,6 +3,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../../../src/core/runtime/tf.ts';
 import { resolveModelConfig, type ModelConfig } from '../../../src/core/model/config.ts';
+import { forward } from '../../../src/core/model/model.ts';
 import { createModel, type Model } from '../../../src/core/model/params.ts';
 import { createRng } from '../../../src/core/rng.ts';
 
@@ -44,6 +45,22 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/** Full-forward logits of each row's last position (the reference a cached decode must match). */
+export function lastLogits(model: Model, rows: number[][]): Float32Array[] {
+  return rows.map((r) => tf.tidy(() => {
+    const out = forward(model, ids2d([r])); // [1, T, V]
+    return tf.slice(out, [0, r.length - 1, 0], [1, 1, -1]).dataSync() as Float32Array;
+  }));
+}
+
+/** The rows of a [B, V] tensor as arrays; disposes the tensor. */
+export function rowsOf(t: tf.Tensor2D): Float32Array[] {
+  const V = t.shape[1];
+  const data = t.dataSync() as Float32Array;
+  t.dispose();
+  return Array.from({ length: t.shape[0] }, (_, b) => data.slice(b * V, (b + 1) * V));
 }
 
 export { tf };
