@@ -33,7 +33,7 @@ export const dpoCommand: Command = {
     { name: 'config', type: 'string', help: 'JSON file of dpo settings (flags override it)' },
     { name: 'resume', type: 'boolean', help: 'continue from the latest checkpoint in --out' },
     ...FLAGS.map(([flag, field, type]) => ({ name: flag, type, help: `dpo.${field}` })),
-    { name: 'loss', type: 'string', help: 'loss type', choices: ['sigmoid', 'robust', 'hinge', 'ipo', 'esm'] },
+    { name: 'loss', type: 'string', help: 'loss type', choices: ['sigmoid', 'robust', 'hinge', 'ipo', 'esm', 'nll'] },
     { name: 'esm-mode', type: 'string', help: 'esm loss: margin or weight', choices: ['margin', 'weight'] },
     { name: 'mask-prefix', type: 'boolean', help: 'only tokens after the shared chosen/rejected prefix count' },
     { name: 'adapter', type: 'string', help: 'full fine-tuning or LoRA adapters', choices: ['full', 'lora'] },

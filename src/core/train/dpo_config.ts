@@ -11,8 +11,10 @@ import { DEFAULT_TRAIN_LOOP_CONFIG, resolveTrainLoop, type TrainLoopConfig } fro
  * - ipo: Azar et al. 2023, (h/β − 1/(2β))², on per-token mean log-ratios (TRL's IPO length normalisation).
  * - esm: sigmoid DPO with an ESM target margin (ODPO, Amini et al. 2024): −log σ(h − γ·Δ), Δ = the pair's
  *   ESM score margin in [0, 1]; see `esmMode` for the weight alternative.
+ * - nll: no preference term, only the RPO term α·NLL(chosen) (needs rpoAlpha > 0): supervised training on the
+ *   chosen completions, the control that tells a preference loss's effect from that of its chosen text.
  */
-export type DpoLossType = 'sigmoid' | 'robust' | 'hinge' | 'ipo' | 'esm';
+export type DpoLossType = 'sigmoid' | 'robust' | 'hinge' | 'ipo' | 'esm' | 'nll';
 
 export interface DpoConfig extends TrainLoopConfig {
   /** KL strength β of the implicit reward, > 0 (TRL default 0.1). */
@@ -80,7 +82,7 @@ export const DEFAULT_DPO_CONFIG: Readonly<DpoConfig> = Object.freeze({
   loraTargets: Object.freeze(['q_proj', 'k_proj', 'v_proj', 'o_proj']) as unknown as string[],
 });
 
-const LOSS_TYPES: readonly DpoLossType[] = ['sigmoid', 'robust', 'hinge', 'ipo', 'esm'];
+const LOSS_TYPES: readonly DpoLossType[] = ['sigmoid', 'robust', 'hinge', 'ipo', 'esm', 'nll'];
 
 export function resolveDpoConfig(overrides: Partial<DpoConfig> = {}): DpoConfig {
   const cfg = resolveTrainLoop('dpo', DEFAULT_DPO_CONFIG, overrides);
@@ -96,6 +98,7 @@ export function resolveDpoConfig(overrides: Partial<DpoConfig> = {}): DpoConfig 
   if (typeof cfg.maskSharedPrefix !== 'boolean') fail('maskSharedPrefix', 'must be a boolean');
   if (!Number.isInteger(cfg.divergentTokens) || cfg.divergentTokens < 0) fail('divergentTokens', 'must be an integer >= 0');
   if (!isNum(cfg.rpoAlpha) || cfg.rpoAlpha < 0) fail('rpoAlpha', 'must be >= 0');
+  if (cfg.lossType === 'nll' && cfg.rpoAlpha === 0) fail('rpoAlpha', "must be > 0 with lossType 'nll' (its only term)");
   if (!Number.isInteger(cfg.seqLen) || cfg.seqLen < 4) fail('seqLen', 'must be an integer >= 4');
   if (!Number.isInteger(cfg.refBatchSize) || cfg.refBatchSize < 1) fail('refBatchSize', 'must be an integer >= 1');
   if (cfg.adapter !== 'full' && cfg.adapter !== 'lora') fail('adapter', "must be 'full' or 'lora'");

@@ -76,6 +76,8 @@ function pairLosses(h: tf.Tensor1D, logits: tf.Tensor1D, scoreMargin: tf.Tensor1
       return tf.relu(tf.sub(1, h)) as tf.Tensor1D;
     case 'ipo': // IPO eq. 17
       return tf.square(tf.sub(logits, 1 / (2 * cfg.beta))) as tf.Tensor1D;
+    case 'nll': // no preference term: the RPO term added by the caller is the whole loss
+      return tf.zerosLike(h) as tf.Tensor1D;
     case 'esm':
       if (cfg.esmMode === 'margin') return nls(tf.sub(h, tf.mul(scoreMargin, cfg.esmGamma))) as tf.Tensor1D; // ODPO eq. 6
       return tf.div(tf.mul(nls(h), scoreMargin), tf.maximum(tf.mean(scoreMargin), 1e-6)) as tf.Tensor1D;

@@ -102,6 +102,15 @@ describe('dpoLoss', () => {
     expect(run({ rpoAlpha: 0.5 }).loss).toBeCloseTo((dpo[0] + 0.5 * nll[0] + dpo[1] + 0.5 * nll[1]) / 2, 6);
   });
 
+  it('nll is the RPO term alone, blind to the rejected side, with the rewards still reported', () => {
+    const nll = [3.5 / 3, 0.5 / 2];
+    const o = run({ lossType: 'nll', rpoAlpha: 0.5 });
+    expect(o.loss).toBeCloseTo((0.5 * nll[0] + 0.5 * nll[1]) / 2, 6);
+    expect(run({ lossType: 'nll', rpoAlpha: 0.5 }, batch({ ...raw, pr: [[-9, -9], [-9, -9]] })).loss).toBe(o.loss);
+    expect(o.rc[0]).toBeCloseTo(0.1, 6);
+    expect(o.rr[0]).toBeCloseTo(-0.1, 6);
+  });
+
   it('the prefix mask removes prefix tokens exactly', () => {
     // mask the first chosen and first rejected token; changing them must not change anything.
     const mc = [[0, 1, 1], [0, 1, 0]];
@@ -138,6 +147,7 @@ describe('resolveDpoConfig', () => {
     expect(() => resolveDpoConfig({ beta: -1 })).toThrow('dpo.beta must be > 0, got -1');
     expect(() => resolveDpoConfig({ lossType: 'kto' as never })).toThrow('dpo.lossType');
     expect(() => resolveDpoConfig({ labelSmoothing: 0.5 })).toThrow('dpo.labelSmoothing');
+    expect(() => resolveDpoConfig({ lossType: 'nll' })).toThrow("dpo.rpoAlpha must be > 0 with lossType 'nll'");
     expect(() => resolveDpoConfig({ divergentTokens: 1.5 })).toThrow('dpo.divergentTokens must be an integer >= 0, got 1.5');
     expect(() => resolveDpoConfig({ betta: 1 } as never)).toThrow('dpo.betta is not a known setting');
   });
