@@ -86,7 +86,7 @@ async function run(args: ParsedArgs): Promise<number> {
         },
       },
     }, r, until);
-    if (report) console.log(`seed ${r.config.seed}: error rate SFT ${pct(report.arms.sft.errorRate)}, sequence DPO ${pct(report.arms.sequence.errorRate)}, TTPA ${pct(report.arms.token.errorRate)}; goal ${report.goal.met ? 'met' : 'not met'}; ${(report.wallMs / 60000).toFixed(1)} min`);
+    if (report) console.log(`seed ${r.config.seed}: error rate SFT ${pct(report.arms.sft.errorRate)}, sequence DPO ${pct(report.arms.sequence.errorRate)}, TTPA ${pct(report.arms.token.errorRate)}${report.arms.control ? `, control ${pct(report.arms.control.errorRate)}` : ''}; goal ${report.goal.met ? 'met' : 'not met'}; ${(report.wallMs / 60000).toFixed(1)} min`);
     return report;
   };
   if (!seeds) {

@@ -42,6 +42,12 @@ export interface PipelineConfig {
   };
   /** DPO settings of both runs (TTPA and the sequence-level baseline). */
   dpo: Partial<DpoConfig>;
+  /**
+   * Also train and evaluate a control: the SFT model on TTPA's pairs (the same subset, steps and settings) with
+   * dpo.lossType 'nll', the chosen completions' NLL alone (weight dpo.rpoAlpha, or 1 when that is 0). TTPA minus
+   * the control is what the preference term adds beyond the supervised text its pairs carry.
+   */
+  control: boolean;
 }
 
 export const DEFAULT_PIPELINE_CONFIG: Readonly<PipelineConfig> = Object.freeze({
@@ -55,6 +61,7 @@ export const DEFAULT_PIPELINE_CONFIG: Readonly<PipelineConfig> = Object.freeze({
   eval: { maxNewTokens: 96, batchSize: 16, limit: 0 },
   pairs: { prompts: 200, token: { mode: 'token' }, sequence: { mode: 'sequence' }, equalize: true },
   dpo: { steps: 60, batchSize: 8, lr: 5e-5 },
+  control: false,
 }) as Readonly<PipelineConfig>;
 
 export const DATA_SEED_OFFSET = 1000;
@@ -67,6 +74,8 @@ export interface ResolvedPipeline {
   pairsToken: PreferenceConfig;
   pairsSequence: PreferenceConfig;
   dpo: DpoConfig;
+  /** The control's DPO config (lossType 'nll'), or null without `control`. */
+  dpoControl: DpoConfig | null;
 }
 
 const SECTIONS = Object.keys(DEFAULT_PIPELINE_CONFIG) as (keyof PipelineConfig)[];
@@ -90,6 +99,7 @@ export function resolvePipelineConfig(preset: unknown, overrides: Partial<Pipeli
   config.model = { ...d.model, ...p.model, ...overrides.model };
   if (!Number.isInteger(config.seed)) throw new Error(`pipeline.seed must be an integer, got ${JSON.stringify(config.seed)}`);
   if (typeof config.name !== 'string' || !config.name) throw new Error('pipeline.name must be a non-empty string');
+  if (typeof config.control !== 'boolean') throw new Error(`pipeline.control must be a boolean, got ${JSON.stringify(config.control)}`);
   if (typeof config.useStartModel !== 'boolean') throw new Error(`pipeline.useStartModel must be a boolean, got ${JSON.stringify(config.useStartModel)}`);
   if (!(config.model.preset in MODEL_PRESETS)) throw new Error(`pipeline.model.preset must be one of ${Object.keys(MODEL_PRESETS).join(', ')}, got ${JSON.stringify(config.model.preset)}`);
   if (!Number.isInteger(config.tokenizer.vocabSize) || config.tokenizer.vocabSize < 300) throw new Error(`pipeline.tokenizer.vocabSize must be an integer >= 300, got ${JSON.stringify(config.tokenizer.vocabSize)}`);
@@ -99,12 +109,14 @@ export function resolvePipelineConfig(preset: unknown, overrides: Partial<Pipeli
   if (!Number.isInteger(e.limit) || e.limit < 0) throw new Error(`pipeline.eval.limit must be an integer >= 0, got ${JSON.stringify(e.limit)}`);
   if (!Number.isInteger(config.pairs.prompts) || config.pairs.prompts < 1) throw new Error(`pipeline.pairs.prompts must be an integer >= 1, got ${JSON.stringify(config.pairs.prompts)}`);
   const s = config.seed;
+  const dpo = resolveDpoConfig({ ...config.dpo, seed: s + 2 });
   return {
     config,
     data: resolveDataConfig({ ...config.data, seed: DATA_SEED_OFFSET + s }),
     sft: resolveSftConfig({ ...config.sft, seed: s }),
     pairsToken: resolvePreferenceConfig({ ...config.pairs.token, mode: 'token', seed: s + 1 }),
     pairsSequence: resolvePreferenceConfig({ ...config.pairs.sequence, mode: 'sequence', seed: s + 1 }),
-    dpo: resolveDpoConfig({ ...config.dpo, seed: s + 2 }),
+    dpo,
+    dpoControl: config.control ? resolveDpoConfig({ ...dpo, lossType: 'nll', rpoAlpha: dpo.rpoAlpha || 1 }) : null,
   };
 }

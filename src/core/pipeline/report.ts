@@ -1,5 +1,6 @@
-// The pipeline's proof: SFT vs SFT + sequence-level DPO vs SFT + TTPA on the held-out test set, per error
-// category, with pair statistics, training curves (SVG) and the goal check; plus a multi-seed aggregate.
+// The pipeline's proof: SFT vs SFT + sequence-level DPO vs SFT + TTPA (and the optional NLL control) on the
+// held-out test set, per error category, with pair statistics, training curves (SVG) and the goal check; plus a
+// multi-seed aggregate.
 // Plain data in, plain data and strings out; it never decides what a number should be.
 import { ERROR_CATEGORIES } from '../scoring/errors.ts';
 import type { EvalReport } from '../scoring/evaluate.ts';
@@ -8,8 +9,14 @@ import type { PairStats } from '../preference/stats.ts';
 import type { DpoStepMetrics } from '../train/dpo.ts';
 import { ema, lineChartSvg } from './svg_chart.ts';
 
-export const MODEL_NAMES = { sft: 'SFT', sequence: 'SFT + sequence DPO', token: 'SFT + TTPA' } as const;
+export const MODEL_NAMES = { sft: 'SFT', sequence: 'SFT + sequence DPO', token: 'SFT + TTPA', control: 'SFT + NLL on TTPA chosen (control)' } as const;
 type Arm = keyof typeof MODEL_NAMES;
+/** The arms every report has; `control` is there only when the pipeline ran it. */
+type MainArm = Exclude<Arm, 'control'>;
+type Arms<T> = Record<MainArm, T> & { control?: T };
+const ARMS: readonly Arm[] = ['sft', 'sequence', 'token', 'control'];
+/** The arms present in `x`, in report order. */
+const armsIn = (x: Partial<Record<Arm, unknown>>): Arm[] => ARMS.filter((a) => x[a] !== undefined);
 
 export interface ArmResult {
   errorRate: number;
@@ -34,11 +41,11 @@ export interface PipelineReport {
   /** Sum of the stages' run times (as recorded when each ran): the cost of a fresh run. */
   wallMs: number;
   stages: { stage: string; elapsedMs: number; skipped: boolean }[];
-  arms: Record<Arm, ArmResult>;
+  arms: Arms<ArmResult>;
   goal: GoalCheck;
   comparison: ComparisonRow[];
-  pairs: { token: PairStats; sequence: PairStats; trainedOn: { token: number; sequence: number } };
-  dpoFinal: { token: DpoStepMetrics | null; sequence: DpoStepMetrics | null };
+  pairs: { token: PairStats; sequence: PairStats; trainedOn: TrainedOn };
+  dpoFinal: { token: DpoStepMetrics | null; sequence: DpoStepMetrics | null; control?: DpoStepMetrics | null };
   config: unknown;
 }
 
@@ -47,11 +54,18 @@ export interface ReportInputs {
   seed: number;
   wallMs: number;
   stages: PipelineReport['stages'];
-  evals: Record<Arm, EvalReport>;
+  evals: Arms<EvalReport>;
   pairs: { token: PairStats; sequence: PairStats };
-  trainedOn: { token: number; sequence: number };
-  curves: { token: DpoStepMetrics[]; sequence: DpoStepMetrics[] };
+  trainedOn: TrainedOn;
+  curves: { token: DpoStepMetrics[]; sequence: DpoStepMetrics[]; control?: DpoStepMetrics[] };
   config: unknown;
+}
+
+/** Pairs each DPO run trained on (the control's are TTPA's). */
+export interface TrainedOn {
+  token: number;
+  sequence: number;
+  control?: number;
 }
 
 const arm = (r: EvalReport): ArmResult => ({
@@ -68,20 +82,24 @@ export function goalCheck(sft: ArmResult, seq: ArmResult, ttpa: ArmResult): Goal
 
 /** report.json's object, report.md's text and the SVG charts (file name -> content). */
 export function buildPipelineReport(inp: ReportInputs): { report: PipelineReport; markdown: string; charts: Record<string, string> } {
-  const arms = { sft: arm(inp.evals.sft), sequence: arm(inp.evals.sequence), token: arm(inp.evals.token) };
-  const cmp = compareReports((['sft', 'sequence', 'token'] as Arm[]).map((a) => ({ name: MODEL_NAMES[a], report: inp.evals[a] })));
+  const arms: Arms<ArmResult> = { sft: arm(inp.evals.sft), sequence: arm(inp.evals.sequence), token: arm(inp.evals.token) };
+  if (inp.evals.control) arms.control = arm(inp.evals.control);
+  const cmp = compareReports(armsIn(inp.evals).map((a) => ({ name: MODEL_NAMES[a], report: inp.evals[a]! })));
   const report: PipelineReport = {
     preset: inp.preset, seed: inp.seed, wallMs: inp.wallMs, stages: inp.stages, arms,
     goal: goalCheck(arms.sft, arms.sequence, arms.token), comparison: cmp.rows,
     pairs: { ...inp.pairs, trainedOn: inp.trainedOn },
-    dpoFinal: { token: inp.curves.token.at(-1) ?? null, sequence: inp.curves.sequence.at(-1) ?? null },
+    dpoFinal: {
+      token: inp.curves.token.at(-1) ?? null, sequence: inp.curves.sequence.at(-1) ?? null,
+      ...(inp.curves.control ? { control: inp.curves.control.at(-1) ?? null } : {}),
+    },
     config: inp.config,
   };
   const charts = trainingCharts(inp.curves);
   const md = [
     `# TTPA pipeline report: preset \`${inp.preset}\`, seed ${inp.seed}`, '',
     `Run time ${(inp.wallMs / 60000).toFixed(1)} min (sum of stage times). Test set: ${arms.sft.turns} assistant turns (teacher-forced history, greedy decoding).`, '',
-    ...headline(arms), '', ...goalLines(report.goal), '',
+    ...headline(arms), '', ...goalLines(report.goal), ...controlLines(arms), '',
     '## Error rates per category (share of turns with the error)', '', ...categoryTable(arms), '',
     '## Pairs', '', ...pairTable(report.pairs), '',
     '## Training curves', '', ...Object.keys(charts).map((f) => `![${f}](${f})`), '',
@@ -94,10 +112,11 @@ export function buildPipelineReport(inp: ReportInputs): { report: PipelineReport
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
 
-function headline(arms: Record<Arm, ArmResult>): string[] {
+function headline(arms: Arms<ArmResult>): string[] {
   const lines = ['| model | error rate (1 − exact match) | exact match | mean ESM |', '| --- | --- | --- | --- |'];
-  for (const a of ['sft', 'sequence', 'token'] as Arm[]) {
-    lines.push(`| ${MODEL_NAMES[a]} | ${pct(arms[a].errorRate)} | ${pct(arms[a].exactMatch)} | ${arms[a].meanEsm.toFixed(3)} |`);
+  for (const a of armsIn(arms)) {
+    const x = arms[a]!;
+    lines.push(`| ${MODEL_NAMES[a]} | ${pct(x.errorRate)} | ${pct(x.exactMatch)} | ${x.meanEsm.toFixed(3)} |`);
   }
   return lines;
 }
@@ -109,9 +128,21 @@ function goalLines(g: GoalCheck): string[] {
   ];
 }
 
-function categoryTable(arms: Record<Arm, ArmResult>): string[] {
-  const lines = [`| category | ${MODEL_NAMES.sft} | ${MODEL_NAMES.sequence} | ${MODEL_NAMES.token} |`, '| --- | --- | --- | --- |'];
-  for (const c of ERROR_CATEGORIES) lines.push(`| ${c} | ${pct(arms.sft.errorRates[c] ?? 0)} | ${pct(arms.sequence.errorRates[c] ?? 0)} | ${pct(arms.token.errorRates[c] ?? 0)} |`);
+/** What TTPA's preference term adds over the supervised text of its pairs (only when the control ran). */
+function controlLines(arms: Arms<ArmResult>): string[] {
+  const c = arms.control;
+  if (!c) return [];
+  const d = c.errorRate - arms.token.errorRate;
+  return [
+    `Control (TTPA's pairs, the chosen side's NLL alone): error ${pct(c.errorRate)}, ESM ${c.meanEsm.toFixed(3)}; ` +
+      `the preference term ${d > 0 ? 'lowers' : 'does not lower'} the error by ${(100 * d).toFixed(1)} pt against it.`,
+  ];
+}
+
+function categoryTable(arms: Arms<ArmResult>): string[] {
+  const present = armsIn(arms);
+  const lines = [`| category | ${present.map((a) => MODEL_NAMES[a]).join(' | ')} |`, `| --- |${' --- |'.repeat(present.length)}`];
+  for (const c of ERROR_CATEGORIES) lines.push(`| ${c} | ${present.map((a) => pct(arms[a]!.errorRates[c] ?? 0)).join(' | ')} |`);
   return lines;
 }
 
@@ -130,16 +161,20 @@ function pairTable(p: PipelineReport['pairs']): string[] {
     '| | token level (TTPA) | sequence level |', '| --- | --- | --- |',
     ...rows.map(([name, f]) => `| ${name} | ${f(p.token)} | ${f(p.sequence)} |`),
     `| pairs trained on | ${p.trainedOn.token} | ${p.trainedOn.sequence} |`,
+    ...(p.trainedOn.control !== undefined ? [`| pairs trained on by the control | ${p.trainedOn.control} | |`] : []),
   ];
 }
 
+const CURVE_NAMES = { token: 'TTPA (token pairs)', sequence: 'sequence pairs', control: 'control (NLL only)' } as const;
+
 function trainingCharts(curves: ReportInputs['curves']): Record<string, string> {
-  const series = (key: keyof DpoStepMetrics, smooth: boolean) => (['token', 'sequence'] as const).map((m) => {
-    const pts = curves[m].map((x) => [x.step, x[key] as number] as [number, number]);
-    return { name: m === 'token' ? 'TTPA (token pairs)' : 'sequence pairs', points: smooth ? ema(pts) : pts };
+  // The control's loss is an NLL, not a preference loss: it is left out of the loss chart only.
+  const series = (key: keyof DpoStepMetrics, smooth: boolean, runs = (['token', 'sequence', 'control'] as const).filter((m) => curves[m])) => runs.map((m) => {
+    const pts = curves[m]!.map((x) => [x.step, x[key] as number] as [number, number]);
+    return { name: CURVE_NAMES[m], points: smooth ? ema(pts) : pts };
   });
   return {
-    'curve_loss.svg': lineChartSvg(series('loss', true), { title: 'DPO loss (EMA)', xLabel: 'step', yLabel: 'loss' }),
+    'curve_loss.svg': lineChartSvg(series('loss', true, ['token', 'sequence']), { title: 'DPO loss (EMA)', xLabel: 'step', yLabel: 'loss' }),
     'curve_margins.svg': lineChartSvg(series('rewards/margins', true), { title: 'rewards/margins (EMA)', xLabel: 'step', yLabel: 'β · log-ratio margin' }),
     'curve_accuracy.svg': lineChartSvg(series('rewards/accuracies', true), { title: 'rewards/accuracies (EMA)', xLabel: 'step', yLabel: 'share of pairs' }),
     'curve_kl.svg': lineChartSvg(series('kl', false), { title: 'KL estimate to the reference', xLabel: 'step', yLabel: 'per-token k3' }),
@@ -149,17 +184,20 @@ function trainingCharts(curves: ReportInputs['curves']): Record<string, string> 
 export interface AggregateReport {
   preset: string;
   seeds: number[];
-  perSeed: { seed: number; arms: Record<Arm, ArmResult>; goal: GoalCheck; wallMs: number }[];
-  mean: Record<Arm, { errorRate: number; meanEsm: number }>;
+  perSeed: { seed: number; arms: Arms<ArmResult>; goal: GoalCheck; wallMs: number }[];
+  mean: Arms<{ errorRate: number; meanEsm: number }>;
   goalMetAllSeeds: boolean;
 }
 
 /** Several seeds' reports side by side, with means; the goal must hold on every seed. */
 export function aggregateReports(preset: string, reports: PipelineReport[]): { report: AggregateReport; markdown: string } {
   const mean = (f: (r: PipelineReport) => number): number => reports.reduce((s, r) => s + f(r), 0) / reports.length;
-  const armsMean = Object.fromEntries((['sft', 'sequence', 'token'] as Arm[]).map((a) => [a, {
-    errorRate: mean((r) => r.arms[a].errorRate), meanEsm: mean((r) => r.arms[a].meanEsm),
+  // The control column only when every seed ran it.
+  const withControl = reports.every((r) => r.arms.control);
+  const armsMean = Object.fromEntries(ARMS.filter((a) => a !== 'control' || withControl).map((a) => [a, {
+    errorRate: mean((r) => r.arms[a]!.errorRate), meanEsm: mean((r) => r.arms[a]!.meanEsm),
   }])) as AggregateReport['mean'];
+  const ctl = (a: { control?: { errorRate: number } }): string => (withControl ? ` ${pct(a.control!.errorRate)} |` : '');
   const report: AggregateReport = {
     preset, seeds: reports.map((r) => r.seed),
     perSeed: reports.map((r) => ({ seed: r.seed, arms: r.arms, goal: r.goal, wallMs: r.wallMs })),
@@ -167,10 +205,10 @@ export function aggregateReports(preset: string, reports: PipelineReport[]): { r
   };
   const lines = [
     `# TTPA pipeline: preset \`${preset}\`, seeds ${report.seeds.join(', ')}`, '',
-    '| seed | SFT error | seq-DPO error | TTPA error | SFT ESM | seq-DPO ESM | TTPA ESM | rel. reduction | beats seq | goal | run time |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...report.perSeed.map((s) => `| ${s.seed} | ${pct(s.arms.sft.errorRate)} | ${pct(s.arms.sequence.errorRate)} | ${pct(s.arms.token.errorRate)} | ${s.arms.sft.meanEsm.toFixed(3)} | ${s.arms.sequence.meanEsm.toFixed(3)} | ${s.arms.token.meanEsm.toFixed(3)} | ${pct(s.goal.relativeErrorReduction)} | ${s.goal.beatsSequence ? 'yes' : 'no'} | ${s.goal.met ? 'met' : 'not met'} | ${(s.wallMs / 60000).toFixed(1)} min |`),
-    `| mean | ${pct(armsMean.sft.errorRate)} | ${pct(armsMean.sequence.errorRate)} | ${pct(armsMean.token.errorRate)} | ${armsMean.sft.meanEsm.toFixed(3)} | ${armsMean.sequence.meanEsm.toFixed(3)} | ${armsMean.token.meanEsm.toFixed(3)} | | | | |`,
+    `| seed | SFT error | seq-DPO error | TTPA error |${withControl ? ' control error |' : ''} SFT ESM | seq-DPO ESM | TTPA ESM | rel. reduction | beats seq | goal | run time |`,
+    `| --- | --- | --- | --- |${withControl ? ' --- |' : ''} --- | --- | --- | --- | --- | --- | --- |`,
+    ...report.perSeed.map((s) => `| ${s.seed} | ${pct(s.arms.sft.errorRate)} | ${pct(s.arms.sequence.errorRate)} | ${pct(s.arms.token.errorRate)} |${ctl(s.arms)} ${s.arms.sft.meanEsm.toFixed(3)} | ${s.arms.sequence.meanEsm.toFixed(3)} | ${s.arms.token.meanEsm.toFixed(3)} | ${pct(s.goal.relativeErrorReduction)} | ${s.goal.beatsSequence ? 'yes' : 'no'} | ${s.goal.met ? 'met' : 'not met'} | ${(s.wallMs / 60000).toFixed(1)} min |`),
+    `| mean | ${pct(armsMean.sft.errorRate)} | ${pct(armsMean.sequence.errorRate)} | ${pct(armsMean.token.errorRate)} |${ctl(armsMean)} ${armsMean.sft.meanEsm.toFixed(3)} | ${armsMean.sequence.meanEsm.toFixed(3)} | ${armsMean.token.meanEsm.toFixed(3)} | | | | |`,
     '', `Goal met on every seed: **${report.goalMetAllSeeds ? 'yes' : 'no'}**. Per-seed reports: ${report.seeds.map((s) => `[seed ${s}](seed-${s}/report.md)`).join(', ')}.`, '',
   ];
   return { report, markdown: lines.join('\n') };

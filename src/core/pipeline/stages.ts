@@ -16,6 +16,7 @@ import { reportToMarkdown, } from '../scoring/report.ts';
 import type { EvalReport } from '../scoring/evaluate.ts';
 import { buildTokenizerConfig, trainDefaultTokenizer } from '../tokenizer/default_tokenizer.ts';
 import type { DpoStepMetrics } from '../train/dpo.ts';
+import type { DpoConfig } from '../train/dpo_config.ts';
 import { parseDpoRecordsJsonl, runDpoJob } from '../train/dpo_run.ts';
 import { modelPolicy } from '../train/policy.ts';
 import { encodeSamples } from '../train/sft_data.ts';
@@ -177,34 +178,38 @@ export interface DpoSummary {
  * DPO from the SFT model on one pair set. With `equalTo`, both runs train on the same number of pairs:
  * the smaller set's count, a seeded subsample of the larger.
  */
-export function dpoStage(env: PipelineEnv, r: ResolvedPipeline, mode: PairMode, sft: SftSource, pairs: StageRecord<PairStats>, other?: StageRecord<PairStats>): Promise<StageRecord<DpoSummary>> {
+export function dpoStage(
+  env: PipelineEnv, r: ResolvedPipeline, mode: PairMode, sft: SftSource, pairs: StageRecord<PairStats>, other?: StageRecord<PairStats>,
+  arm: { name: string; dpo: DpoConfig } = { name: mode, dpo: r.dpo },
+): Promise<StageRecord<DpoSummary>> {
+  const { name, dpo } = arm;
   const inputs = { ...sft.inputs, ...hashes(pairs, ...(other ? [other] : [])) };
-  return runStage(env.store, `dpo/${mode}`, r.dpo, inputs, env.events, async () => {
+  return runStage(env.store, `dpo/${name}`, dpo, inputs, env.events, async () => {
     const all = parseDpoRecordsJsonl(await env.store.readText(`pairs/${mode}/pairs.jsonl`), `pairs/${mode}/pairs.jsonl`);
     const n = other ? Math.min(all.length, other.summary.pairs) : all.length;
-    const records = createRng(r.dpo.seed).shuffle(all).slice(0, n);
+    const records = createRng(dpo.seed).shuffle(all).slice(0, n);
     const { model, tokenizer } = await loadCheckpoint(sft.source);
     const metrics: DpoStepMetrics[] = [];
     try {
       if (!records.length) {
-        env.events.log?.(`dpo/${mode}: no pairs to train on; the model stays the SFT model`);
-        await env.store.writeFiles(`dpo/${mode}/model`, await checkpointFiles(model, tokenizer, { 'dpo_config.json': r.dpo }));
-        await env.store.writeFiles(`dpo/${mode}`, { 'metrics.jsonl': '' });
+        env.events.log?.(`dpo/${name}: no pairs to train on; the model stays the SFT model`);
+        await env.store.writeFiles(`dpo/${name}/model`, await checkpointFiles(model, tokenizer, { 'dpo_config.json': dpo }));
+        await env.store.writeFiles(`dpo/${name}`, { 'metrics.jsonl': '' });
         return { pairs: 0, pairsAvailable: all.length, steps: 0, final: null };
       }
       const job = await runDpoJob({
-        model, tokenizer, records, config: r.dpo, modelFiles: (m) => checkpointFiles(m, tokenizer),
+        model, tokenizer, records, config: dpo, modelFiles: (m) => checkpointFiles(m, tokenizer),
         hooks: {
-          onReference: (done, total) => env.events.progress?.(`dpo/${mode} reference`, done, total),
+          onReference: (done, total) => env.events.progress?.(`dpo/${name} reference`, done, total),
           onStep: (m) => {
             metrics.push(m);
-            env.events.progress?.(`dpo/${mode}`, m.step, r.dpo.steps);
-            logEvery(`dpo/${mode}`, m.step, r.dpo.steps, `loss ${m.loss.toFixed(4)} margin ${m['rewards/margins'].toFixed(3)} acc ${m['rewards/accuracies'].toFixed(2)}`, env);
+            env.events.progress?.(`dpo/${name}`, m.step, dpo.steps);
+            logEvery(`dpo/${name}`, m.step, dpo.steps, `loss ${m.loss.toFixed(4)} margin ${m['rewards/margins'].toFixed(3)} acc ${m['rewards/accuracies'].toFixed(2)}`, env);
           },
         },
       });
-      await env.store.writeFiles(`dpo/${mode}/model`, await checkpointFiles(job.model, tokenizer, { 'dpo_config.json': r.dpo }));
-      await env.store.writeFiles(`dpo/${mode}`, { 'metrics.jsonl': toJsonl(metrics) });
+      await env.store.writeFiles(`dpo/${name}/model`, await checkpointFiles(job.model, tokenizer, { 'dpo_config.json': dpo }));
+      await env.store.writeFiles(`dpo/${name}`, { 'metrics.jsonl': toJsonl(metrics) });
       if (job.model !== model) disposeModel(job.model);
       return { pairs: job.encoded.pairs, pairsAvailable: all.length, steps: metrics.length, final: metrics[metrics.length - 1] ?? null };
     } finally {
@@ -213,6 +218,6 @@ export function dpoStage(env: PipelineEnv, r: ResolvedPipeline, mode: PairMode, 
   });
 }
 
-export const readDpoMetrics = async (store: RunStore, mode: PairMode): Promise<DpoStepMetrics[]> => parseJsonl<DpoStepMetrics>(await store.readText(`dpo/${mode}/metrics.jsonl`));
+export const readDpoMetrics = async (store: RunStore, name: string): Promise<DpoStepMetrics[]> => parseJsonl<DpoStepMetrics>(await store.readText(`dpo/${name}/metrics.jsonl`));
 
 export const dpoModelSource = (env: PipelineEnv, rec: StageRecord): SftSource => ({ source: env.store.source(`dpo/${rec.stage.split('/')[1]}/model`), inputs: hashes(rec) });

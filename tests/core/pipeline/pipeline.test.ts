@@ -51,7 +51,31 @@ describe('runPipeline (tiny preset)', () => {
     expect(reran.sort()).toEqual(['dpo/sequence', 'dpo/token', 'eval/sequence', 'eval/token']);
   }, 120_000);
 
+  it('with control, trains TTPA\'s pairs under the NLL term alone and reports it beside the three arms', async () => {
+    const store = memoryStore();
+    const r = resolvePipelineConfig(tiny, { control: true, dpo: { ...tiny.dpo, rpoAlpha: 0 } });
+    expect(r.dpoControl).toMatchObject({ lossType: 'nll', rpoAlpha: 1, steps: r.dpo.steps, lr: r.dpo.lr, seed: r.dpo.seed });
+    const rep = (await runPipeline({ store, events: {} }, r))!;
+    expect(store.has('dpo/control/model/model.safetensors')).toBe(true);
+    const saved = JSON.parse(new TextDecoder().decode(store.files.get('dpo/control/model/dpo_config.json')));
+    expect(saved.lossType).toBe('nll');
+    expect(rep.pairs.trainedOn.control).toBe(rep.pairs.trainedOn.token);
+    expect(rep.dpoFinal.control?.step).toBe(2);
+    expect(rep.arms.control!.turns).toBe(rep.arms.token.turns);
+    const md = new TextDecoder().decode(store.files.get('report.md'));
+    expect(md).toContain('| SFT + NLL on TTPA chosen (control) |');
+    expect(md).toMatch(/Control \(TTPA's pairs, the chosen side's NLL alone\): error \d/);
+    expect(md).toContain('| category | SFT | SFT + sequence DPO | SFT + TTPA | SFT + NLL on TTPA chosen (control) |');
+    expect(new TextDecoder().decode(store.files.get('curve_margins.svg'))).toContain('control (NLL only)');
+    expect(new TextDecoder().decode(store.files.get('curve_loss.svg'))).not.toContain('control (NLL only)');
+    // without control the same store's report has no control arm (its stages are simply not run)
+    const plain = (await runPipeline({ store, events: {} }, resolvePipelineConfig(tiny, { dpo: { ...tiny.dpo, rpoAlpha: 0 } })))!;
+    expect(plain.arms.control).toBeUndefined();
+    expect(new TextDecoder().decode(store.files.get('report.md'))).not.toContain('control');
+  }, 120_000);
+
   it('names a bad preset field', () => {
+    expect(() => resolvePipelineConfig({ ...tiny, control: 'yes' })).toThrow('pipeline.control must be a boolean, got "yes"');
     expect(() => resolvePipelineConfig({ ...tiny, dpoo: {} })).toThrow('pipeline.dpoo is not a known setting');
     expect(() => resolvePipelineConfig({ ...tiny, dpo: { beta: -1 } })).toThrow('dpo.beta must be > 0');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, configHash } from '../../../src/core/pipeline/hash.ts';
-import { goalCheck, type ArmResult } from '../../../src/core/pipeline/report.ts';
+import { aggregateReports, goalCheck, type ArmResult, type PipelineReport } from '../../../src/core/pipeline/report.ts';
 import { lineChartSvg, niceTicks } from '../../../src/core/pipeline/svg_chart.ts';
 
 const armOf = (errorRate: number, meanEsm: number): ArmResult => ({ errorRate, exactMatch: 1 - errorRate, meanEsm, turns: 10, errorRates: {} });
@@ -14,6 +14,20 @@ describe('pipeline report pieces', () => {
     expect(goalCheck(armOf(0.5, 0.6), armOf(0.34, 0.65), armOf(0.35, 0.7)).met).toBe(false);
     expect(goalCheck(armOf(0.5, 0.6), armOf(0.4, 0.65), armOf(0.36, 0.7)).met).toBe(false);
     expect(goalCheck(armOf(0.5, 0.6), armOf(0.4, 0.65), armOf(0.3, 0.59)).met).toBe(false);
+  });
+
+  it('aggregate: a control column only when every seed ran the control', () => {
+    const goal = goalCheck(armOf(0.5, 0.6), armOf(0.4, 0.65), armOf(0.35, 0.7));
+    const rep = (seed: number, control?: ArmResult): PipelineReport => ({
+      seed, arms: { sft: armOf(0.5, 0.6), sequence: armOf(0.4, 0.65), token: armOf(0.35, 0.7), ...(control ? { control } : {}) }, goal, wallMs: 60000,
+    }) as PipelineReport;
+    const both = aggregateReports('p', [rep(1, armOf(0.45, 0.62)), rep(2, armOf(0.41, 0.64))]);
+    expect(both.report.mean.control?.errorRate).toBeCloseTo(0.43, 10);
+    expect(both.markdown).toContain('| TTPA error | control error |');
+    expect(both.markdown).toContain('| 1 | 50.0% | 40.0% | 35.0% | 45.0% | 0.600 |');
+    const one = aggregateReports('p', [rep(1, armOf(0.45, 0.62)), rep(2)]);
+    expect(one.report.mean.control).toBeUndefined();
+    expect(one.markdown).not.toContain('control');
   });
 
   it('config hashes ignore key order and undefined fields, and see every value', () => {
