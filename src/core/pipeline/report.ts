@@ -133,10 +133,9 @@ function controlLines(arms: Arms<ArmResult>): string[] {
   const c = arms.control;
   if (!c) return [];
   const d = c.errorRate - arms.token.errorRate;
-  return [
-    `Control (TTPA's pairs, the chosen side's NLL alone): error ${pct(c.errorRate)}, ESM ${c.meanEsm.toFixed(3)}; ` +
-      `the preference term ${d > 0 ? 'lowers' : 'does not lower'} the error by ${(100 * d).toFixed(1)} pt against it.`,
-  ];
+  const pt = (v: number): string => `${(100 * v).toFixed(1)} pt`;
+  const verdict = d > 0 ? `TTPA's error is ${pt(d)} lower: the preference term helps` : d < 0 ? `TTPA's error is ${pt(-d)} higher: the preference term does not help` : 'TTPA ties it';
+  return [`Control (TTPA's pairs, the chosen side's NLL alone): error ${pct(c.errorRate)}, ESM ${c.meanEsm.toFixed(3)}; ${verdict}.`];
 }
 
 function categoryTable(arms: Arms<ArmResult>): string[] {
