@@ -1,7 +1,8 @@
 // The batched branch decode: every row starts with its forced token (scored from the cache's last
 // logits) and continues with the policy until its stop token or its own token budget. Same token
 // choice as model/sampling.ts (pickToken; row r seeded with seed + r); finished rows leave the batch.
-// decodeRowsAlongside runs such rows beside the base trajectory's own row, forking them as it decodes.
+// decodeRowsAlongside runs such rows beside the base trajectory's own row, forking them as it decodes
+// (and dropping or re-budgeting them as the caller revises its choice).
 import type { KVCache } from '../model/kv_cache.ts';
 import { decodeStep, prefill } from '../model/decode.ts';
 import type { Model } from '../model/params.ts';
@@ -29,6 +30,7 @@ interface Row extends DecodedRow {
   rng: Rng;
   budget: number;
   done: boolean;
+  dropped?: boolean;
 }
 
 /**
@@ -72,16 +74,31 @@ export interface ForkedRow {
   forcedToken: number;
   /** Most tokens this row may produce, the forced one included (>= 1). */
   budget: number;
+  /** Seed of the row's sampling; default seed + (its fork number). */
+  seed?: number;
 }
+
+/** A change to the forked rows after a base step: rows (by fork number) to drop, and new budgets. */
+export interface RowRevision {
+  drop: number[];
+  budgets: [row: number, budget: number][];
+}
+
+/**
+ * After base step t's forks (`ended`: the base stopped at t): which forked rows leave the batch now and
+ * which get a new budget. A row that has reached its new budget finishes there (cut to it if past it).
+ */
+export type ReviseRows = (t: number, ended: boolean) => RowRevision;
 
 /**
  * Decodes the base trajectory of `promptIds` exactly as decodeTrajectory does (its rng, its recorded
  * steps) in batch row 0, and at each base step t forks the rows `fork(t, step)` names: each is a copy of
  * the base row that emits its forced token (scored from the base's step-t log-probs) and then samples
- * like decodeRows (the r-th forked row seeded with seed + r) in the same batched steps as the base.
- * Rows are returned in fork order; the cache is this function's own.
+ * like decodeRows (the r-th forked row seeded with seed + r unless it names its seed) in the same batched
+ * steps as the base. Rows are returned in fork order, a row `revise` dropped as undefined; the cache is
+ * this function's own.
  */
-export async function decodeRowsAlongside(model: Model, promptIds: number[], decode: DecodeOptions, fork: (t: number, step: DecodedStep) => ForkedRow[], opts: RowDecodeOptions): Promise<{ base: Omit<DecodedTrajectory, 'cache'>; rows: DecodedRow[] }> {
+export async function decodeRowsAlongside(model: Model, promptIds: number[], decode: DecodeOptions, fork: (t: number, step: DecodedStep) => ForkedRow[], opts: RowDecodeOptions, revise?: ReviseRows): Promise<{ base: Omit<DecodedTrajectory, 'cache'>; rows: (DecodedRow | undefined)[] }> {
   const V = model.config.vocab_size;
   const first = prefill(model, [promptIds]);
   first.logits.dispose();
@@ -114,9 +131,19 @@ export async function decodeRowsAlongside(model: Model, promptIds: number[], dec
         baseInBatch = step.id !== decode.stopTokenId && t + 1 < decode.maxNewTokens;
         if (baseInBatch) (keep.unshift(0), next.unshift(step.id));
         for (const f of fork(t, step)) {
-          const row: Row = { tokens: [f.forcedToken], logprobs: [lp[f.forcedToken]], stoppedBy: 'length', rng: createRng((opts.seed + rows.length) >>> 0), budget: Math.max(1, f.budget), done: false };
+          const row: Row = { tokens: [f.forcedToken], logprobs: [lp[f.forcedToken]], stoppedBy: 'length', rng: createRng((f.seed ?? opts.seed + rows.length) >>> 0), budget: Math.max(1, f.budget), done: false };
           rows.push(row);
           if (!finishRow(row, f.forcedToken, opts)) (keep.push(0), keptBranches.push(rows.length - 1), next.push(f.forcedToken));
+        }
+        if (revise) {
+          applyRevision(rows, revise(t, !baseInBatch));
+          const off = baseInBatch ? 1 : 0; // keep and next hold the base first while it continues
+          const live = keptBranches.map((r, i) => (rows[r].done ? -1 : i)).filter((i) => i >= 0);
+          if (live.length < keptBranches.length) {
+            keep.splice(off, keep.length - off, ...live.map((i) => keep[off + i]));
+            next.splice(off, next.length - off, ...live.map((i) => next[off + i]));
+            keptBranches.splice(0, keptBranches.length, ...live.map((i) => keptBranches[i]));
+          }
         }
       }
       if (keep.length === 0) break;
@@ -127,7 +154,21 @@ export async function decodeRowsAlongside(model: Model, promptIds: number[], dec
   } finally {
     cache.dispose();
   }
-  return { base, rows: rows.map(({ tokens, logprobs, stoppedBy }) => ({ tokens, logprobs, stoppedBy })) };
+  return { base, rows: rows.map(({ tokens, logprobs, stoppedBy, dropped }) => (dropped ? undefined : { tokens, logprobs, stoppedBy })) };
+}
+
+/** Drops rows and lowers budgets; a row at or past its new budget is done. */
+function applyRevision(rows: Row[], rev: RowRevision): void {
+  for (const r of rev.drop) rows[r].dropped = rows[r].done = true;
+  for (const [r, budget] of rev.budgets) {
+    const row = rows[r];
+    row.budget = Math.max(1, budget);
+    if (row.tokens.length > row.budget) {
+      row.tokens.length = row.logprobs.length = row.budget;
+      row.stoppedBy = 'length';
+    }
+    if (row.tokens.length === row.budget) row.done = true;
+  }
 }
 
 /** Marks a row done after `token` (its stop token or its budget); true when it is. */

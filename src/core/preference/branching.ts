@@ -5,7 +5,7 @@
 import { generate, type SampleOptions } from '../model/sampling.ts';
 import type { Model } from '../model/params.ts';
 import { forkCachesAt } from './branch_cache.ts';
-import { decodeRows, decodeRowsAlongside, type DecodedRow } from './branch_decode.ts';
+import { decodeRows, decodeRowsAlongside, type DecodedRow, type ReviseRows } from './branch_decode.ts';
 import type { DecodedStep, DecodedTrajectory, DecodeOptions } from './trajectory.ts';
 
 export interface BranchRequest {
@@ -98,24 +98,30 @@ async function branchNaively(model: Model, flat: readonly FlatRequest[], opts: B
   return out;
 }
 
-/** Branches to fork at base step t (each forces its token in place of the base's): chosen from that step alone. */
-export type BranchChooser = (t: number, step: DecodedStep) => Omit<BranchRequest, 'index'>[];
+/** Branches to fork at base step t (each forces its token in place of the base's), optionally with their own seed. */
+export type BranchChooser = (t: number, step: DecodedStep) => (Omit<BranchRequest, 'index'> & { seed?: number })[];
 
 /**
  * The base trajectory and its branches in one batched decode: at each base step `choose` names the branches
  * that diverge there, and each joins the batch at once as a copy of the base row, so branch suffixes ride
  * along in the base's decode steps instead of a separate branch phase. Gives what decodeTrajectory then
- * runBranches give (either path) for the same requests, with request r = the r-th branch chosen (seed + r).
- * Only for choices that need no later step (runBranches takes choices made over the whole trajectory).
+ * runBranches give (either path) for the same requests, with request r = the r-th branch chosen (seed + r
+ * unless it names its seed). A choice that needs later steps forks a superset and narrows it with `revise`
+ * (rows by choice number: dropped ones leave the batch and the result, budgets are only capped further);
+ * `runs` are the kept branches in choice order.
  */
-export async function decodeWithBranches(model: Model, promptIds: number[], decode: DecodeOptions, choose: BranchChooser, opts: Omit<BranchOptions, 'reusePrefix'>): Promise<{ base: Omit<DecodedTrajectory, 'cache'>; runs: BranchRun[] }> {
+export async function decodeWithBranches(model: Model, promptIds: number[], decode: DecodeOptions, choose: BranchChooser, opts: Omit<BranchOptions, 'reusePrefix'>, revise?: ReviseRows): Promise<{ base: Omit<DecodedTrajectory, 'cache'>; runs: BranchRun[] }> {
   const requests: BranchRequest[] = [];
   const out = await decodeRowsAlongside(model, promptIds, decode, (t, step) =>
-    choose(t, step).map((c) => {
+    choose(t, step).map(({ seed, ...c }) => {
       const req = { ...c, index: t };
       requests.push(req);
-      return { forcedToken: req.forcedToken, budget: budgetOf(req, opts) };
-    }), opts);
-  const runs = out.rows.map((res, r): BranchRun => ({ ...requests[r], ids: res.tokens, logprobs: res.logprobs, stoppedBy: res.stoppedBy }));
+      return { forcedToken: req.forcedToken, budget: budgetOf(req, opts), seed };
+    }), opts, revise && ((t, ended) => {
+    const rev = revise(t, ended);
+    for (const [r, budget] of rev.budgets) requests[r] = { ...requests[r], budget };
+    return { drop: rev.drop, budgets: rev.budgets.map(([r]): [number, number] => [r, budgetOf(requests[r], opts)]) };
+  }));
+  const runs = out.rows.flatMap((res, r): BranchRun[] => (res ? [{ ...requests[r], ids: res.tokens, logprobs: res.logprobs, stoppedBy: res.stoppedBy }] : []));
   return { base: out.base, runs };
 }

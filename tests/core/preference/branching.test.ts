@@ -132,6 +132,26 @@ describe('decodeWithBranches', () => {
     }
   });
 
+  it('narrows a forked superset with revise: dropped rows leave, lowered budgets cut, the rest as runBranches', async () => {
+    const base = await decode(0);
+    const requests = requestsFor(base); // indices 1, 4, 4, 8
+    const alts = (index: number) => base.steps[index].alternatives.filter((a) => a.id !== base.steps[index].id);
+    // Fork two extra rows (at 2 and 4) that are dropped later, and lower the first kept row's budget at the end.
+    const superset = [requests[0], { index: 2, forcedToken: alts(2)[0].id }, requests[1], requests[2], { index: 4, forcedToken: alts(4)[2].id }, requests[3]];
+    const kept = [requests[0], requests[1], { ...requests[2], budget: 3 }, requests[3]];
+    const reuse = await runBranches(model, promptIds, base, kept, options(true));
+    base.cache.dispose();
+    const before = tf.memory().numTensors;
+    const got = await decodeWithBranches(model, promptIds, decodeOpts(0), (t) => superset.filter((q) => q.index === t).map(({ forcedToken }) => ({ forcedToken })),
+      { maxNewTokens: N, temperature: 0, topK: 0, topP: 1, seed: 11, stopTokenId: -1 },
+      (t, ended) => ({ drop: t === 5 ? [1] : t === 6 ? [4] : [], budgets: ended ? [[3, 3]] : [] }));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(got.runs.map((r) => [r.index, r.forcedToken, r.ids.length])).toEqual(reuse.map((r) => [r.index, r.forcedToken, r.ids.length]));
+    expect(got.runs.map((r) => r.ids)).toEqual(reuse.map((r) => r.ids));
+    expect(got.runs[2].ids).toHaveLength(3); // cut back to its new budget: it had run to the end of the base
+    got.runs.forEach((r, i) => r.logprobs.forEach((lp, t) => expect(Math.abs(lp - reuse[i].logprobs[t])).toBeLessThan(1e-4)));
+  });
+
   it('stops the base at its stop token and still finishes branches forked there; no tensor leak', async () => {
     const base = await decode(0);
     const stop = base.steps[6].id; // the base stops at its first occurrence of this token
