@@ -76,8 +76,14 @@ export interface PreferenceConfig {
   /** Branches continue from the shared prefix's KV cache, batched; false re-encodes prompt+prefix per branch (benchmark baseline). */
   reusePrefix: boolean;
   /**
-   * Token mode, buildPairs: the branches of this many consecutive prompts run as one batch (integer >= 1).
-   * Greedy branches do not depend on it; sampled branches' seeds do.
+   * Token mode, with reusePrefix and promptBatch 1: fork branch rows from the base's cache while the base
+   * still decodes, so branches ride in its batched steps (the same greedy pairs as after the base, faster).
+   * Sampled branches are then seeded by (step, alternative) instead of request order. false: two-phase.
+   */
+  forkWhileDecoding: boolean;
+  /**
+   * Token mode, buildPairs: the branches of this many consecutive prompts run as one batch after their
+   * bases (two-phase, forkWhileDecoding aside; integer >= 1). Greedy branches do not depend on it; sampled branches' seeds do.
    */
   promptBatch: number;
   /** Attach the policy's summed log-probabilities of chosen and rejected (the DPO reference) to each pair. */
@@ -109,6 +115,7 @@ export const DEFAULT_PREFERENCE_CONFIG: Readonly<PreferenceConfig> = Object.free
   topP: 1,
   nSamples: 5,
   reusePrefix: true,
+  forkWhileDecoding: true,
   promptBatch: 1,
   refLogps: true,
   seed: 0,
@@ -137,7 +144,7 @@ const NUMBER_CHECKS: Check[] = [
   ['promptBatch', (v) => isInt(v) && v >= 1, 'must be an integer >= 1'],
   ['seed', (v) => isInt(v), 'must be an integer'],
 ];
-const BOOLEANS: (keyof PreferenceConfig)[] = ['includeTextTurns', 'forceGroundTruth', 'reusePrefix', 'refLogps'];
+const BOOLEANS: (keyof PreferenceConfig)[] = ['includeTextTurns', 'forceGroundTruth', 'reusePrefix', 'forkWhileDecoding', 'refLogps'];
 const MODES: readonly PairMode[] = ['token', 'turn', 'sequence'];
 
 /**

@@ -63,19 +63,28 @@ export function divergenceReasons(u: Uncertainty, cfg: Pick<PreferenceConfig, 'm
   return reasons;
 }
 
+/** The step as a divergence point, whatever its span: uncertain, with alternatives worth forcing; else undefined. */
+export function stepDivergence(tok: Pick<TrajectoryToken, 'id' | 'alternatives'>, cfg: PreferenceConfig): Omit<DivergencePoint, 'index' | 'span'> | undefined {
+  const uncertainty = stepUncertainty(tok.alternatives);
+  const reasons = divergenceReasons(uncertainty, cfg);
+  if (reasons.length === 0) return undefined;
+  const alternatives = tok.alternatives
+    .filter((a) => a.id !== tok.id && a.prob >= cfg.minAltProb)
+    .sort((a, b) => b.prob - a.prob)
+    .slice(0, cfg.maxAltsPerPoint);
+  return alternatives.length > 0 ? { uncertainty, reasons, alternatives } : undefined;
+}
+
+/** Whether the config's `spans` allow a divergence point in a span of this type. */
+export const spanAllowed = (span: SpanType, cfg: Pick<PreferenceConfig, 'spans'>): boolean => cfg.spans.length === 0 || cfg.spans.includes(span);
+
 /** Every uncertain step in an allowed span, with the alternatives worth forcing (not yet budgeted). */
 export function findDivergences(tokens: readonly TrajectoryToken[], cfg: PreferenceConfig): DivergencePoint[] {
   const points: DivergencePoint[] = [];
   tokens.forEach((tok, index) => {
-    if (cfg.spans.length > 0 && !cfg.spans.includes(tok.span)) return;
-    const uncertainty = stepUncertainty(tok.alternatives);
-    const reasons = divergenceReasons(uncertainty, cfg);
-    if (reasons.length === 0) return;
-    const alternatives = tok.alternatives
-      .filter((a) => a.id !== tok.id && a.prob >= cfg.minAltProb)
-      .sort((a, b) => b.prob - a.prob)
-      .slice(0, cfg.maxAltsPerPoint);
-    if (alternatives.length > 0) points.push({ index, span: tok.span, uncertainty, reasons, alternatives });
+    if (!spanAllowed(tok.span, cfg)) return;
+    const point = stepDivergence(tok, cfg);
+    if (point) points.push({ index, span: tok.span, ...point });
   });
   return points;
 }

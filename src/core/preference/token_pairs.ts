@@ -9,11 +9,12 @@ import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import { TOOL_CALL_OPEN } from '../scoring/parse_calls.ts';
 import type { PreferenceConfig, SpanType } from './config.ts';
 import { budgetDivergences, divergenceReasons, findDivergences, stepUncertainty, type DivergencePoint, type TrajectoryToken } from './divergence.ts';
-import { runBranchGroups, type BranchRequest, type BranchRun } from './branching.ts';
+import { decodeWithBranches, runBranchGroups, type BranchOptions, type BranchRequest, type BranchRun } from './branching.ts';
+import { planForks } from './fork_plan.ts';
 import { bestVsRest, type Completion, type PreferencePair } from './pairing.ts';
 import { callSpans, classifyTokens, spanTypeAt } from './spans.ts';
 import { walkGroundTruth } from './truth_walk.ts';
-import { decodeTrajectory, type DecodedTrajectory } from './trajectory.ts';
+import { decodeTrajectory, type DecodedTrajectory, type DecodeOptions } from './trajectory.ts';
 import { forwardLogprobs, type TurnContext } from './turn_context.ts';
 
 /** A trajectory token as the app shows it: alternatives carry their display text. */
@@ -60,34 +61,52 @@ export async function buildTokenPairs(model: Model, tokenizer: Tokenizer, ctx: T
   return (await buildTokenPairsBatch(model, tokenizer, [ctx], cfg, [rng]))[0];
 }
 
-/** One prompt after its base decode: what branching needs. Owns `base.cache`. */
-interface Prepared {
+/** A base trajectory as pairing reads it (no cache needed). */
+type BaseSteps = Pick<DecodedTrajectory, 'steps' | 'stoppedBy'>;
+
+/** One prompt's choice of branches over its whole base trajectory. */
+interface Chosen {
   ctx: TurnContext;
-  base: DecodedTrajectory;
+  base: BaseSteps;
   trajectory: TrajectoryView;
   divergences: DivergencePoint[];
   requests: BranchRequest[];
+}
+
+/** One prompt after its base decode (two-phase): what branching needs. Owns `base.cache`. */
+interface Prepared extends Chosen {
+  base: DecodedTrajectory;
   branchSeed: number;
+}
+
+const decodeOptions = (ctx: TurnContext, cfg: PreferenceConfig, seed: number, keepLogp: DecodeOptions['keepLogp']): DecodeOptions => ({
+  maxNewTokens: cfg.maxNewTokens, temperature: cfg.temperature, topK: cfg.sampleTopK, topP: cfg.topP, seed,
+  stopTokenId: ctx.eosId, recordTopK: cfg.topK, keepLogp,
+});
+
+const branchOptions = (cfg: PreferenceConfig, seed: number, stopTokenId: number): BranchOptions => ({
+  maxNewTokens: cfg.maxNewTokens, temperature: cfg.branchTemperature, topK: cfg.sampleTopK, topP: cfg.topP, seed, stopTokenId, reusePrefix: cfg.reusePrefix,
+});
+
+/** Divergence points and branch requests from the whole base: its spans, the per-prompt budget. */
+function chooseBranches(tokenizer: Tokenizer, ctx: TurnContext, cfg: PreferenceConfig, base: BaseSteps): Chosen {
+  const trajectory = viewTrajectory(tokenizer, ctx, base);
+  const found = findDivergences(trajectory.tokens, cfg);
+  // A text turn's only decision that ESM can rank is its first token: plain text or a call.
+  const candidates = ctx.turnType === 'text' ? found.filter((p) => p.index === 0) : found;
+  const divergences = budgetDivergences(candidates, cfg.maxBranchesPerPrompt);
+  const L = base.steps.length;
+  const budget = (t: number): number | undefined => (base.stoppedBy === 'stop_token' ? L - t + cfg.maxBranchOverrun : undefined);
+  const requests = divergences.flatMap((p) => p.alternatives.map((a) => ({ index: p.index, forcedToken: a.id, budget: budget(p.index) })));
+  return { ctx, base, trajectory, divergences, requests };
 }
 
 async function prepare(model: Model, tokenizer: Tokenizer, ctx: TurnContext, cfg: PreferenceConfig, rng: Rng): Promise<Prepared> {
   const baseSeed = rng.fork();
   const branchSeed = rng.fork();
-  const base = await decodeTrajectory(model, ctx.promptIds, {
-    maxNewTokens: cfg.maxNewTokens, temperature: cfg.temperature, topK: cfg.sampleTopK, topP: cfg.topP, seed: baseSeed,
-    stopTokenId: ctx.eosId, recordTopK: cfg.topK,
-    keepLogp: (alts) => divergenceReasons(stepUncertainty(alts), cfg).length > 0,
-  });
+  const base = await decodeTrajectory(model, ctx.promptIds, decodeOptions(ctx, cfg, baseSeed, (alts) => divergenceReasons(stepUncertainty(alts), cfg).length > 0));
   try {
-    const trajectory = viewTrajectory(tokenizer, ctx, base);
-    const found = findDivergences(trajectory.tokens, cfg);
-    // A text turn's only decision that ESM can rank is its first token: plain text or a call.
-    const candidates = ctx.turnType === 'text' ? found.filter((p) => p.index === 0) : found;
-    const divergences = budgetDivergences(candidates, cfg.maxBranchesPerPrompt);
-    const L = base.steps.length;
-    const budget = (t: number): number | undefined => (base.stoppedBy === 'stop_token' ? L - t + cfg.maxBranchOverrun : undefined);
-    const requests = divergences.flatMap((p) => p.alternatives.map((a) => ({ index: p.index, forcedToken: a.id, budget: budget(p.index) })));
-    return { ctx, base, trajectory, divergences, requests, branchSeed };
+    return { ...chooseBranches(tokenizer, ctx, cfg, base), base, branchSeed };
   } catch (err) {
     base.cache.dispose();
     throw err;
@@ -95,19 +114,39 @@ async function prepare(model: Model, tokenizer: Tokenizer, ctx: TurnContext, cfg
 }
 
 /**
- * Token-level pairs for several prompts: each base is decoded on its own, then the branches of all
- * prompts run as one batch (forked from every prompt's cache), seeded by the first prompt's RNG.
- * One prompt gives exactly buildTokenPairs' result; `branchMs` is the shared batch's time, split by branch count.
+ * One prompt with its branches forked while the base decodes (forkWhileDecoding): the same choice as
+ * the two-phase path (fork_plan.ts); a sampled branch is seeded by its step and alternative.
+ * `branchMs` is the time branches ran past the end of the base.
+ */
+async function buildOverlapped(model: Model, tokenizer: Tokenizer, ctx: TurnContext, cfg: PreferenceConfig, rng: Rng): Promise<TokenPairsResult> {
+  const baseSeed = rng.fork();
+  const branchSeed = rng.fork();
+  let chosen: Chosen | undefined;
+  const plan = planForks(tokenizer, ctx, cfg, branchSeed, (base) => (chosen = chooseBranches(tokenizer, ctx, cfg, base)).requests);
+  const { runs } = await decodeWithBranches(model, ctx.promptIds, decodeOptions(ctx, cfg, baseSeed, () => false), plan.choose, branchOptions(cfg, branchSeed, ctx.eosId), plan.revise);
+  return finish(model, tokenizer, chosen!, runs, cfg, performance.now() - plan.endedAt());
+}
+
+/** Whether buildTokenPairsBatch forks branches while each base decodes (one prompt at a time). */
+const overlaps = (cfg: PreferenceConfig): boolean => cfg.forkWhileDecoding && cfg.reusePrefix && cfg.promptBatch === 1;
+
+/**
+ * Token-level pairs for several prompts. With forkWhileDecoding (and reusePrefix, promptBatch 1) each
+ * prompt's branches fork while its base decodes. Otherwise (two-phase) each base is decoded on its own,
+ * then the branches of all prompts run as one batch (forked from every prompt's cache), seeded by the
+ * first prompt's RNG. One prompt gives exactly buildTokenPairs' result; `branchMs` is the shared batch's time, split by branch count.
  */
 export async function buildTokenPairsBatch(model: Model, tokenizer: Tokenizer, ctxs: readonly TurnContext[], cfg: PreferenceConfig, rngs: readonly Rng[]): Promise<TokenPairsResult[]> {
+  if (overlaps(cfg)) {
+    const out: TokenPairsResult[] = [];
+    for (const [i, ctx] of ctxs.entries()) out.push(await buildOverlapped(model, tokenizer, ctx, cfg, rngs[i]));
+    return out;
+  }
   const prepared: Prepared[] = [];
   try {
     for (const [i, ctx] of ctxs.entries()) prepared.push(await prepare(model, tokenizer, ctx, cfg, rngs[i]));
     const branchStart = performance.now();
-    const runs = await runBranchGroups(model, prepared.map((p) => ({ promptIds: p.ctx.promptIds, base: p.base, requests: p.requests })), {
-      maxNewTokens: cfg.maxNewTokens, temperature: cfg.branchTemperature, topK: cfg.sampleTopK, topP: cfg.topP,
-      seed: prepared[0]?.branchSeed ?? 0, stopTokenId: ctxs[0]?.eosId ?? -1, reusePrefix: cfg.reusePrefix,
-    });
+    const runs = await runBranchGroups(model, prepared.map((p) => ({ promptIds: p.ctx.promptIds, base: p.base, requests: p.requests })), branchOptions(cfg, prepared[0]?.branchSeed ?? 0, ctxs[0]?.eosId ?? -1));
     const branchMs = performance.now() - branchStart;
     const total = Math.max(1, prepared.reduce((s, p) => s + p.requests.length, 0));
     const out: TokenPairsResult[] = [];
@@ -118,7 +157,7 @@ export async function buildTokenPairsBatch(model: Model, tokenizer: Tokenizer, c
   }
 }
 
-async function finish(model: Model, tokenizer: Tokenizer, prep: Prepared, runs: BranchRun[], cfg: PreferenceConfig, branchMs: number): Promise<TokenPairsResult> {
+async function finish(model: Model, tokenizer: Tokenizer, prep: Chosen, runs: BranchRun[], cfg: PreferenceConfig, branchMs: number): Promise<TokenPairsResult> {
   const { ctx, base, trajectory, divergences } = prep;
   const baseIds = base.steps.map((s) => s.id);
   const baseLogps = base.steps.map((s) => s.logprob);
@@ -155,7 +194,7 @@ async function finish(model: Model, tokenizer: Tokenizer, prep: Prepared, runs: 
   return { trajectory, divergences, branches, pairs: cfg.refLogps ? pairs : pairs.map(withoutLogps), decodedTokens, branchMs };
 }
 
-function viewTrajectory(tokenizer: Tokenizer, ctx: TurnContext, base: DecodedTrajectory): TrajectoryView {
+function viewTrajectory(tokenizer: Tokenizer, ctx: TurnContext, base: BaseSteps): TrajectoryView {
   const ids = base.steps.map((s) => s.id);
   const ends = ids.map((_, i) => tokenizer.decode(ids.slice(0, i + 1)).length);
   const fullText = tokenizer.decode(ids);

@@ -3,7 +3,8 @@ import { tf } from '../../../src/core/runtime/tf.ts';
 import { disposeModel, type Model } from '../../../src/core/model/params.ts';
 import { createRng } from '../../../src/core/rng.ts';
 import { resolvePreferenceConfig, type PairMode } from '../../../src/core/preference/config.ts';
-import { buildPairs, buildPairsForSample } from '../../../src/core/preference/build_pairs.ts';
+import { buildPairs, buildPairsForSample, type SamplePairs } from '../../../src/core/preference/build_pairs.ts';
+import type { PreferencePair } from '../../../src/core/preference/pairing.ts';
 import { pairsToTrlJsonl, validateTrlRecord } from '../../../src/core/preference/trl_export.ts';
 import { buildTurnContext, forwardLogprobs } from '../../../src/core/preference/turn_context.ts';
 import { SAMPLES, randomModel, testTokenizer, trainedModel, useWasm } from './fixture.ts';
@@ -193,6 +194,32 @@ describe('buildPairs', () => {
     expect(reuse.pairs.some((p) => p.kind === 'branch')).toBe(true);
     expect(reuse.pairs.map(key).sort()).toEqual(naive.pairs.map(key).sort());
   }, 60_000);
+
+  it('token mode, greedy: forking branches while the base decodes gives the two-phase pairs and details', async () => {
+    const key = (p: PreferencePair) => JSON.stringify([p.sampleId, p.turnIndex, p.kind, p.divergenceIndex, p.spanType, p.prefix, p.chosen.text, p.rejected.text, p.chosen.ids, p.rejected.ids, p.chosen.esm, p.rejected.esm, p.margin]);
+    // Once a branch is forked the base decodes in a batch: its probabilities may differ in the last bits.
+    const view = (d: SamplePairs) => [d.trajectory, d.divergences, d.branches, d.outcome.branches, d.outcome.decodedTokens];
+    const approx = (v: unknown): unknown => (typeof v === 'number' ? expect.closeTo(v, 5) : Array.isArray(v) ? v.map(approx) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, approx(x)])) : v);
+    // Default spans (types known only once a call closes); any span (known at once, budget-pruned as the base
+    // decodes); a budget of one, taken by a name step although the city's value step ranks first (value is not
+    // allowed, which is known only once the call closes); no overrun past a stopping base (budgets cut at its
+    // end); text turns' first token.
+    const settings = [{}, { spans: [], maxBranchesPerPrompt: 3 }, { spans: ['name'], maxBranchesPerPrompt: 1, minTop1Prob: 0.999 },
+      { maxBranchesPerPrompt: 1, maxAltsPerPoint: 1 }, { maxBranchOverrun: 0, minTop1Prob: 0.95 }, { spans: ['format'] }];
+    let branchPairs = 0;
+    for (const overrides of settings) {
+      const twoPhase = await buildPairs(model, tok(), SAMPLES, cfg({ ...overrides, forkWhileDecoding: false }), { keepDetails: true });
+      const overlapped = await buildPairs(model, tok(), SAMPLES, cfg({ ...overrides, forkWhileDecoding: true }), { keepDetails: true });
+      expect(overlapped.pairs.map(key)).toEqual(twoPhase.pairs.map(key));
+      expect(overlapped.details!.map(view)).toEqual(approx(twoPhase.details!.map(view)));
+      overlapped.pairs.forEach((p, i) => (['chosen', 'rejected'] as const).forEach((side) => {
+        expect(p[side].logprobs!.length).toBe(twoPhase.pairs[i][side].logprobs!.length);
+        p[side].logprobs!.forEach((lp, t) => expect(Math.abs(lp - twoPhase.pairs[i][side].logprobs![t])).toBeLessThan(1e-4));
+      }));
+      branchPairs += overlapped.pairs.filter((p) => p.kind === 'branch').length;
+    }
+    expect(branchPairs).toBeGreaterThan(5);
+  }, 120_000);
 
   it('identical seeds give identical pairs', async () => {
     for (const mode of modes) {
