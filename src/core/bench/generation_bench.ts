@@ -60,7 +60,7 @@ export interface PairsFigures {
   naivePairsPerMin: number;
   /** naive time / reuse time. */
   speedup: number;
-  /** Prefix reuse after the base is done (decodeTrajectory, then runBranches from its cache): what buildPairs does. */
+  /** Prefix reuse after the base is done (decodeTrajectory, then runBranches from its cache): buildPairs with forkWhileDecoding off. */
   twoPhaseReusePairsPerMin: number;
   /** naive time / two-phase reuse time. */
   twoPhaseSpeedup: number;
