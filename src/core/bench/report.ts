@@ -64,8 +64,8 @@ export function judgeTargets(r: Omit<BenchReport, 'targets'>): Target[] {
   return [
     target(`sft_mfu_${r.sft?.[0].model ?? 'default'}`, r.sft?.[0].mfu, 0.3, '>='),
     target(`kv_cache_speedup_at_${atMost?.newTokens ?? 'most'}_tokens`, atMost?.speedup, 8, '>='),
-    // Judged on two-phase: buildPairs forks while decoding but a superset of its branches (preference/fork_plan.ts),
-    // so it lies between the two-phase and the overlapped figures (bench/README.md).
+    // Judged on two-phase: buildPairs forks while decoding but a superset of its branches (preference/fork_plan.ts);
+    // on the default model's data it measured between the two-phase and the overlapped figures (bench/README.md).
     target('prefix_reuse_pairs_speedup', r.pairs?.twoPhaseSpeedup, 3, '>='),
     target(`tensor_growth_over_${m?.steps ?? 'all'}_steps`, m && m.growth + Math.max(0, m.tensorsAfter - m.tensorsBefore), 0, '<='),
     // Linear in tokens: time per model FLOP (attention included) stays flat from the shortest to the longest sequence.

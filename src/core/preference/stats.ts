@@ -18,7 +18,7 @@ export interface PromptOutcome {
   baseEsm: number;
   /** Prompt length in tokens. */
   promptTokens: number;
-  /** Wall time of the branching phase (token mode; 0 otherwise). */
+  /** Wall time of the branching phase (token mode; 0 otherwise; with forkWhileDecoding, only past the base's end). */
   branchMs: number;
 }
 

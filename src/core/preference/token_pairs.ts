@@ -53,7 +53,7 @@ export interface TokenPairsResult {
   pairs: PreferencePair[];
   /** Tokens decoded: base + every branch. */
   decodedTokens: number;
-  /** Wall time of the branching phase alone (what prefix reuse speeds up). */
+  /** Wall time of the branching phase alone (what prefix reuse speeds up); with forkWhileDecoding, the time branches ran past the base's end. */
   branchMs: number;
 }
 
