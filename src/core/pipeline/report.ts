@@ -133,9 +133,10 @@ function controlLines(arms: Arms<ArmResult>): string[] {
   const c = arms.control;
   if (!c) return [];
   const d = c.errorRate - arms.token.errorRate;
-  const pt = (v: number): string => `${(100 * v).toFixed(1)} pt`;
-  const verdict = d > 0 ? `TTPA's error is ${pt(d)} lower: the preference term helps` : d < 0 ? `TTPA's error is ${pt(-d)} higher: the preference term does not help` : 'TTPA ties it';
-  return [`Control (TTPA's pairs, the chosen side's NLL alone): error ${pct(c.errorRate)}, ESM ${c.meanEsm.toFixed(3)}; ${verdict}.`];
+  // The gap in turns too, so a one-turn difference is not read as an effect.
+  const gap = (v: number): string => `${(100 * v).toFixed(1)} pt (${Math.round(v * arms.token.turns)} of ${arms.token.turns} turns)`;
+  const verdict = d > 0 ? `TTPA's error is ${gap(d)} lower` : d < 0 ? `TTPA's error is ${gap(-d)} higher` : 'TTPA ties it';
+  return [`Control (TTPA's pairs, the chosen side's NLL alone: what the preference term adds is the gap): error ${pct(c.errorRate)}, ESM ${c.meanEsm.toFixed(3)}; ${verdict}.`];
 }
 
 function categoryTable(arms: Arms<ArmResult>): string[] {

@@ -64,7 +64,7 @@ describe('runPipeline (tiny preset)', () => {
     expect(rep.arms.control!.turns).toBe(rep.arms.token.turns);
     const md = new TextDecoder().decode(store.files.get('report.md'));
     expect(md).toContain('| SFT + NLL on TTPA chosen (control) |');
-    expect(md).toMatch(/Control \(TTPA's pairs, the chosen side's NLL alone\): error \d/);
+    expect(md).toMatch(/Control \(TTPA's pairs, the chosen side's NLL alone: what the preference term adds is the gap\): error \d+\.\d%, ESM \d\.\d{3}; TTPA (ties it|'s error is \d+\.\d pt \(\d+ of \d+ turns\) (lower|higher))\./);
     expect(md).toContain('| category | SFT | SFT + sequence DPO | SFT + TTPA | SFT + NLL on TTPA chosen (control) |');
     expect(new TextDecoder().decode(store.files.get('curve_margins.svg'))).toContain('control (NLL only)');
     expect(new TextDecoder().decode(store.files.get('curve_loss.svg'))).not.toContain('control (NLL only)');
