@@ -1,0 +1,88 @@
+// Statistics for comparing evaluation runs on the same turns: a percentile-bootstrap interval of an error
+// rate, the exact McNemar (sign) test on paired per-turn outcomes, and the pairing of two reports' turns.
+// No model or file access; randomness comes from the seed passed in.
+import { createRng } from '../rng.ts';
+import type { EvalReport } from './evaluate.ts';
+
+export interface RateInterval {
+  /** Share of `true` outcomes (errors), in [0, 1]. */
+  rate: number;
+  /** Lower and upper bounds of the two-sided interval at `level`. */
+  lo: number;
+  hi: number;
+  level: number;
+  n: number;
+}
+
+/**
+ * Percentile bootstrap (Efron & Tibshirani 1993, ch. 13) of the mean of 0/1 outcomes: `resamples` draws of n
+ * outcomes with replacement; the bounds are the (1 − level)/2 and (1 + level)/2 quantiles of their means.
+ */
+export function bootstrapInterval(errors: readonly boolean[], opts: { resamples?: number; level?: number; seed?: number } = {}): RateInterval {
+  const { resamples = 2000, level = 0.95, seed = 0 } = opts;
+  const n = errors.length;
+  if (n === 0) throw new Error('bootstrapInterval: no outcomes');
+  const k = errors.filter(Boolean).length;
+  const rng = createRng(seed);
+  const means = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) if (errors[rng.int(n)]) s++;
+    means[b] = s / n;
+  }
+  means.sort();
+  const at = (q: number): number => means[Math.min(resamples - 1, Math.max(0, Math.floor(q * resamples)))];
+  return { rate: k / n, lo: at((1 - level) / 2), hi: at((1 + level) / 2), level, n };
+}
+
+/** Log of n choose k (exact enough for n up to millions). */
+function logChoose(n: number, k: number): number {
+  let s = 0;
+  for (let i = 1; i <= k; i++) s += Math.log(n - k + i) - Math.log(i);
+  return s;
+}
+
+/**
+ * Exact two-sided McNemar test: of the b + c discordant turns, b went one way and c the other; under the null
+ * each is a fair coin, so p = min(1, 2 · P(X ≤ min(b, c))), X ~ Binomial(b + c, 1/2) (the exact sign test).
+ */
+export function mcnemarExact(b: number, c: number): number {
+  if (!Number.isInteger(b) || !Number.isInteger(c) || b < 0 || c < 0) throw new Error(`mcnemarExact: counts must be integers >= 0, got ${b}, ${c}`);
+  const n = b + c;
+  if (n === 0) return 1;
+  const m = Math.min(b, c);
+  let tail = 0;
+  for (let i = 0; i <= m; i++) tail += Math.exp(logChoose(n, i) - n * Math.LN2);
+  return Math.min(1, 2 * tail);
+}
+
+export interface PairedOutcome {
+  /** Turns seen by both reports. */
+  turns: number;
+  /** Turns A got right and B wrong. */
+  aWins: number;
+  /** Turns B got right and A wrong. */
+  bWins: number;
+  /** Exact McNemar p-value of aWins vs bWins. */
+  p: number;
+}
+
+const turnKey = (t: { sampleId: string; turn: number }): string => `${t.sampleId}#${t.turn}`;
+
+/** Per-turn errors of a report, in its turn order (true = not an exact match). */
+export const turnErrors = (r: EvalReport): boolean[] => r.turns.map((t) => !t.exact);
+
+/** Pairs two reports' turns by (sample, turn); they must cover exactly the same turns. */
+export function pairedOutcome(a: EvalReport, b: EvalReport): PairedOutcome {
+  const exactB = new Map(b.turns.map((t) => [turnKey(t), t.exact]));
+  if (exactB.size !== a.turns.length) throw new Error(`pairedOutcome: the reports cover different turns (${a.turns.length} vs ${exactB.size})`);
+  let aWins = 0;
+  let bWins = 0;
+  for (const t of a.turns) {
+    const other = exactB.get(turnKey(t));
+    if (other === undefined) throw new Error(`pairedOutcome: turn ${turnKey(t)} is missing from the second report`);
+    if (t.exact && !other) aWins++;
+    else if (!t.exact && other) bWins++;
+  }
+  return { turns: a.turns.length, aWins, bWins, p: mcnemarExact(aWins, bWins) };
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import type { EvalReport, TurnRecord } from '../../../src/core/scoring/evaluate.ts';
+import { bootstrapInterval, mcnemarExact, pairedOutcome } from '../../../src/core/scoring/significance.ts';
+
+describe('mcnemarExact', () => {
+  it('matches the exact binomial sign test computed by hand', () => {
+    expect(mcnemarExact(1, 5)).toBeCloseTo(14 / 64, 12); // 2·(C(6,0)+C(6,1))/2^6
+    expect(mcnemarExact(0, 6)).toBeCloseTo(2 / 64, 12);
+    expect(mcnemarExact(5, 1)).toBeCloseTo(14 / 64, 12);
+    expect(mcnemarExact(3, 3)).toBe(1);
+    expect(mcnemarExact(0, 0)).toBe(1);
+  });
+
+  it('gives the p-values quoted in the loop issue (Python math.comb)', () => {
+    expect(mcnemarExact(27, 13)).toBeCloseTo(0.03847730828420026, 10);
+    expect(mcnemarExact(11, 7)).toBeCloseTo(0.480682373046875, 10);
+    expect(mcnemarExact(21, 29)).toBeCloseTo(0.3222363203575469, 10);
+    expect(mcnemarExact(25, 26)).toBe(1);
+  });
+
+  it('stays finite for large counts', () => {
+    const p = mcnemarExact(600, 400);
+    expect(p).toBeGreaterThan(0);
+    expect(p).toBeLessThan(1e-9);
+  });
+
+  it('refuses negative or fractional counts', () => {
+    expect(() => mcnemarExact(-1, 2)).toThrow(/integers >= 0/);
+    expect(() => mcnemarExact(1.5, 2)).toThrow(/integers >= 0/);
+  });
+});
+
+describe('bootstrapInterval', () => {
+  const errors = Array.from({ length: 1000 }, (_, i) => i % 10 < 3); // 30% errors
+
+  it('brackets the rate like the normal approximation for a large sample', () => {
+    const ci = bootstrapInterval(errors, { seed: 1 });
+    expect(ci.rate).toBeCloseTo(0.3, 12);
+    const se = Math.sqrt((0.3 * 0.7) / 1000); // 0.0145
+    expect(ci.lo).toBeCloseTo(0.3 - 1.96 * se, 2);
+    expect(ci.hi).toBeCloseTo(0.3 + 1.96 * se, 2);
+    expect(ci.n).toBe(1000);
+  });
+
+  it('is reproducible for a seed and narrower at a lower level', () => {
+    expect(bootstrapInterval(errors, { seed: 3 })).toEqual(bootstrapInterval(errors, { seed: 3 }));
+    const wide = bootstrapInterval(errors, { seed: 3 });
+    const narrow = bootstrapInterval(errors, { seed: 3, level: 0.5 });
+    expect(narrow.hi - narrow.lo).toBeLessThan(wide.hi - wide.lo);
+  });
+
+  it('collapses to the rate when every outcome is the same', () => {
+    expect(bootstrapInterval([true, true, true], { seed: 0 })).toMatchObject({ rate: 1, lo: 1, hi: 1 });
+    expect(() => bootstrapInterval([])).toThrow(/no outcomes/);
+  });
+});
+
+describe('pairedOutcome', () => {
+  const turn = (sampleId: string, turn: number, exact: boolean): TurnRecord => ({ sampleId, turn, exact } as TurnRecord);
+  const report = (turns: TurnRecord[]): EvalReport => ({ turns } as EvalReport);
+
+  it('counts the discordant turns by (sample, turn), whatever the order', () => {
+    const a = report([turn('s1', 1, true), turn('s1', 3, true), turn('s2', 1, false), turn('s3', 1, true)]);
+    const b = report([turn('s3', 1, true), turn('s2', 1, true), turn('s1', 3, false), turn('s1', 1, false)]);
+    expect(pairedOutcome(a, b)).toEqual({ turns: 4, aWins: 2, bWins: 1, p: 1 });
+  });
+
+  it('refuses reports over different turns', () => {
+    const a = report([turn('s1', 1, true), turn('s2', 1, true)]);
+    expect(() => pairedOutcome(a, report([turn('s1', 1, true)]))).toThrow(/different turns/);
+    expect(() => pairedOutcome(a, report([turn('s1', 1, true), turn('s9', 1, true)]))).toThrow(/s2#1 is missing/);
+  });
+});
