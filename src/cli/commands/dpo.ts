@@ -19,7 +19,7 @@ const FLAGS: [string, keyof DpoConfig, 'number' | 'int'][] = [
   ['weight-decay', 'weightDecay', 'number'], ['max-grad-norm', 'maxGradNorm', 'number'], ['seq-len', 'seqLen', 'int'],
   ['seed', 'seed', 'int'], ['checkpoint-every', 'checkpointEvery', 'int'], ['beta', 'beta', 'number'],
   ['label-smoothing', 'labelSmoothing', 'number'], ['esm-gamma', 'esmGamma', 'number'], ['rpo-alpha', 'rpoAlpha', 'number'],
-  ['divergent-tokens', 'divergentTokens', 'int'],
+  ['divergent-tokens', 'divergentTokens', 'int'], ['divergent-weight', 'divergentWeight', 'number'], ['dpop-lambda', 'dpopLambda', 'number'],
   ['lora-rank', 'loraRank', 'int'], ['lora-alpha', 'loraAlpha', 'number'], ['ref-batch-size', 'refBatchSize', 'int'],
 ];
 
@@ -33,7 +33,8 @@ export const dpoCommand: Command = {
     { name: 'config', type: 'string', help: 'JSON file of dpo settings (flags override it)' },
     { name: 'resume', type: 'boolean', help: 'continue from the latest checkpoint in --out' },
     ...FLAGS.map(([flag, field, type]) => ({ name: flag, type, help: `dpo.${field}` })),
-    { name: 'loss', type: 'string', help: 'loss type', choices: ['sigmoid', 'robust', 'hinge', 'ipo', 'esm', 'nll'] },
+    { name: 'loss', type: 'string', help: "loss type (sigmoid, robust, hinge, ipo, esm, nll), or a comma list of terms summed as TRL's loss_type list, e.g. sigmoid,sft" },
+    { name: 'loss-weights', type: 'string', help: 'comma-separated weight of each --loss term (TRL loss_weights)' },
     { name: 'esm-mode', type: 'string', help: 'esm loss: margin or weight', choices: ['margin', 'weight'] },
     { name: 'mask-prefix', type: 'boolean', help: 'only tokens after the shared chosen/rejected prefix count' },
     { name: 'adapter', type: 'string', help: 'full fine-tuning or LoRA adapters', choices: ['full', 'lora'] },
@@ -48,7 +49,10 @@ export function dpoOverrides(args: ParsedArgs): Partial<DpoConfig> {
   const config = optStr(args, 'config');
   if (config) Object.assign(o, JSON.parse(readFileSync(config, 'utf8')) as Partial<DpoConfig>);
   for (const [flag, field] of FLAGS) if (optNum(args, flag) !== undefined) (o as Record<string, unknown>)[field] = optNum(args, flag);
-  if (optStr(args, 'loss')) o.lossType = optStr(args, 'loss') as DpoConfig['lossType'];
+  const loss = optStr(args, 'loss');
+  if (loss) o.lossType = (loss.includes(',') ? loss.split(',').map((t) => t.trim()) : loss) as DpoConfig['lossType'];
+  const weights = optStr(args, 'loss-weights');
+  if (weights) o.lossWeights = weights.split(',').map((w) => Number(w.trim()));
   if (optStr(args, 'esm-mode')) o.esmMode = optStr(args, 'esm-mode') as DpoConfig['esmMode'];
   if (args['mask-prefix'] !== undefined) o.maskSharedPrefix = bool(args, 'mask-prefix');
   if (optStr(args, 'adapter')) o.adapter = optStr(args, 'adapter') as DpoConfig['adapter'];

@@ -85,7 +85,7 @@ export function dpoTask(run: DpoRun, onStats: (stats: tf.Tensor1D, pairs: number
   return {
     params: policy.params,
     datasetSize: data.length,
-    makeBatch: (indices) => makeDpoBatch(indices.map((i) => data[i]), run.padTokenId, config.maskSharedPrefix, config.divergentTokens),
+    makeBatch: (indices) => makeDpoBatch(indices.map((i) => data[i]), run.padTokenId, config.maskSharedPrefix, config.divergentTokens, config.divergentWeight),
     loss: (batch) => {
       const { loss, stats } = dpoBatchLoss(policy, batch, config);
       onStats(tf.keep(stats), batch.B);

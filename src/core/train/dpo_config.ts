@@ -13,13 +13,30 @@ import { DEFAULT_TRAIN_LOOP_CONFIG, resolveTrainLoop, type TrainLoopConfig } fro
  *   ESM score margin in [0, 1]; see `esmMode` for the weight alternative.
  * - nll: no preference term, only the RPO term α·NLL(chosen) (needs rpoAlpha > 0): supervised training on the
  *   chosen completions, the control that tells a preference loss's effect from that of its chosen text.
+ * - sft: TRL's name for the NLL term of a `loss_type` list: per-token mean NLL of the chosen completion
+ *   (`['sigmoid', 'sft']` is DPO + NLL, as RPO); only in a list.
+ * A list sums its terms, each times its `lossWeights` entry (TRL's `loss_weights`; default 1 each).
  */
-export type DpoLossType = 'sigmoid' | 'robust' | 'hinge' | 'ipo' | 'esm' | 'nll';
+export type DpoLossType = 'sigmoid' | 'robust' | 'hinge' | 'ipo' | 'esm' | 'nll' | 'sft';
 
 export interface DpoConfig extends TrainLoopConfig {
   /** KL strength β of the implicit reward, > 0 (TRL default 0.1). */
   beta: number;
-  lossType: DpoLossType;
+  /** One loss, or a TRL-style list of terms summed with `lossWeights`. */
+  lossType: DpoLossType | DpoLossType[];
+  /** Weight of each term of a `lossType` list (same length), each >= 0; empty = 1 each. */
+  lossWeights: number[];
+  /**
+   * DPOP (Pal et al. 2024, arXiv 2402.13228) λ >= 0: the preference logits become
+   * h/β − λ·max(0, log ref(y_w) − log π(y_w)), so lowering the chosen side's likelihood below the reference costs.
+   * TRL has no DPOP. 0 disables.
+   */
+  dpopLambda: number;
+  /**
+   * Weight of the first token where chosen and rejected differ in the preference term (the other masked tokens
+   * weigh 1), >= 1. A token-level pair's signal sits on that token; TRL has no per-token weighting. 1 disables.
+   */
+  divergentWeight: number;
   /** Label noise ε for sigmoid (cDPO) and robust, in [0, 0.5). */
   labelSmoothing: number;
   /** esm only: γ, the reward margin asked for per unit of ESM score margin, >= 0. */
@@ -67,7 +84,10 @@ export const DEFAULT_DPO_CONFIG: Readonly<DpoConfig> = Object.freeze({
   weightDecay: 0,
   checkpointEvery: 50,
   beta: 0.1,
-  lossType: 'sigmoid' as DpoLossType,
+  lossType: 'sigmoid' as DpoLossType | DpoLossType[],
+  lossWeights: Object.freeze([]) as unknown as number[],
+  dpopLambda: 0,
+  divergentWeight: 1,
   labelSmoothing: 0,
   esmGamma: 1,
   esmMode: 'margin' as const,
@@ -82,7 +102,16 @@ export const DEFAULT_DPO_CONFIG: Readonly<DpoConfig> = Object.freeze({
   loraTargets: Object.freeze(['q_proj', 'k_proj', 'v_proj', 'o_proj']) as unknown as string[],
 });
 
-const LOSS_TYPES: readonly DpoLossType[] = ['sigmoid', 'robust', 'hinge', 'ipo', 'esm', 'nll'];
+const LOSS_TYPES: readonly DpoLossType[] = ['sigmoid', 'robust', 'hinge', 'ipo', 'esm', 'nll', 'sft'];
+
+/** The loss terms of a config with their weights: a single lossType is one term of weight 1. */
+export function lossTerms(cfg: Pick<DpoConfig, 'lossType' | 'lossWeights'>): { type: DpoLossType; weight: number }[] {
+  const types = Array.isArray(cfg.lossType) ? cfg.lossType : [cfg.lossType];
+  return types.map((type, i) => ({ type, weight: cfg.lossWeights[i] ?? 1 }));
+}
+
+/** Whether the loss has a preference term (anything but the NLL-only 'nll' / 'sft'). */
+export const hasPreferenceTerm = (cfg: Pick<DpoConfig, 'lossType' | 'lossWeights'>): boolean => lossTerms(cfg).some((t) => t.type !== 'nll' && t.type !== 'sft');
 
 export function resolveDpoConfig(overrides: Partial<DpoConfig> = {}): DpoConfig {
   const cfg = resolveTrainLoop('dpo', DEFAULT_DPO_CONFIG, overrides);
@@ -91,7 +120,16 @@ export function resolveDpoConfig(overrides: Partial<DpoConfig> = {}): DpoConfig 
   };
   const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
   if (!isNum(cfg.beta) || cfg.beta <= 0) fail('beta', 'must be > 0');
-  if (!LOSS_TYPES.includes(cfg.lossType)) fail('lossType', `must be one of ${LOSS_TYPES.join(', ')}`);
+  const types = Array.isArray(cfg.lossType) ? cfg.lossType : [cfg.lossType];
+  if (types.length === 0 || types.some((t) => !LOSS_TYPES.includes(t))) fail('lossType', `must be one of ${LOSS_TYPES.join(', ')} or a non-empty list of them`);
+  if (new Set(types).size !== types.length) fail('lossType', 'must not name a term twice');
+  if (!Array.isArray(cfg.lossType) && cfg.lossType === 'sft') fail('lossType', "'sft' is a term of a list (e.g. [\"sigmoid\", \"sft\"]); alone, use 'nll'");
+  if (Array.isArray(cfg.lossType) && types.includes('nll')) fail('lossType', "'nll' stands alone; in a list the NLL term is 'sft'");
+  if (!Array.isArray(cfg.lossWeights) || (cfg.lossWeights.length > 0 && cfg.lossWeights.length !== types.length) || cfg.lossWeights.some((w) => !isNum(w) || w < 0)) {
+    fail('lossWeights', `must be empty or ${types.length} numbers >= 0 (one per lossType term)`);
+  }
+  if (!isNum(cfg.dpopLambda) || cfg.dpopLambda < 0) fail('dpopLambda', 'must be >= 0');
+  if (!isNum(cfg.divergentWeight) || cfg.divergentWeight < 1) fail('divergentWeight', 'must be >= 1');
   if (!isNum(cfg.labelSmoothing) || cfg.labelSmoothing < 0 || cfg.labelSmoothing >= 0.5) fail('labelSmoothing', 'must be in [0, 0.5)');
   if (!isNum(cfg.esmGamma) || cfg.esmGamma < 0) fail('esmGamma', 'must be >= 0');
   if (cfg.esmMode !== 'margin' && cfg.esmMode !== 'weight') fail('esmMode', "must be 'margin' or 'weight'");
@@ -107,5 +145,5 @@ export function resolveDpoConfig(overrides: Partial<DpoConfig> = {}): DpoConfig 
   if (!Array.isArray(cfg.loraTargets) || cfg.loraTargets.length === 0 || cfg.loraTargets.some((t) => typeof t !== 'string' || !t)) {
     fail('loraTargets', 'must be a non-empty list of weight-name suffixes');
   }
-  return { ...cfg, loraTargets: [...cfg.loraTargets] };
+  return { ...cfg, lossType: Array.isArray(cfg.lossType) ? [...cfg.lossType] : cfg.lossType, lossWeights: [...cfg.lossWeights], loraTargets: [...cfg.loraTargets] };
 }

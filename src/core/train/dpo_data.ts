@@ -115,9 +115,10 @@ export interface DpoBatch extends PairInputs {
 /**
  * `divergentTokens` > 0 keeps only that many completion tokens, counted from the first token where chosen
  * and rejected differ, in the preference term (the token-level signal; the tails after it are the
- * continuation's consequences). 0 keeps them all.
+ * continuation's consequences). 0 keeps them all. `divergentWeight` is that first differing token's weight in
+ * the preference term (lossMask holds it instead of 1).
  */
-export function makeDpoBatch(pairs: EncodedPair[], padTokenId: number, maskSharedPrefix: boolean, divergentTokens = 0): DpoBatch {
+export function makeDpoBatch(pairs: EncodedPair[], padTokenId: number, maskSharedPrefix: boolean, divergentTokens = 0, divergentWeight = 1): DpoBatch {
   const B = pairs.length;
   const P = Math.max(...pairs.map((p) => p.prompt.length));
   const rows = [...pairs.map((p) => ({ p, c: p.chosen, ref: p.refChosen })), ...pairs.map((p) => ({ p, c: p.rejected, ref: p.refRejected }))];
@@ -146,7 +147,7 @@ export function makeDpoBatch(pairs: EncodedPair[], padTokenId: number, maskShare
       compMask[i] = 1;
       const afterPrefix = !maskSharedPrefix || t >= p.sharedPrefix;
       const inWindow = divergentTokens === 0 || t < p.sharedPrefix + divergentTokens;
-      loss[i] = afterPrefix && inWindow ? 1 : 0;
+      loss[i] = afterPrefix && inWindow ? (t === p.sharedPrefix ? divergentWeight : 1) : 0;
       if (r) ref[i] = r[t];
     }
     inputTokens += c.length;

@@ -1,9 +1,10 @@
 // DPO-family losses on per-token log-probabilities of chosen and rejected completions, with TRL's metrics.
 // Pure tensor math: no model, no optimizer; the caller owns the tidy scope the returned tensors live in.
 import { tf } from '../runtime/tf.ts';
-import type { DpoConfig } from './dpo_config.ts';
+import { lossTerms, type DpoConfig, type DpoLossType } from './dpo_config.ts';
 
-export type DpoLossConfig = Pick<DpoConfig, 'beta' | 'lossType' | 'labelSmoothing' | 'esmGamma' | 'esmMode' | 'rpoAlpha'>;
+export type DpoLossConfig = Pick<DpoConfig, 'beta' | 'lossType' | 'labelSmoothing' | 'esmGamma' | 'esmMode' | 'rpoAlpha'>
+  & Partial<Pick<DpoConfig, 'lossWeights' | 'dpopLambda'>>;
 
 /** One batch of B pairs; completion tokens right-padded to Tc / Tr with mask 0. */
 export interface DpoLogps {
@@ -38,21 +39,37 @@ export interface DpoLossOutput {
 const masked = (lp: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor1D => tf.sum(tf.mul(lp, mask), 1) as tf.Tensor1D; // [B]
 const count = (mask: tf.Tensor2D): tf.Tensor1D => tf.maximum(tf.sum(mask, 1), 1) as tf.Tensor1D; // [B]
 
+/** Per-token mean NLL of each chosen completion over `mask` (RPO eq. 3; TRL's 'sft' term). */
+const chosenNll = (b: DpoLogps): tf.Tensor1D => tf.neg(tf.div(masked(b.policyChosen, b.nllMaskChosen), count(b.nllMaskChosen))) as tf.Tensor1D; // [B]
+
 export function dpoLoss(b: DpoLogps, cfg: DpoLossConfig): DpoLossOutput {
-  const { beta, lossType } = cfg;
-  const lengthNorm = lossType === 'ipo';
-  const norm = (x: tf.Tensor1D, mask: tf.Tensor2D): tf.Tensor1D => (lengthNorm ? tf.div(x, count(mask)) : x);
+  const { beta } = cfg;
+  const terms = lossTerms({ lossType: cfg.lossType, lossWeights: cfg.lossWeights ?? [] });
   const piC = masked(b.policyChosen, b.maskChosen); // [B]
   const piR = masked(b.policyRejected, b.maskRejected); // [B]
-  const ratioC = norm(tf.sub(piC, masked(b.refChosen, b.maskChosen)) as tf.Tensor1D, b.maskChosen); // [B]
-  const ratioR = norm(tf.sub(piR, masked(b.refRejected, b.maskRejected)) as tf.Tensor1D, b.maskRejected); // [B]
-  const logits = tf.sub(ratioC, ratioR) as tf.Tensor1D; // [B] log-ratio difference, h / β
-  const h = tf.mul(logits, beta) as tf.Tensor1D; // [B]
-  let losses = pairLosses(h, logits, b.scoreMargin, cfg); // [B]
-  if (cfg.rpoAlpha > 0) {
-    const nll = tf.neg(tf.div(masked(b.policyChosen, b.nllMaskChosen), count(b.nllMaskChosen))); // [B] RPO eq. 3
-    losses = tf.add(losses, tf.mul(nll, cfg.rpoAlpha)) as tf.Tensor1D;
+  const refC = masked(b.refChosen, b.maskChosen); // [B]
+  const rawC = tf.sub(piC, refC) as tf.Tensor1D; // [B]
+  const rawR = tf.sub(piR, masked(b.refRejected, b.maskRejected)) as tf.Tensor1D; // [B]
+  // IPO compares per-token mean log-ratios (TRL's length normalisation); every other loss, summed ones.
+  const ratios = (type: DpoLossType): [tf.Tensor1D, tf.Tensor1D] =>
+    type === 'ipo' ? [tf.div(rawC, count(b.maskChosen)) as tf.Tensor1D, tf.div(rawR, count(b.maskRejected)) as tf.Tensor1D] : [rawC, rawR];
+  // DPOP eq. 3: λ·max(0, log ref(y_w) − log π(y_w)) is taken off the log-ratio difference.
+  const dpop = cfg.dpopLambda ? tf.mul(tf.relu(tf.sub(refC, piC)), cfg.dpopLambda) as tf.Tensor1D : null; // [B]
+  let losses: tf.Tensor1D = tf.zerosLike(piC); // [B]
+  for (const { type, weight } of terms) {
+    let term: tf.Tensor1D;
+    if (type === 'sft') term = chosenNll(b);
+    else {
+      const [rc, rr] = ratios(type);
+      let logits = tf.sub(rc, rr) as tf.Tensor1D; // [B] log-ratio difference, h / β
+      if (dpop) logits = tf.sub(logits, dpop) as tf.Tensor1D;
+      term = pairLosses(type, tf.mul(logits, beta) as tf.Tensor1D, logits, b.scoreMargin, cfg);
+    }
+    losses = tf.add(losses, weight === 1 ? term : tf.mul(term, weight)) as tf.Tensor1D;
   }
+  if (cfg.rpoAlpha > 0) losses = tf.add(losses, tf.mul(chosenNll(b), cfg.rpoAlpha)) as tf.Tensor1D;
+  // Rewards use the normalisation of the first preference term (IPO's mean, else sums).
+  const [ratioC, ratioR] = ratios(terms.find((t) => t.type !== 'sft' && t.type !== 'nll')?.type ?? 'sigmoid');
   return {
     loss: tf.mean(losses) as tf.Scalar,
     rewardsChosen: tf.mul(ratioC, beta) as tf.Tensor1D,
@@ -63,11 +80,11 @@ export function dpoLoss(b: DpoLogps, cfg: DpoLossConfig): DpoLossOutput {
   };
 }
 
-function pairLosses(h: tf.Tensor1D, logits: tf.Tensor1D, scoreMargin: tf.Tensor1D, cfg: DpoLossConfig): tf.Tensor1D {
+function pairLosses(type: DpoLossType, h: tf.Tensor1D, logits: tf.Tensor1D, scoreMargin: tf.Tensor1D, cfg: DpoLossConfig): tf.Tensor1D {
   const eps = cfg.labelSmoothing;
   // −log σ(x) = softplus(−x); tf.logSigmoid's custom gradient loses its saved input under tf.tidy.
   const nls = (x: tf.Tensor): tf.Tensor => tf.softplus(tf.neg(x));
-  switch (cfg.lossType) {
+  switch (type) {
     case 'sigmoid': // DPO eq. 7; cDPO when eps > 0
       return (eps > 0 ? tf.add(tf.mul(nls(h), 1 - eps), tf.mul(nls(tf.neg(h)), eps)) : nls(h)) as tf.Tensor1D;
     case 'robust': // rDPO eq. 8
@@ -77,6 +94,7 @@ function pairLosses(h: tf.Tensor1D, logits: tf.Tensor1D, scoreMargin: tf.Tensor1
     case 'ipo': // IPO eq. 17
       return tf.square(tf.sub(logits, 1 / (2 * cfg.beta))) as tf.Tensor1D;
     case 'nll': // no preference term: the RPO term added by the caller is the whole loss
+    case 'sft': // handled by dpoLoss
       return tf.zerosLike(h) as tf.Tensor1D;
     case 'esm':
       if (cfg.esmMode === 'margin') return nls(tf.sub(h, tf.mul(scoreMargin, cfg.esmGamma))) as tf.Tensor1D; // ODPO eq. 6

@@ -78,6 +78,19 @@ describe('dpo data', () => {
     expect(rows(true, 0)[1].reduce((a, c) => a + c, 0)).toBe(p.rejected.length - 2);
   });
 
+  it('divergentWeight weighs the first differing token of both sides, and only it', () => {
+    const pair: ConversationalPair = {
+      prompt: [{ role: 'user', content: 'q' }], tools: [],
+      chosen: [{ role: 'assistant', content: 'xyAA' }], rejected: [{ role: 'assistant', content: 'xyBB' }],
+    };
+    const p = encodePairs([pair], [0.5], tok, 64).pairs[0];
+    const b = makeDpoBatch([p], 0, false, 3, 4);
+    const m = b.lossMask.arraySync();
+    disposeDpoBatch(b);
+    expect(m[0].slice(0, 6)).toEqual([1, 1, 4, 1, 1, 0]);
+    expect(m[1].slice(0, 6)).toEqual([1, 1, 4, 1, 1, 0]);
+  });
+
   it('drops pairs with identical completions', () => {
     const same: ConversationalPair = {
       prompt: [{ role: 'user', content: 'q' }], tools: [],

@@ -111,6 +111,25 @@ describe('dpoLoss', () => {
     expect(o.rr[0]).toBeCloseTo(-0.1, 6);
   });
 
+  it("a ['sigmoid', 'sft'] list with lossWeights is DPO plus the weighted chosen NLL (TRL's loss_type list)", () => {
+    const h = [0.2, 0.03];
+    const nll = [3.5 / 3, 0.5 / 2];
+    const want = (-Math.log(sig(h[0])) + 0.5 * nll[0] - Math.log(sig(h[1])) + 0.5 * nll[1]) / 2;
+    expect(run({ lossType: ['sigmoid', 'sft'], lossWeights: [1, 0.5] }).loss).toBeCloseTo(want, 6);
+    expect(run({ lossType: ['sigmoid', 'sft'], lossWeights: [1, 0.5] }).loss).toBeCloseTo(run({ rpoAlpha: 0.5 }).loss, 6);
+    expect(run({ lossType: ['sigmoid', 'ipo'], lossWeights: [2, 1] }).loss).toBeCloseTo(2 * run({}).loss + run({ lossType: 'ipo' }).loss, 5);
+  });
+
+  it('DPOP subtracts lambda * max(0, ref - policy) of the chosen side inside the sigmoid', () => {
+    // the policy's chosen tokens are 0.5 below the reference each: ref - policy = 1.5 (3 tokens) and 1.0 (2 tokens)
+    const down = { ...raw, rc: [[-0.5, -1.5, 0], [0.3, 0.2, 0]] };
+    const logits = [-1.5 - -1, -1.0 - 0]; // ratioC - ratioR
+    const h = [0.1 * (logits[0] - 2 * 1.5), 0.1 * (logits[1] - 2 * 1.0)];
+    expect(run({ dpopLambda: 2 }, batch(down)).loss).toBeCloseTo((-Math.log(sig(h[0])) - Math.log(sig(h[1]))) / 2, 6);
+    // a chosen side above its reference pays nothing: the raw batch's chosen ratios are +1 and +0.3
+    expect(run({ dpopLambda: 2 }).loss).toBeCloseTo(run({}).loss, 7);
+  });
+
   it('the prefix mask removes prefix tokens exactly', () => {
     // mask the first chosen and first rejected token; changing them must not change anything.
     const mc = [[0, 1, 1], [0, 1, 0]];
@@ -143,12 +162,19 @@ describe('dpoLoss', () => {
 
 describe('resolveDpoConfig', () => {
   it('returns the defaults and names a bad field', () => {
-    expect(resolveDpoConfig()).toEqual({ ...DEFAULT_DPO_CONFIG, loraTargets: [...DEFAULT_DPO_CONFIG.loraTargets] });
+    expect(resolveDpoConfig()).toEqual({ ...DEFAULT_DPO_CONFIG, lossWeights: [], loraTargets: [...DEFAULT_DPO_CONFIG.loraTargets] });
     expect(() => resolveDpoConfig({ beta: -1 })).toThrow('dpo.beta must be > 0, got -1');
     expect(() => resolveDpoConfig({ lossType: 'kto' as never })).toThrow('dpo.lossType');
     expect(() => resolveDpoConfig({ labelSmoothing: 0.5 })).toThrow('dpo.labelSmoothing');
     expect(() => resolveDpoConfig({ lossType: 'nll' })).toThrow("dpo.rpoAlpha must be > 0 with lossType 'nll'");
     expect(() => resolveDpoConfig({ divergentTokens: 1.5 })).toThrow('dpo.divergentTokens must be an integer >= 0, got 1.5');
+    expect(() => resolveDpoConfig({ lossType: [] })).toThrow('dpo.lossType must be one of');
+    expect(() => resolveDpoConfig({ lossType: ['sigmoid', 'sigmoid'] })).toThrow('dpo.lossType must not name a term twice');
+    expect(() => resolveDpoConfig({ lossType: 'sft' })).toThrow("'sft' is a term of a list");
+    expect(() => resolveDpoConfig({ lossType: ['sigmoid', 'sft'], lossWeights: [1] })).toThrow('dpo.lossWeights must be empty or 2 numbers >= 0');
+    expect(() => resolveDpoConfig({ dpopLambda: -1 })).toThrow('dpo.dpopLambda must be >= 0, got -1');
+    expect(() => resolveDpoConfig({ divergentWeight: 0.5 })).toThrow('dpo.divergentWeight must be >= 1, got 0.5');
+    expect(resolveDpoConfig({ lossType: ['sigmoid', 'sft'], lossWeights: [1, 0.5] }).lossType).toEqual(['sigmoid', 'sft']);
     expect(() => resolveDpoConfig({ betta: 1 } as never)).toThrow('dpo.betta is not a known setting');
   });
 });
