@@ -1,9 +1,14 @@
 // `ttpa pipeline`: the whole TTPA job from a preset (models/presets/<name>.json) into a run folder, one seed
 // or several (`--seeds 1,2,3`, each in seed-<n>/ plus an aggregate report). Stages skip when up to date.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolvePipelineConfig } from '../../core/pipeline/config.ts';
+import { resolvePipelineConfig, type ResolvedPipeline } from '../../core/pipeline/config.ts';
+import { runLoop } from '../../core/pipeline/loop.ts';
+import { ARM_NAMES, type ArmName } from '../../core/pipeline/loop_config.ts';
+import { aggregateLoopReports, type LoopReport } from '../../core/pipeline/loop_report.ts';
+import type { PipelineEnv } from '../../core/pipeline/stages.ts';
 import { runPipeline, type StageName } from '../../core/pipeline/pipeline.ts';
 import { aggregateReports, type PipelineReport } from '../../core/pipeline/report.ts';
 import type { RunStore } from '../../core/pipeline/store.ts';
@@ -27,6 +32,8 @@ export const pipelineCommand: Command = {
     { name: 'until', type: 'string', help: 'stop after this stage', choices: UNTIL },
     { name: 'start-model', type: 'string', help: `SFT checkpoint to start from (default: ${DEFAULT_MODEL_DIR} if present; 'none' trains one)` },
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
+    { name: 'jobs', type: 'int', help: 'loop presets: arms run in this many processes at once (one core each)', default: 1 },
+    { name: 'arms', type: 'string', help: `loop presets: run only these arms (comma-separated, of ${ARM_NAMES.join(', ')}), no report` },
   ],
   run,
 };
@@ -68,24 +75,16 @@ async function run(args: ParsedArgs): Promise<number> {
   const backend = await initBackend({ order: [str(args, 'backend') as BackendName] });
   console.log(`backend: ${backend.backend}; start model: ${startDir ?? '(none: the pipeline trains its own SFT model)'}`);
   const until = (optStr(args, 'until') ?? 'report') as StageName;
-  const runOne = async (seed: number | undefined, root: string): Promise<PipelineReport | undefined> => {
+  const jobs = optNum(args, 'jobs') ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be an integer >= 1, got ${jobs}`);
+  const onlyArms = parseArms(args);
+  const runOne = async (seed: number | undefined, root: string): Promise<PipelineReport | LoopReport | undefined> => {
     const r = resolvePipelineConfig(preset, seed === undefined ? {} : { seed });
     mkdirSync(root, { recursive: true });
-    const t0 = Date.now();
-    let lastProgress = 0;
-    const report = await runPipeline({
-      store: folderStore(root),
-      startModel: startDir ? dirSource(startDir) : undefined,
-      events: {
-        log: (line) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`),
-        progress: (stage, done, total) => {
-          if (Date.now() - lastProgress > 15000 || done === total) {
-            lastProgress = Date.now();
-            console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${stage}: ${done}/${total}`);
-          }
-        },
-      },
-    }, r, until);
+    const env = folderEnv(root, startDir);
+    if (r.loop.rounds > 0) return runLoopCli(env, r, root, { jobs, onlyArms, argv: args, startArg });
+    if (onlyArms) throw new UsageError(`--arms needs a preset with a loop (pipeline.loop.rounds >= 1); ${r.config.name} has none`);
+    const report = await runPipeline(env, r, until);
     if (report) console.log(`seed ${r.config.seed}: error rate SFT ${pct(report.arms.sft.errorRate)}, sequence DPO ${pct(report.arms.sequence.errorRate)}, TTPA ${pct(report.arms.token.errorRate)}${report.arms.control ? `, control ${pct(report.arms.control.errorRate)}` : ''}; goal ${report.goal.met ? 'met' : 'not met'}; ${(report.wallMs / 60000).toFixed(1)} min`);
     return report;
   };
@@ -93,17 +92,80 @@ async function run(args: ParsedArgs): Promise<number> {
     await runOne(optNum(args, 'seed'), out);
     return 0;
   }
-  const reports: PipelineReport[] = [];
+  const reports: (PipelineReport | LoopReport)[] = [];
   for (const seed of seeds) {
     const rep = await runOne(seed, join(out, `seed-${seed}`));
     if (rep) reports.push(rep);
   }
   if (reports.length) {
-    const agg = aggregateReports(reports[0].preset, reports);
+    const loops = reports.filter((x): x is LoopReport => 'kind' in x && x.kind === 'loop');
+    const agg = loops.length ? aggregateLoopReports(loops[0].preset, loops) : aggregateReports(reports[0].preset, reports as PipelineReport[]);
     writeFiles(out, { 'report.json': JSON.stringify(agg.report, null, 2) + '\n', 'report.md': agg.markdown });
     console.log(`aggregate: ${join(out, 'report.md')}; goal met on every seed: ${agg.report.goalMetAllSeeds ? 'yes' : 'no'}`);
   }
   return 0;
+}
+
+function parseArms(args: ParsedArgs): ArmName[] | undefined {
+  const s = optStr(args, 'arms');
+  if (!s) return undefined;
+  const arms = s.split(',').map((x) => x.trim()) as ArmName[];
+  const bad = arms.find((a) => !ARM_NAMES.includes(a));
+  if (bad) throw new UsageError(`--arms: unknown arm '${bad}' (arms: ${ARM_NAMES.join(', ')})`);
+  return arms;
+}
+
+function folderEnv(root: string, startDir: string | undefined): PipelineEnv {
+  const t0 = Date.now();
+  let lastProgress = 0;
+  const stamp = (): string => `[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s]`;
+  return {
+    store: folderStore(root),
+    startModel: startDir ? dirSource(startDir) : undefined,
+    events: {
+      log: (line) => console.log(`${stamp()} ${line}`),
+      progress: (stage, done, total) => {
+        if (Date.now() - lastProgress > 15000 || done === total) {
+          lastProgress = Date.now();
+          console.log(`${stamp()} ${stage}: ${done}/${total}`);
+        }
+      },
+    },
+  };
+}
+
+/**
+ * A loop preset: with --jobs N > 1 the shared stages run here, then the arms are dealt to N child processes
+ * (each `ttpa pipeline ... --arms a,b` on the same run folder, each arm in its own folders), then the report
+ * is built here from their finished stages.
+ */
+async function runLoopCli(env: PipelineEnv, r: ResolvedPipeline, root: string, o: { jobs: number; onlyArms?: ArmName[]; argv: ParsedArgs; startArg?: string }): Promise<LoopReport | undefined> {
+  if (o.onlyArms) return runLoop(env, r, { arms: o.onlyArms });
+  const jobs = Math.min(o.jobs, r.loop.arms.length);
+  if (jobs > 1) {
+    await runLoop(env, r, { sharedOnly: true });
+    const groups: ArmName[][] = Array.from({ length: jobs }, () => []);
+    r.loop.arms.forEach((a, i) => groups[i % jobs].push(a));
+    const common = ['pipeline', '--preset', str(o.argv, 'preset'), '--out', root, '--seed', String(r.config.seed), '--backend', str(o.argv, 'backend'), ...(o.startArg ? ['--start-model', o.startArg] : [])];
+    await Promise.all(groups.map((g) => child([...common, '--arms', g.join(',')], g.join('+'))));
+  }
+  const report = await runLoop(env, r);
+  if (report) {
+    const arms = Object.entries(report.arms).map(([a, x]) => `${a} ${pct(x!.errorRate)}`).join(', ');
+    console.log(`seed ${report.seed}: error rate start ${pct(report.start.errorRate)}, ${arms}; goal ${report.goal.met ? 'met' : 'not met'}; ${(report.wallMs / 60000).toFixed(1)} min of stages`);
+  }
+  return report;
+}
+
+function child(argv: string[], label: string): Promise<void> {
+  return new Promise((resolveChild, reject) => {
+    const p = spawn(process.execPath, [process.argv[1], ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const prefix = (buf: Buffer): string => buf.toString().split('\n').filter(Boolean).map((l) => `(${label}) ${l}\n`).join('');
+    p.stdout.on('data', (b: Buffer) => process.stdout.write(prefix(b)));
+    p.stderr.on('data', (b: Buffer) => process.stderr.write(prefix(b)));
+    p.on('error', reject);
+    p.on('exit', (code) => (code === 0 ? resolveChild() : reject(new Error(`pipeline arms ${label} exited with code ${code}`))));
+  });
 }
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;

@@ -4,7 +4,8 @@ import { resolveDataConfig, type DataConfigOverrides } from '../data/config.ts';
 import { MODEL_PRESETS, type ModelConfig } from '../model/config.ts';
 import { resolvePreferenceConfig, type PreferenceConfig } from '../preference/config.ts';
 import { resolveSftConfig, type SftConfig } from '../train/config.ts';
-import { resolveDpoConfig, type DpoConfig } from '../train/dpo_config.ts';
+import { lossTerms, resolveDpoConfig, type DpoConfig } from '../train/dpo_config.ts';
+import { resolveLoopConfig, type LoopConfig } from './loop_config.ts';
 
 export interface EvalSettings {
   /** Longest generated turn, in tokens, >= 1. */
@@ -48,6 +49,8 @@ export interface PipelineConfig {
    * the control is what the preference term adds beyond the supervised text its pairs carry.
    */
   control: boolean;
+  /** The update loop (loop_config.ts); rounds 0 (the default) runs the single-round pipeline above. */
+  loop: Partial<LoopConfig>;
 }
 
 export const DEFAULT_PIPELINE_CONFIG: Readonly<PipelineConfig> = Object.freeze({
@@ -62,6 +65,7 @@ export const DEFAULT_PIPELINE_CONFIG: Readonly<PipelineConfig> = Object.freeze({
   pairs: { prompts: 200, token: { mode: 'token' }, sequence: { mode: 'sequence' }, equalize: true },
   dpo: { steps: 60, batchSize: 8, lr: 5e-5 },
   control: false,
+  loop: {},
 }) as Readonly<PipelineConfig>;
 
 export const DATA_SEED_OFFSET = 1000;
@@ -74,8 +78,9 @@ export interface ResolvedPipeline {
   pairsToken: PreferenceConfig;
   pairsSequence: PreferenceConfig;
   dpo: DpoConfig;
-  /** The control's DPO config (lossType 'nll'), or null without `control`. */
+  /** The control's DPO config (lossType 'nll'), or null without `control` (and without a loop control arm). */
   dpoControl: DpoConfig | null;
+  loop: LoopConfig;
 }
 
 const SECTIONS = Object.keys(DEFAULT_PIPELINE_CONFIG) as (keyof PipelineConfig)[];
@@ -110,6 +115,8 @@ export function resolvePipelineConfig(preset: unknown, overrides: Partial<Pipeli
   if (!Number.isInteger(config.pairs.prompts) || config.pairs.prompts < 1) throw new Error(`pipeline.pairs.prompts must be an integer >= 1, got ${JSON.stringify(config.pairs.prompts)}`);
   const s = config.seed;
   const dpo = resolveDpoConfig({ ...config.dpo, seed: s + 2 });
+  const loop = resolveLoopConfig(config.loop);
+  const withControl = config.control || (loop.rounds > 0 && loop.arms.includes('control'));
   return {
     config,
     data: resolveDataConfig({ ...config.data, seed: DATA_SEED_OFFSET + s }),
@@ -117,6 +124,13 @@ export function resolvePipelineConfig(preset: unknown, overrides: Partial<Pipeli
     pairsToken: resolvePreferenceConfig({ ...config.pairs.token, mode: 'token', seed: s + 1 }),
     pairsSequence: resolvePreferenceConfig({ ...config.pairs.sequence, mode: 'sequence', seed: s + 1 }),
     dpo,
-    dpoControl: config.control ? resolveDpoConfig({ ...dpo, lossType: 'nll', rpoAlpha: dpo.rpoAlpha || 1 }) : null,
+    dpoControl: withControl ? resolveDpoConfig({ ...dpo, lossType: 'nll', lossWeights: [], rpoAlpha: controlNllWeight(dpo) }) : null,
+    loop,
   };
+}
+
+/** The control's NLL weight: the one TTPA's loss gives the chosen side (rpoAlpha plus any 'sft' term), or 1 when it gives none. */
+function controlNllWeight(dpo: DpoConfig): number {
+  const w = dpo.rpoAlpha + lossTerms(dpo).filter((t) => t.type === 'sft').reduce((a, t) => a + t.weight, 0);
+  return w > 0 ? w : 1;
 }

@@ -37,9 +37,9 @@ export interface PipelineEnv {
 
 export type PairMode = 'token' | 'sequence';
 
-const toJsonl = (rows: unknown[]): string => rows.map((r) => JSON.stringify(r) + '\n').join('');
-const parseJsonl = <T>(text: string): T[] => text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
-const hashes = (...recs: StageRecord[]): Record<string, string> => Object.fromEntries(recs.map((r) => [r.stage, r.hash]));
+export const toJsonl = (rows: unknown[]): string => rows.map((r) => JSON.stringify(r) + '\n').join('');
+export const parseJsonl = <T>(text: string): T[] => text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
+export const hashes = (...recs: StageRecord[]): Record<string, string> => Object.fromEntries(recs.map((r) => [r.stage, r.hash]));
 
 export interface DataSummary {
   counts: { train: number; val: number; test: number };
@@ -114,7 +114,7 @@ export async function sftStage(env: PipelineEnv, r: ResolvedPipeline, data: Stag
   return { source: env.store.source('sft/model'), inputs: hashes(rec) };
 }
 
-function logEvery(stage: string, step: number, total: number, text: string, env: PipelineEnv): void {
+export function logEvery(stage: string, step: number, total: number, text: string, env: PipelineEnv): void {
   if (step === 1 || step % 10 === 0 || step === total) env.events.log?.(`${stage}: step ${step}/${total} ${text}`);
 }
 

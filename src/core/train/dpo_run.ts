@@ -23,8 +23,10 @@ export interface DpoJobResume extends ResumeFrom {
 }
 
 export interface DpoJob {
-  /** The starting model (the reference); trained in place for full fine-tuning. */
+  /** The starting model (the reference unless `reference` is given); trained in place for full fine-tuning. */
   model: Model;
+  /** A different reference model (same tokenizer), e.g. the SFT model while `model` is a later policy. */
+  reference?: Model;
   tokenizer: DpoTokenizer;
   records: DpoRecord[];
   config: DpoConfig;
@@ -52,7 +54,7 @@ export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
   const { model, config } = job;
   const enc = encodePairs(job.records, job.records.map(recordMargin), job.tokenizer, config.seqLen);
   if (enc.pairs.length === 0) throw new Error(`dpo: no usable pair among ${job.records.length} (${enc.dropped} dropped)`);
-  await computeReferenceLogps(model, enc.pairs, { batchSize: config.refBatchSize, padTokenId: job.tokenizer.padTokenId, onProgress: job.hooks?.onReference });
+  await computeReferenceLogps(job.reference ?? model, enc.pairs, { batchSize: config.refBatchSize, padTokenId: job.tokenizer.padTokenId, onProgress: job.hooks?.onReference });
 
   let lora: LoraAdapters | undefined;
   let policy: DpoPolicy;

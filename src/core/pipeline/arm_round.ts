@@ -1,0 +1,156 @@
+// One round of one arm of the update loop, as a resumable stage: draw the round's prompts, decode them with
+// the arm's current policy into training data (token or sequence pairs, or supervised targets), update the
+// policy for the round's step budget, evaluate it on the validation split. loop.ts chains rounds and arms.
+import type { Sample } from '../data/sample.ts';
+import { disposeModel, type Model } from '../model/params.ts';
+import { buildPairs } from '../preference/build_pairs.ts';
+import { buildTurnTargets } from '../preference/sft_targets.ts';
+import { pairsToTrlJsonl } from '../preference/trl_export.ts';
+import { createRng } from '../rng.ts';
+import { checkpointFiles, loadCheckpoint } from '../runtime/checkpoint.ts';
+import type { Tokenizer } from '../tokenizer/tokenizer.ts';
+import { resolveSftConfig } from '../train/config.ts';
+import type { DpoStepMetrics } from '../train/dpo.ts';
+import type { DpoConfig } from '../train/dpo_config.ts';
+import { parseDpoRecordsJsonl, runDpoJob } from '../train/dpo_run.ts';
+import { modelPolicy } from '../train/policy.ts';
+import { runSft } from '../train/sft.ts';
+import type { EncodedSample } from '../train/sft_data.ts';
+import type { StepMetrics } from '../train/trainer.ts';
+import type { ResolvedPipeline } from './config.ts';
+import { errorRate, evaluateModel } from './evaluate_model.ts';
+import type { ArmName } from './loop_config.ts';
+import { runStage, type StageRecord } from './stage.ts';
+import { hashes, logEvery, readSamples, toJsonl, type EvalSummaryLine, type PipelineEnv, type SftSource } from './stages.ts';
+
+export interface ArmRoundSummary {
+  arm: ArmName;
+  round: number;
+  prompts: number;
+  /** Pairs (DPO arms) or supervised targets (SFT arms) the round trained on. */
+  items: number;
+  /** Pair statistics or target statistics of the round's data. */
+  dataStats: unknown;
+  steps: number;
+  /** The last step's metrics (loss; DPO arms also rewards, logps, KL). */
+  final: Record<string, number> | null;
+  val: EvalSummaryLine;
+  elapsedMs: { data: number; train: number; val: number };
+}
+
+/** Round k's train samples: the k-th slice of a seeded shuffle of the train split (rounds never share one). */
+export function roundPrompts(train: readonly Sample[], round: number, perRound: number, seed: number): Sample[] {
+  const need = (round + 1) * perRound;
+  if (need > train.length) {
+    throw new Error(`loop: round ${round + 1} needs train samples ${round * perRound + 1}-${need}, but the train split has ${train.length}; raise data.n or lower loop.promptsPerRound`);
+  }
+  return createRng(seed).shuffle(train).slice(round * perRound, need);
+}
+
+const isDpoArm = (arm: ArmName): boolean => arm === 'ttpa' || arm === 'control' || arm === 'sequence';
+
+/** The DPO config of an arm in a round (the control trains on the chosen side's NLL alone). */
+export function armDpoConfig(r: ResolvedPipeline, arm: ArmName, round: number): DpoConfig {
+  const base = arm === 'control' ? (r.dpoControl ?? r.dpo) : r.dpo;
+  return { ...base, seed: base.seed + round, checkpointEvery: 0 };
+}
+
+/** Runs (or skips, when up to date) round `round` of `arm`, starting from `policy`. */
+export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmName, round: number, policy: SftSource, start: SftSource, data: StageRecord): Promise<StageRecord<ArmRoundSummary>> {
+  const loop = r.loop;
+  const dir = `loop/${arm}/round-${round + 1}`;
+  const dpo = armDpoConfig(r, arm, round);
+  const pairsCfg = arm === 'sequence' ? r.pairsSequence : r.pairsToken;
+  const preference = { ...pairsCfg, seed: pairsCfg.seed + 7919 * round };
+  const config = {
+    arm, round, promptsPerRound: loop.promptsPerRound, reference: loop.reference, valLimit: loop.valLimit, dpo,
+    ...(isDpoArm(arm) ? { preference } : { rft: arm === 'rft' ? { samples: loop.rftSamples, temperature: loop.rftTemperature, threshold: loop.rftThreshold } : null }),
+  };
+  const startRef = isDpoArm(arm) && loop.reference === 'start' && round > 0;
+  const inputs = { ...hashes(data), ...policy.inputs, ...(startRef ? { reference: Object.values(start.inputs).join('') } : {}) };
+  return runStage(env.store, dir, config, inputs, env.events, async () => {
+    const samples = roundPrompts(await readSamples(env.store, 'train'), round, loop.promptsPerRound, r.config.seed + 17);
+    const { model, tokenizer } = await loadCheckpoint(policy.source);
+    const reference = startRef ? (await loadCheckpoint(start.source)).model : undefined;
+    try {
+      const t0 = performance.now();
+      const built = await buildRoundData(env, r, arm, round, model, tokenizer, samples, preference);
+      await env.store.writeFiles(dir, { [built.file]: built.text, 'data_stats.json': JSON.stringify(built.stats, null, 2) + '\n' });
+      const t1 = performance.now();
+      const trained = await trainRound(env, dir, model, tokenizer, dpo, built, reference);
+      await env.store.writeFiles(`${dir}/model`, await checkpointFiles(trained.model, tokenizer, { [isDpoArm(arm) ? 'dpo_config.json' : 'sft_config.json']: trained.config }));
+      await env.store.writeFiles(dir, { 'metrics.jsonl': toJsonl(trained.metrics) });
+      const t2 = performance.now();
+      const val = await readSamples(env.store, 'val');
+      const report = await evaluateModel(trained.model, tokenizer, loop.valLimit > 0 ? val.slice(0, loop.valLimit) : val, {
+        maxNewTokens: r.config.eval.maxNewTokens, batchSize: r.config.eval.batchSize,
+        onProgress: (done, total) => env.events.progress?.(`${dir} val`, done, total),
+      });
+      await env.store.writeFiles(`${dir}/val`, { 'report.json': JSON.stringify(report) + '\n' });
+      if (trained.model !== model) disposeModel(trained.model);
+      const o = report.overall;
+      const valLine = { errorRate: errorRate(report), exactMatch: o.exactMatch, meanEsm: o.meanEsm, turns: o.turns };
+      env.events.log?.(`${dir}: ${built.items} items, ${trained.metrics.length} steps, val error ${(100 * valLine.errorRate).toFixed(1)}% over ${o.turns} turns`);
+      return {
+        arm, round: round + 1, prompts: samples.length, items: built.items, dataStats: built.stats, steps: trained.metrics.length,
+        final: (trained.metrics.at(-1) as Record<string, number> | undefined) ?? null, val: valLine,
+        elapsedMs: { data: Math.round(t1 - t0), train: Math.round(t2 - t1), val: Math.round(performance.now() - t2) },
+      };
+    } finally {
+      disposeModel(model);
+      if (reference) disposeModel(reference);
+    }
+  });
+}
+
+interface RoundData {
+  file: string;
+  text: string;
+  stats: unknown;
+  items: number;
+  /** SFT arms: the encoded targets. */
+  targets?: EncodedSample[];
+}
+
+async function buildRoundData(env: PipelineEnv, r: ResolvedPipeline, arm: ArmName, round: number, model: Model, tokenizer: Tokenizer, samples: Sample[], preference: ResolvedPipeline['pairsToken']): Promise<RoundData> {
+  const label = `loop/${arm}/round-${round + 1}`;
+  if (isDpoArm(arm)) {
+    const res = await buildPairs(model, tokenizer, samples, preference, { onProgress: (p) => env.events.progress?.(`${label} pairs`, p.done, p.total) });
+    return { file: 'pairs.jsonl', text: pairsToTrlJsonl(res.pairs), stats: res.stats, items: res.pairs.length };
+  }
+  const loop = r.loop;
+  const res = await buildTurnTargets(model, tokenizer, samples, {
+    samples: arm === 'rft' ? loop.rftSamples : 0, temperature: loop.rftTemperature, threshold: loop.rftThreshold,
+    includeTextTurns: r.pairsToken.includeTextTurns, maxNewTokens: r.pairsToken.maxNewTokens, seqLen: r.dpo.seqLen,
+    seed: preference.seed, onProgress: (done, total) => env.events.progress?.(`${label} targets`, done, total),
+  });
+  const rows = res.targets.map(({ encoded: _, ...t }) => t);
+  return { file: 'targets.jsonl', text: toJsonl(rows), stats: res.stats, items: res.targets.length, targets: res.targets.map((t) => t.encoded) };
+}
+
+async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer: Tokenizer, dpo: DpoConfig, data: RoundData, reference?: Model)
+  : Promise<{ model: Model; metrics: (DpoStepMetrics | StepMetrics)[]; config: unknown }> {
+  const metrics: (DpoStepMetrics | StepMetrics)[] = [];
+  const onStep = (m: DpoStepMetrics | StepMetrics): void => {
+    metrics.push(m);
+    env.events.progress?.(dir, m.step, dpo.steps);
+    logEvery(dir, m.step, dpo.steps, `loss ${m.loss.toFixed(4)}`, env);
+  };
+  if (data.items === 0) {
+    env.events.log?.(`${dir}: no training data this round; the policy is unchanged`);
+    return { model, metrics, config: dpo };
+  }
+  if (data.targets) {
+    // The SFT arms get the DPO arms' optimizer budget: the same steps, batch, learning rate and schedule.
+    const sft = resolveSftConfig({
+      lr: dpo.lr, lrMinRatio: dpo.lrMinRatio, warmupSteps: dpo.warmupSteps, steps: dpo.steps, batchSize: dpo.batchSize,
+      gradAccumSteps: dpo.gradAccumSteps, weightDecay: dpo.weightDecay, maxGradNorm: dpo.maxGradNorm, seed: dpo.seed,
+      checkpointEvery: 0, seqLen: dpo.seqLen, bucketByLength: false,
+    });
+    await runSft({ policy: modelPolicy(model), data: data.targets, config: sft, padTokenId: tokenizer.padTokenId, modelFiles: () => checkpointFiles(model, tokenizer), hooks: { onStep } });
+    return { model, metrics, config: sft };
+  }
+  const records = parseDpoRecordsJsonl(data.text, `${dir}/${data.file}`);
+  const job = await runDpoJob({ model, reference, tokenizer, records, config: dpo, modelFiles: (m) => checkpointFiles(m, tokenizer), hooks: { onStep } });
+  return { model: job.model, metrics, config: dpo };
+}

@@ -1,0 +1,102 @@
+// The update loop for one seed: data -> the starting model's test evaluation (and pass@k headroom) -> for every
+// arm, `rounds` rounds of on-policy data and updates (arm_round.ts) -> the arm's final model in a folder named
+// after it (HF layout) -> its test evaluation -> loop_report.ts. Every stage is resumable; arms are independent,
+// so callers may run subsets of them in parallel processes over one run folder and then report once.
+import { loadCheckpoint } from '../runtime/checkpoint.ts';
+import { disposeModel } from '../model/params.ts';
+import type { ResolvedPipeline } from './config.ts';
+import { armRoundStage, type ArmRoundSummary } from './arm_round.ts';
+import { buildLoopReport, type LoopReport } from './loop_report.ts';
+import type { ArmName } from './loop_config.ts';
+import { passAtK, type PassAtK } from './pass_at_k.ts';
+import { runStage, type StageRecord } from './stage.ts';
+import { dataStage, evalStage, hashes, readEvalReport, readSamples, sftStage, startModelSource, type PipelineEnv, type SftSource } from './stages.ts';
+
+export interface LoopOptions {
+  /** Run only these arms (default: every arm of the config); the report needs them all. */
+  arms?: ArmName[];
+  /** Stop after the shared stages (data, the starting model's evaluation, pass@k). */
+  sharedOnly?: boolean;
+  /** Write report.json / report.md (default true; needs every arm finished). */
+  report?: boolean;
+}
+
+export interface ArmRun {
+  rounds: StageRecord<ArmRoundSummary>[];
+  /** 1-based round whose model is the arm's final model. */
+  selectedRound: number;
+}
+
+export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopOptions = {}): Promise<LoopReport | undefined> {
+  if (r.loop.rounds < 1) throw new Error('runLoop: pipeline.loop.rounds must be >= 1');
+  const records: StageRecord[] = [];
+  const timed = async <S>(rec: Promise<StageRecord<S>>): Promise<StageRecord<S>> => {
+    const x = await rec;
+    records.push(x as StageRecord);
+    return x;
+  };
+  const data = await timed(dataStage(env, r));
+  const start = r.config.useStartModel && env.startModel ? await startModelSource(env.startModel) : await sftStage(env, r, data);
+  await timed(evalStage(env, r, 'sft', start, data));
+  const headroom = r.loop.passAtK > 0 ? await timed(passAtKStage(env, r, start, data)) : null;
+  if (opts.sharedOnly) return undefined;
+
+  const arms = r.loop.arms.filter((a) => !opts.arms || opts.arms.includes(a));
+  const runs: Partial<Record<ArmName, ArmRun>> = {};
+  for (const arm of arms) {
+    let policy: SftSource = start;
+    const rounds: StageRecord<ArmRoundSummary>[] = [];
+    for (let k = 0; k < r.loop.rounds; k++) {
+      const rec = await timed(armRoundStage(env, r, arm, k, policy, start, data));
+      rounds.push(rec);
+      policy = { source: env.store.source(`loop/${arm}/round-${k + 1}/model`), inputs: hashes(rec) };
+    }
+    const final = await timed(finalStage(env, r, arm, rounds));
+    runs[arm] = { rounds, selectedRound: final.summary.round };
+    await timed(evalStage(env, r, arm, { source: env.store.source(arm), inputs: hashes(final) }, data));
+  }
+  if (opts.report === false || opts.arms) return undefined;
+
+  const evals = Object.fromEntries(await Promise.all(['sft', ...r.loop.arms].map(async (a) => [a, await readEvalReport(env.store, a)] as const)));
+  const built = buildLoopReport({
+    preset: r.config.name, seed: r.config.seed, config: r,
+    stages: records.map((x) => ({ stage: x.stage, elapsedMs: x.elapsedMs, skipped: x.skipped === true })),
+    evals, runs: runs as Record<ArmName, ArmRun>, headroom: headroom?.summary ?? null,
+  });
+  await env.store.writeFiles('', { 'report.json': JSON.stringify(built.report, null, 2) + '\n', 'report.md': built.markdown, ...built.charts });
+  env.events.log?.(`report: ${env.store.name}/report.md`);
+  return built.report;
+}
+
+/** The arm's final model (the last round's, or the best on validation) copied into `<arm>/` in HF layout. */
+function finalStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmName, rounds: StageRecord<ArmRoundSummary>[]): Promise<StageRecord<{ round: number; valErrorRate: number }>> {
+  return runStage(env.store, `loop/${arm}/final`, { select: r.loop.select }, hashes(...rounds), env.events, async () => {
+    let pick = rounds[rounds.length - 1];
+    if (r.loop.select === 'best-val') for (const x of rounds) if (x.summary.val.errorRate < pick.summary.val.errorRate) pick = x;
+    const src = env.store.source(`loop/${arm}/round-${pick.summary.round}/model`);
+    const files: Record<string, Uint8Array> = {};
+    for (const f of src.list()) files[f] = await src.read(f);
+    await env.store.writeFiles(arm, files);
+    env.events.log?.(`${arm}/: round ${pick.summary.round} of ${rounds.length} (${r.loop.select}), val error ${(100 * pick.summary.val.errorRate).toFixed(1)}%`);
+    return { round: pick.summary.round, valErrorRate: pick.summary.val.errorRate };
+  });
+}
+
+function passAtKStage(env: PipelineEnv, r: ResolvedPipeline, start: SftSource, data: StageRecord): Promise<StageRecord<PassAtK>> {
+  const loop = r.loop;
+  const config = { k: loop.passAtK, temperature: loop.passAtKTemperature, limit: loop.passAtKLimit, maxNewTokens: r.config.eval.maxNewTokens };
+  return runStage(env.store, 'headroom', config, { ...hashes(data), ...start.inputs }, env.events, async () => {
+    const { model, tokenizer } = await loadCheckpoint(start.source);
+    try {
+      const test = await readSamples(env.store, 'test');
+      const res = await passAtK(model, tokenizer, loop.passAtKLimit > 0 ? test.slice(0, loop.passAtKLimit) : test, {
+        k: loop.passAtK, temperature: loop.passAtKTemperature, maxNewTokens: r.config.eval.maxNewTokens, seed: r.config.seed + 31,
+        onProgress: (done, total) => env.events.progress?.('headroom', done, total),
+      });
+      env.events.log?.(`headroom: pass@${res.k} ${(100 * res.passAtK).toFixed(1)}% (T=${res.temperature}) over ${res.turns} test turns`);
+      return res;
+    } finally {
+      disposeModel(model);
+    }
+  });
+}

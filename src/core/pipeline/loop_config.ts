@@ -1,0 +1,90 @@
+// The update loop's configuration (a preset's `loop` section): rounds of on-policy data and updates, which arms
+// run beside TTPA, which reference each round uses, and how the final model of an arm is chosen.
+// Plain JSON, validated here naming the bad field; the loop itself is loop.ts.
+
+/** The arms of a loop; each is its own policy, updated every round on the same prompts with the same step budget. */
+export type ArmName = 'ttpa' | 'control' | 'rft' | 'sft-continued' | 'sequence';
+export const ARM_NAMES: readonly ArmName[] = ['ttpa', 'control', 'rft', 'sft-continued', 'sequence'];
+
+/** What each arm trains on, for reports and docs. */
+export const ARM_DESCRIPTIONS: Record<ArmName, string> = {
+  ttpa: 'token-level pairs from its own policy (branching at divergence points, ESM-scored), DPO loss',
+  control: 'the same token-level pairs from its own policy, the chosen side\'s NLL alone (no preference term)',
+  rft: 'rejection-sampling fine-tuning: SFT on the ESM-best of n samples per turn, the ground truth when none reaches the threshold',
+  'sft-continued': 'SFT on the ground truth of the same turns',
+  sequence: 'sequence-level pairs (best vs worst of n whole samples) from its own policy, DPO loss',
+};
+
+export interface LoopConfig {
+  /** Rounds of (decode with the current policy -> build data -> update); 0 = the single-round pipeline. */
+  rounds: number;
+  /** Train samples drawn per round; rounds never share a sample (a seeded shuffle of the train split, cut in slices). */
+  promptsPerRound: number;
+  /** Arms to run; 'ttpa' always runs. */
+  arms: ArmName[];
+  /**
+   * DPO arms' reference model: 'round' = the policy the round starts from (Iterative RPO), 'start' = the starting
+   * SFT model every round (a fixed anchor).
+   */
+  reference: 'round' | 'start';
+  /** Which round's model is the arm's final model: the last, or the one with the lowest validation error. */
+  select: 'last' | 'best-val';
+  /** Validation samples evaluated after every round (0 = the whole split). */
+  valLimit: number;
+  /** RFT: samples per turn (>= 2), their temperature (> 0), and the ESM a sample needs to be the target (in [0, 1]). */
+  rftSamples: number;
+  rftTemperature: number;
+  rftThreshold: number;
+  /** pass@k of the starting model on the test turns, the headroom line; 0 skips it. */
+  passAtK: number;
+  /** Test samples pass@k is measured on (0 = all); temperature of its samples (> 0). */
+  passAtKLimit: number;
+  passAtKTemperature: number;
+}
+
+export const DEFAULT_LOOP_CONFIG: Readonly<LoopConfig> = Object.freeze({
+  rounds: 0,
+  promptsPerRound: 200,
+  arms: Object.freeze(['ttpa', 'control']) as unknown as ArmName[],
+  reference: 'round' as const,
+  select: 'last' as const,
+  valLimit: 0,
+  rftSamples: 4,
+  rftTemperature: 1,
+  rftThreshold: 1,
+  passAtK: 0,
+  passAtKLimit: 0,
+  passAtKTemperature: 0.7,
+});
+
+export function resolveLoopConfig(overrides: unknown = {}): LoopConfig {
+  if (!overrides || typeof overrides !== 'object' || Array.isArray(overrides)) throw new Error(`pipeline.loop must be an object, got ${JSON.stringify(overrides)}`);
+  for (const k of Object.keys(overrides)) if (!(k in DEFAULT_LOOP_CONFIG)) throw new Error(`pipeline.loop.${k} is not a known setting`);
+  const cfg = { ...DEFAULT_LOOP_CONFIG, ...overrides } as LoopConfig;
+  const fail = (k: keyof LoopConfig, rule: string): never => {
+    throw new Error(`pipeline.loop.${k} ${rule}, got ${JSON.stringify(cfg[k])}`);
+  };
+  const int = (k: keyof LoopConfig, min: number): void => {
+    if (!Number.isInteger(cfg[k]) || (cfg[k] as number) < min) fail(k, `must be an integer >= ${min}`);
+  };
+  const num = (k: keyof LoopConfig, ok: (v: number) => boolean, rule: string): void => {
+    const v = cfg[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) fail(k, rule);
+  };
+  int('rounds', 0);
+  int('promptsPerRound', 1);
+  int('valLimit', 0);
+  int('rftSamples', 2);
+  int('passAtK', 0);
+  int('passAtKLimit', 0);
+  num('rftTemperature', (v) => v > 0, 'must be > 0');
+  num('passAtKTemperature', (v) => v > 0, 'must be > 0');
+  num('rftThreshold', (v) => v >= 0 && v <= 1, 'must be in [0, 1]');
+  if (!Array.isArray(cfg.arms) || cfg.arms.some((a) => !ARM_NAMES.includes(a)) || new Set(cfg.arms).size !== cfg.arms.length) {
+    fail('arms', `must be a list of distinct arms from ${ARM_NAMES.join(', ')}`);
+  }
+  if (cfg.reference !== 'round' && cfg.reference !== 'start') fail('reference', "must be 'round' or 'start'");
+  if (cfg.select !== 'last' && cfg.select !== 'best-val') fail('select', "must be 'last' or 'best-val'");
+  const arms = ARM_NAMES.filter((a) => a === 'ttpa' || cfg.arms.includes(a));
+  return { ...cfg, arms };
+}

@@ -1,0 +1,182 @@
+// The loop's proof for one seed: every arm's test error with a 95% bootstrap interval, TTPA against each arm and
+// every arm against the starting model by the exact McNemar test on the same turns, pass@k headroom, per-round
+// validation curves, per-category error rates, and the goal check; plus the multi-seed aggregate.
+// Plain data in, plain data and strings out; it never decides what a number should be.
+import { ERROR_CATEGORIES } from '../scoring/errors.ts';
+import type { EvalReport } from '../scoring/evaluate.ts';
+import { bootstrapInterval, pairedOutcome, turnErrors, type PairedOutcome } from '../scoring/significance.ts';
+import type { ResolvedPipeline } from './config.ts';
+import type { ArmRun } from './loop.ts';
+import { ARM_DESCRIPTIONS, type ArmName } from './loop_config.ts';
+import type { PassAtK } from './pass_at_k.ts';
+import { lineChartSvg } from './svg_chart.ts';
+
+/** Significance level of every claim in the report. */
+export const ALPHA = 0.05;
+/** The loop issue's goal: TTPA cuts the starting model's error by this much, relative. */
+export const GOAL_RELATIVE_CUT = 0.3;
+
+export interface LoopArmResult {
+  errorRate: number;
+  /** 95% percentile-bootstrap interval of the error rate. */
+  ci: [number, number];
+  exactMatch: number;
+  meanEsm: number;
+  turns: number;
+  errorRates: Record<string, number>;
+  /** Against the starting model on the same turns: aWins = turns this arm fixed, bWins = turns it broke. */
+  vsStart: PairedOutcome;
+  rounds: { round: number; items: number; steps: number; valErrorRate: number; valTurns: number; loss: number | null; kl: number | null; logpsChosen: number | null }[];
+  selectedRound: number;
+}
+
+export interface LoopReport {
+  kind: 'loop';
+  preset: string;
+  seed: number;
+  /** Sum of the stages' run times as recorded when each ran (a fresh run's cost, arms one after another). */
+  wallMs: number;
+  stages: { stage: string; elapsedMs: number; skipped: boolean }[];
+  budget: string;
+  start: Omit<LoopArmResult, 'vsStart' | 'rounds' | 'selectedRound'>;
+  headroom: PassAtK | null;
+  arms: Partial<Record<ArmName, LoopArmResult>>;
+  /** TTPA (a) against each other arm (b) on the same turns. */
+  ttpaVs: Partial<Record<ArmName, PairedOutcome>>;
+  goal: { relativeErrorReduction: number; target: number; beatsEveryArm: boolean; met: boolean };
+  config: unknown;
+}
+
+export interface LoopReportInputs {
+  preset: string;
+  seed: number;
+  config: ResolvedPipeline;
+  stages: LoopReport['stages'];
+  /** 'sft' (the starting model) and every arm. */
+  evals: Record<string, EvalReport>;
+  runs: Record<ArmName, ArmRun>;
+  headroom: PassAtK | null;
+}
+
+const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+const ci = (r: EvalReport, seed: number): [number, number] => {
+  const b = bootstrapInterval(turnErrors(r), { seed });
+  return [b.lo, b.hi];
+};
+const base = (r: EvalReport, seed: number) => ({
+  errorRate: 1 - r.overall.exactMatch, ci: ci(r, seed), exactMatch: r.overall.exactMatch, meanEsm: r.overall.meanEsm,
+  turns: r.overall.turns, errorRates: { ...r.overall.errorRates },
+});
+
+/** What every arm gets, in words, from the resolved config. */
+export function budgetLine(r: ResolvedPipeline): string {
+  const l = r.loop;
+  const d = r.dpo;
+  return `${l.rounds} round(s); each round every arm decodes the same ${l.promptsPerRound} fresh train samples with its own current policy ` +
+    `and takes ${d.steps} optimizer steps of ${d.batchSize * d.gradAccumSteps} items (pairs for DPO arms, turns for SFT arms) at lr ${d.lr}; ` +
+    `DPO reference: ${l.reference === 'round' ? "the round's starting policy" : 'the starting model'}; final model: ${l.select === 'last' ? 'the last round' : 'the round with the lowest validation error'}.`;
+}
+
+export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; markdown: string; charts: Record<string, string> } {
+  const start = inp.evals.sft;
+  const armNames = inp.config.loop.arms;
+  const arms: Partial<Record<ArmName, LoopArmResult>> = {};
+  for (const [i, a] of armNames.entries()) {
+    const run = inp.runs[a];
+    arms[a] = {
+      ...base(inp.evals[a], inp.seed + i + 1), vsStart: pairedOutcome(inp.evals[a], start), selectedRound: run.selectedRound,
+      rounds: run.rounds.map((x) => ({
+        round: x.summary.round, items: x.summary.items, steps: x.summary.steps, valErrorRate: x.summary.val.errorRate, valTurns: x.summary.val.turns,
+        loss: x.summary.final?.loss ?? null, kl: x.summary.final?.kl ?? null, logpsChosen: x.summary.final?.['logps/chosen'] ?? null,
+      })),
+    };
+  }
+  const ttpaVs: Partial<Record<ArmName, PairedOutcome>> = {};
+  for (const a of armNames) if (a !== 'ttpa') ttpaVs[a] = pairedOutcome(inp.evals.ttpa, inp.evals[a]);
+  const startRes = base(start, inp.seed);
+  const ttpa = arms.ttpa!;
+  const rel = startRes.errorRate > 0 ? (startRes.errorRate - ttpa.errorRate) / startRes.errorRate : 0;
+  const beatsEveryArm = Object.values(ttpaVs).every((o) => o!.aWins > o!.bWins && o!.p < ALPHA);
+  const report: LoopReport = {
+    kind: 'loop', preset: inp.preset, seed: inp.seed, wallMs: inp.stages.reduce((s, x) => s + x.elapsedMs, 0), stages: inp.stages,
+    budget: budgetLine(inp.config), start: startRes, headroom: inp.headroom, arms, ttpaVs,
+    goal: { relativeErrorReduction: rel, target: GOAL_RELATIVE_CUT, beatsEveryArm, met: rel >= GOAL_RELATIVE_CUT && beatsEveryArm && ttpa.vsStart.p < ALPHA },
+    config: inp.config,
+  };
+  const charts = { 'curve_val_error.svg': valChart(report) };
+  return { report, markdown: loopMarkdown(report, Object.keys(charts)), charts };
+}
+
+function valChart(r: LoopReport): string {
+  const series = Object.entries(r.arms).map(([a, x]) => ({ name: a, points: x!.rounds.map((q) => [q.round, 100 * q.valErrorRate] as [number, number]) }));
+  return lineChartSvg(series, { title: 'validation error rate after each round', xLabel: 'round', yLabel: 'error rate (%)' });
+}
+
+const interval = (x: { errorRate: number; ci: [number, number] }): string => `${pct(x.errorRate)} [${pct(x.ci[0])}, ${pct(x.ci[1])}]`;
+const sig = (o: PairedOutcome): string => `${o.aWins} / ${o.bWins}, p = ${o.p < 0.001 ? o.p.toExponential(1) : o.p.toFixed(3)}`;
+
+function loopMarkdown(r: LoopReport, charts: string[]): string {
+  const names = Object.keys(r.arms) as ArmName[];
+  const verdict = (a: ArmName): string => {
+    const o = r.ttpaVs[a]!;
+    if (o.p >= ALPHA) return 'no significant difference';
+    return o.aWins > o.bWins ? '**TTPA better**' : `**${a} better**`;
+  };
+  const best = names.reduce((b, a) => (r.arms[a]!.errorRate < r.arms[b]!.errorRate ? a : b), names[0]);
+  const h = r.headroom;
+  return [
+    `# TTPA update loop: preset \`${r.preset}\`, seed ${r.seed}`, '',
+    `Run time ${(r.wallMs / 60000).toFixed(1)} min (sum of stage times). Test set: ${r.start.turns} assistant turns (teacher-forced history, greedy decoding); intervals are 95% bootstrap intervals, p-values exact McNemar tests on the same turns (wins / losses counts only turns where exactly one side is right).`, '',
+    `Budget: ${r.budget}`, '',
+    h ? `Headroom: the starting model's pass@${h.k} (T=${h.temperature}) is ${pct(h.passAtK)} on ${h.turns} test turns (pass@1 at that temperature ${pct(h.passAt1)}; greedy ${pct(1 - r.start.errorRate)} on all ${r.start.turns}).` : 'Headroom: pass@k not measured (loop.passAtK 0).', '',
+    '| model | error rate [95% CI] | mean ESM | vs start: fixed / broke, p | final round |', '| --- | --- | --- | --- | --- |',
+    `| start (SFT) | ${interval(r.start)} | ${r.start.meanEsm.toFixed(3)} | | |`,
+    ...names.map((a) => { const x = r.arms[a]!; return `| ${a} | ${interval(x)} | ${x.meanEsm.toFixed(3)} | ${sig(x.vsStart)} | ${x.selectedRound} |`; }), '',
+    '## TTPA against each arm (same turns)', '',
+    '| arm | TTPA wins / arm wins, p | verdict |', '| --- | --- | --- |',
+    ...names.filter((a) => a !== 'ttpa').map((a) => `| ${a} | ${sig(r.ttpaVs[a]!)} | ${verdict(a)} |`), '',
+    `Lowest test error: **${best}** (${pct(r.arms[best]!.errorRate)}).`,
+    `Goal (TTPA cuts the starting error by >= ${pct(r.goal.target)} relative and beats every arm with p < ${ALPHA}): **${r.goal.met ? 'met' : 'not met'}**; relative change ${pct(r.goal.relativeErrorReduction)}; beats every arm: ${r.goal.beatsEveryArm ? 'yes' : 'no'}.`, '',
+    '## Arms', '', ...names.map((a) => `- \`${a}\`: ${ARM_DESCRIPTIONS[a]}. Final model: \`${a}/\` (HF layout).`), '',
+    '## Validation error after each round', '', ...charts.map((f) => `![${f}](${f})`), '',
+    `| round | ${names.join(' | ')} |`, `| --- |${' --- |'.repeat(names.length)}`,
+    ...r.arms.ttpa!.rounds.map((_, i) => `| ${i + 1} | ${names.map((a) => { const q = r.arms[a]!.rounds[i]; return `${pct(q.valErrorRate)} (${q.items} items)`; }).join(' | ')} |`), '',
+    '## Error rates per category (share of test turns with the error)', '',
+    `| category | start | ${names.join(' | ')} |`, `| --- | --- |${' --- |'.repeat(names.length)}`,
+    ...ERROR_CATEGORIES.map((c) => `| ${c} | ${pct(r.start.errorRates[c] ?? 0)} | ${names.map((a) => pct(r.arms[a]!.errorRates[c] ?? 0)).join(' | ')} |`), '',
+    '## Last training step of each round', '',
+    '| arm | round | loss | KL (k3) | logps/chosen |', '| --- | --- | --- | --- | --- |',
+    ...names.flatMap((a) => r.arms[a]!.rounds.map((q) => `| ${a} | ${q.round} | ${q.loss?.toFixed(4) ?? '-'} | ${q.kl?.toFixed(4) ?? '-'} | ${q.logpsChosen?.toFixed(2) ?? '-'} |`)), '',
+    '## Stages', '', '| stage | time | skipped |', '| --- | --- | --- |',
+    ...r.stages.map((s) => `| ${s.stage} | ${(s.elapsedMs / 1000).toFixed(1)} s | ${s.skipped ? 'yes' : 'no'} |`), '',
+  ].join('\n');
+}
+
+export interface LoopAggregate {
+  preset: string;
+  seeds: number[];
+  perSeed: { seed: number; start: number; arms: Partial<Record<ArmName, number>>; ttpaVs: LoopReport['ttpaVs']; goalMet: boolean; wallMs: number }[];
+  goalMetAllSeeds: boolean;
+}
+
+/** Several seeds' loop reports side by side: each arm's error, TTPA's paired test against each arm, per seed. */
+export function aggregateLoopReports(preset: string, reports: LoopReport[]): { report: LoopAggregate; markdown: string } {
+  const names = Object.keys(reports[0].arms) as ArmName[];
+  const report: LoopAggregate = {
+    preset, seeds: reports.map((r) => r.seed),
+    perSeed: reports.map((r) => ({
+      seed: r.seed, start: r.start.errorRate, arms: Object.fromEntries(names.map((a) => [a, r.arms[a]?.errorRate])),
+      ttpaVs: r.ttpaVs, goalMet: r.goal.met, wallMs: r.wallMs,
+    })),
+    goalMetAllSeeds: reports.every((r) => r.goal.met),
+  };
+  const others = names.filter((a) => a !== 'ttpa');
+  const md = [
+    `# TTPA update loop: preset \`${preset}\`, seeds ${report.seeds.join(', ')}`, '',
+    `| seed | start | ${names.join(' | ')} | ${others.map((a) => `TTPA vs ${a}: wins / losses, p`).join(' | ')} | goal | run time |`,
+    `| --- | --- |${' --- |'.repeat(names.length + others.length)} --- | --- |`,
+    ...reports.map((r) => `| ${r.seed} | ${interval(r.start)} | ${names.map((a) => interval(r.arms[a]!)).join(' | ')} | ${others.map((a) => sig(r.ttpaVs[a]!)).join(' | ')} | ${r.goal.met ? 'met' : 'not met'} | ${(r.wallMs / 60000).toFixed(1)} min |`),
+    '', `Goal met on every seed: **${report.goalMetAllSeeds ? 'yes' : 'no'}**. Per-seed reports: ${report.seeds.map((s) => `[seed ${s}](seed-${s}/report.md)`).join(', ')}.`, '',
+  ];
+  return { report, markdown: md.join('\n') };
+}

@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Sample } from '../../../src/core/data/sample.ts';
+import { disposeModel } from '../../../src/core/model/params.ts';
+import { roundPrompts } from '../../../src/core/pipeline/arm_round.ts';
+import { resolvePipelineConfig, type PipelineConfig } from '../../../src/core/pipeline/config.ts';
+import { runLoop } from '../../../src/core/pipeline/loop.ts';
+import { ARM_NAMES } from '../../../src/core/pipeline/loop_config.ts';
+import type { LoopReport } from '../../../src/core/pipeline/loop_report.ts';
+import { memoryStore } from '../../../src/core/pipeline/store.ts';
+import { buildPairs } from '../../../src/core/preference/build_pairs.ts';
+import { pairsToTrlJsonl } from '../../../src/core/preference/trl_export.ts';
+import { initBackend } from '../../../src/core/runtime/backend.ts';
+import { loadCheckpoint } from '../../../src/core/runtime/checkpoint.ts';
+
+const tiny = JSON.parse(readFileSync(new URL('../../../models/presets/tiny.json', import.meta.url), 'utf8'));
+const loopPreset = (loop: Partial<PipelineConfig['loop']>, more: Partial<PipelineConfig> = {}): ReturnType<typeof resolvePipelineConfig> =>
+  resolvePipelineConfig({ ...tiny, name: 'tiny-loop', ...more, loop: { rounds: 2, promptsPerRound: 3, valLimit: 2, ...loop } });
+const text = (store: ReturnType<typeof memoryStore>, p: string): string => new TextDecoder().decode(store.files.get(p));
+const jsonl = (s: string): Record<string, unknown>[] => s.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+describe('roundPrompts', () => {
+  const train = Array.from({ length: 10 }, (_, i) => ({ id: `t${i}` }) as Sample);
+
+  it('gives each round its own slice of one seeded shuffle', () => {
+    const ids = [0, 1, 2].map((k) => roundPrompts(train, k, 3, 5).map((s) => s.id));
+    expect(new Set(ids.flat()).size).toBe(9);
+    expect(roundPrompts(train, 1, 3, 5).map((s) => s.id)).toEqual(ids[1]);
+    expect(roundPrompts(train, 0, 3, 6).map((s) => s.id)).not.toEqual(ids[0]);
+  });
+
+  it('names the shortfall when the train split is too small', () => {
+    expect(() => roundPrompts(train, 3, 3, 5)).toThrow('loop: round 4 needs train samples 10-12, but the train split has 10; raise data.n or lower loop.promptsPerRound');
+  });
+});
+
+describe('runLoop (tiny preset, 2 rounds)', () => {
+  beforeAll(async () => {
+    await initBackend({ order: ['wasm'] });
+  });
+
+  it('runs every arm for two rounds end to end, with fresh train prompts each round, and reports them', async () => {
+    const store = memoryStore();
+    const r = loopPreset({ arms: [...ARM_NAMES], passAtK: 2, passAtKLimit: 2, rftSamples: 2 });
+    const report = (await runLoop({ store, events: {} }, r)) as LoopReport;
+    for (const arm of ARM_NAMES) {
+      expect(store.has(`${arm}/model.safetensors`), arm).toBe(true);
+      expect(store.has(`${arm}/config.json`), arm).toBe(true);
+      expect(store.has(`eval/${arm}/report.json`), arm).toBe(true);
+      expect(report.arms[arm]!.rounds.map((x) => x.round)).toEqual([1, 2]);
+      expect(report.arms[arm]!.turns).toBe(report.start.turns);
+      const [lo, hi] = report.arms[arm]!.ci;
+      expect(lo).toBeLessThanOrEqual(report.arms[arm]!.errorRate);
+      expect(hi).toBeGreaterThanOrEqual(report.arms[arm]!.errorRate);
+    }
+    expect(Object.keys(report.ttpaVs).sort()).toEqual(['control', 'rft', 'sequence', 'sft-continued']);
+    expect(report.headroom).toMatchObject({ k: 2 });
+    expect(text(store, 'report.md')).toContain('TTPA against each arm');
+
+    // prompts: round 1 and round 2 of an arm use disjoint train samples, never a test or validation sample
+    const ids = (split: string): Set<string> => new Set(jsonl(text(store, `data/${split}.jsonl`)).map((s) => s.id as string));
+    const [train, test, val] = [ids('train'), ids('test'), ids('val')];
+    const used = (round: number): string[] => jsonl(text(store, `loop/sft-continued/round-${round}/targets.jsonl`)).map((t) => t.sampleId as string);
+    const [r1, r2] = [new Set(used(1)), new Set(used(2))];
+    expect(r1.size).toBeGreaterThan(0);
+    expect(r2.size).toBeGreaterThan(0);
+    for (const id of r2) expect(r1.has(id)).toBe(false);
+    for (const id of [...r1, ...r2]) {
+      expect(train.has(id)).toBe(true);
+      expect(test.has(id) || val.has(id)).toBe(false);
+    }
+    // every arm draws the same prompts in a round
+    const pairIds = new Set(jsonl(text(store, 'loop/ttpa/round-2/pairs.jsonl')).map((p) => (p.ttpa as { sample_id: string }).sample_id));
+    for (const id of pairIds) expect(r2.has(id)).toBe(true);
+  }, 300_000);
+
+  it("builds round k's pairs with the round-k policy and uses the configured reference", async () => {
+    const store = memoryStore();
+    const r = loopPreset({ arms: ['ttpa'], reference: 'round' });
+    await runLoop({ store, events: {} }, r);
+    // the round-2 pairs are exactly those the round-1 model gives on round 2's prompts, not the start model's
+    const train = jsonl(text(store, 'data/train.jsonl')) as unknown as Sample[];
+    const prompts = roundPrompts(train, 1, 3, r.config.seed + 17);
+    const cfg = { ...r.pairsToken, seed: r.pairsToken.seed + 7919 };
+    const pairsWith = async (dir: string): Promise<string> => {
+      const { model, tokenizer } = await loadCheckpoint(store.source(dir));
+      try {
+        return pairsToTrlJsonl((await buildPairs(model, tokenizer, prompts, cfg)).pairs);
+      } finally {
+        disposeModel(model);
+      }
+    };
+    const saved = text(store, 'loop/ttpa/round-2/pairs.jsonl');
+    expect(saved.length).toBeGreaterThan(0);
+    expect(await pairsWith('loop/ttpa/round-1/model')).toBe(saved);
+    expect(await pairsWith('sft/model')).not.toBe(saved);
+    // reference 'round': at step 1 the policy is its own reference, so the rewards are exactly 0
+    const first = (s: ReturnType<typeof memoryStore>): Record<string, number> => jsonl(text(s, 'loop/ttpa/round-2/metrics.jsonl'))[0] as Record<string, number>;
+    expect(first(store)['rewards/chosen']).toBe(0);
+    // reference 'start': round 2 starts from the round-1 model but compares with the start model
+    const anchored = memoryStore();
+    await runLoop({ store: anchored, events: {} }, loopPreset({ arms: ['ttpa'], reference: 'start' }));
+    expect(text(anchored, 'loop/ttpa/round-1/pairs.jsonl')).toBe(text(store, 'loop/ttpa/round-1/pairs.jsonl'));
+    expect(Math.abs(first(anchored)['rewards/chosen'])).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('resumes after round 1 with the same round 2 as an uninterrupted run', async () => {
+    const full = memoryStore();
+    const r = loopPreset({ arms: ['ttpa', 'rft'], rftSamples: 2 });
+    await runLoop({ store: full, events: {} }, r);
+    const resumed = memoryStore();
+    for (const [p, v] of full.files) if (!p.includes('round-2') && !p.startsWith('loop/ttpa/final') && !p.startsWith('loop/rft/final')) resumed.files.set(p, v);
+    const logs: string[] = [];
+    await runLoop({ store: resumed, events: { log: (l) => logs.push(l) } }, r);
+    expect(logs).toContain('loop/ttpa/round-1: up to date (hash ' + JSON.parse(text(full, 'loop/ttpa/round-1/stage.json')).hash + '), skipped');
+    for (const arm of ['ttpa', 'rft']) {
+      expect(resumed.files.get(`loop/${arm}/round-2/model/model.safetensors`)).toEqual(full.files.get(`loop/${arm}/round-2/model/model.safetensors`));
+      const losses = (st: ReturnType<typeof memoryStore>): unknown[] => jsonl(text(st, `loop/${arm}/round-2/metrics.jsonl`)).map(({ step_ms: _, tokens_per_sec: __, ...m }) => m);
+      expect(losses(resumed)).toEqual(losses(full));
+      expect(losses(full).length).toBe(2);
+    }
+  }, 300_000);
+});
