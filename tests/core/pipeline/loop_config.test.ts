@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { resolvePipelineConfig } from '../../../src/core/pipeline/config.ts';
+import { DEFAULT_LOOP_CONFIG, resolveLoopConfig } from '../../../src/core/pipeline/loop_config.ts';
+
+describe('resolveLoopConfig', () => {
+  it('defaults to no loop and always runs the TTPA arm, in a fixed order', () => {
+    expect(resolveLoopConfig({})).toEqual({ ...DEFAULT_LOOP_CONFIG, arms: ['ttpa', 'control'] });
+    expect(resolveLoopConfig({ arms: ['rft', 'sequence'] }).arms).toEqual(['ttpa', 'rft', 'sequence']);
+  });
+
+  it('names the bad field', () => {
+    expect(() => resolveLoopConfig({ rounds: -1 })).toThrow('pipeline.loop.rounds must be an integer >= 0, got -1');
+    expect(() => resolveLoopConfig({ promptsPerRound: 0 })).toThrow('pipeline.loop.promptsPerRound must be an integer >= 1, got 0');
+    expect(() => resolveLoopConfig({ arms: ['ttpa', 'ppo'] })).toThrow('pipeline.loop.arms must be a list of distinct arms');
+    expect(() => resolveLoopConfig({ arms: ['rft', 'rft'] })).toThrow('pipeline.loop.arms must be a list of distinct arms');
+    expect(() => resolveLoopConfig({ reference: 'sft' })).toThrow("pipeline.loop.reference must be 'round' or 'start'");
+    expect(() => resolveLoopConfig({ select: 'best' })).toThrow("pipeline.loop.select must be 'last' or 'best-val'");
+    expect(() => resolveLoopConfig({ rftThreshold: 2 })).toThrow('pipeline.loop.rftThreshold must be in [0, 1], got 2');
+    expect(() => resolveLoopConfig({ rftSamples: 1 })).toThrow('pipeline.loop.rftSamples must be an integer >= 2, got 1');
+    expect(() => resolveLoopConfig({ roundz: 1 })).toThrow('pipeline.loop.roundz is not a known setting');
+  });
+
+  it("gives the control the NLL weight TTPA's loss gives the chosen side", () => {
+    const withLoop = (dpo: Record<string, unknown>) => resolvePipelineConfig({ dpo, loop: { rounds: 1, arms: ['control'] } }).dpoControl;
+    expect(withLoop({ rpoAlpha: 0.5 })).toMatchObject({ lossType: 'nll', rpoAlpha: 0.5 });
+    expect(withLoop({ lossType: ['sigmoid', 'sft'], lossWeights: [1, 0.25] })).toMatchObject({ lossType: 'nll', rpoAlpha: 0.25, lossWeights: [] });
+    expect(withLoop({ rpoAlpha: 0 })).toMatchObject({ lossType: 'nll', rpoAlpha: 1 });
+    expect(resolvePipelineConfig({ loop: { rounds: 1, arms: ['rft'] } }).dpoControl).toBeNull();
+  });
+});
