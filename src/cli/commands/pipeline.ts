@@ -144,8 +144,7 @@ async function runLoopCli(env: PipelineEnv, r: ResolvedPipeline, root: string, o
   const jobs = Math.min(o.jobs, r.loop.arms.length);
   if (jobs > 1) {
     await runLoop(env, r, { sharedOnly: true });
-    const groups: ArmName[][] = Array.from({ length: jobs }, () => []);
-    r.loop.arms.forEach((a, i) => groups[i % jobs].push(a));
+    const groups = armGroups(r.loop.arms, jobs);
     const common = ['pipeline', '--preset', str(o.argv, 'preset'), '--out', root, '--seed', String(r.config.seed), '--backend', str(o.argv, 'backend'), ...(o.startArg ? ['--start-model', o.startArg] : [])];
     await Promise.all(groups.map((g) => child([...common, '--arms', g.join(',')], g.join('+'))));
   }
@@ -155,6 +154,24 @@ async function runLoopCli(env: PipelineEnv, r: ResolvedPipeline, root: string, o
     console.log(`seed ${report.seed}: error rate start ${pct(report.start.errorRate)}, ${arms}; goal ${report.goal.met ? 'met' : 'not met'}; ${(report.wallMs / 60000).toFixed(1)} min of stages`);
   }
   return report;
+}
+
+/**
+ * Arms dealt to `jobs` processes: one each when there are enough; otherwise the control goes with TTPA (their
+ * first round's pairs are the same and are built once) and the rest round-robin from the other process on.
+ */
+export function armGroups(arms: ArmName[], jobs: number): ArmName[][] {
+  if (arms.length <= jobs) return arms.map((a) => [a]);
+  const groups: ArmName[][] = Array.from({ length: jobs }, () => []);
+  let next = jobs > 1 ? 1 : 0;
+  for (const a of arms) {
+    if (a === 'ttpa' || a === 'control') groups[0].push(a);
+    else {
+      groups[next].push(a);
+      next = (next + 1) % jobs;
+    }
+  }
+  return groups.filter((g) => g.length);
 }
 
 function child(argv: string[], label: string): Promise<void> {

@@ -20,6 +20,7 @@ import type { StepMetrics } from '../train/trainer.ts';
 import type { ResolvedPipeline } from './config.ts';
 import { errorRate, evaluateModel } from './evaluate_model.ts';
 import type { ArmName } from './loop_config.ts';
+import { configHash } from './hash.ts';
 import { runStage, type StageRecord } from './stage.ts';
 import { hashes, logEvery, readSamples, toJsonl, type EvalSummaryLine, type PipelineEnv, type SftSource } from './stages.ts';
 
@@ -74,7 +75,7 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
     const reference = startRef ? (await loadCheckpoint(start.source)).model : undefined;
     try {
       const t0 = performance.now();
-      const built = await buildRoundData(env, r, arm, round, model, tokenizer, samples, preference);
+      const built = await buildRoundData(env, r, arm, round, model, tokenizer, samples, preference, policy.inputs);
       await env.store.writeFiles(dir, { [built.file]: built.text, 'data_stats.json': JSON.stringify(built.stats, null, 2) + '\n' });
       const t1 = performance.now();
       const trained = await trainRound(env, dir, model, tokenizer, dpo, built, reference);
@@ -112,11 +113,20 @@ interface RoundData {
   targets?: EncodedSample[];
 }
 
-async function buildRoundData(env: PipelineEnv, r: ResolvedPipeline, arm: ArmName, round: number, model: Model, tokenizer: Tokenizer, samples: Sample[], preference: ResolvedPipeline['pairsToken']): Promise<RoundData> {
+async function buildRoundData(env: PipelineEnv, r: ResolvedPipeline, arm: ArmName, round: number, model: Model, tokenizer: Tokenizer, samples: Sample[], preference: ResolvedPipeline['pairsToken'], policyId: Record<string, string>): Promise<RoundData> {
   const label = `loop/${arm}/round-${round + 1}`;
   if (isDpoArm(arm)) {
+    // Arms whose policies are still the same (round 1) build the same pairs: the first one's are reused.
+    const shared = `loop/shared/pairs-${configHash({ preference, policy: policyId, prompts: samples.map((s) => s.id) })}`;
+    if (env.store.has(`${shared}/pairs.jsonl`)) {
+      const text = await env.store.readText(`${shared}/pairs.jsonl`);
+      env.events.log?.(`${label}: the same pairs as ${shared} (same policy, prompts and settings), reused`);
+      return { file: 'pairs.jsonl', text, stats: JSON.parse(await env.store.readText(`${shared}/stats.json`)), items: text.split('\n').filter(Boolean).length };
+    }
     const res = await buildPairs(model, tokenizer, samples, preference, { onProgress: (p) => env.events.progress?.(`${label} pairs`, p.done, p.total) });
-    return { file: 'pairs.jsonl', text: pairsToTrlJsonl(res.pairs), stats: res.stats, items: res.pairs.length };
+    const text = pairsToTrlJsonl(res.pairs);
+    await env.store.writeFiles(shared, { 'pairs.jsonl': text, 'stats.json': JSON.stringify(res.stats) });
+    return { file: 'pairs.jsonl', text, stats: res.stats, items: res.pairs.length };
   }
   const loop = r.loop;
   const res = await buildTurnTargets(model, tokenizer, samples, {

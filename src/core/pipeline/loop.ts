@@ -10,7 +10,7 @@ import { buildLoopReport, type LoopReport } from './loop_report.ts';
 import type { ArmName } from './loop_config.ts';
 import { passAtK, type PassAtK } from './pass_at_k.ts';
 import { runStage, type StageRecord } from './stage.ts';
-import { dataStage, evalStage, hashes, readEvalReport, readSamples, sftStage, startModelSource, type PipelineEnv, type SftSource } from './stages.ts';
+import { dataStage, evalStage, hashes, type EvalSummaryLine, readEvalReport, readSamples, sftStage, startModelSource, type PipelineEnv, type SftSource } from './stages.ts';
 
 export interface LoopOptions {
   /** Run only these arms (default: every arm of the config); the report needs them all. */
@@ -38,6 +38,7 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
   const data = await timed(dataStage(env, r));
   const start = r.config.useStartModel && env.startModel ? await startModelSource(env.startModel) : await sftStage(env, r, data);
   await timed(evalStage(env, r, 'sft', start, data));
+  const startVal = await timed(evalStage(env, r, 'sft', start, data, 'val', r.loop.valLimit));
   const headroom = r.loop.passAtK > 0 ? await timed(passAtKStage(env, r, start, data)) : null;
   if (opts.sharedOnly) return undefined;
 
@@ -51,7 +52,7 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
       rounds.push(rec);
       policy = { source: env.store.source(`loop/${arm}/round-${k + 1}/model`), inputs: hashes(rec) };
     }
-    const final = await timed(finalStage(env, r, arm, rounds));
+    const final = await timed(finalStage(env, r, arm, rounds, { model: start, val: startVal }));
     runs[arm] = { rounds, selectedRound: final.summary.round };
     await timed(evalStage(env, r, arm, { source: env.store.source(arm), inputs: hashes(final) }, data));
   }
@@ -61,24 +62,31 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
   const built = buildLoopReport({
     preset: r.config.name, seed: r.config.seed, config: r,
     stages: records.map((x) => ({ stage: x.stage, elapsedMs: x.elapsedMs, skipped: x.skipped === true })),
-    evals, runs: runs as Record<ArmName, ArmRun>, headroom: headroom?.summary ?? null,
+    evals, runs: runs as Record<ArmName, ArmRun>, headroom: headroom?.summary ?? null, startVal: startVal.summary,
   });
   await env.store.writeFiles('', { 'report.json': JSON.stringify(built.report, null, 2) + '\n', 'report.md': built.markdown, ...built.charts });
   env.events.log?.(`report: ${env.store.name}/report.md`);
   return built.report;
 }
 
-/** The arm's final model (the last round's, or the best on validation) copied into `<arm>/` in HF layout. */
-function finalStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmName, rounds: StageRecord<ArmRoundSummary>[]): Promise<StageRecord<{ round: number; valErrorRate: number }>> {
-  return runStage(env.store, `loop/${arm}/final`, { select: r.loop.select }, hashes(...rounds), env.events, async () => {
-    let pick = rounds[rounds.length - 1];
-    if (r.loop.select === 'best-val') for (const x of rounds) if (x.summary.val.errorRate < pick.summary.val.errorRate) pick = x;
-    const src = env.store.source(`loop/${arm}/round-${pick.summary.round}/model`);
+/**
+ * The arm's final model copied into `<arm>/` in HF layout: the last round's, or with 'best-val' the round with the
+ * lowest validation error, where round 0 is the starting model itself (kept when no round beat it on validation).
+ */
+function finalStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmName, rounds: StageRecord<ArmRoundSummary>[], start: { model: SftSource; val: StageRecord<EvalSummaryLine> })
+  : Promise<StageRecord<{ round: number; valErrorRate: number }>> {
+  return runStage(env.store, `loop/${arm}/final`, { select: r.loop.select }, { ...hashes(...rounds, start.val), ...start.model.inputs }, env.events, async () => {
+    let pick = { round: rounds.length, valErrorRate: rounds[rounds.length - 1].summary.val.errorRate };
+    if (r.loop.select === 'best-val') {
+      pick = { round: 0, valErrorRate: start.val.summary.errorRate };
+      for (const x of rounds) if (x.summary.val.errorRate < pick.valErrorRate) pick = { round: x.summary.round, valErrorRate: x.summary.val.errorRate };
+    }
+    const src = pick.round === 0 ? start.model.source : env.store.source(`loop/${arm}/round-${pick.round}/model`);
     const files: Record<string, Uint8Array> = {};
     for (const f of src.list()) files[f] = await src.read(f);
     await env.store.writeFiles(arm, files);
-    env.events.log?.(`${arm}/: round ${pick.summary.round} of ${rounds.length} (${r.loop.select}), val error ${(100 * pick.summary.val.errorRate).toFixed(1)}%`);
-    return { round: pick.summary.round, valErrorRate: pick.summary.val.errorRate };
+    env.events.log?.(`${arm}/: ${pick.round === 0 ? 'the starting model (no round beat it on validation)' : `round ${pick.round}`} of ${rounds.length} (${r.loop.select}), val error ${(100 * pick.valErrorRate).toFixed(1)}%`);
+    return pick;
   });
 }
 

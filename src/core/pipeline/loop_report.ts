@@ -38,7 +38,7 @@ export interface LoopReport {
   wallMs: number;
   stages: { stage: string; elapsedMs: number; skipped: boolean }[];
   budget: string;
-  start: Omit<LoopArmResult, 'vsStart' | 'rounds' | 'selectedRound'>;
+  start: Omit<LoopArmResult, 'vsStart' | 'rounds' | 'selectedRound'> & { valErrorRate: number; valTurns: number };
   headroom: PassAtK | null;
   arms: Partial<Record<ArmName, LoopArmResult>>;
   /** TTPA (a) against each other arm (b) on the same turns. */
@@ -56,6 +56,8 @@ export interface LoopReportInputs {
   evals: Record<string, EvalReport>;
   runs: Record<ArmName, ArmRun>;
   headroom: PassAtK | null;
+  /** The starting model on the validation samples every round is evaluated on. */
+  startVal: { errorRate: number; turns: number };
 }
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
@@ -93,7 +95,7 @@ export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; ma
   }
   const ttpaVs: Partial<Record<ArmName, PairedOutcome>> = {};
   for (const a of armNames) if (a !== 'ttpa') ttpaVs[a] = pairedOutcome(inp.evals.ttpa, inp.evals[a]);
-  const startRes = base(start, inp.seed);
+  const startRes = { ...base(start, inp.seed), valErrorRate: inp.startVal.errorRate, valTurns: inp.startVal.turns };
   const ttpa = arms.ttpa!;
   const rel = startRes.errorRate > 0 ? (startRes.errorRate - ttpa.errorRate) / startRes.errorRate : 0;
   const beatsEveryArm = Object.values(ttpaVs).every((o) => o!.aWins > o!.bWins && o!.p < ALPHA);
@@ -108,7 +110,7 @@ export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; ma
 }
 
 function valChart(r: LoopReport): string {
-  const series = Object.entries(r.arms).map(([a, x]) => ({ name: a, points: x!.rounds.map((q) => [q.round, 100 * q.valErrorRate] as [number, number]) }));
+  const series = Object.entries(r.arms).map(([a, x]) => ({ name: a, points: [[0, 100 * r.start.valErrorRate] as [number, number], ...x!.rounds.map((q) => [q.round, 100 * q.valErrorRate] as [number, number])] }));
   return lineChartSvg(series, { title: 'validation error rate after each round', xLabel: 'round', yLabel: 'error rate (%)' });
 }
 
@@ -129,7 +131,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     `Run time ${(r.wallMs / 60000).toFixed(1)} min (sum of stage times). Test set: ${r.start.turns} assistant turns (teacher-forced history, greedy decoding); intervals are 95% bootstrap intervals, p-values exact McNemar tests on the same turns (wins / losses counts only turns where exactly one side is right).`, '',
     `Budget: ${r.budget}`, '',
     h ? `Headroom: the starting model's pass@${h.k} (T=${h.temperature}) is ${pct(h.passAtK)} on ${h.turns} test turns (pass@1 at that temperature ${pct(h.passAt1)}; greedy ${pct(1 - r.start.errorRate)} on all ${r.start.turns}).` : 'Headroom: pass@k not measured (loop.passAtK 0).', '',
-    '| model | error rate [95% CI] | mean ESM | vs start: fixed / broke, p | final round |', '| --- | --- | --- | --- | --- |',
+    '| model | error rate [95% CI] | mean ESM | vs start: fixed / broke, p | final model: round |', '| --- | --- | --- | --- | --- |',
     `| start (SFT) | ${interval(r.start)} | ${r.start.meanEsm.toFixed(3)} | | |`,
     ...names.map((a) => { const x = r.arms[a]!; return `| ${a} | ${interval(x)} | ${x.meanEsm.toFixed(3)} | ${sig(x.vsStart)} | ${x.selectedRound} |`; }), '',
     '## TTPA against each arm (same turns)', '',
@@ -139,6 +141,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     `Goal (TTPA cuts the starting error by >= ${pct(r.goal.target)} relative and beats every arm with p < ${ALPHA}): **${r.goal.met ? 'met' : 'not met'}**; relative change ${pct(r.goal.relativeErrorReduction)}; beats every arm: ${r.goal.beatsEveryArm ? 'yes' : 'no'}.`, '',
     '## Arms', '', ...names.map((a) => `- \`${a}\`: ${ARM_DESCRIPTIONS[a]}. Final model: \`${a}/\` (HF layout).`), '',
     '## Validation error after each round', '', ...charts.map((f) => `![${f}](${f})`), '',
+    `Round 0 is the starting model: ${pct(r.start.valErrorRate)} on ${r.start.valTurns} validation turns.`, '',
     `| round | ${names.join(' | ')} |`, `| --- |${' --- |'.repeat(names.length)}`,
     ...r.arms.ttpa!.rounds.map((_, i) => `| ${i + 1} | ${names.map((a) => { const q = r.arms[a]!.rounds[i]; return `${pct(q.valErrorRate)} (${q.items} items)`; }).join(' | ')} |`), '',
     '## Error rates per category (share of test turns with the error)', '',

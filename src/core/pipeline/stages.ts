@@ -125,20 +125,25 @@ export interface EvalSummaryLine {
   turns: number;
 }
 
-/** Greedy evaluation of a model folder on the test split; writes eval/<name>/report.json and report.md. */
-export function evalStage(env: PipelineEnv, r: ResolvedPipeline, name: string, model: SftSource, data: StageRecord): Promise<StageRecord<EvalSummaryLine>> {
-  return runStage(env.store, `eval/${name}`, r.config.eval, { ...hashes(data), ...model.inputs }, env.events, async () => {
+/**
+ * Greedy evaluation of a model folder on the test split (eval/<name>/report.json and report.md), or on the first
+ * `limit` validation samples (eval-val/<name>/).
+ */
+export function evalStage(env: PipelineEnv, r: ResolvedPipeline, name: string, model: SftSource, data: StageRecord, split: 'test' | 'val' = 'test', limit = r.config.eval.limit): Promise<StageRecord<EvalSummaryLine>> {
+  const dir = split === 'test' ? `eval/${name}` : `eval-val/${name}`;
+  const config = split === 'test' ? r.config.eval : { ...r.config.eval, limit, split };
+  return runStage(env.store, dir, config, { ...hashes(data), ...model.inputs }, env.events, async () => {
     const { model: m, tokenizer } = await loadCheckpoint(model.source);
     try {
-      const test = await readSamples(env.store, 'test');
-      const samples = r.config.eval.limit > 0 ? test.slice(0, r.config.eval.limit) : test;
+      const all = await readSamples(env.store, split);
+      const samples = limit > 0 ? all.slice(0, limit) : all;
       const report = await evaluateModel(m, tokenizer, samples, {
         maxNewTokens: r.config.eval.maxNewTokens, batchSize: r.config.eval.batchSize,
-        onProgress: (done, total) => env.events.progress?.(`eval/${name}`, done, total),
+        onProgress: (done, total) => env.events.progress?.(dir, done, total),
       });
-      await env.store.writeFiles(`eval/${name}`, { 'report.json': JSON.stringify(report) + '\n', 'report.md': reportToMarkdown(report) });
+      await env.store.writeFiles(dir, { 'report.json': JSON.stringify(report) + '\n', 'report.md': reportToMarkdown(report) });
       const o = report.overall;
-      env.events.log?.(`eval/${name}: error rate ${(100 * errorRate(report)).toFixed(1)}%, mean ESM ${o.meanEsm.toFixed(3)} over ${o.turns} turns`);
+      env.events.log?.(`${dir}: error rate ${(100 * errorRate(report)).toFixed(1)}%, mean ESM ${o.meanEsm.toFixed(3)} over ${o.turns} turns`);
       return { errorRate: errorRate(report), exactMatch: o.exactMatch, meanEsm: o.meanEsm, turns: o.turns };
     } finally {
       disposeModel(m);

@@ -106,8 +106,15 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
 
   it('resumes after round 1 with the same round 2 as an uninterrupted run', async () => {
     const full = memoryStore();
-    const r = loopPreset({ arms: ['ttpa', 'rft'], rftSamples: 2 });
+    const r = loopPreset({ arms: ['ttpa', 'rft'], rftSamples: 2, select: 'best-val' });
     await runLoop({ store: full, events: {} }, r);
+    // best-val: the arm's folder holds the round with the lowest validation error, round 0 being the start model
+    for (const arm of ['ttpa', 'rft']) {
+      const val = [JSON.parse(text(full, 'eval-val/sft/stage.json')).summary.errorRate, ...[1, 2].map((k) => JSON.parse(text(full, `loop/${arm}/round-${k}/stage.json`)).summary.val.errorRate)];
+      const best = val.indexOf(Math.min(...val));
+      expect(JSON.parse(text(full, `loop/${arm}/final/stage.json`)).summary.round).toBe(best);
+      expect(full.files.get(`${arm}/model.safetensors`)).toEqual(full.files.get(best === 0 ? 'sft/model/model.safetensors' : `loop/${arm}/round-${best}/model/model.safetensors`));
+    }
     const resumed = memoryStore();
     for (const [p, v] of full.files) if (!p.includes('round-2') && !p.startsWith('loop/ttpa/final') && !p.startsWith('loop/rft/final')) resumed.files.set(p, v);
     const logs: string[] = [];
