@@ -176,7 +176,7 @@ export function armGroups(arms: ArmName[], jobs: number): ArmName[][] {
 
 function child(argv: string[], label: string): Promise<void> {
   return new Promise((resolveChild, reject) => {
-    const p = spawn(process.execPath, [process.argv[1], ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [join(REPO, 'bin/ttpa.mjs'), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     const prefix = (buf: Buffer): string => buf.toString().split('\n').filter(Boolean).map((l) => `(${label}) ${l}\n`).join('');
     p.stdout.on('data', (b: Buffer) => process.stdout.write(prefix(b)));
     p.stderr.on('data', (b: Buffer) => process.stderr.write(prefix(b)));

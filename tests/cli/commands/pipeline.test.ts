@@ -1,0 +1,39 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { armGroups } from '../../../src/cli/commands/pipeline.ts';
+import { runMain } from '../run_main.ts';
+
+const tiny = JSON.parse(readFileSync(new URL('../../../models/presets/tiny.json', import.meta.url), 'utf8'));
+
+describe('ttpa pipeline (loop presets)', () => {
+  it('deals arms to processes, the control with TTPA when there are more arms than processes', () => {
+    expect(armGroups(['ttpa', 'control'], 2)).toEqual([['ttpa'], ['control']]);
+    expect(armGroups(['ttpa', 'control', 'rft', 'sft-continued', 'sequence'], 2)).toEqual([['ttpa', 'control', 'sft-continued'], ['rft', 'sequence']]);
+    expect(armGroups(['ttpa', 'rft', 'sequence'], 1)).toEqual([['ttpa', 'rft', 'sequence']]);
+  });
+
+  it('refuses unknown arms and a bad --jobs, naming them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ttpa-loop-'));
+    expect((await runMain(['pipeline', '--preset', 'tiny', '--out', dir, '--arms', 'ttpa,ppo'])).err).toContain("--arms: unknown arm 'ppo'");
+    expect((await runMain(['pipeline', '--preset', 'tiny', '--out', dir, '--jobs', '0'])).err).toContain('--jobs must be an integer >= 1, got 0');
+    expect((await runMain(['pipeline', '--preset', 'tiny', '--out', dir, '--arms', 'ttpa'])).err).toContain('--arms needs a preset with a loop');
+  });
+
+  it('--jobs 2 runs the arms in two processes and gives the same report as one process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ttpa-loop-'));
+    const preset = join(dir, 'loop.json');
+    writeFileSync(preset, JSON.stringify({ ...tiny, name: 'tiny-loop', loop: { rounds: 1, promptsPerRound: 2, valLimit: 2, arms: ['ttpa', 'sft-continued'] } }));
+    const one = await runMain(['pipeline', '--preset', preset, '--out', join(dir, 'one'), '--start-model', 'none']);
+    const two = await runMain(['pipeline', '--preset', preset, '--out', join(dir, 'two'), '--start-model', 'none', '--jobs', '2']);
+    expect(one.code, one.err).toBe(0);
+    expect(two.code, two.err).toBe(0);
+    const report = (d: string) => {
+      const r = JSON.parse(readFileSync(join(dir, d, 'report.json'), 'utf8'));
+      return { start: r.start, arms: Object.fromEntries(Object.entries(r.arms).map(([a, x]) => [a, { ...(x as object), rounds: undefined }])), ttpaVs: r.ttpaVs };
+    };
+    expect(report('two')).toEqual(report('one'));
+    for (const f of ['ttpa/model.safetensors', 'sft-continued/model.safetensors']) expect(readFileSync(join(dir, 'two', f))).toEqual(readFileSync(join(dir, 'one', f)));
+  }, 300_000);
+});
