@@ -39,7 +39,8 @@ export interface LoopReport {
   stages: { stage: string; elapsedMs: number; skipped: boolean }[];
   budget: string;
   start: Omit<LoopArmResult, 'vsStart' | 'rounds' | 'selectedRound'> & { valErrorRate: number; valTurns: number };
-  headroom: PassAtK | null;
+  /** pass@k of the starting model, with its greedy exact-match rate on the turns of the same samples. */
+  headroom: (PassAtK & { greedyOnSameSamples: number | null }) | null;
   arms: Partial<Record<ArmName, LoopArmResult>>;
   /** TTPA (a) against each other arm (b) on the same turns. */
   ttpaVs: Partial<Record<ArmName, PairedOutcome>>;
@@ -101,12 +102,20 @@ export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; ma
   const beatsEveryArm = Object.values(ttpaVs).every((o) => o!.aWins > o!.bWins && o!.p < ALPHA);
   const report: LoopReport = {
     kind: 'loop', preset: inp.preset, seed: inp.seed, wallMs: inp.stages.reduce((s, x) => s + x.elapsedMs, 0), stages: inp.stages,
-    budget: budgetLine(inp.config), start: startRes, headroom: inp.headroom, arms, ttpaVs,
+    budget: budgetLine(inp.config), start: startRes, headroom: inp.headroom && { ...inp.headroom, greedyOnSameSamples: greedyOn(start, inp.headroom.sampleIds) }, arms, ttpaVs,
     goal: { relativeErrorReduction: rel, target: GOAL_RELATIVE_CUT, beatsEveryArm, met: rel >= GOAL_RELATIVE_CUT && beatsEveryArm && ttpa.vsStart.p < ALPHA },
     config: inp.config,
   };
   const charts = { 'curve_val_error.svg': valChart(report) };
   return { report, markdown: loopMarkdown(report, Object.keys(charts)), charts };
+}
+
+/** Exact-match rate of a report's turns that belong to `ids` (null when none do or the ids are unknown). */
+function greedyOn(r: EvalReport, ids: string[] | undefined): number | null {
+  if (!ids) return null;
+  const set = new Set(ids);
+  const turns = r.turns.filter((t) => set.has(t.sampleId));
+  return turns.length ? turns.filter((t) => t.exact).length / turns.length : null;
 }
 
 function valChart(r: LoopReport): string {
@@ -130,7 +139,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     `# TTPA update loop: preset \`${r.preset}\`, seed ${r.seed}`, '',
     `Run time ${(r.wallMs / 60000).toFixed(1)} min (sum of stage times). Test set: ${r.start.turns} assistant turns (teacher-forced history, greedy decoding); intervals are 95% bootstrap intervals, p-values exact McNemar tests on the same turns (wins / losses counts only turns where exactly one side is right).`, '',
     `Budget: ${r.budget}`, '',
-    h ? `Headroom: the starting model's pass@${h.k} (T=${h.temperature}) is ${pct(h.passAtK)} on ${h.turns} test turns (pass@1 at that temperature ${pct(h.passAt1)}; greedy ${pct(1 - r.start.errorRate)} on all ${r.start.turns}).` : 'Headroom: pass@k not measured (loop.passAtK 0).', '',
+    h ? `Headroom: the starting model's pass@${h.k} (T=${h.temperature}) is ${pct(h.passAtK)} on ${h.turns} test turns (pass@1 at that temperature ${pct(h.passAt1)}; greedy ${h.greedyOnSameSamples === null ? `${pct(1 - r.start.errorRate)} on all ${r.start.turns} test turns` : `${pct(h.greedyOnSameSamples)} on the same samples`}).` : 'Headroom: pass@k not measured (loop.passAtK 0).', '',
     '| model | error rate [95% CI] | mean ESM | vs start: fixed / broke, p | final model: round |', '| --- | --- | --- | --- | --- |',
     `| start (SFT) | ${interval(r.start)} | ${r.start.meanEsm.toFixed(3)} | | |`,
     ...names.map((a) => { const x = r.arms[a]!; return `| ${a} | ${interval(x)} | ${x.meanEsm.toFixed(3)} | ${sig(x.vsStart)} | ${x.selectedRound} |`; }), '',

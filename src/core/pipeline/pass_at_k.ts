@@ -19,6 +19,8 @@ export interface PassAtK {
   passAt1: number;
   /** Turns skipped because prompt + maxNewTokens exceed the model's positions. */
   skipped: number;
+  /** The samples measured (so greedy accuracy can be read on the same ones). */
+  sampleIds: string[];
 }
 
 export async function passAtK(model: Model, tokenizer: Tokenizer, samples: readonly Sample[],
@@ -43,5 +45,5 @@ export async function passAtK(model: Model, tokenizer: Tokenizer, samples: reado
     if (drawn[0].categories.length === 0) first++;
     opts.onProgress?.(i + 1, items.length);
   }
-  return { k: opts.k, temperature: opts.temperature, turns, passAtK: pass / Math.max(turns, 1), passAt1: first / Math.max(turns, 1), skipped };
+  return { k: opts.k, temperature: opts.temperature, turns, passAtK: pass / Math.max(turns, 1), passAt1: first / Math.max(turns, 1), skipped, sampleIds: samples.map((s) => s.id) };
 }
