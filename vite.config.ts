@@ -56,7 +56,9 @@ self.addEventListener('activate', (e) => e.waitUntil(caches.keys()
 self.addEventListener('fetch', (e) => {
   const url = new URL(e.request.url);
   if (e.request.method !== 'GET' || url.origin !== self.location.origin) return;
-  e.respondWith(caches.match(e.request, { ignoreSearch: true }).then((hit) => hit || fetch(e.request)));
+  // ignoreVary: servers such as vite preview send "Vary: Origin", and a module script's request carries an
+  // Origin header that the precache request did not, so a Vary-respecting lookup misses every JS/CSS file offline.
+  e.respondWith(caches.match(e.request, { ignoreSearch: true, ignoreVary: true }).then((hit) => hit || fetch(e.request)));
 });
 `;
       this.emitFile({ type: 'asset', fileName: 'sw.js', source });

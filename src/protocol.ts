@@ -52,7 +52,11 @@ export type ModelSource =
    * Fresh seeded weights from a named preset (MODEL_PRESETS); `overrides` are ModelConfig fields
    * (e.g. max_position_embeddings). The tokenizer is the shipped default's when available.
    */
-  | { kind: 'preset'; preset: string; seed: number; overrides?: Record<string, unknown> }
+  | {
+    kind: 'preset'; preset: string; seed: number; overrides?: Record<string, unknown>;
+    /** Train a fresh byte-level BPE tokenizer of this vocabulary size (>= 300) instead of using the shipped one. */
+    tokenizerVocab?: number;
+  }
   /** A checkpoint the engine saved to browser storage earlier (see CheckpointInfo). */
   | { kind: 'checkpoint'; id: string }
   /**

@@ -21,7 +21,9 @@ export async function dpoJob(session: Session, request: DpoRequest, job: Job, st
   job.setTotal(config.steps);
   const resume = request.resumeFrom ? await readResume(request.resumeFrom, store) : undefined;
   const saved: CheckpointInfo[] = [];
-  const run = { runId: request.runId, stage: 'dpo' as const, total: config.steps, modelName: session.info.name };
+  // The run's checkpoints hold DPO'd weights, so they (and the session after the run) are named as such.
+  const trainedName = session.info.name.endsWith(' + DPO') ? session.info.name : `${session.info.name} + DPO`;
+  const run = { runId: request.runId, stage: 'dpo' as const, total: config.steps, modelName: trainedName };
   const result = await runDpoJob({
     model: session.model,
     tokenizer: session.tokenizer,
@@ -39,6 +41,7 @@ export async function dpoJob(session: Session, request: DpoRequest, job: Job, st
     disposeModel(session.model);
     session.model = result.model;
   }
+  if (result.result.state.step > 0) session.info = { ...session.info, name: trainedName };
   job.flush();
   return {
     outcome: result.result.stopped ? 'stopped' : 'done',

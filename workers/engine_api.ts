@@ -8,6 +8,7 @@ import type {
   DpoRequest, LiveResult, MemoryReport, ModelInfo, ModelSource, PairsRequest, PairsResult, PredictRequest, Prediction, ProgressFn,
   Sample, SamplePairs, SftRequest, StageName, ToolSchema, TrainResultSummary,
 } from '../src/protocol.ts';
+import { softwareAdapter } from './adapter_probe.ts';
 import { createMemoryCheckpointStore, type CheckpointStore } from './checkpoint_store.ts';
 import { createJob, type Job } from './job.ts';
 import { disposeSession, loadSession, sessionFiles, type Session } from './model_session.ts';
@@ -59,7 +60,16 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
   return {
     async init(initOptions: EngineInitOptions = {}): Promise<BackendReport> {
       if (backend) return backend;
-      backend = await initBackend({ order: initOptions.order, wasmPaths: options.wasmPaths });
+      // Automatic choice only: a forced order (?backend=webgpu) is honoured even on an emulator.
+      const software = initOptions.order ? undefined : await softwareAdapter();
+      const order = software ? (['wasm', 'cpu'] as const).slice() : initOptions.order;
+      backend = await initBackend({ order, wasmPaths: options.wasmPaths });
+      if (software) {
+        backend.skipped.unshift({
+          backend: 'webgpu',
+          reason: `the WebGPU adapter is a software emulator (${software}), about 30x slower than wasm here; choose webgpu under Model > Backend (or add ?backend=webgpu) to use it anyway`,
+        });
+      }
       return backend;
     },
 

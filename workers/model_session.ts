@@ -39,6 +39,7 @@ export async function loadSession(source: ModelSource, options: SessionOptions):
       return fresh;
     }
     case 'preset': {
+      if (source.tokenizerVocab) return freshSession(source.preset, source.seed, options.corpusSamples ?? [], source.overrides, undefined, source.tokenizerVocab);
       const shipped = options.defaultModelUrl ? await fetchTokenizer(options.defaultModelUrl) : undefined;
       return freshSession(source.preset, source.seed, options.corpusSamples ?? [], source.overrides, shipped);
     }
@@ -87,9 +88,9 @@ async function fetchTokenizer(baseUrl: string): Promise<Tokenizer | undefined> {
 }
 
 /** Fresh weights from a preset; the tokenizer is the shipped one, else one trained on the catalog and samples. */
-function freshSession(preset: string, seed: number, samples: Sample[], overrides: Record<string, unknown> = {}, shipped?: Tokenizer): Session {
+function freshSession(preset: string, seed: number, samples: Sample[], overrides: Record<string, unknown> = {}, shipped?: Tokenizer, vocab?: number): Session {
   const base = resolveModelConfig(preset, overrides);
-  const tokenizer = shipped ?? trainFreshTokenizer(samples, base.vocab_size <= 128 ? 384 : Math.max(512, base.vocab_size));
+  const tokenizer = shipped ?? trainFreshTokenizer(samples, vocab ?? (base.vocab_size <= 128 ? 384 : Math.max(512, base.vocab_size)));
   const config = resolveModelConfig(preset, {
     ...overrides,
     vocab_size: tokenizer.vocabSize, eos_token_id: tokenizer.eosTokenId, pad_token_id: tokenizer.padTokenId,

@@ -5,14 +5,23 @@ import { resolvePreferenceConfig } from '../src/core/preference/config.ts';
 import { resolveSftConfig, type SftConfig } from '../src/core/train/config.ts';
 import { resolveDpoConfig, type DpoConfig } from '../src/core/train/dpo_config.ts';
 import type { EngineStage } from '../src/protocol.ts';
+import demo from '../models/presets/demo.json';
 
 type Json = Record<string, unknown>;
 
+/**
+ * The tuned settings every DPO and Pairs run starts from: the demo preset's (models/presets/demo.json).
+ * Core's bare defaults (lr 5e-5, 60 steps) are for the CLI; in the app, lr 1e-3 drove the shipped model to
+ * refuse (no_call 0% -> 20%, KL ~960), so the panels start from the settings the README measured.
+ */
+export const TUNED = { dpo: demo.dpo as Json, pairs: { maxPrompts: demo.pairs.prompts, ...demo.pairs.token } as Json };
+
 /** Settings the app adds around core's configs (how much of the dataset a stage uses). */
 const APP_DEFAULTS: Record<EngineStage, Json> = {
-  model: { preset: 'tiny', seed: 0, overrides: {} },
+  /** tokenizerVocab 0: the shipped default's tokenizer; >= 300: a fresh one of that size. */
+  model: { preset: 'tiny', seed: 0, overrides: {}, tokenizerVocab: 0 },
   sft: {},
-  pairs: { maxPrompts: 8 },
+  pairs: { maxPrompts: TUNED.pairs.maxPrompts },
   dpo: {},
   evaluate: { maxSamples: 16, maxNewTokens: 96, batchSize: 4, seed: 0 },
 };
@@ -35,16 +44,19 @@ export function resolveStageConfig(stage: EngineStage, overrides: Json = {}): Js
       for (const k of Object.keys(rest)) throw new Error(`model.${k} is not a known setting (use model.overrides for config.json fields)`);
       if (typeof app.preset !== 'string') throw new Error(`model.preset must be a string, got ${JSON.stringify(app.preset)}`);
       if (!Number.isInteger(app.seed)) throw new Error(`model.seed must be an integer, got ${JSON.stringify(app.seed)}`);
+      const v = app.tokenizerVocab;
+      if (!Number.isInteger(v) || (v !== 0 && (v as number) < 300)) throw new Error(`model.tokenizerVocab must be 0 (the shipped tokenizer) or an integer >= 300, got ${JSON.stringify(v)}`);
       resolveModelConfig(app.preset, app.overrides as Json);
       return app;
     }
     case 'sft':
       return resolveSftConfig(rest as Partial<SftConfig>) as unknown as Json;
     case 'dpo':
-      return resolveDpoConfig(rest as Partial<DpoConfig>) as unknown as Json;
+      return resolveDpoConfig({ ...TUNED.dpo, ...rest } as Partial<DpoConfig>) as unknown as Json;
     case 'pairs':
       positiveInt('pairs', 'maxPrompts', app.maxPrompts);
-      return { ...app, ...(resolvePreferenceConfig(rest) as unknown as Json) };
+      const { maxPrompts: _, ...tuned } = TUNED.pairs;
+      return { ...app, ...(resolvePreferenceConfig({ ...tuned, ...rest }) as unknown as Json) };
     case 'evaluate':
       for (const k of Object.keys(rest)) throw new Error(`evaluate.${k} is not a known setting`);
       positiveInt('evaluate', 'maxSamples', app.maxSamples);

@@ -33,8 +33,9 @@ export interface LineChart {
 }
 
 export function createLineChart(title: string, series: SeriesSpec[], testId?: string): LineChart {
-  const plotEl = h('div', { class: 'chart-plot' });
-  const el = h('figure', { class: 'chart', 'data-testid': testId, 'aria-label': `${title} chart` }, h('h3', {}, title), plotEl);
+  const plotEl = h('div', { class: 'chart-plot', 'aria-hidden': 'true' });
+  const caption = h('figcaption', { class: 'chart-text' }, 'no data yet');
+  const el = h('figure', { class: 'chart', 'data-testid': testId }, h('h3', {}, title), plotEl, caption);
   let rows: MetricPoint[] = [];
   let plot: uPlot | undefined;
   let frame = 0;
@@ -45,6 +46,7 @@ export function createLineChart(title: string, series: SeriesSpec[], testId?: st
   const width = (): number => Math.max(240, Math.floor(plotEl.clientWidth || 360));
   const draw = (): void => {
     frame = 0;
+    caption.textContent = describeSeries(rows, series);
     if (!plot) {
       plot = new uPlot({
         width: width(), height: 200,
@@ -78,13 +80,29 @@ export function createLineChart(title: string, series: SeriesSpec[], testId?: st
   };
 }
 
+/** One sentence per series: the last value, and the range over the run (the chart's text alternative). */
+export function describeSeries(rows: MetricPoint[], series: SeriesSpec[]): string {
+  if (!rows.length) return 'no data yet';
+  const parts = series.map((s) => {
+    const vals = rows.map((r) => r[s.key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    if (!vals.length) return `${s.label ?? s.key}: no values`;
+    return `${s.label ?? s.key} ${formatTick(vals[vals.length - 1])} (min ${formatTick(Math.min(...vals))}, max ${formatTick(Math.max(...vals))})`;
+  });
+  return `At step ${rows[rows.length - 1].step}: ${parts.join('; ')}.`;
+}
+
 /**
  * A grouped bar chart (categories on x, one bar per series). Each series' bars sit at their own x
  * offsets (category index + offset) with gaps elsewhere, so uPlot's plain bars path draws groups.
  */
 export function createBarChart(title: string, categories: string[], series: { label: string; values: number[] }[], testId?: string): HTMLElement {
-  const plotEl = h('div', { class: 'chart-plot' });
-  const el = h('figure', { class: 'chart', 'data-testid': testId, 'aria-label': `${title} chart` }, h('h3', {}, title), plotEl);
+  const plotEl = h('div', { class: 'chart-plot', 'aria-hidden': 'true' });
+  // The chart's numbers as text: what a screen reader reads and a projector audience can quote.
+  const table = h('table', { class: 'chart-table' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'category'), ...series.map((s) => h('th', { class: 'num' }, s.label)))),
+    h('tbody', {}, ...categories.map((c, i) => h('tr', {}, h('td', {}, c), ...series.map((s) => h('td', { class: 'num' }, `${(100 * s.values[i]).toFixed(1)}%`))))));
+  const el = h('figure', { class: 'chart', 'data-testid': testId }, h('h3', {}, title), plotEl,
+    h('details', {}, h('summary', {}, `${title}: the numbers`), table));
   const n = series.length;
   const slot = 0.8 / n;
   const xs: number[] = [];

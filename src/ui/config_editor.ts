@@ -10,6 +10,8 @@ export interface ConfigEditor {
   /** Replaces the text with `config` (e.g. restored from a run) and validates it. */
   set(config: Record<string, unknown>): Promise<void>;
   onChange(listener: (valid: boolean) => void): void;
+  /** Why a stage cannot start with this config: undefined when valid, a note while the first validation runs. */
+  problem(): string | undefined;
 }
 
 export interface ConfigEditorOptions {
@@ -29,6 +31,7 @@ export function createConfigEditor(options: ConfigEditorOptions): ConfigEditor {
     h('summary', {}, 'Config'),
     h('label', { for: `config-${options.id}` }, 'Resolved config (JSON; edit any field)'), textarea, error, reset);
   let valid: Record<string, unknown> | undefined;
+  let checked = false;
   const listeners: ((valid: boolean) => void)[] = [];
   let seq = 0;
 
@@ -44,6 +47,7 @@ export function createConfigEditor(options: ConfigEditorOptions): ConfigEditor {
       message = err instanceof Error ? err.message : String(err);
     }
     if (mine !== seq) return;
+    checked = true;
     valid = result;
     error.textContent = message;
     textarea.dataset.resolved = result ? JSON.stringify(result) : '';
@@ -78,5 +82,6 @@ export function createConfigEditor(options: ConfigEditorOptions): ConfigEditor {
     value: () => valid,
     set: setText,
     onChange: (l) => listeners.push(l),
+    problem: () => (valid ? undefined : checked ? 'fix the config first' : 'reading the config…'),
   };
 }

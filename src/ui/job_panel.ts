@@ -2,7 +2,7 @@
 // The job itself is a callback (a worker call); pause and cancel go to the worker that runs it.
 import type { JobAction, JobProgress, StageName } from '../protocol.ts';
 import { formatMs, h } from './dom.ts';
-import type { Store } from './state.ts';
+import { STAGE_LABELS, type Store } from './state.ts';
 import { callback } from './workers.ts';
 
 export interface JobPanelOptions {
@@ -31,6 +31,16 @@ export interface JobPanel {
 
 class AbandonedError extends Error {}
 
+/** Stages whose jobs run in the engine worker, which runs one job at a time. */
+const ENGINE_STAGES: readonly StageName[] = ['model', 'sft', 'pairs', 'dpo', 'evaluate'];
+
+/** Another engine stage that is running or paused (so this one must wait), or undefined. */
+function busyWith(store: Store, stage: StageName): string | undefined {
+  if (!ENGINE_STAGES.includes(stage)) return undefined;
+  const other = ENGINE_STAGES.find((s) => s !== stage && (store.state.stages[s].status === 'running' || store.state.stages[s].status === 'paused'));
+  return other ? `${STAGE_LABELS[other]} is ${store.state.stages[other].status}: finish or cancel it first` : undefined;
+}
+
 export function createJobPanel(o: JobPanelOptions): JobPanel {
   const startBtn = h('button', { class: 'primary', 'data-action': 'start' }, o.startLabel);
   const pauseBtn = h('button', { 'data-action': 'pause', disabled: true }, 'Pause');
@@ -49,15 +59,18 @@ export function createJobPanel(o: JobPanelOptions): JobPanel {
   let abandon: ((reason: Error) => void) | undefined;
   o.abortOn?.(() => abandon?.(new AbandonedError('the worker was restarted')));
 
+  const whyBlocked = (): string | undefined => busyWith(o.store, o.stage) ?? o.blocked?.();
   const refresh = (): void => {
-    const why = running ? undefined : o.blocked?.();
+    const why = running ? undefined : whyBlocked();
     startBtn.disabled = running || !!why;
     blockedText.textContent = why ?? '';
     pauseBtn.disabled = !running;
     cancelBtn.disabled = !running;
     pauseBtn.textContent = paused ? 'Resume' : 'Pause';
   };
+  let lastProgress: JobProgress | undefined;
   const show = (p: JobProgress): void => {
+    lastProgress = p;
     bar.max = Math.max(1, p.total);
     bar.value = p.step;
     stepText.textContent = `step ${p.step} / ${p.total}`;
@@ -66,17 +79,20 @@ export function createJobPanel(o: JobPanelOptions): JobPanel {
   };
   const start = async (): Promise<void> => {
     if (running) return;
-    const why = o.blocked?.();
+    // A blocked start changes nothing (no error status that a reload would keep): the reason is shown.
+    const why = whyBlocked();
     if (why) {
-      o.store.setStage(o.stage, { status: 'error', error: why });
-      msgText.textContent = why;
+      blockedText.textContent = why;
       return;
     }
     running = true;
     paused = false;
     refresh();
     o.store.setStage(o.stage, { status: 'running', error: undefined, progress: undefined });
+    o.store.invalidateAfter(o.stage);
     msgText.textContent = 'starting…';
+    lastProgress = undefined;
+    bar.value = 0;
     stepText.textContent = '';
     etaText.textContent = '';
     let stopped = false;
@@ -92,10 +108,11 @@ export function createJobPanel(o: JobPanelOptions): JobPanel {
       }))]);
       stopped = cancelRequested;
       o.store.setStage(o.stage, { status: stopped ? 'stopped' : 'done' });
-      msgText.textContent = stopped ? 'cancelled' : 'done';
+      finish(stopped ? 'cancelled' : 'done');
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       msgText.textContent = message;
+      etaText.textContent = '';
       if (err instanceof AbandonedError) o.store.setStage(o.stage, { status: 'stopped', error: message });
       else o.store.setStage(o.stage, { status: 'error', error: message });
     } finally {
@@ -106,6 +123,16 @@ export function createJobPanel(o: JobPanelOptions): JobPanel {
       cancelRequested = false;
       refresh();
     }
+  };
+  /** The last line once a job ends: a full bar when done, the elapsed time (no ETA) either way. */
+  const finish = (outcome: 'done' | 'cancelled'): void => {
+    const p = lastProgress;
+    if (p && outcome === 'done') {
+      bar.value = bar.max;
+      stepText.textContent = p.total ? `step ${p.total} / ${p.total}` : '';
+    }
+    etaText.textContent = p ? `elapsed ${formatMs(p.elapsedMs)}` : '';
+    msgText.textContent = outcome;
   };
   let cancelRequested = false;
   startBtn.addEventListener('click', () => void start());

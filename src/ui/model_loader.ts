@@ -3,7 +3,12 @@
 import type { ModelInfo, ModelSource } from '../protocol.ts';
 import type { AppContext } from './context.ts';
 
-export async function loadModel(ctx: AppContext, source: ModelSource): Promise<ModelInfo> {
+export interface LoadOptions {
+  /** Add a line to the run history (default true); false when a stage reloads a model it already used. */
+  record?: boolean;
+}
+
+export async function loadModel(ctx: AppContext, source: ModelSource, options: LoadOptions = {}): Promise<ModelInfo> {
   const { store } = ctx;
   store.setStage('model', { status: 'running', error: undefined });
   try {
@@ -15,13 +20,14 @@ export async function loadModel(ctx: AppContext, source: ModelSource): Promise<M
     }
     store.update({ model: info, modelSource: persisted });
     store.setStage('model', { status: 'done' });
-    if (source.kind !== 'checkpoint') {
+    if (source.kind !== 'checkpoint' && options.record !== false) {
       store.record({ stage: 'model', runId: `model-${Date.now()}`, outcome: 'done', detail: `${info.name} (${source.kind}, ${info.nParams.toLocaleString()} parameters)${info.note ? `: ${info.note}` : ''}` });
     }
     await ctx.refreshStatus();
     return info;
   } catch (err) {
-    store.setStage('model', { status: 'error', error: err instanceof Error ? err.message : String(err) });
+    // The engine keeps the model it had when a load fails: the stage is still done with that model.
+    store.setStage('model', store.state.model ? { status: 'done', error: undefined } : { status: 'error', error: err instanceof Error ? err.message : String(err) });
     throw err;
   }
 }

@@ -40,4 +40,8 @@ export function showStage(root: HTMLElement, stage: StageName): void {
     tab.tabIndex = on ? 0 : -1;
   }
   for (const panel of root.querySelectorAll<HTMLElement>('.stage-panel')) panel.hidden = panel.dataset.stage !== stage;
+  document.dispatchEvent(new CustomEvent<StageName>(STAGE_SHOWN, { detail: stage }));
 }
+
+/** Document event sent when a stage's panel is shown (detail: the stage), so a view can refresh what it reads. */
+export const STAGE_SHOWN = 'ttpa:stage-shown';

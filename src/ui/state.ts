@@ -10,7 +10,19 @@ export const STAGE_LABELS: Record<StageName, string> = {
   data: 'Data', model: 'Model', sft: 'SFT', pairs: 'Pairs', dpo: 'DPO', evaluate: 'Evaluate', export: 'Export',
 };
 
-export type StageStatus = 'idle' | 'running' | 'paused' | 'done' | 'stopped' | 'error';
+/** 'stale': finished once, but a stage it depends on has run again since, so its result is out of date. */
+export type StageStatus = 'idle' | 'running' | 'paused' | 'done' | 'stopped' | 'error' | 'stale';
+
+/** The stages whose results depend on each stage's output. */
+export const DOWNSTREAM: Record<StageName, readonly StageName[]> = {
+  data: ['sft', 'pairs', 'dpo', 'evaluate'],
+  model: ['sft', 'pairs', 'dpo', 'evaluate'],
+  sft: ['pairs', 'dpo', 'evaluate'],
+  pairs: ['dpo', 'evaluate'],
+  dpo: ['evaluate'],
+  evaluate: [],
+  export: [],
+};
 
 export interface StageState {
   status: StageStatus;
@@ -36,6 +48,8 @@ export interface TrainRun {
   summary?: TrainResultSummary;
   /** The model the run started from (DPO: the reference, reloaded to resume or to evaluate "before"). */
   startSource?: ModelSource;
+  /** DPO: the run was undone (the pre-DPO model loaded again after it ran away). */
+  rolledBack?: boolean;
 }
 
 /** One line of the run history (Export shows it; the report includes it). */
@@ -53,6 +67,8 @@ export interface EvaluationReport {
   config: Record<string, unknown>;
   /** Named reports in order (e.g. SFT model, DPO model). */
   reports: { name: string; report: EvalReport }[];
+  /** What the reader must know to read the numbers (cancelled run, no test split). */
+  notes?: string[];
 }
 
 export interface AppState {
@@ -90,6 +106,19 @@ export class Store {
 
   setStage(stage: StageName, patch: Partial<StageState>): void {
     this.update({ stages: { ...this.state.stages, [stage]: { ...this.state.stages[stage], ...patch } } });
+  }
+
+  /** Marks the finished stages that depend on `stage` as stale (it is running again or its output changed). */
+  invalidateAfter(stage: StageName): void {
+    const stages = { ...this.state.stages };
+    let changed = false;
+    for (const s of DOWNSTREAM[stage]) {
+      if (stages[s].status === 'done' || stages[s].status === 'stopped') {
+        stages[s] = { ...stages[s], status: 'stale', error: `${STAGE_LABELS[stage]} changed since this ran` };
+        changed = true;
+      }
+    }
+    if (changed) this.update({ stages });
   }
 
   record(entry: Omit<RunRecord, 'at'>): void {

@@ -7,9 +7,9 @@ let app: App;
 beforeAll(async () => { app = await startApp(); });
 afterAll(async () => { await app?.close(); });
 
-test('loads and reports webgpu as the backend', async () => {
+test('loads on webgpu when asked (?backend=webgpu), on SwiftShader here', async () => {
   const page = await app.newPage();
-  await page.goto(`${app.url}#model`);
+  await page.goto(`${app.url}?backend=webgpu#model`);
   const backend = page.locator('[data-testid=backend][data-backend]');
   await backend.waitFor({ timeout: 60_000 });
   expect(await backend.getAttribute('data-backend')).toBe('webgpu');
@@ -40,7 +40,7 @@ test('stage bar works with the keyboard; the layout fits a narrow window', async
 
 test('works offline after the first load', async () => {
   const page = await app.newPage();
-  await page.goto(`${app.url}#model`);
+  await page.goto(`${app.url}?backend=webgpu#model`);
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
   await page.context().setOffline(true);
   await page.reload();
@@ -52,7 +52,7 @@ test('works offline after the first load', async () => {
 
 test('trains SFT through the UI on webgpu (one step, tiny preset)', async () => {
   const page = await app.newPage();
-  await page.goto(`${app.url}#data`);
+  await page.goto(`${app.url}?backend=webgpu#data`);
   await page.locator('[data-testid=backend][data-backend=webgpu]').waitFor({ timeout: 60_000 });
   await page.locator('#tab-model[data-status=done]').waitFor({ timeout: 120_000 });
   const setConfig = async (stage: string, overrides: Record<string, unknown>): Promise<void> => {

@@ -21,6 +21,8 @@ const MIME: Record<string, string> = {
 export interface App {
   /** Base URL of the served build, ending in '/'. */
   url: string;
+  /** The folder the build was written to (to serve it another way, e.g. with `vite preview`). */
+  outDir: string;
   browser: Browser;
   /** A new page that records console errors and uncaught exceptions in `errors`. */
   newPage(): Promise<Page & { errors: string[] }>;
@@ -51,6 +53,7 @@ export async function startApp(): Promise<App> {
   mkdirSync(ARTIFACTS, { recursive: true });
   return {
     url,
+    outDir,
     browser,
     async newPage() {
       const page = (await browser.newPage({ viewport: { width: 1280, height: 800 } })) as Page & { errors: string[] };

@@ -159,7 +159,7 @@ describe('the lab through the UI (tiny preset)', () => {
     for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
     await gotoStage('model');
     await page.locator('#model-files').setInputFiles(Object.keys(files).map((f) => join(dir, f)));
-    await expect.poll(() => page.locator('[data-testid=model-message]').textContent(), { timeout: 60_000 }).toMatch(/Importing files: done/);
+    await expect.poll(() => page.locator('[data-testid=model-message]').textContent(), { timeout: 60_000 }).toMatch(/Importing config\.json and \d+ more: done/);
     expect(await page.locator('[data-testid=model-report]').textContent()).toContain('files');
     rmSync(dir, { recursive: true, force: true });
   });

@@ -25,7 +25,13 @@ describe('engine api', () => {
     await expect(api.resolveConfig('sft', { lr: -1 })).rejects.toThrow('sft.lr must be > 0, got -1');
     await expect(api.resolveConfig('model', { preset: 'nope' })).rejects.toThrow(/preset must be one of/);
     await expect(api.resolveConfig('evaluate', { maxSamples: 0 })).rejects.toThrow('evaluate.maxSamples must be an integer >= 1, got 0');
-    expect(await api.resolveConfig('pairs', {})).toMatchObject({ maxPrompts: 8, mode: 'token' });
+    expect(await api.resolveConfig('pairs', {})).toMatchObject({ maxPrompts: 200, maxNewTokens: 96, mode: 'token' });
+  });
+
+  test('DPO starts from the demo preset\'s tuned settings, not a learning rate that makes the model refuse', async () => {
+    const api = createEngineApi();
+    expect(await api.resolveConfig('dpo', {})).toMatchObject({ lr: 1e-4, beta: 0.1, lossType: 'sigmoid', rpoAlpha: 1, steps: 120, batchSize: 4, gradAccumSteps: 2 });
+    expect(await api.resolveConfig('dpo', { lr: 5e-4 })).toMatchObject({ lr: 5e-4, beta: 0.1 });
   });
 });
 

@@ -13,7 +13,7 @@ export const dataView: View = (ctx) => {
   const editor = createConfigEditor({ id: 'data', resolve: (o) => ctx.data.api.resolveConfig(o), initial: { n: 48, seed: 1 } });
   const job = createJobPanel({
     stage: 'data', store, startLabel: 'Generate dataset',
-    blocked: () => (editor.value() ? undefined : 'fix the config first'),
+    blocked: () => editor.problem(),
     control: (a) => ctx.data.api.control(a),
     abortOn: (abort) => ctx.data.onRestart(abort),
     run: async (onProgress) => {
@@ -35,12 +35,16 @@ export const dataView: View = (ctx) => {
     try {
       const r = await ctx.data.api.importDataset(await file.text(), formatSelect.value as DatasetFormat, file.name);
       store.update({ dataset: { samples: r.samples, splits: r.splits, source: 'imported' } });
-      store.setStage('data', { status: 'done' });
+      store.setStage('data', { status: 'done', error: undefined });
+      store.invalidateAfter('data');
       const skipped = r.errors.length ? `; ${r.errors.length} lines skipped (${r.errors.slice(0, 2).join('; ')})` : '';
       store.record({ stage: 'data', runId: `import-${Date.now()}`, outcome: 'done', detail: `${r.samples.length} samples imported from ${file.name}${skipped}` });
-      importMsg.textContent = `${r.samples.length} samples imported${skipped}`;
+      importMsg.textContent = `${r.samples.length} samples imported from ${file.name} as ${formatSelect.value}${skipped}`;
     } catch (err) {
       importMsg.textContent = `Import failed: ${err instanceof Error ? err.message : String(err)}`;
+    } finally {
+      // Cleared so that picking the same file again (say, after choosing another format) imports it again.
+      fileInput.value = '';
     }
   });
 
@@ -53,6 +57,8 @@ export const dataView: View = (ctx) => {
   const select = (i: number): void => {
     selected = Math.max(0, Math.min(shown.length - 1, i));
     list.querySelectorAll('[role=option]').forEach((el, j) => el.setAttribute('aria-selected', String(j === selected)));
+    if (shown[selected]) list.setAttribute('aria-activedescendant', `sample-option-${selected}`);
+    else list.removeAttribute('aria-activedescendant');
     (list.children[selected] as HTMLElement | undefined)?.scrollIntoView({ block: 'nearest' });
     replace(detail, shown[selected] ? renderSample(shown[selected]) : h('p', { class: 'muted' }, 'No sample selected.'));
   };
@@ -60,12 +66,15 @@ export const dataView: View = (ctx) => {
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
       select(selected + (e.key === 'ArrowDown' ? 1 : -1));
+    } else if (e.key === 'Home' || e.key === 'End') {
+      e.preventDefault();
+      select(e.key === 'Home' ? 0 : shown.length - 1);
     }
   });
   const renderList = (dataset: Dataset | undefined): void => {
     const cat = filter.value;
     shown = (dataset?.samples ?? []).filter((s) => !cat || s.meta.category === cat).slice(0, 500);
-    replace(list, ...shown.map((s, i) => h('div', { role: 'option', 'aria-selected': 'false', 'data-id': s.id, onclick: () => select(i) },
+    replace(list, ...shown.map((s, i) => h('div', { role: 'option', id: `sample-option-${i}`, tabindex: -1, 'aria-selected': 'false', 'data-id': s.id, onclick: () => select(i) },
       h('span', { class: 'muted' }, `${s.meta.category} · `), sampleTitle(s))));
     select(0);
   };

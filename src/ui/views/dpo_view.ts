@@ -7,7 +7,8 @@ export const dpoView: View = (ctx) => createTrainView(ctx, {
   stage: 'dpo',
   startLabel: 'Start DPO',
   intro: 'DPO on the token-level pairs; the model at the start is the reference. Chosen and rejected share the prefix up to the divergent token.',
-  initial: { steps: 20, batchSize: 4, warmupSteps: 2, lr: 1e-3, seqLen: 384, checkpointEvery: 10 },
+  // Nothing over the engine's defaults, which are the demo preset's tuned settings (workers/stage_config.ts).
+  initial: {},
   charts: [
     { title: 'Loss', series: [{ key: 'loss' }] },
     { title: 'Rewards', series: [{ key: 'rewards/chosen', label: 'chosen' }, { key: 'rewards/rejected', label: 'rejected' }, { key: 'rewards/margins', label: 'margins' }] },
@@ -15,6 +16,8 @@ export const dpoView: View = (ctx) => createTrainView(ctx, {
     { title: 'KL', series: [{ key: 'kl' }] },
     { title: 'Learning rate', series: [{ key: 'learning_rate', label: 'learning rate' }] },
   ],
-  blocked: (s) => (!s.pairs?.pairs.length ? 'build preference pairs first' : !s.model ? 'load a model first' : undefined),
+  blocked: (s) => (!s.pairs?.pairs.length ? 'build preference pairs first'
+    : s.stages.pairs.status === 'stale' ? 'the pairs are from an older dataset or model: build them again'
+    : !s.model ? 'load a model first' : undefined),
   train: (ctx, run, onProgress) => ctx.engine.api.runDpo({ ...run, pairs: ctx.store.state.pairs!.pairs }, onProgress),
 });

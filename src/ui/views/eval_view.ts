@@ -1,21 +1,32 @@
 // Evaluate panel: the model before and after preference training on the test split, as a table per
 // metric and error category plus a bar chart of error rates; and a live prompt whose call is scored.
-import type { Sample } from '../../protocol.ts';
+import type { ModelSource, Sample } from '../../protocol.ts';
 import { createBarChart } from '../chart.ts';
 import { createConfigEditor } from '../config_editor.ts';
 import type { AppContext, View } from '../context.ts';
 import { h, replace } from '../dom.ts';
 import { createJobPanel } from '../job_panel.ts';
 import { loadModel } from '../model_loader.ts';
-import type { EvaluationReport } from '../state.ts';
+import { offerRollback, refusalRunaway } from '../dpo_guard.ts';
+import type { AppState, EvaluationReport } from '../state.ts';
 
+const isRate = (metric: string): boolean => !/ESM/.test(metric);
 const fmt = (metric: string, v: number | null): string =>
-  v === null ? '–' : /ESM/.test(metric) ? v.toFixed(3) : `${(100 * v).toFixed(1)}%`;
+  v === null ? '–' : isRate(metric) ? `${(100 * v).toFixed(1)}%` : v.toFixed(3);
+/** A change between two values: rates in percentage points, ESM in its own units; never "-0.0". */
+export function formatChange(metric: string, d: number | null): string {
+  if (d === null) return '–';
+  const text = isRate(metric) ? (100 * d).toFixed(1) : d.toFixed(3);
+  if (/^-?0\.0+$/.test(text)) return isRate(metric) ? '0.0 pt' : '0.000';
+  return `${d > 0 ? '+' : ''}${text}${isRate(metric) ? ' pt' : ''}`;
+}
 
-function testSamples(ctx: AppContext, max: number): Sample[] {
+/** The test split's samples; when a dataset has none, the validation split, else train, and says which. */
+function testSamples(ctx: AppContext, max: number): { samples: Sample[]; split: 'test' | 'val' | 'train' } {
   const d = ctx.store.state.dataset!;
-  const test = new Set(d.splits.test.length ? d.splits.test : d.splits.val.length ? d.splits.val : d.splits.train);
-  return d.samples.filter((s) => test.has(s.id)).slice(0, max);
+  const split = d.splits.test.length ? 'test' : d.splits.val.length ? 'val' : 'train';
+  const ids = new Set(d.splits[split]);
+  return { samples: d.samples.filter((s) => ids.has(s.id)).slice(0, max), split };
 }
 
 export const evalView: View = (ctx) => {
@@ -23,30 +34,30 @@ export const evalView: View = (ctx) => {
   const editor = createConfigEditor({ id: 'evaluate', resolve: (o) => ctx.engine.api.resolveConfig('evaluate', o), initial: { maxSamples: 6, maxNewTokens: 64 } });
   const job = createJobPanel({
     stage: 'evaluate', store, startLabel: 'Evaluate',
-    blocked: () => (!editor.value() ? 'fix the config first' : !store.state.dataset ? 'generate or import a dataset first' : !store.state.model ? 'load a model first' : undefined),
+    blocked: () => editor.problem() ?? (!store.state.dataset ? 'generate or import a dataset first' : !store.state.model ? 'load a model first' : undefined),
     control: (a) => ctx.engine.api.control(a),
     abortOn: (abort) => ctx.engine.onRestart(abort),
     run: async (onProgress) => {
       const config = editor.value()!;
-      const samples = testSamples(ctx, Number(config.maxSamples));
-      const after = store.state.modelSource;
-      const before = store.state.dpo?.summary ? store.state.dpo.startSource : undefined;
+      const { samples, split } = testSamples(ctx, Number(config.maxSamples));
+      const plan = evaluationPlan(store.state);
       const reports: EvaluationReport['reports'] = [];
       const evaluate = async (name: string): Promise<void> => {
         const predictions = await ctx.engine.api.predict({ config, samples, label: name }, onProgress);
         reports.push({ name, report: await ctx.data.api.evaluate(samples, predictions) });
       };
-      if (before && after) {
-        await loadModel(ctx, before);
-        await evaluate('before DPO');
-        await loadModel(ctx, after);
-        await evaluate('after DPO');
-      } else {
-        await evaluate(store.state.model?.name ?? 'current model');
+      for (const step of plan.models) {
+        if (step.source) await loadModel(ctx, step.source, { record: false });
+        await evaluate(step.name);
       }
-      store.update({ evaluation: { config, reports } });
+      const notes = [...plan.notes, ...(split === 'test' ? [] : [`this dataset has no test split: evaluated on ${split} samples, which ${split === 'train' ? 'the model was trained on' : 'are not held out from tuning'}`])];
+      store.update({ evaluation: { config, reports, notes } });
       const o = reports[reports.length - 1].report.overall;
-      store.record({ stage: 'evaluate', runId: `eval-${Date.now()}`, outcome: 'done', config, detail: `${samples.length} test samples; exact match ${(100 * o.exactMatch).toFixed(1)}%, mean ESM ${o.meanEsm.toFixed(3)}` });
+      store.record({ stage: 'evaluate', runId: `eval-${Date.now()}`, outcome: 'done', config, detail: `${samples.length} ${split} samples; exact match ${(100 * o.exactMatch).toFixed(1)}%, mean ESM ${o.meanEsm.toFixed(3)}` });
+      if (reports.length === 2) {
+        const why = refusalRunaway(reports[0].report, reports[1].report);
+        if (why) offerRollback(ctx, why);
+      }
     },
   });
   editor.onChange(() => job.refresh());
@@ -61,7 +72,8 @@ export const evalView: View = (ctx) => {
     replace(table, h('table', {},
       h('thead', {}, h('tr', {}, h('th', {}, 'metric'), ...cmp.names.map((n) => h('th', { class: 'num' }, n)), cmp.names.length > 1 ? h('th', { class: 'num' }, 'change') : null)),
       h('tbody', {}, ...rows.map((r) => h('tr', {}, h('td', {}, r.metric), ...r.values.map((v) => h('td', { class: 'num' }, fmt(r.metric, v))),
-        cmp.names.length > 1 ? h('td', { class: 'num' }, r.delta === null ? '–' : `${r.delta > 0 ? '+' : ''}${fmt(r.metric, r.delta)}`) : null)))));
+        cmp.names.length > 1 ? h('td', { class: 'num' }, formatChange(r.metric, r.delta)) : null)))),
+      ...(ev.notes ?? []).map((n) => h('p', { class: 'note', 'data-testid': 'eval-note' }, n)));
     const categories = Object.keys(ev.reports[0].report.overall.errorRates);
     replace(chartBox, createBarChart('Error rate per category', categories, ev.reports.map((r) => ({ label: r.name, values: categories.map((c) => (r.report.overall.errorRates as Record<string, number>)[c]) })), 'eval-bars'));
   };
@@ -92,7 +104,7 @@ function createLivePrompt(ctx: AppContext): HTMLElement {
   });
   ctx.store.subscribe((s) => {
     if (!s.dataset || samples.length) return;
-    samples = testSamples(ctx, 50).filter((x) => x.messages.some((m) => m.tool_calls?.length));
+    samples = testSamples(ctx, 50).samples.filter((x) => x.messages.some((m) => m.tool_calls?.length));
     replace(sampleSelect, ...samples.map((x, i) => h('option', { value: i }, `${x.id} (${x.meta.category})`)));
     sampleSelect.dispatchEvent(new Event('change'));
   });
@@ -121,4 +133,20 @@ function createLivePrompt(ctx: AppContext): HTMLElement {
   return h('section', { class: 'live' }, h('h3', {}, 'Try a prompt live'),
     h('div', { class: 'row' }, h('label', { for: 'live-sample' }, 'Tools and expected call from: '), sampleSelect),
     prompt, h('div', { class: 'row' }, runBtn), out);
+}
+
+/**
+ * Which models Evaluate scores: before and after the last DPO run when it changed the model, else the current
+ * one; with notes when the run was cancelled or rolled back, so equal numbers are not read as "no effect".
+ */
+function evaluationPlan(s: AppState): { models: { name: string; source?: ModelSource }[]; notes: string[] } {
+  const run = s.dpo;
+  const current = s.model?.name ?? 'current model';
+  if (!run?.summary || !run.startSource || !s.modelSource) return { models: [{ name: current }], notes: [] };
+  if (s.stages.dpo.status === 'stale') return { models: [{ name: current }], notes: ['the last DPO run is from older inputs: only the current model was evaluated'] };
+  if (run.rolledBack) return { models: [{ name: current }], notes: ['the last DPO run was rolled back: this is the pre-DPO model'] };
+  const { step, total, outcome } = run.summary;
+  if (step === 0) return { models: [{ name: current }], notes: ['the last DPO run was cancelled before its first step: the model is the pre-DPO model'] };
+  const after = outcome === 'stopped' ? `after DPO (cancelled at step ${step} of ${total})` : 'after DPO';
+  return { models: [{ name: 'before DPO', source: run.startSource }, { name: after, source: s.modelSource }], notes: [] };
 }

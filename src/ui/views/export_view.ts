@@ -5,6 +5,8 @@ import type { AppContext, View } from '../context.ts';
 import { formatBytes, h, replace } from '../dom.ts';
 import { download } from '../download.ts';
 import * as persist from '../persist.ts';
+import { STAGE_SHOWN } from '../stage_bar.ts';
+import type { Store } from '../state.ts';
 
 export const exportView: View = (ctx) => {
   const { store } = ctx;
@@ -45,7 +47,7 @@ export const exportView: View = (ctx) => {
   const refreshStorage = async (): Promise<void> => {
     const [usage, checkpoints] = await Promise.all([persist.usage().catch(() => undefined), ctx.engine.api.listCheckpoints().catch((): CheckpointInfo[] => [])]);
     const drop = (label: string, key: 'dataset' | 'pairs' | 'evaluation' | 'history') =>
-      h('button', { onclick: () => { store.update({ [key]: key === 'history' ? [] : undefined }); void refreshStorage(); } }, `Delete ${label}`);
+      h('button', { onclick: () => { deleteSlice(store, key); void refreshStorage(); } }, `Delete ${label}`);
     replace(storage,
       h('p', {}, usage ? `Using ${formatBytes(usage.usedBytes)} of ${formatBytes(usage.quotaBytes)} available to this site.` : 'Storage estimate unavailable.'),
       h('div', { class: 'row' }, drop('dataset', 'dataset'), drop('pairs', 'pairs'), drop('evaluation', 'evaluation'), drop('run history', 'history')),
@@ -64,11 +66,30 @@ export const exportView: View = (ctx) => {
   });
   const refreshBtn = h('button', { onclick: () => void refreshStorage() }, 'Refresh');
   void refreshStorage();
+  // Checkpoints and storage change when a model is loaded or a run ends: read them again then, and on showing.
+  document.addEventListener(STAGE_SHOWN, (e) => { if ((e as CustomEvent).detail === 'export') void refreshStorage(); });
+  let storageKey = '';
+  store.subscribe((s) => {
+    const k = [s.stages.model.status, s.stages.sft.status, s.stages.dpo.status, JSON.stringify(s.modelSource ?? null)].join('|');
+    if (k === storageKey) return;
+    storageKey = k;
+    void refreshStorage();
+  });
   return h('div', { class: 'export-view' },
     h('div', { class: 'row' }, pairsBtn, datasetBtn('native', 'native JSONL'), datasetBtn('trl', 'TRL SFT JSONL'), modelBtn, reportBtn), status,
     h('h3', {}, 'Storage'), h('div', { class: 'row' }, refreshBtn), storage,
     h('h3', {}, 'Run history'), history);
 };
+
+/** The stage whose output each deletable slice is: it is no longer done once its output is gone. */
+const OWNER = { dataset: 'data', pairs: 'pairs', evaluation: 'evaluate' } as const;
+
+function deleteSlice(store: Store, key: 'dataset' | 'pairs' | 'evaluation' | 'history'): void {
+  if (key === 'history') return store.update({ history: [] });
+  store.update({ [key]: undefined });
+  store.setStage(OWNER[key], { status: 'idle', error: undefined, progress: undefined });
+  store.invalidateAfter(OWNER[key]);
+}
 
 async function buildReport(ctx: AppContext): Promise<string> {
   const s = ctx.store.state;

@@ -11,14 +11,19 @@ export const BACKEND_KEY = 'ttpa-backend';
 
 function createBackendPicker(): HTMLElement {
   const select = h('select', { id: 'backend-choice' },
-    ...[['', 'automatic (webgpu, then wasm, then cpu)'], ['webgpu', 'webgpu'], ['wasm', 'wasm'], ['cpu', 'cpu']].map(([v, label]) => h('option', { value: v }, label)));
-  select.value = localStorage.getItem(BACKEND_KEY) ?? '';
+    ...[['', 'automatic (webgpu on a real GPU, else wasm, then cpu)'], ['webgpu', 'webgpu'], ['wasm', 'wasm'], ['cpu', 'cpu']].map(([v, label]) => h('option', { value: v }, label)));
+  // A ?backend= in the address wins over the saved choice (main.ts); show that instead of "automatic".
+  const fromUrl = new URLSearchParams(location.search).get('backend');
+  const pinned = fromUrl === 'webgpu' || fromUrl === 'wasm' || fromUrl === 'cpu' ? fromUrl : undefined;
+  select.value = pinned ?? localStorage.getItem(BACKEND_KEY) ?? '';
+  select.disabled = !!pinned;
   select.addEventListener('change', () => {
     if (select.value) localStorage.setItem(BACKEND_KEY, select.value);
     else localStorage.removeItem(BACKEND_KEY);
   });
-  const apply = h('button', { onclick: () => location.reload() }, 'Apply (reloads)');
-  return h('div', { class: 'row' }, h('label', { for: 'backend-choice' }, 'Backend: '), select, apply);
+  const apply = h('button', { onclick: () => location.reload(), disabled: !!pinned }, 'Apply (reloads)');
+  const note = pinned ? h('span', { class: 'muted', 'data-testid': 'backend-pinned' }, `set by the address (?backend=${pinned}); remove it to choose here`) : null;
+  return h('div', { class: 'row' }, h('label', { for: 'backend-choice' }, 'Backend: '), select, apply, note);
 }
 
 export const modelView: View = (ctx) => {
@@ -42,7 +47,10 @@ export const modelView: View = (ctx) => {
   const buildFresh = async (): Promise<void> => {
     const c = editor.value();
     if (!c) return void (message.textContent = 'Fix the model config first.');
-    await run(`Building ${String(c.preset)}`, () => loadModel(ctx, { kind: 'preset', preset: String(c.preset), seed: Number(c.seed), overrides: c.overrides as Record<string, unknown> }));
+    await run(`Building ${String(c.preset)}`, () => loadModel(ctx, {
+      kind: 'preset', preset: String(c.preset), seed: Number(c.seed), overrides: c.overrides as Record<string, unknown>,
+      tokenizerVocab: Number(c.tokenizerVocab) || undefined,
+    }));
   };
   freshBtn.addEventListener('click', () => void buildFresh());
   ctx.stages.model = { configure: (o) => editor.set(o), run: buildFresh };
@@ -54,7 +62,7 @@ export const modelView: View = (ctx) => {
   for (const input of [folderInput, filesInput]) {
     input.addEventListener('change', () => {
       const files = [...(input.files ?? [])];
-      if (files.length) importFiles(files, (files[0] as File & { webkitRelativePath?: string }).webkitRelativePath?.split('/')[0] || 'files');
+      if (files.length) importFiles(files, (files[0] as File & { webkitRelativePath?: string }).webkitRelativePath?.split('/')[0] || fileLabel(files));
     });
   }
   const drop = h('div', { class: 'drop-zone', tabindex: 0, role: 'button', 'aria-label': 'Drop a model folder here, or press Enter to pick one' }, 'Drop a model folder (config.json, model.safetensors, tokenizer.json) here, or press Enter to pick one');
@@ -134,9 +142,14 @@ async function droppedFiles(dt: DataTransfer | null): Promise<{ files: File[]; l
   if (!dt) return { files: [], label: '' };
   const entries = [...dt.items].map((i) => i.webkitGetAsEntry?.()).filter((e): e is FileSystemEntry => !!e);
   const dir = entries.find((e) => e.isDirectory) as FileSystemDirectoryEntry | undefined;
-  if (!dir) return { files: [...dt.files], label: 'dropped files' };
+  if (!dir) return { files: [...dt.files], label: fileLabel([...dt.files]) };
   const children = await new Promise<FileSystemEntry[]>((resolve, reject) => dir.createReader().readEntries(resolve, reject));
   const files = await Promise.all(children.filter((e) => e.isFile)
     .map((e) => new Promise<File>((resolve, reject) => (e as FileSystemFileEntry).file(resolve, reject))));
   return { files, label: dir.name };
+}
+
+/** A label for loose files: the one file's name, or the first name and how many more. */
+function fileLabel(files: File[]): string {
+  return files.length === 1 ? files[0].name : `${files[0]?.name ?? 'files'} and ${files.length - 1} more`;
 }

@@ -13,12 +13,18 @@ type Branch = SamplePairs['branches'][number];
 /** Token text with whitespace made visible (a newline token would otherwise be an empty box). */
 const visible = (text: string): string => text.replace(/\n/g, '⏎').replace(/\t/g, '⇥').replace(/ /g, '·') || '∅';
 
+/** Pair text for the table: whitespace-only text made visible, long text cut with an ellipsis. */
+export function clip(text: string, max = 120): string {
+  const shown = text.trim() ? text : visible(text);
+  return shown.length > max ? `${shown.slice(0, max - 1)}…` : shown;
+}
+
 export const pairsView: View = (ctx) => {
   const { store } = ctx;
-  const editor = createConfigEditor({ id: 'pairs', resolve: (o) => ctx.engine.api.resolveConfig('pairs', o), initial: { maxPrompts: 8, maxNewTokens: 96 } });
+  const editor = createConfigEditor({ id: 'pairs', resolve: (o) => ctx.engine.api.resolveConfig('pairs', o), initial: {} });
   const job = createJobPanel({
     stage: 'pairs', store, startLabel: 'Build pairs',
-    blocked: () => (!editor.value() ? 'fix the config first' : !store.state.dataset ? 'generate or import a dataset first' : !store.state.model ? 'load a model first' : undefined),
+    blocked: () => editor.problem() ?? (!store.state.dataset ? 'generate or import a dataset first' : !store.state.model ? 'load a model first' : undefined),
     control: (a) => ctx.engine.api.control(a),
     abortOn: (abort) => ctx.engine.onRestart(abort),
     run: async (onProgress) => {
@@ -82,8 +88,8 @@ export const pairsView: View = (ctx) => {
     branchIndex = (i + current.branches.length) % current.branches.length;
     const b = current.branches[branchIndex];
     stepText.textContent = `branch ${branchIndex + 1} of ${current.branches.length}`;
+    // Focus stays on the button, so Space/Enter keeps stepping; the detail region announces the branch.
     showDivergence(b.divergenceIndex, b);
-    strip.querySelector<HTMLElement>(`.divergence[data-index="${b.divergenceIndex}"]`)?.focus();
   };
   prevBtn.addEventListener('click', () => stepTo(branchIndex - 1));
   nextBtn.addEventListener('click', () => stepTo(branchIndex + 1));
@@ -102,15 +108,17 @@ export const pairsView: View = (ctx) => {
     replace(strip, ...current.trajectory.tokens.map((t, j) => {
       const shade = `rgba(26, 95, 180, ${(0.08 + 0.6 * t.prob).toFixed(2)})`;
       const label = `${JSON.stringify(t.text)} p=${t.prob.toFixed(2)} (${t.span})`;
+      // The probability is printed under each token (readable without a mouse or hover).
+      const body = [h('span', { class: 'tok-text' }, visible(t.text)), h('span', { class: 'tok-p' }, t.prob.toFixed(2))];
       return points.has(j)
-        ? h('button', { class: 'token divergence', style: `background:${shade}`, 'data-index': j, 'aria-pressed': 'false', title: label, 'aria-label': `divergence: ${label}`, onclick: () => showDivergence(j) }, visible(t.text))
-        : h('span', { class: 'token', style: `background:${shade}`, title: label }, visible(t.text));
+        ? h('button', { class: 'token divergence', style: `background:${shade}`, 'data-index': j, 'aria-pressed': 'false', title: label, 'aria-label': `divergence: ${label}`, onclick: () => showDivergence(j) }, ...body)
+        : h('span', { class: 'token', style: `background:${shade}`, title: label }, ...body);
     }));
     replace(pairTable, current.pairs.length ? h('table', {},
       h('thead', {}, h('tr', {}, h('th', {}, 'kind'), h('th', {}, 'at token'), h('th', {}, 'chosen'), h('th', {}, 'rejected'), h('th', { class: 'num' }, 'margin'))),
       h('tbody', {}, ...current.pairs.map((p) => h('tr', {}, h('td', {}, `${p.kind}${p.spanType ? ` (${p.spanType})` : ''}`), h('td', {}, String(p.divergenceIndex ?? '–')),
-        h('td', { class: 'mono' }, `${p.chosen.text.slice(0, 80)} [ESM ${p.chosen.esm.toFixed(2)}]`),
-        h('td', { class: 'mono' }, `${p.rejected.text.slice(0, 80)} [ESM ${p.rejected.esm.toFixed(2)}; ${p.rejected.categories.join(', ') || 'no errors'}]`),
+        h('td', { class: 'mono pair-text' }, `${clip(p.chosen.text)} [ESM ${p.chosen.esm.toFixed(2)}]`),
+        h('td', { class: 'mono pair-text' }, `${clip(p.rejected.text)} [ESM ${p.rejected.esm.toFixed(2)}; ${p.rejected.categories.join(', ') || 'no errors'}]`),
         h('td', { class: 'num' }, p.margin.toFixed(2)))))) : h('p', { class: 'muted' }, 'No pair from this prompt.'));
     replace(detail, h('p', { class: 'muted' }, `${points.size} divergence point(s), ${current.branches.length} branch(es), ${current.pairs.length} pair(s). Base ESM ${current.trajectory.esm.toFixed(3)}. Select a marked token or step through the branches.`));
   };

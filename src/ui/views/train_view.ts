@@ -5,6 +5,7 @@ import { createLineChart, type SeriesSpec } from '../chart.ts';
 import { createConfigEditor } from '../config_editor.ts';
 import type { AppContext } from '../context.ts';
 import { h } from '../dom.ts';
+import { klRunaway, offerRollback } from '../dpo_guard.ts';
 import { createJobPanel } from '../job_panel.ts';
 import { loadModel } from '../model_loader.ts';
 import { callback } from '../workers.ts';
@@ -32,6 +33,7 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
   const execute = async (onProgress: (p: JobProgress) => void): Promise<void> => {
     const resume = pendingResume;
     pendingResume = undefined;
+    let restarted = false;
     const prev = store.state[key];
     let run: TrainRun;
     if (resume && prev) {
@@ -40,6 +42,7 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
       else if (prev.startSource) await loadModel(ctx, prev.startSource);
     } else {
       const config = editor.value()!;
+      if (key === 'dpo') restarted = await restartFromReference(ctx);
       run = { runId: `${key}-${Date.now()}`, config, points: [], startedAt: Date.now(), startSource: store.state.modelSource };
     }
     store.update({ [key]: run });
@@ -48,6 +51,7 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
       const cur = store.state[key];
       if (cur && p.points.length) store.update({ [key]: { ...cur, points: [...cur.points, ...p.points] } });
     }));
+    if (restarted) summary.notes.push('started from the pre-DPO model again (the last run\'s reference), not from that run\'s result');
     const done = store.state[key]!;
     const modelSource: ModelSource | undefined = summary.checkpointId ? { kind: 'checkpoint', id: summary.checkpointId } : store.state.modelSource;
     store.update({ [key]: { ...done, summary }, modelSource });
@@ -59,7 +63,7 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
   };
   const job = createJobPanel({
     stage: key, store, startLabel: spec.startLabel,
-    blocked: () => (editor.value() ? spec.blocked(store.state) : 'fix the config first'),
+    blocked: () => editor.problem() ?? spec.blocked(store.state),
     control: (a) => ctx.engine.api.control(a),
     abortOn: (abort) => ctx.engine.onRestart(abort),
     run: execute,
@@ -88,6 +92,7 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
     }
   };
 
+  const checkedRuns = new Set<string>();
   let lastRun: TrainRun | undefined;
   let lastStatus = '';
   let lastModel = '';
@@ -97,6 +102,14 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
     if (run !== lastRun) {
       if (run?.points.length !== lastRun?.points.length || run?.runId !== lastRun?.runId) for (const c of charts) c.set(run?.points ?? []);
       lastRun = run;
+      // Checked once the run has ended (its last points may arrive just after the result).
+      if (key === 'dpo' && run?.summary && !run.rolledBack && !checkedRuns.has(run.runId)) {
+        const why = klRunaway(run.points);
+        if (why) {
+          checkedRuns.add(run.runId);
+          offerRollback(ctx, why);
+        }
+      }
       notes.textContent = run?.summary ? `Run ${run.runId}: ${run.summary.outcome}, ${run.summary.step}/${run.summary.total} steps. ${run.summary.notes.join('; ')}` : '';
     }
     // Re-checked when the status changes and when a model is (re)loaded, e.g. after an engine restart.
@@ -110,4 +123,17 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
   return h('div', { class: `${key}-view` },
     h('p', { class: 'muted' }, spec.intro), editor.el, job.el, h('div', { class: 'row' }, resumeBtn), notes,
     h('div', { class: 'charts' }, ...charts.map((c) => c.el)));
+}
+
+/**
+ * A new DPO run starts from the model the last one started from (its reference) when the engine holds that
+ * run's result, so Start DPO twice does not train on top of the DPO'd model.
+ */
+async function restartFromReference(ctx: AppContext): Promise<boolean> {
+  const prev = ctx.store.state.dpo;
+  const now = ctx.store.state.modelSource;
+  const holdsResult = prev?.summary?.checkpointId && now?.kind === 'checkpoint' && now.id === prev.summary.checkpointId;
+  if (!prev?.startSource || !holdsResult || prev.rolledBack) return false;
+  await loadModel(ctx, prev.startSource, { record: false });
+  return true;
 }
