@@ -253,6 +253,32 @@ export interface LiveScore {
   errors: { category: string; message: string }[];
 }
 
+/** The classroom's one-step demonstration: one DPO update on one pair, on a copy of the current model. */
+export interface PairProbeRequest {
+  pair: PreferencePair;
+  /** DPO overrides (lr, beta, lossType, rpoAlpha); steps, batch and adapter are fixed to one full step. */
+  config: Record<string, unknown>;
+}
+
+/** One side of a pair under a model. */
+export interface PairProbeSide {
+  /** Probability of this side's token at the first position where chosen and rejected differ, in [0, 1]. */
+  tokenProb: number;
+  /** Summed log-probability of the whole completion (nats, <= 0). */
+  logp: number;
+}
+
+export interface PairProbeResult {
+  before: { chosen: PairProbeSide; rejected: PairProbeSide };
+  after: { chosen: PairProbeSide; rejected: PairProbeSide };
+  lr: number;
+  beta: number;
+  /** The DPO loss of the step (before the update). */
+  loss: number;
+  /** Completion token index where chosen and rejected first differ. */
+  divergentToken: number;
+}
+
 /** Something the page must react to: the WebGPU device was lost (the worker must be restarted). */
 export interface EngineEvent {
   type: 'device-lost';
@@ -284,6 +310,8 @@ export interface EngineApi {
   runPairs(request: PairsRequest, onProgress?: ProgressFn, onPrompt?: (detail: SamplePairs) => void): Promise<PairsResult>;
   /** DPO-family training of the current model in place (LoRA adapters are merged at the end). */
   runDpo(request: DpoRequest, onProgress?: ProgressFn): Promise<TrainResultSummary>;
+  /** One DPO step on one pair, on a copy of the current model: the pair's probabilities before and after. */
+  probePair(request: PairProbeRequest): Promise<PairProbeResult>;
   /** Generates the assistant turns of samples with the current model. */
   predict(request: PredictRequest, onProgress?: ProgressFn): Promise<Prediction[]>;
   /** One assistant turn for a typed prompt with the given tools (greedy). */

@@ -5,7 +5,7 @@ import { initBackend } from '../src/core/runtime/backend.ts';
 import { tf } from '../src/core/runtime/tf.ts';
 import type {
   BackendReport, CheckpointInfo, EngineApi, EngineEvent, EngineInitOptions, EngineStage, EngineStatus, ExportFile, JobAction,
-  DpoRequest, LiveResult, MemoryReport, ModelInfo, ModelSource, PairsRequest, PairsResult, PredictRequest, Prediction, ProgressFn,
+  DpoRequest, LiveResult, PairProbeRequest, PairProbeResult, MemoryReport, ModelInfo, ModelSource, PairsRequest, PairsResult, PredictRequest, Prediction, ProgressFn,
   Sample, SamplePairs, SftRequest, StageName, ToolSchema, TrainResultSummary,
 } from '../src/protocol.ts';
 import { softwareAdapter } from './adapter_probe.ts';
@@ -13,6 +13,7 @@ import { createMemoryCheckpointStore, type CheckpointStore } from './checkpoint_
 import { createJob, type Job } from './job.ts';
 import { disposeSession, loadSession, sessionFiles, type Session } from './model_session.ts';
 import { dpoJob } from './dpo_job.ts';
+import { probePairUpdate } from './dpo_probe.ts';
 import { pairsJob } from './pairs_job.ts';
 import { completeTurn, predictJob } from './predict_job.ts';
 import { sftJob } from './sft_job.ts';
@@ -120,6 +121,10 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
 
     async runDpo(request: DpoRequest, onProgress?: ProgressFn): Promise<TrainResultSummary> {
       return runJob('dpo', 0, onProgress, (j) => dpoJob(requireSession(), request, j, store));
+    },
+
+    async probePair(request: PairProbeRequest): Promise<PairProbeResult> {
+      return runJob('dpo', 1, undefined, () => probePairUpdate(requireSession(), request));
     },
 
     async predict(request: PredictRequest, onProgress?: ProgressFn): Promise<Prediction[]> {

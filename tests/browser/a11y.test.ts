@@ -1,0 +1,68 @@
+// Accessibility and narrow-window checks on every panel of the built app: axe-core (the npm package) finds no
+// serious or critical violation, and at 390 px wide no panel scrolls sideways.
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { screenshot, startApp, type App } from './harness.ts';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const PANELS = ['classroom', 'data', 'model', 'sft', 'pairs', 'dpo', 'evaluate', 'export'];
+
+let app: App;
+let page: Page & { errors: string[] };
+
+beforeAll(async () => {
+  app = await startApp();
+  page = await app.newPage();
+  await page.goto(`${app.url}?backend=wasm#data`);
+  await page.locator('#tab-model[data-status=done]').waitFor({ timeout: 120_000 });
+  // Some content in the lists and tables: a small dataset.
+  await page.locator('#panel-data details.config-editor').evaluate((d) => { (d as HTMLDetailsElement).open = true; });
+  await page.locator('#config-data').fill(JSON.stringify({ n: 8, seed: 5 }));
+  await page.waitForFunction(() => JSON.parse((document.getElementById('config-data') as HTMLTextAreaElement).dataset.resolved || '{}').n === 8);
+  await page.locator('#panel-data [data-action=start]').click();
+  await page.locator('#tab-data[data-status=done]').waitFor({ timeout: 60_000 });
+});
+afterAll(async () => { await app?.close(); });
+
+interface AxeResult { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }
+
+async function seriousViolations(panel: string): Promise<string[]> {
+  await page.locator(`#tab-${panel}`).click();
+  await page.locator(`#panel-${panel}`).waitFor();
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeResult[] }> } }).axe;
+    // The visible panel plus the page chrome (header, stage bar); hidden panels are not rendered.
+    const r = await axe.run({ exclude: [...document.querySelectorAll('.stage-panel[hidden]')].map((e) => `#${e.id}`) }, { resultTypes: ['violations'] });
+    return r.violations;
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${panel}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+describe('accessibility and narrow layout', () => {
+  test('axe-core: no serious or critical violation on any panel', async () => {
+    const found: string[] = [];
+    for (const panel of PANELS) found.push(...(await seriousViolations(panel)));
+    expect(found).toEqual([]);
+  });
+
+  test('at 390 px wide no panel is wider than the window, and every stage tab is in view', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const wide: string[] = [];
+    for (const panel of PANELS) {
+      await page.locator(`#tab-${panel}`).click();
+      await page.waitForTimeout(100);
+      const w = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (w > 390) wide.push(`${panel}: ${w} px`);
+      await screenshot(page, `narrow-390-${panel}`);
+    }
+    expect(wide).toEqual([]);
+    for (const panel of PANELS) {
+      const box = await page.locator(`#tab-${panel}`).boundingBox();
+      expect(box && box.x >= 0 && box.x + box.width <= 390, `tab ${panel} in view`).toBe(true);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+});
