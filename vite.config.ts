@@ -30,6 +30,12 @@ function defaultModel(): Plugin {
   };
 }
 
+/** Every file under `dir`, as paths relative to it (public/ has folders, e.g. reference/). */
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(dir, join(prefix, e.name)) : [join(prefix, e.name)]));
+}
+
 /**
  * Emits sw.js: precaches every file of the build (and the default model) on install and answers
  * from the cache first, so the app works offline after the first load. The cache name carries a
@@ -41,7 +47,7 @@ function serviceWorker(): Plugin {
     apply: 'build',
     generateBundle(_options, bundle) {
       const publicDir = resolve(import.meta.dirname, 'public');
-      const publicFiles = existsSync(publicDir) ? readdirSync(publicDir) : [];
+      const publicFiles = existsSync(publicDir) ? filesUnder(publicDir) : [];
       const files = [...new Set(['index.html', ...Object.keys(bundle), ...publicFiles])].filter((f) => !f.endsWith('.map')).sort();
       const assets = ['./', ...files.map((f) => `./${f}`)];
       let hash = 0;

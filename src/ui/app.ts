@@ -1,6 +1,6 @@
 // The app shell: header (status line), alert banner, stage bar and one panel per stage. Restores the
 // persisted state, starts the workers, loads the start model, and recovers when the engine dies.
-import type { BackendName, StageName } from '../protocol.ts';
+import type { BackendName } from '../protocol.ts';
 import { createAlertBanner } from './alert_banner.ts';
 import type { AppContext, View } from './context.ts';
 import { h } from './dom.ts';
@@ -8,15 +8,15 @@ import { loadStartModel } from './model_loader.ts';
 import { persistStorage } from './persist.ts';
 import { createPipelineBar } from './pipeline_bar.ts';
 import { createStageBar, showStage } from './stage_bar.ts';
-import { STAGE_LABELS, STAGES, Store } from './state.ts';
+import { PANEL_LABELS, PANELS, STAGE_LABELS, STAGES, Store, type PanelName } from './state.ts';
 import { restoreState, syncState } from './state_sync.ts';
 import { createStatusLine } from './status_line.ts';
 import { callback, startDataWorker, startEngineWorker } from './workers.ts';
 
 export interface AppOptions {
-  views: Partial<Record<StageName, View>>;
-  /** Stage shown first when the URL names none. */
-  initialStage?: StageName;
+  views: Partial<Record<PanelName, View>>;
+  /** Panel shown first when the URL names none. */
+  initialStage?: PanelName;
   /** Backends to try, in order (default: webgpu, wasm, cpu). */
   backendOrder?: BackendName[];
 }
@@ -36,14 +36,14 @@ export async function mountApp(root: HTMLElement, options: AppOptions): Promise<
     },
   };
 
-  const panels = STAGES.map((stage) => {
+  const panels = PANELS.map((stage) => {
     const view = options.views[stage];
-    const body = view ? view(ctx) : h('p', {}, `${STAGE_LABELS[stage]}: not available yet.`);
+    const body = view ? view(ctx) : h('p', {}, `${PANEL_LABELS[stage]}: not available yet.`);
     return h('section', {
       class: 'stage-panel', id: `panel-${stage}`, role: 'tabpanel', 'aria-labelledby': `tab-${stage}`, 'data-stage': stage, tabindex: 0,
-    }, h('h2', {}, STAGE_LABELS[stage]), body);
+    }, h('h2', {}, PANEL_LABELS[stage]), body);
   });
-  const select = (stage: StageName): void => {
+  const select = (stage: PanelName): void => {
     showStage(root, stage);
     history.replaceState(null, '', `#${stage}`);
   };
@@ -53,8 +53,8 @@ export async function mountApp(root: HTMLElement, options: AppOptions): Promise<
     createStageBar(store, select),
     h('main', { class: 'panels' }, ...panels),
   );
-  const fromHash = location.hash.slice(1) as StageName;
-  select(STAGES.includes(fromHash) ? fromHash : options.initialStage ?? 'data');
+  const fromHash = location.hash.slice(1) as PanelName;
+  select(PANELS.includes(fromHash) ? fromHash : options.initialStage ?? 'data');
 
   const recover = (why: string): void => {
     const running = STAGES.filter((s) => store.state.stages[s].status === 'running' || store.state.stages[s].status === 'paused');

@@ -4,6 +4,8 @@ import type { BackendName } from '../protocol.ts';
 import { mountApp } from './app.ts';
 import { BACKEND_KEY } from './views/model_view.ts';
 import './styles.css';
+import { firstVisit } from './classroom/overview.ts';
+import { classroomView } from './views/classroom_view.ts';
 import { dataView } from './views/data_view.ts';
 import { dpoView } from './views/dpo_view.ts';
 import { evalView } from './views/eval_view.ts';
@@ -22,7 +24,9 @@ const root = document.getElementById('app');
 if (root) {
   void mountApp(root, {
     backendOrder: backendOrder(),
-    views: { data: dataView, model: modelView, sft: sftView, pairs: pairsView, dpo: dpoView, evaluate: evalView, export: exportView },
+    // A first visit opens on the classroom's overview ("Start here"); later visits on Data.
+    initialStage: firstVisit() ? 'classroom' : 'data',
+    views: { classroom: classroomView, data: dataView, model: modelView, sft: sftView, pairs: pairsView, dpo: dpoView, evaluate: evalView, export: exportView },
   });
 }
 /** Registers sw.js when the build emitted one (the dev server answers index.html for it instead). */

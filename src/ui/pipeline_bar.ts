@@ -9,42 +9,50 @@ import { STAGE_LABELS } from './state.ts';
 
 const ORDER: StageName[] = ['data', 'model', 'sft', 'pairs', 'dpo', 'evaluate'];
 
+/** Applies preset `name` to every stage's config (the stages keep it for their next run). */
+export async function applyPreset(ctx: AppContext, name: string): Promise<ReturnType<typeof presetStages>> {
+  const plan = presetStages(PRESETS[name]);
+  for (const stage of ORDER) {
+    const overrides = plan.configs[stage];
+    if (overrides) await ctx.stages[stage]?.configure(overrides);
+  }
+  return plan;
+}
+
+/** Applies preset `name` and runs its stages in order; `say` gets a line per step. True when all were done. */
+export async function runPreset(ctx: AppContext, name: string, say: (text: string) => void): Promise<boolean> {
+  try {
+    const plan = await applyPreset(ctx, name);
+    for (const stage of ORDER) {
+      if (plan.skip.includes(stage)) continue;
+      say(`running ${STAGE_LABELS[stage]}…`);
+      if (stage === 'model' && plan.useStartModel) await loadModel(ctx, { kind: 'default' });
+      else await ctx.stages[stage]?.run();
+      const s = ctx.store.state.stages[stage];
+      if (s.status !== 'done') {
+        say(`stopped at ${STAGE_LABELS[stage]}: ${s.error ?? s.status}`);
+        return false;
+      }
+    }
+    say(`preset ${name}: all stages done`);
+    return true;
+  } catch (err) {
+    say(`failed: ${err instanceof Error ? err.message : String(err)}`);
+    return false;
+  }
+}
+
 export function createPipelineBar(ctx: AppContext): HTMLElement {
   const select = h('select', { id: 'pipeline-preset', 'aria-label': 'Pipeline preset' },
     ...Object.keys(PRESETS).map((name) => h('option', { value: name }, name)));
   const status = h('span', { class: 'muted', role: 'status', 'data-testid': 'pipeline-status' });
-  const apply = async (): Promise<ReturnType<typeof presetStages>> => {
-    const plan = presetStages(PRESETS[select.value]);
-    for (const stage of ORDER) {
-      const overrides = plan.configs[stage];
-      if (overrides) await ctx.stages[stage]?.configure(overrides);
-    }
-    status.textContent = `preset ${select.value} applied`;
-    return plan;
-  };
-  const runAll = async (): Promise<void> => {
+  const say = (text: string): void => { status.textContent = text; };
+  const applyBtn = h('button', { onclick: () => void applyPreset(ctx, select.value).then(() => say(`preset ${select.value} applied`)) }, 'Apply');
+  const runBtn = h('button', { class: 'primary', 'data-action': 'run-all' }, 'Run all stages');
+  runBtn.addEventListener('click', async () => {
     runBtn.disabled = true;
-    try {
-      const plan = await apply();
-      for (const stage of ORDER) {
-        if (plan.skip.includes(stage)) continue;
-        status.textContent = `running ${STAGE_LABELS[stage]}…`;
-        if (stage === 'model' && plan.useStartModel) await loadModel(ctx, { kind: 'default' });
-        else await ctx.stages[stage]?.run();
-        const s = ctx.store.state.stages[stage];
-        if (s.status !== 'done') {
-          status.textContent = `stopped at ${STAGE_LABELS[stage]}: ${s.error ?? s.status}`;
-          return;
-        }
-      }
-      status.textContent = `preset ${select.value}: all stages done`;
-    } catch (err) {
-      status.textContent = `failed: ${err instanceof Error ? err.message : String(err)}`;
-    } finally {
-      runBtn.disabled = false;
-    }
-  };
-  const applyBtn = h('button', { onclick: () => void apply() }, 'Apply');
-  const runBtn = h('button', { class: 'primary', 'data-action': 'run-all', onclick: () => void runAll() }, 'Run all stages');
+    await runPreset(ctx, select.value, say);
+    runBtn.disabled = false;
+  });
   return h('div', { class: 'pipeline-bar row' }, h('label', { for: 'pipeline-preset' }, 'Preset: '), select, applyBtn, runBtn, status);
 }

@@ -6,9 +6,13 @@ import type {
 } from '../protocol.ts';
 
 export const STAGES: readonly StageName[] = ['data', 'model', 'sft', 'pairs', 'dpo', 'evaluate', 'export'];
-export const STAGE_LABELS: Record<StageName, string> = {
-  data: 'Data', model: 'Model', sft: 'SFT', pairs: 'Pairs', dpo: 'DPO', evaluate: 'Evaluate', export: 'Export',
+/** A panel of the page: the classroom view, then one per stage. */
+export type PanelName = StageName | 'classroom';
+export const PANEL_LABELS: Record<PanelName, string> = {
+  classroom: 'Classroom', data: 'Data', model: 'Model', sft: 'SFT', pairs: 'Pairs', dpo: 'DPO', evaluate: 'Evaluate', export: 'Export',
 };
+export const STAGE_LABELS: Record<StageName, string> = PANEL_LABELS;
+export const PANELS: readonly PanelName[] = ['classroom', ...STAGES];
 
 /** 'stale': finished once, but a stage it depends on has run again since, so its result is out of date. */
 export type StageStatus = 'idle' | 'running' | 'paused' | 'done' | 'stopped' | 'error' | 'stale';

@@ -106,7 +106,7 @@ export const pairsView: View = (ctx) => {
     }
     const points = new Set(current.divergences.map((d) => d.index));
     replace(strip, ...current.trajectory.tokens.map((t, j) => {
-      const shade = `rgba(26, 95, 180, ${(0.08 + 0.6 * t.prob).toFixed(2)})`;
+      const shade = `rgba(26, 95, 180, ${(0.06 + 0.4 * t.prob).toFixed(2)})`;
       const label = `${JSON.stringify(t.text)} p=${t.prob.toFixed(2)} (${t.span})`;
       // The probability is printed under each token (readable without a mouse or hover).
       const body = [h('span', { class: 'tok-text' }, visible(t.text)), h('span', { class: 'tok-p' }, t.prob.toFixed(2))];

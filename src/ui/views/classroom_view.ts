@@ -1,0 +1,138 @@
+// The classroom view: the TTPA story on one screen for a projector. The headline error rate before -> after
+// with its interval, every arm the report lists, one pair told step by step, and the training curves; from
+// the bundled reference run (at once) or from a run of the classroom preset in this app (a few minutes).
+import type { MetricPoint } from '../../protocol.ts';
+import { createLineChart } from '../chart.ts';
+import { fromReference, fromState, type ArmView, type ClassroomData, type ReferenceBundle } from '../classroom/classroom_data.ts';
+import { pairedChange, wilsonInterval } from '../classroom/intervals.ts';
+import { createOverview } from '../classroom/overview.ts';
+import { createStory } from '../classroom/story.ts';
+import { term } from '../classroom/terms.ts';
+import type { View } from '../context.ts';
+import { h, replace } from '../dom.ts';
+import { runPreset } from '../pipeline_bar.ts';
+
+const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+const pt = (v: number): string => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(100 * v).toFixed(1)} pt`;
+
+export const classroomView: View = (ctx) => {
+  const status = h('p', { class: 'muted', role: 'status', 'data-testid': 'classroom-status' });
+  const headline = h('div', { class: 'headline', 'data-testid': 'headline', tabindex: -1 });
+  const table = h('div', { 'data-testid': 'arms' });
+  const notes = h('div', { class: 'notes' });
+  const story = createStory(ctx);
+  const curves = h('div', { class: 'charts' });
+  let shown: 'reference' | 'app' | undefined;
+
+  const show = (data: ClassroomData): void => {
+    shown = data.kind;
+    status.textContent = data.source;
+    renderHeadline(headline, data);
+    renderArms(table, data.arms);
+    replace(notes, ...data.notes.map((n) => h('p', { class: 'note' }, n)));
+    story.show(data.details, data.samples);
+    renderCurves(curves, data.curves);
+  };
+  const loadReference = async (): Promise<void> => {
+    status.textContent = 'loading the reference run…';
+    try {
+      const res = await fetch(new URL('reference/run.json', document.baseURI));
+      if (!res.ok) throw new Error(`reference/run.json: HTTP ${res.status}`);
+      show(fromReference((await res.json()) as ReferenceBundle));
+      headline.focus();
+    } catch (err) {
+      status.textContent = `The reference run could not be loaded: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  };
+  const refBtn = h('button', { class: 'primary', 'data-action': 'load-reference' }, 'Load the reference run');
+  refBtn.addEventListener('click', () => void loadReference());
+  const runBtn = h('button', { 'data-action': 'run-classroom' }, 'Run the classroom preset here (about 3 min)');
+  runBtn.addEventListener('click', async () => {
+    runBtn.disabled = true;
+    const ok = await runPreset(ctx, 'classroom', (t) => { status.textContent = `classroom preset: ${t}`; });
+    runBtn.disabled = false;
+    const data = fromState(ctx.store.state);
+    if (ok && data) show(data);
+  });
+  const mineBtn = h('button', { 'data-action': 'show-mine' }, 'Show my run');
+  mineBtn.addEventListener('click', () => {
+    const data = fromState(ctx.store.state);
+    if (data) show(data);
+    else status.textContent = 'No run of yours yet: build pairs and evaluate, or run the classroom preset.';
+  });
+  const overview = createOverview(() => void loadReference());
+  const howBtn = h('button', { 'data-action': 'show-overview', onclick: () => overview.show() }, 'How it works');
+  // A finished run in the app replaces what is shown when the user was looking at their own run.
+  let lastEval: unknown;
+  ctx.store.subscribe((s) => {
+    if (s.evaluation === lastEval) return;
+    lastEval = s.evaluation;
+    const data = shown === 'app' ? fromState(s) : undefined;
+    if (data) show(data);
+  });
+
+  return h('div', { class: 'classroom-view' },
+    overview.el,
+    h('div', { class: 'row' }, refBtn, runBtn, mineBtn, howBtn),
+    status,
+    headline, notes,
+    h('section', { 'aria-labelledby': 'arms-title' }, h('h3', { id: 'arms-title' }, 'Every model on the same test turns'), table),
+    story.el,
+    h('section', { 'aria-labelledby': 'curves-title' }, h('h3', { id: 'curves-title' }, 'Training curves (', term('margin'), ', ', term('KL'), ')'), curves));
+};
+
+/** Before -> after in large type, each with its interval, and the paired change with a plain verdict. */
+function renderHeadline(el: HTMLElement, data: ClassroomData): void {
+  const before = data.arms[0];
+  const after = data.arms.find((a) => a.key === data.headline);
+  if (!before) return replace(el, h('p', { class: 'muted' }, 'Nothing evaluated yet.'));
+  const rate = (a: ArmView): HTMLElement => {
+    const [lo, hi] = wilsonInterval(Math.round(a.errorRate * a.turns), a.turns);
+    return h('div', { class: 'rate' }, h('div', { class: 'rate-label' }, a.label), h('div', { class: 'rate-value' }, pct(a.errorRate)),
+      h('div', { class: 'rate-interval' }, `95% interval ${pct(lo)} – ${pct(hi)}`));
+  };
+  if (!after) return replace(el, h('h3', {}, 'Error rate (calls not exactly right)'), h('div', { class: 'rates' }, rate(before)));
+  const change = before.exact && after.exact && before.exact.length === after.exact.length ? pairedChange(before.exact, after.exact) : undefined;
+  const verdict = !change ? `Change ${pt(after.errorRate - before.errorRate)}.`
+    : `Change ${pt(change.change)} (95% interval ${pt(change.low)} to ${pt(change.high)}): ${change.fixed} ${change.fixed === 1 ? 'turn' : 'turns'} fixed, ${change.broken} broken, of ${change.n}. ` +
+      (change.low <= 0 && change.high >= 0 ? 'The interval includes 0: on this test set the change cannot be told from noise.'
+        : change.high < 0 ? 'Fewer errors: the interval lies below 0.' : 'More errors: the interval lies above 0.');
+  replace(el,
+    h('h3', {}, 'Error rate (share of assistant turns not exactly right), with its ', term('interval')),
+    h('div', { class: 'rates' }, rate(before), h('div', { class: 'arrow', 'aria-hidden': 'true' }, '→'), rate(after)),
+    h('p', { class: 'verdict', 'data-testid': 'verdict' }, verdict));
+}
+
+/** One row per arm the source lists, in its order, each compared with the first on the same turns. */
+function renderArms(el: HTMLElement, arms: ArmView[]): void {
+  const base = arms[0];
+  replace(el, h('div', { class: 'table-scroll' }, h('table', { class: 'arms-table' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'model'), h('th', { class: 'num' }, 'error rate'), h('th', { class: 'num' }, '95% interval'),
+      h('th', { class: 'num' }, 'change vs first'), h('th', { class: 'num' }, 'mean ESM'), h('th', { class: 'num' }, 'turns'))),
+    h('tbody', {}, ...arms.map((a, i) => {
+      const [lo, hi] = wilsonInterval(Math.round(a.errorRate * a.turns), a.turns);
+      const c = i > 0 && base.exact && a.exact && base.exact.length === a.exact.length ? pairedChange(base.exact, a.exact) : undefined;
+      return h('tr', { 'data-arm': a.key }, h('td', {}, a.label), h('td', { class: 'num' }, pct(a.errorRate)), h('td', { class: 'num' }, `${pct(lo)} – ${pct(hi)}`),
+        h('td', { class: 'num' }, i === 0 ? '—' : c ? `${pt(c.change)} [${pt(c.low)}, ${pt(c.high)}]` : pt(a.errorRate - base.errorRate)),
+        h('td', { class: 'num' }, a.meanEsm.toFixed(3)), h('td', { class: 'num' }, String(a.turns)));
+    })))));
+}
+
+/** One chart per metric (loss, margin, KL), one line per run that has curves. */
+function renderCurves(el: HTMLElement, curves: ClassroomData['curves']): void {
+  if (!curves.length) return replace(el, h('p', { class: 'muted' }, 'No training curves in this run.'));
+  const metrics: [string, string][] = [['loss', 'Loss'], ['rewards/margins', 'Reward margin'], ['kl', 'KL to the reference']];
+  replace(el, ...metrics.map(([key, title]) => {
+    const series = curves.map((c, i) => ({ key: `${i}`, label: c.label }));
+    const byStep = new Map<number, MetricPoint>();
+    curves.forEach((c, i) => c.points.forEach((p) => {
+      if (typeof p[key] !== 'number') return;
+      const row = byStep.get(p.step) ?? { step: p.step };
+      row[`${i}`] = p[key];
+      byStep.set(p.step, row);
+    }));
+    const chart = createLineChart(title, series, `classroom-chart-${key.replace(/\W+/g, '-')}`);
+    chart.set([...byStep.values()].sort((a, b) => a.step - b.step));
+    return chart.el;
+  }));
+}
