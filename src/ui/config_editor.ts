@@ -1,5 +1,6 @@
 // The resolved config of a stage as editable JSON: validated by the owning worker on every edit
 // (errors name the bad field), saved with the run. Start is allowed only while the JSON is valid.
+import { createFields, type FieldSpec } from './config_fields.ts';
 import { h } from './dom.ts';
 import * as persist from './persist.ts';
 
@@ -21,15 +22,28 @@ export interface ConfigEditorOptions {
   resolve(overrides: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** Overrides applied on top of the defaults the first time (before any saved edit). */
   initial?: Record<string, unknown>;
+  /** Labelled fields shown above the JSON (which becomes the advanced view). */
+  fields?: FieldSpec[];
 }
 
 export function createConfigEditor(options: ConfigEditorOptions): ConfigEditor {
   const textarea = h('textarea', { id: `config-${options.id}`, spellcheck: 'false', 'aria-describedby': `config-${options.id}-error`, rows: 10 });
   const error = h('div', { class: 'config-error', id: `config-${options.id}-error`, role: 'status' });
   const reset = h('button', { type: 'button', onclick: () => void setText({}) }, 'Reset to defaults');
-  const el = h('details', { class: 'config-editor' },
-    h('summary', {}, 'Config'),
-    h('label', { for: `config-${options.id}` }, 'Resolved config (JSON; edit any field)'), textarea, error, reset);
+  const fields = createFields(options.id, options.fields ?? [], (key, value) => {
+    let current: Record<string, unknown> = {};
+    try {
+      current = JSON.parse(textarea.value || '{}') as Record<string, unknown>;
+    } catch { /* the JSON is being edited and invalid: the field edit starts from the resolved config */
+      current = { ...(valid ?? {}) };
+    }
+    textarea.value = JSON.stringify({ ...current, [key]: value }, null, 2);
+    void validate();
+  });
+  const advanced = h('details', { class: 'config-editor' },
+    h('summary', {}, options.fields?.length ? 'Advanced: every setting as JSON' : 'Settings (JSON)'),
+    h('label', { for: `config-${options.id}` }, 'Resolved config (JSON; edit any field)'), textarea, reset);
+  const el = h('div', { class: 'config' }, options.fields?.length ? fields.el : null, error, advanced);
   let valid: Record<string, unknown> | undefined;
   let checked = false;
   const listeners: ((valid: boolean) => void)[] = [];
@@ -51,6 +65,7 @@ export function createConfigEditor(options: ConfigEditorOptions): ConfigEditor {
     valid = result;
     error.textContent = message;
     textarea.dataset.resolved = result ? JSON.stringify(result) : '';
+    if (result) fields.show(result);
     textarea.setAttribute('aria-invalid', String(!result));
     if (result) void persist.save(`config:${options.id}`, result).catch(() => undefined);
     for (const l of listeners) l(!!result);

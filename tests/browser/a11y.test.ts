@@ -56,6 +56,24 @@ describe('accessibility and narrow layout', () => {
     expect(rulesPassed).toBeGreaterThan(PANELS.length * 10);
   });
 
+  test('configs have labelled fields with range and help; a field edits the JSON; a bad value names the field', async () => {
+    await page.locator('#tab-dpo').click();
+    const lr = page.locator('#field-dpo-lr');
+    await expect.poll(() => lr.inputValue()).toBe('0.0001');
+    expect(await page.locator('label[for=field-dpo-lr]').textContent()).toBe('Learning rate');
+    expect(await lr.getAttribute('max')).toBe('0.01');
+    expect(await page.locator('#field-dpo-lr-help').textContent()).toMatch(/Tuned: 1e-4/);
+    await lr.fill('0.0005');
+    await lr.dispatchEvent('change');
+    await expect.poll(async () => JSON.parse((await page.locator('#config-dpo').getAttribute('data-resolved')) || '{}').lr).toBe(0.0005);
+    await lr.fill('-1');
+    await lr.dispatchEvent('change');
+    await expect.poll(() => page.locator('#panel-dpo .config-error').textContent()).toMatch(/dpo\.lr must be > 0, got -1/);
+    await lr.fill('0.0001');
+    await lr.dispatchEvent('change');
+    await expect.poll(() => page.locator('#panel-dpo .config-error').textContent()).toBe('');
+  });
+
   test('at 390 px wide no panel is wider than the window, and every stage tab is in view', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const wide: string[] = [];

@@ -2,6 +2,7 @@
 // browse samples with their tool calls and results, filtered by category.
 import type { DatasetFormat, Sample } from '../../protocol.ts';
 import { createConfigEditor } from '../config_editor.ts';
+import { FIELDS } from '../config_fields.ts';
 import type { View } from '../context.ts';
 import { h, replace } from '../dom.ts';
 import { createJobPanel } from '../job_panel.ts';
@@ -10,7 +11,7 @@ import { renderSample, sampleTitle } from './sample_view.ts';
 
 export const dataView: View = (ctx) => {
   const { store } = ctx;
-  const editor = createConfigEditor({ id: 'data', resolve: (o) => ctx.data.api.resolveConfig(o), initial: { n: 48, seed: 1 } });
+  const editor = createConfigEditor({ id: 'data', fields: FIELDS.data, resolve: (o) => ctx.data.api.resolveConfig(o), initial: { n: 48, seed: 1 } });
   const job = createJobPanel({
     stage: 'data', store, startLabel: 'Generate dataset',
     blocked: () => editor.problem(),

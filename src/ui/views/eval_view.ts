@@ -3,6 +3,7 @@
 import type { ModelSource, Sample } from '../../protocol.ts';
 import { createBarChart } from '../chart.ts';
 import { createConfigEditor } from '../config_editor.ts';
+import { FIELDS } from '../config_fields.ts';
 import type { AppContext, View } from '../context.ts';
 import { h, replace } from '../dom.ts';
 import { createJobPanel } from '../job_panel.ts';
@@ -31,7 +32,7 @@ function testSamples(ctx: AppContext, max: number): { samples: Sample[]; split: 
 
 export const evalView: View = (ctx) => {
   const { store } = ctx;
-  const editor = createConfigEditor({ id: 'evaluate', resolve: (o) => ctx.engine.api.resolveConfig('evaluate', o), initial: { maxSamples: 6, maxNewTokens: 64 } });
+  const editor = createConfigEditor({ id: 'evaluate', fields: FIELDS.evaluate, resolve: (o) => ctx.engine.api.resolveConfig('evaluate', o), initial: { maxSamples: 6, maxNewTokens: 64 } });
   const job = createJobPanel({
     stage: 'evaluate', store, startLabel: 'Evaluate',
     blocked: () => editor.problem() ?? (!store.state.dataset ? 'generate or import a dataset first' : !store.state.model ? 'load a model first' : undefined),

@@ -2,6 +2,7 @@
 // load the shipped default, a fresh preset, an HF folder (picker or drag and drop) or a stored checkpoint.
 import type { CheckpointInfo } from '../../protocol.ts';
 import { createConfigEditor } from '../config_editor.ts';
+import { FIELDS } from '../config_fields.ts';
 import type { View } from '../context.ts';
 import { formatBytes, h, replace } from '../dom.ts';
 import { loadModel } from '../model_loader.ts';
@@ -42,7 +43,7 @@ export const modelView: View = (ctx) => {
     void refreshCheckpoints();
   };
 
-  const editor = createConfigEditor({ id: 'model', resolve: (o) => ctx.engine.api.resolveConfig('model', o) });
+  const editor = createConfigEditor({ id: 'model', fields: FIELDS.model, resolve: (o) => ctx.engine.api.resolveConfig('model', o) });
   const freshBtn = h('button', { 'data-action': 'fresh-model' }, 'Build fresh model from preset');
   const buildFresh = async (): Promise<void> => {
     const c = editor.value();

@@ -3,6 +3,7 @@
 // error categories and which became chosen or rejected. Step-through walks one branch at a time.
 import type { PairsResult, SamplePairs } from '../../protocol.ts';
 import { createConfigEditor } from '../config_editor.ts';
+import { FIELDS } from '../config_fields.ts';
 import type { View } from '../context.ts';
 import { h, replace } from '../dom.ts';
 import { createJobPanel } from '../job_panel.ts';
@@ -21,7 +22,7 @@ export function clip(text: string, max = 120): string {
 
 export const pairsView: View = (ctx) => {
   const { store } = ctx;
-  const editor = createConfigEditor({ id: 'pairs', resolve: (o) => ctx.engine.api.resolveConfig('pairs', o), initial: {} });
+  const editor = createConfigEditor({ id: 'pairs', fields: FIELDS.pairs, resolve: (o) => ctx.engine.api.resolveConfig('pairs', o), initial: {} });
   const job = createJobPanel({
     stage: 'pairs', store, startLabel: 'Build pairs',
     blocked: () => editor.problem() ?? (!store.state.dataset ? 'generate or import a dataset first' : !store.state.model ? 'load a model first' : undefined),

@@ -3,6 +3,7 @@
 import type { JobProgress, ModelSource, TrainResultSummary } from '../../protocol.ts';
 import { createLineChart, type SeriesSpec } from '../chart.ts';
 import { createConfigEditor } from '../config_editor.ts';
+import { FIELDS } from '../config_fields.ts';
 import type { AppContext } from '../context.ts';
 import { h } from '../dom.ts';
 import { klRunaway, offerRollback } from '../dpo_guard.ts';
@@ -25,7 +26,7 @@ export interface TrainViewSpec {
 export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLElement {
   const { store } = ctx;
   const key = spec.stage;
-  const editor = createConfigEditor({ id: key, resolve: (o) => ctx.engine.api.resolveConfig(key, o), initial: spec.initial });
+  const editor = createConfigEditor({ id: key, fields: FIELDS[key], resolve: (o) => ctx.engine.api.resolveConfig(key, o), initial: spec.initial });
   const charts = spec.charts.map((c) => createLineChart(c.title, c.series, `${key}-chart-${c.title.toLowerCase().replace(/\W+/g, '-')}`));
   const notes = h('p', { class: 'muted', 'data-testid': `${key}-notes` });
   let pendingResume: { id: string; step: number } | undefined;

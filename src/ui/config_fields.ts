@@ -1,0 +1,77 @@
+// The settings a learner changes most, as labelled form fields with their range and a line of help, for each
+// stage; the full config stays editable as JSON (the editor's advanced view). Fields edit the same overrides
+// the JSON holds and are validated by the same worker resolver, so both views always agree.
+import type { EngineStage } from '../protocol.ts';
+import { h } from './dom.ts';
+
+export interface FieldSpec {
+  key: string;
+  label: string;
+  help: string;
+  /** Numbers: inclusive range; a select lists `options`. */
+  min?: number;
+  max?: number;
+  step?: number | 'any';
+  options?: string[];
+}
+
+/** Fields per stage ('data' is the data worker's config). */
+export const FIELDS: Record<EngineStage | 'data', FieldSpec[]> = {
+  data: [
+    { key: 'n', label: 'Conversations', min: 1, max: 20000, step: 1, help: '1-20000. Each is built backwards from real tool calls; 10% become the test set.' },
+    { key: 'seed', label: 'Seed', min: 0, max: 1e9, step: 1, help: 'Same seed, same dataset.' },
+  ],
+  model: [
+    { key: 'preset', label: 'Model size', options: ['tiny', 'default'], help: 'tiny: a toy for tests; default: the shipped model\'s shape (1M parameters).' },
+    { key: 'seed', label: 'Seed', min: 0, max: 1e9, step: 1, help: 'Seed of the fresh random weights.' },
+    { key: 'tokenizerVocab', label: 'Tokenizer size', min: 0, max: 65536, step: 1, help: '0 uses the shipped tokenizer; 300 or more trains a fresh one of that size.' },
+  ],
+  sft: [
+    { key: 'steps', label: 'Steps', min: 1, max: 100000, step: 1, help: 'Optimizer steps of supervised fine-tuning.' },
+    { key: 'lr', label: 'Learning rate', min: 1e-6, max: 0.1, step: 'any', help: '1e-6-0.1. 3e-3 trained the shipped model from scratch.' },
+    { key: 'batchSize', label: 'Batch size', min: 1, max: 256, step: 1, help: 'Conversations per step.' },
+  ],
+  pairs: [
+    { key: 'maxPrompts', label: 'Prompts', min: 1, max: 5000, step: 1, help: 'Assistant turns sampled for pairs. 8 gave a single pair; the tuned setting is 200.' },
+    { key: 'maxNewTokens', label: 'Longest call (tokens)', min: 1, max: 512, step: 1, help: 'Generation stops here.' },
+    { key: 'minTop1Prob', label: 'Divergence when top-1 probability is below', min: 0, max: 1, step: 0.05, help: '0-1. Lower: fewer, surer divergence points.' },
+  ],
+  dpo: [
+    { key: 'lr', label: 'Learning rate', min: 1e-7, max: 1e-2, step: 'any', help: 'Tuned: 1e-4. At 1e-3 the shipped model learned to refuse (no call on 20% of turns).' },
+    { key: 'steps', label: 'Steps', min: 1, max: 100000, step: 1, help: 'Tuned: 120. Twice that overfits.' },
+    { key: 'beta', label: 'β (how far from the reference)', min: 0.001, max: 10, step: 'any', help: 'Larger keeps the model closer to where it started. Tuned: 0.1.' },
+    { key: 'lossType', label: 'Loss', options: ['sigmoid', 'ipo', 'hinge', 'robust', 'esm', 'nll'], help: 'sigmoid is DPO; nll trains on the chosen text alone (the control).' },
+    { key: 'rpoAlpha', label: 'Chosen-text weight (RPO)', min: 0, max: 10, step: 'any', help: 'Adds the chosen side\'s NLL; 1 is tuned.' },
+  ],
+  evaluate: [
+    { key: 'maxSamples', label: 'Test conversations', min: 1, max: 100000, step: 1, help: 'How many test conversations to score; more turns, narrower interval.' },
+    { key: 'maxNewTokens', label: 'Longest answer (tokens)', min: 1, max: 512, step: 1, help: 'Generation stops here.' },
+  ],
+};
+
+/** Renders the fields of `specs`; `onEdit` gets the key and the new value (number or string). */
+export function createFields(id: string, specs: FieldSpec[], onEdit: (key: string, value: number | string) => void): { el: HTMLElement; show(config: Record<string, unknown>): void } {
+  const inputs = new Map<string, HTMLInputElement | HTMLSelectElement>();
+  const rows = specs.map((f) => {
+    const inputId = `field-${id}-${f.key}`;
+    const helpId = `${inputId}-help`;
+    const input = f.options
+      ? h('select', { id: inputId, 'aria-describedby': helpId }, ...f.options.map((o) => h('option', { value: o }, o)))
+      : h('input', { id: inputId, type: 'number', min: f.min, max: f.max, step: f.step ?? 'any', 'aria-describedby': helpId, inputmode: 'decimal' });
+    input.addEventListener('change', () => {
+      const raw = input.value;
+      onEdit(f.key, f.options ? raw : Number(raw));
+    });
+    inputs.set(f.key, input);
+    return h('div', { class: 'field' }, h('label', { for: inputId }, f.label), input, h('div', { class: 'field-help', id: helpId }, f.help));
+  });
+  return {
+    el: h('div', { class: 'fields', 'data-testid': `fields-${id}` }, ...rows),
+    show(config) {
+      for (const [key, input] of inputs) {
+        const v = config[key];
+        if (v !== undefined && document.activeElement !== input) input.value = String(v);
+      }
+    },
+  };
+}
