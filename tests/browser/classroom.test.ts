@@ -1,7 +1,9 @@
 // The classroom view in headless Chromium: the first visit opens on the overview, "Start here" loads the
 // bundled reference run at once (every arm its report lists, the headline with intervals, a pair story with
 // top-k and ESM parts), one DPO update runs on a copy of the model; screenshots at 1280 and 390 px.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -58,8 +60,37 @@ describe('classroom view', () => {
     expect(await page.locator('[data-testid=model-name]').textContent()).toBe('model: default');
   });
 
+  test('a loop run (rounds, arms such as rft) bundled by the script renders every arm and its rounds', async () => {
+    // A real run: the tiny preset as a two-round loop with three arms, bundled by scripts/bundle_reference.mjs.
+    const dir = mkdtempSync(join(tmpdir(), 'ttpa-loop-'));
+    try {
+      const tiny = JSON.parse(readFileSync(join(REPO, 'models/presets/tiny.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(dir, 'preset.json'), JSON.stringify({ ...tiny, name: 'tiny-loop', loop: { rounds: 2, promptsPerRound: 4, arms: ['ttpa', 'control', 'rft'], valLimit: 3, passAtK: 0 } }));
+      execFileSync('node', [join(REPO, 'bin/ttpa.mjs'), 'pipeline', '--preset', join(dir, 'preset.json'), '--out', join(dir, 'run')], { cwd: REPO, stdio: 'pipe' });
+      execFileSync('node', [join(REPO, 'scripts/bundle_reference.mjs'), join(dir, 'run'), '--prompts', '4', '--out', join(dir, 'bundle.json')], { cwd: REPO, stdio: 'pipe' });
+      const loopBundle = readFileSync(join(dir, 'bundle.json'), 'utf8');
+      const report = JSON.parse(loopBundle).report as { arms: Record<string, { rounds: unknown[] }> };
+      // The service worker would answer from its cache, out of the route's reach: a context without one.
+      const context = await app.browser.newContext({ serviceWorkers: 'block' });
+      const p = await context.newPage();
+      await p.route('**/reference/run.json', (route) => route.fulfill({ body: loopBundle, contentType: 'application/json' }));
+      await p.goto(`${app.url}?backend=wasm#classroom`);
+      await p.locator('[data-action=load-reference]').click();
+      await expect.poll(() => p.locator('[data-testid=classroom-status]').textContent()).toMatch(/preset tiny-loop, seed 1, 2-round loop/);
+      const arms = await p.locator('[data-testid=arms] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-arm')));
+      expect(arms).toEqual(['sft', ...Object.keys(report.arms)]);
+      expect(await p.locator('[data-arm=rft] [data-testid=rounds]').textContent()).toMatch(/^round 1 \d+\.\d%, round 2 \d+\.\d% \(kept/);
+      await screenshot(p, 'classroom-loop-1280');
+      await context.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   test('screenshots at 1280 and 390 px (tests/artifacts/classroom-*.png)', async () => {
     await page.locator('#tab-classroom').click();
+    await page.locator('[data-action=load-reference]').click();
+    await expect.poll(() => page.locator('[data-testid=classroom-status]').textContent()).toMatch(/preset classroom/);
     await screenshot(page, 'classroom-1280');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);

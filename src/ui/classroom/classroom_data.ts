@@ -15,6 +15,9 @@ export interface ArmView {
   exact?: boolean[];
   /** Share of turns per error category. */
   errorRates: Record<string, number>;
+  /** Loop reports: validation error after each round, and the round kept as the arm's final model (0 = start). */
+  rounds?: { round: number; valErrorRate: number }[];
+  selectedRound?: number;
 }
 
 export interface ClassroomData {
@@ -34,17 +37,24 @@ export interface ClassroomData {
 
 /** Names of the arms the CLI writes today; an arm not listed here shows under its own key. */
 const ARM_LABELS: Record<string, string> = {
-  sft: 'SFT (before preference training)', sequence: 'sequence-level DPO', token: 'TTPA (token-level DPO)',
+  sft: 'SFT (before preference training)', sequence: 'sequence-level DPO', token: 'TTPA (token-level DPO)', ttpa: 'TTPA (token-level DPO)',
   control: 'control: NLL on TTPA chosen only', rft: 'rejection-sampling fine-tuning', 'sft-continued': 'SFT continued',
 };
 export const armLabel = (key: string): string => ARM_LABELS[key] ?? key;
 
-interface ReportArm { errorRate: number; meanEsm: number; turns: number; errorRates?: Record<string, number> }
+interface ReportArm {
+  errorRate: number; meanEsm: number; turns: number; errorRates?: Record<string, number>;
+  rounds?: { round: number; valErrorRate: number }[]; selectedRound?: number;
+}
 
 /** The bundle as scripts/bundle_reference.ts writes it (only the fields read here). */
 export interface ReferenceBundle {
   source: { run?: string; preset: string; seed: number; bundledAt: string; startModel: string; note: string };
-  report: { preset: string; seed: number; wallMs: number; arms: Record<string, ReportArm | undefined>; goal?: { met: boolean; relativeErrorReduction: number } };
+  /** A single-round report (arms.sft is the start) or a loop report (kind 'loop', `start` plus the arms). */
+  report: {
+    kind?: string; preset: string; seed: number; wallMs: number; start?: ReportArm;
+    arms: Record<string, ReportArm | undefined>; goal?: { met: boolean; relativeErrorReduction: number };
+  };
   perTurn: Record<string, { exact: boolean }[]>;
   curves: Record<string, MetricPoint[]>;
   details: SamplePairs[];
@@ -52,15 +62,18 @@ export interface ReferenceBundle {
 }
 
 export function fromReference(b: ReferenceBundle): ClassroomData {
-  const arms = Object.entries(b.report.arms).filter((e): e is [string, ReportArm] => !!e[1]).map(([key, a]) => ({
+  const listed = Object.entries(b.report.arms).filter((e): e is [string, ReportArm] => !!e[1]);
+  // A loop report keeps the starting model apart from the arms; it is the baseline either way (eval/sft).
+  const all: [string, ReportArm][] = b.report.start && !b.report.arms.sft ? [['sft', b.report.start], ...listed] : listed;
+  const arms = all.map(([key, a]) => ({
     key, label: armLabel(key), errorRate: a.errorRate, meanEsm: a.meanEsm, turns: a.turns, errorRates: a.errorRates ?? {},
-    exact: b.perTurn[key]?.map((t) => t.exact),
+    exact: b.perTurn[key]?.map((t) => t.exact), rounds: a.rounds, selectedRound: a.selectedRound,
   }));
   const notes = b.report.goal ? [`The project's goal (TTPA cuts the SFT error rate by 30% relative) is ${b.report.goal.met ? 'met' : 'not met'} in this run: relative change ${(100 * b.report.goal.relativeErrorReduction).toFixed(1)}%.`] : [];
   return {
     kind: 'reference',
-    source: `Reference run: preset ${b.report.preset}, seed ${b.report.seed}, ${(b.report.wallMs / 60000).toFixed(1)} min on the CLI (wasm); ${b.source.note}.`,
-    arms, headline: arms.some((a) => a.key === 'token') ? 'token' : arms[1]?.key,
+    source: `Reference run: preset ${b.report.preset}, seed ${b.report.seed}${b.report.kind === 'loop' ? `, ${Math.max(0, ...arms.map((a) => a.rounds?.length ?? 0))}-round loop` : ''}, ${(b.report.wallMs / 60000).toFixed(1)} min on the CLI (wasm); ${b.source.note}.`,
+    arms, headline: arms.find((a) => a.key === 'token' || a.key === 'ttpa')?.key ?? arms[1]?.key,
     details: b.details, samples: Object.fromEntries(b.samples.map((s) => [s.id, s])),
     curves: Object.entries(b.curves).map(([k, points]) => ({ label: armLabel(k), points })),
     notes,

@@ -106,16 +106,26 @@ function renderHeadline(el: HTMLElement, data: ClassroomData): void {
 /** One row per arm the source lists, in its order, each compared with the first on the same turns. */
 function renderArms(el: HTMLElement, arms: ArmView[]): void {
   const base = arms[0];
+  const withRounds = arms.some((a) => a.rounds?.length);
   replace(el, h('div', { class: 'table-scroll' }, h('table', { class: 'arms-table' },
     h('thead', {}, h('tr', {}, h('th', {}, 'model'), h('th', { class: 'num' }, 'error rate'), h('th', { class: 'num' }, '95% interval'),
-      h('th', { class: 'num' }, 'change vs first'), h('th', { class: 'num' }, 'mean ESM'), h('th', { class: 'num' }, 'turns'))),
+      h('th', { class: 'num' }, 'change vs first'), h('th', { class: 'num' }, 'mean ESM'), h('th', { class: 'num' }, 'turns'),
+      withRounds ? h('th', {}, 'validation error by round') : null)),
     h('tbody', {}, ...arms.map((a, i) => {
       const [lo, hi] = wilsonInterval(Math.round(a.errorRate * a.turns), a.turns);
       const c = i > 0 && base.exact && a.exact && base.exact.length === a.exact.length ? pairedChange(base.exact, a.exact) : undefined;
       return h('tr', { 'data-arm': a.key }, h('td', {}, a.label), h('td', { class: 'num' }, pct(a.errorRate)), h('td', { class: 'num' }, `${pct(lo)} – ${pct(hi)}`),
         h('td', { class: 'num' }, i === 0 ? '—' : c ? `${pt(c.change)} [${pt(c.low)}, ${pt(c.high)}]` : pt(a.errorRate - base.errorRate)),
-        h('td', { class: 'num' }, a.meanEsm.toFixed(3)), h('td', { class: 'num' }, String(a.turns)));
+        h('td', { class: 'num' }, a.meanEsm.toFixed(3)), h('td', { class: 'num' }, String(a.turns)),
+        withRounds ? h('td', { 'data-testid': 'rounds' }, roundsText(a)) : null);
     })))));
+}
+
+/** "round 1 33.3%, round 2 30.1% (kept round 2)": the loop's per-round validation error of an arm. */
+function roundsText(a: ArmView): string {
+  if (!a.rounds?.length) return '—';
+  const kept = a.selectedRound === undefined ? '' : a.selectedRound === 0 ? ' (kept the start: no round beat it)' : ` (kept round ${a.selectedRound})`;
+  return a.rounds.map((r) => `round ${r.round} ${pct(r.valErrorRate)}`).join(', ') + kept;
 }
 
 /** One chart per metric (loss, margin, KL), one line per run that has curves. */
