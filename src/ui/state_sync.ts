@@ -43,6 +43,12 @@ export function syncState(store: Store, onError: (message: string) => void): voi
       }
     }
   };
+  // A reload or a closed tab right after a stage ends must not lose it to the debounce: save what is pending now.
+  window.addEventListener('pagehide', () => {
+    if (!timer) return;
+    clearTimeout(timer);
+    void flush();
+  });
   store.subscribe((state) => {
     for (const key of PERSISTED) {
       const v = (state as unknown as Record<string, unknown>)[key];

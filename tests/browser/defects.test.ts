@@ -231,6 +231,8 @@ describe('defects of issue 13', () => {
     await page.locator('#tab-dpo[data-status=stopped]').waitFor({ timeout: 60_000 });
     expect(await page.locator('[data-testid=dpo-message]').textContent()).toBe('cancelled');
     expect(await page.locator('#panel-dpo .job-line').textContent()).not.toMatch(/ETA/);
+    // As a user would, a moment after the run ends (state is saved 400 ms after a change).
+    await page.waitForTimeout(1000);
     await page.reload();
     await page.locator('#tab-model[data-status=done]').waitFor({ timeout: 120_000 });
     expect(await status('evaluate')).not.toBe('error');

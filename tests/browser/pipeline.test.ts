@@ -169,7 +169,7 @@ describe('the lab through the UI (tiny preset)', () => {
     for (const stage of ['data', 'sft', 'pairs', 'dpo', 'evaluate']) {
       await page.locator(`#tab-${stage}[data-status=done]`).waitFor({ timeout: 30_000 });
     }
-    await expect.poll(() => page.locator('[data-testid=model-name]').textContent(), { timeout: 60_000 }).toBe('model: tiny');
+    await expect.poll(() => page.locator('[data-testid=model-name]').textContent(), { timeout: 60_000 }).toBe('model: tiny + DPO'); // the DPO'd model is named so (issue 13, defect 6)
     await gotoStage('pairs');
     expect(await page.locator('[data-testid=token-strip] .token.divergence').count()).toBeGreaterThan(0);
     await gotoStage('sft');
@@ -227,7 +227,7 @@ describe('the lab through the UI (tiny preset)', () => {
     await expect.poll(() => alert.textContent(), { timeout: 30_000 }).toMatch(/engine stopped .*simulated crash.*restarted.*sft run can resume/i);
     await page.locator('#tab-sft[data-status=stopped]').waitFor();
     await page.locator('#panel-sft [data-action=resume-run]').waitFor({ timeout: 30_000 });
-    await expect.poll(() => page.locator('[data-testid=model-name]').textContent(), { timeout: 60_000 }).toBe('model: tiny');
+    await expect.poll(() => page.locator('[data-testid=model-name]').textContent(), { timeout: 60_000 }).toBe('model: tiny + DPO');
     await screenshot(page, 'engine-restarted');
     await page.locator('#panel-sft [data-action=resume-run]').click();
     await page.locator('#tab-sft[data-status=done]').waitFor({ timeout: 240_000 });
