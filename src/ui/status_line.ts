@@ -11,7 +11,7 @@ export function createStatusLine(store: Store): HTMLElement {
   let shown = '';
   store.subscribe((s) => {
     if (s.backend) {
-      backend.textContent = s.backend.backend;
+      if (backend.textContent !== s.backend.backend) backend.textContent = s.backend.backend;
       backend.dataset.backend = s.backend.backend;
       const why = s.backend.skipped.map((k) => `${k.backend} skipped: ${k.reason}`);
       backend.title = [s.backend.adapterInfo ? `adapter: ${s.backend.adapterInfo}` : '', ...why].filter(Boolean).join('\n');

@@ -98,6 +98,18 @@ describe('defects of issue 13', () => {
     expect(await page.locator('[data-testid=backend-pinned]').textContent()).toContain('?backend=wasm');
   });
 
+  test('10: while idle the header\'s live region stays quiet (memory is not announced every refresh)', async () => {
+    const changes = await page.evaluate(() => new Promise<number>((resolve) => {
+      let n = 0;
+      const live = [...document.querySelectorAll('.app-header [role=status], .app-header [aria-live]')];
+      const obs = new MutationObserver((records) => { n += records.length; });
+      for (const el of live) obs.observe(el, { subtree: true, childList: true, characterData: true });
+      // The status refresh runs every 5 s: watch two of them.
+      setTimeout(() => { obs.disconnect(); resolve(n); }, 11_000);
+    }));
+    expect(changes).toBe(0);
+  });
+
   test('1: DPO and Pairs start from the tuned demo settings', async () => {
     await gotoStage('dpo');
     await expect.poll(() => resolved('dpo')).toMatchObject({ lr: 1e-4, beta: 0.1, lossType: 'sigmoid', rpoAlpha: 1, steps: 120 });
@@ -163,6 +175,12 @@ describe('defects of issue 13', () => {
     expect(bar[0]).toBe(bar[1]);
     const [, a, b] = /step (\d+) \/ (\d+)/.exec((await page.locator('[data-testid=pairs-step]').textContent()) ?? '') ?? [];
     expect(a).toBe(b);
+    // 12: pair text is never blank (whitespace made visible) and long text ends with an ellipsis.
+    for (const cell of await page.locator('[data-testid=pair-table] .pair-text').allTextContents()) {
+      const text = cell.slice(0, cell.lastIndexOf(' [ESM'));
+      expect(text.trim()).not.toBe('');
+      if (text.length >= 120) expect(text.endsWith('…')).toBe(true);
+    }
   });
 
   test('10: Next branch keeps focus on the button; every token shows its probability as text', async () => {
