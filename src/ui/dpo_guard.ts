@@ -6,18 +6,27 @@ import type { AppContext } from './context.ts';
 import { loadModel } from './model_loader.ts';
 
 /**
- * Per-token KL (k3 estimate, nats) above which a run has left the reference behind. The tuned demo settings
- * stay under 0.2 for 120 steps; lr 1e-3 reached ~960 and made the shipped model refuse.
+ * Per-token KL (k3 estimate, nats) to the reference, averaged over the last KL_WINDOW steps, above which a run has
+ * left the reference behind. The tuned settings stay under 0.2 on average over a run, with single-batch spikes
+ * up to ~2.3 (classroom preset in the app); lr 1e-3 reached ~960 and made the shipped model refuse.
  */
 export const KL_LIMIT = 2;
+/** Steps averaged, so one unusual batch does not raise the alarm. */
+export const KL_WINDOW = 5;
 /** A rise of the no_call rate by more than this share of turns after DPO counts as learning to refuse. */
 export const NO_CALL_RISE = 0.1;
 
-/** Why the run's KL ran away, or undefined. */
+/** Why the run's KL ran away (its trailing mean passed KL_LIMIT), or undefined. */
 export function klRunaway(points: MetricPoint[]): string | undefined {
-  const worst = points.reduce<MetricPoint | undefined>((w, p) => (Number.isFinite(p.kl) && p.kl > (w?.kl ?? -Infinity) ? p : w), undefined);
-  if (!worst || worst.kl <= KL_LIMIT) return undefined;
-  return `KL to the reference reached ${worst.kl.toPrecision(3)} nats per token at step ${worst.step} (the tuned demo run stays under 0.2; over ${KL_LIMIT} the model has drifted far from where it started)`;
+  const kl = points.filter((p) => Number.isFinite(p.kl));
+  let worst: { step: number; mean: number } | undefined;
+  for (let i = 0; i < kl.length; i++) {
+    const window = kl.slice(Math.max(0, i - KL_WINDOW + 1), i + 1);
+    const mean = window.reduce((s, p) => s + p.kl, 0) / window.length;
+    if (!worst || mean > worst.mean) worst = { step: kl[i].step, mean };
+  }
+  if (!worst || worst.mean <= KL_LIMIT) return undefined;
+  return `KL to the reference averaged ${worst.mean.toPrecision(3)} nats per token over the ${KL_WINDOW} steps to step ${worst.step} (the tuned settings stay under 0.2 on average; over ${KL_LIMIT} the model has drifted far from where it started)`;
 }
 
 /** Why the refusal rate ran away between two evaluations, or undefined. */

@@ -6,9 +6,12 @@ import { KL_LIMIT, klRunaway, refusalRunaway } from '../../src/ui/dpo_guard.ts';
 
 const report = (noCall: number): EvalReport => ({ overall: { errorRates: { no_call: noCall } } }) as unknown as EvalReport;
 
-test('KL: the tuned run (<= 0.15) passes; the worst step over the limit is named', () => {
+test('KL: the tuned runs pass, a one-batch spike does not alarm, a sustained KL over the limit is named', () => {
   expect(klRunaway([{ step: 1, kl: 0.01 }, { step: 2, kl: 0.15 }])).toBeUndefined();
-  expect(klRunaway([{ step: 1, kl: 0.5 }, { step: 7, kl: 960 }, { step: 8, kl: 12 }])).toMatch(/reached 960 nats per token at step 7/);
+  // The classroom preset in the app: one batch at 2.27 among values around 0.1-0.5.
+  expect(klRunaway([0.1, 0.3, 0.2, 2.27, 0.4, 0.1].map((kl, i) => ({ step: i + 1, kl })))).toBeUndefined();
+  // Worst 5-step mean: steps 3-7, (1 + 2 + 960 + 12 + 3) / 5 = 195.6 (steps 4-8 tie; the first is named).
+  expect(klRunaway([0.5, 1, 1, 2, 960, 12, 3, 1].map((kl, i) => ({ step: i + 1, kl })))).toMatch(/averaged 196 nats per token over the 5 steps to step 7/);
   expect(klRunaway([{ step: 1, kl: KL_LIMIT }])).toBeUndefined();
   expect(klRunaway([{ step: 1, loss: 0.7 }])).toBeUndefined();
 });
