@@ -1,8 +1,9 @@
-// Node file I/O for the CLI: a model folder as a FileSource, and atomic multi-file writes.
-// Core code never imports this; browsers use fileListSource/memorySource instead.
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+// Node file I/O for the CLI: a model folder as a FileSource (reads name the file on any failure).
+// Core code never imports this; browsers use fileListSource/memorySource instead. Writing is atomic_write.ts.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { missingFileError, type FileSource } from '../core/runtime/file_source.ts';
+import { missingFileError, parseJsonText, type FileSource } from '../core/runtime/file_source.ts';
+import { UsageError } from './args.ts';
 
 /** The regular files directly inside `dir` (no recursion). */
 export function dirSource(dir: string): FileSource {
@@ -14,33 +15,37 @@ export function dirSource(dir: string): FileSource {
     has: (f) => files.has(f),
     read: async (f) => {
       if (!files.has(f)) throw missingFileError(src, f);
-      return new Uint8Array(readFileSync(join(dir, f)));
+      return new Uint8Array(readNamed(join(dir, f)));
     },
     readText: async (f) => {
       if (!files.has(f)) throw missingFileError(src, f);
-      return readFileSync(join(dir, f), 'utf8');
+      return readNamed(join(dir, f)).toString('utf8');
     },
   };
   return src;
 }
 
-/**
- * Writes every file to a temporary name first and renames only when all writes succeeded, so a
- * failure (disk full, bad name) leaves the files already in `dir` untouched.
- */
-export function writeFiles(dir: string, files: Record<string, Uint8Array | string>): void {
-  mkdirSync(dir, { recursive: true });
-  const temps: [string, string][] = [];
+/** readFileSync whose errors name the file (Node's own message for a > 2 GiB file does not). */
+export function readNamed(path: string): Buffer {
   try {
-    for (const [name, content] of Object.entries(files)) {
-      if (!name || name.includes('/') || name.includes('\\') || name.startsWith('.')) throw new Error(`writeFiles: bad file name '${name}'`);
-      const tmp = join(dir, `.${name}.tmp-${process.pid}`);
-      temps.push([tmp, join(dir, name)]);
-      writeFileSync(tmp, content);
-    }
+    return readFileSync(path);
   } catch (err) {
-    for (const [tmp] of temps) rmSync(tmp, { force: true });
-    throw err;
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ERR_FS_FILE_TOO_LARGE' ? `it is ${statSync(path).size} bytes, more than one file read allows (2 GiB); shard it (model.safetensors.index.json)` : (e.code ?? e.message);
+    throw new Error(`cannot read ${path}: ${why}`);
   }
-  for (const [tmp, final] of temps) renameSync(tmp, final);
 }
+
+/** A JSON file given on the command line (a --config, a preset); errors name the file and the offset. */
+export function readJsonFile(path: string, what: string): unknown {
+  if (!existsSync(path)) throw new UsageError(`${what} ${path} does not exist`);
+  return parseJsonText(readInputText(path), path);
+}
+
+/** A text input named on the command line; a leading UTF-8 BOM is dropped, errors name the file. */
+export function readInputText(path: string): string {
+  const text = readNamed(path).toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+export { writeFiles } from './atomic_write.ts';

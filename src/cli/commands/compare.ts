@@ -3,19 +3,19 @@
 import { basename } from 'node:path';
 import type { EvalReport } from '../../core/scoring/evaluate.ts';
 import { compareReports } from '../../core/scoring/report.ts';
-import { list, optStr, UsageError, type Command } from '../args.ts';
-import { readText, writeTextAtomic } from './score.ts';
+import { bool, list, optStr, UsageError, type Command } from '../args.ts';
+import { writeFileAtomic } from '../atomic_write.ts';
+import { readJsonFile } from '../files.ts';
+import { checkNotInput, claimOutputs, OVERWRITE_OPTION } from '../run_folder.ts';
 
 function readReport(path: string): EvalReport {
-  let value: unknown;
-  try {
-    value = JSON.parse(readText(path));
-  } catch (err) {
-    throw new Error(`${path}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  const r = value as Partial<EvalReport> | null;
+  const r = readJsonFile(path, 'report') as Partial<EvalReport> | null;
   if (!r || typeof r !== 'object' || !r.overall || !r.byCategory || !r.byDomain) {
     throw new Error(`${path}: not an evaluation report (expected "overall", "byCategory" and "byDomain")`);
+  }
+  const o = r.overall as unknown as Record<string, unknown>;
+  for (const k of ['turns', 'exactMatch', 'meanEsm']) {
+    if (typeof o[k] !== 'number') throw new Error(`${path}: not an evaluation report (overall.${k} must be a number, got ${JSON.stringify(o[k])})`);
   }
   return r as EvalReport;
 }
@@ -26,13 +26,18 @@ export const compareCommand: Command = {
   options: [
     { name: 'reports', type: 'string', help: 'report JSON files, given as bare arguments: a.json b.json ...', positional: true, required: true },
     { name: 'out', type: 'string', help: 'also write the comparison as JSON here' },
+    OVERWRITE_OPTION,
   ],
   async run(args) {
     const paths = list(args, 'reports');
     if (!paths.length) throw new UsageError('give at least one report file');
     const comparison = compareReports(paths.map((p) => ({ name: basename(p).replace(/\.json$/, ''), report: readReport(p) })));
     const out = optStr(args, 'out');
-    if (out) writeTextAtomic(out, JSON.stringify({ names: comparison.names, rows: comparison.rows }, null, 2) + '\n');
+    if (out) {
+      checkNotInput(out, paths);
+      claimOutputs([out], bool(args, 'overwrite'));
+      writeFileAtomic(out, JSON.stringify({ names: comparison.names, rows: comparison.rows }, null, 2) + '\n');
+    }
     console.log(comparison.markdown.trimEnd());
     return 0;
   },

@@ -1,30 +1,22 @@
 // `ttpa convert`: read BFCL / xLAM / Hermes / native files, report bad lines (file:line: reason),
-// keep the good ones, and write native / TRL / text JSONL atomically (temp file + rename).
-import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { optStr, str, UsageError, type Command } from '../args.ts';
+// keep the good ones, and write native / TRL / text JSONL atomically; exit 1 if any line was rejected,
+// and leave --out untouched if none was kept.
+import { existsSync } from 'node:fs';
+import { bool, optStr, str, UsageError, type Command } from '../args.ts';
+import { readInputText } from '../files.ts';
+import { checkNotInput, claimOutputs, OVERWRITE_OPTION, writeResultLines } from '../run_folder.ts';
 import { importBfcl } from '../../core/data/bfcl.ts';
 import { exportRows, type ExportFormat } from '../../core/data/export.ts';
 import { importHermes } from '../../core/data/hermes.ts';
-import { formatLineError, toJsonl, type ParseReport } from '../../core/data/jsonl.ts';
+import { formatLineError, type ParseReport } from '../../core/data/jsonl.ts';
+import { checkTemplate } from '../../core/data/chat_format.ts';
 import { parseNative } from '../../core/data/native.ts';
 import type { Sample } from '../../core/data/sample.ts';
 import { importXlam } from '../../core/data/xlam.ts';
 
-/** Writes a file so that readers see the old content or the new, never a half-written one. */
-export function writeFileAtomic(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, path);
-}
-
 function read(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${path}: ${(err as Error).message}`);
-  }
+  if (!existsSync(path)) throw new UsageError(`cannot read ${path}: it does not exist`);
+  return readInputText(path);
 }
 
 export function importFile(from: string, input: string, answers?: string): ParseReport<Sample> {
@@ -45,17 +37,25 @@ export const convertCommand: Command = {
     { name: 'answers', type: 'string', help: 'BFCL possible-answer file (all categories but irrelevance)' },
     { name: 'template', type: 'string', help: 'chat template file for --to text (default: the built-in template)' },
     { name: 'out', type: 'string', help: 'output JSONL file', required: true },
+    OVERWRITE_OPTION,
   ],
   async run(args) {
     const from = str(args, 'from');
     const template = optStr(args, 'template');
     if (template && str(args, 'to') !== 'text') throw new UsageError('--template only applies to --to text');
+    const out = str(args, 'out');
+    for (const input of [str(args, 'in'), optStr(args, 'answers'), template]) if (input !== undefined && !existsSync(input)) read(input);
+    checkNotInput(out, [str(args, 'in'), optStr(args, 'answers'), template]);
+    claimOutputs([out], bool(args, 'overwrite'));
+    const templateText = template ? read(template) : undefined;
+    if (templateText !== undefined) checkTemplate(templateText, template!);
     const report = importFile(from, str(args, 'in'), optStr(args, 'answers'));
     for (const e of report.errors) console.error(formatLineError(e));
-    const exported = exportRows(report.items, str(args, 'to') as ExportFormat, template ? read(template) : undefined);
+    const exported = exportRows(report.items, str(args, 'to') as ExportFormat, templateText);
     for (const e of exported.errors) console.error(`${e.id}: ${e.reason}`);
-    writeFileAtomic(str(args, 'out'), toJsonl(exported.rows));
-    console.log(`${exported.rows.length} samples written to ${str(args, 'out')}; ${report.errors.length} line(s) rejected, ${exported.errors.length} sample(s) not exported`);
-    return exported.rows.length === 0 && report.errors.length + exported.errors.length > 0 ? 1 : 0;
+    const rejected = report.errors.length + exported.errors.length;
+    const code = writeResultLines(out, exported.rows.map((r) => JSON.stringify(r)), rejected, console.error);
+    if (code === 0 || exported.rows.length) console.log(`${exported.rows.length} samples written to ${out}; ${report.errors.length} line(s) rejected, ${exported.errors.length} sample(s) not exported`);
+    return code;
   },
 };

@@ -1,13 +1,14 @@
 // `ttpa data`: generate a reversed-construction dataset, split it without call leakage, and write
-// train/val/test JSONL plus stats.json (all atomically) into --out.
+// train/val/test JSONL plus stats.json into --out: all four files or none, and never over an
+// existing dataset without --overwrite.
 import { join } from 'node:path';
-import { num, optStr, str, UsageError, type Command } from '../args.ts';
+import { bool, num, optStr, str, UsageError, type Command } from '../args.ts';
+import { writeFiles } from '../atomic_write.ts';
+import { claimOutputs, OVERWRITE_OPTION } from '../run_folder.ts';
 import { resolveDataConfig, type DataConfigOverrides } from '../../core/data/config.ts';
 import { generateDataset } from '../../core/data/generate.ts';
-import { toJsonl } from '../../core/data/jsonl.ts';
 import { splitSamples } from '../../core/data/split.ts';
 import { datasetStats } from '../../core/data/stats.ts';
-import { writeFileAtomic } from './convert.ts';
 
 /** "single=0.5,parallel=0.2" -> {single: 0.5, parallel: 0.2}. */
 function parseMix(text: string): Record<string, number> {
@@ -37,6 +38,7 @@ export const dataCommand: Command = {
     { name: 'distractors', type: 'string', help: 'tools offered besides the needed ones, min-max, e.g. 0-0 for short prompts (default 1-3)' },
     { name: 'val', type: 'number', help: 'validation share', default: 0.05 },
     { name: 'test', type: 'number', help: 'test share', default: 0.1 },
+    OVERWRITE_OPTION,
   ],
   async run(args) {
     const mix = optStr(args, 'mix');
@@ -50,14 +52,19 @@ export const dataCommand: Command = {
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
+    const out = str(args, 'out');
+    const names = ['train.jsonl', 'val.jsonl', 'test.jsonl', 'stats.json'];
+    claimOutputs(names.map((n) => join(out, n)), bool(args, 'overwrite'));
     const t0 = performance.now();
     const samples = generateDataset(cfg);
     const genMs = Math.round(performance.now() - t0);
     const split = splitSamples(samples, cfg.split, cfg.seed);
-    const out = str(args, 'out');
-    for (const part of ['train', 'val', 'test'] as const) writeFileAtomic(join(out, `${part}.jsonl`), toJsonl(split[part]));
     const stats = { config: cfg, generateMs: genMs, ...datasetStats(samples), split: split.report };
-    writeFileAtomic(join(out, 'stats.json'), JSON.stringify(stats, null, 2) + '\n');
+    const lines = (rows: readonly unknown[]): string[] => rows.map((r) => JSON.stringify(r) + '\n'); // one string per line: no size limit
+    writeFiles(out, { // all four or none
+      'train.jsonl': lines(split.train), 'val.jsonl': lines(split.val), 'test.jsonl': lines(split.test),
+      'stats.json': JSON.stringify(stats, null, 2) + '\n',
+    });
     console.log(`${samples.length} samples in ${genMs} ms -> ${out} (train ${split.report.counts.train}, val ${split.report.counts.val}, test ${split.report.counts.test})`);
     console.log(`calls/sample ${stats.meanCallsPerSample}, distinct questions ${stats.distinctQuestionRatio} (shapes ${stats.distinctShapeRatio}), prompt chars mean ${stats.promptChars.mean} (max ${stats.promptChars.max}), test call signatures in train: ${split.report.testSignaturesInTrain}`);
     return 0;

@@ -1,6 +1,6 @@
 // `ttpa dpo`: DPO-family training of an HF checkpoint on preference pairs (JSONL, TRL conversational form),
 // writing checkpoint-<step>/ folders, metrics.jsonl and the final model/ (LoRA merged). File I/O only.
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { disposeModel } from '../../core/model/params.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
@@ -8,10 +8,12 @@ import { checkpointFiles, loadCheckpoint } from '../../core/runtime/checkpoint.t
 import { resolveDpoConfig, type DpoConfig } from '../../core/train/dpo_config.ts';
 import { parseDpoRecordsJsonl, runDpoJob, type DpoJobResume } from '../../core/train/dpo_run.ts';
 import { ADAPTER_FILE } from '../../core/train/lora.ts';
-import { OPTIMIZER_FILE } from '../../core/train/optimizer_state.ts';
-import { TRAINER_STATE_FILE, type TrainerState } from '../../core/train/trainer.ts';
+import { DEFAULT_GUARD, resolveGuardConfig } from '../../core/train/guard.ts';
 import { bool, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
-import { dirSource, writeFiles } from '../files.ts';
+import { writeDirAtomic, writeFileAtomic } from '../atomic_write.ts';
+import { checkResumeInputs, checkResumeSettings, fileDigest, keepMetricsUpTo, newestCompleteCheckpoint, saveCheckpoint, writeRunManifest, type RunManifest } from '../checkpoints.ts';
+import { dirSource, readJsonFile } from '../files.ts';
+import { checkNotInput, OVERWRITE_OPTION, openRunFolder } from '../run_folder.ts';
 
 const FLAGS: [string, keyof DpoConfig, 'number' | 'int'][] = [
   ['steps', 'steps', 'int'], ['batch-size', 'batchSize', 'int'], ['grad-accum', 'gradAccumSteps', 'int'],
@@ -31,7 +33,7 @@ export const dpoCommand: Command = {
     { name: 'pairs', type: 'string', help: 'preference pairs, TRL conversational JSONL (ttpa pairs output)', required: true },
     { name: 'out', type: 'string', help: 'output folder: checkpoint-<step>/, metrics.jsonl, model/', required: true },
     { name: 'config', type: 'string', help: 'JSON file of dpo settings (flags override it)' },
-    { name: 'resume', type: 'boolean', help: 'continue from the latest checkpoint in --out' },
+    { name: 'resume', type: 'boolean', help: 'continue from the newest complete checkpoint in --out (same pairs, model and settings; --steps may grow)' },
     ...FLAGS.map(([flag, field, type]) => ({ name: flag, type, help: `dpo.${field}` })),
     { name: 'loss', type: 'string', help: "loss type (sigmoid, robust, hinge, ipo, esm, nll), or a comma list of terms summed as TRL's loss_type list, e.g. sigmoid,sft" },
     { name: 'loss-weights', type: 'string', help: 'comma-separated weight of each --loss term (TRL loss_weights)' },
@@ -39,6 +41,10 @@ export const dpoCommand: Command = {
     { name: 'mask-prefix', type: 'boolean', help: 'only tokens after the shared chosen/rejected prefix count' },
     { name: 'adapter', type: 'string', help: 'full fine-tuning or LoRA adapters', choices: ['full', 'lora'] },
     { name: 'lora-targets', type: 'string', help: 'comma-separated weight names for LoRA (e.g. q_proj,v_proj)' },
+    { name: 'max-loss-ratio', type: 'number', help: `stop when the loss exceeds this many times the first (guard, default ${DEFAULT_GUARD.maxLossRatio})` },
+    { name: 'max-weight-norm-ratio', type: 'number', help: `stop when the weight norm exceeds this many times the start (guard, default ${DEFAULT_GUARD.maxWeightNormRatio})` },
+    { name: 'max-kl', type: 'number', help: `stop when the per-token KL to the reference exceeds this (guard, default ${DEFAULT_GUARD.maxKl})` },
+    OVERWRITE_OPTION,
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
   ],
   run,
@@ -47,7 +53,7 @@ export const dpoCommand: Command = {
 export function dpoOverrides(args: ParsedArgs): Partial<DpoConfig> {
   const o: Partial<DpoConfig> = {};
   const config = optStr(args, 'config');
-  if (config) Object.assign(o, JSON.parse(readFileSync(config, 'utf8')) as Partial<DpoConfig>);
+  if (config) Object.assign(o, readJsonFile(config, '--config') as Partial<DpoConfig>);
   for (const [flag, field] of FLAGS) if (optNum(args, flag) !== undefined) (o as Record<string, unknown>)[field] = optNum(args, flag);
   const loss = optStr(args, 'loss');
   if (loss) o.lossType = (loss.includes(',') ? loss.split(',').map((t) => t.trim()) : loss) as DpoConfig['lossType'];
@@ -63,22 +69,34 @@ export function dpoOverrides(args: ParsedArgs): Partial<DpoConfig> {
 async function run(args: ParsedArgs): Promise<number> {
   const out = str(args, 'out');
   const pairsPath = str(args, 'pairs');
+  const modelDir = str(args, 'model');
+  const resuming = bool(args, 'resume');
   if (!existsSync(pairsPath)) throw new UsageError(`--pairs ${pairsPath} does not exist`);
+  checkNotInput(out, [pairsPath, modelDir, optStr(args, 'config')]);
+  const overrides = dpoOverrides(args);
+  resolveDpoConfig(overrides); // fail on bad values before touching --out
+  const guard = resolveGuardConfig({ maxLossRatio: optNum(args, 'max-loss-ratio'), maxWeightNormRatio: optNum(args, 'max-weight-norm-ratio'), maxKl: optNum(args, 'max-kl') });
+  const folder = openRunFolder(out, { resume: resuming, overwrite: bool(args, 'overwrite') });
+  const manifest: RunManifest = { command: 'dpo', inputs: { pairs: fileDigest(pairsPath), model: fileDigest(join(modelDir, 'config.json')) } };
+  if (resuming) checkResumeInputs(out, manifest);
   const backend = await initBackend({ order: [str(args, 'backend') as BackendName] });
   console.log(`backend: ${backend.backend}`);
-  const resume = bool(args, 'resume') ? await loadResume(out) : undefined;
-  const config = resolveDpoConfig({ ...(resume?.state.config as Partial<DpoConfig> | undefined), ...dpoOverrides(args) });
+  const resume = resuming ? await loadResume(out) : undefined;
+  if (resume) checkResumeSettings(resume.state.config as unknown as Record<string, unknown>, overrides, 'dpo');
+  const config = resolveDpoConfig({ ...(resume?.state.config as Partial<DpoConfig> | undefined), ...overrides });
   const records = parseDpoRecordsJsonl(readFileSync(pairsPath, 'utf8'), pairsPath);
-  const { model, tokenizer } = await loadCheckpoint(dirSource(str(args, 'model')));
-  mkdirSync(out, { recursive: true });
-  const metricsPath = join(out, 'metrics.jsonl');
-  keepMetricsUpTo(metricsPath, resume?.state.step ?? 0);
-  writeFileSync(join(out, 'dpo_config.json'), JSON.stringify(config, null, 2) + '\n');
+  const { model, tokenizer } = await loadCheckpoint(dirSource(modelDir));
   try {
+    mkdirSync(folder.dir, { recursive: true });
+    if (!resuming) writeRunManifest(folder.dir, manifest);
+    const metricsPath = join(folder.dir, 'metrics.jsonl');
+    if (resume) keepMetricsUpTo(metricsPath, resume.state.step, console.error);
+    writeFileAtomic(join(folder.dir, 'dpo_config.json'), JSON.stringify(config, null, 2) + '\n');
     const job = await runDpoJob({
       model, tokenizer, records, config, resume,
       modelFiles: (m) => checkpointFiles(m, tokenizer),
       hooks: {
+        guard,
         onReference: (done, total) => { if (done === total) console.log(`reference log-probs: ${total} pairs`); },
         onStep: (m) => {
           appendFileSync(metricsPath, JSON.stringify(m) + '\n');
@@ -86,42 +104,32 @@ async function run(args: ParsedArgs): Promise<number> {
             console.log(`step ${m.step}/${config.steps} loss ${m.loss.toFixed(4)} margin ${m['rewards/margins'].toFixed(3)} acc ${m['rewards/accuracies'].toFixed(2)} kl ${m.kl.toExponential(2)} ${m.step_ms.toFixed(0)} ms/step`);
           }
         },
-        saveCheckpoint: async (name, files) => {
-          const dir = join(out, name);
-          writeFiles(dir, files);
-          return dir;
-        },
+        saveCheckpoint: async (name, files) => saveCheckpoint(folder.dir, name, files),
       },
     });
     console.log(`pairs: ${job.encoded.pairs} used, ${job.encoded.truncated} prompts truncated, ${job.encoded.dropped} dropped`);
-    writeFiles(join(out, 'model'), await checkpointFiles(job.model, tokenizer, { 'dpo_config.json': config }));
+    writeDirAtomic(join(folder.dir, 'model'), await checkpointFiles(job.model, tokenizer, { 'dpo_config.json': config }));
     if (job.model !== model) disposeModel(job.model);
+    folder.commit();
     console.log(`done: ${job.result.state.step} steps; model in ${join(out, 'model')}`);
     return 0;
+  } catch (err) {
+    const note = folder.abandon();
+    if (note && err instanceof Error) err.message += note;
+    throw err;
   } finally {
     disposeModel(model);
   }
 }
 
 async function loadResume(out: string): Promise<DpoJobResume> {
-  const steps = existsSync(out) ? readdirSync(out).map((f) => /^checkpoint-(\d+)$/.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])) : [];
-  if (!steps.length) throw new UsageError(`--resume: no checkpoint-<step> folder in ${out}`);
-  const dir = join(out, `checkpoint-${Math.max(...steps)}`);
-  const src = dirSource(dir);
-  const state = JSON.parse(await src.readText(TRAINER_STATE_FILE)) as TrainerState;
-  const resume: DpoJobResume = { state, optimizer: await src.read(OPTIMIZER_FILE), checkpoint: dir };
-  if (src.has(ADAPTER_FILE)) resume.adapter = await src.read(ADAPTER_FILE);
-  else {
+  const point = await newestCompleteCheckpoint(out, async (src) => {
+    if (src.has(ADAPTER_FILE)) return { adapter: await src.read(ADAPTER_FILE) };
     const ck = await loadCheckpoint(src);
-    resume.weights = Object.fromEntries(Object.entries(ck.model.params).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+    const weights = Object.fromEntries(Object.entries(ck.model.params).map(([k, v]) => [k, v.dataSync() as Float32Array]));
     disposeModel(ck.model);
-  }
-  console.log(`resuming from ${dir} (step ${state.step})`);
-  return resume;
-}
-
-function keepMetricsUpTo(path: string, step: number): void {
-  if (!existsSync(path)) return;
-  const kept = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= step);
-  writeFileSync(path, kept.map((l) => l + '\n').join(''));
+    return { weights };
+  }, console.error);
+  console.log(`resuming from ${point.dir} (step ${point.state.step})`);
+  return { state: point.state, optimizer: point.optimizer, checkpoint: point.dir, ...point.loaded };
 }

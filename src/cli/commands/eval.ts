@@ -1,14 +1,17 @@
 // `ttpa eval`: greedy, batched evaluation of an HF checkpoint on a JSONL file of samples, writing the
 // scoring module's EvalReport as JSON (and its Markdown beside it). File I/O and arguments only.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { disposeModel } from '../../core/model/params.ts';
 import { errorRate, evaluateModel } from '../../core/pipeline/evaluate_model.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
 import { loadCheckpoint } from '../../core/runtime/checkpoint.ts';
 import { reportToMarkdown } from '../../core/scoring/report.ts';
 import { parseSamplesJsonl } from '../../core/train/sft_data.ts';
-import { num, str, UsageError, type Command } from '../args.ts';
+import { bool, num, str, UsageError, type Command } from '../args.ts';
+import { writeFiles } from '../atomic_write.ts';
 import { dirSource } from '../files.ts';
+import { checkNotInput, claimOutputs, OVERWRITE_OPTION } from '../run_folder.ts';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -20,6 +23,7 @@ export const evalCommand: Command = {
     { name: 'max-new-tokens', type: 'int', help: 'longest generated turn', default: 128 },
     { name: 'batch-size', type: 'int', help: 'prompts decoded together', default: 16 },
     { name: 'limit', type: 'int', help: 'evaluate only the first N samples (0 = all)', default: 0 },
+    OVERWRITE_OPTION,
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
   ],
   async run(args) {
@@ -27,8 +31,14 @@ export const evalCommand: Command = {
     if (!existsSync(dataPath)) throw new UsageError(`--data ${dataPath} does not exist`);
     for (const k of ['max-new-tokens', 'batch-size'] as const) if (num(args, k) < 1) throw new UsageError(`--${k} must be >= 1, got ${num(args, k)}`);
     if (num(args, 'limit') < 0) throw new UsageError(`--limit must be >= 0, got ${num(args, 'limit')}`);
+    const out = str(args, 'out');
+    const mdPath = out.replace(/\.json$/, '') + '.md';
+    checkNotInput(out, [dataPath, str(args, 'model')]);
+    checkNotInput(mdPath, [dataPath, str(args, 'model')]);
+    claimOutputs([out, mdPath], bool(args, 'overwrite')); // before the evaluation, not after it
     const all = parseSamplesJsonl(readFileSync(dataPath, 'utf8'), dataPath);
     const samples = num(args, 'limit') > 0 ? all.slice(0, num(args, 'limit')) : all;
+    if (!samples.length) throw new Error(`${dataPath}: no samples to evaluate`);
     const backend = await initBackend({ order: [str(args, 'backend') as BackendName] });
     const { model, tokenizer } = await loadCheckpoint(dirSource(str(args, 'model')));
     try {
@@ -43,9 +53,7 @@ export const evalCommand: Command = {
           }
         },
       });
-      const out = str(args, 'out');
-      writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
-      writeFileSync(out.replace(/\.json$/, '') + '.md', reportToMarkdown(report));
+      writeFiles(dirname(resolve(out)), { [basename(out)]: JSON.stringify(report, null, 2) + '\n', [basename(mdPath)]: reportToMarkdown(report) });
       const o = report.overall;
       console.log(`${backend.backend}: ${samples.length} samples, ${o.turns} turns in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
         `error rate ${(100 * errorRate(report)).toFixed(1)}%, exact match ${(100 * o.exactMatch).toFixed(1)}%, mean ESM ${o.meanEsm.toFixed(3)}`);

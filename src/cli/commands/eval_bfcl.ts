@@ -2,8 +2,10 @@
 // (accuracy, counts per error_type) is the last line printed. Missing and unknown ids are reported.
 import { BFCL_CATEGORIES, type BfclCategory } from '../../core/scoring/bfcl_checker.ts';
 import { runBfcl } from '../../core/scoring/bfcl_run.ts';
-import { optStr, str, UsageError, type Command } from '../args.ts';
-import { readText, writeTextAtomic } from './score.ts';
+import { parseJsonLines } from '../../core/scoring/bfcl_files.ts';
+import { bool, optStr, str, UsageError, type Command } from '../args.ts';
+import { readInputText } from '../files.ts';
+import { checkNotInput, claimOutputs, OVERWRITE_OPTION, writeResultLines } from '../run_folder.ts';
 
 export const evalBfclCommand: Command = {
   name: 'eval-bfcl',
@@ -14,6 +16,7 @@ export const evalBfclCommand: Command = {
     { name: 'answers', type: 'string', help: 'BFCL possible-answer file (not for irrelevance)' },
     { name: 'predictions', type: 'string', help: 'JSONL of {"id", "result": text or [{name: {args}}]}', required: true },
     { name: 'out', type: 'string', help: 'JSONL of {"id", "valid", "error_type"}', required: true },
+    OVERWRITE_OPTION,
   ],
   async run(args) {
     const category = str(args, 'category') as BfclCategory;
@@ -21,15 +24,21 @@ export const evalBfclCommand: Command = {
     if (category !== 'irrelevance' && !answersPath) throw new UsageError(`--answers is required for ${category}`);
     if (category === 'irrelevance' && answersPath) throw new UsageError('irrelevance takes no --answers');
     const paths = { questions: str(args, 'questions'), answers: answersPath ?? '', predictions: str(args, 'predictions') };
+    const out = str(args, 'out');
+    checkNotInput(out, [paths.questions, answersPath, paths.predictions]);
+    claimOutputs([out], bool(args, 'overwrite'));
+    const predictions = readInputText(paths.predictions);
     const { verdicts, summary, problems } = runBfcl({
       category,
-      questions: readText(paths.questions),
-      answers: answersPath ? readText(answersPath) : undefined,
-      predictions: readText(paths.predictions),
+      questions: readInputText(paths.questions),
+      answers: answersPath ? readInputText(answersPath) : undefined,
+      predictions,
     });
     for (const p of problems) console.error(`${paths[p.file]}${p.line ? `:${p.line}` : ''}: ${p.reason}`);
-    writeTextAtomic(str(args, 'out'), verdicts.map((v) => JSON.stringify(v)).join('\n') + (verdicts.length ? '\n' : ''));
+    // Verdicts for predictions that were never read would all say "missing": write none then.
+    const readable = parseJsonLines(predictions).rows.length > 0;
+    const code = writeResultLines(out, readable ? verdicts.map((v) => JSON.stringify(v)) : [], problems.length, console.error);
     console.log(JSON.stringify(summary));
-    return problems.length ? 1 : 0;
+    return code;
   },
 };

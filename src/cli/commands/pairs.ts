@@ -1,7 +1,7 @@
 // `ttpa pairs`: preference pairs from a model checkpoint and a JSONL file of samples, written as TRL
 // conversational preference JSONL plus a stats JSON beside it. Argument parsing and file I/O only.
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { buildPairs, type BuildProgress } from '../../core/preference/build_pairs.ts';
 import { resolvePreferenceConfig, type PreferenceConfig } from '../../core/preference/config.ts';
 import { pairsToTrlJsonl } from '../../core/preference/trl_export.ts';
@@ -11,7 +11,8 @@ import { loadCheckpoint } from '../../core/runtime/checkpoint.ts';
 import { resolveScoringConfig } from '../../core/scoring/config.ts';
 import { parseSamplesJsonl } from '../../core/train/sft_data.ts';
 import { bool, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
-import { dirSource, writeFiles } from '../files.ts';
+import { dirSource, readJsonFile, writeFiles } from '../files.ts';
+import { checkNotInput, claimOutputs, OVERWRITE_OPTION } from '../run_folder.ts';
 
 /** CLI flag -> PreferenceConfig field (unset flags keep the default or the --config file's value). */
 const FLAGS: [string, keyof PreferenceConfig, 'number' | 'int'][] = [
@@ -29,13 +30,14 @@ export const pairsCommand: Command = {
     { name: 'data', type: 'string', help: 'samples, one JSON Sample per line', required: true },
     { name: 'out', type: 'string', help: 'output JSONL (TRL conversational preference); stats go to <out>.stats.json', required: true },
     { name: 'mode', type: 'string', help: 'pair construction', choices: ['token', 'turn', 'sequence'], default: 'token' },
-    { name: 'limit', type: 'int', help: 'use only the first N samples' },
+    { name: 'limit', type: 'int', help: 'use only the first N samples (0 = all)' },
     { name: 'config', type: 'string', help: 'JSON file of preference settings (src/core/preference/config.ts); flags override it' },
     ...FLAGS.map(([flag, field, type]) => ({ name: flag, type, help: `preference.${field}` })),
     { name: 'spans', type: 'string', help: "span types a divergence may lie in, comma-separated (name,key,value,format; 'any' = anywhere)" },
     { name: 'no-reuse', type: 'boolean', help: 're-encode prompt + prefix for every branch (benchmark baseline)' },
     { name: 'no-ground-truth', type: 'boolean', help: 'token mode: no ground-truth pair at the first wrong token' },
     { name: 'no-text-turns', type: 'boolean', help: 'sample only tool-call turns (no plain-answer turns: irrelevance, final answers)' },
+    OVERWRITE_OPTION,
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
   ],
   run,
@@ -44,10 +46,7 @@ export const pairsCommand: Command = {
 function configOverrides(args: ParsedArgs): Record<string, unknown> {
   const file = optStr(args, 'config');
   let overrides: Record<string, unknown> = {};
-  if (file) {
-    if (!existsSync(file)) throw new UsageError(`--config ${file} does not exist`);
-    overrides = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  }
+  if (file) overrides = readJsonFile(file, '--config') as Record<string, unknown>;
   overrides = { ...overrides, mode: str(args, 'mode') };
   for (const [flag, field] of FLAGS) if (optNum(args, flag) !== undefined) overrides[field] = optNum(args, flag);
   const spans = optStr(args, 'spans');
@@ -68,11 +67,17 @@ async function run(args: ParsedArgs): Promise<number> {
   const dataPath = str(args, 'data');
   if (!existsSync(dataPath)) throw new UsageError(`--data ${dataPath} does not exist`);
   const out = str(args, 'out');
+  const name = basename(out);
+  const statsName = `${name.replace(/\.jsonl$/, '')}.stats.json`;
+  checkNotInput(out, [dataPath, str(args, 'model'), optStr(args, 'config')]);
+  claimOutputs([out, join(dirname(out), statsName)], bool(args, 'overwrite'));
+  const limit = optNum(args, 'limit');
+  if (limit !== undefined && limit < 0) throw new UsageError(`--limit must be >= 0 (0 = all), got ${limit}`);
   const backend = await initBackend({ order: [str(args, 'backend') as BackendName] });
   console.error(`backend: ${backend.backend}`);
   let samples = parseSamplesJsonl(readFileSync(dataPath, 'utf8'), dataPath);
-  const limit = optNum(args, 'limit');
-  if (limit !== undefined) samples = samples.slice(0, limit);
+  if (limit) samples = samples.slice(0, limit);
+  if (!samples.length) throw new Error(`${dataPath}: no samples to build pairs from`);
   const { model, tokenizer } = await loadCheckpoint(dirSource(str(args, 'model')));
   try {
     let last = 0;
@@ -83,8 +88,6 @@ async function run(args: ParsedArgs): Promise<number> {
       console.error(`pairs: ${p.done}/${p.total} prompts, ${p.pairs} pairs, ${clock(p.elapsedMs)} elapsed${eta}`);
     };
     const result = await buildPairs(model, tokenizer, samples, config, { onProgress, scoring: resolveScoringConfig() });
-    const name = basename(out);
-    const statsName = `${name.replace(/\.jsonl$/, '')}.stats.json`;
     writeFiles(dirname(out), {
       [name]: pairsToTrlJsonl(result.pairs),
       [statsName]: JSON.stringify({ config, backend: backend.backend, ...result.stats }, null, 2) + '\n',

@@ -14,7 +14,7 @@ import { aggregateReports, type PipelineReport } from '../../core/pipeline/repor
 import type { RunStore } from '../../core/pipeline/store.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
 import { optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
-import { dirSource, writeFiles } from '../files.ts';
+import { dirSource, readJsonFile, writeFiles } from '../files.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const PRESET_DIR = join(REPO, 'models/presets');
@@ -41,7 +41,7 @@ export const pipelineCommand: Command = {
 export function loadPreset(nameOrPath: string): unknown {
   const path = nameOrPath.endsWith('.json') ? nameOrPath : join(PRESET_DIR, `${nameOrPath}.json`);
   if (!existsSync(path)) throw new UsageError(`preset ${nameOrPath}: no file ${path}`);
-  return JSON.parse(readFileSync(path, 'utf8'));
+  return readJsonFile(path, 'preset');
 }
 
 /** A RunStore over a folder: relative paths under `root`, atomic multi-file writes. */

@@ -1,20 +1,22 @@
 // `ttpa sft`: supervised fine-tuning from a JSONL file of Samples into HF checkpoint folders + metrics.jsonl.
 // Argument parsing and file I/O only; the training itself is src/core/train/sft.ts.
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { resolveModelConfig, MODEL_PRESETS } from '../../core/model/config.ts';
 import { createModel, disposeModel, type Model } from '../../core/model/params.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
 import { checkpointFiles, loadCheckpoint } from '../../core/runtime/checkpoint.ts';
 import { loadTokenizer, type Tokenizer } from '../../core/tokenizer/tokenizer.ts';
 import { resolveSftConfig, type SftConfig } from '../../core/train/config.ts';
-import { OPTIMIZER_FILE } from '../../core/train/optimizer_state.ts';
+import { DEFAULT_GUARD, resolveGuardConfig, type GuardConfig } from '../../core/train/guard.ts';
 import { modelPolicy } from '../../core/train/policy.ts';
 import { encodeSamples, parseSamplesJsonl } from '../../core/train/sft_data.ts';
 import { runSft } from '../../core/train/sft.ts';
-import { TRAINER_STATE_FILE, type ResumeFrom, type TrainerState } from '../../core/train/trainer.ts';
+import type { ResumeFrom } from '../../core/train/trainer.ts';
 import { bool, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
-import { dirSource, writeFiles } from '../files.ts';
+import { checkResumeInputs, checkResumeSettings, fileDigest, keepMetricsUpTo, newestCompleteCheckpoint, saveCheckpoint, writeRunManifest, type RunManifest } from '../checkpoints.ts';
+import { dirSource } from '../files.ts';
+import { checkNotInput, OVERWRITE_OPTION, openRunFolder } from '../run_folder.ts';
 
 /** CLI flag -> SftConfig field; unset flags keep the default (or, with --resume, the saved value). */
 const FLAGS: [string, keyof SftConfig, 'number' | 'int'][] = [
@@ -33,10 +35,13 @@ export const sftCommand: Command = {
     { name: 'model', type: 'string', help: 'start from this HF checkpoint folder (model + tokenizer)' },
     { name: 'preset', type: 'string', help: 'start from a fresh model of this preset (needs --tokenizer)', choices: Object.keys(MODEL_PRESETS) },
     { name: 'tokenizer', type: 'string', help: 'folder with tokenizer.json (+ tokenizer_config.json) for --preset' },
-    { name: 'resume', type: 'boolean', help: 'continue from the latest checkpoint in --out (same data)' },
+    { name: 'resume', type: 'boolean', help: 'continue from the newest complete checkpoint in --out (same data and settings; --steps may grow)' },
     ...FLAGS.map(([flag, field, type]) => ({ name: flag, type, help: `sft.${field}` })),
     { name: 'train-on', type: 'string', help: 'tokens that carry loss', choices: ['assistant', 'all'] },
     { name: 'bucket', type: 'boolean', help: 'batch samples of similar length together' },
+    { name: 'max-loss-ratio', type: 'number', help: `stop when the loss exceeds this many times the first (guard, default ${DEFAULT_GUARD.maxLossRatio})` },
+    { name: 'max-weight-norm-ratio', type: 'number', help: `stop when the weight norm exceeds this many times the start (guard, default ${DEFAULT_GUARD.maxWeightNormRatio})` },
+    OVERWRITE_OPTION,
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
   ],
   run,
@@ -49,51 +54,65 @@ async function run(args: ParsedArgs): Promise<number> {
   if (optStr(args, 'model') && optStr(args, 'preset')) throw new UsageError('give either --model or --preset, not both');
   if (resuming && (optStr(args, 'model') || optStr(args, 'preset'))) throw new UsageError('--resume continues from --out; do not give --model or --preset');
   if (optStr(args, 'preset') && !optStr(args, 'tokenizer')) throw new UsageError('--preset needs --tokenizer <folder with tokenizer.json>');
+  const dataPath = str(args, 'data');
+  if (!existsSync(dataPath)) throw new UsageError(`--data ${dataPath} does not exist`);
+  checkNotInput(out, [dataPath, optStr(args, 'model'), optStr(args, 'tokenizer')]);
   const flagConfig = configFlags(args);
   resolveSftConfig(flagConfig); // fail on bad values before loading anything
+  const guard = resolveGuardConfig(guardFlags(args));
+  const folder = openRunFolder(out, { resume: resuming, overwrite: bool(args, 'overwrite') });
+  const manifest: RunManifest = { command: 'sft', inputs: { data: fileDigest(dataPath) } };
+  if (resuming) checkResumeInputs(out, manifest);
   const backend = await initBackend({ order: [str(args, 'backend') as BackendName] });
   console.log(`backend: ${backend.backend}`);
 
   const start = resuming ? await loadLatest(out) : await loadStart(args);
   const { model, tokenizer } = start;
   try {
+    if (start.resume) checkResumeSettings(start.resume.state.config as unknown as Record<string, unknown>, flagConfig, 'sft');
     const config = resolveSftConfig({ ...(start.resume?.state.config as Partial<SftConfig> | undefined), ...flagConfig });
     if (model.config.model_type === 'gpt2' && config.seqLen > model.config.max_position_embeddings) {
       throw new UsageError(`--seq-len ${config.seqLen} exceeds the model's max_position_embeddings ${model.config.max_position_embeddings}`);
     }
-    const dataPath = str(args, 'data');
-    if (!existsSync(dataPath)) throw new UsageError(`--data ${dataPath} does not exist`);
     const samples = parseSamplesJsonl(readFileSync(dataPath, 'utf8'), dataPath);
     const encoded = encodeSamples(samples, tokenizer, config);
     console.log(`data: ${samples.length} samples, ${encoded.truncated} truncated to ${config.seqLen} tokens, ${encoded.dropped} dropped (nothing to train)`);
     if (!encoded.samples.length) throw new Error(`${dataPath}: no sample has a trainable token`);
 
-    mkdirSync(out, { recursive: true });
-    const metricsPath = join(out, 'metrics.jsonl');
-    prepareMetrics(metricsPath, start.resume?.state.step ?? 0);
+    mkdirSync(folder.dir, { recursive: true });
+    if (!resuming) writeRunManifest(folder.dir, manifest);
+    const metricsPath = join(folder.dir, 'metrics.jsonl');
+    if (start.resume) keepMetricsUpTo(metricsPath, start.resume.state.step, console.error);
     const result = await runSft({
       policy: modelPolicy(model), data: encoded.samples, config, padTokenId: tokenizer.padTokenId,
       modelFiles: () => checkpointFiles(model, tokenizer),
       resume: start.resume,
       hooks: {
+        guard,
         onStep: (m) => {
           appendFileSync(metricsPath, JSON.stringify(m) + '\n');
           if (m.step === 1 || m.step % 10 === 0 || m.step === config.steps) {
             console.log(`step ${m.step}/${config.steps} loss ${m.loss.toFixed(4)} lr ${m.lr.toExponential(2)} grad_norm ${m.grad_norm.toFixed(3)} ${Math.round(m.tokens_per_sec)} tok/s ${m.step_ms.toFixed(0)} ms/step`);
           }
         },
-        saveCheckpoint: async (name, files) => {
-          const dir = join(out, name);
-          writeFiles(dir, files);
-          return dir;
-        },
+        saveCheckpoint: async (name, files) => saveCheckpoint(folder.dir, name, files),
       },
     });
-    console.log(`done: ${result.state.step} steps, last checkpoint ${result.lastCheckpoint ?? '(none)'}`);
+    folder.commit();
+    console.log(`done: ${result.state.step} steps, last checkpoint ${result.lastCheckpoint ? join(out, basename(result.lastCheckpoint)) : '(none)'}`);
     return 0;
+  } catch (err) {
+    const note = folder.abandon();
+    if (note && err instanceof Error) err.message += note;
+    throw err;
   } finally {
     disposeModel(model);
   }
+}
+
+/** Divergence-guard limits given on the command line. */
+function guardFlags(args: ParsedArgs): Partial<GuardConfig> {
+  return { maxLossRatio: optNum(args, 'max-loss-ratio'), maxWeightNormRatio: optNum(args, 'max-weight-norm-ratio') };
 }
 
 /** SftConfig fields given on the command line (unset flags are absent). */
@@ -120,26 +139,9 @@ async function loadStart(args: ParsedArgs): Promise<Start> {
   return { model: createModel(resolveModelConfig(str(args, 'preset'), { vocab_size: tokenizer.vocabSize }), seed), tokenizer };
 }
 
-/** The checkpoint-<step> folder with the highest step in `out`, with its optimizer and trainer state. */
+/** The newest complete checkpoint-<step> folder in `out`, with its optimizer and trainer state. */
 async function loadLatest(out: string): Promise<Start> {
-  const steps = existsSync(out) ? readdirSync(out).map((f) => /^checkpoint-(\d+)$/.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])) : [];
-  if (!steps.length) throw new UsageError(`--resume: no checkpoint-<step> folder in ${out}`);
-  const dir = join(out, `checkpoint-${Math.max(...steps)}`);
-  const src = dirSource(dir);
-  const ckpt = await loadCheckpoint(src);
-  const state = ckpt.extra[TRAINER_STATE_FILE] as TrainerState | undefined;
-  if (!state) throw new Error(`${dir} has no ${TRAINER_STATE_FILE}; cannot resume`);
-  console.log(`resuming from ${dir} (step ${state.step})`);
-  return { ...ckpt, resume: { state, optimizer: await src.read(OPTIMIZER_FILE), checkpoint: dir } };
-}
-
-/** Keeps metrics up to the resumed step (a crashed run may have logged past its last checkpoint). */
-function prepareMetrics(path: string, fromStep: number): void {
-  if (!existsSync(path)) return;
-  if (fromStep === 0) {
-    writeFileSync(path, '');
-    return;
-  }
-  const kept = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= fromStep);
-  writeFileSync(path, kept.map((l) => l + '\n').join(''));
+  const point = await newestCompleteCheckpoint(out, (src) => loadCheckpoint(src), console.error);
+  console.log(`resuming from ${point.dir} (step ${point.state.step})`);
+  return { ...point.loaded, resume: { state: point.state, optimizer: point.optimizer, checkpoint: point.dir } };
 }

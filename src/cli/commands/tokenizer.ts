@@ -1,13 +1,14 @@
 // `ttpa tokenizer`: trains the default byte-level BPE on a JSONL dataset (rendered with the chat
 // template) and/or a plain-text file, and writes tokenizer.json + tokenizer_config.json.
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { renderConversation } from '../../core/data/chat_format.ts';
 import type { Sample } from '../../core/data/sample.ts';
-import { parseJsonText } from '../../core/runtime/file_source.ts';
+import { readJsonl, throwFirstError } from '../../core/data/jsonl.ts';
 import { buildTokenizerConfig, DEFAULT_ADDED_TOKENS, DEFAULT_SPECIAL_TOKENS, trainDefaultTokenizer } from '../../core/tokenizer/default_tokenizer.ts';
 import { loadTokenizer } from '../../core/tokenizer/tokenizer.ts';
-import { num, optStr, str, UsageError, type Command } from '../args.ts';
+import { bool, num, optStr, str, UsageError, type Command } from '../args.ts';
+import { checkNotInput, claimOutputs, OVERWRITE_OPTION } from '../run_folder.ts';
 import { writeFiles } from '../files.ts';
 
 function readFile(path: string): string {
@@ -22,10 +23,11 @@ function readFile(path: string): string {
 export function renderJsonl(path: string, content: string): string[] {
   const name = basename(path);
   const docs: string[] = [];
-  content.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    const where = `${name}:${i + 1}`;
-    const s = parseJsonText(line, where) as Partial<Sample> | null;
+  const { rows, errors } = readJsonl(content, name);
+  throwFirstError(errors);
+  for (const { line, value } of rows) {
+    const where = `${name}:${line}`;
+    const s = value as Partial<Sample> | null;
     if (!s || typeof s !== 'object' || Array.isArray(s)) throw new Error(`${where}: expected a JSON object with messages`);
     if (!Array.isArray(s.messages) || !s.messages.every((m) => m && typeof m.role === 'string' && typeof m.content === 'string')) {
       throw new Error(`${where}: messages must be a list of {role, content} objects`);
@@ -36,7 +38,7 @@ export function renderJsonl(path: string, content: string): string[] {
     } catch (err) {
       throw new Error(`${where}: cannot render with the chat template: ${err instanceof Error ? err.message : String(err)}`);
     }
-  });
+  }
   if (!docs.length) throw new Error(`${name}: no samples`);
   return docs;
 }
@@ -50,6 +52,7 @@ export const tokenizerCommand: Command = {
     { name: 'vocab-size', type: 'int', help: 'total vocabulary size, special tokens included', default: 2048 },
     { name: 'min-frequency', type: 'int', help: 'never merge a pair seen fewer times', default: 2 },
     { name: 'out', type: 'string', help: 'folder for tokenizer.json and tokenizer_config.json', required: true },
+    OVERWRITE_OPTION,
   ],
   async run(args) {
     const data = optStr(args, 'data');
@@ -61,6 +64,9 @@ export const tokenizerCommand: Command = {
     const minFrequency = num(args, 'min-frequency');
     if (minFrequency < 1) throw new UsageError(`--min-frequency must be >= 1, got ${minFrequency}`);
 
+    const out = str(args, 'out');
+    checkNotInput(out, [data, textPath]);
+    claimOutputs([join(out, 'tokenizer.json'), join(out, 'tokenizer_config.json')], bool(args, 'overwrite'));
     const corpus: string[] = [];
     if (data) corpus.push(...renderJsonl(data, readFile(data)));
     if (textPath) corpus.push(...readFile(textPath).split(/(?<=\n)/));

@@ -1,6 +1,8 @@
 // The one serialization of conversations with tools into model text, shared by SFT, sampling and eval.
-// Renders through a Jinja chat template (HF's format); parsing text back into calls is scoring's job.
+// Renders through a Jinja chat template (HF's format) within a budget (template_budget.ts); parsing
+// text back into calls is scoring's job.
 import { Template } from '@huggingface/jinja';
+import { renderWithBudget } from './template_budget.ts';
 import type { ToolSchema } from '../tools/schema.ts';
 import type { Message } from './messages.ts';
 
@@ -62,10 +64,23 @@ const compiled = new Map<string, Template>();
 function compile(template: string): Template {
   let t = compiled.get(template);
   if (!t) {
-    t = new Template(template);
+    try {
+      t = new Template(template);
+    } catch (err) {
+      throw new Error(`chat template syntax error: ${err instanceof Error ? err.message : String(err)}`);
+    }
     compiled.set(template, t);
   }
   return t;
+}
+
+/** Parses a template once so a syntax error is reported with the file it came from (`name`). */
+export function checkTemplate(template: string, name: string): void {
+  try {
+    compile(template);
+  } catch (err) {
+    throw new Error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 export interface RenderOptions {
@@ -76,7 +91,7 @@ export interface RenderOptions {
 }
 
 export function renderConversation(messages: Message[], tools: ToolSchema[], options: RenderOptions = {}): string {
-  return compile(options.template ?? DEFAULT_CHAT_TEMPLATE).render({
+  return renderWithBudget(compile(options.template ?? DEFAULT_CHAT_TEMPLATE), {
     bos_token: '',
     eos_token: '',
     ...options.extra,

@@ -38,7 +38,7 @@ export function resolveDataConfig(overrides: DataConfigOverrides = {}): DataConf
   const d = DEFAULT_DATA_CONFIG;
   const known = new Set(Object.keys(d));
   for (const k of Object.keys(overrides)) if (!known.has(k)) throw new Error(`data.${k} is not a data config field`);
-  for (const k of Object.keys(overrides.mix ?? {})) if (!(k in d.mix)) throw new Error(`data.mix.${k} is not a sample category`);
+  for (const k of Object.keys(overrides.mix ?? {})) if (!Object.hasOwn(d.mix, k)) throw new Error(`data.mix.${k} is not a sample category`);
   const c: DataConfig = {
     ...d, ...overrides,
     mix: { ...d.mix, ...overrides.mix },

@@ -2,7 +2,7 @@
 // <tool_call>{"name", "arguments"}</tool_call> in assistant turns, <tool_response> in tool turns,
 // and tools either in a `tools` field or as JSON inside <tools>...</tools> in the system prompt.
 import type { ToolSchema } from '../tools/schema.ts';
-import { FormatError, isObject, jsonField, parseJsonl, type ParseReport } from './jsonl.ts';
+import { FormatError, isObject, jsonField, parseJsonl, parseNestedJson, type ParseReport } from './jsonl.ts';
 import type { Message, ToolCall } from './messages.ts';
 import { inferCategory, toolSchemaErrors } from './native.ts';
 import type { Sample } from './sample.ts';
@@ -22,26 +22,17 @@ function toolsFromSystem(text: string): unknown[] | undefined {
   const body = [...text.matchAll(/<tools>([\s\S]*?)<\/tools>/g)].map((m) => m[1].trim()).find((b) => b);
   if (!body) return undefined;
   try {
-    const v = JSON.parse(body);
+    const v = parseNestedJson(body, '<tools> block');
     return Array.isArray(v) ? v : [v];
   } catch {
-    try {
-      return JSON.parse(`[${body.replace(/\}\s*\n\s*\{/g, '},{')}]`) as unknown[];
-    } catch (err) {
-      throw new FormatError(`<tools> block is not valid JSON: ${(err as Error).message}`);
-    }
+    return parseNestedJson(`[${body.replace(/\}\s*\n\s*\{/g, '},{')}]`, '<tools> block') as unknown[];
   }
 }
 
 function parseCalls(value: string, at: string): { calls: ToolCall[]; text: string } {
   const calls: ToolCall[] = [];
   const text = value.replace(/<tool_call>([\s\S]*?)<\/tool_call>/g, (_, body: string) => {
-    let c: unknown;
-    try {
-      c = JSON.parse(body.trim());
-    } catch (err) {
-      throw new FormatError(`${at}: <tool_call> is not valid JSON: ${(err as Error).message}`);
-    }
+    const c = parseNestedJson(body.trim(), `${at}: <tool_call>`);
     if (!isObject(c) || typeof c.name !== 'string') throw new FormatError(`${at}: <tool_call> needs a name`);
     const args = jsonField(c.arguments ?? {}, `${at} arguments`);
     if (!isObject(args)) throw new FormatError(`${at}: <tool_call> arguments must be an object`);
@@ -82,7 +73,7 @@ export function importHermes(text: string, file: string): ParseReport<Sample> {
         const body = value.replace(/<\/?tool_response>/g, '').trim();
         let name = lastCalls[toolIndex]?.function.name;
         try {
-          const parsed = JSON.parse(body);
+          const parsed = parseNestedJson(body, at);
           if (isObject(parsed) && typeof parsed.name === 'string') name = parsed.name;
         } catch { /* plain-text result */ }
         toolIndex++;

@@ -1,6 +1,6 @@
 // An HF model folder <-> (Model, Tokenizer): what AutoModelForCausalLM / AutoTokenizer.from_pretrained
 // read and save_pretrained writes. F32 on save; F16/BF16 accepted on load. No pickle (.bin) weights.
-import { configFromHF, configToHF } from '../model/config.ts';
+import { configFromHF, configToHF, type ModelConfig } from '../model/config.ts';
 import { expectedParamShapes, type Model, type Params } from '../model/params.ts';
 import { loadTokenizer, type Tokenizer } from '../tokenizer/tokenizer.ts';
 import { missingFileError, parseJsonText, readJson, type FileSource } from './file_source.ts';
@@ -27,6 +27,7 @@ export async function loadCheckpoint(src: FileSource): Promise<Checkpoint> {
   if (!src.has(WEIGHTS) && !src.has(INDEX)) throw new Error(`model folder ${src.name} is missing ${WEIGHTS} (or ${INDEX})`);
   const config = configFromHF(await readJson(src, 'config.json'));
   const { tensors, fileOf } = src.has(WEIGHTS) ? await readSingle(src) : await readSharded(src);
+  checkLayerCount(config, tensors, fileOf);
   const params = toParams(tensors, expectedParamShapes(config), fileOf, config.tie_word_embeddings);
   const model: Model = { config, params };
   try {
@@ -86,6 +87,23 @@ async function readSharded(src: FileSource): Promise<Tensors> {
     if (!tensors[name]) throw new Error(`${shard}: missing tensor ${name} (listed in ${INDEX})`);
   }
   return { tensors, fileOf: (name) => weightMap[name] ?? INDEX };
+}
+
+/**
+ * config.json's num_hidden_layers against the tensors present, layer by layer, before the full list of
+ * expected tensors is built: a config claiming 10^7 layers fails at the first missing one instead of
+ * exhausting memory on names.
+ */
+function checkLayerCount(config: ModelConfig, tensors: Record<string, LoadedTensor>, fileOf: (n: string) => string): void {
+  const LAYER0 = /\.(layers|h)\.0\./;
+  const layer0 = Object.keys(expectedParamShapes({ ...config, num_hidden_layers: 1 })).filter((n) => LAYER0.test(n));
+  const has = (n: string): boolean => n in tensors || n.replace(/^transformer\./, '') in tensors;
+  for (let i = 0; i < config.num_hidden_layers; i++) {
+    for (const n of layer0) {
+      const name = n.replace(LAYER0, `.$1.${i}.`);
+      if (!has(name)) throw new Error(`${fileOf(name)}: missing tensor ${name} (config.json has num_hidden_layers ${config.num_hidden_layers})`);
+    }
+  }
 }
 
 /** Checks names and shapes against the config, then makes the variables (all or none). */

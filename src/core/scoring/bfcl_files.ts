@@ -2,6 +2,7 @@
 // float) for the checker, and the reference prediction built from an answer. No file system here:
 // callers pass text. Dataset import for training lives in src/core/data, not here.
 import type { BfclAnswer, BfclCall, BfclFunction } from './bfcl_checker.ts';
+import { jsonlLines, lineLimitProblem } from '../data/jsonl.ts';
 import { parseJsonDocument } from './json_spans.ts';
 import { defineKey, pyEquals, pyType } from './py_value.ts';
 
@@ -16,17 +17,20 @@ export interface JsonLines {
   problems: LineProblem[];
 }
 
-/** Parses JSONL text line by line; blank lines are skipped, bad lines reported, never thrown. */
+/** Parses JSONL text line by line (the data module's line splitting and limits); bad lines are reported, never thrown. */
 export function parseJsonLines(text: string, pyNumbers = false): JsonLines {
   const rows: JsonLines['rows'] = [];
   const problems: LineProblem[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (!line.trim()) return;
-    const r = parseJsonDocument(line, { pyNumbers });
-    if (r.ok) rows.push({ line: i + 1, value: r.node.value });
-    else problems.push({ line: i + 1, reason: `invalid JSON at column ${r.error.offset + 1}: ${r.error.message}` });
-  });
+  for (const { line, text: raw } of jsonlLines(text)) {
+    const tooBig = lineLimitProblem(raw);
+    if (tooBig) {
+      problems.push({ line, reason: tooBig });
+      continue;
+    }
+    const r = parseJsonDocument(raw, { pyNumbers });
+    if (r.ok) rows.push({ line, value: r.node.value });
+    else problems.push({ line, reason: `invalid JSON at column ${r.error.offset + 1}: ${r.error.message}` });
+  }
   return { rows, problems };
 }
 

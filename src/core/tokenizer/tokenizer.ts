@@ -1,9 +1,10 @@
 // Loads a Hugging Face tokenizer.json (+ tokenizer_config.json) through @huggingface/tokenizers and
 // wraps it in the small interface the rest of the lab uses. It does not train: see train_bpe.ts.
 import { Tokenizer as HFTokenizer } from '@huggingface/tokenizers';
-import { DEFAULT_CHAT_TEMPLATE, END_OF_TURN } from '../data/chat_format.ts';
+import { checkTemplate, DEFAULT_CHAT_TEMPLATE, END_OF_TURN } from '../data/chat_format.ts';
 import { parseJsonText } from '../runtime/file_source.ts';
 import { byteCharsToBytes, displayBytes } from './byte_level.ts';
+import { checkTokenizerRegexes } from './regex_check.ts';
 
 export interface Tokenizer {
   /** Token ids of `text`, with no BOS/EOS added (chat templates write those themselves). */
@@ -83,6 +84,7 @@ const hasType = (component: unknown, type: string): boolean =>
 export function loadTokenizer(tokenizerJson: string | object, tokenizerConfigJson?: string | object): Tokenizer {
   const tj = asObject(tokenizerJson, 'tokenizer.json');
   checkTokenizerJson(tj);
+  checkTokenizerRegexes(tj);
   const config = tokenizerConfigJson === undefined ? {} : asObject(tokenizerConfigJson, 'tokenizer_config.json');
   const full = { normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, added_tokens: [], ...tj };
   // Exact round trips matter more here than HF's legacy " ." -> "." clean-up; honour it only if asked.
@@ -100,6 +102,7 @@ export function loadTokenizer(tokenizerJson: string | object, tokenizerConfigJso
   for (const id of vocab.values()) vocabSize = Math.max(vocabSize, id + 1);
   const specialTokenIds = new Set([...added.values()].filter((t) => t.special).map((t) => t.id));
   const chatTemplate = pickChatTemplate(config) ?? DEFAULT_CHAT_TEMPLATE;
+  checkTemplate(chatTemplate, 'tokenizer_config.json chat_template');
   const idOf = (t: string | undefined): number | undefined => (t === undefined ? undefined : hf.token_to_id(t));
 
   const eosName = tokenName(config.eos_token);

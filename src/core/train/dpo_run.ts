@@ -2,6 +2,7 @@
 // model, or the base with adapters off for LoRA), train full weights or LoRA adapters, return the final
 // model (LoRA merged). Shared by `ttpa dpo` and the pipeline; file I/O stays with the caller.
 import { tf } from '../runtime/tf.ts';
+import { readJsonl, throwFirstError } from '../data/jsonl.ts';
 import type { Model } from '../model/params.ts';
 import { runDpo, type DpoHooks, type DpoPolicy } from './dpo.ts';
 import type { DpoConfig } from './dpo_config.ts';
@@ -106,16 +107,10 @@ function adapterConfig(lora: LoraAdapters): Uint8Array {
 /** Preference records, one JSON object per line (the preference module's TRL export); errors name file and line. */
 export function parseDpoRecordsJsonl(text: string, fileName: string): DpoRecord[] {
   const out: DpoRecord[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line) return;
-    const where = `${fileName}:${i + 1}`;
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch (err) {
-      throw new Error(`${where}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-    }
+  const { rows, errors } = readJsonl(text, fileName);
+  throwFirstError(errors);
+  for (const { line, value: v } of rows) {
+    const where = `${fileName}:${line}`;
     const r = v as Partial<DpoRecord> | null;
     if (!r || typeof r !== 'object' || Array.isArray(r)) throw new Error(`${where}: expected a JSON object with prompt, chosen, rejected`);
     for (const f of ['prompt', 'chosen', 'rejected'] as const) {
@@ -125,6 +120,6 @@ export function parseDpoRecordsJsonl(text: string, fileName: string): DpoRecord[
       }
     }
     out.push({ ...(r as DpoRecord), tools: Array.isArray(r.tools) ? r.tools : [] });
-  });
+  }
   return out;
 }

@@ -1,5 +1,6 @@
 // SFT data: Samples rendered through the chat template, tokenized segment by segment with a loss mask,
 // then padded into [B, T] batches; parses JSONL text. It does not read files (the CLI does) or run the model.
+import { readJsonl, throwFirstError } from '../data/jsonl.ts';
 import { renderSegments } from '../data/chat_format.ts';
 import type { Sample } from '../data/sample.ts';
 import { tf } from '../runtime/tf.ts';
@@ -51,12 +52,20 @@ export function encodeSample(sample: Sample, tokenizer: SftTokenizer, trainOn: E
   return { ids, lossMask };
 }
 
+/** Longest text one token stands for, as far as truncation before tokenising assumes. */
+const MAX_CHARS_PER_TOKEN = 64;
+
 export function encodeSamples(samples: Sample[], tokenizer: SftTokenizer, options: EncodeOptions): EncodeReport {
   const out: EncodedSample[] = [];
   let truncated = 0;
   let dropped = 0;
+  // Text past seqLen tokens is cut before tokenising: a token covers at most MAX_CHARS_PER_TOKEN chars
+  // in any real vocabulary, so no message needs more than seqLen of them (a 50 MB message would
+  // otherwise cost ~90 bytes per character to tokenise, only to be thrown away).
+  const maxChars = options.seqLen * MAX_CHARS_PER_TOKEN;
   for (const sample of samples) {
-    let e = encodeSample({ ...sample, tools: sample.tools ?? [] }, tokenizer, options.trainOn);
+    const messages = sample.messages.map((m) => (m.content.length > maxChars ? { ...m, content: m.content.slice(0, maxChars) } : m));
+    let e = encodeSample({ ...sample, messages, tools: sample.tools ?? [] }, tokenizer, options.trainOn);
     if (e.ids.length > options.seqLen) {
       truncated += 1;
       e = { ids: e.ids.slice(0, options.seqLen), lossMask: e.lossMask.slice(0, options.seqLen) };
@@ -138,21 +147,14 @@ export function bucketedOrder(lengths: number[], batchSize: number, rng: Rng): n
  * and the reason: `train.jsonl:12: not valid JSON` or `train.jsonl:3: messages[1].role is missing`.
  */
 export function parseSamplesJsonl(text: string, fileName: string): Sample[] {
+  const { rows, errors } = readJsonl(text, fileName);
   const out: Sample[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line) return;
-    const where = `${fileName}:${i + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      throw new Error(`${where}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-    }
+  for (const { line, value } of rows) {
     const reason = sampleProblem(value);
-    if (reason) throw new Error(`${where}: ${reason}`);
-    out.push(value as Sample);
-  });
+    if (reason) errors.push({ file: fileName, line, reason });
+    else out.push(value as Sample);
+  }
+  throwFirstError(errors.sort((a, b) => a.line - b.line));
   return out;
 }
 

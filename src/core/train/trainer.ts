@@ -3,6 +3,7 @@
 import { tf } from '../runtime/tf.ts';
 import { createRng, type Rng } from '../rng.ts';
 import type { TrainLoopConfig } from './config.ts';
+import { createGuard, DivergenceError, resolveGuardConfig, type GuardConfig } from './guard.ts';
 import { createAdamW, disposeAdamW, type AdamW, type ParamMap } from './optimizer.ts';
 import { OPTIMIZER_FILE, restoreOptimizer, serializeOptimizer } from './optimizer_state.ts';
 import { learningRate } from './schedule.ts';
@@ -53,6 +54,8 @@ export interface TrainHooks {
   shouldStop?(): boolean | Promise<boolean>;
   /** Stores a checkpoint's files and returns where they went (shown in errors), e.g. `<out>/checkpoint-30`. */
   saveCheckpoint?(name: string, files: Record<string, Uint8Array>): Promise<string>;
+  /** Divergence limits (guard.ts defaults for unset fields); plain JSON, not part of the run's config hash. */
+  guard?: Partial<GuardConfig>;
 }
 
 /** trainer_state.json: enough, with the model and optimizer files, to continue bit for bit. */
@@ -84,7 +87,7 @@ export interface TrainResult {
   losses: number[];
 }
 
-/** Raised when a run cannot continue (NaN/Inf); the message names the step and the last good checkpoint. */
+/** Raised when a run cannot continue (NaN/Inf, a divergence); the message names the step and the last good checkpoint. */
 export class TrainingStoppedError extends Error {}
 
 export function epochSeed(seed: number, epoch: number): number {
@@ -130,8 +133,10 @@ export async function runTrainer<B>(task: TrainTask<B>, config: TrainLoopConfig,
   });
   let lastCheckpoint = resume?.checkpoint;
   let savedStep = step;
+  const guard = createGuard(resolveGuardConfig(hooks.guard), task.params);
   const save = async (): Promise<void> => {
     if (!hooks.saveCheckpoint) return;
+    guard.checkWeights(task.params); // a checkpoint is saved only if its weights pass
     const files = { ...(await task.modelFiles()) };
     files[OPTIMIZER_FILE] = await serializeOptimizer(opt);
     files[TRAINER_STATE_FILE] = new TextEncoder().encode(JSON.stringify(state(), null, 2) + '\n');
@@ -140,35 +145,49 @@ export async function runTrainer<B>(task: TrainTask<B>, config: TrainLoopConfig,
   };
   const losses: number[] = [];
   let stopped = false;
+  const lastGood = (): string => lastCheckpoint ?? 'none (no checkpoint saved yet)';
   try {
     if (resume) restoreOptimizer(opt, resume.optimizer);
-    while (step < config.steps) {
-      if (await hooks.shouldStop?.()) {
-        stopped = true;
-        break;
+    await guarded(() => step, lastGood, async () => {
+      while (step < config.steps) {
+        if (await hooks.shouldStop?.()) {
+          stopped = true;
+          break;
+        }
+        const t0 = performance.now();
+        let result: StepResult & { lr: number; tokens: number };
+        try {
+          result = await runOneStep(task, cursor, opt, config, step);
+        } catch (err) {
+          if (!(err instanceof NonFiniteError)) throw err;
+          throw new TrainingStoppedError(`step ${step + 1}: ${err.message}; stopped, last good checkpoint is ${lastGood()}`);
+        }
+        step += 1;
+        const stepMs = performance.now() - t0;
+        losses.push(result.loss);
+        await hooks.onStep?.({
+          step, loss: result.loss, lr: result.lr, grad_norm: result.gradNorm,
+          tokens_per_sec: result.tokens / (stepMs / 1000), epoch: cursor.epochsDone, step_ms: stepMs,
+        });
+        guard.checkLoss(result.loss);
+        if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0) await save();
       }
-      const t0 = performance.now();
-      let result: StepResult & { lr: number; tokens: number };
-      try {
-        result = await runOneStep(task, cursor, opt, config, step);
-      } catch (err) {
-        if (!(err instanceof NonFiniteError)) throw err;
-        throw new TrainingStoppedError(`step ${step + 1}: ${err.message}; stopped, last good checkpoint is ${lastCheckpoint ?? 'none (no checkpoint saved yet)'}`);
-      }
-      step += 1;
-      const stepMs = performance.now() - t0;
-      losses.push(result.loss);
-      await hooks.onStep?.({
-        step, loss: result.loss, lr: result.lr, grad_norm: result.gradNorm,
-        tokens_per_sec: result.tokens / (stepMs / 1000), epoch: cursor.epochsDone, step_ms: stepMs,
-      });
-      if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0) await save();
-    }
-    if (step !== savedStep) await save();
+      if (step !== savedStep) await save();
+    });
   } finally {
     disposeAdamW(opt);
   }
   return { state: state(), stopped, lastCheckpoint, losses };
+}
+
+/** Runs `body`, turning a DivergenceError (from the guard or a hook) into TrainingStoppedError. */
+async function guarded(step: () => number, lastGood: () => string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    if (!(err instanceof DivergenceError)) throw err;
+    throw new TrainingStoppedError(`step ${step()}: ${err.message}; stopped, last good checkpoint is ${lastGood()}`);
+  }
 }
 
 /** Reads the step's micro-batches, applies one update at the scheduled rate, frees the batches. */

@@ -36,7 +36,7 @@ describe('ttpa convert', () => {
   it('reports bad lines as file:line: reason, keeps good ones, renders text with a template file', async () => {
     const out = join(dir, 'x.txt.jsonl');
     const r = await run(convertCommand, ['--from', 'xlam', '--to', 'text', '--template', 'tests/fixtures/data/plain_template.jinja', '--in', 'tests/fixtures/data/xlam_mixed.jsonl', '--out', out]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1); // some lines were rejected
     expect(r.err.split('\n')).toHaveLength(3);
     expect(r.err).toContain('tests/fixtures/data/xlam_mixed.jsonl:4: answers[0] calls \'nope\', which is not in tools');
     const got = rows(out);

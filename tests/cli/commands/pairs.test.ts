@@ -35,7 +35,7 @@ describe('ttpa pairs', () => {
     expect(stats.promptsByTurn).toEqual({ call: 2, text: 2 });
     expect(stats.pairs).toBe(lines.length);
     expect(stats.config.mode).toBe('token');
-    await run(['--model', join(dir, 'model'), '--data', data, '--out', out, '--limit', '2', '--max-new-tokens', '16', '--no-text-turns', '--backend', 'wasm']);
+    await run(['--model', join(dir, 'model'), '--data', data, '--out', out, '--limit', '2', '--max-new-tokens', '16', '--no-text-turns', '--overwrite', '--backend', 'wasm']);
     expect(JSON.parse(readFileSync(join(dir, 'pairs.stats.json'), 'utf8')).promptsByTurn).toEqual({ call: 2, text: 0 });
   }, 60_000);
 

@@ -68,7 +68,7 @@ describe('BFCL import on the real files', () => {
     const r = importBfcl(readFileSync(q, 'utf8'), q, readFileSync(a, 'utf8'), a);
     expect(r.items.map((s) => s.id)).toEqual(['bfcl-simple_python_0', 'bfcl-simple_python_3']);
     expect(r.errors.map((e) => [e.file, e.line])).toEqual([[a, 3], [q, 2], [q, 3], [q, 5]]);
-    expect(r.errors[0].reason).toMatch(/invalid JSON/);
+    expect(r.errors[0].reason).toMatch(/not valid JSON/);
     expect(r.errors[1].reason).toMatch(/"weird" is not a BFCL type/);
     expect(r.errors[2].reason).toMatch(/list of turns/);
     expect(r.errors[3].reason).toBe('no possible answer for simple_python_4');

@@ -1,0 +1,71 @@
+// The divergence guard of every trainer: besides NaN/Inf (train_step.ts), a run stops when its loss,
+// its KL to the reference (DPO) or its weight norm runs away, before a checkpoint of the bad weights
+// is saved. It only measures and throws; saving and naming the last good checkpoint is trainer.ts.
+import { tf } from '../runtime/tf.ts';
+import type { ParamMap } from './optimizer.ts';
+
+/** Limits of a healthy run. Plain JSON: a CLI or preset may override any field. */
+export interface GuardConfig {
+  /** Stop when a step's loss exceeds this many times max(first loss of the run, 1), > 1. */
+  maxLossRatio: number;
+  /** Stop when the L2 norm of the trained weights exceeds this many times its value at the start, > 1. */
+  maxWeightNormRatio: number;
+  /** DPO: stop when the mean per-token KL to the reference (k3 estimate) exceeds this, > 0. */
+  maxKl: number;
+}
+
+/**
+ * Loss 10x (a sigmoid DPO loss of 10 is a margin of -10; SFT far above ln(vocab)), weights 20x their
+ * starting norm, KL 10 nats per token: far outside any run that learns, and reached within a few steps
+ * by one that diverges (lr 1e6 gives weights of 1e9 and a KL of 1.9e3).
+ */
+export const DEFAULT_GUARD: Readonly<GuardConfig> = Object.freeze({ maxLossRatio: 10, maxWeightNormRatio: 20, maxKl: 10 });
+
+export function resolveGuardConfig(overrides: Partial<GuardConfig> = {}): GuardConfig {
+  for (const key of Object.keys(overrides)) if (!(key in DEFAULT_GUARD)) throw new Error(`guard.${key} is not a known setting`);
+  const cfg = { ...DEFAULT_GUARD, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) } as GuardConfig;
+  for (const [key, min] of [['maxLossRatio', 1], ['maxWeightNormRatio', 1], ['maxKl', 0]] as const) {
+    const v = cfg[key];
+    if (typeof v !== 'number' || !(v > min)) throw new Error(`guard.${key} must be a number > ${min}, got ${JSON.stringify(v)}`);
+  }
+  return cfg;
+}
+
+/** Raised by the guard; the trainer turns it into TrainingStoppedError naming the last good checkpoint. */
+export class DivergenceError extends Error {}
+
+/** L2 norm of all trainable variables together. */
+export function weightNorm(params: ParamMap): number {
+  const trained = Object.values(params).filter((v) => v.trainable);
+  if (!trained.length) return 0;
+  return tf.tidy(() => tf.sqrt(tf.addN(trained.map((v) => tf.sum(tf.square(v))))).dataSync()[0]);
+}
+
+/** One run's guard: remembers the first loss and the starting weight norm it compares against. */
+export interface Guard {
+  checkLoss(loss: number): void;
+  checkWeights(params: ParamMap): void;
+}
+
+/** DPO's check, run on each step's mean KL (the trainer itself does not see the KL). */
+export function checkKl(kl: number, config: GuardConfig): void {
+  if (!(kl <= config.maxKl)) throw new DivergenceError(`KL to the reference ${kl.toPrecision(4)} per token is over the limit ${config.maxKl}: the policy ran away from the reference (lower the learning rate, or raise guard.maxKl)`);
+}
+
+export function createGuard(config: GuardConfig, params: ParamMap): Guard {
+  let firstLoss: number | undefined;
+  const startNorm = weightNorm(params);
+  return {
+    checkLoss(loss) {
+      firstLoss ??= loss;
+      const limit = config.maxLossRatio * Math.max(firstLoss, 1);
+      if (loss > limit) throw new DivergenceError(`loss ${loss.toPrecision(4)} is over ${config.maxLossRatio}x the run's first loss (${firstLoss.toPrecision(4)}; limit ${limit.toPrecision(4)}): the run diverged (lower the learning rate, or raise guard.maxLossRatio)`);
+    },
+    checkWeights(p) {
+      const norm = weightNorm(p);
+      if (!Number.isFinite(norm) || (startNorm > 0 && norm > config.maxWeightNormRatio * startNorm)) {
+        throw new DivergenceError(`weight norm ${norm.toPrecision(4)} is over ${config.maxWeightNormRatio}x its starting value ${startNorm.toPrecision(4)}: the run diverged (lower the learning rate, or raise guard.maxWeightNormRatio)`);
+      }
+    },
+  };
+}
