@@ -1,7 +1,7 @@
 // The CLI's only way to put bytes on disk: every file or folder appears whole or not at all.
 // Each file goes to a temporary sibling, is fsynced, then renamed; a failure removes the temporaries
 // and puts back whatever was there before. Deciding whether an output may be replaced is run_folder.ts.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 const encoder = new TextEncoder();
@@ -56,7 +56,10 @@ function checkName(name: string): void {
  * temporaries are removed and files that were replaced are put back, so `dir` keeps its old content.
  */
 export function writeFiles(dir: string, files: Record<string, FileContent>): void {
-  for (const name of Object.keys(files)) checkName(name);
+  for (const name of Object.keys(files)) {
+    checkName(name);
+    if (existsSync(join(dir, name)) && statSync(join(dir, name)).isDirectory()) throw new Error(`cannot write ${join(dir, name)}: it is a folder; nothing was changed`);
+  }
   mkdirSync(dir, { recursive: true });
   const temps: [string, string][] = [];
   try {
@@ -66,7 +69,7 @@ export function writeFiles(dir: string, files: Record<string, FileContent>): voi
       writeDurable(temps[temps.length - 1][0], content);
     }
   } catch (err) {
-    for (const [tmp] of temps) rmSync(tmp, { force: true });
+    for (const [tmp] of temps) rmSync(tmp, { force: true, recursive: true });
     throw writeError(temps[temps.length - 1]?.[1] ?? dir, err, `${dir} was`);
   }
   const swapped: { final: string; backup?: string }[] = [];
@@ -84,7 +87,7 @@ export function writeFiles(dir: string, files: Record<string, FileContent>): voi
         renameSync(backup, final);
       } else rmSync(final, { force: true });
     }
-    for (const [tmp] of temps) rmSync(tmp, { force: true });
+    for (const [tmp] of temps) rmSync(tmp, { force: true, recursive: true });
     throw writeError(dir, err, `${dir} was`);
   }
   for (const { backup } of swapped) if (backup) rmSync(backup, { force: true, recursive: true });

@@ -50,6 +50,7 @@ export const convertCommand: Command = {
     const templateText = template ? read(template) : undefined;
     if (templateText !== undefined) checkTemplate(templateText, template!);
     const report = importFile(from, str(args, 'in'), optStr(args, 'answers'));
+    if (!report.items.length && !report.errors.length) throw new Error(`${str(args, 'in')}: no samples (the file has no non-blank line)`);
     for (const e of report.errors) console.error(formatLineError(e));
     const exported = exportRows(report.items, str(args, 'to') as ExportFormat, templateText);
     for (const e of exported.errors) console.error(`${e.id}: ${e.reason}`);
