@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { smallDisk } from './small_disk.ts';
 import { removeStaleTemps, tempPath, writeDirAtomic, writeFileAtomic, writeFiles } from '../../src/cli/atomic_write.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ttpa-atomic-'));
@@ -13,17 +13,6 @@ const fresh = (): string => {
   mkdirSync(d);
   return d;
 };
-
-/** A tmpfs of `kb` KiB at a new folder, or undefined where mounting is not allowed (not root). */
-export function smallDisk(kb: number): { dir: string; unmount(): void } | undefined {
-  const dir = fresh();
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${kb}k`, 'tmpfs', dir], { stdio: 'ignore' });
-  } catch {
-    return undefined;
-  }
-  return { dir, unmount: () => execFileSync('umount', [dir]) };
-}
 
 describe('atomic writes', () => {
   it('an injected failure on the third of four files leaves all four as they were and no temporaries', () => {

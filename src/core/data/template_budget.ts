@@ -12,8 +12,10 @@ export interface TemplateBudget {
   maxRange: number;
 }
 
-/** A conversation of the default template takes a few thousand steps; these leave room for 100x that. */
-export const DEFAULT_TEMPLATE_BUDGET: Readonly<TemplateBudget> = Object.freeze({ maxSteps: 2_000_000, maxOutputChars: 16 * 1024 * 1024, maxRange: 100_000 });
+/** A conversation with tools takes under 1,000 steps in the default template (about 5 ms per 1,000 steps
+ * here); 200,000 leaves room for long conversations and templates 20x more elaborate, and stops a
+ * runaway loop within about a second. */
+export const DEFAULT_TEMPLATE_BUDGET: Readonly<TemplateBudget> = Object.freeze({ maxSteps: 200_000, maxOutputChars: 16 * 1024 * 1024, maxRange: 100_000 });
 
 export class TemplateBudgetError extends Error {}
 
