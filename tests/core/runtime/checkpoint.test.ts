@@ -152,6 +152,16 @@ describe('checkpoint errors name the file and tensor', () => {
       .rejects.toThrow('model.safetensors: tensor model.embed_tokens.weight has shape [64,32], config.json implies [10,32]');
   });
 
+  it('checks num_hidden_layers against the tensors before listing them (10^7 layers: the first missing one)', async () => {
+    for (const c of [resolveModelConfig('tiny'), resolveModelConfig('tiny-gpt2')]) {
+      const { files } = await saved(c);
+      const L = c.num_hidden_layers;
+      const first = c.model_type === 'gpt2' ? `transformer.h.${L}.ln_1.weight` : `model.layers.${L}.self_attn.q_proj.weight`;
+      await expect(loadCheckpoint(memorySource('ckpt', withJson(files, 'config.json', (j) => { j.num_hidden_layers = 10_000_000; j.n_layer = 10_000_000; }))))
+        .rejects.toThrow(`model.safetensors: missing tensor ${first} (config.json has num_hidden_layers 10000000)`);
+    }
+  });
+
   it('loads a tokenizer alone from a folder, naming a missing tokenizer.json', async () => {
     const tok = await loadTokenizerFrom(memorySource('t', tokenizer.files()));
     expect(tok.encode('hello world!')).toEqual([12, 17, 8]);

@@ -46,6 +46,15 @@ describe('encodeSamples', () => {
     const fits = encodeSamples([sample, sample], chars, { seqLen: 10_000, trainOn: 'assistant' });
     expect(fits).toMatchObject({ truncated: 0, dropped: 0 });
   });
+
+  it('cuts text beyond seqLen before tokenising: a 5 MB message costs no more than its first seqLen tokens', () => {
+    const seen: number[] = [];
+    const counting: SftTokenizer = { ...chars, encode: (t) => (seen.push(t.length), chars.encode(t)) };
+    const huge: Sample = { ...sample, messages: [{ role: 'user', content: 'x'.repeat(5_000_000) }, ...sample.messages.slice(1)] };
+    const got = encodeSamples([huge], counting, { seqLen: 64, trainOn: 'all' });
+    expect(got.samples[0].ids).toEqual(encodeSamples([{ ...huge, messages: [{ role: 'user', content: 'x'.repeat(64 * 64) }, ...sample.messages.slice(1)] }], chars, { seqLen: 64, trainOn: 'all' }).samples[0].ids);
+    expect(Math.max(...seen)).toBeLessThan(64 * 64 + 1000);
+  });
 });
 
 describe('makeSftBatch', () => {

@@ -111,4 +111,15 @@ describe('runTrainer with SFT', () => {
     for (const k of Object.keys(now)) expect(now[k]).toEqual(Array.from(saved[k].data));
     inner.dispose();
   });
+
+  it('stops when the weights run away and never saves a checkpoint of them', async () => {
+    const store = memoryStore();
+    const policy = tinyPolicy(V, 8, 5);
+    const { result } = run({ steps: 10, checkpointEvery: 1, lr: 1e6, warmupSteps: 0, maxGradNorm: 0 }, { saveCheckpoint: store.save }, policy);
+    const err = await result.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingStoppedError);
+    expect((err as Error).message).toMatch(/^step 1: weight norm .* is over 20x its starting value .*; stopped, last good checkpoint is none/);
+    expect([...store.dirs.keys()]).toEqual([]);
+    policy.dispose();
+  });
 });
