@@ -227,8 +227,14 @@ describe('messages name the file', () => {
     expect((await runMain(['eval', '--model', huge, '--data', at('d', 'test.jsonl'), '--out', at('huge.json')])).err).toMatch(new RegExp(`cannot read ${join(huge, 'model.safetensors')}: it is 2147483664 bytes`));
   }, 60_000);
 
-  it('arguments: --mix __proto__ is not a category; pairs --limit -1 is refused', async () => {
+  it('arguments: --mix __proto__ is not a category; pairs --limit -1 and --batch-size 100000 are refused in words', async () => {
+    writeFileSync(at('one-pair.jsonl'), JSON.stringify({ prompt: [{ role: 'user', content: 'Hi' }], chosen: [{ role: 'assistant', content: 'Hello.' }], rejected: [{ role: 'assistant', content: 'Go.' }] }) + '\n');
+    for (const argv of [['sft', '--model', M, '--data', at('d', 'train.jsonl'), '--out', at('bs-sft')], ['dpo', '--model', M, '--pairs', at('one-pair.jsonl'), '--out', at('bs-dpo')]]) {
+      const r = await runMain([...argv, '--batch-size', '100000']);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/--batch-size 100000 with --seq-len \d+: one micro-batch's logits .* exceed the 2 GiB/);
+    }
     expect((await runMain(['data', '--n', '10', '--out', at('proto'), '--mix', '__proto__=100'])).err).toContain('data.mix.__proto__ is not a sample category');
     expect((await runMain(['pairs', '--model', M, '--data', at('d', 'test.jsonl'), '--out', at('neg.jsonl'), '--limit', '-1'])).err).toContain('--limit must be >= 0 (0 = all), got -1');
-  });
+  }, 60_000);
 });

@@ -11,6 +11,7 @@ import { ADAPTER_FILE } from '../../core/train/lora.ts';
 import { DEFAULT_GUARD, resolveGuardConfig } from '../../core/train/guard.ts';
 import { bool, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
 import { writeDirAtomic, writeFileAtomic } from '../atomic_write.ts';
+import { checkBatchMemory } from '../batch_memory.ts';
 import { checkResumeInputs, checkResumeSettings, fileDigest, keepMetricsUpTo, newestCompleteCheckpoint, saveCheckpoint, writeRunManifest, type RunManifest } from '../checkpoints.ts';
 import { dirSource, readJsonFile } from '../files.ts';
 import { checkNotInput, OVERWRITE_OPTION, openRunFolder } from '../run_folder.ts';
@@ -87,6 +88,7 @@ async function run(args: ParsedArgs): Promise<number> {
   const records = parseDpoRecordsJsonl(readFileSync(pairsPath, 'utf8'), pairsPath);
   const { model, tokenizer } = await loadCheckpoint(dirSource(modelDir));
   try {
+    checkBatchMemory(2 * config.batchSize, config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen}`);
     mkdirSync(folder.dir, { recursive: true });
     if (!resuming) writeRunManifest(folder.dir, manifest);
     const metricsPath = join(folder.dir, 'metrics.jsonl');

@@ -14,6 +14,7 @@ import { encodeSamples, parseSamplesJsonl } from '../../core/train/sft_data.ts';
 import { runSft } from '../../core/train/sft.ts';
 import type { ResumeFrom } from '../../core/train/trainer.ts';
 import { bool, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
+import { checkBatchMemory } from '../batch_memory.ts';
 import { checkResumeInputs, checkResumeSettings, fileDigest, keepMetricsUpTo, newestCompleteCheckpoint, saveCheckpoint, writeRunManifest, type RunManifest } from '../checkpoints.ts';
 import { dirSource } from '../files.ts';
 import { checkNotInput, OVERWRITE_OPTION, openRunFolder } from '../run_folder.ts';
@@ -74,6 +75,7 @@ async function run(args: ParsedArgs): Promise<number> {
     if (model.config.model_type === 'gpt2' && config.seqLen > model.config.max_position_embeddings) {
       throw new UsageError(`--seq-len ${config.seqLen} exceeds the model's max_position_embeddings ${model.config.max_position_embeddings}`);
     }
+    checkBatchMemory(config.batchSize, config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen}`);
     const samples = parseSamplesJsonl(readFileSync(dataPath, 'utf8'), dataPath);
     const encoded = encodeSamples(samples, tokenizer, config);
     console.log(`data: ${samples.length} samples, ${encoded.truncated} truncated to ${config.seqLen} tokens, ${encoded.dropped} dropped (nothing to train)`);

@@ -1,6 +1,7 @@
 // Resumable stages: a stage's folder holds its outputs and, written last, stage.json with the hash of its
-// config and of the stages it read. A stage whose stage.json matches is skipped; anything else reruns it.
-import { configHash } from './hash.ts';
+// config, of the stages it read and of every file it wrote. A stage whose stage.json matches and whose
+// files are intact is skipped; anything else (a changed config, a corrupted artifact) reruns it.
+import { bytesHash, configHash } from './hash.ts';
 import type { RunStore } from './store.ts';
 
 export const STAGE_FILE = 'stage.json';
@@ -12,6 +13,8 @@ export interface StageRecord<S = unknown> {
   config: unknown;
   /** Hashes of the stages this one read, by folder. */
   inputs: Record<string, string>;
+  /** Hash (bytesHash) of every file the stage wrote, by path; absent in records of older versions. */
+  outputs?: Record<string, string>;
   elapsedMs: number;
   finishedAt: string;
   summary: S;
@@ -36,16 +39,26 @@ export async function runStage<S>(store: RunStore, dir: string, config: unknown,
   const path = `${dir}/${STAGE_FILE}`;
   if (store.has(path)) {
     const prev = JSON.parse(await store.readText(path)) as StageRecord<S>;
-    if (prev.hash === hash) {
+    const damaged = prev.hash === hash ? await damagedOutput(store, prev.outputs ?? {}) : undefined;
+    if (prev.hash === hash && !damaged) {
       events.log?.(`${dir}: up to date (hash ${hash}), skipped`);
       return { ...prev, skipped: true };
     }
-    events.log?.(`${dir}: config changed (hash ${prev.hash} -> ${hash}), rerunning`);
+    events.log?.(damaged ? `${dir}: ${damaged}, rerunning` : `${dir}: config changed (hash ${prev.hash} -> ${hash}), rerunning`);
   }
   events.log?.(`${dir}: running`);
   const t0 = performance.now();
-  const summary = await body();
-  const record: StageRecord<S> = { stage: dir, hash, config, inputs, elapsedMs: Math.round(performance.now() - t0), finishedAt: new Date().toISOString(), summary };
+  const outputs: Record<string, string> = {};
+  const stopRecording = recordWrites(store, (d, f, bytes) => {
+    if (d === dir || d.startsWith(`${dir}/`)) outputs[`${d}/${f}`] = bytesHash(bytes);
+  });
+  let summary: S;
+  try {
+    summary = await body();
+  } finally {
+    stopRecording();
+  }
+  const record: StageRecord<S> = { stage: dir, hash, config, inputs, outputs, elapsedMs: Math.round(performance.now() - t0), finishedAt: new Date().toISOString(), summary };
   await store.writeFiles(dir, { [STAGE_FILE]: JSON.stringify(record, null, 2) + '\n' });
   events.log?.(`${dir}: done in ${(record.elapsedMs / 1000).toFixed(1)} s`);
   return record;
@@ -56,4 +69,33 @@ export async function readStage<S>(store: RunStore, dir: string): Promise<StageR
   const path = `${dir}/${STAGE_FILE}`;
   if (!store.has(path)) throw new Error(`${store.name}: stage ${dir} has not run (no ${path})`);
   return JSON.parse(await store.readText(path)) as StageRecord<S>;
+}
+
+/** Why a recorded output no longer matches (missing or changed), or undefined when all are intact. */
+async function damagedOutput(store: RunStore, outputs: Record<string, string>): Promise<string | undefined> {
+  for (const [p, h] of Object.entries(outputs)) {
+    if (!store.has(p)) return `artifact ${p} is missing`;
+    if (bytesHash(await store.readBytes(p)) !== h) return `artifact ${p} changed since the stage wrote it`;
+  }
+  return undefined;
+}
+
+type WriteListener = (dir: string, file: string, bytes: Uint8Array) => void;
+const listeners = new WeakMap<RunStore, Set<WriteListener>>();
+
+/** Calls `listener` for every file written through `store` until the returned function is called. */
+function recordWrites(store: RunStore, listener: WriteListener): () => void {
+  let set = listeners.get(store);
+  if (!set) {
+    const all = new Set<WriteListener>();
+    const write = store.writeFiles.bind(store);
+    const enc = new TextEncoder();
+    store.writeFiles = async (d, files) => {
+      for (const [f, c] of Object.entries(files)) for (const l of all) l(d, f, typeof c === 'string' ? enc.encode(c) : c);
+      return write(d, files);
+    };
+    listeners.set(store, (set = all));
+  }
+  set.add(listener);
+  return () => set.delete(listener);
 }

@@ -49,6 +49,13 @@ describe('runPipeline (tiny preset)', () => {
     await runPipeline({ store, events: { log: (l) => third.push(l) } }, changed);
     const reran = third.filter((l) => l.endsWith('rerunning')).map((l) => l.split(':')[0]);
     expect(reran.sort()).toEqual(['dpo/sequence', 'dpo/token', 'eval/sequence', 'eval/token']);
+
+    // a corrupted artifact reruns its stage instead of being trusted
+    store.files.set('eval/sft/report.json', new TextEncoder().encode('{"overall": tru'));
+    const fourth: string[] = [];
+    await runPipeline({ store, events: { log: (l) => fourth.push(l) } }, changed);
+    expect(fourth).toContain('eval/sft: artifact eval/sft/report.json changed since the stage wrote it, rerunning');
+    expect(JSON.parse(new TextDecoder().decode(store.files.get('eval/sft/report.json'))).overall.turns).toBeGreaterThan(0);
   }, 120_000);
 
   it('with control, trains TTPA\'s pairs under the NLL term alone and reports it beside the three arms', async () => {
