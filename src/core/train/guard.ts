@@ -34,17 +34,22 @@ export function resolveGuardConfig(overrides: Partial<GuardConfig> = {}): GuardC
 /** Raised by the guard; the trainer turns it into TrainingStoppedError naming the last good checkpoint. */
 export class DivergenceError extends Error {}
 
-/** L2 norm of all trainable variables together. */
-export function weightNorm(params: ParamMap): number {
+/** L2 norm of all trainable variables together (an async read: no synchronous GPU readback). */
+export async function weightNorm(params: ParamMap): Promise<number> {
   const trained = Object.values(params).filter((v) => v.trainable);
   if (!trained.length) return 0;
-  return tf.tidy(() => tf.sqrt(tf.addN(trained.map((v) => tf.sum(tf.square(v))))).dataSync()[0]);
+  const norm = tf.tidy(() => tf.sqrt(tf.addN(trained.map((v) => tf.sum(tf.square(v))))));
+  try {
+    return (await norm.data())[0];
+  } finally {
+    norm.dispose();
+  }
 }
 
 /** One run's guard: remembers the first loss and the starting weight norm it compares against. */
 export interface Guard {
   checkLoss(loss: number): void;
-  checkWeights(params: ParamMap): void;
+  checkWeights(params: ParamMap): Promise<void>;
 }
 
 /** DPO's check, run on each step's mean KL (the trainer itself does not see the KL). */
@@ -52,17 +57,17 @@ export function checkKl(kl: number, config: GuardConfig): void {
   if (!(kl <= config.maxKl)) throw new DivergenceError(`KL to the reference ${kl.toPrecision(4)} per token is over the limit ${config.maxKl}: the policy ran away from the reference (lower the learning rate, or raise guard.maxKl)`);
 }
 
-export function createGuard(config: GuardConfig, params: ParamMap): Guard {
+export async function createGuard(config: GuardConfig, params: ParamMap): Promise<Guard> {
   let firstLoss: number | undefined;
-  const startNorm = weightNorm(params);
+  const startNorm = await weightNorm(params);
   return {
     checkLoss(loss) {
       firstLoss ??= loss;
       const limit = config.maxLossRatio * Math.max(firstLoss, 1);
       if (loss > limit) throw new DivergenceError(`loss ${loss.toPrecision(4)} is over ${config.maxLossRatio}x the run's first loss (${firstLoss.toPrecision(4)}; limit ${limit.toPrecision(4)}): the run diverged (lower the learning rate, or raise guard.maxLossRatio)`);
     },
-    checkWeights(p) {
-      const norm = weightNorm(p);
+    async checkWeights(p) {
+      const norm = await weightNorm(p);
       if (!Number.isFinite(norm) || (startNorm > 0 && norm > config.maxWeightNormRatio * startNorm)) {
         throw new DivergenceError(`weight norm ${norm.toPrecision(4)} is over ${config.maxWeightNormRatio}x its starting value ${startNorm.toPrecision(4)}: the run diverged (lower the learning rate, or raise guard.maxWeightNormRatio)`);
       }

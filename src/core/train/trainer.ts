@@ -133,10 +133,10 @@ export async function runTrainer<B>(task: TrainTask<B>, config: TrainLoopConfig,
   });
   let lastCheckpoint = resume?.checkpoint;
   let savedStep = step;
-  const guard = createGuard(resolveGuardConfig(hooks.guard), task.params);
+  const guard = await createGuard(resolveGuardConfig(hooks.guard), task.params);
   const save = async (): Promise<void> => {
     if (!hooks.saveCheckpoint) return;
-    guard.checkWeights(task.params); // a checkpoint is saved only if its weights pass
+    await guard.checkWeights(task.params); // a checkpoint is saved only if its weights pass
     const files = { ...(await task.modelFiles()) };
     files[OPTIMIZER_FILE] = await serializeOptimizer(opt);
     files[TRAINER_STATE_FILE] = new TextEncoder().encode(JSON.stringify(state(), null, 2) + '\n');
