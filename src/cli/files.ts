@@ -44,7 +44,13 @@ export function readJsonFile(path: string, what: string): unknown {
 
 /** A text input named on the command line; a leading UTF-8 BOM is dropped, errors name the file. */
 export function readInputText(path: string): string {
-  const text = readNamed(path).toString('utf8');
+  const bytes = readNamed(path);
+  let text: string;
+  try {
+    text = bytes.toString('utf8');
+  } catch {
+    throw new Error(`cannot read ${path}: it is ${bytes.length} bytes, more than one text can hold (512 MiB); split it into smaller files`);
+  }
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 

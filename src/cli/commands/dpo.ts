@@ -1,6 +1,6 @@
 // `ttpa dpo`: DPO-family training of an HF checkpoint on preference pairs (JSONL, TRL conversational form),
 // writing checkpoint-<step>/ folders, metrics.jsonl and the final model/ (LoRA merged). File I/O only.
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { disposeModel } from '../../core/model/params.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
@@ -13,7 +13,7 @@ import { bool, optNum, optStr, str, UsageError, type Command, type ParsedArgs } 
 import { writeDirAtomic, writeFileAtomic } from '../atomic_write.ts';
 import { checkBatchMemory } from '../batch_memory.ts';
 import { checkResumeInputs, checkResumeSettings, fileDigest, keepMetricsUpTo, newestCompleteCheckpoint, saveCheckpoint, writeRunManifest, type RunManifest } from '../checkpoints.ts';
-import { dirSource, readJsonFile } from '../files.ts';
+import { dirSource, readInputText, readJsonFile } from '../files.ts';
 import { checkNotInput, OVERWRITE_OPTION, openRunFolder } from '../run_folder.ts';
 
 const FLAGS: [string, keyof DpoConfig, 'number' | 'int'][] = [
@@ -85,7 +85,7 @@ async function run(args: ParsedArgs): Promise<number> {
   const resume = resuming ? await loadResume(out) : undefined;
   if (resume) checkResumeSettings(resume.state.config as unknown as Record<string, unknown>, overrides, 'dpo');
   const config = resolveDpoConfig({ ...(resume?.state.config as Partial<DpoConfig> | undefined), ...overrides });
-  const records = parseDpoRecordsJsonl(readFileSync(pairsPath, 'utf8'), pairsPath);
+  const records = parseDpoRecordsJsonl(readInputText(pairsPath), pairsPath);
   const { model, tokenizer } = await loadCheckpoint(dirSource(modelDir));
   try {
     checkBatchMemory(2 * config.batchSize, config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen}`);

@@ -1,6 +1,6 @@
 // `ttpa eval`: greedy, batched evaluation of an HF checkpoint on a JSONL file of samples, writing the
 // scoring module's EvalReport as JSON (and its Markdown beside it). File I/O and arguments only.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { disposeModel } from '../../core/model/params.ts';
 import { errorRate, evaluateModel } from '../../core/pipeline/evaluate_model.ts';
@@ -10,7 +10,7 @@ import { reportToMarkdown } from '../../core/scoring/report.ts';
 import { parseSamplesJsonl } from '../../core/train/sft_data.ts';
 import { bool, num, str, UsageError, type Command } from '../args.ts';
 import { writeFiles } from '../atomic_write.ts';
-import { dirSource } from '../files.ts';
+import { dirSource, readInputText } from '../files.ts';
 import { checkNotInput, claimOutputs, OVERWRITE_OPTION } from '../run_folder.ts';
 
 export const evalCommand: Command = {
@@ -36,7 +36,7 @@ export const evalCommand: Command = {
     checkNotInput(out, [dataPath, str(args, 'model')]);
     checkNotInput(mdPath, [dataPath, str(args, 'model')]);
     claimOutputs([out, mdPath], bool(args, 'overwrite')); // before the evaluation, not after it
-    const all = parseSamplesJsonl(readFileSync(dataPath, 'utf8'), dataPath);
+    const all = parseSamplesJsonl(readInputText(dataPath), dataPath);
     const samples = num(args, 'limit') > 0 ? all.slice(0, num(args, 'limit')) : all;
     if (!samples.length) throw new Error(`${dataPath}: no samples to evaluate`);
     const backend = await initBackend({ order: [str(args, 'backend') as BackendName] });

@@ -1,6 +1,6 @@
 // `ttpa pairs`: preference pairs from a model checkpoint and a JSONL file of samples, written as TRL
 // conversational preference JSONL plus a stats JSON beside it. Argument parsing and file I/O only.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { buildPairs, type BuildProgress } from '../../core/preference/build_pairs.ts';
 import { resolvePreferenceConfig, type PreferenceConfig } from '../../core/preference/config.ts';
@@ -11,7 +11,7 @@ import { loadCheckpoint } from '../../core/runtime/checkpoint.ts';
 import { resolveScoringConfig } from '../../core/scoring/config.ts';
 import { parseSamplesJsonl } from '../../core/train/sft_data.ts';
 import { bool, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
-import { dirSource, readJsonFile, writeFiles } from '../files.ts';
+import { dirSource, readInputText, readJsonFile, writeFiles } from '../files.ts';
 import { checkNotInput, claimOutputs, OVERWRITE_OPTION } from '../run_folder.ts';
 
 /** CLI flag -> PreferenceConfig field (unset flags keep the default or the --config file's value). */
@@ -75,7 +75,7 @@ async function run(args: ParsedArgs): Promise<number> {
   if (limit !== undefined && limit < 0) throw new UsageError(`--limit must be >= 0 (0 = all), got ${limit}`);
   const backend = await initBackend({ order: [str(args, 'backend') as BackendName] });
   console.error(`backend: ${backend.backend}`);
-  let samples = parseSamplesJsonl(readFileSync(dataPath, 'utf8'), dataPath);
+  let samples = parseSamplesJsonl(readInputText(dataPath), dataPath);
   if (limit) samples = samples.slice(0, limit);
   if (!samples.length) throw new Error(`${dataPath}: no samples to build pairs from`);
   const { model, tokenizer } = await loadCheckpoint(dirSource(str(args, 'model')));

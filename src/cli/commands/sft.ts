@@ -1,6 +1,6 @@
 // `ttpa sft`: supervised fine-tuning from a JSONL file of Samples into HF checkpoint folders + metrics.jsonl.
 // Argument parsing and file I/O only; the training itself is src/core/train/sft.ts.
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { resolveModelConfig, MODEL_PRESETS } from '../../core/model/config.ts';
 import { createModel, disposeModel, type Model } from '../../core/model/params.ts';
@@ -16,7 +16,7 @@ import type { ResumeFrom } from '../../core/train/trainer.ts';
 import { bool, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
 import { checkBatchMemory } from '../batch_memory.ts';
 import { checkResumeInputs, checkResumeSettings, fileDigest, keepMetricsUpTo, newestCompleteCheckpoint, saveCheckpoint, writeRunManifest, type RunManifest } from '../checkpoints.ts';
-import { dirSource } from '../files.ts';
+import { dirSource, readInputText } from '../files.ts';
 import { checkNotInput, OVERWRITE_OPTION, openRunFolder } from '../run_folder.ts';
 
 /** CLI flag -> SftConfig field; unset flags keep the default (or, with --resume, the saved value). */
@@ -76,7 +76,7 @@ async function run(args: ParsedArgs): Promise<number> {
       throw new UsageError(`--seq-len ${config.seqLen} exceeds the model's max_position_embeddings ${model.config.max_position_embeddings}`);
     }
     checkBatchMemory(config.batchSize, config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen}`);
-    const samples = parseSamplesJsonl(readFileSync(dataPath, 'utf8'), dataPath);
+    const samples = parseSamplesJsonl(readInputText(dataPath), dataPath);
     const encoded = encodeSamples(samples, tokenizer, config);
     console.log(`data: ${samples.length} samples, ${encoded.truncated} truncated to ${config.seqLen} tokens, ${encoded.dropped} dropped (nothing to train)`);
     if (!encoded.samples.length) throw new Error(`${dataPath}: no sample has a trainable token`);
