@@ -139,16 +139,24 @@ const isAlive = (pid: number): boolean => {
   }
 };
 
-/** Removes `.<name>.tmp-<pid>` / `.old-<pid>` leftovers in `dir` of processes that no longer run (a kill -9). */
-export function removeStaleTemps(dir: string): string[] {
+/**
+ * Cleans up after processes that no longer run (a kill -9): `.<name>.tmp-<pid>` leftovers are
+ * removed, and a `.<name>.old-<pid>` backup is put back as `<name>` if the swap that made it never
+ * finished (else removed). `only` limits this to one name. Returns what it did, for messages.
+ */
+export function removeStaleTemps(dir: string, only?: string): string[] {
   if (!existsSync(dir)) return [];
-  const removed: string[] = [];
+  const done: string[] = [];
   for (const f of readdirSync(dir)) {
-    const m = /^\..+\.(?:tmp|old)-(\d+)$/.exec(f);
-    if (m && !isAlive(Number(m[1]))) {
+    const m = /^\.(.+)\.(tmp|old)-(\d+)$/.exec(f);
+    if (!m || (only !== undefined && m[1] !== only) || isAlive(Number(m[3]))) continue;
+    if (m[2] === 'old' && !existsSync(join(dir, m[1]))) {
+      renameSync(join(dir, f), join(dir, m[1]));
+      done.push(`restored ${m[1]} from ${f}`);
+    } else {
       rmSync(join(dir, f), { recursive: true, force: true });
-      removed.push(f);
+      done.push(`removed ${f}`);
     }
   }
-  return removed;
+  return done;
 }

@@ -2,7 +2,7 @@
 // given, an output is never one of the inputs, and an --overwrite run of a training command is built
 // beside the old one and swapped in only when it succeeds. Writing the bytes is atomic_write.ts.
 import { existsSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { UsageError } from './args.ts';
 import { removeStaleTemps, tempPath, writeFileAtomic } from './atomic_write.ts';
 
@@ -59,6 +59,7 @@ const entriesOf = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir)
  * is built in `<out>.new` and replaces `out` only once it finished, so a failing run loses nothing.
  */
 export function openRunFolder(out: string, opts: { resume: boolean; overwrite: boolean }): RunFolder {
+  removeStaleTemps(dirname(resolve(out)), basename(resolve(out))); // a killed --overwrite swap: put the old run back
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a file, not a folder`);
   const plain = (dir: string): RunFolder => ({ dir, out, staged: false, commit: () => undefined, abandon: () => '' });
   if (opts.resume) {

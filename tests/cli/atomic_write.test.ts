@@ -52,11 +52,17 @@ describe('atomic writes', () => {
     expect(readdirSync(d)).toEqual(['checkpoint-2']);
   });
 
-  it('removes temporaries of dead processes only', () => {
+  it('after a kill: removes temporaries of dead processes only, and puts back a backup whose swap never finished', () => {
     const d = fresh();
     writeFileSync(join(d, '.a.tmp-999999999'), 'x');
     writeFileSync(join(d, `.b.tmp-${process.pid}`), 'x');
-    expect(removeStaleTemps(d)).toEqual(['.a.tmp-999999999']);
+    mkdirSync(join(d, '.model.old-999999999')); // killed between "model -> backup" and "new -> model"
+    writeFileSync(join(d, '.model.old-999999999', 'w'), 'old weights');
+    writeFileSync(join(d, 'c'), 'new');
+    writeFileSync(join(d, '.c.old-999999999'), 'old'); // killed after the swap, before removing the backup
+    expect(removeStaleTemps(d).sort()).toEqual(['removed .a.tmp-999999999', 'removed .c.old-999999999', 'restored model from .model.old-999999999']);
+    expect(readFileSync(join(d, 'model', 'w'), 'utf8')).toBe('old weights');
+    expect(readFileSync(join(d, 'c'), 'utf8')).toBe('new');
     expect(existsSync(join(d, `.b.tmp-${process.pid}`))).toBe(true);
   });
 

@@ -114,6 +114,15 @@ describe('a finished run is never modified by a new one', () => {
     expect(steps(out)).toEqual([1]);
   }, 60_000);
 
+  it('a kill in the middle of an --overwrite swap puts the old run back on the next command', async () => {
+    const out = join(dir, 'swap');
+    cpSync(sftDone, join(dir, '.swap.old-999999999'), { recursive: true }); // out was moved aside, the new run never moved in
+    const r = await runMain([...SFT(out, '--steps', '4', '--checkpoint-every', '2'), '--resume']);
+    expect(r.code, r.err).toBe(0);
+    expect(snapshot(out)).toEqual(snapshot(sftDone));
+    expect(existsSync(join(dir, '.swap.old-999999999'))).toBe(false);
+  }, 60_000);
+
   it('dpo: a failing rerun (bad LoRA target) leaves metrics, config and model of the finished run', async () => {
     const out = join(dir, 'dpo-rerun');
     cpSync(dpoDone, out, { recursive: true });
