@@ -64,13 +64,23 @@ export interface EncodePairsReport {
 }
 
 /** Prompt and completions are tokenized separately, so the prompt/completion boundary is exact. */
+/** Longest text one token stands for, as far as cutting text before tokenising assumes (as in sft_data.ts). */
+const MAX_CHARS_PER_TOKEN = 64;
+
 export function encodePairs(pairs: ConversationalPair[], margins: number[], tok: DpoTokenizer, seqLen: number): EncodePairsReport {
   const out: EncodedPair[] = [];
   let truncated = 0;
   let dropped = 0;
   pairs.forEach((pair, i) => {
     const text = splitPairText(pair, tok);
-    let prompt = tok.encode(text.prompt);
+    // Cut before tokenising (a token covers at most MAX_CHARS_PER_TOKEN chars): the prompt keeps its end,
+    // and a completion that long could not fit anyway, so it is dropped unread.
+    const maxChars = seqLen * MAX_CHARS_PER_TOKEN;
+    if (Math.max(text.chosen.length, text.rejected.length) > maxChars) {
+      dropped += 1;
+      return;
+    }
+    let prompt = tok.encode(text.prompt.length > maxChars ? text.prompt.slice(-maxChars) : text.prompt);
     const chosen = tok.encode(text.chosen);
     const rejected = tok.encode(text.rejected);
     const longest = Math.max(chosen.length, rejected.length);

@@ -27,6 +27,20 @@ describe('dpo data', () => {
     expect(t.rejected).toBe('b", "arguments": {}}</tool_call><|im_end|>\n');
   });
 
+  it('cuts text before tokenising: a 5 MB prompt encodes only its end, a 5 MB completion is dropped unread', () => {
+    const seen: number[] = [];
+    const counting = { ...tok, encode: (s: string): number[] => (seen.push(s.length), tok.encode(s)) };
+    const huge: ConversationalPair = {
+      prompt: [{ role: 'user', content: 'y'.repeat(5_000_000) + 'end' }], tools: [],
+      chosen: [{ role: 'assistant', content: 'xyA' }], rejected: [{ role: 'assistant', content: 'xyB!' }],
+    };
+    const longAnswer: ConversationalPair = { ...huge, prompt: [{ role: 'user', content: 'hi' }], rejected: [{ role: 'assistant', content: 'z'.repeat(5_000_000) }] };
+    const enc = encodePairs([huge, longAnswer], [1, 1], counting, 32);
+    expect(enc).toMatchObject({ truncated: 1, dropped: 1 });
+    expect(enc.pairs[0].prompt).toEqual(encodePairs([{ ...huge, prompt: [{ role: 'user', content: 'y'.repeat(2048) + 'end' }] }], [1], tok, 32).pairs[0].prompt);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(32 * 64);
+  });
+
   it('encodes, truncates the prompt from the left and places masks on completion targets', () => {
     const pair: ConversationalPair = {
       prompt: [{ role: 'user', content: 'hello there' }], tools: [],
