@@ -7,7 +7,7 @@ import { dpoLoss } from './dpo_loss.ts';
 import type { Model } from '../model/params.ts';
 import { pairLogps } from './dpo_logps.ts';
 import type { ParamMap } from './optimizer.ts';
-import { checkKl, resolveGuardConfig } from './guard.ts';
+import { createKlCheck, resolveGuardConfig } from './guard.ts';
 import { runTrainer, type ResumeFrom, type StepMetrics, type TrainHooks, type TrainResult, type TrainTask } from './trainer.ts';
 
 /** One line of a DPO run's metrics.jsonl, with TRL's metric names. Means over the step's pairs. */
@@ -102,7 +102,7 @@ export function dpoTask(run: DpoRun, onStats: (stats: tf.Tensor1D, pairs: number
 /** Runs DPO with the generic trainer; metrics of each step are pair-weighted means over its micro-batches. */
 export function runDpo(run: DpoRun): Promise<TrainResult> {
   let pending: { stats: tf.Tensor1D; pairs: number }[] = [];
-  const guardConfig = resolveGuardConfig(run.hooks?.guard);
+  const checkKl = createKlCheck(resolveGuardConfig(run.hooks?.guard));
   const task = dpoTask(run, (stats, pairs) => pending.push({ stats, pairs }));
   const hooks: TrainHooks = {
     ...run.hooks,
@@ -121,7 +121,7 @@ export function runDpo(run: DpoRun): Promise<TrainResult> {
         step: m.step, loss: m.loss, ...mean, grad_norm: m.grad_norm, learning_rate: m.lr,
         epoch: m.epoch, step_ms: m.step_ms, tokens_per_sec: m.tokens_per_sec,
       });
-      checkKl(mean.kl, guardConfig);
+      checkKl(mean.kl);
     },
   };
   return runTrainer(task, run.config, hooks, run.resume);

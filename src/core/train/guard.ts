@@ -52,9 +52,23 @@ export interface Guard {
   checkWeights(params: ParamMap): Promise<void>;
 }
 
-/** DPO's check, run on each step's mean KL (the trainer itself does not see the KL). */
-export function checkKl(kl: number, config: GuardConfig): void {
-  if (!(kl <= config.maxKl)) throw new DivergenceError(`KL to the reference ${kl.toPrecision(4)} per token is over the limit ${config.maxKl}: the policy ran away from the reference (lower the learning rate, or raise guard.maxKl)`);
+/** Steps whose KL is averaged, so one unusual batch does not stop a run (the app's classroom preset has single-batch spikes of 2.3). */
+export const KL_WINDOW = 5;
+
+/**
+ * DPO's check, run on each step's mean KL (the trainer itself does not see the KL): the mean over the
+ * last KL_WINDOW steps must stay within maxKl; a non-finite KL stops at once.
+ */
+export function createKlCheck(config: GuardConfig): (kl: number) => void {
+  const recent: number[] = [];
+  return (kl) => {
+    recent.push(kl);
+    if (recent.length > KL_WINDOW) recent.shift();
+    const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
+    if (!(mean <= config.maxKl)) {
+      throw new DivergenceError(`KL to the reference ${mean.toPrecision(4)} per token (mean of the last ${recent.length} steps) is over the limit ${config.maxKl}: the policy ran away from the reference (lower the learning rate, or raise guard.maxKl)`);
+    }
+  };
 }
 
 export async function createGuard(config: GuardConfig, params: ParamMap): Promise<Guard> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../../src/core/runtime/tf.ts';
-import { checkKl, createGuard, DEFAULT_GUARD, DivergenceError, resolveGuardConfig, weightNorm } from '../../../src/core/train/guard.ts';
+import { createGuard, createKlCheck, DEFAULT_GUARD, DivergenceError, resolveGuardConfig, weightNorm } from '../../../src/core/train/guard.ts';
 
 describe('the divergence guard', () => {
   it('weight norm is the L2 norm of the trainable variables only (hand-worked: |(3, 4)| = 5)', async () => {
@@ -22,10 +22,16 @@ describe('the divergence guard', () => {
     await expect(guard.checkWeights({ w })).rejects.toThrow('weight norm 105.0 is over 20x its starting value 5.000');
     w.assign(tf.tensor1d([Number.NaN, 0]));
     await expect(guard.checkWeights({ w })).rejects.toThrow(DivergenceError);
-    checkKl(DEFAULT_GUARD.maxKl, DEFAULT_GUARD);
-    expect(() => checkKl(1.9e3, DEFAULT_GUARD)).toThrow('KL to the reference 1900 per token is over the limit 10');
-    expect(() => checkKl(Number.NaN, DEFAULT_GUARD)).toThrow(DivergenceError);
+    expect(() => createKlCheck(DEFAULT_GUARD)(1.9e3)).toThrow('KL to the reference 1900 per token (mean of the last 1 steps) is over the limit 10');
+    expect(() => createKlCheck(DEFAULT_GUARD)(Number.NaN)).toThrow(DivergenceError);
     w.dispose();
+  });
+
+  it('KL: one spike within the window passes, a trailing mean over the limit stops (hand-worked means)', () => {
+    const check = createKlCheck({ ...DEFAULT_GUARD, maxKl: 2 });
+    for (const kl of [0.2, 0.3, 2.3, 0.4, 0.1]) check(kl); // mean of the five: 0.66
+    check(5); // window 0.3, 2.3, 0.4, 0.1, 5: mean 1.62
+    expect(() => check(4)).toThrow('KL to the reference 2.360 per token (mean of the last 5 steps) is over the limit 2'); // 2.3, 0.4, 0.1, 5, 4
   });
 
   it('validates overrides, naming the field', () => {
