@@ -33,6 +33,8 @@ export async function dpoJob(session: Session, request: DpoRequest, job: Job, st
     modelFiles: (m) => checkpointFiles(m, session.tokenizer, { 'ttpa_run.json': { runId: request.runId, stage: 'dpo', config } }),
     hooks: {
       ...trainerHooks(job, store, run, saved),
+      // The app lets a runaway-KL run finish, then warns and offers a rollback (src/ui/dpo_guard.ts).
+      guard: { maxKl: Infinity },
       onReference: (done, total) => job.report(0, {}, `reference log-probs ${done}/${total}`),
       onStep: (m) => job.report(m.step, Object.fromEntries(DPO_METRICS.map((k) => [k, m[k]]))),
     },
