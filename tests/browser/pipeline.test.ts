@@ -112,6 +112,23 @@ describe('the lab through the UI (tiny preset)', () => {
     expect(page.errors).toEqual([]);
   }, 900_000);
 
+  test('DPO with rounds 2 runs two on-policy rounds and charts each round', async () => {
+    await gotoStage('dpo');
+    await setConfig('dpo', { steps: 1, batchSize: 2, warmupSteps: 0, seqLen: 256, checkpointEvery: 0, rounds: 2, valSamples: 1 });
+    await runStage('dpo');
+    expect(await page.locator('[data-testid=dpo-step]').textContent()).toBe('step 2 / 2');
+    const rows = page.locator('[data-testid=dpo-rounds-table] tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect((await rows.nth(1).locator('td').first().textContent())).toBe('2');
+    await page.locator('[data-testid=dpo-rounds-chart] canvas').waitFor();
+    await expect.poll(() => page.locator('[data-testid=dpo-rounds-chart] figcaption').textContent()).toMatch(/^At round 2: validation error \(%\) \d/);
+    await page.locator('[data-testid=dpo-rounds-table]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'stage-dpo-rounds');
+    // Evaluate again: the new DPO run made the last evaluation stale, and later tests expect every stage done.
+    await gotoStage('evaluate');
+    await runStage('evaluate');
+  }, 600_000);
+
   test('the pairs view shows divergence points with their branches', async () => {
     await gotoStage('pairs');
     const points = page.locator('[data-testid=token-strip] .token.divergence');

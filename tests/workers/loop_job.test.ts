@@ -46,6 +46,14 @@ test('two DPO rounds: round 2 builds pairs from fresh train samples with the rou
   const points = events.flatMap((e) => e.points);
   expect(points.map((p) => p.step)).toEqual([1, 2]);
 
+  // Cancel within round 2: round 1 stays done and charted, the run ends stopped with the model kept.
+  const stop = await engine.runDpo({ runId: 'stop', config: { ...DPO, rounds: 2, valSamples: 1 }, pairs: round1.pairs, rounds }, (p) => {
+    if (/^round 2\/2/.test(p.message ?? '')) void engine.control('stop');
+  });
+  expect(stop).toMatchObject({ outcome: 'stopped', total: 2 });
+  expect(stop.rounds!.map((r) => r.round)).toEqual([1]);
+  expect(stop.checkpointId).toBe(`stop-checkpoint-${stop.step}`);
+
   // The same two rounds step by step: DPO on round 1's pairs, then pairs from that model on round 2's samples.
   const solo = createEngineApi();
   await solo.init({ order: ['cpu'] });
