@@ -3,6 +3,7 @@
 // data -> model -> SFT -> pairs -> DPO -> evaluate, the pairs teaching view, TRL export, reload
 // persistence, and training off the main thread. One page, tests run in order.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
@@ -124,6 +125,13 @@ describe('the lab through the UI (tiny preset)', () => {
     await expect.poll(() => page.locator('[data-testid=dpo-rounds-chart] figcaption').textContent()).toMatch(/^At round 2: validation error \(%\) \d/);
     await page.locator('[data-testid=dpo-rounds-table]').scrollIntoViewIfNeeded();
     await screenshot(page, 'stage-dpo-rounds');
+    // The rounds section passes axe-core (its charts have text alternatives; a11y.test.ts never runs rounds).
+    await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string | null }[] }> } }).axe;
+      return (await axe.run('.dpo-rounds', {})).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+    });
+    expect(violations).toEqual([]);
     // Evaluate again: the new DPO run made the last evaluation stale, and later tests expect every stage done.
     await gotoStage('evaluate');
     await runStage('evaluate');
