@@ -191,6 +191,8 @@ export interface TrainResultSummary {
   config: Record<string, unknown>;
   /** Human notes: samples encoded, truncated, dropped... */
   notes: string[];
+  /** DPO with rounds > 1: one entry per finished round. */
+  rounds?: DpoRoundResult[];
 }
 
 /** Builds token-level preference pairs with the current model. */
@@ -219,6 +221,37 @@ export interface DpoRequest {
   pairs: PreferencePair[];
   /** Checkpoint id of this run to continue from; the current model must be the run's starting model. */
   resumeFrom?: string;
+  /** Needed when config.rounds > 1: where rounds 2..N draw their prompts and how they build and check pairs. */
+  rounds?: DpoRoundsInput;
+}
+
+/** What on-policy DPO rounds need besides the first round's pairs. */
+export interface DpoRoundsInput {
+  /** The dataset's train split; rounds 2..N draw fresh, disjoint slices from it. */
+  train: Sample[];
+  /** Samples the Pairs stage decoded for round 1's pairs: never drawn again. */
+  usedSampleIds: string[];
+  /** The validation split; every round is evaluated on its first `valSamples` samples. */
+  val: Sample[];
+  /** The Pairs stage's resolved config (maxPrompts + preference settings), used for every later round. */
+  pairsConfig: Record<string, unknown>;
+}
+
+/** One finished DPO round: its data, its updates, and the model's validation error after it. */
+export interface DpoRoundResult {
+  /** 1-based. */
+  round: number;
+  /** Train samples whose turns were decoded for this round's pairs (round 1: the Pairs stage's). */
+  sampleIds: string[];
+  pairs: number;
+  /** Optimizer steps run this round. */
+  steps: number;
+  /** The round's last step's loss; absent when it had no pairs to train on. */
+  finalLoss?: number;
+  /** 1 − exact match over the validation turns, in [0, 1]. */
+  valErrorRate: number;
+  valTurns: number;
+  valMeanEsm: number;
 }
 
 /** Generates every assistant turn of the samples (greedy) for scoring. */
@@ -308,8 +341,11 @@ export interface EngineApi {
    * prompt's details as soon as it is done (the teaching view's live feed).
    */
   runPairs(request: PairsRequest, onProgress?: ProgressFn, onPrompt?: (detail: SamplePairs) => void): Promise<PairsResult>;
-  /** DPO-family training of the current model in place (LoRA adapters are merged at the end). */
-  runDpo(request: DpoRequest, onProgress?: ProgressFn): Promise<TrainResultSummary>;
+  /**
+   * DPO-family training of the current model in place (LoRA adapters are merged at the end). With config.rounds
+   * N > 1, N on-policy rounds (request.rounds); `onRound` gets each round's result as soon as it is evaluated.
+   */
+  runDpo(request: DpoRequest, onProgress?: ProgressFn, onRound?: (round: DpoRoundResult) => void): Promise<TrainResultSummary>;
   /** One DPO step on one pair, on a copy of the current model: the pair's probabilities before and after. */
   probePair(request: PairProbeRequest): Promise<PairProbeResult>;
   /** Generates the assistant turns of samples with the current model. */

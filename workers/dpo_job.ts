@@ -5,19 +5,21 @@ import { loadCheckpoint } from '../src/core/runtime/checkpoint.ts';
 import { memorySource } from '../src/core/runtime/file_source.ts';
 import { pairToTrl } from '../src/core/preference/trl_export.ts';
 import { ADAPTER_FILE } from '../src/core/train/lora.ts';
-import { resolveDpoConfig, type DpoConfig } from '../src/core/train/dpo_config.ts';
+import type { DpoConfig } from '../src/core/train/dpo_config.ts';
 import { runDpoJob, type DpoJobResume } from '../src/core/train/dpo_run.ts';
 import { checkpointFiles } from '../src/core/runtime/checkpoint.ts';
 import type { CheckpointInfo, DpoRequest, TrainResultSummary } from '../src/protocol.ts';
 import type { CheckpointStore } from './checkpoint_store.ts';
 import type { Job } from './job.ts';
 import type { Session } from './model_session.ts';
+import { splitDpoConfig } from './stage_config.ts';
 import { resumeState, trainerHooks } from './train_run.ts';
 
-const DPO_METRICS = ['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'kl', 'learning_rate', 'grad_norm'] as const;
+/** The DPO metrics the page charts, by TRL's names. */
+export const DPO_METRICS = ['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'kl', 'learning_rate', 'grad_norm'] as const;
 
 export async function dpoJob(session: Session, request: DpoRequest, job: Job, store: CheckpointStore): Promise<TrainResultSummary> {
-  const config: DpoConfig = resolveDpoConfig(request.config as Partial<DpoConfig>);
+  const config: DpoConfig = splitDpoConfig(request.config).dpo;
   job.setTotal(config.steps);
   const resume = request.resumeFrom ? await readResume(request.resumeFrom, store) : undefined;
   const saved: CheckpointInfo[] = [];

@@ -5,7 +5,7 @@ import { initBackend } from '../src/core/runtime/backend.ts';
 import { tf } from '../src/core/runtime/tf.ts';
 import type {
   BackendReport, CheckpointInfo, EngineApi, EngineEvent, EngineInitOptions, EngineStage, EngineStatus, ExportFile, JobAction,
-  DpoRequest, LiveResult, PairProbeRequest, PairProbeResult, MemoryReport, ModelInfo, ModelSource, PairsRequest, PairsResult, PredictRequest, Prediction, ProgressFn,
+  DpoRequest, DpoRoundResult, LiveResult, PairProbeRequest, PairProbeResult, MemoryReport, ModelInfo, ModelSource, PairsRequest, PairsResult, PredictRequest, Prediction, ProgressFn,
   Sample, SamplePairs, SftRequest, StageName, ToolSchema, TrainResultSummary,
 } from '../src/protocol.ts';
 import { softwareAdapter } from './adapter_probe.ts';
@@ -13,11 +13,12 @@ import { createMemoryCheckpointStore, type CheckpointStore } from './checkpoint_
 import { createJob, type Job } from './job.ts';
 import { disposeSession, loadSession, sessionFiles, type Session } from './model_session.ts';
 import { dpoJob } from './dpo_job.ts';
+import { loopJob } from './loop_job.ts';
 import { probePairUpdate } from './dpo_probe.ts';
 import { pairsJob } from './pairs_job.ts';
 import { completeTurn, predictJob } from './predict_job.ts';
 import { sftJob } from './sft_job.ts';
-import { resolveStageConfig } from './stage_config.ts';
+import { resolveStageConfig, splitDpoConfig } from './stage_config.ts';
 import { runTrainProbe } from './train_probe.ts';
 
 export interface EngineApiOptions {
@@ -119,8 +120,9 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
       return runJob('pairs', 0, onProgress, (j) => pairsJob(requireSession(), request, j, onPrompt));
     },
 
-    async runDpo(request: DpoRequest, onProgress?: ProgressFn): Promise<TrainResultSummary> {
-      return runJob('dpo', 0, onProgress, (j) => dpoJob(requireSession(), request, j, store));
+    async runDpo(request: DpoRequest, onProgress?: ProgressFn, onRound?: (round: DpoRoundResult) => void): Promise<TrainResultSummary> {
+      const rounds = splitDpoConfig(request.config).rounds;
+      return runJob('dpo', 0, onProgress, (j) => (rounds > 1 ? loopJob(requireSession(), request, j, store, onRound) : dpoJob(requireSession(), request, j, store)));
     },
 
     async probePair(request: PairProbeRequest): Promise<PairProbeResult> {

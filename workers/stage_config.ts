@@ -22,7 +22,8 @@ const APP_DEFAULTS: Record<EngineStage, Json> = {
   model: { preset: 'tiny', seed: 0, overrides: {}, tokenizerVocab: 0 },
   sft: {},
   pairs: { maxPrompts: TUNED.pairs.maxPrompts },
-  dpo: {},
+  /** rounds 1: one DPO run on the Pairs stage's pairs; more: on-policy rounds (loop_job.ts), each evaluated on valSamples. */
+  dpo: { rounds: 1, valSamples: 40 },
   evaluate: { maxSamples: 16, maxNewTokens: 96, batchSize: 4, seed: 0 },
 };
 
@@ -36,6 +37,14 @@ function take(stage: EngineStage, overrides: Json): { app: Json; rest: Json } {
 const positiveInt = (scope: string, key: string, v: unknown): void => {
   if (!Number.isInteger(v) || (v as number) < 1) throw new Error(`${scope}.${key} must be an integer >= 1, got ${JSON.stringify(v)}`);
 };
+
+/** A DPO request's config split into the app's round settings and core's DPO config (no tuned values added). */
+export function splitDpoConfig(config: Json): { rounds: number; valSamples: number; dpo: DpoConfig } {
+  const { app, rest } = take('dpo', config);
+  positiveInt('dpo', 'rounds', app.rounds);
+  positiveInt('dpo', 'valSamples', app.valSamples);
+  return { rounds: app.rounds as number, valSamples: app.valSamples as number, dpo: resolveDpoConfig(rest as Partial<DpoConfig>) };
+}
 
 export function resolveStageConfig(stage: EngineStage, overrides: Json = {}): Json {
   const { app, rest } = take(stage, overrides);
@@ -51,8 +60,10 @@ export function resolveStageConfig(stage: EngineStage, overrides: Json = {}): Js
     }
     case 'sft':
       return resolveSftConfig(rest as Partial<SftConfig>) as unknown as Json;
-    case 'dpo':
-      return resolveDpoConfig({ ...TUNED.dpo, ...rest } as Partial<DpoConfig>) as unknown as Json;
+    case 'dpo': {
+      const { dpo, ...rounds } = splitDpoConfig({ ...TUNED.dpo, ...overrides });
+      return { ...rounds, ...(dpo as unknown as Json) };
+    }
     case 'pairs':
       positiveInt('pairs', 'maxPrompts', app.maxPrompts);
       const { maxPrompts: _, ...tuned } = TUNED.pairs;

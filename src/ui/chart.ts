@@ -32,7 +32,8 @@ export interface LineChart {
   readonly size: number;
 }
 
-export function createLineChart(title: string, series: SeriesSpec[], testId?: string): LineChart {
+/** `xLabel` names the x axis and the text alternative's position ('step' by default; 'round' for per-round charts). */
+export function createLineChart(title: string, series: SeriesSpec[], testId?: string, xLabel = 'step'): LineChart {
   const plotEl = h('div', { class: 'chart-plot', 'aria-hidden': 'true' });
   const caption = h('figcaption', { class: 'chart-text' }, 'no data yet');
   const el = h('figure', { class: 'chart', 'data-testid': testId }, h('h3', {}, title), plotEl, caption);
@@ -46,13 +47,13 @@ export function createLineChart(title: string, series: SeriesSpec[], testId?: st
   const width = (): number => Math.max(240, Math.floor(plotEl.clientWidth || 360));
   const draw = (): void => {
     frame = 0;
-    caption.textContent = describeSeries(rows, series);
+    caption.textContent = describeSeries(rows, series, xLabel);
     if (!plot) {
       plot = new uPlot({
         width: width(), height: 200,
         scales: { x: { time: false } },
-        axes: [{ label: 'step', incrs: STEP_INCRS }, { values: (_u, ticks) => ticks.map(formatTick), size: 72 }],
-        series: [{ label: 'step' }, ...series.map((s, i) => ({ label: s.label ?? s.key, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true }))],
+        axes: [{ label: xLabel, incrs: STEP_INCRS }, { values: (_u, ticks) => ticks.map(formatTick), size: 72 }],
+        series: [{ label: xLabel }, ...series.map((s, i) => ({ label: s.label ?? s.key, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true }))],
         legend: { live: false },
       }, data(), plotEl);
       new ResizeObserver(() => plot?.setSize({ width: width(), height: 200 })).observe(plotEl);
@@ -81,14 +82,14 @@ export function createLineChart(title: string, series: SeriesSpec[], testId?: st
 }
 
 /** One sentence per series: the last value, and the range over the run (the chart's text alternative). */
-export function describeSeries(rows: MetricPoint[], series: SeriesSpec[]): string {
+export function describeSeries(rows: MetricPoint[], series: SeriesSpec[], xLabel = 'step'): string {
   if (!rows.length) return 'no data yet';
   const parts = series.map((s) => {
     const vals = rows.map((r) => r[s.key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
     if (!vals.length) return `${s.label ?? s.key}: no values`;
     return `${s.label ?? s.key} ${formatTick(vals[vals.length - 1])} (min ${formatTick(Math.min(...vals))}, max ${formatTick(Math.max(...vals))})`;
   });
-  return `At step ${rows[rows.length - 1].step}: ${parts.join('; ')}.`;
+  return `At ${xLabel} ${rows[rows.length - 1].step}: ${parts.join('; ')}.`;
 }
 
 /**

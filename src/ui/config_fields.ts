@@ -42,6 +42,8 @@ export const FIELDS: Record<EngineStage | 'data', FieldSpec[]> = {
     { key: 'beta', label: 'β (how far from the reference)', min: 0.001, max: 10, step: 'any', help: 'Larger keeps the model closer to where it started. Tuned: 0.1.' },
     { key: 'lossType', label: 'Loss', options: ['sigmoid', 'ipo', 'hinge', 'robust', 'esm', 'nll'], help: 'sigmoid is DPO; nll trains on the chosen text alone (the control).' },
     { key: 'rpoAlpha', label: 'Chosen-text weight (RPO)', min: 0, max: 10, step: 'any', help: 'Adds the chosen side\'s NLL; 1 is tuned.' },
+    { key: 'rounds', label: 'Rounds', min: 1, max: 50, step: 1, help: '1-50. 1: one run on the built pairs. More: each later round builds new pairs with the updated model from fresh train conversations (Pairs settings), then trains again.' },
+    { key: 'valSamples', label: 'Validation conversations per round', min: 1, max: 10000, step: 1, help: 'With rounds > 1: the model is checked on this many validation conversations after every round.' },
   ],
   evaluate: [
     { key: 'maxSamples', label: 'Test conversations', min: 1, max: 100000, step: 1, help: 'How many test conversations to score; more turns, narrower interval.' },

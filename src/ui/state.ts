@@ -1,7 +1,7 @@
 // The page's state: what each stage has produced and its status. Views read it and subscribe to changes.
 // Plain data only (it is what persistence saves); workers own the tensors.
 import type {
-  BackendReport, DatasetSplits, EvalReport, JobProgress, MemoryReport, MetricPoint, ModelInfo, ModelSource, PairsResult, Sample,
+  BackendReport, DatasetSplits, DpoRoundResult, EvalReport, JobProgress, MemoryReport, MetricPoint, ModelInfo, ModelSource, PairsResult, Sample,
   StageName, TrainResultSummary,
 } from '../protocol.ts';
 
@@ -54,6 +54,8 @@ export interface TrainRun {
   startSource?: ModelSource;
   /** DPO: the run was undone (the pre-DPO model loaded again after it ran away). */
   rolledBack?: boolean;
+  /** DPO with rounds > 1: each finished round, as it arrives. */
+  rounds?: DpoRoundResult[];
 }
 
 /** One line of the run history (Export shows it; the report includes it). */

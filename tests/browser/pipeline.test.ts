@@ -3,6 +3,7 @@
 // data -> model -> SFT -> pairs -> DPO -> evaluate, the pairs teaching view, TRL export, reload
 // persistence, and training off the main thread. One page, tests run in order.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
@@ -111,6 +112,30 @@ describe('the lab through the UI (tiny preset)', () => {
     await screenshot(page, 'stage-evaluate');
     expect(page.errors).toEqual([]);
   }, 900_000);
+
+  test('DPO with rounds 2 runs two on-policy rounds and charts each round', async () => {
+    await gotoStage('dpo');
+    await setConfig('dpo', { steps: 1, batchSize: 2, warmupSteps: 0, seqLen: 256, checkpointEvery: 0, rounds: 2, valSamples: 1 });
+    await runStage('dpo');
+    expect(await page.locator('[data-testid=dpo-step]').textContent()).toBe('step 2 / 2');
+    const rows = page.locator('[data-testid=dpo-rounds-table] tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect((await rows.nth(1).locator('td').first().textContent())).toBe('2');
+    await page.locator('[data-testid=dpo-rounds-chart] canvas').waitFor();
+    await expect.poll(() => page.locator('[data-testid=dpo-rounds-chart] figcaption').textContent()).toMatch(/^At round 2: validation error \(%\) \d/);
+    await page.locator('[data-testid=dpo-rounds-table]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'stage-dpo-rounds');
+    // The rounds section passes axe-core (its charts have text alternatives; a11y.test.ts never runs rounds).
+    await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string | null }[] }> } }).axe;
+      return (await axe.run('.dpo-rounds', {})).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+    });
+    expect(violations).toEqual([]);
+    // Evaluate again: the new DPO run made the last evaluation stale, and later tests expect every stage done.
+    await gotoStage('evaluate');
+    await runStage('evaluate');
+  }, 600_000);
 
   test('the pairs view shows divergence points with their branches', async () => {
     await gotoStage('pairs');

@@ -32,6 +32,9 @@ describe('engine api', () => {
     const api = createEngineApi();
     expect(await api.resolveConfig('dpo', {})).toMatchObject({ lr: 1e-4, beta: 0.1, lossType: 'sigmoid', rpoAlpha: 1, steps: 120, batchSize: 4, gradAccumSteps: 2 });
     expect(await api.resolveConfig('dpo', { lr: 5e-4 })).toMatchObject({ lr: 5e-4, beta: 0.1 });
+    expect(await api.resolveConfig('dpo', {})).toMatchObject({ rounds: 1, valSamples: 40 });
+    await expect(api.resolveConfig('dpo', { rounds: 0 })).rejects.toThrow('dpo.rounds must be an integer >= 1, got 0');
+    await expect(api.resolveConfig('dpo', { valSamples: 1.5 })).rejects.toThrow('dpo.valSamples must be an integer >= 1, got 1.5');
   });
 });
 

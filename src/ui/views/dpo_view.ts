@@ -1,23 +1,48 @@
 // DPO panel: preference training on the built pairs, with live loss, rewards (chosen, rejected, margins),
-// accuracies, KL and learning-rate charts (TRL's metric names).
-import type { View } from '../context.ts';
+// accuracies, KL and learning-rate charts (TRL's metric names); with rounds > 1, on-policy rounds and their results.
+import type { DpoRoundResult, DpoRoundsInput } from '../../protocol.ts';
+import type { AppContext, View } from '../context.ts';
+import type { AppState } from '../state.ts';
+import { callback } from '../workers.ts';
+import { createRoundsPanel } from './dpo_rounds.ts';
 import { createTrainView } from './train_view.ts';
 
-export const dpoView: View = (ctx) => createTrainView(ctx, {
-  stage: 'dpo',
-  startLabel: 'Start DPO',
-  intro: 'DPO on the token-level pairs; the model at the start is the reference. Chosen and rejected share the prefix up to the divergent token.',
-  // Nothing over the engine's defaults, which are the demo preset's tuned settings (workers/stage_config.ts).
-  initial: {},
-  charts: [
-    { title: 'Loss', series: [{ key: 'loss' }] },
-    { title: 'Rewards', series: [{ key: 'rewards/chosen', label: 'chosen' }, { key: 'rewards/rejected', label: 'rejected' }, { key: 'rewards/margins', label: 'margins' }] },
-    { title: 'Accuracies', series: [{ key: 'rewards/accuracies', label: 'accuracy' }] },
-    { title: 'KL', series: [{ key: 'kl' }] },
-    { title: 'Learning rate', series: [{ key: 'learning_rate', label: 'learning rate' }] },
-  ],
-  blocked: (s) => (!s.pairs?.pairs.length ? 'build preference pairs first'
-    : s.stages.pairs.status === 'stale' ? 'the pairs are from an older dataset or model: build them again'
-    : !s.model ? 'load a model first' : undefined),
-  train: (ctx, run, onProgress) => ctx.engine.api.runDpo({ ...run, pairs: ctx.store.state.pairs!.pairs }, onProgress),
-});
+export const dpoView: View = (ctx) => {
+  const rounds = createRoundsPanel();
+  return createTrainView(ctx, {
+    stage: 'dpo',
+    startLabel: 'Start DPO',
+    intro: 'DPO on the token-level pairs; the model at the start is the reference. Chosen and rejected share the prefix up to the divergent token. With more than one round, each later round builds new pairs with the updated model and uses it as the new reference.',
+    // Nothing over the engine's defaults, which are the demo preset's tuned settings (workers/stage_config.ts).
+    initial: {},
+    charts: [
+      { title: 'Loss', series: [{ key: 'loss' }] },
+      { title: 'Rewards', series: [{ key: 'rewards/chosen', label: 'chosen' }, { key: 'rewards/rejected', label: 'rejected' }, { key: 'rewards/margins', label: 'margins' }] },
+      { title: 'Accuracies', series: [{ key: 'rewards/accuracies', label: 'accuracy' }] },
+      { title: 'KL', series: [{ key: 'kl' }] },
+      { title: 'Learning rate', series: [{ key: 'learning_rate', label: 'learning rate' }] },
+    ],
+    extra: { el: rounds.el, show: (run) => rounds.show(run?.rounds) },
+    blocked: (s) => (!s.pairs?.pairs.length ? 'build preference pairs first'
+      : s.stages.pairs.status === 'stale' ? 'the pairs are from an older dataset or model: build them again'
+      : !s.model ? 'load a model first' : undefined),
+    train: (ctx, run, onProgress) => ctx.engine.api.runDpo(
+      { ...run, pairs: ctx.store.state.pairs!.pairs, rounds: Number(run.config.rounds) > 1 ? roundsInput(ctx.store.state) : undefined },
+      onProgress, callback((r: DpoRoundResult) => addRound(ctx, r))),
+  });
+};
+
+/** Where later rounds draw from: the train split minus what the Pairs stage decoded, the validation split, the Pairs settings. */
+function roundsInput(s: AppState): DpoRoundsInput {
+  const d = s.dataset!;
+  const of = (ids: string[]): typeof d.samples => {
+    const keep = new Set(ids);
+    return d.samples.filter((x) => keep.has(x.id));
+  };
+  return { train: of(d.splits.train), val: of(d.splits.val), usedSampleIds: s.pairs!.details.map((x) => x.sampleId), pairsConfig: s.pairs!.config };
+}
+
+function addRound(ctx: AppContext, round: DpoRoundResult): void {
+  const run = ctx.store.state.dpo;
+  if (run) ctx.store.update({ dpo: { ...run, rounds: [...(run.rounds ?? []), round] } });
+}

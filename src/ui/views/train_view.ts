@@ -20,6 +20,8 @@ export interface TrainViewSpec {
   /** Config overrides used the first time. */
   initial: Record<string, unknown>;
   blocked(state: AppState): string | undefined;
+  /** More of the panel below the charts, shown from the current run (DPO: the per-round results). */
+  extra?: { el: HTMLElement; show(run: TrainRun | undefined): void };
   train(ctx: AppContext, run: { runId: string; config: Record<string, unknown>; resumeFrom?: string }, onProgress: (p: JobProgress) => void): Promise<TrainResultSummary>;
 }
 
@@ -111,6 +113,7 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
           offerRollback(ctx, why);
         }
       }
+      spec.extra?.show(run);
       notes.textContent = run?.summary ? `Run ${run.runId}: ${run.summary.outcome}, ${run.summary.step}/${run.summary.total} steps. ${run.summary.notes.join('; ')}` : '';
     }
     // Re-checked when the status changes and when a model is (re)loaded, e.g. after an engine restart.
@@ -123,7 +126,7 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
   });
   return h('div', { class: `${key}-view` },
     h('p', { class: 'muted' }, spec.intro), editor.el, job.el, h('div', { class: 'row' }, resumeBtn), notes,
-    h('div', { class: 'charts' }, ...charts.map((c) => c.el)));
+    spec.extra?.el, h('div', { class: 'charts' }, ...charts.map((c) => c.el)));
 }
 
 /**
