@@ -11,7 +11,12 @@ import { REPO, screenshot, startApp, type App } from './harness.ts';
 
 let app: App;
 let page: Page & { errors: string[] };
-const bundle = JSON.parse(readFileSync(join(REPO, 'public/reference/run.json'), 'utf8')) as { report: { arms: Record<string, { errorRate: number }> } };
+const bundle = JSON.parse(readFileSync(join(REPO, 'public/reference/run.json'), 'utf8')) as {
+  source: { preset: string };
+  report: { kind?: string; arms: Record<string, { errorRate: number }>; start?: { errorRate: number } };
+};
+/** A loop report's starting model is its own row ('sft') before the arms; a single-round report lists sft among its arms. */
+const isLoop = bundle.report.kind === 'loop';
 
 beforeAll(async () => {
   app = await startApp();
@@ -28,8 +33,8 @@ describe('classroom view', () => {
     await page.locator('[data-action=start-here]').click();
     await expect.poll(() => page.locator('[data-testid=classroom-status]').textContent()).toMatch(/^Reference run: preset/);
     const arms = await page.locator('[data-testid=arms] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-arm')));
-    expect(arms).toEqual(Object.keys(bundle.report.arms));
-    const sft = bundle.report.arms.sft.errorRate;
+    expect(arms).toEqual([...(isLoop ? ['sft'] : []), ...Object.keys(bundle.report.arms)]);
+    const sft = isLoop ? bundle.report.start!.errorRate : bundle.report.arms.sft.errorRate;
     expect(await page.locator('[data-testid=headline] .rate-value').first().textContent()).toBe(`${(100 * sft).toFixed(1)}%`);
     expect(await page.locator('[data-testid=headline]').textContent()).toMatch(/95% interval \d+\.\d% – \d+\.\d%/);
     expect(await page.locator('[data-testid=verdict]').textContent()).toMatch(/turns? fixed, \d+ broken, of \d+/);
@@ -90,7 +95,7 @@ describe('classroom view', () => {
   test('screenshots at 1280 and 390 px (tests/artifacts/classroom-*.png)', async () => {
     await page.locator('#tab-classroom').click();
     await page.locator('[data-action=load-reference]').click();
-    await expect.poll(() => page.locator('[data-testid=classroom-status]').textContent()).toMatch(/preset classroom/);
+    await expect.poll(() => page.locator('[data-testid=classroom-status]').textContent()).toContain(`preset ${bundle.source.preset}`);
     await screenshot(page, 'classroom-1280');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);
