@@ -6,27 +6,29 @@ import type { AppContext } from './context.ts';
 import { loadModel } from './model_loader.ts';
 
 /**
- * Per-token KL (k3 estimate, nats) to the reference, averaged over the last KL_WINDOW steps, above which a run has
- * left the reference behind. The tuned settings stay under 0.2 on average over a run, with single-batch spikes
- * up to ~2.3 (classroom preset in the app); lr 1e-3 reached ~960 and made the shipped model refuse.
+ * Per-token KL (k3 estimate, nats) to the reference, as the median of the last KL_WINDOW steps, above which a run
+ * has left the reference behind. The tuned settings stay under 0.2 on average over a run, with single-batch
+ * spikes up to ~2.3 (classroom preset in the app) and 516 (one batch of the CLI demo loop, on the rejected
+ * side); lr 1e-3 reached ~960 and made the shipped model refuse. The core guard (core/train/guard.ts) uses the
+ * same window and statistic with a stop limit of 10.
  */
 export const KL_LIMIT = 2;
-/** Steps averaged, so one unusual batch does not raise the alarm. */
+/** Steps whose median is taken, so one unusual batch does not raise the alarm. */
 export const KL_WINDOW = 5;
 /** A rise of the no_call rate by more than this share of turns after DPO counts as learning to refuse. */
 export const NO_CALL_RISE = 0.1;
 
-/** Why the run's KL ran away (its trailing mean passed KL_LIMIT), or undefined. */
+/** Why the run's KL ran away (its trailing median passed KL_LIMIT), or undefined. */
 export function klRunaway(points: MetricPoint[]): string | undefined {
   const kl = points.filter((p) => Number.isFinite(p.kl));
-  let worst: { step: number; mean: number } | undefined;
+  let worst: { step: number; median: number } | undefined;
   for (let i = 0; i < kl.length; i++) {
-    const window = kl.slice(Math.max(0, i - KL_WINDOW + 1), i + 1);
-    const mean = window.reduce((s, p) => s + p.kl, 0) / window.length;
-    if (!worst || mean > worst.mean) worst = { step: kl[i].step, mean };
+    const window = kl.slice(Math.max(0, i - KL_WINDOW + 1), i + 1).map((p) => p.kl).sort((a, b) => a - b);
+    const median = window[(window.length - 1) >> 1];
+    if (!worst || median > worst.median) worst = { step: kl[i].step, median };
   }
-  if (!worst || worst.mean <= KL_LIMIT) return undefined;
-  return `KL to the reference averaged ${worst.mean.toPrecision(3)} nats per token over the ${KL_WINDOW} steps to step ${worst.step} (the tuned settings stay under 0.2 on average; over ${KL_LIMIT} the model has drifted far from where it started)`;
+  if (!worst || worst.median <= KL_LIMIT) return undefined;
+  return `KL to the reference was ${worst.median.toPrecision(3)} nats per token (median of the ${KL_WINDOW} steps to step ${worst.step}; the tuned settings stay under 0.2 on average; over ${KL_LIMIT} the model has drifted far from where it started)`;
 }
 
 /** Why the refusal rate ran away between two evaluations, or undefined. */
