@@ -5,4 +5,5 @@ import { register } from 'tsx/esm/api';
 register();
 registerHook('./tfjs_resolve.mjs', import.meta.url);
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// Exits explicitly: the workers of tfjs' wasm thread pool stay referenced and would keep Node alive.
+process.exit(await main(process.argv.slice(2)));

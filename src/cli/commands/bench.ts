@@ -4,12 +4,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { benchConfig } from '../../core/bench/config.ts';
+import { benchConfig, type BenchConfig } from '../../core/bench/config.ts';
 import { runBench, type BenchReport } from '../../core/bench/report.ts';
+import { sftThreadRun } from '../../core/bench/threads_bench.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
-import { tf } from '../../core/runtime/tf.ts';
+import { validateThreads } from '../../core/runtime/wasm_threads.ts';
 import { bool, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
 import { runBrowserBench } from './bench_browser.ts';
+import { runAtThreadsInChild, THREADS_CHILD_FLAG } from './bench_threads.ts';
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -19,6 +21,8 @@ export const benchCommand: Command = {
     { name: 'backend', type: 'string', help: 'tfjs backend (Node: wasm or cpu, default wasm; --browser: only this one, default all three)', choices: ['webgpu', 'wasm', 'cpu'] },
     { name: 'browser', type: 'boolean', help: 'run in headless Chromium on webgpu, wasm and cpu instead of Node' },
     { name: 'out', type: 'string', help: 'write the JSON here (default bench/results/<date>.json)' },
+    { name: 'threads', type: 'int', help: 'wasm threads for the run (default: the cores available); the threads section compares 1 and 2 in child processes' },
+    { name: THREADS_CHILD_FLAG, type: 'int', help: 'internal: run only the threads section\'s SFT steps at this thread count and print them as JSON' },
   ],
   run,
 };
@@ -32,19 +36,40 @@ export function nodeEnvironment(): Record<string, unknown> {
   };
 }
 
+function threadsArg(args: ParsedArgs, name: string): number | undefined {
+  const v = args[name];
+  if (v === undefined) return undefined;
+  try {
+    return validateThreads(Number(v), `--${name}`);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** The child side of the threads section: start wasm at `threads`, run the SFT steps, print one JSON line. */
+async function runThreadsChild(cfg: BenchConfig, threads: number): Promise<number> {
+  const backend = await initBackend({ order: ['wasm'], threads });
+  process.stdout.write(JSON.stringify(await sftThreadRun(cfg, backend, threads)) + '\n');
+  return 0;
+}
+
 async function run(args: ParsedArgs): Promise<number> {
   const cfg = benchConfig(bool(args, 'quick'));
+  const child = threadsArg(args, THREADS_CHILD_FLAG);
+  if (child !== undefined) return runThreadsChild(cfg, child);
+  const threads = threadsArg(args, 'threads');
   const progress = (name: string): void => { process.stderr.write(`bench: ${name}\n`); };
   let doc: BenchReport | { bench: 'ttpa-lab'; browser: true; runs: BenchReport[] };
   if (bool(args, 'browser')) {
     const backends = optStr(args, 'backend') ? [str(args, 'backend')] : ['webgpu', 'wasm', 'cpu'];
-    doc = { bench: 'ttpa-lab', browser: true, runs: await runBrowserBench(cfg, backends, nodeEnvironment(), progress) };
+    doc = { bench: 'ttpa-lab', browser: true, runs: await runBrowserBench(cfg, backends, nodeEnvironment(), progress, threads) };
   } else {
     const name = (optStr(args, 'backend') ?? 'wasm') as BackendName;
     if (name === 'webgpu') throw new UsageError('--backend webgpu needs --browser (Node has no WebGPU)');
-    const backend = await initBackend({ order: [name] });
-    const environment = { ...nodeEnvironment(), wasmThreads: backend.backend === 'wasm' ? tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') : undefined };
-    doc = await runBench(cfg, { environment, onSection: progress });
+    const backend = await initBackend({ order: [name], threads });
+    const environment = { ...nodeEnvironment(), threads: backend.threads, threadsNote: backend.threadsNote };
+    const runAtThreads = name === 'wasm' ? runAtThreadsInChild(bool(args, 'quick')) : undefined;
+    doc = await runBench(cfg, { environment, onSection: progress, runAtThreads });
     const end = loadavg()[0];
     doc.environment.loadAvg1mAtEnd = Number(end.toFixed(2));
   }

@@ -44,6 +44,8 @@ export interface BenchConfig {
   scalingTokensPerStep: number;
   scalingWidths: number[];
   scalingSteps: number;
+  /** Threads: wasm thread counts whose SFT steps (the first SFT model, the SFT sizes) are compared, each in a fresh runtime. */
+  threadCounts: number[];
 }
 
 /** The sizes: default vs default-x4, prompts of 200+ tokens, 200 steps for the leak check. */
@@ -72,6 +74,7 @@ export const FULL_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
   scalingTokensPerStep: 1024,
   scalingWidths: [64, 128, 256, 512],
   scalingSteps: 3,
+  threadCounts: [1, 2],
 });
 
 /** Seconds, tiny models: for the test and a smoke run. */
@@ -100,6 +103,7 @@ export const QUICK_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
   scalingTokensPerStep: 64,
   scalingWidths: [16, 32],
   scalingSteps: 1,
+  threadCounts: [1, 2],
 });
 
 export function benchConfig(quick: boolean): BenchConfig {
