@@ -30,8 +30,11 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Builds the app (plus test-only fixture pages) and serves it; `close()` removes everything. */
-export async function startApp(): Promise<App> {
+/**
+ * Builds the app (plus test-only fixture pages) and serves it; `close()` removes everything.
+ * `isolate: false` serves it without COOP/COEP, as a plain static host would.
+ */
+export async function startApp(options: { isolate?: boolean } = {}): Promise<App> {
   const outDir = mkdtempSync(join(tmpdir(), 'ttpa-build-'));
   await build({
     root: REPO,
@@ -45,7 +48,7 @@ export async function startApp(): Promise<App> {
       },
     },
   });
-  const server = await serve(outDir);
+  const server = await serve(outDir, options.isolate ?? true);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
