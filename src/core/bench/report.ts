@@ -5,6 +5,7 @@ import type { BenchConfig } from './config.ts';
 import { benchDpo, type DpoFigures } from './dpo_bench.ts';
 import { benchPairs, benchSampling, type PairsFigures, type SamplingFigures } from './generation_bench.ts';
 import { measureMatmulCeiling, type MatmulCeiling } from './matmul_ceiling.ts';
+import { benchScale, type ScaleFigures } from './scale_bench.ts';
 import { benchThreads, type RunAtThreads, type ThreadsFigures } from './threads_bench.ts';
 import { sig } from './timing.ts';
 import { benchMemory, benchScaling, benchSft, type MemoryFigures, type ScalingRow, type SftFigures } from './train_bench.ts';
@@ -35,6 +36,8 @@ export interface BenchReport {
   scaling?: { bySeqLen: ScalingRow[]; byWidth: ScalingRow[] };
   /** SFT at each wasm thread count (only where the host can start fresh runtimes: Node and the browser's wasm run). */
   threads?: ThreadsFigures;
+  /** Published configs (SmolLM2-135M, Qwen2.5-0.5B) with random weights: what fits, load, decode, LoRA DPO. */
+  scale?: ScaleFigures[];
   errors: Record<string, string>;
   /** Live tensors each section left behind (models and optimizers it created and freed; 0 = clean). */
   tensorsLeft: Record<string, number>;
@@ -117,12 +120,14 @@ export async function runBench(cfg: BenchConfig, options: RunBenchOptions = {}):
   const scaling = await section('scaling', () => benchScaling(cfg));
   // Last: on WebGPU the DPO trainer's synchronous stats read can lose the device (bench/README.md).
   const dpo = await section('dpo', () => benchDpo(cfg));
+  // After the others: a large model grows the wasm heap for good (it never shrinks).
+  const scale = await section('scale', () => benchScale(cfg));
   const runAt = options.runAtThreads;
   const threads = runAt ? await section('threads', () => benchThreads(cfg, runAt)) : undefined;
   const partial = {
     bench: 'ttpa-lab' as const, date: new Date().toISOString(), quick: cfg.quick, backend: tf.getBackend(),
     environment: options.environment ?? {}, matmul: { ...matmul, ms: sig(matmul.ms), gflops: sig(matmul.gflops) },
-    sft, sampling, pairs, dpo, memory, scaling, threads, errors, tensorsLeft, sectionSec, totalSec: sig((performance.now() - t0) / 1000, 3),
+    sft, sampling, pairs, dpo, memory, scaling, threads, scale, errors, tensorsLeft, sectionSec, totalSec: sig((performance.now() - t0) / 1000, 3),
   };
   return { ...partial, targets: judgeTargets(partial) };
 }
