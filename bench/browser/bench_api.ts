@@ -24,14 +24,18 @@ export function createBenchApi(wasmPaths: Record<string, string>): BenchApi {
       const report = await initBackend({ order: [backend], wasmPaths, threads });
       if (report.backend !== backend) throw new Error(`bench: asked for ${backend}, got ${report.backend}`);
       const emulated = backend === 'webgpu' && isSoftwareAdapter(report.adapterInfo);
-      const cfg = emulated && !config.quick ? benchConfig(true) : config;
+      const sized = emulated && !config.quick ? benchConfig(true) : config;
+      // Full-size scale runs in Node only: tfjs-backend-wasm aborts on SmolLM2-135M's LoRA DPO step there
+      // (bench/README.md), and an abort here would end this worker and the whole browser run with it.
+      const cfg = sized.quick ? sized : { ...sized, scaleModels: [] };
       return runBench(cfg, {
         onSection: (name) => void onSection?.(name),
         environment: {
           runtime: navigator.userAgent, cpus: navigator.hardwareConcurrency, adapterInfo: report.adapterInfo,
           crossOriginIsolated: globalThis.crossOriginIsolated, threads: report.threads, threadsNote: report.threadsNote,
           gpu: backend === 'webgpu' ? (emulated ? 'software emulator: figures show correctness only' : 'hardware GPU') : undefined,
-          sizesForcedQuick: cfg !== config ? true : undefined,
+          sizesForcedQuick: sized !== config ? true : undefined,
+          scaleSkipped: cfg.scaleModels.length === 0 ? 'full-size scale runs in Node only (bench/README.md)' : undefined,
         },
       });
     },

@@ -53,6 +53,11 @@ export interface RunBenchOptions {
   onSection?: (name: string) => void;
   /** Starts a fresh runtime at a thread count (a child process, a worker); without it the threads section is skipped. */
   runAtThreads?: RunAtThreads;
+  /**
+   * Runs the scale section somewhere a wasm abort cannot end the whole run (Node: a child process);
+   * without it the section runs in this runtime.
+   */
+  runScale?: () => Promise<ScaleFigures[]>;
 }
 
 const target = (name: string, value: number | undefined, goal: number, rule: Target['rule']): Target =>
@@ -121,7 +126,7 @@ export async function runBench(cfg: BenchConfig, options: RunBenchOptions = {}):
   // Last: on WebGPU the DPO trainer's synchronous stats read can lose the device (bench/README.md).
   const dpo = await section('dpo', () => benchDpo(cfg));
   // After the others: a large model grows the wasm heap for good (it never shrinks).
-  const scale = await section('scale', () => benchScale(cfg));
+  const scale = await section('scale', () => (options.runScale ?? (() => benchScale(cfg)))());
   const runAt = options.runAtThreads;
   const threads = runAt ? await section('threads', () => benchThreads(cfg, runAt)) : undefined;
   const partial = {

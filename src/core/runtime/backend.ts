@@ -79,9 +79,9 @@ async function registerBackend(name: Exclude<BackendName, 'wasm'>): Promise<stri
   if (name === 'cpu') return undefined;
   const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
   if (!gpu) throw new Error('navigator.gpu is not available (WebGPU disabled or unsupported)');
-  const adapter = (await gpu.requestAdapter()) as { info?: { vendor?: string; architecture?: string; description?: string } } | null;
+  const adapter = (await gpu.requestAdapter()) as { info?: { vendor?: string; architecture?: string; description?: string; device?: string } } | null;
   if (!adapter) throw new Error('navigator.gpu.requestAdapter() returned no adapter');
   await import('@tensorflow/tfjs-backend-webgpu');
   const info = adapter.info;
-  return info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') || 'unknown adapter' : undefined;
+  return info ? [info.vendor, info.architecture, info.description, info.device].filter(Boolean).join(' / ') || 'unknown adapter' : undefined;
 }
