@@ -2,11 +2,12 @@
 // memory, then load time, memory, decoding tokens/s with the KV cache and a LoRA DPO step at 256 tokens.
 // Each task is planned first (runtime/memory_plan.ts); one that cannot fit is refused, with the reason.
 import { configFromHF, type ModelConfig } from '../model/config.ts';
+import { releaseFrozen } from '../model/matmul.ts';
 import { createModel, disposeModel, type Model } from '../model/params.ts';
 import { generate } from '../model/sampling.ts';
 import { loadModelWeights } from '../runtime/checkpoint.ts';
 import { memorySource } from '../runtime/file_source.ts';
-import { MemoryPlanError, refuseIfTooLarge, type MemoryTask } from '../runtime/memory_plan.ts';
+import { MemoryPlanError, planMemory, refuseIfTooLarge, type MemoryTask } from '../runtime/memory_plan.ts';
 import { serializeSafetensors } from '../runtime/safetensors.ts';
 import { tf } from '../runtime/tf.ts';
 import { commonPrefix, type EncodedPair } from '../train/dpo_data.ts';
@@ -38,7 +39,8 @@ export interface ScaleFigures {
   /** Bytes held by tensors after loading, and the most held at once over this model's tasks (tf.memory, sampled). */
   tensorBytesAfterLoad?: number;
   peakTensorBytes?: number;
-  /** wasm only: the heap's size at the end (it only grows, so it is the process's peak so far). */
+  /** wasm only: the heap's size after decoding and at the end (it only grows: the process's peak so far). */
+  wasmHeapBytesAfterDecode?: number;
   wasmHeapBytes?: number;
   forward?: { promptLen: number; newTokens: number; tokensPerSec: number };
   loraDpo?: { seqLen: number; pairs: number; referenceMs: number; stepMs: number };
@@ -75,6 +77,9 @@ function dpoPairs(vocab: number, seqLen: number, n: number): EncodedPair[] {
 async function loraDpoStep(model: Model, seqLen: number, pairs: number): Promise<NonNullable<ScaleFigures['loraDpo']>> {
   const data = dpoPairs(model.config.vocab_size, seqLen, 2 * pairs);
   const referenceMs = await timeMs(() => computeReferenceLogps(model, data, { batchSize: pairs, padTokenId: 0 }));
+  // The inference pass cached a transposed copy of every weight (and XNNPACK its packed copy of each):
+  // a whole model's worth twice, which the training step does not use. Freed before it (memory_plan.ts).
+  releaseFrozen(Object.values(model.params));
   const config = resolveDpoConfig({ steps: 2, batchSize: pairs, seqLen, warmupSteps: 0, checkpointEvery: 0, adapter: 'lora' });
   const lora = createLora(model, { rank: config.loraRank, alpha: config.loraAlpha, targets: config.loraTargets }, 0);
   const frozen = Object.values(model.params).filter((v) => v.trainable);
@@ -130,9 +135,14 @@ export async function benchScaleModel(m: ScaleModel, cfg: BenchConfig): Promise<
       const ms = await timeMs(() => generate(model!, prompt, { maxNewTokens: cfg.scaleNewTokens, temperature: 0, seed: 0, kvCache: true }));
       out.forward = { promptLen: prompt.length, newTokens: cfg.scaleNewTokens, tokensPerSec: sig(cfg.scaleNewTokens / (ms / 1000)) };
       sample();
+      out.wasmHeapBytesAfterDecode = wasmHeapBytes();
+      releaseFrozen(Object.values(model!.params));
     }
-    if (fits[2]) {
-      out.loraDpo = await loraDpoStep(model!, T, 1);
+    // Refused at T: the step at the longest length the plan allows, so there is a figure to compare.
+    let dpoLen = T;
+    while (!fits[2] && dpoLen >= 32 && !planMemory(config, { kind: 'lora-dpo', seqLen: dpoLen, batch: 1 }, backend).fits) dpoLen >>= 1;
+    if (planMemory(config, { kind: 'lora-dpo', seqLen: dpoLen, batch: 1 }, backend).fits) {
+      out.loraDpo = await loraDpoStep(model!, dpoLen, 1);
       sample();
     }
   } finally {
