@@ -11,6 +11,8 @@ import { join } from 'node:path';
  * recorded as its Blob is made. (2) That source is the factory cut out of tfjs' CommonJS bundle, so it
  * names the bundle's module-level `require$$N` and `commonjsGlobal`: they are declared ahead of it.
  * (3) tfjs caps its pool at half of os.cpus() (see wasm_threads.ts), so that reads twice `threads`.
+ * And while the pool's workers load, nothing else may hold Node's event loop (Emscripten unrefs them):
+ * Node would exit with code 13 (unsettled top-level await), so a timer holds it until restore.
  */
 export function enableNodeWasmThreads(threads: number): () => void {
   const dir = mkdtempSync(join(os.tmpdir(), 'ttpa-wasm-threads-'));
@@ -42,7 +44,9 @@ export function enableNodeWasmThreads(threads: number): () => void {
     return workerPath;
   };
   os.cpus = () => Array.from({ length: 2 * threads }, () => originalCpus()[0]);
+  const holdEventLoop = setInterval(() => undefined, 60_000);
   return () => {
+    clearInterval(holdEventLoop);
     globalThis.Blob = OriginalBlob;
     URL.createObjectURL = originalCreateObjectURL;
     os.cpus = originalCpus;
