@@ -20,6 +20,7 @@ export function enableNodeWasmThreads(threads: number): () => void {
   const mainPath = join(dir, 'tfjs-backend-wasm-threaded-simd.cjs');
   const workerPath = join(dir, 'tfjs-backend-wasm-threaded-simd.worker.cjs');
   const texts = new WeakMap<Blob, string>();
+  let workerWritten = false;
   const OriginalBlob = globalThis.Blob;
   const originalCreateObjectURL = URL.createObjectURL;
   const originalCpus = os.cpus;
@@ -40,7 +41,10 @@ export function enableNodeWasmThreads(threads: number): () => void {
     const text = texts.get(obj);
     if (text === undefined) return originalCreateObjectURL(obj);
     // The pthread worker loads the module source from a blob URL it makes itself: point that at the file.
-    writeFileSync(workerPath, `URL.createObjectURL = () => ${JSON.stringify(mainPath)};\n${text}`);
+    // Written once: Emscripten makes its 8 pool workers in a loop, and rewriting the file while the first
+    // ones start lets a worker read it half-written, never report "loaded", and the backend wait forever.
+    if (!workerWritten) writeFileSync(workerPath, `URL.createObjectURL = () => ${JSON.stringify(mainPath)};\n${text}`);
+    workerWritten = true;
     return workerPath;
   };
   os.cpus = () => Array.from({ length: 2 * threads }, () => originalCpus()[0]);
