@@ -28,10 +28,10 @@ function runChild<T>(flags: string[], what: string): Promise<T> {
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     child.on('error', fail);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       const line = out.trim().split('\n').pop() ?? '';
       try {
-        if (code !== 0) throw new Error(`exit code ${code}`);
+        if (code !== 0) throw new Error(signal ? `killed by ${signal}` : `exit code ${code}`);
         done(JSON.parse(line) as T);
       } catch (e) {
         const why = err.split('\n').filter((l) => /Error|Aborted/.test(l)).slice(-2).join('; ') || err.trim().slice(-300) || line;
