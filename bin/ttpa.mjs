@@ -5,5 +5,4 @@ import { register } from 'tsx/esm/api';
 register();
 registerHook('./tfjs_resolve.mjs', import.meta.url);
 const { main } = await import('../src/cli/main.ts');
-// Exits explicitly: the workers of tfjs' wasm thread pool stay referenced and would keep Node alive.
-process.exit(await main(process.argv.slice(2)));
+process.exitCode = await main(process.argv.slice(2));

@@ -57,6 +57,15 @@ export function enableNodeWasmThreads(threads: number): () => void {
   };
 }
 
+/**
+ * Lets Node exit while the pool is alive: Emscripten refs a worker while it runs a pthread, and
+ * XNNPACK's pool threads run for the life of the module, so any script on wasm threads would never end.
+ */
+export function unrefWasmThreads(module: unknown): void {
+  const pthread = (module as { PThread?: { runningWorkers?: { unref?(): void }[]; unusedWorkers?: { unref?(): void }[] } }).PThread;
+  for (const w of [...(pthread?.runningWorkers ?? []), ...(pthread?.unusedWorkers ?? [])]) w.unref?.();
+}
+
 /** Cores Node may use (os.availableParallelism: respects CPU affinity). */
 export function nodeCoresAvailable(): number {
   return os.availableParallelism();

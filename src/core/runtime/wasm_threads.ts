@@ -51,9 +51,14 @@ export async function prepareWasmThreads(wasm: WasmModule, requested: number | u
     wasm.setThreadsCount(threads);
     return { threads, restore: reportCores(globalThis.navigator, 'hardwareConcurrency', 2 * threads) };
   }
-  const restore = node.enableNodeWasmThreads(threads);
+  const undo = node.enableNodeWasmThreads(threads);
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   wasm.setThreadsCount(threads);
+  const restore = (): void => {
+    undo();
+    const backend = tf.engine().registry.wasm as unknown as { wasm?: unknown } | undefined;
+    if (backend?.wasm) node.unrefWasmThreads(backend.wasm);
+  };
   return { threads, restore };
 }
 
