@@ -26,6 +26,16 @@ export function validateThreads(threads: number, field = 'threads'): number {
   return threads;
 }
 
+let defaultThreads: number | undefined;
+
+/**
+ * Overrides "the cores available" as the default thread count of this process (undefined: back to it).
+ * For hosts that already run one process per core, such as the test runner's forks.
+ */
+export function setDefaultWasmThreads(threads: number | undefined): void {
+  defaultThreads = threads === undefined ? undefined : validateThreads(threads);
+}
+
 const single = (note?: string): WasmThreadsPlan => {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   return { threads: 1, note, restore: () => undefined };
@@ -41,7 +51,7 @@ const single = (note?: string): WasmThreadsPlan => {
 export async function prepareWasmThreads(wasm: WasmModule, requested: number | undefined, browser: boolean): Promise<WasmThreadsPlan> {
   const host = './node_wasm_threads.ts'; // a variable, so the browser bundle does not include this Node-only file
   const node = browser ? undefined : (await import(/* @vite-ignore */ host)) as typeof import('./node_wasm_threads.ts');
-  const threads = validateThreads(requested ?? node?.nodeCoresAvailable() ?? coresAvailable());
+  const threads = validateThreads(requested ?? defaultThreads ?? node?.nodeCoresAvailable() ?? coresAvailable());
   if (threads === 1) return single();
   if (!node) {
     if (!(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated) {
