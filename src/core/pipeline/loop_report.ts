@@ -4,7 +4,7 @@
 // Plain data in, plain data and strings out; it never decides what a number should be.
 import { ERROR_CATEGORIES } from '../scoring/errors.ts';
 import type { EvalReport } from '../scoring/evaluate.ts';
-import { bootstrapInterval, pairedOutcome, turnErrors, type PairedOutcome } from '../scoring/significance.ts';
+import { bootstrapInterval, mcnemarExact, pairedOutcome, turnErrors, type PairedOutcome } from '../scoring/significance.ts';
 import type { ResolvedPipeline } from './config.ts';
 import type { ArmRun } from './loop.ts';
 import { ARM_DESCRIPTIONS, type ArmName } from './loop_config.ts';
@@ -167,27 +167,46 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
 export interface LoopAggregate {
   preset: string;
   seeds: number[];
-  perSeed: { seed: number; start: number; arms: Partial<Record<ArmName, number>>; ttpaVs: LoopReport['ttpaVs']; goalMet: boolean; wallMs: number }[];
+  perSeed: { seed: number; start: number; arms: Partial<Record<ArmName, number>>; ttpaVs: LoopReport['ttpaVs']; ttpaVsStart: PairedOutcome; goalMet: boolean; wallMs: number }[];
+  /**
+   * Every seed's discordant turns added up (the seeds' test sets are disjoint draws, so under the null each
+   * discordant turn is still a fair coin): TTPA against the starting model and against each arm.
+   */
+  pooled: { turns: number; ttpaVsStart: PairedOutcome; ttpaVs: Partial<Record<ArmName, PairedOutcome>> };
   goalMetAllSeeds: boolean;
 }
 
-/** Several seeds' loop reports side by side: each arm's error, TTPA's paired test against each arm, per seed. */
+function pool(outcomes: PairedOutcome[]): PairedOutcome {
+  const aWins = outcomes.reduce((n, o) => n + o.aWins, 0);
+  const bWins = outcomes.reduce((n, o) => n + o.bWins, 0);
+  return { turns: outcomes.reduce((n, o) => n + o.turns, 0), aWins, bWins, p: mcnemarExact(aWins, bWins) };
+}
+
+/** Several seeds' loop reports side by side: each arm's error, TTPA's paired tests per seed and pooled over seeds. */
 export function aggregateLoopReports(preset: string, reports: LoopReport[]): { report: LoopAggregate; markdown: string } {
   const names = Object.keys(reports[0].arms) as ArmName[];
+  const others = names.filter((a) => a !== 'ttpa');
   const report: LoopAggregate = {
     preset, seeds: reports.map((r) => r.seed),
     perSeed: reports.map((r) => ({
       seed: r.seed, start: r.start.errorRate, arms: Object.fromEntries(names.map((a) => [a, r.arms[a]?.errorRate])),
-      ttpaVs: r.ttpaVs, goalMet: r.goal.met, wallMs: r.wallMs,
+      ttpaVs: r.ttpaVs, ttpaVsStart: r.arms.ttpa!.vsStart, goalMet: r.goal.met, wallMs: r.wallMs,
     })),
+    pooled: {
+      turns: reports.reduce((n, r) => n + r.start.turns, 0),
+      ttpaVsStart: pool(reports.map((r) => r.arms.ttpa!.vsStart)),
+      ttpaVs: Object.fromEntries(others.map((a) => [a, pool(reports.map((r) => r.ttpaVs[a]!))])),
+    },
     goalMetAllSeeds: reports.every((r) => r.goal.met),
   };
-  const others = names.filter((a) => a !== 'ttpa');
+  const pooled = report.pooled;
   const md = [
     `# TTPA update loop: preset \`${preset}\`, seeds ${report.seeds.join(', ')}`, '',
-    `| seed | start | ${names.join(' | ')} | ${others.map((a) => `TTPA vs ${a}: wins / losses, p`).join(' | ')} | goal | run time |`,
-    `| --- | --- |${' --- |'.repeat(names.length + others.length)} --- | --- |`,
-    ...reports.map((r) => `| ${r.seed} | ${interval(r.start)} | ${names.map((a) => interval(r.arms[a]!)).join(' | ')} | ${others.map((a) => sig(r.ttpaVs[a]!)).join(' | ')} | ${r.goal.met ? 'met' : 'not met'} | ${(r.wallMs / 60000).toFixed(1)} min |`),
+    'Error rates with 95% bootstrap intervals; TTPA against the start and each arm by the exact McNemar test on the same turns (turns TTPA alone got right / turns the other alone got right, p).', '',
+    `| seed | start | ${names.join(' | ')} | TTPA vs start | ${others.map((a) => `TTPA vs ${a}`).join(' | ')} | goal | sum of stage times |`,
+    `| --- | --- |${' --- |'.repeat(names.length + others.length + 1)} --- | --- |`,
+    ...reports.map((r) => `| ${r.seed} | ${interval(r.start)} | ${names.map((a) => interval(r.arms[a]!)).join(' | ')} | ${sig(r.arms.ttpa!.vsStart)} | ${others.map((a) => sig(r.ttpaVs[a]!)).join(' | ')} | ${r.goal.met ? 'met' : 'not met'} | ${(r.wallMs / 60000).toFixed(1)} min |`),
+    `| all (${pooled.turns} turns) | | ${names.map(() => '').join(' | ')} | ${sig(pooled.ttpaVsStart)} | ${others.map((a) => sig(pooled.ttpaVs[a]!)).join(' | ')} | | |`,
     '', `Goal met on every seed: **${report.goalMetAllSeeds ? 'yes' : 'no'}**. Per-seed reports: ${report.seeds.map((s) => `[seed ${s}](seed-${s}/report.md)`).join(', ')}.`, '',
   ];
   return { report, markdown: md.join('\n') };
