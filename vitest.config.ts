@@ -8,6 +8,5 @@ export default defineConfig({
     hookTimeout: 300_000,
     pool: 'forks',
     maxWorkers: 2,
-    setupFiles: ['tests/setup_threads.ts'],
   },
 });
