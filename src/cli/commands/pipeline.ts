@@ -29,7 +29,7 @@ export const pipelineCommand: Command = {
     { name: 'out', type: 'string', help: 'run folder (stages, report.json, report.md)', required: true },
     { name: 'seed', type: 'int', help: 'run seed (overrides the preset)' },
     { name: 'seeds', type: 'string', help: 'comma-separated seeds: runs each in <out>/seed-<n>/ and aggregates' },
-    { name: 'until', type: 'string', help: 'stop after this stage', choices: UNTIL },
+    { name: 'until', type: 'string', help: 'single-round presets: stop after this stage', choices: UNTIL },
     { name: 'start-model', type: 'string', help: `SFT checkpoint to start from (default: ${DEFAULT_MODEL_DIR} if present; 'none' trains one)` },
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
     { name: 'jobs', type: 'int', help: 'loop presets: arms run in this many processes at once (one core each)', default: 1 },
@@ -82,6 +82,7 @@ async function run(args: ParsedArgs): Promise<number> {
     const r = resolvePipelineConfig(preset, seed === undefined ? {} : { seed });
     mkdirSync(root, { recursive: true });
     const env = folderEnv(root, startDir);
+    if (r.loop.rounds > 0 && optStr(args, 'until')) throw new UsageError(`--until is for single-round presets; ${r.config.name} is a loop (its stages resume on their own)`);
     if (r.loop.rounds > 0) return runLoopCli(env, r, root, { jobs, onlyArms, argv: args, startArg });
     if (onlyArms) throw new UsageError(`--arms needs a preset with a loop (pipeline.loop.rounds >= 1); ${r.config.name} has none`);
     const report = await runPipeline(env, r, until);

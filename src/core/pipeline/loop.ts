@@ -17,8 +17,6 @@ export interface LoopOptions {
   arms?: ArmName[];
   /** Stop after the shared stages (data, the starting model's evaluation, pass@k). */
   sharedOnly?: boolean;
-  /** Write report.json / report.md (default true; needs every arm finished). */
-  report?: boolean;
 }
 
 export interface ArmRun {
@@ -56,7 +54,7 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
     runs[arm] = { rounds, selectedRound: final.summary.round };
     await timed(evalStage(env, r, arm, { source: env.store.source(arm), inputs: hashes(final) }, data));
   }
-  if (opts.report === false || opts.arms) return undefined;
+  if (opts.arms) return undefined;
 
   const evals = Object.fromEntries(await Promise.all(['sft', ...r.loop.arms].map(async (a) => [a, await readEvalReport(env.store, a)] as const)));
   const built = buildLoopReport({
