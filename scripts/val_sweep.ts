@@ -1,0 +1,150 @@
+// A validation sweep for the update loop's settings: from one start model and one round's pairs (a loop run's
+// `loop/ttpa/round-1/pairs.jsonl`), train each variant (DPO settings, a pair filter, or plain SFT on the
+// train split) with the `ttpa` CLI, evaluate it on the validation split, and compare it with the start model
+// turn by turn (exact McNemar). Settings are chosen here, on validation; the test split is never read.
+// Usage: node scripts/val_sweep.mjs <sweep.json> [--jobs 2]
+// sweep.json: { "out": dir, "model": start checkpoint, "pairs": pairs JSONL, "val": samples JSONL, "train": samples JSONL,
+//   "dpo": base dpo settings, "variants": [{ "name", "kind": "dpo"|"sft", "filter"?: "all"|"correct-chosen"|"error-fix", "flags": ["--lr", "0.0003", ...] }] }
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { EvalReport } from '../src/core/scoring/evaluate.ts';
+import { bootstrapInterval, pairedOutcome, turnErrors } from '../src/core/scoring/significance.ts';
+
+const REPO = resolve(import.meta.dirname, '..');
+
+type PairFilter = 'all' | 'correct-chosen' | 'error-fix';
+
+interface Variant {
+  name: string;
+  kind: 'dpo' | 'sft';
+  filter?: PairFilter;
+  flags?: string[];
+}
+
+interface Sweep {
+  out: string;
+  model: string;
+  pairs: string;
+  val: string;
+  train: string;
+  dpo: Record<string, unknown>;
+  variants: Variant[];
+}
+
+/** The `ttpa` metadata of a pair line (trl_export.ts). */
+interface PairMeta {
+  kind: string;
+  chosen_esm: number;
+  chosen_source: string;
+  rejected_source: string;
+}
+
+/**
+ * correct-chosen: the chosen side is an exact call (ESM 1), so the NLL term never trains on a wrong call;
+ * error-fix: pairs that correct the policy (ground truth against it, or a branch chosen over its greedy output).
+ */
+const FILTERS: Record<PairFilter, (m: PairMeta) => boolean> = {
+  all: () => true,
+  'correct-chosen': (m) => m.chosen_esm >= 1 - 1e-9,
+  'error-fix': (m) => m.kind !== 'branch' || m.rejected_source === 'base',
+};
+
+function run(args: string[], log: string): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [join(REPO, 'bin/ttpa.mjs'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr.on('data', (c: Buffer) => chunks.push(c));
+    child.on('close', (code) => {
+      writeFileSync(log, Buffer.concat(chunks));
+      if (code === 0) done();
+      else fail(new Error(`ttpa ${args[0]} exited with ${code}; see ${log}`));
+    });
+  });
+}
+
+function filteredPairs(sweep: Sweep, filter: PairFilter): string {
+  const file = join(sweep.out, `pairs-${filter}.jsonl`);
+  if (existsSync(file)) return file;
+  const keep = FILTERS[filter];
+  if (!keep) throw new Error(`${filter}: unknown pair filter (${Object.keys(FILTERS).join(', ')})`);
+  const lines = readFileSync(sweep.pairs, 'utf8').split('\n').filter((l) => l.trim());
+  const kept = lines.filter((l, i) => {
+    const meta = (JSON.parse(l) as { ttpa?: PairMeta }).ttpa;
+    if (!meta) throw new Error(`${sweep.pairs} line ${i + 1}: no ttpa metadata (pairs from ttpa pairs or a loop round are needed)`);
+    return keep(meta);
+  });
+  writeFileSync(file, kept.map((l) => l + '\n').join(''));
+  return file;
+}
+
+/** Trains (unless done) and evaluates one variant on validation; returns its report's path. */
+async function runVariant(sweep: Sweep, v: Variant | null): Promise<string> {
+  const dir = join(sweep.out, v?.name ?? 'start');
+  const report = join(dir, 'val.json');
+  if (existsSync(report)) return report;
+  mkdirSync(dir, { recursive: true });
+  let model = sweep.model;
+  if (v) {
+    const out = join(dir, v.kind);
+    if (v.kind === 'dpo') {
+      const config = join(sweep.out, 'dpo.json');
+      writeFileSync(config, JSON.stringify(sweep.dpo));
+      await run(['dpo', '--model', sweep.model, '--pairs', filteredPairs(sweep, v.filter ?? 'all'), '--config', config, '--out', out, '--overwrite', ...(v.flags ?? [])], join(dir, 'train.log'));
+      model = join(out, 'model');
+    } else {
+      await run(['sft', '--model', sweep.model, '--data', sweep.train, '--out', out, '--overwrite', ...(v.flags ?? [])], join(dir, 'train.log'));
+      model = join(out, 'model');
+    }
+  }
+  await run(['eval', '--model', model, '--data', sweep.val, '--out', report, '--max-new-tokens', '96', '--overwrite'], join(dir, 'eval.log'));
+  return report;
+}
+
+async function main(): Promise<void> {
+  const file = process.argv[2];
+  if (!file) throw new Error('usage: node scripts/val_sweep.mjs <sweep.json> [--jobs N]');
+  const sweep = JSON.parse(readFileSync(file, 'utf8')) as Sweep;
+  const i = process.argv.indexOf('--jobs');
+  const jobs = i > 0 ? Number(process.argv[i + 1]) : 1;
+  mkdirSync(sweep.out, { recursive: true });
+  const queue: (Variant | null)[] = [null, ...sweep.variants];
+  const reports = new Map<string, string>();
+  const failures = new Map<string, string>();
+  await Promise.all(Array.from({ length: jobs }, async () => {
+    for (let v = queue.shift(); v !== undefined; v = queue.shift()) {
+      const name = v?.name ?? 'start';
+      try {
+        reports.set(name, await runVariant(sweep, v));
+        console.log(`${name}: done`);
+      } catch (err) {
+        failures.set(name, (err as Error).message);
+        console.log(`${name}: ${(err as Error).message}`);
+      }
+    }
+  }));
+  const load = (p: string): EvalReport => JSON.parse(readFileSync(p, 'utf8')) as EvalReport;
+  const start = load(reports.get('start')!);
+  const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  const rows = ['start', ...sweep.variants.map((v) => v.name)].map((name) => {
+    if (failures.has(name)) return `| ${name} | failed: ${failures.get(name)} | | |`;
+    const r = load(reports.get(name)!);
+    const ci = bootstrapInterval(turnErrors(r), { seed: 1 });
+    const v = sweep.variants.find((x) => x.name === name);
+    const what = v ? `${v.kind}${v.filter ? ` (${v.filter} pairs)` : ''} ${(v.flags ?? []).join(' ')}` : 'the start model';
+    if (name === 'start') return `| start | ${what} | ${pct(ci.rate)} [${pct(ci.lo)}, ${pct(ci.hi)}] | |`;
+    const o = pairedOutcome(r, start);
+    return `| ${name} | ${what} | ${pct(ci.rate)} [${pct(ci.lo)}, ${pct(ci.hi)}] | ${o.aWins} / ${o.bWins}, p = ${o.p.toFixed(3)} |`;
+  });
+  const md = [
+    `# Validation sweep (${start.turns.length} validation turns)`, '',
+    `Start model \`${sweep.model}\`; pairs \`${sweep.pairs}\`; base DPO settings \`${JSON.stringify(sweep.dpo)}\`.`,
+    'Intervals: 95% bootstrap; last column: turns the variant fixed / broke against the start model, exact McNemar p.', '',
+    '| variant | training | val error [95% CI] | fixed / broke vs start |', '| --- | --- | --- | --- |', ...rows, '',
+  ].join('\n');
+  writeFileSync(join(sweep.out, 'sweep.md'), md);
+  console.log(md);
+}
+
+await main();
