@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { ISOLATION_HEADERS } from '../../src/core/runtime/isolation_headers.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const ARTIFACTS = join(REPO, 'tests/artifacts');
@@ -29,8 +30,11 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Builds the app (plus test-only fixture pages) and serves it; `close()` removes everything. */
-export async function startApp(): Promise<App> {
+/**
+ * Builds the app (plus test-only fixture pages) and serves it; `close()` removes everything.
+ * `isolate: false` serves it without COOP/COEP, as a plain static host would.
+ */
+export async function startApp(options: { isolate?: boolean } = {}): Promise<App> {
   const outDir = mkdtempSync(join(tmpdir(), 'ttpa-build-'));
   await build({
     root: REPO,
@@ -44,7 +48,7 @@ export async function startApp(): Promise<App> {
       },
     },
   });
-  const server = await serve(outDir);
+  const server = await serve(outDir, options.isolate ?? true);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -70,7 +74,8 @@ export async function startApp(): Promise<App> {
   };
 }
 
-function serve(root: string): Promise<Server> {
+/** A static server; `isolate` sends the COOP/COEP headers, as `npm start` and `vite preview` do. */
+export function serve(root: string, isolate = true): Promise<Server> {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     let file = normalize(join(root, path));
@@ -78,7 +83,8 @@ function serve(root: string): Promise<Server> {
     try {
       if (statSync(file).isDirectory()) file = join(file, 'index.html');
       const body = readFileSync(file);
-      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+      const isolation = isolate ? ISOLATION_HEADERS : {};
+      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', ...isolation });
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');

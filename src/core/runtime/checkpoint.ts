@@ -4,6 +4,7 @@ import { configFromHF, configToHF, type ModelConfig } from '../model/config.ts';
 import { expectedParamShapes, type Model, type Params } from '../model/params.ts';
 import { loadTokenizer, type Tokenizer } from '../tokenizer/tokenizer.ts';
 import { missingFileError, parseJsonText, readJson, type FileSource } from './file_source.ts';
+import { refuseIfTooLarge } from './memory_plan.ts';
 import { parseSafetensors, serializeSafetensors, type LoadedTensor } from './safetensors.ts';
 import { tf } from './tf.ts';
 
@@ -24,12 +25,8 @@ const UNUSED_BUFFER = /(^|\.)attn\.(masked_)?bias$|rotary_emb\.inv_freq$/;
 
 export async function loadCheckpoint(src: FileSource): Promise<Checkpoint> {
   for (const f of ['config.json', 'tokenizer.json']) if (!src.has(f)) throw missingFileError(src, f);
-  if (!src.has(WEIGHTS) && !src.has(INDEX)) throw new Error(`model folder ${src.name} is missing ${WEIGHTS} (or ${INDEX})`);
-  const config = configFromHF(await readJson(src, 'config.json'));
-  const { tensors, fileOf } = src.has(WEIGHTS) ? await readSingle(src) : await readSharded(src);
-  checkLayerCount(config, tensors, fileOf);
-  const params = toParams(tensors, expectedParamShapes(config), fileOf, config.tie_word_embeddings);
-  const model: Model = { config, params };
+  const model = await loadModelWeights(src);
+  const { params, config } = model;
   try {
     const tokenizer = await loadTokenizerFrom(src);
     if (tokenizer.vocabSize > config.vocab_size) {
@@ -42,6 +39,20 @@ export async function loadCheckpoint(src: FileSource): Promise<Checkpoint> {
     for (const v of Object.values(params)) v.dispose();
     throw err;
   }
+}
+
+/**
+ * config.json and the weights of a folder as a Model. Refuses a model whose float32 weights cannot fit
+ * the current backend's memory (memory_plan.ts) before reading any weight file.
+ */
+export async function loadModelWeights(src: FileSource): Promise<Model> {
+  if (!src.has('config.json')) throw missingFileError(src, 'config.json');
+  if (!src.has(WEIGHTS) && !src.has(INDEX)) throw new Error(`model folder ${src.name} is missing ${WEIGHTS} (or ${INDEX})`);
+  const config = configFromHF(await readJson(src, 'config.json'));
+  refuseIfTooLarge(config, { kind: 'load', seqLen: 0, batch: 1 }, tf.engine().backendName ?? '', `model folder ${src.name}`);
+  const { tensors, fileOf } = src.has(WEIGHTS) ? await readSingle(src) : await readSharded(src);
+  checkLayerCount(config, tensors, fileOf);
+  return { config, params: toParams(tensors, expectedParamShapes(config), fileOf, config.tie_word_embeddings) };
 }
 
 /** tokenizer.json (+ tokenizer_config.json, chat_template.jinja if present) of a folder. */
