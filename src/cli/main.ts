@@ -13,6 +13,7 @@ import { evalBfclCommand } from './commands/eval_bfcl.ts';
 import { compareCommand } from './commands/compare.ts';
 import { pairsCommand } from './commands/pairs.ts';
 import { benchCommand } from './commands/bench.ts';
+import { applyThreadsEnv } from './threads_env.ts';
 
 const COMMANDS: Command[] = [
   dataCommand,
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
+    applyThreadsEnv();
     return await cmd.run(parseArgs(rest, cmd.options));
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,7 +1,6 @@
 // `ttpa pipeline`: the whole TTPA job from a preset (models/presets/<name>.json) into a run folder, one seed
 // or several (`--seeds 1,2,3`, each in seed-<n>/ plus an aggregate report). Stages skip when up to date.
 import { spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import { aggregateReports, type PipelineReport } from '../../core/pipeline/repor
 import type { RunStore } from '../../core/pipeline/store.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
 import { optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
+import { coresForThreads } from '../threads_env.ts';
 import { dirSource, readJsonFile, writeFiles } from '../files.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -34,7 +34,7 @@ export const pipelineCommand: Command = {
     { name: 'start-model', type: 'string', help: `SFT checkpoint to start from (default: ${DEFAULT_MODEL_DIR} if present; 'none' trains one)` },
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
     { name: 'jobs', type: 'int', help: 'loop presets: arms run in this many processes at once (the cores shared among them)', default: 1 },
-    { name: 'threads', type: 'int', help: 'wasm threads per process (default: the cores available, divided among --jobs)' },
+    { name: 'threads', type: 'int', help: 'wasm threads per process (default: the cores available or TTPA_THREADS, divided among --jobs)' },
     { name: 'arms', type: 'string', help: `loop presets: run only these arms (comma-separated, of ${ARM_NAMES.join(', ')}), no report` },
   ],
   run,
@@ -77,7 +77,7 @@ async function run(args: ParsedArgs): Promise<number> {
   const jobs = optNum(args, 'jobs') ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be an integer >= 1, got ${jobs}`);
   // Processes share the cores: each gets its share of wasm threads unless --threads says otherwise.
-  const threads = optNum(args, 'threads') ?? (jobs > 1 ? Math.max(1, Math.floor(availableParallelism() / jobs)) : undefined);
+  const threads = optNum(args, 'threads') ?? (jobs > 1 ? Math.max(1, Math.floor(coresForThreads() / jobs)) : undefined);
   const backend = await initBackend({ order: [str(args, 'backend') as BackendName], threads });
   console.log(`backend: ${backend.backend} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}${backend.threadsNote ? `: ${backend.threadsNote}` : ''}); start model: ${startDir ?? '(none: the pipeline trains its own SFT model)'}`);
   const until = (optStr(args, 'until') ?? 'report') as StageName;
