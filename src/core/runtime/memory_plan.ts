@@ -2,7 +2,7 @@
 // that fits the backend's hard limit; a refusal up front (why, and what would fit) instead of an
 // out-of-memory crash halfway. Estimates only (bench/README.md compares them with measured peaks).
 import type { ModelConfig } from '../model/config.ts';
-import { countParams, expectedParamShapes } from '../model/params.ts';
+import { countParams } from '../model/params.ts';
 
 /** tfjs-backend-wasm's heap ceiling: wasm32 addresses 4 GiB, Emscripten's getHeapMax() is 4 GiB − 64 KiB. */
 export const WASM_HEAP_LIMIT_BYTES = 4294901760;
@@ -50,7 +50,7 @@ export function backendMemoryLimit(backend: string): number | undefined {
 }
 
 function linearWeightCount(c: ModelConfig, match: (name: string) => boolean): number {
-  return Object.entries(expectedParamShapes(c)).filter(([n, s]) => s.length === 2 && match(n)).reduce((a, [, s]) => a + s[0] * s[1], 0);
+  return countParams(c, (name, shape) => shape.length === 2 && match(name));
 }
 
 /**
