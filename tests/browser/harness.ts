@@ -5,9 +5,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { ISOLATION_HEADERS } from '../../src/core/runtime/isolation_headers.ts';
+import { THREADS_KEY } from '../../src/ui/views/model_view.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const ARTIFACTS = join(REPO, 'tests/artifacts');
@@ -25,8 +26,13 @@ export interface App {
   /** The folder the build was written to (to serve it another way, e.g. with `vite preview`). */
   outDir: string;
   browser: Browser;
-  /** A new page that records console errors and uncaught exceptions in `errors`. */
-  newPage(): Promise<Page & { errors: string[] }>;
+  /**
+   * A new page that records console errors and uncaught exceptions in `errors`. The app in it runs wasm on
+   * one thread (see pinThreads) unless `threads` says otherwise ('default': the app's own default, the cores).
+   */
+  newPage(options?: { threads?: number | 'default' }): Promise<Page & { errors: string[] }>;
+  /** A new browser context whose pages run the app's wasm on one thread, as newPage's. */
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
@@ -59,12 +65,18 @@ export async function startApp(options: { isolate?: boolean } = {}): Promise<App
     url,
     outDir,
     browser,
-    async newPage() {
+    async newPage(options = {}) {
       const page = (await browser.newPage({ viewport: { width: 1280, height: 800 } })) as Page & { errors: string[] };
+      await pinThreads(page, options.threads ?? 1);
       page.errors = [];
       page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
       page.on('pageerror', (e) => page.errors.push(e.message));
       return page;
+    },
+    async newContext(options = {}) {
+      const context = await browser.newContext(options);
+      await pinThreads(context, 1);
+      return context;
     },
     async close() {
       await browser.close();
@@ -72,6 +84,19 @@ export async function startApp(options: { isolate?: boolean } = {}): Promise<App
       rmSync(outDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Sets the app's saved wasm thread count (the Model panel's setting) before its scripts run, unless the
+ * page saved one itself. The pages are cross-origin isolated, so the app's default would start one thread
+ * per core; with the other test file running on the other core, XNNPACK's pool threads then wait
+ * spinning for a core and every training step of the tiny test models slows down several times.
+ */
+async function pinThreads(target: Page | BrowserContext, threads: number | 'default'): Promise<void> {
+  if (threads === 'default') return;
+  await target.addInitScript(({ key, n }) => {
+    if (localStorage.getItem(key) === null) localStorage.setItem(key, n);
+  }, { key: THREADS_KEY, n: String(threads) });
 }
 
 /** A static server; `isolate` sends the COOP/COEP headers, as `npm start` and `vite preview` do. */

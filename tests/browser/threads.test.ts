@@ -36,6 +36,17 @@ describe('served cross-origin isolated', () => {
     two.result.losses.forEach((loss, i) => expect(Math.abs(loss - one.result.losses[i])).toBeLessThan(1e-4));
     expect([...one.errors, ...two.errors]).toEqual([]);
   });
+
+  test("the harness's pages run the app on 1 thread (the other test file has the other core); a saved count still wins", async () => {
+    const page = await app.newPage();
+    await page.goto(`${app.url}?backend=wasm#model`);
+    const threadsRow = page.locator('[data-testid=backend-report] dt:text("Threads") + dd');
+    await expect.poll(() => threadsRow.textContent(), { timeout: 60_000 }).toBe('1');
+    await page.evaluate(() => localStorage.setItem('ttpa-threads', '2'));
+    await page.reload();
+    await expect.poll(() => threadsRow.textContent(), { timeout: 60_000 }).toBe('2');
+    await page.close();
+  });
 });
 
 describe('served by a host without COOP/COEP', () => {
@@ -50,7 +61,7 @@ describe('served by a host without COOP/COEP', () => {
   });
 
   test('the service worker adds the headers: after its one reload the page is isolated', async () => {
-    const page = await app.newPage();
+    const page = await app.newPage({ threads: 'default' }); // the app's own default: one thread per core
     await page.goto(`${app.url}?backend=wasm#model`);
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null && crossOriginIsolated, undefined, { timeout: 60_000 });
     await page.locator('[data-testid=backend-report]').getByText('Threads').waitFor({ timeout: 60_000 });
