@@ -1,8 +1,8 @@
 // `ttpa bench` (`npm run bench`): the speed/scale/memory benchmark as one JSON document on stdout, also
 // written to bench/results/<date>.json. Node runs core's runBench on wasm or cpu; --browser drives
 // headless Chromium (bench_browser.ts). Argument parsing and file I/O only; the measuring is src/core/bench/.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { benchConfig, type BenchConfig } from '../../core/bench/config.ts';
 import { runBench, type BenchReport } from '../../core/bench/report.ts';
@@ -13,6 +13,7 @@ import { bool, optStr, str, UsageError, type Command, type ParsedArgs } from '..
 import { runBrowserBench } from './bench_browser.ts';
 import { installNodeWebGpu, isSoftwareAdapter } from './bench_gpu.ts';
 import { benchScale } from '../../core/bench/scale_bench.ts';
+import { runPipelineInChild, writeBenchLoopPreset } from './bench_pipeline.ts';
 import { runAtThreadsInChild, runScaleInChild, SCALE_CHILD_FLAG, THREADS_CHILD_FLAG } from './bench_threads.ts';
 
 export const benchCommand: Command = {
@@ -25,6 +26,8 @@ export const benchCommand: Command = {
     { name: 'browser', type: 'boolean', help: 'run in headless Chromium on webgpu, wasm and cpu instead of Node' },
     { name: 'out', type: 'string', help: 'write the JSON here (default bench/results/<date>.json)' },
     { name: 'threads', type: 'int', help: 'wasm threads for the run (default: the cores available); the threads section compares 1 and 2 in child processes' },
+    { name: 'pipeline-preset', type: 'string', help: 'loop preset (name or file) whose pipeline the pipeline section runs with --jobs 1 and 2 (default: the tiny preset as a small loop)' },
+    { name: 'no-pipeline', type: 'boolean', help: 'skip the pipeline section' },
     { name: SCALE_CHILD_FLAG, type: 'boolean', help: 'internal: run only the scale section and print it as JSON' },
     { name: THREADS_CHILD_FLAG, type: 'int', help: 'internal: run only the threads section\'s SFT steps at this thread count and print them as JSON' },
   ],
@@ -81,7 +84,17 @@ async function run(args: ParsedArgs): Promise<number> {
     const environment = { ...nodeEnvironment(), threads: backend.threads, threadsNote: backend.threadsNote };
     const runAtThreads = name === 'wasm' ? runAtThreadsInChild(bool(args, 'quick')) : undefined;
     const runScale = name === 'wasm' ? runScaleInChild(bool(args, 'quick'), threads) : undefined;
-    doc = await runBench(cfg, { environment, onSection: progress, runAtThreads, runScale });
+    const pipelineDir = mkdtempSync(join(tmpdir(), 'ttpa-bench-pipeline-'));
+    try {
+      const presetArg = optStr(args, 'pipeline-preset');
+      const preset = presetArg ?? writeBenchLoopPreset(cfg.pipelineLoop, pipelineDir);
+      const pipeline = name === 'wasm' && !bool(args, 'no-pipeline')
+        ? { preset: presetArg ?? `built-in: tiny as a ${cfg.pipelineLoop.rounds}-round loop`, runAt: runPipelineInChild(preset, pipelineDir) }
+        : undefined;
+      doc = await runBench(cfg, { environment, onSection: progress, runAtThreads, runScale, pipeline });
+    } finally {
+      rmSync(pipelineDir, { recursive: true, force: true });
+    }
     const end = loadavg()[0];
     doc.environment.loadAvg1mAtEnd = Number(end.toFixed(2));
   }

@@ -1,6 +1,7 @@
 // Benchmark sizes: the full run (the issue's targets are judged on it) and a quick smoke run on tiny
 // models. Plain JSON, so the browser bench page receives the same object; it runs nothing itself.
 import type { ModelConfig } from '../model/config.ts';
+import type { PipelineBenchLoop } from './pipeline_bench.ts';
 import type { ScaleModel } from './scale_bench.ts';
 
 /** A model to benchmark: a preset name plus overrides (e.g. a different width). */
@@ -52,6 +53,8 @@ export interface BenchConfig {
   scaleSeqLen: number;
   scalePromptLen: number;
   scaleNewTokens: number;
+  /** Pipeline: the loop added to the tiny preset, run with --jobs 1 and 2 (Node only; `ttpa bench --pipeline-preset` picks a real one). */
+  pipelineLoop: PipelineBenchLoop;
 }
 
 /** The issue's sizes: default vs default-x4, prompts of 200+ tokens, 200 steps for the leak check. */
@@ -85,6 +88,7 @@ export const FULL_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
   scaleSeqLen: 256,
   scalePromptLen: 32,
   scaleNewTokens: 32,
+  pipelineLoop: { rounds: 2, promptsPerRound: 8, valLimit: 4, arms: ['ttpa', 'control'] },
 });
 
 /** Seconds, tiny models: for the test and a smoke run. */
@@ -121,6 +125,7 @@ export const QUICK_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
   scaleSeqLen: 32,
   scalePromptLen: 8,
   scaleNewTokens: 4,
+  pipelineLoop: { rounds: 1, promptsPerRound: 2, valLimit: 2, arms: ['ttpa', 'sft-continued'] },
 });
 
 export function benchConfig(quick: boolean): BenchConfig {

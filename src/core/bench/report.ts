@@ -5,6 +5,7 @@ import type { BenchConfig } from './config.ts';
 import { benchDpo, type DpoFigures } from './dpo_bench.ts';
 import { benchPairs, benchSampling, type PairsFigures, type SamplingFigures } from './generation_bench.ts';
 import { measureMatmulCeiling, type MatmulCeiling } from './matmul_ceiling.ts';
+import { benchPipelineJobs, type PipelineJobsFigures, type RunPipelineAt } from './pipeline_bench.ts';
 import { benchScale, type ScaleFigures } from './scale_bench.ts';
 import { benchThreads, type RunAtThreads, type ThreadsFigures } from './threads_bench.ts';
 import { sig } from './timing.ts';
@@ -38,6 +39,8 @@ export interface BenchReport {
   threads?: ThreadsFigures;
   /** Published configs (SmolLM2-135M, Qwen2.5-0.5B) with random weights: what fits, load, decode, LoRA DPO. */
   scale?: ScaleFigures[];
+  /** A loop preset's pipeline with --jobs 1 and 2 (only where the host can run pipelines: Node). */
+  pipeline?: PipelineJobsFigures;
   errors: Record<string, string>;
   /** Live tensors each section left behind (models and optimizers it created and freed; 0 = clean). */
   tensorsLeft: Record<string, number>;
@@ -58,6 +61,8 @@ export interface RunBenchOptions {
    * without it the section runs in this runtime.
    */
   runScale?: () => Promise<ScaleFigures[]>;
+  /** Runs a loop preset's pipeline from scratch with a job count (Node: child processes); without it the section is skipped. */
+  pipeline?: { preset: string; runAt: RunPipelineAt };
 }
 
 const target = (name: string, value: number | undefined, goal: number, rule: Target['rule']): Target =>
@@ -84,6 +89,17 @@ export function judgeTargets(r: Omit<BenchReport, 'targets'>): Target[] {
     // Linear in tokens: time per model FLOP (attention included) stays flat from the shortest to the longest sequence.
     target('step_time_per_flop_spread_over_seq_len', bySeqLen && spread(bySeqLen.map((row) => 1 / row.gflops)), 1.5, '<='),
     ...threadTargets(r),
+    ...pipelineTargets(r),
+  ];
+}
+
+/** The issue's "ttpa pipeline wall time with concurrency <= 0.6x the sequential run, same report". */
+function pipelineTargets(r: Omit<BenchReport, 'targets'>): Target[] {
+  if (!r.pipeline && !r.errors.pipeline) return [];
+  const most = r.pipeline?.runs[r.pipeline.runs.length - 1].jobs ?? 'n';
+  return [
+    target(`pipeline_wall_jobs_${most}_over_1`, r.pipeline?.wallRatio, 0.6, '<='),
+    target('pipeline_jobs_report_differences', r.pipeline?.reportDifferences.length, 0, '<='),
   ];
 }
 
@@ -129,10 +145,12 @@ export async function runBench(cfg: BenchConfig, options: RunBenchOptions = {}):
   const scale = await section('scale', () => (options.runScale ?? (() => benchScale(cfg)))());
   const runAt = options.runAtThreads;
   const threads = runAt ? await section('threads', () => benchThreads(cfg, runAt)) : undefined;
+  const p = options.pipeline;
+  const pipeline = p ? await section('pipeline', () => benchPipelineJobs(p.preset, p.runAt)) : undefined;
   const partial = {
     bench: 'ttpa-lab' as const, date: new Date().toISOString(), quick: cfg.quick, backend: tf.getBackend(),
     environment: options.environment ?? {}, matmul: { ...matmul, ms: sig(matmul.ms), gflops: sig(matmul.gflops) },
-    sft, sampling, pairs, dpo, memory, scaling, threads, scale, errors, tensorsLeft, sectionSec, totalSec: sig((performance.now() - t0) / 1000, 3),
+    sft, sampling, pairs, dpo, memory, scaling, threads, scale, pipeline, errors, tensorsLeft, sectionSec, totalSec: sig((performance.now() - t0) / 1000, 3),
   };
   return { ...partial, targets: judgeTargets(partial) };
 }

@@ -35,7 +35,12 @@ describe('ttpa bench', () => {
     expect(printed).toMatchObject({ bench: 'ttpa-lab', quick: true, backend: 'wasm', errors: {} });
     expect(printed.environment).toMatchObject({ cpus: expect.any(Number), threads: expect.any(Number) });
     expect(printed.environment.runtime).toMatch(/^node v/);
-    expect(printed.targets).toHaveLength(7);
+    expect(printed.targets).toHaveLength(9);
+    // The tiny loop's pipeline from scratch with --jobs 1 and 2: the same results (the ratio is a timing, unchecked).
+    expect(printed.pipeline.runs.map((r: { jobs: number; threads: number }) => [r.jobs, r.threads])).toEqual([[1, 1], [2, 1]]);
+    expect(printed.pipeline.arms).toEqual(['ttpa', 'sft-continued']);
+    expect(printed.pipeline.reportDifferences).toEqual([]);
+    expect(printed.targets.find((t: { name: string }) => t.name === 'pipeline_wall_jobs_2_over_1').value).toBe(printed.pipeline.wallRatio);
     expect(printed.threads.runs.map((r: { threads: number }) => r.threads)).toEqual([1, 2]);
     expect(printed.threads.lossMaxDiff).toBeLessThan(1e-4);
     expect(printed.scale[0]).toMatchObject({ refused: [], loadMs: expect.any(Number), forward: { tokensPerSec: expect.any(Number) }, loraDpo: { stepMs: expect.any(Number) } });
