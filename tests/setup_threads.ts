@@ -3,7 +3,7 @@
 // environment). Two threads per process would oversubscribe the cores, and XNNPACK's pool threads
 // spin-wait for a core: tiny-model steps then run 3-7x slower (the suite took over 20 min). Tests of
 // threads ask for their count explicitly; tests/browser/harness.ts pins the app's pages the same way.
-import { THREADS_ENV } from '../src/cli/threads_env.ts';
+import { THREADS_ENV } from '../src/cli/threads.ts';
 import { setDefaultWasmThreads } from '../src/core/runtime/wasm_threads.ts';
 
 process.env[THREADS_ENV] = '1';

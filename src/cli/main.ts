@@ -13,7 +13,7 @@ import { evalBfclCommand } from './commands/eval_bfcl.ts';
 import { compareCommand } from './commands/compare.ts';
 import { pairsCommand } from './commands/pairs.ts';
 import { benchCommand } from './commands/bench.ts';
-import { applyThreadsEnv } from './threads_env.ts';
+import { applyThreadsEnv, threadsOption } from './threads.ts';
 
 const COMMANDS: Command[] = [
   dataCommand,
@@ -53,7 +53,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     applyThreadsEnv();
-    return await cmd.run(parseArgs(rest, cmd.options));
+    const args = parseArgs(rest, cmd.options);
+    threadsOption(args); // a bad --threads stops here, before a command touches its output
+    return await cmd.run(args);
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`ttpa ${name}: ${err.message}\n\n${formatHelp(cmd)}`);

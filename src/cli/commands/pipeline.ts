@@ -14,7 +14,7 @@ import { aggregateReports, type PipelineReport } from '../../core/pipeline/repor
 import type { RunStore } from '../../core/pipeline/store.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
 import { optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
-import { coresForThreads } from '../threads_env.ts';
+import { coresForThreads, describeBackend, THREADS_OPTION, threadsOption } from '../threads.ts';
 import { dirSource, readJsonFile, writeFiles } from '../files.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -34,7 +34,7 @@ export const pipelineCommand: Command = {
     { name: 'start-model', type: 'string', help: `SFT checkpoint to start from (default: ${DEFAULT_MODEL_DIR} if present; 'none' trains one)` },
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
     { name: 'jobs', type: 'int', help: 'loop presets: arms run in this many processes at once (the cores shared among them)', default: 1 },
-    { name: 'threads', type: 'int', help: 'wasm threads per process (default: the cores available or TTPA_THREADS, divided among --jobs)' },
+    { ...THREADS_OPTION, help: 'wasm threads per process (default: TTPA_THREADS when set, else the cores available, divided among --jobs)' },
     { name: 'arms', type: 'string', help: `loop presets: run only these arms (comma-separated, of ${ARM_NAMES.join(', ')}), no report` },
   ],
   run,
@@ -77,9 +77,9 @@ async function run(args: ParsedArgs): Promise<number> {
   const jobs = optNum(args, 'jobs') ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be an integer >= 1, got ${jobs}`);
   // Processes share the cores: each gets its share of wasm threads unless --threads says otherwise.
-  const threads = optNum(args, 'threads') ?? (jobs > 1 ? Math.max(1, Math.floor(coresForThreads() / jobs)) : undefined);
+  const threads = threadsOption(args) ?? (jobs > 1 ? Math.max(1, Math.floor(coresForThreads() / jobs)) : undefined);
   const backend = await initBackend({ order: [str(args, 'backend') as BackendName], threads });
-  console.log(`backend: ${backend.backend} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}${backend.threadsNote ? `: ${backend.threadsNote}` : ''}); start model: ${startDir ?? '(none: the pipeline trains its own SFT model)'}`);
+  console.log(`backend: ${describeBackend(backend)}; start model: ${startDir ?? '(none: the pipeline trains its own SFT model)'}`);
   const until = (optStr(args, 'until') ?? 'report') as StageName;
   const onlyArms = parseArms(args);
   const runOne = async (seed: number | undefined, root: string): Promise<PipelineReport | LoopReport | undefined> => {
