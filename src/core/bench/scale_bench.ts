@@ -74,12 +74,11 @@ function dpoPairs(vocab: number, seqLen: number, n: number): EncodedPair[] {
   return prompts.map((prompt, i) => ({ prompt, chosen: chosen[i], rejected: rejected[i], sharedPrefix: commonPrefix(chosen[i], rejected[i]), scoreMargin: 0.5 }));
 }
 
-async function loraDpoStep(model: Model, seqLen: number, pairs: number): Promise<NonNullable<ScaleFigures['loraDpo']>> {
+export async function loraDpoStep(model: Model, seqLen: number, pairs: number): Promise<NonNullable<ScaleFigures['loraDpo']>> {
   const data = dpoPairs(model.config.vocab_size, seqLen, 2 * pairs);
+  // The reference pass caches a transposed copy of every weight (and XNNPACK its packed copy of each);
+  // the LoRA step (llama/qwen2) runs its frozen base on the same copies (matmul.ts linear).
   const referenceMs = await timeMs(() => computeReferenceLogps(model, data, { batchSize: pairs, padTokenId: 0 }));
-  // The inference pass cached a transposed copy of every weight (and XNNPACK its packed copy of each):
-  // a whole model's worth twice, which the training step does not use. Freed before it (memory_plan.ts).
-  releaseFrozen(Object.values(model.params));
   const config = resolveDpoConfig({ steps: 2, batchSize: pairs, seqLen, warmupSteps: 0, checkpointEvery: 0, adapter: 'lora' });
   const lora = createLora(model, { rank: config.loraRank, alpha: config.loraAlpha, targets: config.loraTargets }, 0);
   const frozen = Object.values(model.params).filter((v) => v.trainable);

@@ -4,13 +4,15 @@
 import { tf } from '../runtime/tf.ts';
 import { createRng } from '../rng.ts';
 import type { ModelConfig } from './config.ts';
-import { releaseFrozen } from './matmul.ts';
+import { releaseFrozen, type LinearAdapter } from './matmul.ts';
 
 export type Params = Record<string, tf.Variable>;
 
 export interface Model {
   config: ModelConfig;
   params: Params;
+  /** LoRA (llama/qwen2 linears): adapters by weight name; the params are then a frozen base (matmul.ts linear). */
+  adapters?: Record<string, LinearAdapter>;
 }
 
 type Init = 'normal' | 'residual' | 'ones' | 'zeros';

@@ -56,11 +56,11 @@ function linearWeightCount(c: ModelConfig, match: (name: string) => boolean): nu
 /**
  * Float32 everywhere (F16/BF16 checkpoints are widened on load). Weights; for decoding, the transposed
  * copy matmul.ts caches of every frozen weight, XNNPACK's packed copy of each (measured: SmolLM2-135M's
- * heap is 1.8 GB after decoding, 3.4x its weights) and the KV cache; for a LoRA DPO step (the reference
- * pass's caches released first, as scale_bench.ts does), seven copies of every weight (model.ts's linear
- * re-transposes frozen weights in a training step), the effective weights W + B·A of the targets and
- * their gradients, the activations the backward pass keeps
- * (per layer and token about 12·C + 4·I + 2·heads·T floats) and the logits with their log-softmax and gradient.
+ * heap is 1.8 GB after decoding, 3.4x its weights) and the KV cache; for a LoRA DPO step on llama/qwen2
+ * (the base frozen beside the adapters, matmul.ts linear) the same transposed copy, XNNPACK's packed copies
+ * of it and of each weight (the backward's product), the activations the backward pass keeps (per layer,
+ * row and token about 4·(12·C + 4·I + 2·heads·T) floats, measured) and the logits with their log-softmax and
+ * gradient; on gpt2 (W + B·A computed per step) seven copies of every weight and the effective weights.
  */
 export function planMemory(c: ModelConfig, task: MemoryTask, backend: string): MemoryPlan {
   const P = countParams(c);
@@ -79,11 +79,18 @@ export function planMemory(c: ModelConfig, task: MemoryTask, backend: string): M
     const targets = task.loraTargets ?? ['q_proj', 'v_proj'];
     const adapted = linearWeightCount(c, (n) => targets.some((t) => n.includes(`.${t}.`)));
     const rows = 2 * task.batch;
-    // Calibrated: SmolLM2-135M's shape cut to 4 and 8 layers, a step at 64 tokens, grew the heap to 1.85 and
-    // 2.49 GiB (tf.profile peak 1.38 and 1.98 GiB): about 7 copies of every weight per step.
-    items.push({ name: 'weight copies', bytes: 7 * linear, what: 'per step, held by the tape: each weight concatenated and transposed for the forward and back for the backward, and XNNPACK\'s packed copies' });
-    items.push({ name: 'adapted weights', bytes: 2 * adapted * F32, what: `W + B·A of the ${targets.join(', ')} weights and their gradient` });
-    items.push({ name: 'activations', bytes: L * rows * T * (12 * C + 4 * I + 2 * c.num_attention_heads * T) * F32, what: `kept for the backward pass: ${L} layers × ${rows} rows × ${T} tokens` });
+    if (c.model_type === 'gpt2') {
+      // Calibrated before the frozen base (matmul.ts): SmolLM2-135M's shape cut to 4 and 8 layers, a step at 64
+      // tokens with W + B·A per step, grew the heap to 1.85 and 2.49 GiB: about 7 copies of every weight.
+      items.push({ name: 'weight copies', bytes: 7 * linear, what: 'per step, held by the tape: each weight concatenated and transposed for the forward and back for the backward, and XNNPACK\'s packed copies' });
+      items.push({ name: 'adapted weights', bytes: 2 * adapted * F32, what: `W + B·A of the ${targets.join(', ')} weights and their gradient` });
+    } else {
+      // Calibrated on SmolLM2-135M's shape at 4, 8, 16 and 30 layers and 64-256 tokens (bench/README.md): the heap
+      // after the reference pass and one step is within 5% of this plan.
+      items.push({ name: 'transposed weights', bytes: linear, what: 'matmul.ts\'s cached transposed copy of each frozen weight, made by the reference pass and used by the step' });
+      items.push({ name: 'packed weights', bytes: 2 * linear, what: 'XNNPACK\'s packed copies of each transposed weight (forward) and of each weight (backward)' });
+    }
+    items.push({ name: 'activations', bytes: 4 * L * rows * T * (12 * C + 4 * I + 2 * c.num_attention_heads * T) * F32, what: `kept for the backward pass: ${L} layers × ${rows} rows × ${T} tokens` });
     items.push({ name: 'logits', bytes: 3 * rows * T * V * F32, what: 'logits, log-softmax and their gradient' });
   }
   const totalBytes = items.reduce((a, b) => a + b.bytes, 0);

@@ -33,13 +33,18 @@ describe('memory plan', () => {
     expect(refuseIfTooLarge(c, task, 'cpu').fits).toBe(true);
   });
 
-  it('plans SmolLM2-135M as measured: decoding fits; LoRA DPO is refused at any length (it aborted at 256, 128 and 64 tokens)', () => {
+  it('plans SmolLM2-135M LoRA DPO as measured (the heap after the reference pass and one step, within 10%): 64 tokens fit, 256 do not', () => {
     const c = configFromHF(SMOLLM2_135M_CONFIG);
-    expect(() => refuseIfTooLarge(c, { kind: 'lora-dpo', seqLen: 256, batch: 1 }, 'wasm', 'SmolLM2-135M')).toThrow(/; decoding fits; a model of at most about \d+M parameters fits this task/);
-    expect(planMemory(c, { kind: 'lora-dpo', seqLen: 64, batch: 1 }, 'wasm').fits).toBe(false);
+    expect(() => refuseIfTooLarge(c, { kind: 'lora-dpo', seqLen: 256, batch: 1 }, 'wasm', 'SmolLM2-135M')).toThrow(/at 256 tokens .*; the same at 64 tokens fits, or the cpu backend/);
+    expect(planMemory(c, { kind: 'lora-dpo', seqLen: 64, batch: 1 }, 'wasm').fits).toBe(true);
+    // 128 tokens ran with the heap at 3.97 of its 4 GiB: too close to promise.
+    expect(planMemory(c, { kind: 'lora-dpo', seqLen: 128, batch: 1 }, 'wasm').fits).toBe(false);
     expect(planMemory(c, { kind: 'forward', seqLen: 288, batch: 1 }, 'wasm').fits).toBe(true);
-    const eightLayers = configFromHF({ ...SMOLLM2_135M_CONFIG, num_hidden_layers: 8 }); // ran: heap 2.49 GiB
-    expect(planMemory(eightLayers, { kind: 'lora-dpo', seqLen: 64, batch: 1 }, 'wasm').fits).toBe(true);
+    // Measured in Node on wasm, one thread, one pair (2 rows): [layers, tokens, heap GiB] (bench/README.md).
+    for (const [layers, T, heapGiB] of [[4, 64, 0.83], [4, 256, 1.37], [8, 256, 2.15], [16, 256, 3.61], [30, 64, 2.95], [30, 128, 3.97]]) {
+      const plan = planMemory(configFromHF({ ...SMOLLM2_135M_CONFIG, num_hidden_layers: layers }), { kind: 'lora-dpo', seqLen: T, batch: 1 }, 'wasm');
+      expect(Math.abs(plan.totalBytes / 2 ** 30 / heapGiB - 1), `${layers} layers, ${T} tokens`).toBeLessThan(0.1);
+    }
   });
 
 });
