@@ -1,8 +1,10 @@
 // Vite config for the app: module workers, a relative base so the build works from any static host,
-// models/default served in dev and copied into the build, and a service worker that caches it all.
+// models/default served in dev and copied into the build, a service worker that caches it all, and
+// cross-origin isolation (COOP/COEP) everywhere so tfjs' threaded wasm build can use SharedArrayBuffer.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
+import { ISOLATION_HEADERS } from './src/core/runtime/isolation_headers.ts';
 
 const MODEL_DIR = resolve(import.meta.dirname, 'models/default');
 
@@ -38,8 +40,8 @@ function filesUnder(dir: string, prefix = ''): string[] {
 
 /**
  * Emits sw.js: precaches every file of the build (and the default model) on install and answers
- * from the cache first, so the app works offline after the first load. The cache name carries a
- * hash of the file list, so a new build replaces the old cache.
+ * from the cache first, so the app works offline after the first load, adding the isolation headers
+ * to every answer. The cache name carries a hash of the file list, so a new build replaces the old cache.
  */
 function serviceWorker(): Plugin {
   return {
@@ -59,12 +61,20 @@ self.addEventListener('install', (e) => e.waitUntil(caches.open(CACHE).then((c) 
 self.addEventListener('activate', (e) => e.waitUntil(caches.keys()
   .then((keys) => Promise.all(keys.filter((k) => k.startsWith('ttpa-lab-') && k !== CACHE).map((k) => caches.delete(k))))
   .then(() => self.clients.claim())));
+// Every answer carries the isolation headers, so a host that cannot send them still gets wasm threads.
+const ISOLATION = ${JSON.stringify(ISOLATION_HEADERS)};
+function isolated(res) {
+  if (res.status === 0) return res;
+  const headers = new Headers(res.headers);
+  for (const [k, v] of Object.entries(ISOLATION)) headers.set(k, v);
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
 self.addEventListener('fetch', (e) => {
   const url = new URL(e.request.url);
   if (e.request.method !== 'GET' || url.origin !== self.location.origin) return;
   // ignoreVary: servers such as vite preview send "Vary: Origin", and a module script's request carries an
   // Origin header that the precache request did not, so a Vary-respecting lookup misses every JS/CSS file offline.
-  e.respondWith(caches.match(e.request, { ignoreSearch: true, ignoreVary: true }).then((hit) => hit || fetch(e.request)));
+  e.respondWith(caches.match(e.request, { ignoreSearch: true, ignoreVary: true }).then((hit) => hit || fetch(e.request)).then(isolated));
 });
 `;
       this.emitFile({ type: 'asset', fileName: 'sw.js', source });
@@ -72,11 +82,31 @@ self.addEventListener('fetch', (e) => {
   };
 }
 
+const SCRIPT_DIR_GUARD = 'typeof _scriptDir !== "undefined" && _scriptDir';
+
+/**
+ * Why the threaded wasm build hung: tfjs starts each pthread worker from `factory.toString()`, the
+ * factory's source cut out of its closure. Inside it, `typeof _scriptDir !== "undefined" && _scriptDir`
+ * reads a variable of that closure; the minifier, seeing the variable declared, rewrites the guard to
+ * `e !== void 0 && e`, which throws a ReferenceError in the pthread worker, which then never reports
+ * "loaded", and the backend waits for its thread pool forever. A property read of globalThis gives the
+ * same value (undefined in a worker: no document.currentScript, no __filename) and cannot throw.
+ */
+export function wasmThreadsFix(): Plugin {
+  return {
+    name: 'ttpa-wasm-threads-fix',
+    transform(code, id) {
+      if (!/tfjs-backend-wasm[\\/](wasm-out|dist)[\\/]/.test(id) || !code.includes(SCRIPT_DIR_GUARD)) return null;
+      return { code: code.split(SCRIPT_DIR_GUARD).join('globalThis["_scriptDir"]'), map: null };
+    },
+  };
+}
+
 export default defineConfig({
   base: './',
-  plugins: [defaultModel(), serviceWorker()],
-  worker: { format: 'es' },
-  server: { host: '127.0.0.1' },
-  preview: { host: '127.0.0.1' },
+  plugins: [defaultModel(), serviceWorker(), wasmThreadsFix()],
+  worker: { format: 'es', plugins: () => [wasmThreadsFix()] },
+  server: { host: '127.0.0.1', headers: { ...ISOLATION_HEADERS } },
+  preview: { host: '127.0.0.1', headers: { ...ISOLATION_HEADERS } },
   build: { target: 'es2022', outDir: 'dist' },
 });

@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 300_000,
     pool: 'forks',
     maxWorkers: 2,
+    setupFiles: ['tests/setup_threads.ts'],
   },
 });

@@ -27,6 +27,10 @@ export interface BackendReport {
   skipped: { backend: BackendName; reason: string }[];
   /** WebGPU adapter as "vendor / architecture / description" (e.g. "google / swiftshader"). */
   adapterInfo?: string;
+  /** Threads the backend computes on (wasm: tfjs' thread pool; cpu and webgpu: 1). */
+  threads: number;
+  /** Why fewer threads run than were asked for (e.g. the page is not cross-origin isolated). */
+  threadsNote?: string;
 }
 
 /** tfjs memory in use in the engine worker. */
@@ -42,6 +46,8 @@ export interface MemoryReport {
 export interface EngineInitOptions {
   /** Backends to try in order; default webgpu, wasm, cpu. The first that starts is used. */
   order?: BackendName[];
+  /** wasm threads; default: the cores available (navigator.hardwareConcurrency). 1 = no thread pool. */
+  threads?: number;
 }
 
 /** Where a model comes from. */

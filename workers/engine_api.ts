@@ -65,7 +65,7 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
       // Automatic choice only: a forced order (?backend=webgpu) is honoured even on an emulator.
       const software = initOptions.order ? undefined : await softwareAdapter();
       const order = software ? (['wasm', 'cpu'] as const).slice() : initOptions.order;
-      backend = await initBackend({ order, wasmPaths: options.wasmPaths });
+      backend = await initBackend({ order, threads: initOptions.threads, wasmPaths: options.wasmPaths });
       if (software) {
         backend.skipped.unshift({
           backend: 'webgpu',

@@ -3,33 +3,45 @@
 // sizes: its figures only show the kernels run, and full sizes would take hours.
 import { benchConfig, type BenchConfig } from '../../src/core/bench/config.ts';
 import { runBench, type BenchReport } from '../../src/core/bench/report.ts';
+import { sftThreadRun, type ThreadRun } from '../../src/core/bench/threads_bench.ts';
 import { initBackend, type BackendName } from '../../src/core/runtime/backend.ts';
 
 export interface BenchApi {
   /** `onSection` is called (over comlink, wrapped in Comlink.proxy) as each section starts. */
-  run(backend: BackendName, config: BenchConfig, onSection?: (name: string) => void): Promise<BenchReport>;
+  run(backend: BackendName, config: BenchConfig, threads?: number, onSection?: (name: string) => void): Promise<BenchReport>;
+  /** The threads section's SFT steps on wasm at `threads` threads (call on a fresh worker). */
+  sftAtThreads(threads: number, config: BenchConfig): Promise<ThreadRun>;
 }
 
 /** SwiftShader (Chromium's CPU Vulkan) or another software adapter. */
 export function isSoftwareAdapter(info: string | undefined): boolean {
-  return /swiftshader|llvmpipe|software|cpu/i.test(info ?? '');
+  return /swiftshader|llvmpipe|lavapipe|software|cpu/i.test(info ?? '');
 }
 
 export function createBenchApi(wasmPaths: Record<string, string>): BenchApi {
   return {
-    async run(backend, config, onSection) {
-      const report = await initBackend({ order: [backend], wasmPaths });
+    async run(backend, config, threads, onSection) {
+      const report = await initBackend({ order: [backend], wasmPaths, threads });
       if (report.backend !== backend) throw new Error(`bench: asked for ${backend}, got ${report.backend}`);
       const emulated = backend === 'webgpu' && isSoftwareAdapter(report.adapterInfo);
-      const cfg = emulated && !config.quick ? benchConfig(true) : config;
+      const sized = emulated && !config.quick ? benchConfig(true) : config;
+      // Full-size scale runs in Node only: tfjs-backend-wasm aborts on SmolLM2-135M's LoRA DPO step there
+      // (bench/README.md), and an abort here would end this worker and the whole browser run with it.
+      const cfg = sized.quick ? sized : { ...sized, scaleModels: [] };
       return runBench(cfg, {
         onSection: (name) => void onSection?.(name),
         environment: {
           runtime: navigator.userAgent, cpus: navigator.hardwareConcurrency, adapterInfo: report.adapterInfo,
+          crossOriginIsolated: globalThis.crossOriginIsolated, threads: report.threads, threadsNote: report.threadsNote,
           gpu: backend === 'webgpu' ? (emulated ? 'software emulator: figures show correctness only' : 'hardware GPU') : undefined,
-          sizesForcedQuick: cfg !== config ? true : undefined,
+          sizesForcedQuick: sized !== config ? true : undefined,
+          scaleSkipped: cfg.scaleModels.length === 0 ? 'full-size scale runs in Node only (bench/README.md)' : undefined,
         },
       });
+    },
+    async sftAtThreads(threads, config) {
+      const report = await initBackend({ order: ['wasm'], wasmPaths, threads });
+      return sftThreadRun(config, report, threads);
     },
   };
 }

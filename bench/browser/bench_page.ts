@@ -1,15 +1,35 @@
 // The bench page: runs core's benchmark in a fresh module worker per backend (tfjs keeps one backend per
-// thread) and hands the JSON report back to whoever drives the page (the CLI via Playwright).
+// thread) and hands the JSON report back to whoever drives the page (the CLI via Playwright). On wasm it
+// also runs the threads section, one fresh worker per thread count (the count is fixed when wasm starts).
 import * as Comlink from 'comlink';
+import type { BenchConfig } from '../../src/core/bench/config.ts';
+import { judgeTargets, type BenchReport } from '../../src/core/bench/report.ts';
+import { benchThreads } from '../../src/core/bench/threads_bench.ts';
 import type { BenchApi } from './bench_api.ts';
 
-async function run(backend: string, config: unknown): Promise<unknown> {
+async function inWorker<T>(fn: (api: Comlink.Remote<BenchApi>) => Promise<T>): Promise<T> {
   const worker = new Worker(new URL('./bench.worker.ts', import.meta.url), { type: 'module' });
   try {
-    return await Comlink.wrap<BenchApi>(worker).run(backend as 'webgpu' | 'wasm' | 'cpu', config as never, Comlink.proxy((name: string) => console.log(`bench: ${backend}: ${name}`)));
+    return await fn(Comlink.wrap<BenchApi>(worker));
   } finally {
     worker.terminate();
   }
+}
+
+async function run(backend: 'webgpu' | 'wasm' | 'cpu', config: BenchConfig, threads?: number): Promise<BenchReport> {
+  const log = (name: string): void => console.log(`bench: ${backend}: ${name}`);
+  const report = await inWorker((api) => api.run(backend, config, threads, Comlink.proxy(log)));
+  if (backend !== 'wasm') return report;
+  log('threads');
+  const t0 = performance.now();
+  try {
+    report.threads = await benchThreads(config, (n) => inWorker((api) => api.sftAtThreads(n, config)));
+  } catch (err) {
+    report.errors.threads = err instanceof Error ? err.message : String(err);
+  }
+  report.sectionSec.threads = Number(((performance.now() - t0) / 1000).toPrecision(3));
+  report.targets = judgeTargets(report);
+  return report;
 }
 
 (window as unknown as { bench: unknown }).bench = { run };

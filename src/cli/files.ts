@@ -1,6 +1,6 @@
 // Node file I/O for the CLI: a model folder as a FileSource (reads name the file on any failure).
 // Core code never imports this; browsers use fileListSource/memorySource instead. Writing is atomic_write.ts.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { missingFileError, parseJsonText, type FileSource } from '../core/runtime/file_source.ts';
 import { UsageError } from './args.ts';
@@ -16,6 +16,10 @@ export function dirSource(dir: string): FileSource {
     read: async (f) => {
       if (!files.has(f)) throw missingFileError(src, f);
       return new Uint8Array(readNamed(join(dir, f)));
+    },
+    readHead: async (f, n) => {
+      if (!files.has(f)) throw missingFileError(src, f);
+      return readHead(join(dir, f), n);
     },
     readText: async (f) => {
       if (!files.has(f)) throw missingFileError(src, f);
@@ -33,6 +37,26 @@ export function readNamed(path: string): Buffer {
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'ERR_FS_FILE_TOO_LARGE' ? `it is ${statSync(path).size} bytes, more than one file read allows (2 GiB); shard it (model.safetensors.index.json)` : (e.code ?? e.message);
     throw new Error(`cannot read ${path}: ${why}`);
+  }
+}
+
+/** The first `bytes` bytes of a file (fewer if it is shorter); errors name the file. */
+function readHead(path: string, bytes: number): Uint8Array {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buf = new Uint8Array(Math.min(bytes, statSync(path).size));
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -13,6 +13,7 @@ import { evalBfclCommand } from './commands/eval_bfcl.ts';
 import { compareCommand } from './commands/compare.ts';
 import { pairsCommand } from './commands/pairs.ts';
 import { benchCommand } from './commands/bench.ts';
+import { applyThreadsEnv, threadsOption } from './threads.ts';
 
 const COMMANDS: Command[] = [
   dataCommand,
@@ -51,7 +52,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    return await cmd.run(parseArgs(rest, cmd.options));
+    applyThreadsEnv();
+    const args = parseArgs(rest, cmd.options);
+    threadsOption(args); // a bad --threads stops here, before a command touches its output
+    return await cmd.run(args);
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`ttpa ${name}: ${err.message}\n\n${formatHelp(cmd)}`);

@@ -19,6 +19,8 @@ export interface AppOptions {
   initialStage?: PanelName;
   /** Backends to try, in order (default: webgpu, wasm, cpu). */
   backendOrder?: BackendName[];
+  /** wasm threads (default: the cores available). */
+  threads?: number;
 }
 
 export async function mountApp(root: HTMLElement, options: AppOptions): Promise<AppContext> {
@@ -60,7 +62,7 @@ export async function mountApp(root: HTMLElement, options: AppOptions): Promise<
     const running = STAGES.filter((s) => store.state.stages[s].status === 'running' || store.state.stages[s].status === 'paused');
     engine.restart();
     for (const s of running) store.setStage(s, { status: 'stopped', error: why });
-    void startEngine(ctx, options.backendOrder).then(() => {
+    void startEngine(ctx, options).then(() => {
       const resumable = running.filter((s) => s === 'sft' || s === 'dpo');
       store.update({
         alert: {
@@ -76,14 +78,14 @@ export async function mountApp(root: HTMLElement, options: AppOptions): Promise<
     data.restart();
     store.update({ alert: { text: `The data worker stopped (${reason}) and was restarted.` } });
   });
-  void startEngine(ctx, options.backendOrder, (message) => recover(`WebGPU device lost: ${message}`));
+  void startEngine(ctx, options, (message) => recover(`WebGPU device lost: ${message}`));
   setInterval(() => void ctx.refreshStatus().catch(() => undefined), 5000);
   return ctx;
 }
 
-async function startEngine(ctx: AppContext, order?: BackendName[], onDeviceLost?: (message: string) => void): Promise<void> {
+async function startEngine(ctx: AppContext, options: AppOptions, onDeviceLost?: (message: string) => void): Promise<void> {
   try {
-    const backend = await ctx.engine.api.init({ order });
+    const backend = await ctx.engine.api.init({ order: options.backendOrder, threads: options.threads });
     ctx.store.update({ backend });
     if (onDeviceLost) await ctx.engine.api.watch(callback((e) => onDeviceLost(e.message)));
     await ctx.refreshStatus();

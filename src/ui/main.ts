@@ -2,7 +2,7 @@
 // (built app only) that caches the app and the default model for offline use.
 import type { BackendName } from '../protocol.ts';
 import { mountApp } from './app.ts';
-import { BACKEND_KEY } from './views/model_view.ts';
+import { BACKEND_KEY, THREADS_KEY } from './views/model_view.ts';
 import './styles.css';
 import { firstVisit } from './classroom/overview.ts';
 import { classroomView } from './views/classroom_view.ts';
@@ -20,11 +20,18 @@ function backendOrder(): BackendName[] | undefined {
   return pick === 'webgpu' || pick === 'wasm' || pick === 'cpu' ? [pick] : undefined;
 }
 
+/** `?threads=N` (or a count saved from the Model panel) sets the wasm threads; default: the cores available. */
+function threads(): number | undefined {
+  const n = Number(new URLSearchParams(location.search).get('threads') ?? localStorage.getItem(THREADS_KEY) ?? NaN);
+  return Number.isInteger(n) && n >= 1 && n <= 64 ? n : undefined;
+}
+
 const root = document.getElementById('app');
 if (root) {
   void mountApp(root, {
     backendOrder: backendOrder(),
     // A first visit opens on the classroom's overview ("Start here"); later visits on Data.
+    threads: threads(),
     initialStage: firstVisit() ? 'classroom' : 'data',
     views: { classroom: classroomView, data: dataView, model: modelView, sft: sftView, pairs: pairsView, dpo: dpoView, evaluate: evalView, export: exportView },
   });
@@ -35,5 +42,18 @@ async function registerServiceWorker(): Promise<void> {
   const res = await fetch('./sw.js', { method: 'HEAD' }).catch(() => undefined);
   if (!res?.ok || !(res.headers.get('content-type') ?? '').includes('javascript')) return;
   await navigator.serviceWorker.register('./sw.js');
+  reloadOnceIsolated();
+}
+
+/**
+ * A host that sends no COOP/COEP headers serves a page that is not cross-origin isolated (wasm then runs
+ * one thread); sw.js adds them, so once it controls the page one reload makes it isolated. Once only.
+ */
+function reloadOnceIsolated(): void {
+  const KEY = 'ttpa-isolation-reload';
+  if (globalThis.crossOriginIsolated || sessionStorage.getItem(KEY)) return;
+  const reload = (): void => { sessionStorage.setItem(KEY, '1'); location.reload(); };
+  if (navigator.serviceWorker.controller) reload();
+  else navigator.serviceWorker.addEventListener('controllerchange', reload, { once: true });
 }
 window.addEventListener('load', () => void registerServiceWorker().catch(() => undefined));

@@ -76,7 +76,7 @@ describe('classroom view', () => {
       const loopBundle = readFileSync(join(dir, 'bundle.json'), 'utf8');
       const report = JSON.parse(loopBundle).report as { arms: Record<string, { rounds: unknown[] }> };
       // The service worker would answer from its cache, out of the route's reach: a context without one.
-      const context = await app.browser.newContext({ serviceWorkers: 'block' });
+      const context = await app.newContext({ serviceWorkers: 'block' });
       const p = await context.newPage();
       await p.route('**/reference/run.json', (route) => route.fulfill({ body: loopBundle, contentType: 'application/json' }));
       await p.goto(`${app.url}?backend=wasm#classroom`);

@@ -62,7 +62,7 @@ describe('defects of issue 13', () => {
       preview: { port: 0, host: '127.0.0.1', strictPort: false }, build: { outDir: app.outDir },
     });
     const url = server.resolvedUrls!.local[0];
-    const context = await app.browser.newContext();
+    const context = await app.newContext();
     const p = await context.newPage();
     try {
       await p.goto(`${url}?backend=wasm#model`);

@@ -5,8 +5,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { ISOLATION_HEADERS } from '../../src/core/runtime/isolation_headers.ts';
+import { THREADS_KEY } from '../../src/ui/views/model_view.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const ARTIFACTS = join(REPO, 'tests/artifacts');
@@ -24,13 +26,21 @@ export interface App {
   /** The folder the build was written to (to serve it another way, e.g. with `vite preview`). */
   outDir: string;
   browser: Browser;
-  /** A new page that records console errors and uncaught exceptions in `errors`. */
-  newPage(): Promise<Page & { errors: string[] }>;
+  /**
+   * A new page that records console errors and uncaught exceptions in `errors`. The app in it runs wasm on
+   * one thread (see pinThreads) unless `threads` says otherwise ('default': the app's own default, the cores).
+   */
+  newPage(options?: { threads?: number | 'default' }): Promise<Page & { errors: string[] }>;
+  /** A new browser context whose pages run the app's wasm on one thread, as newPage's. */
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
-/** Builds the app (plus test-only fixture pages) and serves it; `close()` removes everything. */
-export async function startApp(): Promise<App> {
+/**
+ * Builds the app (plus test-only fixture pages) and serves it; `close()` removes everything.
+ * `isolate: false` serves it without COOP/COEP, as a plain static host would.
+ */
+export async function startApp(options: { isolate?: boolean } = {}): Promise<App> {
   const outDir = mkdtempSync(join(tmpdir(), 'ttpa-build-'));
   await build({
     root: REPO,
@@ -44,7 +54,7 @@ export async function startApp(): Promise<App> {
       },
     },
   });
-  const server = await serve(outDir);
+  const server = await serve(outDir, options.isolate ?? true);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -55,12 +65,18 @@ export async function startApp(): Promise<App> {
     url,
     outDir,
     browser,
-    async newPage() {
+    async newPage(options = {}) {
       const page = (await browser.newPage({ viewport: { width: 1280, height: 800 } })) as Page & { errors: string[] };
+      await pinThreads(page, options.threads ?? 1);
       page.errors = [];
       page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
       page.on('pageerror', (e) => page.errors.push(e.message));
       return page;
+    },
+    async newContext(options = {}) {
+      const context = await browser.newContext(options);
+      await pinThreads(context, 1);
+      return context;
     },
     async close() {
       await browser.close();
@@ -70,7 +86,21 @@ export async function startApp(): Promise<App> {
   };
 }
 
-function serve(root: string): Promise<Server> {
+/**
+ * Sets the app's saved wasm thread count (the Model panel's setting) before its scripts run, unless the
+ * page saved one itself. The pages are cross-origin isolated, so the app's default would start one thread
+ * per core; with the other test file running on the other core, XNNPACK's pool threads then wait
+ * spinning for a core and every training step of the tiny test models slows down several times.
+ */
+async function pinThreads(target: Page | BrowserContext, threads: number | 'default'): Promise<void> {
+  if (threads === 'default') return;
+  await target.addInitScript(({ key, n }) => {
+    if (localStorage.getItem(key) === null) localStorage.setItem(key, n);
+  }, { key: THREADS_KEY, n: String(threads) });
+}
+
+/** A static server; `isolate` sends the COOP/COEP headers, as `npm start` and `vite preview` do. */
+export function serve(root: string, isolate = true): Promise<Server> {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     let file = normalize(join(root, path));
@@ -78,7 +108,8 @@ function serve(root: string): Promise<Server> {
     try {
       if (statSync(file).isDirectory()) file = join(file, 'index.html');
       const body = readFileSync(file);
-      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+      const isolation = isolate ? ISOLATION_HEADERS : {};
+      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', ...isolation });
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');

@@ -21,6 +21,9 @@ describe('cli files', () => {
     expect(await src.readText('a.json')).toBe('{"k": 1}');
     expect(Array.from(await src.read('b.bin'))).toEqual([1, 2, 3]);
     await expect(src.read('c.json')).rejects.toThrow(`model folder ${d} is missing c.json`);
+    expect(Array.from(await src.readHead('b.bin', 2))).toEqual([1, 2]);
+    expect(Array.from(await src.readHead('b.bin', 10))).toEqual([1, 2, 3]);
+    await expect(src.readHead('c.json', 8)).rejects.toThrow(`model folder ${d} is missing c.json`);
   });
 
   it('a failed write leaves existing files untouched and no temporaries', () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { benchConfig, type BenchConfig } from '../../core/bench/config.ts';
 import type { BenchReport } from '../../core/bench/report.ts';
+import { ISOLATION_HEADERS } from '../../core/runtime/isolation_headers.ts';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 const PAGE = 'bench/browser/index.html';
@@ -26,7 +27,7 @@ export function browserConfig(backend: string, cfg: BenchConfig): BenchConfig {
   return backend === 'cpu' ? benchConfig(true) : cfg;
 }
 
-export async function runBrowserBench(cfg: BenchConfig, backends: string[], env: Record<string, unknown>, progress: (name: string) => void): Promise<BenchReport[]> {
+export async function runBrowserBench(cfg: BenchConfig, backends: string[], env: Record<string, unknown>, progress: (name: string) => void, threads?: number): Promise<BenchReport[]> {
   const { build } = await import('vite');
   const { chromium } = await import('playwright-core');
   const outDir = mkdtempSync(join(tmpdir(), 'ttpa-bench-'));
@@ -55,10 +56,10 @@ export async function runBrowserBench(cfg: BenchConfig, backends: string[], env:
     await page.waitForFunction(() => 'bench' in window);
     const reports: BenchReport[] = [];
     for (const backend of backends) {
-      const report = await page.evaluate(({ backend, config }) => {
-        const bench = (window as unknown as { bench: { run(b: string, c: unknown): Promise<unknown> } }).bench;
-        return bench.run(backend, config);
-      }, { backend, config: browserConfig(backend, cfg) }) as BenchReport;
+      const report = await page.evaluate(({ backend, config, threads }) => {
+        const bench = (window as unknown as { bench: { run(b: string, c: unknown, t?: number): Promise<unknown> } }).bench;
+        return bench.run(backend, config, threads);
+      }, { backend, config: browserConfig(backend, cfg), threads }) as BenchReport;
       report.environment = { ...report.environment, host: env, pageErrors: errors.splice(0) };
       reports.push(report);
     }
@@ -77,7 +78,8 @@ function serve(root: string): Promise<Server> {
     if (!file.startsWith(root)) return void res.writeHead(403).end();
     try {
       if (!statSync(file).isFile()) throw new Error('not a file');
-      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+      // Cross-origin isolated like the app's servers, so wasm can run threads (SharedArrayBuffer).
+      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', ...ISOLATION_HEADERS });
       res.end(readFileSync(file));
     } catch {
       res.writeHead(404).end('not found');

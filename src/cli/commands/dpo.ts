@@ -10,6 +10,7 @@ import { parseDpoRecordsJsonl, runDpoJob, type DpoJobResume } from '../../core/t
 import { ADAPTER_FILE } from '../../core/train/lora.ts';
 import { DEFAULT_GUARD, resolveGuardConfig } from '../../core/train/guard.ts';
 import { bool, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
+import { describeBackend, THREADS_OPTION, threadsOption } from '../threads.ts';
 import { writeDirAtomic, writeFileAtomic } from '../atomic_write.ts';
 import { checkBatchMemory } from '../batch_memory.ts';
 import { checkResumeInputs, checkResumeSettings, fileDigest, keepMetricsUpTo, newestCompleteCheckpoint, saveCheckpoint, writeRunManifest, type RunManifest } from '../checkpoints.ts';
@@ -47,6 +48,7 @@ export const dpoCommand: Command = {
     { name: 'max-kl', type: 'number', help: `stop when the per-token KL to the reference exceeds this (guard, default ${DEFAULT_GUARD.maxKl})` },
     OVERWRITE_OPTION,
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
+    THREADS_OPTION,
   ],
   run,
 };
@@ -80,8 +82,8 @@ async function run(args: ParsedArgs): Promise<number> {
   const folder = openRunFolder(out, { resume: resuming, overwrite: bool(args, 'overwrite') });
   const manifest: RunManifest = { command: 'dpo', inputs: { pairs: fileDigest(pairsPath), model: fileDigest(join(modelDir, 'config.json')) } };
   if (resuming) checkResumeInputs(out, manifest);
-  const backend = await initBackend({ order: [str(args, 'backend') as BackendName] });
-  console.log(`backend: ${backend.backend}`);
+  const backend = await initBackend({ order: [str(args, 'backend') as BackendName], threads: threadsOption(args) });
+  console.log(`backend: ${describeBackend(backend)}`);
   const resume = resuming ? await loadResume(out) : undefined;
   if (resume) checkResumeSettings(resume.state.config as unknown as Record<string, unknown>, overrides, 'dpo');
   const config = resolveDpoConfig({ ...(resume?.state.config as Partial<DpoConfig> | undefined), ...overrides });

@@ -9,6 +9,7 @@ import { loadCheckpoint } from '../../core/runtime/checkpoint.ts';
 import { reportToMarkdown } from '../../core/scoring/report.ts';
 import { parseSamplesJsonl } from '../../core/train/sft_data.ts';
 import { bool, num, str, UsageError, type Command } from '../args.ts';
+import { describeBackend, THREADS_OPTION, threadsOption } from '../threads.ts';
 import { writeFiles } from '../atomic_write.ts';
 import { dirSource, readInputText } from '../files.ts';
 import { checkNotInput, claimOutputs, OVERWRITE_OPTION } from '../run_folder.ts';
@@ -25,6 +26,7 @@ export const evalCommand: Command = {
     { name: 'limit', type: 'int', help: 'evaluate only the first N samples (0 = all)', default: 0 },
     OVERWRITE_OPTION,
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
+    THREADS_OPTION,
   ],
   async run(args) {
     const dataPath = str(args, 'data');
@@ -39,7 +41,7 @@ export const evalCommand: Command = {
     const all = parseSamplesJsonl(readInputText(dataPath), dataPath);
     const samples = num(args, 'limit') > 0 ? all.slice(0, num(args, 'limit')) : all;
     if (!samples.length) throw new Error(`${dataPath}: no samples to evaluate`);
-    const backend = await initBackend({ order: [str(args, 'backend') as BackendName] });
+    const backend = await initBackend({ order: [str(args, 'backend') as BackendName], threads: threadsOption(args) });
     const { model, tokenizer } = await loadCheckpoint(dirSource(str(args, 'model')));
     try {
       const t0 = performance.now();
@@ -55,7 +57,7 @@ export const evalCommand: Command = {
       });
       writeFiles(dirname(resolve(out)), { [basename(out)]: JSON.stringify(report, null, 2) + '\n', [basename(mdPath)]: reportToMarkdown(report) });
       const o = report.overall;
-      console.log(`${backend.backend}: ${samples.length} samples, ${o.turns} turns in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
+      console.log(`${describeBackend(backend)}: ${samples.length} samples, ${o.turns} turns in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
         `error rate ${(100 * errorRate(report)).toFixed(1)}%, exact match ${(100 * o.exactMatch).toFixed(1)}%, mean ESM ${o.meanEsm.toFixed(3)}`);
       return 0;
     } finally {

@@ -11,6 +11,7 @@ import { loadCheckpoint } from '../../core/runtime/checkpoint.ts';
 import { resolveScoringConfig } from '../../core/scoring/config.ts';
 import { parseSamplesJsonl } from '../../core/train/sft_data.ts';
 import { bool, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
+import { describeBackend, THREADS_OPTION, threadsOption } from '../threads.ts';
 import { dirSource, readInputText, readJsonFile, writeFiles } from '../files.ts';
 import { checkNotInput, claimOutputs, OVERWRITE_OPTION } from '../run_folder.ts';
 
@@ -39,6 +40,7 @@ export const pairsCommand: Command = {
     { name: 'no-text-turns', type: 'boolean', help: 'sample only tool-call turns (no plain-answer turns: irrelevance, final answers)' },
     OVERWRITE_OPTION,
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
+    THREADS_OPTION,
   ],
   run,
 };
@@ -73,8 +75,8 @@ async function run(args: ParsedArgs): Promise<number> {
   claimOutputs([out, join(dirname(out), statsName)], bool(args, 'overwrite'));
   const limit = optNum(args, 'limit');
   if (limit !== undefined && limit < 0) throw new UsageError(`--limit must be >= 0 (0 = all), got ${limit}`);
-  const backend = await initBackend({ order: [str(args, 'backend') as BackendName] });
-  console.error(`backend: ${backend.backend}`);
+  const backend = await initBackend({ order: [str(args, 'backend') as BackendName], threads: threadsOption(args) });
+  console.error(`backend: ${describeBackend(backend)}`);
   let samples = parseSamplesJsonl(readInputText(dataPath), dataPath);
   if (limit) samples = samples.slice(0, limit);
   if (!samples.length) throw new Error(`${dataPath}: no samples to build pairs from`);

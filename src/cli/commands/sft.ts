@@ -14,6 +14,7 @@ import { encodeSamples, parseSamplesJsonl } from '../../core/train/sft_data.ts';
 import { runSft } from '../../core/train/sft.ts';
 import type { ResumeFrom } from '../../core/train/trainer.ts';
 import { bool, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
+import { describeBackend, THREADS_OPTION, threadsOption } from '../threads.ts';
 import { checkBatchMemory } from '../batch_memory.ts';
 import { checkResumeInputs, checkResumeSettings, fileDigest, keepMetricsUpTo, newestCompleteCheckpoint, saveCheckpoint, writeRunManifest, type RunManifest } from '../checkpoints.ts';
 import { dirSource, readInputText } from '../files.ts';
@@ -44,6 +45,7 @@ export const sftCommand: Command = {
     { name: 'max-weight-norm-ratio', type: 'number', help: `stop when the weight norm exceeds this many times the start (guard, default ${DEFAULT_GUARD.maxWeightNormRatio})` },
     OVERWRITE_OPTION,
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
+    THREADS_OPTION,
   ],
   run,
 };
@@ -64,8 +66,8 @@ async function run(args: ParsedArgs): Promise<number> {
   const folder = openRunFolder(out, { resume: resuming, overwrite: bool(args, 'overwrite') });
   const manifest: RunManifest = { command: 'sft', inputs: { data: fileDigest(dataPath) } };
   if (resuming) checkResumeInputs(out, manifest);
-  const backend = await initBackend({ order: [str(args, 'backend') as BackendName] });
-  console.log(`backend: ${backend.backend}`);
+  const backend = await initBackend({ order: [str(args, 'backend') as BackendName], threads: threadsOption(args) });
+  console.log(`backend: ${describeBackend(backend)}`);
 
   const start = resuming ? await loadLatest(out) : await loadStart(args);
   const { model, tokenizer } = start;

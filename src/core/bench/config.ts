@@ -1,6 +1,8 @@
 // Benchmark sizes: the full run (the issue's targets are judged on it) and a quick smoke run on tiny
 // models. Plain JSON, so the browser bench page receives the same object; it runs nothing itself.
 import type { ModelConfig } from '../model/config.ts';
+import type { PipelineBenchLoop } from './pipeline_bench.ts';
+import type { ScaleModel } from './scale_bench.ts';
 
 /** A model to benchmark: a preset name plus overrides (e.g. a different width). */
 export interface BenchModel {
@@ -44,6 +46,15 @@ export interface BenchConfig {
   scalingTokensPerStep: number;
   scalingWidths: number[];
   scalingSteps: number;
+  /** Threads: wasm thread counts whose SFT steps (the first SFT model, the SFT sizes) are compared, each in a fresh runtime. */
+  threadCounts: number[];
+  /** Scale: published configs with random weights; decoding `scaleNewTokens` after `scalePromptLen`, a LoRA DPO step at `scaleSeqLen`. */
+  scaleModels: ScaleModel[];
+  scaleSeqLen: number;
+  scalePromptLen: number;
+  scaleNewTokens: number;
+  /** Pipeline: the loop added to the tiny preset, run with --jobs 1 and 2 (Node only; `ttpa bench --pipeline-preset` picks a real one). */
+  pipelineLoop: PipelineBenchLoop;
 }
 
 /** The issue's sizes: default vs default-x4, prompts of 200+ tokens, 200 steps for the leak check. */
@@ -72,6 +83,12 @@ export const FULL_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
   scalingTokensPerStep: 1024,
   scalingWidths: [64, 128, 256, 512],
   scalingSteps: 3,
+  threadCounts: [1, 2],
+  scaleModels: [{ name: 'SmolLM2-135M', config: 'SmolLM2-135M' }, { name: 'Qwen2.5-0.5B', config: 'Qwen2.5-0.5B' }],
+  scaleSeqLen: 256,
+  scalePromptLen: 32,
+  scaleNewTokens: 32,
+  pipelineLoop: { rounds: 2, promptsPerRound: 8, valLimit: 4, arms: ['ttpa', 'control'] },
 });
 
 /** Seconds, tiny models: for the test and a smoke run. */
@@ -100,6 +117,15 @@ export const QUICK_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
   scalingTokensPerStep: 64,
   scalingWidths: [16, 32],
   scalingSteps: 1,
+  threadCounts: [1, 2],
+  scaleModels: [{
+    name: 'SmolLM2-135M shape (2 layers, width 64)', config: 'SmolLM2-135M',
+    overrides: { num_hidden_layers: 2, hidden_size: 64, intermediate_size: 128, num_attention_heads: 2, num_key_value_heads: 1, vocab_size: 512 },
+  }],
+  scaleSeqLen: 32,
+  scalePromptLen: 8,
+  scaleNewTokens: 4,
+  pipelineLoop: { rounds: 1, promptsPerRound: 2, valLimit: 2, arms: ['ttpa', 'sft-continued'] },
 });
 
 export function benchConfig(quick: boolean): BenchConfig {

@@ -5,6 +5,9 @@ import type { BenchConfig } from './config.ts';
 import { benchDpo, type DpoFigures } from './dpo_bench.ts';
 import { benchPairs, benchSampling, type PairsFigures, type SamplingFigures } from './generation_bench.ts';
 import { measureMatmulCeiling, type MatmulCeiling } from './matmul_ceiling.ts';
+import { benchPipelineJobs, type PipelineJobsFigures, type RunPipelineAt } from './pipeline_bench.ts';
+import { benchScale, type ScaleFigures } from './scale_bench.ts';
+import { benchThreads, type RunAtThreads, type ThreadsFigures } from './threads_bench.ts';
 import { sig } from './timing.ts';
 import { benchMemory, benchScaling, benchSft, type MemoryFigures, type ScalingRow, type SftFigures } from './train_bench.ts';
 
@@ -32,6 +35,12 @@ export interface BenchReport {
   dpo?: DpoFigures;
   memory?: MemoryFigures;
   scaling?: { bySeqLen: ScalingRow[]; byWidth: ScalingRow[] };
+  /** SFT at each wasm thread count (only where the host can start fresh runtimes: Node and the browser's wasm run). */
+  threads?: ThreadsFigures;
+  /** Published configs (SmolLM2-135M, Qwen2.5-0.5B) with random weights: what fits, load, decode, LoRA DPO. */
+  scale?: ScaleFigures[];
+  /** A loop preset's pipeline with --jobs 1 and 2 (only where the host can run pipelines: Node). */
+  pipeline?: PipelineJobsFigures;
   errors: Record<string, string>;
   /** Live tensors each section left behind (models and optimizers it created and freed; 0 = clean). */
   tensorsLeft: Record<string, number>;
@@ -45,6 +54,15 @@ export interface RunBenchOptions {
   environment?: Record<string, unknown>;
   /** Called when a section starts (for progress lines on stderr). */
   onSection?: (name: string) => void;
+  /** Starts a fresh runtime at a thread count (a child process, a worker); without it the threads section is skipped. */
+  runAtThreads?: RunAtThreads;
+  /**
+   * Runs the scale section somewhere a wasm abort cannot end the whole run (Node: a child process);
+   * without it the section runs in this runtime.
+   */
+  runScale?: () => Promise<ScaleFigures[]>;
+  /** Runs a loop preset's pipeline from scratch with a job count (Node: child processes); without it the section is skipped. */
+  pipeline?: { preset: string; runAt: RunPipelineAt };
 }
 
 const target = (name: string, value: number | undefined, goal: number, rule: Target['rule']): Target =>
@@ -70,6 +88,28 @@ export function judgeTargets(r: Omit<BenchReport, 'targets'>): Target[] {
     target(`tensor_growth_over_${m?.steps ?? 'all'}_steps`, m && m.growth + Math.max(0, m.tensorsAfter - m.tensorsBefore), 0, '<='),
     // Linear in tokens: time per model FLOP (attention included) stays flat from the shortest to the longest sequence.
     target('step_time_per_flop_spread_over_seq_len', bySeqLen && spread(bySeqLen.map((row) => 1 / row.gflops)), 1.5, '<='),
+    ...threadTargets(r),
+    ...pipelineTargets(r),
+  ];
+}
+
+/** The issue's "ttpa pipeline wall time with concurrency <= 0.6x the sequential run, same report". */
+function pipelineTargets(r: Omit<BenchReport, 'targets'>): Target[] {
+  if (!r.pipeline && !r.errors.pipeline) return [];
+  const most = r.pipeline?.runs[r.pipeline.runs.length - 1].jobs ?? 'n';
+  return [
+    target(`pipeline_wall_jobs_${most}_over_1`, r.pipeline?.wallRatio, 0.6, '<='),
+    target('pipeline_jobs_report_differences', r.pipeline?.reportDifferences.length, 0, '<='),
+  ];
+}
+
+/** The issue's "SFT with 2 threads >= 1.7x one thread, the same losses", where the run has a threads section. */
+function threadTargets(r: Omit<BenchReport, 'targets'>): Target[] {
+  if (!r.threads && !r.errors.threads) return [];
+  const most = r.threads?.runs[r.threads.runs.length - 1].threadsAsked ?? 'n';
+  return [
+    target(`sft_tokens_per_sec_${most}_threads_over_1`, r.threads?.speedup, 1.7, '>='),
+    target('sft_threads_loss_max_diff', r.threads?.lossMaxDiff, 1e-4, '<='),
   ];
 }
 
@@ -101,10 +141,16 @@ export async function runBench(cfg: BenchConfig, options: RunBenchOptions = {}):
   const scaling = await section('scaling', () => benchScaling(cfg));
   // Last: on WebGPU the DPO trainer's synchronous stats read can lose the device (bench/README.md).
   const dpo = await section('dpo', () => benchDpo(cfg));
+  // After the others: a large model grows the wasm heap for good (it never shrinks).
+  const scale = await section('scale', () => (options.runScale ?? (() => benchScale(cfg)))());
+  const runAt = options.runAtThreads;
+  const threads = runAt ? await section('threads', () => benchThreads(cfg, runAt)) : undefined;
+  const p = options.pipeline;
+  const pipeline = p ? await section('pipeline', () => benchPipelineJobs(p.preset, p.runAt)) : undefined;
   const partial = {
     bench: 'ttpa-lab' as const, date: new Date().toISOString(), quick: cfg.quick, backend: tf.getBackend(),
     environment: options.environment ?? {}, matmul: { ...matmul, ms: sig(matmul.ms), gflops: sig(matmul.gflops) },
-    sft, sampling, pairs, dpo, memory, scaling, errors, tensorsLeft, sectionSec, totalSec: sig((performance.now() - t0) / 1000, 3),
+    sft, sampling, pairs, dpo, memory, scaling, threads, scale, pipeline, errors, tensorsLeft, sectionSec, totalSec: sig((performance.now() - t0) / 1000, 3),
   };
   return { ...partial, targets: judgeTargets(partial) };
 }

@@ -2,7 +2,7 @@
 // products without transpose flags; transposed or batched ones fall to a scalar loop ~10x slower
 // (tfjs-backend-wasm src/cc/batch_mat_mul_impl.cc). Gradients are written to stay on that path.
 import { tf } from '../runtime/tf.ts';
-import { concatAxis, stackRows, unstackRows } from './split_concat.ts';
+import { concatAxis, splitAxis, stackRows, unstackRows } from './split_concat.ts';
 
 /** a @ b for 2D tensors, forward and backward without transpose flags: [M, K] x [K, N] -> [M, N]. */
 export const matMul2d = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -24,20 +24,64 @@ export const matMul2d = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[])
   };
 }) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;
 
+/** A LoRA update of one weight: (scale)·B·A added to W [out, in], with A [r, in] and B [out, r] trained. */
+export interface LinearAdapter {
+  A: tf.Tensor;
+  B: tf.Tensor;
+  scale: number;
+}
+
 /**
  * nn.Linear with HF's weight layout [out, in]: x [N, in] -> [N, out]. Several weights are applied as
  * one product over their concatenation (outputs side by side), e.g. q/k/v or gate/up: fewer kernels.
  * With `frozen` (inference: no gradient needed) the transposed concatenation is cached until a weight
  * changes, so XNNPACK also keeps its packed copy across decode steps instead of repacking every token.
+ * With `adapters` (LoRA: one entry per weight, undefined where none) the weights are a frozen base:
+ * cached as for inference, gradients reach x and the adapters only (frozenBase), and each adapted
+ * output adds scale·(x·Aᵀ)·Bᵀ, so no training step copies or transposes a base weight.
  */
-export function linear(x: tf.Tensor, weights: tf.Tensor | tf.Tensor[], biases?: tf.Tensor | (tf.Tensor | undefined)[], frozen = false): tf.Tensor2D {
+export function linear(x: tf.Tensor, weights: tf.Tensor | tf.Tensor[], biases?: tf.Tensor | (tf.Tensor | undefined)[], frozen = false,
+  adapters?: (LinearAdapter | undefined)[]): tf.Tensor2D {
   const ws = Array.isArray(weights) ? weights : [weights];
-  const wT = frozen ? frozenTranspose(ws) : tf.transpose(concatAxis(ws, 0)); // [in, sum(out)]
-  const y: tf.Tensor2D = frozen ? tf.matMul(x as tf.Tensor2D, wT) : matMul2d(x, wT); // [N, sum(out)]
+  const y: tf.Tensor2D = adapters ? adapted(x as tf.Tensor2D, ws, adapters)
+    : frozen ? tf.matMul(x as tf.Tensor2D, frozenTranspose(ws)) // [N, sum(out)]
+      : matMul2d(x, tf.transpose(concatAxis(ws, 0))); // [N, sum(out)]
   const bs = (Array.isArray(biases) ? biases : [biases]).filter((b): b is tf.Tensor => b !== undefined);
   if (bs.length === 0) return y;
   if (bs.length !== ws.length) throw new Error('linear: give a bias for every weight or for none');
   return tf.add(y, bs.length === 1 ? bs[0] : tf.concat(bs, 0)) as tf.Tensor2D;
+}
+
+/**
+ * x · concat(weights)ᵀ for weights that are not trained: the forward uses the cached transpose, the
+ * backward multiplies dy's slice of each weight's outputs by the weight as stored ([out, in]), so the
+ * step needs no copy of any weight. The gradient goes to x only.
+ */
+function frozenBase(x: tf.Tensor2D, weights: tf.Tensor[]): tf.Tensor2D {
+  const wT = frozenTranspose(weights); // [in, sum(out)]
+  const outs = weights.map((w) => w.shape[0]);
+  const product = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: tf.matMul(args[0] as tf.Tensor2D, wT), // [N, sum(out)]
+    gradFunc: (dy: tf.Tensor) => {
+      const parts = weights.length === 1 ? [dy] : splitAxis(dy, outs, 1); // [N, out_i] each
+      const dx = parts.map((d, i) => tf.matMul(d as tf.Tensor2D, weights[i] as tf.Tensor2D)); // [N, in] each
+      return dx.length === 1 ? dx[0] : tf.addN(dx);
+    },
+  })) as (x: tf.Tensor) => tf.Tensor2D;
+  return product(x);
+}
+
+/** The frozen base plus each adapter's scale·(x·Aᵀ)·Bᵀ in its weight's output columns. */
+function adapted(x: tf.Tensor2D, weights: tf.Tensor[], adapters: (LinearAdapter | undefined)[]): tf.Tensor2D {
+  const base = frozenBase(x, weights); // [N, sum(out)]
+  if (adapters.every((a) => a === undefined)) return base;
+  const N = x.shape[0];
+  const deltas = weights.map((w, i) => {
+    const a = adapters[i];
+    if (!a) return tf.zeros([N, w.shape[0]]); // [N, out_i]
+    return tf.mul(matMul2d(matMul2d(x, tf.transpose(a.A)), tf.transpose(a.B)), a.scale); // [N, r] -> [N, out_i]
+  });
+  return tf.add(base, deltas.length === 1 ? deltas[0] : concatAxis(deltas, 1)) as tf.Tensor2D;
 }
 
 const transposed = new WeakMap<tf.Tensor, { dataIds: object[]; value: tf.Tensor2D }>();

@@ -3,7 +3,7 @@
 // kv_cache/decode build on. No tf.layers, no dropout, no sampling (see decode.ts and sampling.ts).
 import { tf } from '../runtime/tf.ts';
 import type { ModelConfig } from './config.ts';
-import { linear, matMul2d } from './matmul.ts';
+import { linear, matMul2d, type LinearAdapter } from './matmul.ts';
 import { attendGroups, attendSharedPrefix } from './sliced_attention.ts';
 import { concatAxis, splitAxis } from './split_concat.ts';
 import type { Model, Params } from './params.ts';
@@ -102,7 +102,7 @@ export function runTransformer(model: Model, input: TransformerInput): Transform
   const rope = gpt2 ? undefined : ropeTables(c, input.positions);
   const present: LayerKV[] = [];
   for (let i = 0; i < c.num_hidden_layers; i++) {
-    x = gpt2 ? gpt2Block(c, p, i, x, input, present) : llamaBlock(c, p, i, x, input, rope!, present); // [B, T, C]
+    x = gpt2 ? gpt2Block(c, p, i, x, input, present) : llamaBlock(model, i, x, input, rope!, present); // [B, T, C]
   }
   if (input.lastOnly) x = tf.slice(x, [0, T - 1, 0], [B, 1, c.hidden_size]); // [B, 1, C]
   x = gpt2
@@ -110,12 +110,20 @@ export function runTransformer(model: Model, input: TransformerInput): Transform
     : rmsNorm(x, p['model.norm.weight'], c.rms_norm_eps);
   const head = c.tie_word_embeddings ? table : p['lm_head.weight']; // [V, C]
   const Tout = x.shape[1];
-  const logits = linear(tf.reshape(x, [B * Tout, c.hidden_size]), head, undefined, input.frozen); // [B*T, V]
+  const headName = c.tie_word_embeddings ? (gpt2 ? 'transformer.wte.weight' : 'model.embed_tokens.weight') : 'lm_head.weight';
+  const logits = linear(tf.reshape(x, [B * Tout, c.hidden_size]), head, undefined, input.frozen, adaptersOf(model, [headName])); // [B*T, V]
   return { logits: tf.reshape(logits, [B, Tout, c.vocab_size]), present };
 }
 
-function llamaBlock(c: ModelConfig, p: Params, i: number, x: tf.Tensor3D, input: TransformerInput,
+/** The adapters of these weights when the model has any (LoRA), one entry per weight; else undefined. */
+function adaptersOf(model: Model, names: string[]): (LinearAdapter | undefined)[] | undefined {
+  return model.adapters && names.map((n) => model.adapters![n]);
+}
+
+function llamaBlock(model: Model, i: number, x: tf.Tensor3D, input: TransformerInput,
   rope: { cos: tf.Tensor4D; sin: tf.Tensor4D }, present: LayerKV[]): tf.Tensor3D {
+  const c = model.config;
+  const p = model.params;
   const [B, T, C] = x.shape;
   const nH = c.num_attention_heads;
   const nKv = c.num_key_value_heads;
@@ -123,18 +131,20 @@ function llamaBlock(c: ModelConfig, p: Params, i: number, x: tf.Tensor3D, input:
   const pre = `model.layers.${i}`;
   const h = tf.reshape(rmsNorm(x, p[`${pre}.input_layernorm.weight`], c.rms_norm_eps), [B * T, C]); // [B*T, C]
   const attn = (name: string): string => `${pre}.self_attn.${name}_proj`;
-  const qkv = linear(h, ['q', 'k', 'v'].map((n) => p[`${attn(n)}.weight`]), ['q', 'k', 'v'].map((n) => p[`${attn(n)}.bias`]), input.frozen); // [B*T, (nH+2nKv)*D]
+  const qkvNames = ['q', 'k', 'v'].map((n) => `${attn(n)}.weight`);
+  const qkv = linear(h, qkvNames.map((n) => p[n]), ['q', 'k', 'v'].map((n) => p[`${attn(n)}.bias`]), input.frozen, adaptersOf(model, qkvNames)); // [B*T, (nH+2nKv)*D]
   const heads = tf.transpose(tf.reshape(qkv, [B, T, nH + 2 * nKv, D]), [0, 2, 1, 3]); // [B, nH+2nKv, T, D]
   const [qk, v] = splitAxis(heads, [nH + nKv, nKv], 1) as tf.Tensor4D[]; // [B, nH+nKv, T, D], [B, nKv, T, D]
   const [q, k] = splitAxis(applyRope(qk, rope), [nH, nKv], 1) as tf.Tensor4D[]; // [B, nH, T, D], [B, nKv, T, D]
   const y = attention(q, k, v, i, input, present, nKv); // [B*T, C]
-  const o = linear(y, p[`${pre}.self_attn.o_proj.weight`], p[`${pre}.self_attn.o_proj.bias`], input.frozen); // [B*T, C]
+  const o = linear(y, p[`${pre}.self_attn.o_proj.weight`], p[`${pre}.self_attn.o_proj.bias`], input.frozen, adaptersOf(model, [`${pre}.self_attn.o_proj.weight`])); // [B*T, C]
   const x1 = tf.add(x, tf.reshape(o, [B, T, C])); // [B, T, C]
   const h2 = tf.reshape(rmsNorm(x1, p[`${pre}.post_attention_layernorm.weight`], c.rms_norm_eps), [B * T, C]); // [B*T, C]
-  const gateUp = linear(h2, [p[`${pre}.mlp.gate_proj.weight`], p[`${pre}.mlp.up_proj.weight`]], undefined, input.frozen); // [B*T, 2I]
+  const gateUpNames = [`${pre}.mlp.gate_proj.weight`, `${pre}.mlp.up_proj.weight`];
+  const gateUp = linear(h2, gateUpNames.map((n) => p[n]), undefined, input.frozen, adaptersOf(model, gateUpNames)); // [B*T, 2I]
   const [gate, up] = splitAxis(gateUp, [c.intermediate_size, c.intermediate_size], 1); // [B*T, I] each
   const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // [B*T, I] SwiGLU: silu(gate) * up
-  const down = linear(act, p[`${pre}.mlp.down_proj.weight`], undefined, input.frozen); // [B*T, C]
+  const down = linear(act, p[`${pre}.mlp.down_proj.weight`], undefined, input.frozen, adaptersOf(model, [`${pre}.mlp.down_proj.weight`])); // [B*T, C]
   return tf.add(x1, tf.reshape(down, [B, T, C]));
 }
 

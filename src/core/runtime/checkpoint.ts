@@ -4,7 +4,8 @@ import { configFromHF, configToHF, type ModelConfig } from '../model/config.ts';
 import { expectedParamShapes, type Model, type Params } from '../model/params.ts';
 import { loadTokenizer, type Tokenizer } from '../tokenizer/tokenizer.ts';
 import { missingFileError, parseJsonText, readJson, type FileSource } from './file_source.ts';
-import { parseSafetensors, serializeSafetensors, type LoadedTensor } from './safetensors.ts';
+import { refuseIfTooLarge } from './memory_plan.ts';
+import { parseSafetensors, safetensorsNames, serializeSafetensors, type LoadedTensor } from './safetensors.ts';
 import { tf } from './tf.ts';
 
 export interface Checkpoint {
@@ -24,12 +25,8 @@ const UNUSED_BUFFER = /(^|\.)attn\.(masked_)?bias$|rotary_emb\.inv_freq$/;
 
 export async function loadCheckpoint(src: FileSource): Promise<Checkpoint> {
   for (const f of ['config.json', 'tokenizer.json']) if (!src.has(f)) throw missingFileError(src, f);
-  if (!src.has(WEIGHTS) && !src.has(INDEX)) throw new Error(`model folder ${src.name} is missing ${WEIGHTS} (or ${INDEX})`);
-  const config = configFromHF(await readJson(src, 'config.json'));
-  const { tensors, fileOf } = src.has(WEIGHTS) ? await readSingle(src) : await readSharded(src);
-  checkLayerCount(config, tensors, fileOf);
-  const params = toParams(tensors, expectedParamShapes(config), fileOf, config.tie_word_embeddings);
-  const model: Model = { config, params };
+  const model = await loadModelWeights(src);
+  const { params, config } = model;
   try {
     const tokenizer = await loadTokenizerFrom(src);
     if (tokenizer.vocabSize > config.vocab_size) {
@@ -42,6 +39,23 @@ export async function loadCheckpoint(src: FileSource): Promise<Checkpoint> {
     for (const v of Object.values(params)) v.dispose();
     throw err;
   }
+}
+
+/**
+ * config.json and the weights of a folder as a Model. Refuses a model whose float32 weights cannot fit
+ * the current backend's memory (memory_plan.ts) before reading any weight file; first, from the tensor
+ * names alone (the safetensors header or the index), a config.json claiming layers the weights lack.
+ */
+export async function loadModelWeights(src: FileSource): Promise<Model> {
+  if (!src.has('config.json')) throw missingFileError(src, 'config.json');
+  if (!src.has(WEIGHTS) && !src.has(INDEX)) throw new Error(`model folder ${src.name} is missing ${WEIGHTS} (or ${INDEX})`);
+  const config = configFromHF(await readJson(src, 'config.json'));
+  const listed = await listTensorNames(src);
+  if (listed) checkLayerCount(config, listed.names, listed.fileOf);
+  refuseIfTooLarge(config, { kind: 'load', seqLen: 0, batch: 1 }, tf.engine().backendName ?? '', `model folder ${src.name}`);
+  const { tensors, fileOf } = src.has(WEIGHTS) ? await readSingle(src) : await readSharded(src);
+  checkLayerCount(config, new Set(Object.keys(tensors)), fileOf);
+  return { config, params: toParams(tensors, expectedParamShapes(config), fileOf, config.tie_word_embeddings) };
 }
 
 /** tokenizer.json (+ tokenizer_config.json, chat_template.jinja if present) of a folder. */
@@ -64,6 +78,18 @@ interface Tensors {
   tensors: Record<string, LoadedTensor>;
   /** The file each tensor came from, for messages. */
   fileOf: (name: string) => string;
+}
+
+/** The tensor names of the weights without reading them; undefined where unreadable (the full read names why). */
+async function listTensorNames(src: FileSource): Promise<{ names: Set<string>; fileOf: (name: string) => string } | undefined> {
+  if (src.has(WEIGHTS)) {
+    const names = await safetensorsNames((n) => src.readHead(WEIGHTS, n));
+    return names && { names: new Set(names), fileOf: () => WEIGHTS };
+  }
+  const map = ((await readJson(src, INDEX)) as { weight_map?: unknown } | null)?.weight_map;
+  if (!map || typeof map !== 'object' || Array.isArray(map)) return undefined;
+  const weightMap = map as Record<string, string>;
+  return { names: new Set(Object.keys(weightMap)), fileOf: (name) => weightMap[name] ?? INDEX };
 }
 
 async function readSingle(src: FileSource): Promise<Tensors> {
@@ -94,10 +120,10 @@ async function readSharded(src: FileSource): Promise<Tensors> {
  * expected tensors is built: a config claiming 10^7 layers fails at the first missing one instead of
  * exhausting memory on names.
  */
-function checkLayerCount(config: ModelConfig, tensors: Record<string, LoadedTensor>, fileOf: (n: string) => string): void {
+function checkLayerCount(config: ModelConfig, names: Set<string>, fileOf: (n: string) => string): void {
   const LAYER0 = /\.(layers|h)\.0\./;
   const layer0 = Object.keys(expectedParamShapes({ ...config, num_hidden_layers: 1 })).filter((n) => LAYER0.test(n));
-  const has = (n: string): boolean => n in tensors || n.replace(/^transformer\./, '') in tensors;
+  const has = (n: string): boolean => names.has(n) || names.has(n.replace(/^transformer\./, ''));
   for (let i = 0; i < config.num_hidden_layers; i++) {
     for (const n of layer0) {
       const name = n.replace(LAYER0, `.$1.${i}.`);

@@ -7,6 +7,8 @@ export interface FileSource {
   list(): string[];
   has(f: string): boolean;
   read(f: string): Promise<Uint8Array>;
+  /** The first `bytes` bytes of a file (fewer if it is shorter), without reading the rest. */
+  readHead(f: string, bytes: number): Promise<Uint8Array>;
   readText(f: string): Promise<string>;
 }
 
@@ -30,6 +32,7 @@ export function memorySource(name: string, files: Record<string, Uint8Array | st
       if (!b) throw missingFileError(src, f);
       return b;
     },
+    readHead: async (f, n) => (await src.read(f)).subarray(0, n),
     readText: async (f) => utf8.decode(await src.read(f)),
   };
   return src;
@@ -60,6 +63,11 @@ export function fileListSource(files: File[]): FileSource {
       const file = byName.get(f);
       if (!file) throw missingFileError(src, f);
       return new Uint8Array(await file.arrayBuffer());
+    },
+    readHead: async (f, n) => {
+      const file = byName.get(f);
+      if (!file) throw missingFileError(src, f);
+      return new Uint8Array(await file.slice(0, n).arrayBuffer());
     },
     readText: async (f) => utf8.decode(await src.read(f)),
   };

@@ -39,6 +39,26 @@ export function parseSafetensors(bytes: Uint8Array, fileName = 'model.safetensor
   return out;
 }
 
+/**
+ * The tensor names in a safetensors header, read from the file's first bytes only (`head(n)` gives the
+ * first n), so a check on names costs no weight read; undefined where the header cannot be read as
+ * one (parseSafetensors then says what is wrong with it).
+ */
+export async function safetensorsNames(head: (bytes: number) => Promise<Uint8Array>): Promise<string[] | undefined> {
+  const start = await head(8);
+  if (start.length < 8) return undefined;
+  const n = new DataView(start.buffer, start.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(MAX_HEADER_BYTES)) return undefined;
+  const bytes = await head(8 + Number(n));
+  try {
+    const header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8))) as unknown;
+    if (!header || typeof header !== 'object' || Array.isArray(header)) return undefined;
+    return Object.keys(header).filter((k) => k !== '__metadata__');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Validates the header: every failure names the file and, where there is one, the tensor. */
 function parseHeader(bytes: Uint8Array, fileName: string): HeaderEntry[] {
   if (bytes.length < 8) throw new Error(`${fileName}: corrupt header: file is ${bytes.length} bytes, shorter than the 8-byte header length`);

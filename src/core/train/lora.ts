@@ -89,9 +89,17 @@ export function adaptedParams(base: Params, lora: LoraAdapters): Params {
   return out as unknown as Params;
 }
 
-/** The adapted model as a Model for forward/tokenLogProbs (tensors live in the caller's tidy scope). */
+/**
+ * The adapted model as a Model for forward/tokenLogProbs. llama/qwen2: the base weights with the adapters
+ * beside them (matmul.ts linear: the base stays frozen and cached, no step copies a weight); gpt2 (Conv1D
+ * layout) and an adapted embedding: W + (alpha/r)·B·A computed here (tensors live in the caller's tidy scope).
+ */
 export function adaptedModel(base: Model, lora: LoraAdapters): Model {
-  return { config: base.config, params: adaptedParams(base.params, lora) };
+  const names = Object.keys(lora.pairs);
+  const embedding = (n: string): boolean => n === 'model.embed_tokens.weight' || n === 'transformer.wte.weight' || n === 'transformer.wpe.weight';
+  if (base.config.model_type === 'gpt2' || names.some(embedding)) return { config: base.config, params: adaptedParams(base.params, lora) };
+  const scale = lora.config.alpha / lora.config.rank;
+  return { config: base.config, params: base.params, adapters: Object.fromEntries(Object.entries(lora.pairs).map(([n, p]) => [n, { A: p.A, B: p.B, scale }])) };
 }
 
 /** New variables holding W + (alpha/r)·B·A for export; the base and adapters are left unchanged. */

@@ -83,10 +83,21 @@ async function accumulateGrads(params: ParamMap, names: string[], micro: MicroBa
 
 /** sqrt(sum of squares) over all tensors, read back as a number. */
 export async function globalNorm(tensors: tf.Tensor[]): Promise<number> {
-  const norm = tf.tidy(() => tf.sqrt(tf.addN(tensors.map((g) => tf.sum(tf.square(g))))));
+  const norm = tf.tidy(() => tf.sqrt(addMany(tensors.map((g) => tf.sum(tf.square(g))))));
   const value = (await norm.data())[0];
   norm.dispose();
   return value;
+}
+
+/**
+ * tf.addN in groups of at most 7: tfjs-webgpu's AddN binds every input and its output as storage
+ * buffers, and WebGPU's default limit is 8 per shader stage (what tfjs asks of a Dawn OpenGL ES adapter).
+ */
+function addMany(xs: tf.Tensor[]): tf.Tensor {
+  if (xs.length <= 7) return xs.length === 1 ? xs[0] : tf.addN(xs);
+  const groups: tf.Tensor[] = [];
+  for (let i = 0; i < xs.length; i += 7) groups.push(addMany(xs.slice(i, i + 7)));
+  return addMany(groups);
 }
 
 /** Factor that brings a gradient of norm `norm` down to `maxNorm` (PyTorch clip_grad_norm_: max/(norm+1e-6), capped at 1). */

@@ -1,4 +1,4 @@
-// Model panel: the backend in use (and why others were skipped), adapter, memory; the loaded model;
+// Model panel: the backend in use (and why others were skipped), adapter, threads, memory; the loaded model;
 // load the shipped default, a fresh preset, an HF folder (picker or drag and drop) or a stored checkpoint.
 import type { CheckpointInfo } from '../../protocol.ts';
 import { createConfigEditor } from '../config_editor.ts';
@@ -9,6 +9,8 @@ import { loadModel } from '../model_loader.ts';
 
 /** localStorage key of the backend chosen in this panel ('' = automatic). */
 export const BACKEND_KEY = 'ttpa-backend';
+/** localStorage key of the wasm thread count chosen in this panel (absent = the cores available). */
+export const THREADS_KEY = 'ttpa-threads';
 
 function createBackendPicker(): HTMLElement {
   const select = h('select', { id: 'backend-choice' },
@@ -22,9 +24,16 @@ function createBackendPicker(): HTMLElement {
     if (select.value) localStorage.setItem(BACKEND_KEY, select.value);
     else localStorage.removeItem(BACKEND_KEY);
   });
+  const threads = h('input', { id: 'threads-choice', type: 'number', min: '1', max: '64', placeholder: `${navigator.hardwareConcurrency || 1} (cores)` }) as HTMLInputElement;
+  threads.value = localStorage.getItem(THREADS_KEY) ?? '';
+  threads.addEventListener('change', () => {
+    if (threads.value) localStorage.setItem(THREADS_KEY, threads.value);
+    else localStorage.removeItem(THREADS_KEY);
+  });
   const apply = h('button', { onclick: () => location.reload(), disabled: !!pinned }, 'Apply (reloads)');
   const note = pinned ? h('span', { class: 'muted', 'data-testid': 'backend-pinned' }, `set by the address (?backend=${pinned}); remove it to choose here`) : null;
-  return h('div', { class: 'row' }, h('label', { for: 'backend-choice' }, 'Backend: '), select, apply, note);
+  return h('div', { class: 'row' }, h('label', { for: 'backend-choice' }, 'Backend: '), select,
+    h('label', { for: 'threads-choice' }, ' wasm threads: '), threads, apply, note);
 }
 
 export const modelView: View = (ctx) => {
@@ -105,6 +114,7 @@ export const modelView: View = (ctx) => {
       const rows: [string, string][] = [
         ['Backend in use', s.backend.backend],
         ['Adapter', s.backend.adapterInfo ?? '—'],
+        ['Threads', `${s.backend.threads}${s.backend.threadsNote ? ` (${s.backend.threadsNote})` : ''}`],
         ...s.backend.skipped.map((k): [string, string] => [`${k.backend} skipped`, k.reason]),
       ];
       if (s.memory) rows.push(['Memory in use', `${s.memory.numTensors} tensors, ${formatBytes(s.memory.numBytes)}${s.memory.gpuBytes !== undefined ? `; GPU buffers ${formatBytes(s.memory.gpuBytes)}` : ''}`]);

@@ -33,14 +33,37 @@ describe('ttpa bench', () => {
     const printed = JSON.parse(r.out);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(printed);
     expect(printed).toMatchObject({ bench: 'ttpa-lab', quick: true, backend: 'wasm', errors: {} });
-    expect(printed.environment).toMatchObject({ cpus: expect.any(Number), wasmThreads: false });
+    expect(printed.environment).toMatchObject({ cpus: expect.any(Number), threads: expect.any(Number) });
     expect(printed.environment.runtime).toMatch(/^node v/);
-    expect(printed.targets).toHaveLength(5);
+    expect(printed.targets).toHaveLength(9);
+    // The tiny loop's pipeline from scratch with --jobs 1 and 2: the same results (the ratio is a timing, unchecked).
+    expect(printed.pipeline.runs.map((r: { jobs: number; threads: number }) => [r.jobs, r.threads])).toEqual([[1, 1], [2, 1]]);
+    expect(printed.pipeline.arms).toEqual(['ttpa', 'sft-continued']);
+    expect(printed.pipeline.reportDifferences).toEqual([]);
+    expect(printed.targets.find((t: { name: string }) => t.name === 'pipeline_wall_jobs_2_over_1').value).toBe(printed.pipeline.wallRatio);
+    expect(printed.threads.runs.map((r: { threads: number }) => r.threads)).toEqual([1, 2]);
+    expect(printed.threads.lossMaxDiff).toBeLessThan(1e-4);
+    expect(printed.scale[0]).toMatchObject({ refused: [], loadMs: expect.any(Number), forward: { tokensPerSec: expect.any(Number) }, loraDpo: { stepMs: expect.any(Number) } });
   });
 
   it('--backend webgpu needs --browser', async () => {
     const r = await capture(['bench', '--quick', '--backend', 'webgpu', '--out', join(dir, 'x.json')]);
     expect(r.code).toBe(2);
     expect(r.err).toContain('--backend webgpu needs --browser');
+  });
+});
+
+describe('ttpa bench --gpu', () => {
+  it('runs on WebGPU in Node (Dawn) and labels a software adapter; MFU is against its own matmul ceiling', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const file = join(dir, 'gpu.json');
+    const r = spawnSync(process.execPath, ['bin/ttpa.mjs', 'bench', '--gpu', '--quick', '--out', file], { encoding: 'utf8', timeout: 300_000 });
+    expect(r.status, r.stderr.slice(-2000)).toBe(0);
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    expect(doc).toMatchObject({ backend: 'webgpu', errors: {} });
+    expect(doc.environment.adapterInfo).toEqual(expect.any(String));
+    if (/llvmpipe|lavapipe|swiftshader/i.test(doc.environment.adapterInfo)) expect(doc.environment.gpu).toMatch(/^software adapter/);
+    expect(doc.sft[0].tokensPerSec).toBeGreaterThan(0);
+    expect(doc.sft[0].mfu).toBeCloseTo((6 * doc.sft[0].params * doc.sft[0].tokensPerSec) / (doc.sft[0].ceilingGflops * 1e9), 2);
   });
 });

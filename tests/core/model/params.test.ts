@@ -24,6 +24,22 @@ describe('params', () => {
     expect(Object.keys(gpt2)).toHaveLength(2 + 2 * 12 + 2);
   });
 
+  it('counts parameters as the listed tensors do, per layer times the layers (10^7 layers at no extra cost)', () => {
+    const listed = (c: ReturnType<typeof resolveModelConfig>, keep: (n: string, s: number[]) => boolean = () => true): number =>
+      Object.entries(expectedParamShapes(c)).filter(([n, s]) => keep(n, s)).reduce((a, [, s]) => a + s.reduce((x, y) => x * y, 1), 0);
+    for (const name of ['tiny', 'tiny-qwen2', 'tiny-gpt2', 'default'] as const) {
+      for (const layers of [1, 2, 3]) {
+        const c = resolveModelConfig(name, { num_hidden_layers: layers, tie_word_embeddings: layers !== 2 });
+        expect(countParams(c), `${name}, ${layers} layers`).toBe(listed(c));
+        const linear = (n: string, s: number[]): boolean => s.length === 2 && n.includes('_proj.');
+        expect(countParams(c, linear), `${name}, ${layers} layers, 2D *_proj`).toBe(listed(c, linear));
+      }
+    }
+    // tiny: embedding 64x32 and final norm 32 outside the layers; per layer q, o 32x32, k, v 16x32,
+    // gate, up 64x32, down 32x64, two norms 32: 2048 + 32 + 10^7 * (2*1024 + 2*512 + 3*2048 + 2*32).
+    expect(countParams(resolveModelConfig('tiny', { num_hidden_layers: 10_000_000 }))).toBe(2048 + 32 + 10_000_000 * 9280);
+  });
+
   it('counts and seeds deterministically without leaking', () => {
     const c = resolveModelConfig('default', { vocab_size: 2048 });
     const n = countParams(c);

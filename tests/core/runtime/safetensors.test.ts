@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { f16ToF32, parseSafetensors, serializeSafetensors } from '../../../src/core/runtime/safetensors.ts';
+import { f16ToF32, parseSafetensors, safetensorsNames, serializeSafetensors } from '../../../src/core/runtime/safetensors.ts';
 
 /** A safetensors file from a raw header object and data bytes, as another writer could produce it. */
 function rawFile(header: unknown, data: Uint8Array, headerText = JSON.stringify(header)): Uint8Array {
@@ -25,6 +25,18 @@ describe('safetensors', () => {
     const back = parseSafetensors(bytes);
     expect(back['z.weight']).toEqual({ dtype: 'F32', shape: [2, 3], data: a.data });
     expect(back['a.bias'].data).toEqual(b.data);
+  });
+
+  it('lists the tensor names from the header bytes alone; undefined for what is not a header', async () => {
+    const bytes = serializeSafetensors({ 'z.weight': { shape: [4096], data: new Float32Array(4096) }, 'a.bias': { shape: [1], data: new Float32Array(1) } }, { format: 'pt' });
+    const asked: number[] = [];
+    const head = async (n: number): Promise<Uint8Array> => { asked.push(n); return bytes.subarray(0, n); };
+    expect(await safetensorsNames(head)).toEqual(['a.bias', 'z.weight']);
+    expect(Math.max(...asked)).toBeLessThan(bytes.length - 4 * 4096); // never the data
+    const from = (b: Uint8Array) => safetensorsNames(async (n) => b.subarray(0, n));
+    expect(await from(new Uint8Array([1, 2, 3]))).toBeUndefined();
+    expect(await from(rawFile(null, new Uint8Array(), '{not json'))).toBeUndefined();
+    expect(await from(rawFile([1, 2], new Uint8Array()))).toBeUndefined();
   });
 
   it('decodes F16 and BF16 against hand-computed values', () => {

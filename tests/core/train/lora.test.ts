@@ -5,7 +5,7 @@ import { createModel, disposeModel, type Model } from '../../../src/core/model/p
 import { forward } from '../../../src/core/model/model.ts';
 import '../../../src/core/train/train_step.ts'; // registers the gradient kernels
 import {
-  adaptedModel, createLora, disposeLora, loraParams, loraTargetNames, mergeLora, restoreLora, serializeLora,
+  adaptedModel, adaptedParams, createLora, disposeLora, loraParams, loraTargetNames, mergeLora, restoreLora, serializeLora,
 } from '../../../src/core/train/lora.ts';
 
 const ids = tf.tensor2d([[1, 5, 9, 3, 7], [2, 4, 6, 8, 10]], [2, 5], 'int32');
@@ -83,12 +83,45 @@ describe.each(['tiny', 'tiny-gpt2'])('lora on %s', (preset) => {
     const lora = createLora(model, { rank: 2, alpha: 4, targets }, 2);
     perturb(loraParams(lora));
     const vars = Object.values(loraParams(lora));
+    logits(adaptedModel(model, lora)); // llama: the base's cached transposes (matmul.ts), made once and kept until disposeModel
     const before = tf.memory().numTensors;
     const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(forward(adaptedModel(model, lora), ids))) as tf.Scalar, vars);
     for (const v of vars) expect(grads[v.name].shape).toEqual(v.shape);
     expect(Object.keys(grads).length).toBe(vars.length);
     tf.dispose([value, ...Object.values(grads)]);
     expect(tf.memory().numTensors).toBe(before);
+    disposeLora(lora);
+    disposeModel(model);
+  });
+});
+
+describe('lora on llama: the base frozen beside the adapters', () => {
+  it('gives the gradients of W + (alpha/r)·B·A (1e-5), holding no copy of a base weight in the step', async () => {
+    const model = createModel(resolveModelConfig('tiny', { tie_word_embeddings: false }), 1);
+    const lora = createLora(model, { rank: 2, alpha: 4, targets: ['q_proj', 'v_proj', 'down_proj', 'lm_head'] }, 2);
+    perturb(loraParams(lora));
+    const vars = Object.values(loraParams(lora));
+    expect(adaptedModel(model, lora).adapters).toBeDefined();
+    const summed = (): Model => ({ config: model.config, params: adaptedParams(model.params, lora) });
+    logits(adaptedModel(model, lora)); // the cached transposes exist before either step is profiled
+    const step = async (m: () => Model) => {
+      let value = NaN;
+      let grads: Record<string, Float32Array> = {};
+      const profile = await tf.profile(() => {
+        const r = tf.variableGrads(() => tf.mean(tf.square(forward(m(), ids))) as tf.Scalar, vars);
+        value = r.value.dataSync()[0];
+        grads = Object.fromEntries(Object.entries(r.grads).map(([k, g]) => [k, g.dataSync() as Float32Array]));
+        tf.dispose([r.value, ...Object.values(r.grads)]);
+      });
+      return { value, grads, peakBytes: profile.peakBytes };
+    };
+    const frozen = await step(() => adaptedModel(model, lora));
+    const copied = await step(summed);
+    expect(Math.abs(frozen.value - copied.value)).toBeLessThan(1e-6);
+    for (const k of Object.keys(copied.grads)) expect(maxDiff(frozen.grads[k], copied.grads[k]), k).toBeLessThan(1e-5);
+    // The W + B·A path holds, per step, the sums and the concatenated transposes of every weight.
+    const weightBytes = Object.values(model.params).reduce((a, v) => a + 4 * v.size, 0);
+    expect(copied.peakBytes - frozen.peakBytes).toBeGreaterThan(weightBytes);
     disposeLora(lora);
     disposeModel(model);
   });
