@@ -7,6 +7,7 @@
 //   "dpo": base dpo settings, "variants": [{ "name", "kind": "dpo"|"sft", "filter"?: "all"|"correct-chosen"|"error-fix", "flags": ["--lr", "0.0003", ...] }] }
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EvalReport } from '../src/core/scoring/evaluate.ts';
 import { bootstrapInterval, pairedOutcome, turnErrors } from '../src/core/scoring/significance.ts';
@@ -50,9 +51,13 @@ const FILTERS: Record<PairFilter, (m: PairMeta) => boolean> = {
   'error-fix': (m) => m.kind !== 'branch' || m.rejected_source === 'base',
 };
 
+/** Each of `jobs` parallel children gets its share of the cores as wasm threads (TTPA_THREADS, unless set). */
+let threadsPerJob = '1';
+
 function run(args: string[], log: string): Promise<void> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(REPO, 'bin/ttpa.mjs'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env, TTPA_THREADS: process.env.TTPA_THREADS ?? threadsPerJob };
+    const child = spawn(process.execPath, [join(REPO, 'bin/ttpa.mjs'), ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.stderr.on('data', (c: Buffer) => chunks.push(c));
@@ -108,6 +113,8 @@ async function main(): Promise<void> {
   const sweep = JSON.parse(readFileSync(file, 'utf8')) as Sweep;
   const i = process.argv.indexOf('--jobs');
   const jobs = i > 0 ? Number(process.argv[i + 1]) : 1;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be an integer >= 1, got ${process.argv[i + 1]}`);
+  threadsPerJob = String(Math.max(1, Math.floor(availableParallelism() / jobs)));
   mkdirSync(sweep.out, { recursive: true });
   const queue: (Variant | null)[] = [null, ...sweep.variants];
   const reports = new Map<string, string>();
