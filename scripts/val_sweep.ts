@@ -6,7 +6,7 @@
 // sweep.json: { "out": dir, "model": start checkpoint, "pairs": pairs JSONL, "val": samples JSONL, "train": samples JSONL,
 //   "dpo": base dpo settings, "variants": [{ "name", "kind": "dpo"|"sft", "filter"?: "all"|"correct-chosen"|"error-fix", "flags": ["--lr", "0.0003", ...] }] }
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EvalReport } from '../src/core/scoring/evaluate.ts';
@@ -84,6 +84,13 @@ function filteredPairs(sweep: Sweep, filter: PairFilter): string {
   return file;
 }
 
+/** `ttpa sft` keeps checkpoint-<step>/ folders (the last step's always): the newest. */
+function lastCheckpoint(dir: string): string {
+  const steps = readdirSync(dir).map((n) => /^checkpoint-(\d+)$/.exec(n)).filter((m) => m !== null).map((m) => Number(m[1]));
+  if (steps.length === 0) throw new Error(`${dir}: ttpa sft left no checkpoint-<step> folder`);
+  return `checkpoint-${Math.max(...steps)}`;
+}
+
 /** Trains (unless done) and evaluates one variant on validation; returns its report's path. */
 async function runVariant(sweep: Sweep, v: Variant | null): Promise<string> {
   const dir = join(sweep.out, v?.name ?? 'start');
@@ -100,7 +107,7 @@ async function runVariant(sweep: Sweep, v: Variant | null): Promise<string> {
       model = join(out, 'model');
     } else {
       await run(['sft', '--model', sweep.model, '--data', sweep.train, '--out', out, '--overwrite', ...(v.flags ?? [])], join(dir, 'train.log'));
-      model = join(out, 'model');
+      model = join(out, lastCheckpoint(out));
     }
   }
   await run(['eval', '--model', model, '--data', sweep.val, '--out', report, '--max-new-tokens', '96', '--overwrite'], join(dir, 'eval.log'));
