@@ -40,7 +40,7 @@ export async function probePairUpdate(session: Session, request: PairProbeReques
 function measure(model: Model, pair: EncodedPair, padTokenId: number): { chosen: PairProbeSide; rejected: PairProbeSide } {
   const batch = makeDpoBatch([pair], padTokenId, false);
   try {
-    const t = tf.tidy(() => pairLogps(model, batch, true)); // [2, C]
+    const t = tf.tidy(() => pairLogps(model, batch, { frozen: true })); // [2, C]
     const logps = t.arraySync();
     t.dispose();
     const side = (row: number[], ids: number[]): PairProbeSide => ({

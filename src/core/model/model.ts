@@ -4,6 +4,7 @@
 import { tf } from '../runtime/tf.ts';
 import type { ModelConfig } from './config.ts';
 import { linear, matMul2d, type LinearAdapter } from './matmul.ts';
+import { checkpointed } from './checkpoint.ts';
 import { attendGroups, attendSharedPrefix } from './sliced_attention.ts';
 import { concatAxis, splitAxis } from './split_concat.ts';
 import type { Model, Params } from './params.ts';
@@ -13,6 +14,8 @@ export interface ForwardOptions {
   attentionMask?: tf.Tensor2D;
   /** Inference only (e.g. a DPO reference model): reuse cached transposed weights; no gradient reaches the weights. */
   frozen?: boolean;
+  /** Training: keep only each layer's inputs for the backward pass and recompute the rest there (checkpoint.ts). */
+  checkpoint?: boolean;
 }
 
 /** Keys and values of one layer, kv heads not repeated: [B, nKv, S, D] each. */
@@ -40,6 +43,7 @@ export interface TransformerInput {
   shared?: { layers: SharedKV[]; bias: tf.Tensor4D };
   lastOnly?: boolean; // project only the last position to logits
   frozen?: boolean; // inference only: no gradients, cached transposed weights (see matmul.ts)
+  checkpoint?: boolean; // training: recompute each layer in the backward pass (checkpoint.ts)
 }
 
 export interface TransformerOutput {
@@ -57,7 +61,7 @@ export function forward(model: Model, inputIds: tf.Tensor2D, opts: ForwardOption
     const mask: tf.Tensor2D = opts.attentionMask ? tf.cast(opts.attentionMask, 'float32') : tf.ones([B, T]); // [B, T]
     const positions = positionIds(mask);
     const bias = attentionBias(mask, T, 0);
-    return runTransformer(model, { ids: inputIds, positions, bias, frozen: opts.frozen }).logits;
+    return runTransformer(model, { ids: inputIds, positions, bias, frozen: opts.frozen, checkpoint: opts.checkpoint }).logits;
   });
 }
 
@@ -101,8 +105,9 @@ export function runTransformer(model: Model, input: TransformerInput): Transform
   if (gpt2) x = tf.add(x, embed(p['transformer.wpe.weight'], input.positions)); // [B, T, C]
   const rope = gpt2 ? undefined : ropeTables(c, input.positions);
   const present: LayerKV[] = [];
+  const recompute = input.checkpoint && !input.frozen;
   for (let i = 0; i < c.num_hidden_layers; i++) {
-    x = gpt2 ? gpt2Block(c, p, i, x, input, present) : llamaBlock(model, i, x, input, rope!, present); // [B, T, C]
+    x = recompute ? checkpointedBlock(model, i, x, input, rope, present) : block(model, i, x, input, rope, present); // [B, T, C]
   }
   if (input.lastOnly) x = tf.slice(x, [0, T - 1, 0], [B, 1, c.hidden_size]); // [B, 1, C]
   x = gpt2
@@ -115,13 +120,49 @@ export function runTransformer(model: Model, input: TransformerInput): Transform
   return { logits: tf.reshape(logits, [B, Tout, c.vocab_size]), present };
 }
 
+type Rope = { cos: tf.Tensor4D; sin: tf.Tensor4D };
+
+function block(model: Model, i: number, x: tf.Tensor3D, input: TransformerInput, rope: Rope | undefined, present: LayerKV[]): tf.Tensor3D {
+  return model.config.model_type === 'gpt2' ? gpt2Block(model.config, model.params, i, x, input, present) : llamaBlock(model, i, x, input, rope!, present);
+}
+
+/**
+ * Layer i through checkpoint.ts: the tape keeps its input, past keys and values, bias and rope tables, and
+ * the backward pass reruns the layer. Gradients go to those inputs and to the layer's trained tensors: the
+ * adapters (LoRA), else its weights that are computed (gpt2's W + B·A) or trainable variables.
+ */
+function checkpointedBlock(model: Model, i: number, x: tf.Tensor3D, input: TransformerInput, rope: Rope | undefined, present: LayerKV[]): tf.Tensor3D {
+  const layer = model.config.model_type === 'gpt2' ? `transformer.h.${i}.` : `model.layers.${i}.`;
+  const adapterNames = Object.keys(model.adapters ?? {}).filter((n) => n.startsWith(layer));
+  const paramNames = model.adapters ? [] : Object.keys(model.params).filter((n) => n.startsWith(layer) && (!(model.params[n] instanceof tf.Variable) || model.params[n].trainable));
+  const adapterTensors = adapterNames.flatMap((n) => [model.adapters![n].A, model.adapters![n].B]);
+  const past = input.past?.[i];
+  const pastTensors = past ? [past.k, past.v] : [];
+  const constants = rope ? [input.bias, rope.cos, rope.sin] : [input.bias];
+  const [y, k, v] = checkpointed((ins, cs) => {
+    const [xi, ...rest] = ins;
+    const kv = past ? rest.splice(0, 2) : [];
+    const params = { ...model.params };
+    paramNames.forEach((n, j) => { params[n] = rest[j] as tf.Variable; }); // the same variables, or saved copies of computed weights
+    const adapters = model.adapters && { ...model.adapters };
+    adapterNames.forEach((n, j) => { adapters![n] = { ...adapters![n], A: rest[paramNames.length + 2 * j], B: rest[paramNames.length + 2 * j + 1] }; });
+    const layerPast: LayerKV[] = [];
+    if (past) layerPast[i] = { k: kv[0] as tf.Tensor4D, v: kv[1] as tf.Tensor4D };
+    const out: LayerKV[] = [];
+    const y = block({ config: model.config, params, adapters }, i, xi as tf.Tensor3D, { ...input, bias: cs[0] as tf.Tensor4D, past: layerPast },
+      rope && { cos: cs[1] as tf.Tensor4D, sin: cs[2] as tf.Tensor4D }, out);
+    return [y, out[0].k, out[0].v];
+  }, [x, ...pastTensors, ...paramNames.map((n) => model.params[n]), ...adapterTensors], constants);
+  present.push({ k: k as tf.Tensor4D, v: v as tf.Tensor4D });
+  return y as tf.Tensor3D;
+}
+
 /** The adapters of these weights when the model has any (LoRA), one entry per weight; else undefined. */
 function adaptersOf(model: Model, names: string[]): (LinearAdapter | undefined)[] | undefined {
   return model.adapters && names.map((n) => model.adapters![n]);
 }
 
-function llamaBlock(model: Model, i: number, x: tf.Tensor3D, input: TransformerInput,
-  rope: { cos: tf.Tensor4D; sin: tf.Tensor4D }, present: LayerKV[]): tf.Tensor3D {
+function llamaBlock(model: Model, i: number, x: tf.Tensor3D, input: TransformerInput, rope: Rope, present: LayerKV[]): tf.Tensor3D {
   const c = model.config;
   const p = model.params;
   const [B, T, C] = x.shape;

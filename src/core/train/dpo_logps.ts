@@ -19,14 +19,16 @@ export interface PairInputs {
 
 /**
  * log p(completion[r, t] | prompt, completion[r, <t]) for every row and completion position: [2B, C]
- * (padding positions hold garbage; mask them). `frozen` marks an inference-only pass (reference).
+ * (padding positions hold garbage; mask them). `frozen` marks an inference-only pass (reference),
+ * `checkpoint` a training pass that recomputes each layer in the backward pass (model.ts).
  * The caller owns the result (use inside tf.tidy or a gradient scope).
  */
-export function pairLogps(model: Model, x: PairInputs, frozen = false): tf.Tensor2D {
+export function pairLogps(model: Model, x: PairInputs, opts: { frozen?: boolean; checkpoint?: boolean } = {}): tf.Tensor2D {
+  const { frozen, checkpoint } = opts;
   const [B, P] = x.promptIds.shape;
   const C = x.completionIds.shape[1];
   const prompt = runTransformer(model, {
-    ids: x.promptIds, positions: positionIds(x.promptMask), bias: attentionBias(x.promptMask, P, 0), lastOnly: true, frozen,
+    ids: x.promptIds, positions: positionIds(x.promptMask), bias: attentionBias(x.promptMask, P, 0), lastOnly: true, frozen, checkpoint,
   });
   const dup = <T extends tf.Tensor>(t: T): T => tf.concat([t, t], 0) as T;
   const first = dup(prompt.logits); // [2B, 1, V] predicts completion token 0
@@ -39,6 +41,7 @@ export function pairLogps(model: Model, x: PairInputs, frozen = false): tf.Tenso
     bias: attentionBias(keyMask, C - 1, P),
     past: prompt.present.map((kv) => ({ k: dup(kv.k), v: dup(kv.v) })),
     frozen,
+    checkpoint,
   });
   const logits = tf.concat([first, rest.logits], 1) as tf.Tensor3D; // [2B, C, V]
   return logProbsOfTargets(logits, x.completionIds);

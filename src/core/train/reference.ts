@@ -22,7 +22,7 @@ export async function computeReferenceLogps(reference: Model, pairs: EncodedPair
   for (let s = 0; s < order.length; s += options.batchSize) {
     const group = order.slice(s, s + options.batchSize).map((i) => pairs[i]);
     const batch = makeDpoBatch(group, options.padTokenId, false);
-    const logps = tf.tidy(() => pairLogps(reference, batch, true)); // [2B, C]
+    const logps = tf.tidy(() => pairLogps(reference, batch, { frozen: true })); // [2B, C]
     const values = (await logps.data()) as Float32Array;
     const C = logps.shape[1];
     logps.dispose();
