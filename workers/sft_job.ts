@@ -19,7 +19,7 @@ export async function sftJob(session: Session, request: SftRequest, job: Job, st
   const saved: CheckpointInfo[] = [];
   const run = { runId: request.runId, stage: 'sft' as const, total: config.steps, modelName: session.info.name };
   const result = await runSft({
-    policy: modelPolicy(session.model),
+    policy: modelPolicy(session.model, config, session.info.name),
     data: encoded.samples,
     config,
     padTokenId: session.tokenizer.padTokenId,

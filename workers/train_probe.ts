@@ -26,7 +26,7 @@ export async function runTrainProbe(request: TrainStepsRequest, backend: Backend
   try {
     const t0 = performance.now();
     const result = await runSft({
-      policy: modelPolicy(model),
+      policy: modelPolicy(model, config),
       data, config, padTokenId: 0,
       modelFiles: async () => ({}),
     });

@@ -97,3 +97,9 @@ export const list = (a: ParsedArgs, k: string): string[] => {
   const v = a[k];
   return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
 };
+
+/** sft/dpo `gradientCheckpointing` (train/config.ts): recompute each layer in the backward pass. */
+export const GRADIENT_CHECKPOINTING_OPTION: OptionSpec = {
+  name: 'gradient-checkpointing', type: 'string', choices: ['auto', 'on', 'off'],
+  help: 'recompute each layer in the backward pass, keeping only layer inputs (auto: only when the step would not fit the backend\'s memory without it)',
+};

@@ -6,10 +6,10 @@ import { disposeModel } from '../../core/model/params.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
 import { checkpointFiles, loadCheckpoint } from '../../core/runtime/checkpoint.ts';
 import { resolveDpoConfig, type DpoConfig } from '../../core/train/dpo_config.ts';
-import { parseDpoRecordsJsonl, runDpoJob, type DpoJobResume } from '../../core/train/dpo_run.ts';
+import { parseDpoRecordsJsonl, planDpoStep, runDpoJob, type DpoJobResume } from '../../core/train/dpo_run.ts';
 import { ADAPTER_FILE } from '../../core/train/lora.ts';
 import { DEFAULT_GUARD, resolveGuardConfig } from '../../core/train/guard.ts';
-import { bool, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
+import { bool, GRADIENT_CHECKPOINTING_OPTION, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
 import { describeBackend, THREADS_OPTION, threadsOption } from '../threads.ts';
 import { writeDirAtomic, writeFileAtomic } from '../atomic_write.ts';
 import { checkBatchMemory } from '../batch_memory.ts';
@@ -43,6 +43,7 @@ export const dpoCommand: Command = {
     { name: 'mask-prefix', type: 'boolean', help: 'only tokens after the shared chosen/rejected prefix count' },
     { name: 'adapter', type: 'string', help: 'full fine-tuning or LoRA adapters', choices: ['full', 'lora'] },
     { name: 'lora-targets', type: 'string', help: 'comma-separated weight names for LoRA (e.g. q_proj,v_proj)' },
+    GRADIENT_CHECKPOINTING_OPTION,
     { name: 'max-loss-ratio', type: 'number', help: `stop when the loss exceeds this many times the first (guard, default ${DEFAULT_GUARD.maxLossRatio})` },
     { name: 'max-weight-norm-ratio', type: 'number', help: `stop when the weight norm exceeds this many times the start (guard, default ${DEFAULT_GUARD.maxWeightNormRatio})` },
     { name: 'max-kl', type: 'number', help: `stop when the per-token KL to the reference exceeds this (guard, default ${DEFAULT_GUARD.maxKl})` },
@@ -65,6 +66,7 @@ export function dpoOverrides(args: ParsedArgs): Partial<DpoConfig> {
   if (optStr(args, 'esm-mode')) o.esmMode = optStr(args, 'esm-mode') as DpoConfig['esmMode'];
   if (args['mask-prefix'] !== undefined) o.maskSharedPrefix = bool(args, 'mask-prefix');
   if (optStr(args, 'adapter')) o.adapter = optStr(args, 'adapter') as DpoConfig['adapter'];
+  if (optStr(args, 'gradient-checkpointing')) o.gradientCheckpointing = optStr(args, 'gradient-checkpointing') as DpoConfig['gradientCheckpointing'];
   if (optStr(args, 'lora-targets')) o.loraTargets = optStr(args, 'lora-targets')!.split(',').map((s) => s.trim()).filter(Boolean);
   return o;
 }
@@ -91,6 +93,7 @@ async function run(args: ParsedArgs): Promise<number> {
   const { model, tokenizer } = await loadCheckpoint(dirSource(modelDir));
   try {
     checkBatchMemory(2 * config.batchSize, config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen}`);
+    planDpoStep(model, config, `model ${modelDir}`); // the memory plan refuses before anything is written
     mkdirSync(folder.dir, { recursive: true });
     if (!resuming) writeRunManifest(folder.dir, manifest);
     const metricsPath = join(folder.dir, 'metrics.jsonl');

@@ -13,7 +13,7 @@ import { modelPolicy } from '../../core/train/policy.ts';
 import { encodeSamples, parseSamplesJsonl } from '../../core/train/sft_data.ts';
 import { runSft } from '../../core/train/sft.ts';
 import type { ResumeFrom } from '../../core/train/trainer.ts';
-import { bool, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
+import { bool, GRADIENT_CHECKPOINTING_OPTION, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
 import { describeBackend, THREADS_OPTION, threadsOption } from '../threads.ts';
 import { checkBatchMemory } from '../batch_memory.ts';
 import { checkResumeInputs, checkResumeSettings, fileDigest, keepMetricsUpTo, newestCompleteCheckpoint, saveCheckpoint, writeRunManifest, type RunManifest } from '../checkpoints.ts';
@@ -41,6 +41,7 @@ export const sftCommand: Command = {
     ...FLAGS.map(([flag, field, type]) => ({ name: flag, type, help: `sft.${field}` })),
     { name: 'train-on', type: 'string', help: 'tokens that carry loss', choices: ['assistant', 'all'] },
     { name: 'bucket', type: 'boolean', help: 'batch samples of similar length together' },
+    GRADIENT_CHECKPOINTING_OPTION,
     { name: 'max-loss-ratio', type: 'number', help: `stop when the loss exceeds this many times the first (guard, default ${DEFAULT_GUARD.maxLossRatio})` },
     { name: 'max-weight-norm-ratio', type: 'number', help: `stop when the weight norm exceeds this many times the start (guard, default ${DEFAULT_GUARD.maxWeightNormRatio})` },
     OVERWRITE_OPTION,
@@ -78,6 +79,7 @@ async function run(args: ParsedArgs): Promise<number> {
       throw new UsageError(`--seq-len ${config.seqLen} exceeds the model's max_position_embeddings ${model.config.max_position_embeddings}`);
     }
     checkBatchMemory(config.batchSize, config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen}`);
+    const policy = modelPolicy(model, config, `model ${optStr(args, 'model') ?? out}`); // the memory plan refuses before anything is written
     const samples = parseSamplesJsonl(readInputText(dataPath), dataPath);
     const encoded = encodeSamples(samples, tokenizer, config);
     console.log(`data: ${samples.length} samples, ${encoded.truncated} truncated to ${config.seqLen} tokens, ${encoded.dropped} dropped (nothing to train)`);
@@ -88,7 +90,7 @@ async function run(args: ParsedArgs): Promise<number> {
     const metricsPath = join(folder.dir, 'metrics.jsonl');
     if (start.resume) keepMetricsUpTo(metricsPath, start.resume.state.step, console.error);
     const result = await runSft({
-      policy: modelPolicy(model), data: encoded.samples, config, padTokenId: tokenizer.padTokenId,
+      policy, data: encoded.samples, config, padTokenId: tokenizer.padTokenId,
       modelFiles: () => checkpointFiles(model, tokenizer),
       resume: start.resume,
       hooks: {
@@ -125,6 +127,7 @@ function configFlags(args: ParsedArgs): Partial<SftConfig> {
   for (const [flag, field] of FLAGS) if (optNum(args, flag) !== undefined) overrides[field] = optNum(args, flag);
   if (optStr(args, 'train-on')) overrides.trainOn = optStr(args, 'train-on');
   if (args.bucket !== undefined) overrides.bucketByLength = bool(args, 'bucket');
+  if (optStr(args, 'gradient-checkpointing')) overrides.gradientCheckpointing = optStr(args, 'gradient-checkpointing');
   return overrides as Partial<SftConfig>;
 }
 

@@ -43,7 +43,8 @@ export interface ScaleFigures {
   wasmHeapBytesAfterDecode?: number;
   wasmHeapBytes?: number;
   forward?: { promptLen: number; newTokens: number; tokensPerSec: number };
-  loraDpo?: { seqLen: number; pairs: number; referenceMs: number; stepMs: number };
+  /** The step's layers recomputed in the backward pass when the plan needs it (dpo.gradientCheckpointing 'auto'). */
+  loraDpo?: { seqLen: number; pairs: number; checkpointing: boolean; referenceMs: number; stepMs: number };
 }
 
 const GIB = 2 ** 30;
@@ -74,7 +75,7 @@ function dpoPairs(vocab: number, seqLen: number, n: number): EncodedPair[] {
   return prompts.map((prompt, i) => ({ prompt, chosen: chosen[i], rejected: rejected[i], sharedPrefix: commonPrefix(chosen[i], rejected[i]), scoreMargin: 0.5 }));
 }
 
-export async function loraDpoStep(model: Model, seqLen: number, pairs: number): Promise<NonNullable<ScaleFigures['loraDpo']>> {
+export async function loraDpoStep(model: Model, seqLen: number, pairs: number, checkpointing: boolean): Promise<NonNullable<ScaleFigures['loraDpo']>> {
   const data = dpoPairs(model.config.vocab_size, seqLen, 2 * pairs);
   // The reference pass caches a transposed copy of every weight (and XNNPACK its packed copy of each);
   // the LoRA step (llama/qwen2) runs its frozen base on the same copies (matmul.ts linear).
@@ -86,14 +87,14 @@ export async function loraDpoStep(model: Model, seqLen: number, pairs: number): 
   const stepMs: number[] = [];
   try {
     await runDpo({
-      policy: { params: loraParams(lora), model: () => adaptedModel(model, lora) }, data, config, padTokenId: 0, modelFiles: async () => ({}),
+      policy: { params: loraParams(lora), model: () => adaptedModel(model, lora), checkpointing }, data, config, padTokenId: 0, modelFiles: async () => ({}),
       hooks: { onStep: (s) => { if (s.step > 1) stepMs.push(s.step_ms); } },
     });
   } finally {
     frozen.forEach((v) => { v.trainable = true; });
     disposeLora(lora);
   }
-  return { seqLen, pairs, referenceMs: sig(referenceMs), stepMs: sig(stepMs[0]) };
+  return { seqLen, pairs, checkpointing, referenceMs: sig(referenceMs), stepMs: sig(stepMs[0]) };
 }
 
 /** Plans, then runs what fits: load, decoding (KV cache), a LoRA DPO step. */
@@ -101,7 +102,11 @@ export async function benchScaleModel(m: ScaleModel, cfg: BenchConfig): Promise<
   const backend = tf.getBackend();
   const config = configFromHF({ ...REAL_CONFIGS[m.config], ...m.overrides });
   const T = cfg.scaleSeqLen;
-  const tasks: MemoryTask[] = [{ kind: 'load', seqLen: 0, batch: 1 }, { kind: 'forward', seqLen: cfg.scalePromptLen + cfg.scaleNewTokens, batch: 1 }, { kind: 'lora-dpo', seqLen: T, batch: 1 }];
+  const dpoAt = (seqLen: number): MemoryTask => {
+    const task: MemoryTask = { kind: 'lora-dpo', seqLen, batch: 1 };
+    return { ...task, checkpointing: !planMemory(config, task, backend).fits }; // dpo.gradientCheckpointing 'auto'
+  };
+  const tasks: MemoryTask[] = [{ kind: 'load', seqLen: 0, batch: 1 }, { kind: 'forward', seqLen: cfg.scalePromptLen + cfg.scaleNewTokens, batch: 1 }, dpoAt(T)];
   const out: ScaleFigures = { model: m.name, params: 0, plans: [], refused: [] };
   const fits = tasks.map((task) => {
     try {
@@ -139,9 +144,9 @@ export async function benchScaleModel(m: ScaleModel, cfg: BenchConfig): Promise<
     }
     // Refused at T: the step at the longest length the plan allows, so there is a figure to compare.
     let dpoLen = T;
-    while (!fits[2] && dpoLen >= 32 && !planMemory(config, { kind: 'lora-dpo', seqLen: dpoLen, batch: 1 }, backend).fits) dpoLen >>= 1;
-    if (planMemory(config, { kind: 'lora-dpo', seqLen: dpoLen, batch: 1 }, backend).fits) {
-      out.loraDpo = await loraDpoStep(model!, dpoLen, 1);
+    while (!fits[2] && dpoLen >= 32 && !planMemory(config, dpoAt(dpoLen), backend).fits) dpoLen >>= 1;
+    if (planMemory(config, dpoAt(dpoLen), backend).fits) {
+      out.loraDpo = await loraDpoStep(model!, dpoLen, 1, dpoAt(dpoLen).checkpointing!);
       sample();
     }
   } finally {

@@ -35,7 +35,7 @@ export async function timeSftSteps(model: Model, o: SftStepsOptions): Promise<Sf
   const config = resolveSftConfig({ steps: total, batchSize: o.batchSize, seqLen: o.seqLen, warmupSteps: 0, checkpointEvery: 0, trainOn: 'all', lr: 1e-4 });
   const stepMs: number[] = [];
   const result = await runSft({
-    policy: modelPolicy(model), data, config, padTokenId: 0, modelFiles: async () => ({}),
+    policy: modelPolicy(model, config), data, config, padTokenId: 0, modelFiles: async () => ({}),
     hooks: {
       onStep: (m) => {
         if (m.step > 1) stepMs.push(m.step_ms);

@@ -157,7 +157,7 @@ async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer
       gradAccumSteps: dpo.gradAccumSteps, weightDecay: dpo.weightDecay, maxGradNorm: dpo.maxGradNorm, seed: dpo.seed,
       checkpointEvery: 0, seqLen: dpo.seqLen, bucketByLength: false,
     });
-    await runSft({ policy: modelPolicy(model), data: data.targets, config: sft, padTokenId: tokenizer.padTokenId, modelFiles: () => checkpointFiles(model, tokenizer), hooks: { onStep } });
+    await runSft({ policy: modelPolicy(model, sft), data: data.targets, config: sft, padTokenId: tokenizer.padTokenId, modelFiles: () => checkpointFiles(model, tokenizer), hooks: { onStep } });
     return { model, metrics, config: sft };
   }
   const records = parseDpoRecordsJsonl(data.text, `${dir}/${data.file}`);

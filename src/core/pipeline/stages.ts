@@ -100,7 +100,7 @@ export async function sftStage(env: PipelineEnv, r: ResolvedPipeline, data: Stag
       const enc = encodeSamples(await readSamples(env.store, 'train'), tokenizer, r.sft);
       const metrics: StepMetrics[] = [];
       await runSft({
-        policy: modelPolicy(model), data: enc.samples, config: r.sft, padTokenId: tokenizer.padTokenId,
+        policy: modelPolicy(model, r.sft), data: enc.samples, config: r.sft, padTokenId: tokenizer.padTokenId,
         modelFiles: () => checkpointFiles(model, tokenizer),
         hooks: { onStep: (m) => { metrics.push(m); env.events.progress?.('sft', m.step, r.sft.steps); logEvery('sft', m.step, r.sft.steps, `loss ${m.loss.toFixed(4)}`, env); } },
       });

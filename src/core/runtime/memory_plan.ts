@@ -15,15 +15,20 @@ const F32 = 4;
 const USABLE_SHARE = 0.9;
 const GIB = 2 ** 30;
 
-/** What the model is loaded for: weights only, decoding with the KV cache, or a LoRA DPO step. */
+/**
+ * What the model is loaded for: weights only, decoding with the KV cache, or one training step: LoRA DPO,
+ * DPO of every weight, or SFT (micro-batch `batch`).
+ */
 export interface MemoryTask {
-  kind: 'load' | 'forward' | 'lora-dpo';
-  /** Tokens per sequence (forward: prompt + new tokens; DPO: prompt + completion). */
+  kind: 'load' | 'forward' | 'lora-dpo' | 'dpo' | 'sft';
+  /** Tokens per sequence (forward: prompt + new tokens; DPO: prompt + completion; SFT: the sequence). */
   seqLen: number;
-  /** Sequences (forward) or pairs (DPO: two rows each). */
+  /** Sequences (forward, SFT) or pairs (DPO: two rows each). */
   batch: number;
   /** LoRA targets (weight-name parts); default q_proj, v_proj as the DPO config does. */
   loraTargets?: string[];
+  /** Training: each layer recomputed in the backward pass (model/checkpoint.ts), only its inputs kept. */
+  checkpointing?: boolean;
 }
 
 export interface MemoryPlan {
@@ -58,14 +63,15 @@ function linearWeightCount(c: ModelConfig, match: (name: string) => boolean): nu
  * copy matmul.ts caches of every frozen weight, XNNPACK's packed copy of each (measured: SmolLM2-135M's
  * heap is 1.8 GB after decoding, 3.4x its weights) and the KV cache; for a LoRA DPO step on llama/qwen2
  * (the base frozen beside the adapters, matmul.ts linear) the same transposed copy, XNNPACK's packed copies
- * of it and of each weight (the backward's product), the activations the backward pass keeps (per layer,
- * row and token about 4·(12·C + 4·I + 2·heads·T) floats, measured) and the logits with their log-softmax and
- * gradient; on gpt2 (W + B·A computed per step) seven copies of every weight and the effective weights.
+ * of it and of each weight (the backward's product); on gpt2 (W + B·A computed per step) seven copies of every
+ * weight and the effective weights; for full DPO and SFT the gradient, AdamW's two moments and those seven
+ * copies (not measured: the gpt2 LoRA figure, whose step copies every weight the same way). Then the training
+ * step's activations (trainingActivations) and the logits with their log-softmax and gradient.
  */
 export function planMemory(c: ModelConfig, task: MemoryTask, backend: string): MemoryPlan {
   const P = countParams(c);
-  const [C, I, L, V, T] = [c.hidden_size, c.intermediate_size, c.num_hidden_layers, c.vocab_size, task.seqLen]; // shapes of the estimate
-  const headDim = C / c.num_attention_heads;
+  const [L, V, T] = [c.num_hidden_layers, c.vocab_size, task.seqLen]; // shapes of the estimate
+  const headDim = c.hidden_size / c.num_attention_heads;
   const items: MemoryPlan['items'] = [{ name: 'weights', bytes: P * F32, what: `${P} parameters, float32` }];
   // Every 2D weight, the embedding included (it is the lm head when tied, and untied it has its own).
   const linear = linearWeightCount(c, (n) => !n.endsWith('embed_tokens.weight') || c.tie_word_embeddings) * F32;
@@ -78,7 +84,6 @@ export function planMemory(c: ModelConfig, task: MemoryTask, backend: string): M
   if (task.kind === 'lora-dpo') {
     const targets = task.loraTargets ?? ['q_proj', 'v_proj'];
     const adapted = linearWeightCount(c, (n) => targets.some((t) => n.includes(`.${t}.`)));
-    const rows = 2 * task.batch;
     if (c.model_type === 'gpt2') {
       // Calibrated before the frozen base (matmul.ts): SmolLM2-135M's shape cut to 4 and 8 layers, a step at 64
       // tokens with W + B·A per step, grew the heap to 1.85 and 2.49 GiB: about 7 copies of every weight.
@@ -90,12 +95,39 @@ export function planMemory(c: ModelConfig, task: MemoryTask, backend: string): M
       items.push({ name: 'transposed weights', bytes: linear, what: 'matmul.ts\'s cached transposed copy of each frozen weight, made by the reference pass and used by the step' });
       items.push({ name: 'packed weights', bytes: 2 * linear, what: 'XNNPACK\'s packed copies of each transposed weight (forward) and of each weight (backward)' });
     }
-    items.push({ name: 'activations', bytes: 4 * L * rows * T * (12 * C + 4 * I + 2 * c.num_attention_heads * T) * F32, what: `kept for the backward pass: ${L} layers × ${rows} rows × ${T} tokens` });
-    items.push({ name: 'logits', bytes: 3 * rows * T * V * F32, what: 'logits, log-softmax and their gradient' });
   }
+  if (task.kind === 'dpo' || task.kind === 'sft') {
+    items.push({ name: 'gradient and moments', bytes: 3 * P * F32, what: 'the gradient of every weight and AdamW\'s two moments' });
+    items.push({ name: 'weight copies', bytes: 7 * linear, what: 'per step: each weight concatenated and transposed for the forward and back for the backward, and XNNPACK\'s packed copies' });
+  }
+  if (task.kind === 'lora-dpo' || task.kind === 'dpo' || task.kind === 'sft') items.push(...trainingActivations(c, task));
   const totalBytes = items.reduce((a, b) => a + b.bytes, 0);
   const limitBytes = backendMemoryLimit(backend);
   return { backend, task, params: P, items, totalBytes, limitBytes, fits: limitBytes === undefined || totalBytes <= USABLE_SHARE * limitBytes };
+}
+
+/**
+ * A training step's activations and logits (rows: sequences, two per DPO pair). What the backward pass keeps
+ * per layer, row and token is about 4·(12·C + 4·I + 2·heads·T) floats (measured; the tape keeps every
+ * elementwise intermediate of RMSNorm, RoPE, attention and SwiGLU). With checkpointing the tape keeps each
+ * layer's input, keys and values and the layer's outputs until the forward ends (about 8·C floats a layer, row and
+ * token in tf.memory), and the heap grew by about 22·C (the allocator cannot reuse the gaps between them), while
+ * one layer's activations exist at a time. Fitted on SmolLM2-135M's shape at 4-30 layers and 64-256 tokens: the
+ * heap after the reference pass and two steps is within 7% of the plan (bench/README.md).
+ */
+function trainingActivations(c: ModelConfig, task: MemoryTask): MemoryPlan['items'] {
+  const [C, I, L, V, T] = [c.hidden_size, c.intermediate_size, c.num_hidden_layers, c.vocab_size, task.seqLen]; // shapes of the estimate
+  const rows = task.kind === 'sft' ? task.batch : 2 * task.batch;
+  const layerFloats = 4 * (12 * C + 4 * I + 2 * c.num_attention_heads * T); // per row and token
+  const logits = { name: 'logits', bytes: 3 * rows * T * V * F32, what: 'logits, log-softmax and their gradient' };
+  if (!task.checkpointing) {
+    return [{ name: 'activations', bytes: L * rows * T * layerFloats * F32, what: `kept for the backward pass: ${L} layers × ${rows} rows × ${T} tokens` }, logits];
+  }
+  return [
+    { name: 'layer inputs', bytes: 22 * C * L * rows * T * F32, what: `checkpointed: each layer's input, keys and values, ${L} layers × ${rows} rows × ${T} tokens` },
+    { name: 'one layer recomputed', bytes: rows * T * layerFloats * F32, what: 'the activations of the layer the backward pass reruns' },
+    logits,
+  ];
 }
 
 const gib = (b: number): string => `${(b / GIB).toFixed(2)} GiB`;
@@ -106,10 +138,16 @@ function longestFitting(c: ModelConfig, task: MemoryTask, backend: string): numb
   return 0;
 }
 
+const TASK_NAMES: Record<MemoryTask['kind'], string> = { 'load': 'loading', 'forward': 'decoding', 'lora-dpo': 'a LoRA DPO step', 'dpo': 'a DPO step (all weights)', 'sft': 'an SFT step' };
+
 function describeTask(t: MemoryTask): string {
-  if (t.kind === 'load') return 'loading';
-  return t.kind === 'forward' ? `decoding ${t.seqLen} tokens × ${t.batch}` : `a LoRA DPO step at ${t.seqLen} tokens × ${t.batch} pair(s)`;
+  if (t.kind === 'load') return TASK_NAMES.load;
+  if (t.kind === 'forward') return `decoding ${t.seqLen} tokens × ${t.batch}`;
+  const unit = t.kind === 'sft' ? 'sequence(s)' : 'pair(s)';
+  return `${TASK_NAMES[t.kind]} at ${t.seqLen} tokens × ${t.batch} ${unit}${t.checkpointing ? ' with gradient checkpointing' : ''}`;
 }
+
+const isTraining = (t: MemoryTask): boolean => t.kind === 'lora-dpo' || t.kind === 'dpo' || t.kind === 'sft';
 
 /** Throws MemoryPlanError when `name` cannot run `task` on `backend`; returns the plan when it can. */
 export function refuseIfTooLarge(c: ModelConfig, task: MemoryTask, backend: string, name = 'this model'): MemoryPlan {
@@ -117,12 +155,25 @@ export function refuseIfTooLarge(c: ModelConfig, task: MemoryTask, backend: stri
   if (plan.fits) return plan;
   const parts = plan.items.map((i) => `${i.name} ${gib(i.bytes)}`).join(' + ');
   const T = task.kind === 'load' ? 0 : longestFitting(c, task, backend);
-  const decodes = task.kind === 'lora-dpo' && planMemory(c, { kind: 'forward', seqLen: task.seqLen, batch: 1 }, backend).fits;
+  const recomputes = isTraining(task) && !task.checkpointing && planMemory(c, { ...task, checkpointing: true }, backend).fits;
+  const lora = task.kind === 'dpo' && planMemory(c, { ...task, kind: 'lora-dpo', checkpointing: true }, backend).fits;
+  const decodes = isTraining(task) && planMemory(c, { kind: 'forward', seqLen: task.seqLen, batch: 1 }, backend).fits;
   const smaller = `a model of at most about ${Math.floor((plan.params * USABLE_SHARE * plan.limitBytes!) / plan.totalBytes / 1e6)}M parameters fits this task`;
-  const fitsInstead = T > 0 ? `the same at ${T} tokens fits` : decodes ? `decoding fits; ${smaller}` : smaller;
+  const setting = `${task.kind === 'sft' ? 'sft' : 'dpo'}.gradientCheckpointing`;
+  const fitsInstead = recomputes ? `with gradient checkpointing (${setting} 'on' or 'auto') it fits`
+    : lora ? `LoRA adapters (dpo.adapter 'lora') fit` : T > 0 ? `the same at ${T} tokens fits` : decodes ? `decoding fits; ${smaller}` : smaller;
   throw new MemoryPlanError(
     `${name} (${(plan.params / 1e6).toFixed(1)}M parameters) needs about ${gib(plan.totalBytes)} for ${describeTask(task)} on ${backend} ` +
     `(${parts}), over ${Math.round(USABLE_SHARE * 100)}% of the ${gib(plan.limitBytes!)} heap limit of wasm32; ${fitsInstead}, or the cpu backend (no fixed heap limit).`,
     plan,
   );
+}
+
+/**
+ * The plan of a training step, refused up front when it cannot fit (MemoryPlanError: why, and what fits), and
+ * whether to recompute layers: `setting` 'on'/'off' as given, 'auto' only when the step does not fit without.
+ */
+export function planTrainingStep(c: ModelConfig, task: MemoryTask, backend: string, setting: 'auto' | 'on' | 'off', name?: string): { checkpointing: boolean; plan: MemoryPlan } {
+  const checkpointing = setting === 'on' || (setting === 'auto' && !planMemory(c, { ...task, checkpointing: false }, backend).fits);
+  return { checkpointing, plan: refuseIfTooLarge(c, { ...task, checkpointing }, backend, name) };
 }

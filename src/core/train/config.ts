@@ -29,6 +29,13 @@ export interface TrainLoopConfig {
   seed: number;
   /** Save a checkpoint every this many optimizer steps (and always at the end); 0 = only at the end. */
   checkpointEvery: number;
+  /**
+   * Activation checkpointing (model/checkpoint.ts): keep only each decoder layer's inputs for the backward pass
+   * and recompute the layer there: a step's activations shrink about L-fold for one more forward pass (~1/3 more
+   * time). 'auto' (default): on only when the memory plan says the step does not fit the backend without it
+   * (runtime/memory_plan.ts; so never for tiny models or on cpu).
+   */
+  gradientCheckpointing: 'auto' | 'on' | 'off';
 }
 
 /** SFT settings: the shared loop plus how sequences are built. */
@@ -55,6 +62,7 @@ export const DEFAULT_TRAIN_LOOP_CONFIG: Readonly<TrainLoopConfig> = Object.freez
   maxGradNorm: 1.0,
   seed: 0,
   checkpointEvery: 100,
+  gradientCheckpointing: 'auto' as const,
 });
 
 export const DEFAULT_SFT_CONFIG: Readonly<SftConfig> = Object.freeze({
@@ -92,6 +100,9 @@ export function resolveTrainLoop<C extends TrainLoopConfig>(scope: string, base:
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const cfg = { ...base, ...defined } as C;
   checkNumbers(scope, cfg as unknown as Record<string, unknown>, LOOP_CHECKS);
+  if (!['auto', 'on', 'off'].includes(cfg.gradientCheckpointing)) {
+    throw new Error(`${scope}.gradientCheckpointing must be 'auto', 'on' or 'off', got ${JSON.stringify(cfg.gradientCheckpointing)}`);
+  }
   return cfg;
 }
 

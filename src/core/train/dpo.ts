@@ -38,6 +38,8 @@ export interface DpoPolicy {
   params: ParamMap;
   /** The model to run; for LoRA, base + adapters (adaptedModel), called under the gradient tape. */
   model(): Model;
+  /** Recompute each layer in the backward pass (model/checkpoint.ts); runDpoJob sets it from the memory plan. */
+  checkpointing?: boolean;
 }
 
 export interface DpoRun {
@@ -58,7 +60,7 @@ type Stats = Record<(typeof STAT_NAMES)[number], number>;
 /** The loss of one batch and its metrics as a [7] tensor in STAT_NAMES order (caller's tidy scope). */
 export function dpoBatchLoss(policy: DpoPolicy, batch: DpoBatch, cfg: DpoConfig): { loss: tf.Scalar; stats: tf.Tensor1D } {
   const { B } = batch;
-  const logps = pairLogps(policy.model(), batch); // [2B, C]
+  const logps = pairLogps(policy.model(), batch, { checkpoint: policy.checkpointing }); // [2B, C]
   const [pc, pr] = tf.split(logps, [B, B], 0) as [tf.Tensor2D, tf.Tensor2D]; // [B, C] each
   const [rc, rr] = tf.split(batch.refLogps, [B, B], 0) as [tf.Tensor2D, tf.Tensor2D];
   const [mc, mr] = tf.split(batch.lossMask, [B, B], 0) as [tf.Tensor2D, tf.Tensor2D];

@@ -9,6 +9,7 @@ import type { DpoConfig } from './dpo_config.ts';
 import { encodePairs, type ConversationalPair, type DpoTokenizer, type EncodePairsReport } from './dpo_data.ts';
 import { adaptedModel, ADAPTER_FILE, createLora, disposeLora, loraParams, mergeLora, restoreLora, serializeLora, type LoraAdapters } from './lora.ts';
 import { computeReferenceLogps } from './reference.ts';
+import { planTrainingStep } from '../runtime/memory_plan.ts';
 import type { ResumeFrom, TrainResult } from './trainer.ts';
 
 /** A preference record as the preference module exports it (TRL conversational + our `ttpa` field). */
@@ -51,8 +52,19 @@ export function recordMargin(r: DpoRecord): number {
   return 1;
 }
 
+/**
+ * Plans the job's step (runtime/memory_plan.ts) before any work: throws MemoryPlanError (why, and what fits) when
+ * it cannot fit the backend's memory; returns whether layers are recomputed in the backward pass
+ * (config.gradientCheckpointing 'on', or 'auto' and the step does not fit without it).
+ */
+export function planDpoStep(model: Model, config: DpoConfig, name?: string): boolean {
+  const task = { kind: config.adapter === 'lora' ? 'lora-dpo' : 'dpo', seqLen: config.seqLen, batch: config.batchSize, loraTargets: config.loraTargets } as const;
+  return planTrainingStep(model.config, task, tf.getBackend(), config.gradientCheckpointing, name).checkpointing;
+}
+
 export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
   const { model, config } = job;
+  const checkpointing = planDpoStep(model, config);
   const enc = encodePairs(job.records, job.records.map(recordMargin), job.tokenizer, config.seqLen);
   if (enc.pairs.length === 0) throw new Error(`dpo: no usable pair among ${job.records.length} (${enc.dropped} dropped)`);
   await computeReferenceLogps(job.reference ?? model, enc.pairs, { batchSize: config.refBatchSize, padTokenId: job.tokenizer.padTokenId, onProgress: job.hooks?.onReference });
@@ -63,10 +75,10 @@ export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
     lora = createLora(model, { rank: config.loraRank, alpha: config.loraAlpha, targets: config.loraTargets }, config.seed);
     if (job.resume?.adapter) restoreLora(lora, job.resume.adapter);
     const l = lora;
-    policy = { params: loraParams(l), model: () => adaptedModel(model, l) };
+    policy = { params: loraParams(l), model: () => adaptedModel(model, l), checkpointing };
   } else {
     if (job.resume?.weights) restoreWeights(model, job.resume.weights);
-    policy = { params: model.params, model: () => model };
+    policy = { params: model.params, model: () => model, checkpointing };
   }
   const frozen = lora ? freeze(model) : [];
   try {

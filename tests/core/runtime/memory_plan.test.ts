@@ -7,7 +7,7 @@ import { countParams } from '../../../src/core/model/params.ts';
 import { initBackend } from '../../../src/core/runtime/backend.ts';
 import { loadModelWeights } from '../../../src/core/runtime/checkpoint.ts';
 import { memorySource } from '../../../src/core/runtime/file_source.ts';
-import { MemoryPlanError, planMemory, refuseIfTooLarge, WASM_HEAP_LIMIT_BYTES } from '../../../src/core/runtime/memory_plan.ts';
+import { MemoryPlanError, planMemory, planTrainingStep, refuseIfTooLarge, WASM_HEAP_LIMIT_BYTES } from '../../../src/core/runtime/memory_plan.ts';
 
 describe('memory plan', () => {
   it('counts float32 weights, and for decoding the transposed copies and the KV cache, by hand', () => {
@@ -33,9 +33,10 @@ describe('memory plan', () => {
     expect(refuseIfTooLarge(c, task, 'cpu').fits).toBe(true);
   });
 
-  it('plans SmolLM2-135M LoRA DPO as measured (the heap after the reference pass and one step, within 10%): 64 tokens fit, 256 do not', () => {
+  it('plans SmolLM2-135M LoRA DPO as measured (the heap after the reference pass and one step, within 10%): 64 tokens fit, 256 only with checkpointing', () => {
     const c = configFromHF(SMOLLM2_135M_CONFIG);
-    expect(() => refuseIfTooLarge(c, { kind: 'lora-dpo', seqLen: 256, batch: 1 }, 'wasm', 'SmolLM2-135M')).toThrow(/at 256 tokens .*; the same at 64 tokens fits, or the cpu backend/);
+    expect(() => refuseIfTooLarge(c, { kind: 'lora-dpo', seqLen: 256, batch: 1 }, 'wasm', 'SmolLM2-135M'))
+      .toThrow(/at 256 tokens .*; with gradient checkpointing \(dpo\.gradientCheckpointing 'on' or 'auto'\) it fits, or the cpu backend/);
     expect(planMemory(c, { kind: 'lora-dpo', seqLen: 64, batch: 1 }, 'wasm').fits).toBe(true);
     // 128 tokens ran with the heap at 3.97 of its 4 GiB: too close to promise.
     expect(planMemory(c, { kind: 'lora-dpo', seqLen: 128, batch: 1 }, 'wasm').fits).toBe(false);
@@ -45,6 +46,33 @@ describe('memory plan', () => {
       const plan = planMemory(configFromHF({ ...SMOLLM2_135M_CONFIG, num_hidden_layers: layers }), { kind: 'lora-dpo', seqLen: T, batch: 1 }, 'wasm');
       expect(Math.abs(plan.totalBytes / 2 ** 30 / heapGiB - 1), `${layers} layers, ${T} tokens`).toBeLessThan(0.1);
     }
+  });
+
+  it('plans the checkpointed LoRA DPO step as measured (within 10%): 256 tokens fit, 512 do not', () => {
+    // Measured in Node on wasm, one thread, one pair, layers recomputed: [layers, tokens, heap GiB] (bench/README.md).
+    for (const [layers, T, heapGiB] of [[4, 256, 1.108], [16, 256, 2.102], [30, 256, 3.24], [30, 128, 2.426], [30, 64, 2.24]]) {
+      const plan = planMemory(configFromHF({ ...SMOLLM2_135M_CONFIG, num_hidden_layers: layers }), { kind: 'lora-dpo', seqLen: T, batch: 1, checkpointing: true }, 'wasm');
+      expect(Math.abs(plan.totalBytes / 2 ** 30 / heapGiB - 1), `${layers} layers, ${T} tokens`).toBeLessThan(0.1);
+    }
+    const c = configFromHF(SMOLLM2_135M_CONFIG);
+    expect(planMemory(c, { kind: 'lora-dpo', seqLen: 256, batch: 1, checkpointing: true }, 'wasm').fits).toBe(true);
+    expect(() => refuseIfTooLarge(c, { kind: 'lora-dpo', seqLen: 512, batch: 1, checkpointing: true }, 'wasm', 'SmolLM2-135M'))
+      .toThrow(/a LoRA DPO step at 512 tokens × 1 pair\(s\) with gradient checkpointing .*; the same at 256 tokens fits/);
+  });
+
+  it('decides checkpointing for a training step: auto only when the step does not fit without it; off refuses what needs it', () => {
+    const c = configFromHF(SMOLLM2_135M_CONFIG);
+    const at = (seqLen: number) => ({ kind: 'lora-dpo', seqLen, batch: 1 }) as const;
+    expect(planTrainingStep(c, at(256), 'wasm', 'auto').checkpointing).toBe(true);
+    expect(planTrainingStep(c, at(64), 'wasm', 'auto').checkpointing).toBe(false);
+    expect(planTrainingStep(c, at(64), 'wasm', 'on').checkpointing).toBe(true);
+    expect(planTrainingStep(c, at(256), 'cpu', 'auto').checkpointing).toBe(false);
+    expect(planTrainingStep(resolveModelConfig('tiny'), { kind: 'sft', seqLen: 256, batch: 8 }, 'wasm', 'auto').checkpointing).toBe(false);
+    expect(() => planTrainingStep(c, at(256), 'wasm', 'off', 'SmolLM2-135M')).toThrow(/with gradient checkpointing \(dpo\.gradientCheckpointing 'on' or 'auto'\) it fits/);
+    expect(() => planTrainingStep(c, { kind: 'sft', seqLen: 1024, batch: 8 }, 'wasm', 'off', 'SmolLM2-135M')).toThrow(/an SFT step at 1024 tokens × 8 sequence\(s\) on wasm .*; decoding fits; a model of at most about \d+M parameters fits this task/);
+    // Every weight trained: the gradient, AdamW's moments and the step's weight copies alone exceed the heap.
+    expect(() => planTrainingStep(c, { kind: 'dpo', seqLen: 64, batch: 1 }, 'wasm', 'auto', 'SmolLM2-135M'))
+      .toThrow(/^SmolLM2-135M \(134\.5M parameters\) needs about [\d.]+ GiB for a DPO step \(all weights\) at 64 tokens × 1 pair\(s\) with gradient checkpointing on wasm .*gradient and moments .*; LoRA adapters \(dpo\.adapter 'lora'\) fit, or the cpu backend/);
   });
 
 });

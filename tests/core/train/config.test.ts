@@ -20,6 +20,7 @@ describe('resolveSftConfig', () => {
     [{ maxGradNorm: Number.NaN }, 'sft.maxGradNorm must be >= 0, got NaN'],
     [{ trainOn: 'user' as 'all' }, `sft.trainOn must be 'assistant' or 'all', got "user"`],
     [{ lR: 1 } as object, 'sft.lR is not a known setting'],
+    [{ gradientCheckpointing: true as unknown as 'on' }, `sft.gradientCheckpointing must be 'auto', 'on' or 'off', got true`],
   ])('rejects %j', (overrides, message) => {
     expect(() => resolveSftConfig(overrides)).toThrow(message);
   });

@@ -21,7 +21,7 @@ async function train(config: Partial<SftConfig>, onStep?: () => void): Promise<n
   const model = createModel(modelConfig, 1);
   try {
     const cfg = resolveSftConfig({ batchSize: 4, seqLen: 32, warmupSteps: 0, checkpointEvery: 0, seed: 1, ...config });
-    return (await runSft({ policy: modelPolicy(model), data, config: cfg, padTokenId: 0, modelFiles: async () => ({}), hooks: { onStep } })).losses;
+    return (await runSft({ policy: modelPolicy(model, cfg), data, config: cfg, padTokenId: 0, modelFiles: async () => ({}), hooks: { onStep } })).losses;
   } finally {
     disposeModel(model);
   }
@@ -46,6 +46,14 @@ describe('SFT on the tiny transformer', () => {
     const joint = await train({ steps: 3, lr: 3e-3, batchSize: 4 });
     const split = await train({ steps: 3, lr: 3e-3, batchSize: 2, gradAccumSteps: 2 });
     split.forEach((l, i) => expect(Math.abs(l - joint[i]), `step ${i + 1}`).toBeLessThan(1e-5));
+  });
+
+  it('gives the same losses with gradient checkpointing (1e-5)', async () => {
+    expect((await initBackend({ order: ['wasm'] })).backend).toBe('wasm');
+    const plain = await train({ steps: 4, lr: 3e-3, batchSize: 2, gradientCheckpointing: 'off' });
+    const recomputed = await train({ steps: 4, lr: 3e-3, batchSize: 2, gradientCheckpointing: 'on' });
+    recomputed.forEach((l, i) => expect(Math.abs(l - plain[i]), `step ${i + 1}`).toBeLessThan(1e-5));
+    expect(plain[3]).not.toBe(plain[0]);
   });
 
   it('gives the same losses on wasm and cpu (1e-3)', async () => {
