@@ -28,18 +28,19 @@ let t0 = performance.now();
 await computeReferenceLogps(model, data, { batchSize: 1, padTokenId: 0 });
 const referenceMs = performance.now() - t0;
 for (const v of Object.values(model.params)) v.trainable = false;
-const dpo = resolveDpoConfig({ steps: 2, batchSize: 1, seqLen, warmupSteps: 0, checkpointEvery: 0, adapter: 'lora', gradientCheckpointing: mode as 'on' | 'off' });
+const dpo = resolveDpoConfig({ steps: 2, batchSize: 1, seqLen, warmupSteps: 0, checkpointEvery: 0, adapter: 'lora' });
+const checkpointing = mode === 'on';
 const lora = createLora(model, { rank: dpo.loraRank, alpha: dpo.loraAlpha, targets: dpo.loraTargets }, 0);
 const stepMs: number[] = [];
 const losses: number[] = [];
 const before = tf.memory().numBytes;
 const profile = await tf.profile(() => runDpo({
-  policy: { params: loraParams(lora), model: () => adaptedModel(model, lora) }, data, config: { ...dpo, steps: 1 }, padTokenId: 0, modelFiles: async () => ({}),
+  policy: { params: loraParams(lora), model: () => adaptedModel(model, lora), checkpointing }, data, config: { ...dpo, steps: 1 }, padTokenId: 0, modelFiles: async () => ({}),
   hooks: { onStep: (s) => { losses.push(s.loss); } },
 }) as unknown as tf.TensorContainer);
 t0 = performance.now();
 await runDpo({
-  policy: { params: loraParams(lora), model: () => adaptedModel(model, lora) }, data, config: dpo, padTokenId: 0, modelFiles: async () => ({}),
+  policy: { params: loraParams(lora), model: () => adaptedModel(model, lora), checkpointing }, data, config: dpo, padTokenId: 0, modelFiles: async () => ({}),
   hooks: { onStep: (s) => { stepMs.push(s.step_ms); losses.push(s.loss); } },
 });
 const heap = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;

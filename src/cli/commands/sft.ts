@@ -79,7 +79,8 @@ async function run(args: ParsedArgs): Promise<number> {
       throw new UsageError(`--seq-len ${config.seqLen} exceeds the model's max_position_embeddings ${model.config.max_position_embeddings}`);
     }
     checkBatchMemory(config.batchSize, config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen}`);
-    const policy = modelPolicy(model, config, `model ${optStr(args, 'model') ?? out}`); // the memory plan refuses before anything is written
+    const name = optStr(args, 'model') ? `model ${optStr(args, 'model')}` : optStr(args, 'preset') ? `preset ${optStr(args, 'preset')}` : `the checkpoint in ${out}`;
+    const policy = modelPolicy(model, config, name); // the memory plan refuses before anything is written
     const samples = parseSamplesJsonl(readInputText(dataPath), dataPath);
     const encoded = encodeSamples(samples, tokenizer, config);
     console.log(`data: ${samples.length} samples, ${encoded.truncated} truncated to ${config.seqLen} tokens, ${encoded.dropped} dropped (nothing to train)`);

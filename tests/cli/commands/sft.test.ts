@@ -54,6 +54,22 @@ describe('ttpa sft', () => {
     expect(again.map((m) => m.loss)).toEqual(lines.map((m) => m.loss)); // step 3 recomputed identically
   });
 
+  it('sft and dpo refuse a step the memory plan cannot fit on wasm before writing anything, saying why and what fits', async () => {
+    const out = join(dir, 'too-long');
+    const r = await ttpa('sft', '--data', data, '--out', out, '--preset', 'tiny', '--tokenizer', tok, '--batch-size', '4', '--seq-len', '200000', '--backend', 'wasm', '--threads', '1');
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/ttpa sft: preset tiny \(0\.0M parameters\) needs about [\d.]+ GiB for an SFT step at 200000 tokens × 4 sequence\(s\) with gradient checkpointing on wasm \(.*\), over 90% of the 4\.00 GiB heap limit of wasm32; the same at \d+ tokens fits/m);
+    expect(existsSync(out)).toBe(false);
+    const pairs = join(dir, 'pairs.jsonl');
+    writeFileSync(pairs, JSON.stringify({ prompt: [{ role: 'user', content: 'Weather in Oslo?' }], chosen: [{ role: 'assistant', content: 'Cold.' }], rejected: [{ role: 'assistant', content: 'Hot.' }] }) + '\n');
+    const dpoOut = join(dir, 'too-long-dpo');
+    const d = await ttpa('dpo', '--model', join(dir, 'run', 'checkpoint-2'), '--pairs', pairs, '--out', dpoOut, '--adapter', 'lora', '--lora-targets', 'q_proj',
+      '--batch-size', '4', '--seq-len', '200000', '--gradient-checkpointing', 'off', '--backend', 'wasm', '--threads', '1');
+    expect(d.code).not.toBe(0);
+    expect(d.err).toMatch(/needs about [\d.]+ GiB for a LoRA DPO step at 200000 tokens × 4 pair\(s\) on wasm .*; the same at \d+ tokens fits/);
+    expect(existsSync(dpoOut)).toBe(false);
+  });
+
   it('names file, line and reason for a malformed JSONL line', async () => {
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, `${JSON.stringify(samples[0])}\n{"messages": [oops\n`);
