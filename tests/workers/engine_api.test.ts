@@ -3,6 +3,7 @@
 import { unzipSync } from 'fflate';
 import { describe, expect, test } from 'vitest';
 import type { JobProgress } from '../../src/protocol.ts';
+import type { PreferencePair } from '../../src/core/preference/pairing.ts';
 import { createEngineApi } from '../../workers/engine_api.ts';
 import { tinySamples } from './fixtures.ts';
 
@@ -117,5 +118,25 @@ describe('engine api trainSteps', () => {
     const tensors = (await api.status()).memory.numTensors;
     await api.trainSteps(request);
     expect((await api.status()).memory.numTensors).toBe(tensors);
+  });
+});
+
+describe('engine api memory plan', () => {
+  test('SFT and DPO jobs refuse a step that cannot fit wasm\'s heap before any work, saying why and what fits', async () => {
+    const api = createEngineApi({ progressMs: 0 });
+    await api.init({ order: ['wasm'], threads: 1 });
+    await api.loadModel({ kind: 'preset', preset: 'tiny', seed: 1 });
+    const events: JobProgress[] = [];
+    await expect(api.runSft({ runId: 'huge', config: { steps: 2, batchSize: 4, seqLen: 200_000 }, samples: tinySamples() }, (p) => void events.push(p)))
+      .rejects.toThrow(/needs about [\d.]+ GiB for an SFT step at 200000 tokens × 4 sequence\(s\) with gradient checkpointing on wasm .*; the same at \d+ tokens fits/);
+    const side = (text: string, esm: number): PreferencePair['chosen'] => ({ text, ids: [], esm, categories: [], source: 'ground_truth' as PreferencePair['chosen']['source'] });
+    const pair: PreferencePair = {
+      sampleId: 's0', turnIndex: 1, turnType: 'text', mode: 'turn', kind: 'turn', prompt: [{ role: 'user', content: 'Weather in Oslo?' }], tools: [],
+      prefix: '', chosen: side('Cold.', 1), rejected: side('Hot.', 0), divergenceIndex: null, spanType: null, margin: 1,
+    } as PreferencePair;
+    await expect(api.runDpo({ runId: 'huge-dpo', config: { steps: 1, batchSize: 4, seqLen: 200_000, gradientCheckpointing: 'off' }, pairs: [pair, pair] }, (p) => void events.push(p)))
+      .rejects.toThrow(/needs about [\d.]+ GiB for a DPO step \(all weights\) at 200000 tokens × 4 pair\(s\) on wasm .*fits/);
+    expect(events.filter((e) => e.step > 0)).toEqual([]);
+    expect((await api.status()).job).toBeUndefined();
   });
 });
