@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     const what = v ? `${v.kind}${v.filter ? ` (${v.filter} pairs)` : ''} ${(v.flags ?? []).join(' ')}` : 'the start model';
     if (name === 'start') return `| start | ${what} | ${pct(ci.rate)} [${pct(ci.lo)}, ${pct(ci.hi)}] | |`;
     const o = pairedOutcome(r, start);
-    return `| ${name} | ${what} | ${pct(ci.rate)} [${pct(ci.lo)}, ${pct(ci.hi)}] | ${o.aWins} / ${o.bWins}, p = ${o.p.toFixed(3)} |`;
+    return `| ${name} | ${what} | ${pct(ci.rate)} [${pct(ci.lo)}, ${pct(ci.hi)}] | ${o.aWins} / ${o.bWins}, ${o.p < 0.001 ? 'p < 0.001' : `p = ${o.p.toFixed(3)}`} |`;
   });
   const md = [
     `# Validation sweep (${start.turns.length} validation turns)`, '',
