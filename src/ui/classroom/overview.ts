@@ -12,7 +12,7 @@ export function firstVisit(): boolean {
 export function createOverview(startHere: () => void): { el: HTMLElement; show(): void } {
   const steps: [string, string][] = [
     ['Data', 'conversations where a user asks and the assistant calls real tools, built backwards from the calls so every question is answerable.'],
-    ['Model', 'a small language model (1M parameters) already fine-tuned on such data: it gets about one call in four wrong.'],
+    ['Model', 'a small language model (1M parameters) already fine-tuned on such data: it still gets a quarter to two fifths of its answers wrong on new questions (26-42% in our runs).'],
     ['Pairs', 'where the model hesitated inside a call, each likely token is forced and the call finished and scored.'],
     ['DPO', 'the model is trained to prefer the better-scored continuation, from the token where they split.'],
     ['Evaluate', 'every model answers the same held-out questions; we count the calls it gets wrong.'],
