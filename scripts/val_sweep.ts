@@ -114,10 +114,31 @@ async function runVariant(sweep: Sweep, v: Variant | null): Promise<string> {
   return report;
 }
 
+/** The sweep file, checked field by field (paths resolved against the working directory). */
+function readSweep(file: string): Sweep {
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<Sweep>;
+  for (const key of ['out', 'model', 'pairs', 'val', 'train'] as const) {
+    if (typeof raw[key] !== 'string' || raw[key] === '') throw new Error(`${file}: "${key}" must be a path, got ${JSON.stringify(raw[key])}`);
+  }
+  if (typeof raw.dpo !== 'object' || raw.dpo === null) throw new Error(`${file}: "dpo" must be an object of dpo settings`);
+  if (!Array.isArray(raw.variants)) throw new Error(`${file}: "variants" must be a list`);
+  const names = new Set<string>(['start']);
+  raw.variants.forEach((v: Partial<Variant>, i) => {
+    const at = `${file}: variants[${i}]`;
+    if (typeof v.name !== 'string' || !/^[\w.-]+$/.test(v.name) || names.has(v.name)) throw new Error(`${at}.name must be a new folder name (letters, digits, _ . -), got ${JSON.stringify(v.name)}`);
+    names.add(v.name);
+    if (v.kind !== 'dpo' && v.kind !== 'sft') throw new Error(`${at}.kind must be "dpo" or "sft", got ${JSON.stringify(v.kind)}`);
+    if (v.filter !== undefined && !(v.filter in FILTERS)) throw new Error(`${at}.filter must be one of ${Object.keys(FILTERS).join(', ')}, got ${JSON.stringify(v.filter)}`);
+    if (v.flags !== undefined && (!Array.isArray(v.flags) || v.flags.some((f) => typeof f !== 'string'))) throw new Error(`${at}.flags must be a list of strings`);
+  });
+  const path = (p: string): string => resolve(p);
+  return { ...(raw as Sweep), out: path(raw.out!), model: path(raw.model!), pairs: path(raw.pairs!), val: path(raw.val!), train: path(raw.train!) };
+}
+
 async function main(): Promise<void> {
   const file = process.argv[2];
   if (!file) throw new Error('usage: node scripts/val_sweep.mjs <sweep.json> [--jobs N]');
-  const sweep = JSON.parse(readFileSync(file, 'utf8')) as Sweep;
+  const sweep = readSweep(file);
   const i = process.argv.indexOf('--jobs');
   const jobs = i > 0 ? Number(process.argv[i + 1]) : 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be an integer >= 1, got ${process.argv[i + 1]}`);
