@@ -30,7 +30,7 @@ describe('resolveLoopConfig', () => {
 });
 
 describe('the shipped loop presets', () => {
-  for (const name of ['demo', 'full']) {
+  for (const name of ['demo', 'demo-all-arms', 'full']) {
     it(`${name}: resolves, has 1,000+ test turns and enough fresh train samples for every round`, async () => {
       const { readFileSync } = await import('node:fs');
       const { generateDataset } = await import('../../../src/core/data/generate.ts');
