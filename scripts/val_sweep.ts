@@ -5,11 +5,11 @@
 // Usage: node scripts/val_sweep.mjs <sweep.json> [--jobs 2]
 // sweep.json: { "out": dir, "model": start checkpoint, "pairs": pairs JSONL, "val": samples JSONL, "train": samples JSONL,
 //   "dpo": base dpo settings, "variants": [{ "name", "kind": "dpo"|"sft", "filter"?: "all"|"correct-chosen"|"error-fix", "flags": ["--lr", "0.0003", ...] }] }
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EvalReport } from '../src/core/scoring/evaluate.ts';
+import { exitDescription, runTtpa } from '../src/cli/ttpa_child.ts';
 import { bootstrapInterval, pairedOutcome, turnErrors } from '../src/core/scoring/significance.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -54,19 +54,10 @@ const FILTERS: Record<PairFilter, (m: PairMeta) => boolean> = {
 /** Each of `jobs` parallel children gets its share of the cores as wasm threads (TTPA_THREADS, unless set). */
 let threadsPerJob = '1';
 
-function run(args: string[], log: string): Promise<void> {
-  return new Promise((done, fail) => {
-    const env = { ...process.env, TTPA_THREADS: process.env.TTPA_THREADS ?? threadsPerJob };
-    const child = spawn(process.execPath, [join(REPO, 'bin/ttpa.mjs'), ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.on('data', (c: Buffer) => chunks.push(c));
-    child.on('close', (code) => {
-      writeFileSync(log, Buffer.concat(chunks));
-      if (code === 0) done();
-      else fail(new Error(`ttpa ${args[0]} exited with ${code}; see ${log}`));
-    });
-  });
+async function run(args: string[], log: string): Promise<void> {
+  const r = await runTtpa(args, { cwd: REPO, env: { ...process.env, TTPA_THREADS: process.env.TTPA_THREADS ?? threadsPerJob } });
+  writeFileSync(log, r.stdout + r.stderr);
+  if (r.code !== 0) throw new Error(`ttpa ${args[0]} ${exitDescription(r)}; see ${log}`);
 }
 
 function filteredPairs(sweep: Sweep, filter: PairFilter): string {

@@ -1,11 +1,11 @@
 // The Node side of the bench's pipeline section: the loop preset (the built-in one, the tiny preset plus
 // the bench config's loop, or --pipeline-preset) run by `ttpa pipeline` child processes, each from
 // scratch in its own run folder, timed from spawn to exit. Spawning and reading only; core compares.
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { PipelineBenchLoop, PipelineRun, RunPipelineAt } from '../../core/bench/pipeline_bench.ts';
+import type { PipelineBenchLoop, RunPipelineAt } from '../../core/bench/pipeline_bench.ts';
 import type { LoopReport } from '../../core/pipeline/loop_report.ts';
+import { exitDescription, runTtpa } from '../ttpa_child.ts';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 
@@ -20,24 +20,17 @@ export function writeBenchLoopPreset(loop: PipelineBenchLoop, dir: string): stri
 
 /** `ttpa pipeline --preset <preset> --out <root>/jobs-<n> --jobs <n>` in a child process, timed. */
 export function runPipelineInChild(preset: string, root: string): RunPipelineAt {
-  return (jobs) => new Promise<PipelineRun>((done, fail) => {
+  return async (jobs) => {
     const out = join(root, `jobs-${jobs}`);
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [join(REPO, 'bin/ttpa.mjs'), 'pipeline', '--preset', preset, '--out', out, '--jobs', String(jobs)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', fail);
-    child.on('close', (code, signal) => {
-      const wallSec = (performance.now() - t0) / 1000;
-      if (code !== 0) return fail(new Error(`ttpa pipeline --jobs ${jobs} ${signal ? `killed by ${signal}` : `exited with code ${code}`}: ${stderr.trim().split('\n').slice(-2).join('; ')}`));
-      const threads = Number(/^backend: \w+ \((\d+) threads?/m.exec(stdout)?.[1] ?? NaN);
-      try {
-        done({ jobs, threads, wallSec, report: JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as LoopReport });
-      } catch (err) {
-        fail(new Error(`ttpa pipeline --jobs ${jobs}: no readable report.json in ${out} (${(err as Error).message})`));
-      }
-    });
-  });
+    const r = await runTtpa(['pipeline', '--preset', preset, '--out', out, '--jobs', String(jobs)]);
+    if (r.code !== 0) throw new Error(`ttpa pipeline --jobs ${jobs} ${exitDescription(r)}: ${r.stderr.trim().split('\n').slice(-2).join('; ')}`);
+    const threads = Number(/^backend: \w+ \((\d+) threads?/m.exec(r.stdout)?.[1] ?? NaN);
+    let report: LoopReport;
+    try {
+      report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as LoopReport;
+    } catch (err) {
+      throw new Error(`ttpa pipeline --jobs ${jobs}: no readable report.json in ${out} (${(err as Error).message})`);
+    }
+    return { jobs, threads, wallSec: r.wallSec, report };
+  };
 }

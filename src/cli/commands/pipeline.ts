@@ -1,6 +1,5 @@
 // `ttpa pipeline`: the whole TTPA job from a preset (models/presets/<name>.json) into a run folder, one seed
 // or several (`--seeds 1,2,3`, each in seed-<n>/ plus an aggregate report). Stages skip when up to date.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,7 @@ import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
 import { optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
 import { coresForThreads, describeBackend, THREADS_OPTION, threadsOption } from '../threads.ts';
 import { dirSource, readJsonFile, writeFiles } from '../files.ts';
+import { exitDescription, runTtpa } from '../ttpa_child.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const PRESET_DIR = join(REPO, 'models/presets');
@@ -179,15 +179,10 @@ export function armGroups(arms: ArmName[], jobs: number): ArmName[][] {
   return groups.filter((g) => g.length);
 }
 
-function child(argv: string[], label: string): Promise<void> {
-  return new Promise((resolveChild, reject) => {
-    const p = spawn(process.execPath, [join(REPO, 'bin/ttpa.mjs'), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const prefix = (buf: Buffer): string => buf.toString().split('\n').filter(Boolean).map((l) => `(${label}) ${l}\n`).join('');
-    p.stdout.on('data', (b: Buffer) => process.stdout.write(prefix(b)));
-    p.stderr.on('data', (b: Buffer) => process.stderr.write(prefix(b)));
-    p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolveChild() : reject(new Error(`pipeline arms ${label} exited with code ${code}`))));
-  });
+async function child(argv: string[], label: string): Promise<void> {
+  const prefix = (buf: Buffer): string => buf.toString().split('\n').filter(Boolean).map((l) => `(${label}) ${l}\n`).join('');
+  const r = await runTtpa(argv, { onStdout: (b) => process.stdout.write(prefix(b)), onStderr: (b) => process.stderr.write(prefix(b)) });
+  if (r.code !== 0) throw new Error(`pipeline arms ${label} ${exitDescription(r)}`);
 }
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
