@@ -1,55 +1,24 @@
 // A validation sweep for the update loop's settings: from one start model and one round's pairs (a loop run's
 // `loop/ttpa/round-1/pairs.jsonl`), train each variant (DPO settings, a pair filter, or plain SFT on the
 // train split) with the `ttpa` CLI, evaluate it on the validation split, and compare it with the start model
-// turn by turn (exact McNemar). Settings are chosen here, on validation; the test split is never read.
+// turn by turn (exact McNemar); with "seen", also on the train samples the pairs' round drew (memorising shows
+// there first). Settings are chosen here, on validation; the test split is never read. A variant whose model exists
+// is not retrained, only evaluated where a report is missing.
 // Usage: node scripts/val_sweep.mjs <sweep.json> [--jobs 2]
 // sweep.json: { "out": dir, "model": start checkpoint, "pairs": pairs JSONL, "val": samples JSONL, "train": samples JSONL,
-//   "dpo": base dpo settings, "variants": [{ "name", "kind": "dpo"|"sft", "filter"?: "all"|"correct-chosen"|"error-fix", "flags": ["--lr", "0.0003", ...] }] }
+//   "dpo": base dpo settings, "seen"?: { "round": 1, "promptsPerRound": 300, "seed": 1 },
+//   "variants": [{ "name", "kind": "dpo"|"sft", "filter"?: "all"|"correct-chosen"|"error-fix"|"in-turn", "flags": ["--lr", "0.0003", ...] }] }
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EvalReport } from '../src/core/scoring/evaluate.ts';
 import { exitDescription, runTtpa } from '../src/cli/ttpa_child.ts';
-import { bootstrapInterval, pairedOutcome, turnErrors } from '../src/core/scoring/significance.ts';
+import { parseJsonl } from '../src/core/pipeline/stages.ts';
+import type { Sample } from '../src/core/data/sample.ts';
+import { filterPairLines, readSweep, seenSamples, type PairFilter, type Sweep, type Variant } from './val_sweep_config.ts';
+import { sweepTable, type VariantReports } from './val_sweep_table.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
-
-type PairFilter = 'all' | 'correct-chosen' | 'error-fix';
-
-interface Variant {
-  name: string;
-  kind: 'dpo' | 'sft';
-  filter?: PairFilter;
-  flags?: string[];
-}
-
-interface Sweep {
-  out: string;
-  model: string;
-  pairs: string;
-  val: string;
-  train: string;
-  dpo: Record<string, unknown>;
-  variants: Variant[];
-}
-
-/** The `ttpa` metadata of a pair line (trl_export.ts). */
-interface PairMeta {
-  kind: string;
-  chosen_esm: number;
-  chosen_source: string;
-  rejected_source: string;
-}
-
-/**
- * correct-chosen: the chosen side is an exact call (ESM 1), so the NLL term never trains on a wrong call;
- * error-fix: pairs that correct the policy (ground truth against it, or a branch chosen over its greedy output).
- */
-const FILTERS: Record<PairFilter, (m: PairMeta) => boolean> = {
-  all: () => true,
-  'correct-chosen': (m) => m.chosen_esm >= 1 - 1e-9,
-  'error-fix': (m) => m.kind !== 'branch' || m.rejected_source === 'base',
-};
 
 /** Each of `jobs` parallel children gets its share of the cores as wasm threads (TTPA_THREADS, unless set). */
 let threadsPerJob = '1';
@@ -63,15 +32,19 @@ async function run(args: string[], log: string): Promise<void> {
 function filteredPairs(sweep: Sweep, filter: PairFilter): string {
   const file = join(sweep.out, `pairs-${filter}.jsonl`);
   if (existsSync(file)) return file;
-  const keep = FILTERS[filter];
-  if (!keep) throw new Error(`${filter}: unknown pair filter (${Object.keys(FILTERS).join(', ')})`);
-  const lines = readFileSync(sweep.pairs, 'utf8').split('\n').filter((l) => l.trim());
-  const kept = lines.filter((l, i) => {
-    const meta = (JSON.parse(l) as { ttpa?: PairMeta }).ttpa;
-    if (!meta) throw new Error(`${sweep.pairs} line ${i + 1}: no ttpa metadata (pairs from ttpa pairs or a loop round are needed)`);
-    return keep(meta);
-  });
+  const kept = filterPairLines(readFileSync(sweep.pairs, 'utf8'), filter, sweep.pairs);
   writeFileSync(file, kept.map((l) => l + '\n').join(''));
+  return file;
+}
+
+/** The seen round's samples as a JSONL file in the sweep folder (written once). */
+function seenFile(sweep: Sweep): string | null {
+  if (!sweep.seen) return null;
+  const file = join(sweep.out, `seen-round-${sweep.seen.round}.jsonl`);
+  if (!existsSync(file)) {
+    const train = parseJsonl<Sample>(readFileSync(sweep.train, 'utf8'));
+    writeFileSync(file, seenSamples(train, sweep.seen).map((x) => JSON.stringify(x) + '\n').join(''));
+  }
   return file;
 }
 
@@ -82,14 +55,17 @@ function lastCheckpoint(dir: string): string {
   return `checkpoint-${Math.max(...steps)}`;
 }
 
-/** Trains (unless done) and evaluates one variant on validation; returns its report's path. */
+/** Trains (unless done) and evaluates one variant on validation (and on the seen round's samples); returns the folder. */
 async function runVariant(sweep: Sweep, v: Variant | null): Promise<string> {
   const dir = join(sweep.out, v?.name ?? 'start');
   const report = join(dir, 'val.json');
-  if (existsSync(report)) return report;
+  const seen = seenFile(sweep);
+  if (existsSync(report) && (!seen || existsSync(join(dir, 'seen.json')))) return dir;
   mkdirSync(dir, { recursive: true });
   let model = sweep.model;
-  if (v) {
+  if (v && existsSync(join(dir, v.kind))) {
+    model = v.kind === 'dpo' ? join(dir, v.kind, 'model') : join(dir, v.kind, lastCheckpoint(join(dir, v.kind)));
+  } else if (v) {
     const out = join(dir, v.kind);
     if (v.kind === 'dpo') {
       const config = join(sweep.out, 'dpo.json');
@@ -101,29 +77,9 @@ async function runVariant(sweep: Sweep, v: Variant | null): Promise<string> {
       model = join(out, lastCheckpoint(out));
     }
   }
-  await run(['eval', '--model', model, '--data', sweep.val, '--out', report, '--max-new-tokens', '96', '--overwrite'], join(dir, 'eval.log'));
-  return report;
-}
-
-/** The sweep file, checked field by field (paths resolved against the working directory). */
-function readSweep(file: string): Sweep {
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<Sweep>;
-  for (const key of ['out', 'model', 'pairs', 'val', 'train'] as const) {
-    if (typeof raw[key] !== 'string' || raw[key] === '') throw new Error(`${file}: "${key}" must be a path, got ${JSON.stringify(raw[key])}`);
-  }
-  if (typeof raw.dpo !== 'object' || raw.dpo === null) throw new Error(`${file}: "dpo" must be an object of dpo settings`);
-  if (!Array.isArray(raw.variants)) throw new Error(`${file}: "variants" must be a list`);
-  const names = new Set<string>(['start']);
-  raw.variants.forEach((v: Partial<Variant>, i) => {
-    const at = `${file}: variants[${i}]`;
-    if (typeof v.name !== 'string' || !/^[\w.-]+$/.test(v.name) || names.has(v.name)) throw new Error(`${at}.name must be a new folder name (letters, digits, _ . -), got ${JSON.stringify(v.name)}`);
-    names.add(v.name);
-    if (v.kind !== 'dpo' && v.kind !== 'sft') throw new Error(`${at}.kind must be "dpo" or "sft", got ${JSON.stringify(v.kind)}`);
-    if (v.filter !== undefined && !(v.filter in FILTERS)) throw new Error(`${at}.filter must be one of ${Object.keys(FILTERS).join(', ')}, got ${JSON.stringify(v.filter)}`);
-    if (v.flags !== undefined && (!Array.isArray(v.flags) || v.flags.some((f) => typeof f !== 'string'))) throw new Error(`${at}.flags must be a list of strings`);
-  });
-  const path = (p: string): string => resolve(p);
-  return { ...(raw as Sweep), out: path(raw.out!), model: path(raw.model!), pairs: path(raw.pairs!), val: path(raw.val!), train: path(raw.train!) };
+  if (!existsSync(report)) await run(['eval', '--model', model, '--data', sweep.val, '--out', report, '--max-new-tokens', '96', '--overwrite'], join(dir, 'eval.log'));
+  if (seen) await run(['eval', '--model', model, '--data', seen, '--out', join(dir, 'seen.json'), '--max-new-tokens', '96', '--overwrite'], join(dir, 'eval_seen.log'));
+  return dir;
 }
 
 async function main(): Promise<void> {
@@ -150,24 +106,23 @@ async function main(): Promise<void> {
       }
     }
   }));
-  const load = (p: string): EvalReport => JSON.parse(readFileSync(p, 'utf8')) as EvalReport;
-  const start = load(reports.get('start')!);
-  const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
-  const rows = ['start', ...sweep.variants.map((v) => v.name)].map((name) => {
-    if (failures.has(name)) return `| ${name} | failed: ${failures.get(name)} | | |`;
-    const r = load(reports.get(name)!);
-    const ci = bootstrapInterval(turnErrors(r), { seed: 1 });
-    const v = sweep.variants.find((x) => x.name === name);
-    const what = v ? `${v.kind}${v.filter ? ` (${v.filter} pairs)` : ''} ${(v.flags ?? []).join(' ')}` : 'the start model';
-    if (name === 'start') return `| start | ${what} | ${pct(ci.rate)} [${pct(ci.lo)}, ${pct(ci.hi)}] | |`;
-    const o = pairedOutcome(r, start);
-    return `| ${name} | ${what} | ${pct(ci.rate)} [${pct(ci.lo)}, ${pct(ci.hi)}] | ${o.aWins} / ${o.bWins}, ${o.p < 0.001 ? 'p < 0.001' : `p = ${o.p.toFixed(3)}`} |`;
-  });
+  const load = (p: string): EvalReport | undefined => (existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as EvalReport) : undefined);
+  const reportsOf = (name: string, what: string): VariantReports => {
+    const dir = reports.get(name);
+    if (!dir) return { name, what, failure: failures.get(name) ?? 'not run' };
+    return { name, what, val: load(join(dir, 'val.json')), seen: sweep.seen ? load(join(dir, 'seen.json')) : undefined };
+  };
+  const start = reportsOf('start', 'the start model');
+  const variants = sweep.variants.map((v) => reportsOf(v.name, `${v.kind}${v.filter ? ` (${v.filter} pairs)` : ''} ${(v.flags ?? []).join(' ')}`.trim()));
+  const seenLine = sweep.seen
+    ? `Seen round: the ${sweep.seen.promptsPerRound} train samples of loop round ${sweep.seen.round} (seed ${sweep.seen.seed}), the prompts the pairs came from: an update that lowers error there and not on validation memorises.`
+    : '';
   const md = [
-    `# Validation sweep (${start.turns.length} validation turns)`, '',
+    `# Validation sweep (${start.val?.turns.length ?? '?'} validation turns)`, '',
     `Start model \`${sweep.model}\`; pairs \`${sweep.pairs}\`; base DPO settings \`${JSON.stringify(sweep.dpo)}\`.`,
-    'Intervals: 95% bootstrap; last column: turns the variant fixed / broke against the start model, exact McNemar p.', '',
-    '| variant | training | val error [95% CI] | fixed / broke vs start |', '| --- | --- | --- | --- |', ...rows, '',
+    'Intervals: 95% bootstrap; fixed / broke: turns the variant got right and the start model wrong / the reverse, exact McNemar p.',
+    ...(seenLine ? [seenLine] : []), '',
+    ...sweepTable(start, variants), '',
   ].join('\n');
   writeFileSync(join(sweep.out, 'sweep.md'), md);
   console.log(md);

@@ -39,13 +39,16 @@ export interface ArmRoundSummary {
   elapsedMs: { data: number; train: number; val: number };
 }
 
-/** Round k's train samples: the k-th slice of a seeded shuffle of the train split (rounds never share one). */
-export function roundPrompts(train: readonly Sample[], round: number, perRound: number, seed: number): Sample[] {
+/**
+ * Round k's train samples: the k-th slice of a shuffle of the train split seeded by the pipeline's seed (rounds
+ * never share one). Exported so a sweep can evaluate a model on the very samples a round trained on.
+ */
+export function roundPrompts(train: readonly Sample[], round: number, perRound: number, pipelineSeed: number): Sample[] {
   const need = (round + 1) * perRound;
   if (need > train.length) {
     throw new Error(`loop: round ${round + 1} needs train samples ${round * perRound + 1}-${need}, but the train split has ${train.length}; raise data.n or lower loop.promptsPerRound`);
   }
-  return createRng(seed).shuffle(train).slice(round * perRound, need);
+  return createRng(pipelineSeed + 17).shuffle(train).slice(round * perRound, need);
 }
 
 const isDpoArm = (arm: ArmName): boolean => arm === 'ttpa' || arm === 'control' || arm === 'sequence';
@@ -70,7 +73,7 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
   const startRef = isDpoArm(arm) && loop.reference === 'start' && round > 0;
   const inputs = { ...hashes(data), ...policy.inputs, ...(startRef ? { reference: Object.values(start.inputs).join('') } : {}) };
   return runStage(env.store, dir, config, inputs, env.events, async () => {
-    const samples = roundPrompts(await readSamples(env.store, 'train'), round, loop.promptsPerRound, r.config.seed + 17);
+    const samples = roundPrompts(await readSamples(env.store, 'train'), round, loop.promptsPerRound, r.config.seed);
     const { model, tokenizer } = await loadCheckpoint(policy.source);
     const reference = startRef ? (await loadCheckpoint(start.source)).model : undefined;
     try {

@@ -80,7 +80,7 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     await runLoop({ store, events: {} }, r);
     // the round-2 pairs are exactly those the round-1 model gives on round 2's prompts, not the start model's
     const train = jsonl(text(store, 'data/train.jsonl')) as unknown as Sample[];
-    const prompts = roundPrompts(train, 1, 3, r.config.seed + 17);
+    const prompts = roundPrompts(train, 1, 3, r.config.seed);
     const cfg = { ...r.pairsToken, seed: r.pairsToken.seed + 7919 };
     const pairsWith = async (dir: string): Promise<string> => {
       const { model, tokenizer } = await loadCheckpoint(store.source(dir));

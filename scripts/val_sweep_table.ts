@@ -1,0 +1,55 @@
+// The validation sweep's table (scripts/val_sweep.ts): each variant against the start model on validation (and on
+// the seen round's own samples), with a bootstrap interval, the paired turn counts and the category that moved most.
+import type { EvalReport } from '../src/core/scoring/evaluate.ts';
+import { bootstrapInterval, pairedOutcome, turnErrors } from '../src/core/scoring/significance.ts';
+
+/** One row's reports: validation always, the seen round's samples when the sweep has them. */
+export interface VariantReports {
+  name: string;
+  /** What was trained, as the table says it (e.g. "dpo --lr 0.0003"). */
+  what: string;
+  val?: EvalReport;
+  seen?: EvalReport;
+  /** Why the variant has no reports. */
+  failure?: string;
+}
+
+/** The error category whose rate moved most against the start, e.g. "no_call +16.1 pt" ("" when none moved). */
+export function largestShift(report: EvalReport, start: EvalReport): string {
+  let best = { category: '', delta: 0 };
+  for (const [category, rate] of Object.entries(report.overall.errorRates)) {
+    const delta = rate - (start.overall.errorRates as Record<string, number>)[category];
+    if (Math.abs(delta) > Math.abs(best.delta) + 1e-12) best = { category, delta };
+  }
+  if (best.category === '') return '';
+  return `${best.category} ${best.delta > 0 ? '+' : '−'}${(100 * Math.abs(best.delta)).toFixed(1)} pt`;
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+const pText = (p: number): string => (p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
+
+function against(r: EvalReport, start: EvalReport): string {
+  const o = pairedOutcome(r, start);
+  return `${o.aWins} / ${o.bWins}, ${pText(o.p)}`;
+}
+
+/** The markdown rows: `start` first (the reference of every paired count), then each variant. */
+export function sweepTable(start: VariantReports, variants: readonly VariantReports[]): string[] {
+  const withSeen = start.seen !== undefined;
+  const head = withSeen
+    ? ['| variant | training | val error [95% CI] | fixed / broke vs start | largest category shift | seen-round error | fixed / broke there |', '| --- | --- | --- | --- | --- | --- | --- |']
+    : ['| variant | training | val error [95% CI] | fixed / broke vs start | largest category shift |', '| --- | --- | --- | --- | --- |'];
+  if (!start.val) throw new Error(`the start model has no validation report: ${start.failure ?? 'not evaluated'}`);
+  const startVal = start.val;
+  const row = (v: VariantReports, isStart: boolean): string => {
+    if (!v.val) return `| ${v.name} | failed: ${v.failure ?? 'no report'} |${' |'.repeat(withSeen ? 5 : 3)}`;
+    const ci = bootstrapInterval(turnErrors(v.val), { seed: 1 });
+    const cells = [v.name, v.what, `${pct(ci.rate)} [${pct(ci.lo)}, ${pct(ci.hi)}]`, isStart ? '' : against(v.val, startVal), isStart ? '' : largestShift(v.val, startVal)];
+    if (withSeen) {
+      const seenRate = v.seen ? pct(1 - v.seen.overall.exactMatch) : 'not evaluated';
+      cells.push(seenRate, isStart || !v.seen || !start.seen ? '' : against(v.seen, start.seen));
+    }
+    return `| ${cells.join(' | ')} |`;
+  };
+  return [...head, row(start, true), ...variants.map((v) => row(v, false))];
+}

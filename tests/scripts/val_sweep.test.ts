@@ -1,0 +1,88 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Sample } from '../../src/core/data/sample.ts';
+import { roundPrompts } from '../../src/core/pipeline/arm_round.ts';
+import type { EvalReport } from '../../src/core/scoring/evaluate.ts';
+import { filterPairLines, readSweep, seenSamples } from '../../scripts/val_sweep_config.ts';
+import { largestShift, sweepTable } from '../../scripts/val_sweep_table.ts';
+
+const pairLine = (lastRole: string, kind: string, chosenEsm: number, rejectedSource: string): string => JSON.stringify({
+  prompt: [{ role: 'user', content: 'q' }, ...(lastRole === 'assistant' ? [{ role: 'assistant', content: '<tool_call>{"name": "' }] : [])],
+  chosen: [{ role: 'assistant', content: 'a' }], rejected: [{ role: 'assistant', content: 'b' }], tools: [],
+  ttpa: { kind, chosen_esm: chosenEsm, chosen_source: 'base', rejected_source: rejectedSource },
+});
+
+describe('val_sweep pair filters', () => {
+  const lines = [
+    pairLine('assistant', 'branch', 1, 'branch'), // in-turn, exact chosen, a branch over a branch
+    pairLine('user', 'ground_truth', 1, 'policy'), // the turn's first token differs: call or not
+    pairLine('assistant', 'branch', 0.8, 'base'), // in-turn, wrong chosen, a branch over the greedy output
+  ];
+  const text = lines.join('\n') + '\n';
+  it('keeps the pairs each filter names', () => {
+    expect(filterPairLines(text, 'all', 'p.jsonl')).toEqual(lines);
+    expect(filterPairLines(text, 'in-turn', 'p.jsonl')).toEqual([lines[0], lines[2]]);
+    expect(filterPairLines(text, 'correct-chosen', 'p.jsonl')).toEqual([lines[0], lines[1]]);
+    expect(filterPairLines(text, 'error-fix', 'p.jsonl')).toEqual([lines[1], lines[2]]);
+  });
+  it('names the file and line of a pair without metadata', () => {
+    expect(() => filterPairLines(`${lines[0]}\n{"prompt": []}\n`, 'all', 'p.jsonl')).toThrow('p.jsonl line 2: no ttpa metadata');
+  });
+});
+
+describe('val_sweep file', () => {
+  const write = (obj: unknown): string => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sweep-')), 'sweep.json');
+    writeFileSync(file, JSON.stringify(obj));
+    return file;
+  };
+  const base = { out: 'o', model: 'm', pairs: 'p', val: 'v', train: 't', dpo: {}, variants: [{ name: 'a', kind: 'dpo', filter: 'in-turn' }] };
+  it('accepts the in-turn filter and a seen round', () => {
+    expect(readSweep(write({ ...base, seen: { round: 1, promptsPerRound: 3, seed: 1 } })).seen).toEqual({ round: 1, promptsPerRound: 3, seed: 1 });
+  });
+  it('reads the shipped sweep (models/sweeps/demo_val.json)', () => {
+    const sweep = readSweep('models/sweeps/demo_val.json');
+    expect(sweep.seen).toEqual({ round: 1, promptsPerRound: 300, seed: 1 });
+    expect(sweep.variants.map((v) => v.filter ?? 'all')).toContain('in-turn');
+  });
+  it('names the field that is wrong', () => {
+    expect(() => readSweep(write({ ...base, seen: { round: 0, promptsPerRound: 3, seed: 1 } }))).toThrow('"seen.round" must be an integer >= 1, got 0');
+    expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'dpo', filter: 'turn' }] }))).toThrow('variants[0].filter must be one of all, correct-chosen, error-fix, in-turn, got "turn"');
+  });
+});
+
+describe('seen round samples', () => {
+  it('are the samples the loop drew for that round', () => {
+    const train = Array.from({ length: 10 }, (_, i) => ({ id: `s${i}` })) as unknown as Sample[];
+    expect(seenSamples(train, { round: 2, promptsPerRound: 3, seed: 4 })).toEqual(roundPrompts(train, 1, 3, 4));
+    const ids = (round: number): string[] => seenSamples(train, { round, promptsPerRound: 3, seed: 4 }).map((s) => s.id);
+    expect(ids(1).filter((id) => ids(2).includes(id))).toEqual([]);
+  });
+});
+
+/** A report over turns t0..t(n-1): `exact` per turn, and error rates as given. */
+function report(exact: boolean[], errorRates: Record<string, number>): EvalReport {
+  const turns = exact.map((e, i) => ({ sampleId: `t${i}`, turn: 1, exact: e }));
+  return { turns, overall: { exactMatch: exact.filter(Boolean).length / exact.length, errorRates } } as unknown as EvalReport;
+}
+
+describe('val_sweep table', () => {
+  const start = report([true, true, false, false], { no_call: 0, wrong_value: 0.5 });
+  const variant = report([true, false, true, true], { no_call: 0.25, wrong_value: 0 });
+  it('names the category that moved most, with its sign', () => {
+    expect(largestShift(variant, start)).toBe('wrong_value −50.0 pt');
+    expect(largestShift(report([true, true, false, false], { no_call: 0.25, wrong_value: 0.5 }), start)).toBe('no_call +25.0 pt');
+    expect(largestShift(start, start)).toBe('');
+  });
+  it('counts fixed / broke turns against the start, on validation and on the seen round', () => {
+    const seenStart = report([false, false], { no_call: 0 });
+    const seenVariant = report([true, true], { no_call: 0 });
+    const rows = sweepTable({ name: 'start', what: 'the start model', val: start, seen: seenStart },
+      [{ name: 'v', what: 'dpo --lr 0.001', val: variant, seen: seenVariant }, { name: 'x', what: 'dpo', failure: 'ttpa dpo exited with code 1' }]);
+    expect(rows).toHaveLength(5);
+    expect(rows[3]).toMatch(/^\| v \| dpo --lr 0\.001 \| 25\.0% \[.*\] \| 2 \/ 1, p = 1\.000 \| wrong_value −50\.0 pt \| 0\.0% \| 2 \/ 0, p = 0\.500 \|$/);
+    expect(rows[4]).toBe('| x | failed: ttpa dpo exited with code 1 | | | | | |');
+  });
+});
