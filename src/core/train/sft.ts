@@ -5,6 +5,7 @@ import type { SftConfig } from './config.ts';
 import type { ParamMap } from './optimizer.ts';
 import { bucketedOrder, disposeSftBatch, makeSftBatch, type EncodedSample, type SftBatch } from './sft_data.ts';
 import { maskedNll } from './sft_loss.ts';
+import type { Replicas } from './data_parallel.ts';
 import { runTrainer, type ResumeFrom, type TrainHooks, type TrainResult, type TrainTask } from './trainer.ts';
 
 /** log p(target_t | inputs_<=t) for every position: ([B, T], [B, T], [B, T] mask) -> [B, T], differentiable. */
@@ -26,6 +27,8 @@ export interface SftRun {
   modelFiles: () => Promise<Record<string, Uint8Array>>;
   hooks?: TrainHooks;
   resume?: ResumeFrom;
+  /** Data-parallel replicas to share each step with (replica.ts, src/cli/replica_pool.ts); none: this runtime alone. */
+  replicas?: Replicas;
 }
 
 /** Mean masked NLL of a batch (the SFT loss), under the current parameters. */
@@ -53,5 +56,5 @@ export function sftTask(run: SftRun): TrainTask<SftBatch> {
 }
 
 export function runSft(run: SftRun): Promise<TrainResult> {
-  return runTrainer(sftTask(run), run.config, run.hooks, run.resume);
+  return runTrainer(sftTask(run), run.config, run.hooks, run.resume, run.replicas);
 }

@@ -50,14 +50,22 @@ export async function trainStep(
   const names = Object.keys(opt.moments);
   const grads = await accumulateGrads(params, names, micro, total);
   try {
-    const gradNorm = await globalNorm(Object.values(grads.sums));
-    if (!Number.isFinite(grads.loss)) throw new NonFiniteError('loss', grads.loss);
-    if (!Number.isFinite(gradNorm)) throw new NonFiniteError('gradient norm', gradNorm);
-    adamwUpdate(opt, params, grads.sums, options.lr, clipScale(gradNorm, options.maxGradNorm));
-    return { loss: grads.loss, gradNorm };
+    return await applyGradients(params, grads.sums, grads.loss, opt, options);
   } finally {
     tf.dispose(Object.values(grads.sums));
   }
+}
+
+/**
+ * The update half of a step, for gradients however they were computed (here, or summed over data-parallel
+ * replicas: data_parallel.ts): the global norm, the NaN/Inf guard, clipping, AdamW. `grads` stay the caller's.
+ */
+export async function applyGradients(params: ParamMap, grads: Record<string, tf.Tensor>, loss: number, opt: AdamW, options: StepOptions): Promise<StepResult> {
+  const gradNorm = await globalNorm(Object.values(grads));
+  if (!Number.isFinite(loss)) throw new NonFiniteError('loss', loss);
+  if (!Number.isFinite(gradNorm)) throw new NonFiniteError('gradient norm', gradNorm);
+  adamwUpdate(opt, params, grads, options.lr, clipScale(gradNorm, options.maxGradNorm));
+  return { loss, gradNorm };
 }
 
 async function accumulateGrads(params: ParamMap, names: string[], micro: MicroBatch[], total: number): Promise<{ sums: Record<string, tf.Tensor>; loss: number }> {

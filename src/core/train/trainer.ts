@@ -8,6 +8,7 @@ import { createAdamW, disposeAdamW, type AdamW, type ParamMap } from './optimize
 import { OPTIMIZER_FILE, restoreOptimizer, serializeOptimizer } from './optimizer_state.ts';
 import { learningRate } from './schedule.ts';
 import { NonFiniteError, trainStep, type StepResult } from './train_step.ts';
+import { dataParallelStep, type Replicas } from './data_parallel.ts';
 
 export const TRAINER_STATE_FILE = 'trainer_state.json';
 
@@ -27,6 +28,11 @@ export interface TrainTask<B> {
   weight(batch: B): number;
   /** Tokens processed, for tokens_per_sec. */
   tokens(batch: B): number;
+  /**
+   * Whether a micro-batch's weight · loss is the sum of its parts' (a weighted mean over items); default true.
+   * False (a loss normalised over its whole batch) keeps data-parallel replicas to whole micro-batches.
+   */
+  splittable?: boolean;
   disposeBatch(batch: B): void;
   /** Model and tokenizer files of a checkpoint (HF layout). */
   modelFiles(): Promise<Record<string, Uint8Array>>;
@@ -122,7 +128,11 @@ class DataCursor {
   }
 }
 
-export async function runTrainer<B>(task: TrainTask<B>, config: TrainLoopConfig, hooks: TrainHooks = {}, resume?: ResumeFrom): Promise<TrainResult> {
+/**
+ * Trains `task` for config.steps optimizer steps. With `replicas`, each step's micro-batches are shared between
+ * this runtime and them (data_parallel.ts): the same losses and weights as without, to float rounding.
+ */
+export async function runTrainer<B>(task: TrainTask<B>, config: TrainLoopConfig, hooks: TrainHooks = {}, resume?: ResumeFrom, replicas?: Replicas): Promise<TrainResult> {
   if (task.datasetSize < 1) throw new Error('training data is empty');
   const opt = createAdamW(task.params, config);
   const cursor = new DataCursor(task as TrainTask<unknown>, config.seed, resume?.state.epoch ?? 0, resume?.state.position ?? 0);
@@ -157,7 +167,7 @@ export async function runTrainer<B>(task: TrainTask<B>, config: TrainLoopConfig,
         const t0 = performance.now();
         let result: StepResult & { lr: number; tokens: number };
         try {
-          result = await runOneStep(task, cursor, opt, config, step);
+          result = replicas ? await runParallelStep(task, cursor, opt, config, step, replicas) : await runOneStep(task, cursor, opt, config, step);
         } catch (err) {
           if (!(err instanceof NonFiniteError)) throw err;
           throw new TrainingStoppedError(`step ${step + 1}: ${err.message}; stopped, last good checkpoint is ${lastGood()}`);
@@ -188,6 +198,13 @@ async function guarded(step: () => number, lastGood: () => string, body: () => P
     if (!(err instanceof DivergenceError)) throw err;
     throw new TrainingStoppedError(`step ${step()}: ${err.message}; stopped, last good checkpoint is ${lastGood()}`);
   }
+}
+
+/** runOneStep's data-parallel form: the same micro-batches, shared with the replicas. */
+async function runParallelStep<B>(task: TrainTask<B>, cursor: DataCursor, opt: AdamW, config: TrainLoopConfig, step: number, replicas: Replicas): Promise<StepResult & { lr: number; tokens: number }> {
+  const micro = Array.from({ length: config.gradAccumSteps }, () => cursor.take(config.batchSize));
+  const lr = learningRate(step, config);
+  return { ...(await dataParallelStep(task, micro, opt, replicas, { lr, maxGradNorm: config.maxGradNorm })), lr };
 }
 
 /** Reads the step's micro-batches, applies one update at the scheduled rate, frees the batches. */

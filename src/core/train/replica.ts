@@ -1,0 +1,85 @@
+// A data-parallel replica of an SFT run: what a remote runtime (a worker thread) needs to rebuild the task as
+// plain data (ReplicaSpec), the replica built from it, and in-process replicas for tests and single-threaded
+// hosts. The threads themselves are the host's (src/cli/replica_pool.ts); nothing here posts messages.
+import type { ModelConfig } from '../model/config.ts';
+import { disposeModel, expectedParamShapes, type Model, type Params } from '../model/params.ts';
+import { tf } from '../runtime/tf.ts';
+import type { SftConfig } from './config.ts';
+import { computeShare, type Replicas, type ShareGradients } from './data_parallel.ts';
+import { modelPolicy } from './policy.ts';
+import type { EncodedSample } from './sft_data.ts';
+import { sftTask } from './sft.ts';
+
+/** Everything a replica of an SFT run is built from; plain data (structured-clonable), sent once. */
+export interface SftReplicaSpec {
+  kind: 'sft';
+  modelConfig: ModelConfig;
+  /** Every parameter at the start, by name (the trainable ones are sent again before each step). */
+  weights: Record<string, Float32Array>;
+  data: EncodedSample[];
+  padTokenId: number;
+  config: SftConfig;
+}
+
+export type ReplicaSpec = SftReplicaSpec;
+
+/** One replica: computes its share of a step at the weights it is given. */
+export interface Replica {
+  compute(weights: Record<string, Float32Array>, groups: number[][]): Promise<ShareGradients>;
+  dispose(): void;
+}
+
+/** The spec of `model` training on `data` (full fine-tuning: LoRA adapters are refused). */
+export async function sftReplicaSpec(model: Model, run: { data: EncodedSample[]; padTokenId: number; config: SftConfig }): Promise<SftReplicaSpec> {
+  if (model.adapters) throw new Error('data-parallel replicas train full weights; this model has LoRA adapters');
+  const weights: Record<string, Float32Array> = {};
+  for (const [name, v] of Object.entries(model.params)) weights[name] = Float32Array.from((await v.data()) as Float32Array);
+  return { kind: 'sft', modelConfig: model.config, weights, data: run.data, padTokenId: run.padTokenId, config: run.config };
+}
+
+export function createReplica(spec: ReplicaSpec): Replica {
+  if (spec.kind !== 'sft') throw new Error(`unknown replica kind ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
+  const model = modelFromWeights(spec.modelConfig, spec.weights);
+  const task = sftTask({ policy: modelPolicy(model, spec.config), data: spec.data, config: spec.config, padTokenId: spec.padTokenId, modelFiles: async () => ({}) });
+  return {
+    compute: async (weights, groups) => {
+      assignWeights(model.params, weights);
+      return computeShare(task, Object.keys(weights), groups);
+    },
+    dispose: () => disposeModel(model),
+  };
+}
+
+/** `count` replicas in this runtime, computed one after another: the data-parallel arithmetic without threads. */
+export function inProcessReplicas(spec: ReplicaSpec, count: number): Replicas & { dispose(): void } {
+  const replicas = Array.from({ length: count }, () => createReplica(spec));
+  return {
+    count,
+    description: `${count} in-process replica${count === 1 ? '' : 's'}`,
+    compute: async (weights, groups) => {
+      const out: ShareGradients[] = [];
+      for (let i = 0; i < count; i++) out.push(await replicas[i].compute(weights, groups[i]));
+      return out;
+    },
+    dispose: () => replicas.forEach((r) => r.dispose()),
+  };
+}
+
+function modelFromWeights(config: ModelConfig, weights: Record<string, Float32Array>): Model {
+  const shapes = expectedParamShapes(config);
+  const params: Params = {};
+  for (const [name, w] of Object.entries(weights)) {
+    const shape = shapes[name];
+    if (!shape) throw new Error(`replica: weight ${name} is not a parameter of this model config`);
+    params[name] = tf.tidy(() => tf.variable(tf.tensor(w, shape, 'float32'), true));
+  }
+  return { config, params };
+}
+
+function assignWeights(params: Params, weights: Record<string, Float32Array>): void {
+  for (const [name, w] of Object.entries(weights)) {
+    const v = params[name];
+    if (!v || v.size !== w.length) throw new Error(`replica: weight ${name} is not a parameter of this replica or has the wrong size`);
+    tf.tidy(() => v.assign(tf.tensor(w, v.shape, 'float32')));
+  }
+}

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveModelConfig } from '../../../src/core/model/config.ts';
+import { createModel, disposeModel, type Model } from '../../../src/core/model/params.ts';
+import { initBackend } from '../../../src/core/runtime/backend.ts';
+import { tf } from '../../../src/core/runtime/tf.ts';
+import { createRng } from '../../../src/core/rng.ts';
+import { resolveSftConfig, type SftConfig } from '../../../src/core/train/config.ts';
+import { checkReplicaCount, combineShares, planShares } from '../../../src/core/train/data_parallel.ts';
+import { modelPolicy } from '../../../src/core/train/policy.ts';
+import { inProcessReplicas, sftReplicaSpec } from '../../../src/core/train/replica.ts';
+import type { EncodedSample } from '../../../src/core/train/sft_data.ts';
+import { runSft } from '../../../src/core/train/sft.ts';
+
+describe('planShares', () => {
+  it('cuts a micro-batch into consecutive parts, the first ones longer', () => {
+    expect(planShares([[0, 1, 2, 3, 4]], 2, true)).toEqual([[[0, 1, 2]], [[3, 4]]]);
+    expect(planShares([[5, 6, 7], [8, 9, 10]], 3, true)).toEqual([[[5], [8]], [[6], [9]], [[7], [10]]]);
+  });
+
+  it('gives whole micro-batches when they divide evenly', () => {
+    expect(planShares([[0, 1], [2, 3], [4, 5], [6, 7]], 2, false)).toEqual([[[0, 1], [2, 3]], [[4, 5], [6, 7]]]);
+    expect(planShares([[0, 1]], 1, false)).toEqual([[[0, 1]]]);
+  });
+
+  it('refuses counts that leave a replica idle or cannot stay exact, saying why', () => {
+    expect(() => checkReplicaCount(3, 2, 1, true)).toThrow('3 data-parallel replicas need at least 3 items per micro-batch (batchSize 2) or gradAccumSteps a multiple of 3 (got 1)');
+    expect(() => planShares([[0, 1, 2, 3]], 2, false)).toThrow('2 data-parallel replicas need gradAccumSteps to be a multiple of 2 (got 1): this loss normalises over its whole micro-batch');
+    expect(() => checkReplicaCount(0, 8, 1, true)).toThrow('data-parallel replicas must be an integer from 1 to 64, got 0');
+    expect(() => checkReplicaCount(1.5, 8, 1, true)).toThrow('got 1.5');
+    expect(() => checkReplicaCount(2, 1, 4, true)).not.toThrow();
+  });
+});
+
+describe('combineShares', () => {
+  it('divides the summed weighted losses and gradients by the total weight (worked by hand)', () => {
+    // Replica 0: 3 tokens of mean loss 2 (sum 6); replica 1: 1 token of loss 4. Mean over 4 tokens: 10 / 4.
+    const c = combineShares([
+      { weightedLoss: 6, weight: 3, tokens: 5, grads: { w: Float32Array.from([3, -1]) } },
+      { weightedLoss: 4, weight: 1, tokens: 2, grads: { w: Float32Array.from([1, 5]) } },
+    ]);
+    expect(c.loss).toBe(2.5);
+    expect(c.tokens).toBe(7);
+    expect(Array.from(c.grads.w)).toEqual([1, 1]);
+  });
+
+  it('refuses shares without weight or with a missing gradient', () => {
+    expect(() => combineShares([{ weightedLoss: 0, weight: 0, tokens: 1, grads: {} }])).toThrow('share weights must sum to > 0, got 0');
+    expect(() => combineShares([
+      { weightedLoss: 1, weight: 1, tokens: 1, grads: { w: new Float32Array(2) } },
+      { weightedLoss: 1, weight: 1, tokens: 1, grads: {} },
+    ])).toThrow('replica 1 sent no gradient of w');
+  });
+});
+
+// The real transformer ("tiny" preset) on samples of different lengths and loss-mask sizes, so the token
+// weighting and the padding of cut batches both matter.
+describe('data-parallel SFT on the tiny transformer (in-process replicas)', () => {
+  const modelConfig = resolveModelConfig('tiny');
+  const rng = createRng(5);
+  const data: EncodedSample[] = Array.from({ length: 8 }, (_, i) => {
+    const ids = Array.from({ length: 6 + 3 * i }, () => 1 + rng.int(modelConfig.vocab_size - 1));
+    return { ids, lossMask: ids.map((_, t) => (t >= 2 + i ? 1 : 0)) };
+  });
+
+  beforeAll(async () => {
+    expect((await initBackend({ order: ['wasm'] })).backend).toBe('wasm');
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  async function train(overrides: Partial<SftConfig>, remotes: number): Promise<{ losses: number[]; weights: Float32Array[]; model: Model }> {
+    const model = createModel(modelConfig, 2);
+    const config = resolveSftConfig({ steps: 4, lr: 3e-3, batchSize: 4, seqLen: 64, warmupSteps: 0, checkpointEvery: 0, seed: 3, ...overrides });
+    const run = { data, config, padTokenId: 0 };
+    const replicas = remotes ? inProcessReplicas(await sftReplicaSpec(model, run), remotes) : undefined;
+    try {
+      const result = await runSft({ ...run, policy: modelPolicy(model, config), modelFiles: async () => ({}), replicas });
+      return { losses: result.losses, weights: Object.values(model.params).map((v) => v.dataSync() as Float32Array), model };
+    } finally {
+      replicas?.dispose();
+      disposeModel(model);
+    }
+  }
+
+  function expectSame(a: { losses: number[]; weights: Float32Array[] }, b: { losses: number[]; weights: Float32Array[] }): void {
+    a.losses.forEach((l, i) => expect(Math.abs(l - b.losses[i]), `loss of step ${i + 1}`).toBeLessThan(1e-4));
+    let maxDiff = 0;
+    a.weights.forEach((w, p) => w.forEach((x, i) => (maxDiff = Math.max(maxDiff, Math.abs(x - b.weights[p][i])))));
+    expect(maxDiff).toBeLessThan(1e-4);
+  }
+
+  it('2 and 3 replicas sharing each batch give the losses and final weights of one (1e-4)', async () => {
+    const one = await train({}, 0);
+    expect(one.losses[3]).not.toBe(one.losses[0]);
+    expectSame(await train({}, 1), one);
+    expectSame(await train({}, 2), one);
+  });
+
+  it('2 replicas taking whole accumulated micro-batches give the losses and weights of one (1e-4)', async () => {
+    const cfg = { batchSize: 2, gradAccumSteps: 2, maxGradNorm: 0.5 };
+    expectSame(await train(cfg, 1), await train(cfg, 0));
+  });
+
+  it('leaves no tensor behind', async () => {
+    await train({ steps: 1 }, 1);
+    const before = tf.memory().numTensors;
+    await train({ steps: 3 }, 1);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
