@@ -1,0 +1,25 @@
+// A data-parallel replica in a Node worker thread: starts its own tfjs backend, builds the replica from the
+// spec (core's replica.ts) and answers each step's compute request. Messages only; the arithmetic is core's.
+import { parentPort } from 'node:worker_threads';
+import { initBackend } from '../core/runtime/backend.ts';
+import { createReplica, type Replica } from '../core/train/replica.ts';
+import type { ReplicaReply, ReplicaRequest } from './replica_pool.ts';
+
+let replica: Replica | undefined;
+const port = parentPort!;
+const reply = (m: ReplicaReply): void => port.postMessage(m);
+
+port.on('message', async (m: ReplicaRequest) => {
+  try {
+    if (m.type === 'init') {
+      const backend = await initBackend({ order: [m.backend], threads: m.threads });
+      replica = createReplica(m.spec);
+      reply({ type: 'ready', backend });
+    } else {
+      if (!replica) throw new Error('compute before init');
+      reply({ type: 'share', id: m.id, share: await replica.compute(m.weights, m.groups) });
+    }
+  } catch (err) {
+    reply({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+  }
+});
