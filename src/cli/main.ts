@@ -13,7 +13,7 @@ import { evalBfclCommand } from './commands/eval_bfcl.ts';
 import { compareCommand } from './commands/compare.ts';
 import { pairsCommand } from './commands/pairs.ts';
 import { benchCommand } from './commands/bench.ts';
-import { applyThreadsEnv, threadsOption } from './threads.ts';
+import { applyThreadsEnv, replicasOption, threadsOption } from './threads.ts';
 
 const COMMANDS: Command[] = [
   dataCommand,
@@ -54,7 +54,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     applyThreadsEnv();
     const args = parseArgs(rest, cmd.options);
-    threadsOption(args); // a bad --threads stops here, before a command touches its output
+    threadsOption(args); // a bad --threads or --replicas stops here, before a command touches its output
+    replicasOption(args);
     return await cmd.run(args);
   } catch (err) {
     if (err instanceof UsageError) {

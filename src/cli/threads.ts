@@ -43,3 +43,27 @@ export function describeBackend(b: BackendReport): string {
   if (b.backend !== 'wasm') return b.backend;
   return `wasm (${b.threads} thread${b.threads === 1 ? '' : 's'}${b.threadsNote ? `: ${b.threadsNote}` : ''})`;
 }
+
+/** The `--replicas` option of the training commands (data-parallel over worker threads, src/cli/replica_pool.ts). */
+export const REPLICAS_OPTION: OptionSpec = {
+  name: 'replicas', type: 'int',
+  help: 'data-parallel replicas: this thread plus N-1 worker threads, each holding a copy of the model and computing a share of every batch; same losses as 1 (default 1; with N > 1 each runs --threads wasm threads, default 1)',
+};
+
+/** --replicas as given, checked (1 when absent). */
+export function replicasOption(args: ParsedArgs): number {
+  const n = optNum(args, 'replicas') ?? 1;
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--replicas must be an integer from 1 to 64, got ${n}`);
+  return n;
+}
+
+/** The wasm threads of each runtime: --threads when given; with replicas, 1 each (they share the cores); else the default. */
+export function runtimeThreads(args: ParsedArgs): number | undefined {
+  return threadsOption(args) ?? (replicasOption(args) > 1 ? 1 : undefined);
+}
+
+/** The backend line with the data-parallel replicas, e.g. "wasm (1 thread); 2 data-parallel replicas: this thread and 1 worker thread, wasm 1 thread each". */
+export function describeRun(b: BackendReport, pool?: { count: number; description: string }): string {
+  if (!pool) return describeBackend(b);
+  return `${describeBackend(b)}; ${pool.count + 1} data-parallel replicas: this thread and ${pool.description}`;
+}

@@ -14,7 +14,10 @@ import { encodeSamples, parseSamplesJsonl } from '../../core/train/sft_data.ts';
 import { runSft } from '../../core/train/sft.ts';
 import type { ResumeFrom } from '../../core/train/trainer.ts';
 import { bool, GRADIENT_CHECKPOINTING_OPTION, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
-import { describeBackend, THREADS_OPTION, threadsOption } from '../threads.ts';
+import { describeRun, REPLICAS_OPTION, replicasOption, runtimeThreads, THREADS_OPTION } from '../threads.ts';
+import { startReplicaPool, type ReplicaPool } from '../replica_pool.ts';
+import { checkReplicaCount } from '../../core/train/data_parallel.ts';
+import { sftReplicaSpec } from '../../core/train/replica.ts';
 import { checkBatchMemory } from '../batch_memory.ts';
 import { checkResumeInputs, checkResumeSettings, fileDigest, keepMetricsUpTo, newestCompleteCheckpoint, saveCheckpoint, writeRunManifest, type RunManifest } from '../checkpoints.ts';
 import { dirSource, readInputText } from '../files.ts';
@@ -47,6 +50,7 @@ export const sftCommand: Command = {
     OVERWRITE_OPTION,
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
     THREADS_OPTION,
+    REPLICAS_OPTION,
   ],
   run,
 };
@@ -67,17 +71,20 @@ async function run(args: ParsedArgs): Promise<number> {
   const folder = openRunFolder(out, { resume: resuming, overwrite: bool(args, 'overwrite') });
   const manifest: RunManifest = { command: 'sft', inputs: { data: fileDigest(dataPath) } };
   if (resuming) checkResumeInputs(out, manifest);
-  const backend = await initBackend({ order: [str(args, 'backend') as BackendName], threads: threadsOption(args) });
-  console.log(`backend: ${describeBackend(backend)}`);
+  const replicas = replicasOption(args);
+  const backend = await initBackend({ order: [str(args, 'backend') as BackendName], threads: runtimeThreads(args) });
+  if (replicas === 1) console.log(`backend: ${describeRun(backend)}`);
 
   const start = resuming ? await loadLatest(out) : await loadStart(args);
   const { model, tokenizer } = start;
+  let pool: ReplicaPool | undefined;
   try {
     if (start.resume) checkResumeSettings(start.resume.state.config as unknown as Record<string, unknown>, flagConfig, 'sft');
     const config = resolveSftConfig({ ...(start.resume?.state.config as Partial<SftConfig> | undefined), ...flagConfig });
     if (model.config.model_type === 'gpt2' && config.seqLen > model.config.max_position_embeddings) {
       throw new UsageError(`--seq-len ${config.seqLen} exceeds the model's max_position_embeddings ${model.config.max_position_embeddings}`);
     }
+    checkReplicaCount(replicas, config.batchSize, config.gradAccumSteps, true);
     checkBatchMemory(config.batchSize, config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen}`);
     const name = optStr(args, 'model') ? `model ${optStr(args, 'model')}` : optStr(args, 'preset') ? `preset ${optStr(args, 'preset')}` : `the checkpoint in ${out}`;
     const policy = modelPolicy(model, config, name); // the memory plan refuses before anything is written
@@ -86,6 +93,10 @@ async function run(args: ParsedArgs): Promise<number> {
     console.log(`data: ${samples.length} samples, ${encoded.truncated} truncated to ${config.seqLen} tokens, ${encoded.dropped} dropped (nothing to train)`);
     if (!encoded.samples.length) throw new Error(`${dataPath}: no sample has a trainable token`);
 
+    if (replicas > 1) {
+      pool = await startReplicaPool(await sftReplicaSpec(model, { data: encoded.samples, config, padTokenId: tokenizer.padTokenId }), { workers: replicas - 1, backend: backend.backend, threads: backend.threads });
+      console.log(`backend: ${describeRun(backend, pool)}`);
+    }
     mkdirSync(folder.dir, { recursive: true });
     if (!resuming) writeRunManifest(folder.dir, manifest);
     const metricsPath = join(folder.dir, 'metrics.jsonl');
@@ -94,6 +105,7 @@ async function run(args: ParsedArgs): Promise<number> {
       policy, data: encoded.samples, config, padTokenId: tokenizer.padTokenId,
       modelFiles: () => checkpointFiles(model, tokenizer),
       resume: start.resume,
+      replicas: pool,
       hooks: {
         guard,
         onStep: (m) => {
@@ -113,6 +125,7 @@ async function run(args: ParsedArgs): Promise<number> {
     if (note && err instanceof Error) err.message += note;
     throw err;
   } finally {
+    await pool?.close();
     disposeModel(model);
   }
 }

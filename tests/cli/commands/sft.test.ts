@@ -90,4 +90,31 @@ describe('ttpa sft', () => {
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(message);
   });
+
+  it('--replicas 2 trains over a worker thread with the losses of one replica (1e-4) and says so', async () => {
+    const common = ['--data', data, '--preset', 'tiny', '--tokenizer', tok, '--batch-size', '4', '--seq-len', '64', '--steps', '3', '--backend', 'cpu'];
+    const losses = (out: string): number[] => readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).loss);
+    const logs: string[] = [];
+    const l = vi.spyOn(console, 'log').mockImplementation((m: unknown) => void logs.push(String(m)));
+    try {
+      expect(await main(['sft', ...common, '--out', join(dir, 'one')])).toBe(0);
+      expect(await main(['sft', ...common, '--out', join(dir, 'two'), '--replicas', '2'])).toBe(0);
+    } finally {
+      l.mockRestore();
+    }
+    expect(logs).toContain('backend: cpu; 2 data-parallel replicas: this thread and 1 worker thread, cpu each');
+    const one = losses(join(dir, 'one'));
+    losses(join(dir, 'two')).forEach((x, i) => expect(Math.abs(x - one[i]), `step ${i + 1}`).toBeLessThan(1e-4));
+  });
+
+  it.each([
+    [['--replicas', '0'], /--replicas must be an integer from 1 to 64, got 0/],
+    [['--replicas', '3', '--batch-size', '2'], /3 data-parallel replicas need at least 3 items per micro-batch \(batchSize 2\) or gradAccumSteps a multiple of 3 \(got 1\)/],
+  ])('refuses bad replica settings %j before writing anything', async (extra, message) => {
+    const out = join(dir, 'bad-replicas');
+    const r = await ttpa('sft', '--data', data, '--out', out, '--preset', 'tiny', '--tokenizer', tok, '--backend', 'cpu', ...extra);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  });
 });
