@@ -14,7 +14,10 @@ import { runBrowserBench } from './bench_browser.ts';
 import { installNodeWebGpu, isSoftwareAdapter } from './bench_gpu.ts';
 import { benchScale } from '../../core/bench/scale_bench.ts';
 import { runPipelineInChild, writeBenchLoopPreset } from './bench_pipeline.ts';
-import { runAtThreadsInChild, runScaleInChild, SCALE_CHILD_FLAG, THREADS_CHILD_FLAG } from './bench_threads.ts';
+import { REPLICAS_CHILD_FLAG, runAtReplicasInChild, runAtThreadsInChild, runScaleInChild, SCALE_CHILD_FLAG, THREADS_CHILD_FLAG } from './bench_threads.ts';
+import { sftReplicaRun } from '../../core/bench/replicas_bench.ts';
+import { startReplicaPool } from '../replica_pool.ts';
+import { describeBackend } from '../threads.ts';
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -30,6 +33,7 @@ export const benchCommand: Command = {
     { name: 'no-pipeline', type: 'boolean', help: 'skip the pipeline section' },
     { name: SCALE_CHILD_FLAG, type: 'boolean', help: 'internal: run only the scale section and print it as JSON' },
     { name: THREADS_CHILD_FLAG, type: 'int', help: 'internal: run only the threads section\'s SFT steps at this thread count and print them as JSON' },
+    { name: REPLICAS_CHILD_FLAG, type: 'int', help: 'internal: run only the replicas section\'s SFT steps with this many data-parallel replicas (one wasm thread each) and print them as JSON' },
   ],
   run,
 };
@@ -60,10 +64,26 @@ async function runThreadsChild(cfg: BenchConfig, threads: number): Promise<numbe
   return 0;
 }
 
+/** The child side of the replicas section: wasm at one thread here and in each worker, the SFT steps, one JSON line. */
+async function runReplicasChild(cfg: BenchConfig, replicas: number): Promise<number> {
+  const backend = await initBackend({ order: ['wasm'], threads: 1 });
+  const start = (spec: Parameters<typeof startReplicaPool>[0]) => startReplicaPool(spec, { workers: replicas - 1, backend: 'wasm', threads: 1 });
+  process.stdout.write(JSON.stringify(await sftReplicaRun(cfg, replicas, describeBackend(backend), start, processCpuMs)) + '\n');
+  return 0;
+}
+
+/** CPU time of this process, every thread (its worker threads included), ms. */
+function processCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 async function run(args: ParsedArgs): Promise<number> {
   const cfg = benchConfig(bool(args, 'quick'));
   const child = threadsArg(args, THREADS_CHILD_FLAG);
   if (child !== undefined) return runThreadsChild(cfg, child);
+  const replicasChild = threadsArg(args, REPLICAS_CHILD_FLAG);
+  if (replicasChild !== undefined) return runReplicasChild(cfg, replicasChild);
   const threads = threadsArg(args, 'threads');
   if (bool(args, SCALE_CHILD_FLAG)) {
     await initBackend({ order: ['wasm'], threads });
@@ -81,8 +101,10 @@ async function run(args: ParsedArgs): Promise<number> {
     const name = (optStr(args, 'backend') ?? 'wasm') as BackendName;
     if (name === 'webgpu') throw new UsageError('--backend webgpu needs --browser (Node has no WebGPU)');
     const backend = await initBackend({ order: [name], threads });
-    const environment = { ...nodeEnvironment(), threads: backend.threads, threadsNote: backend.threadsNote };
+    // Every section but `replicas` trains in this one runtime (1 data-parallel replica).
+    const environment = { ...nodeEnvironment(), threads: backend.threads, threadsNote: backend.threadsNote, replicas: 1 };
     const runAtThreads = name === 'wasm' ? runAtThreadsInChild(bool(args, 'quick')) : undefined;
+    const runAtReplicas = name === 'wasm' ? runAtReplicasInChild(bool(args, 'quick')) : undefined;
     const runScale = name === 'wasm' ? runScaleInChild(bool(args, 'quick'), threads) : undefined;
     const pipelineDir = mkdtempSync(join(tmpdir(), 'ttpa-bench-pipeline-'));
     try {
@@ -91,7 +113,7 @@ async function run(args: ParsedArgs): Promise<number> {
       const pipeline = name === 'wasm' && !bool(args, 'no-pipeline')
         ? { preset: presetArg ?? `built-in: tiny as a ${cfg.pipelineLoop.rounds}-round loop`, runAt: runPipelineInChild(preset, pipelineDir) }
         : undefined;
-      doc = await runBench(cfg, { environment, onSection: progress, runAtThreads, runScale, pipeline });
+      doc = await runBench(cfg, { environment, onSection: progress, runAtThreads, runAtReplicas, runScale, pipeline });
     } finally {
       rmSync(pipelineDir, { recursive: true, force: true });
     }

@@ -3,13 +3,20 @@
 // one JSON line. Spawning and parsing only; what the child measures is core's sftThreadRun.
 import type { ScaleFigures } from '../../core/bench/scale_bench.ts';
 import type { RunAtThreads, ThreadRun } from '../../core/bench/threads_bench.ts';
+import type { ReplicaRun, RunAtReplicas } from '../../core/bench/replicas_bench.ts';
 import { exitDescription, runTtpa } from '../ttpa_child.ts';
 
 export const THREADS_CHILD_FLAG = 'threads-child';
 export const SCALE_CHILD_FLAG = 'scale-child';
+export const REPLICAS_CHILD_FLAG = 'replicas-child';
 
 export function runAtThreadsInChild(quick: boolean): RunAtThreads {
   return (threads) => runChild<ThreadRun>([`--${THREADS_CHILD_FLAG}`, String(threads), ...(quick ? ['--quick'] : [])], `at ${threads} thread(s)`);
+}
+
+/** The replicas section's runs, each in a fresh child whose main thread runs one wasm thread beside its worker threads. */
+export function runAtReplicasInChild(quick: boolean): RunAtReplicas {
+  return (replicas) => runChild<ReplicaRun>([`--${REPLICAS_CHILD_FLAG}`, String(replicas), ...(quick ? ['--quick'] : [])], `with ${replicas} replica(s)`);
 }
 
 /** The scale section in a child: tfjs-backend-wasm aborts the process when its heap allocation fails. */

@@ -48,6 +48,8 @@ export interface BenchConfig {
   scalingSteps: number;
   /** Threads: wasm thread counts whose SFT steps (the first SFT model, the SFT sizes) are compared, each in a fresh runtime. */
   threadCounts: number[];
+  /** Replicas: data-parallel replica counts (worker threads, one wasm thread each) compared on the same SFT steps, each in a fresh runtime. */
+  replicaCounts: number[];
   /** Scale: published configs with random weights; decoding `scaleNewTokens` after `scalePromptLen`, a LoRA DPO step at `scaleSeqLen`. */
   scaleModels: ScaleModel[];
   scaleSeqLen: number;
@@ -84,6 +86,7 @@ export const FULL_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
   scalingWidths: [64, 128, 256, 512],
   scalingSteps: 3,
   threadCounts: [1, 2],
+  replicaCounts: [1, 2],
   scaleModels: [{ name: 'SmolLM2-135M', config: 'SmolLM2-135M' }, { name: 'Qwen2.5-0.5B', config: 'Qwen2.5-0.5B' }],
   scaleSeqLen: 256,
   scalePromptLen: 32,
@@ -118,6 +121,7 @@ export const QUICK_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
   scalingWidths: [16, 32],
   scalingSteps: 1,
   threadCounts: [1, 2],
+  replicaCounts: [1, 2],
   scaleModels: [{
     name: 'SmolLM2-135M shape (2 layers, width 64)', config: 'SmolLM2-135M',
     overrides: { num_hidden_layers: 2, hidden_size: 64, intermediate_size: 128, num_attention_heads: 2, num_key_value_heads: 1, vocab_size: 512 },

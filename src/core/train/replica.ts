@@ -23,6 +23,9 @@ export interface SftReplicaSpec {
 
 export type ReplicaSpec = SftReplicaSpec;
 
+/** Starts remote replicas of a spec (the host's: worker threads in Node); `close` stops them. */
+export type StartReplicas = (spec: ReplicaSpec) => Promise<Replicas & { close(): Promise<void> }>;
+
 /** One replica: computes its share of a step at the weights it is given. */
 export interface Replica {
   compute(weights: Record<string, Float32Array>, groups: number[][]): Promise<ShareGradients>;

@@ -33,9 +33,9 @@ describe('ttpa bench', () => {
     const printed = JSON.parse(r.out);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(printed);
     expect(printed).toMatchObject({ bench: 'ttpa-lab', quick: true, backend: 'wasm', errors: {} });
-    expect(printed.environment).toMatchObject({ cpus: expect.any(Number), threads: expect.any(Number) });
+    expect(printed.environment).toMatchObject({ cpus: expect.any(Number), threads: expect.any(Number), replicas: 1 });
     expect(printed.environment.runtime).toMatch(/^node v/);
-    expect(printed.targets).toHaveLength(9);
+    expect(printed.targets).toHaveLength(11);
     // The tiny loop's pipeline from scratch with --jobs 1 and 2: the same results (the ratio is a timing, unchecked).
     expect(printed.pipeline.runs.map((r: { jobs: number; threads: number }) => [r.jobs, r.threads])).toEqual([[1, 1], [2, 1]]);
     expect(printed.pipeline.arms).toEqual(['ttpa', 'sft-continued']);
@@ -43,6 +43,13 @@ describe('ttpa bench', () => {
     expect(printed.targets.find((t: { name: string }) => t.name === 'pipeline_wall_jobs_2_over_1').value).toBe(printed.pipeline.wallRatio);
     expect(printed.threads.runs.map((r: { threads: number }) => r.threads)).toEqual([1, 2]);
     expect(printed.threads.lossMaxDiff).toBeLessThan(1e-4);
+    // 1 and 2 data-parallel replicas, each run in a fresh child: the same losses (the speedup is a timing, unchecked).
+    expect(printed.replicas.runs.map((r: { replicas: number; runtime: string }) => [r.replicas, r.runtime])).toEqual([
+      [1, 'wasm (1 thread)'], [2, 'wasm (1 thread); 1 worker thread, wasm 1 thread each'],
+    ]);
+    expect(printed.replicas.lossMaxDiff).toBeLessThan(1e-4);
+    expect(printed.targets.find((t: { name: string }) => t.name === 'sft_replicas_loss_max_diff').met).toBe(true);
+    expect(printed.targets.find((t: { name: string }) => t.name === 'sft_tokens_per_sec_2_replicas_over_1').value).toBe(printed.replicas.speedup);
     expect(printed.scale[0]).toMatchObject({ refused: [], loadMs: expect.any(Number), forward: { tokensPerSec: expect.any(Number) }, loraDpo: { stepMs: expect.any(Number) } });
   });
 
