@@ -16,6 +16,14 @@ export interface ShareGradients {
   tokens: number;
   /** d(weightedLoss)/d(parameter), flat, by parameter name. */
   grads: Record<string, Float32Array>;
+  /** Metrics the task's loss reported for each group (DPO's rewards, KL), read in the replica: see TrainTask.remoteStats. */
+  stats?: GroupStats[];
+}
+
+/** One group's metrics as numbers, with the group's weight (DPO: pairs), for weighted means over a step. */
+export interface GroupStats {
+  values: number[];
+  weight: number;
 }
 
 /** The remote replicas of a training task (replica 0 is the runtime that owns the optimizer). */
@@ -145,7 +153,9 @@ export async function dataParallelStep<B>(task: TrainTask<B>, micro: number[][],
   const remote = replicas.compute(await readWeights(task.params, names), plan.slice(1));
   remote.catch(() => undefined); // awaited below; this only keeps a local failure from leaving it unhandled
   const local = await computeShare(task, names, plan[0]);
-  const combined = combineShares([local, ...(await remote)]);
+  const shares = await remote;
+  for (const s of shares) if (s.stats) task.remoteStats?.(s.stats);
+  const combined = combineShares([local, ...shares]);
   const grads = tf.tidy(() => Object.fromEntries(names.map((n) => [n, tf.tensor(combined.grads[n], task.params[n].shape, 'float32')])));
   try {
     return { ...(await applyGradients(task.params, grads, combined.loss, opt, options)), tokens: combined.tokens };

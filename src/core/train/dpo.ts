@@ -1,7 +1,7 @@
 // DPO-family training as one task of the generic trainer (trainer.ts): the loss of a pair batch against
 // precomputed reference log-probs, plus TRL-named metrics per step. Data is dpo_data.ts, losses dpo_loss.ts.
 import { tf } from '../runtime/tf.ts';
-import type { DpoConfig } from './dpo_config.ts';
+import { lossTerms, type DpoConfig } from './dpo_config.ts';
 import { disposeDpoBatch, makeDpoBatch, type DpoBatch, type EncodedPair } from './dpo_data.ts';
 import { dpoLoss } from './dpo_loss.ts';
 import type { Model } from '../model/params.ts';
@@ -9,6 +9,7 @@ import { pairLogps } from './dpo_logps.ts';
 import type { ParamMap } from './optimizer.ts';
 import { createKlCheck, resolveGuardConfig } from './guard.ts';
 import { runTrainer, type ResumeFrom, type StepMetrics, type TrainHooks, type TrainResult, type TrainTask } from './trainer.ts';
+import type { GroupStats, Replicas } from './data_parallel.ts';
 
 /** One line of a DPO run's metrics.jsonl, with TRL's metric names. Means over the step's pairs. */
 export interface DpoStepMetrics {
@@ -52,6 +53,8 @@ export interface DpoRun {
   modelFiles: () => Promise<Record<string, Uint8Array>>;
   hooks?: DpoHooks;
   resume?: ResumeFrom;
+  /** Data-parallel replicas to share each step with (replica.ts); none: this runtime alone. */
+  replicas?: Replicas;
 }
 
 const STAT_NAMES = ['rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'logps/chosen', 'logps/rejected', 'kl'] as const;
@@ -78,11 +81,19 @@ export function dpoBatchLoss(policy: DpoPolicy, batch: DpoBatch, cfg: DpoConfig)
 }
 
 /**
+ * Whether a pair batch's loss is the mean of per-pair losses, so a batch cut across data-parallel replicas
+ * gives the same step; ESM in 'weight' mode divides by the batch's mean score margin (dpo_loss.ts), so not.
+ */
+export function dpoSplittable(cfg: Pick<DpoConfig, 'lossType' | 'lossWeights' | 'esmMode'>): boolean {
+  return cfg.esmMode !== 'weight' || !lossTerms(cfg).some((t) => t.type === 'esm');
+}
+
+/**
  * The trainer task of a DPO run. Each micro-batch's metrics tensor is kept and handed to `onStats`,
  * which owns it: reading it inside the gradient tape (dataSync) loses the WebGPU device, so it is
- * read after the step.
+ * read after the step. Remote replicas' metrics arrive as numbers (`onRemoteStats`).
  */
-export function dpoTask(run: DpoRun, onStats: (stats: tf.Tensor1D, pairs: number) => void): TrainTask<DpoBatch> {
+export function dpoTask(run: DpoRun, onStats: (stats: tf.Tensor1D, pairs: number) => void, onRemoteStats?: (stats: GroupStats[]) => void): TrainTask<DpoBatch> {
   const { policy, data, config } = run;
   for (const p of data) if (!p.refChosen || !p.refRejected) throw new Error('dpo: every pair needs reference log-probs (computeReferenceLogps)');
   return {
@@ -96,6 +107,8 @@ export function dpoTask(run: DpoRun, onStats: (stats: tf.Tensor1D, pairs: number
     },
     weight: (batch) => batch.B,
     tokens: (batch) => batch.inputTokens,
+    splittable: dpoSplittable(config),
+    remoteStats: onRemoteStats,
     disposeBatch: disposeDpoBatch,
     modelFiles: run.modelFiles,
   };
@@ -104,8 +117,9 @@ export function dpoTask(run: DpoRun, onStats: (stats: tf.Tensor1D, pairs: number
 /** Runs DPO with the generic trainer; metrics of each step are pair-weighted means over its micro-batches. */
 export function runDpo(run: DpoRun): Promise<TrainResult> {
   let pending: { stats: tf.Tensor1D; pairs: number }[] = [];
+  let remote: GroupStats[] = [];
   const checkKl = createKlCheck(resolveGuardConfig(run.hooks?.guard));
-  const task = dpoTask(run, (stats, pairs) => pending.push({ stats, pairs }));
+  const task = dpoTask(run, (stats, pairs) => pending.push({ stats, pairs }), (stats) => remote.push(...stats));
   const hooks: TrainHooks = {
     ...run.hooks,
     onStep: async (m: StepMetrics) => {
@@ -117,7 +131,12 @@ export function runDpo(run: DpoRun): Promise<TrainResult> {
         STAT_NAMES.forEach((k, i) => (sums[k] += v[i] * p.pairs));
         pairs += p.pairs;
       }
+      for (const r of remote) {
+        STAT_NAMES.forEach((k, i) => (sums[k] += r.values[i] * r.weight));
+        pairs += r.weight;
+      }
       pending = [];
+      remote = [];
       const mean = Object.fromEntries(STAT_NAMES.map((k) => [k, sums[k] / Math.max(pairs, 1)])) as Stats;
       await run.hooks?.onStep?.({
         step: m.step, loss: m.loss, ...mean, grad_norm: m.grad_norm, learning_rate: m.lr,
@@ -126,7 +145,7 @@ export function runDpo(run: DpoRun): Promise<TrainResult> {
       checkKl(mean.kl);
     },
   };
-  return runTrainer(task, run.config, hooks, run.resume);
+  return runTrainer(task, run.config, hooks, run.resume, run.replicas);
 }
 
 function zeroStats(): Stats {

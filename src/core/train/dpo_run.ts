@@ -11,6 +11,7 @@ import { adaptedModel, ADAPTER_FILE, createLora, disposeLora, loraParams, mergeL
 import { computeReferenceLogps } from './reference.ts';
 import { planTrainingStep } from '../runtime/memory_plan.ts';
 import type { ResumeFrom, TrainResult } from './trainer.ts';
+import { dpoReplicaSpec, type StartReplicas } from './replica.ts';
 
 /** A preference record as the preference module exports it (TRL conversational + our `ttpa` field). */
 export interface DpoRecord extends ConversationalPair {
@@ -36,6 +37,8 @@ export interface DpoJob {
   /** Files of a checkpoint of `model`'s current weights (model + tokenizer); LoRA checkpoints hold adapters instead. */
   modelFiles: (model: Model) => Promise<Record<string, Uint8Array>>;
   resume?: DpoJobResume;
+  /** Data-parallel replicas (full fine-tuning only), started once the reference log-probs are on the pairs and closed after. */
+  startReplicas?: StartReplicas;
 }
 
 export interface DpoJobResult {
@@ -64,6 +67,7 @@ export function planDpoStep(model: Model, config: DpoConfig, name?: string): boo
 
 export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
   const { model, config } = job;
+  if (job.startReplicas && config.adapter === 'lora') throw new Error('dpo: data-parallel replicas train full weights; LoRA DPO runs in one replica');
   const checkpointing = planDpoStep(model, config);
   const enc = encodePairs(job.records, job.records.map(recordMargin), job.tokenizer, config.seqLen);
   if (enc.pairs.length === 0) throw new Error(`dpo: no usable pair among ${job.records.length} (${enc.dropped} dropped)`);
@@ -81,15 +85,18 @@ export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
     policy = { params: model.params, model: () => model, checkpointing };
   }
   const frozen = lora ? freeze(model) : [];
+  const padTokenId = job.tokenizer.padTokenId;
+  const replicas = job.startReplicas && await job.startReplicas(await dpoReplicaSpec(model, { data: enc.pairs, padTokenId, config, checkpointing }));
   try {
     const result = await runDpo({
-      policy, data: enc.pairs, config, padTokenId: job.tokenizer.padTokenId,
+      policy, data: enc.pairs, config, padTokenId, replicas,
       modelFiles: async () => (lora ? { [ADAPTER_FILE]: await serializeLora(lora), 'adapter_config.json': adapterConfig(lora) } : job.modelFiles(model)),
       hooks: job.hooks, resume: job.resume,
     });
     const final = lora ? mergeLora(model, lora) : model;
     return { model: final, result, encoded: { pairs: enc.pairs.length, truncated: enc.truncated, dropped: enc.dropped } };
   } finally {
+    await replicas?.close();
     for (const v of frozen) v.trainable = true;
     if (lora) disposeLora(lora);
   }

@@ -1,11 +1,15 @@
-// A data-parallel replica of an SFT run: what a remote runtime (a worker thread) needs to rebuild the task as
-// plain data (ReplicaSpec), the replica built from it, and in-process replicas for tests and single-threaded
-// hosts. The threads themselves are the host's (src/cli/replica_pool.ts); nothing here posts messages.
+// A data-parallel replica of an SFT or full-weight DPO run: what a remote runtime (a worker thread) needs to
+// rebuild the task as plain data (ReplicaSpec), the replica built from it, and in-process replicas for tests.
+// The threads themselves are the host's (src/cli/replica_pool.ts); nothing here posts messages.
 import type { ModelConfig } from '../model/config.ts';
 import { disposeModel, expectedParamShapes, type Model, type Params } from '../model/params.ts';
 import { tf } from '../runtime/tf.ts';
 import type { SftConfig } from './config.ts';
-import { computeShare, type Replicas, type ShareGradients } from './data_parallel.ts';
+import { computeShare, type GroupStats, type Replicas, type ShareGradients } from './data_parallel.ts';
+import { dpoTask } from './dpo.ts';
+import type { DpoConfig } from './dpo_config.ts';
+import type { EncodedPair } from './dpo_data.ts';
+import type { TrainTask } from './trainer.ts';
 import { modelPolicy } from './policy.ts';
 import type { EncodedSample } from './sft_data.ts';
 import { sftTask } from './sft.ts';
@@ -21,7 +25,19 @@ export interface SftReplicaSpec {
   config: SftConfig;
 }
 
-export type ReplicaSpec = SftReplicaSpec;
+/** A full-weight DPO run's replica: the pairs carry their reference log-probs (computed once, before training). */
+export interface DpoReplicaSpec {
+  kind: 'dpo';
+  modelConfig: ModelConfig;
+  weights: Record<string, Float32Array>;
+  data: EncodedPair[];
+  padTokenId: number;
+  config: DpoConfig;
+  /** Recompute each layer in the backward pass, as the main runtime's memory plan decided. */
+  checkpointing: boolean;
+}
+
+export type ReplicaSpec = SftReplicaSpec | DpoReplicaSpec;
 
 /** Starts remote replicas of a spec (the host's: worker threads in Node); `close` stops them. */
 export type StartReplicas = (spec: ReplicaSpec) => Promise<Replicas & { close(): Promise<void> }>;
@@ -34,23 +50,55 @@ export interface Replica {
 
 /** The spec of `model` training on `data` (full fine-tuning: LoRA adapters are refused). */
 export async function sftReplicaSpec(model: Model, run: { data: EncodedSample[]; padTokenId: number; config: SftConfig }): Promise<SftReplicaSpec> {
-  if (model.adapters) throw new Error('data-parallel replicas train full weights; this model has LoRA adapters');
-  const weights: Record<string, Float32Array> = {};
-  for (const [name, v] of Object.entries(model.params)) weights[name] = Float32Array.from((await v.data()) as Float32Array);
-  return { kind: 'sft', modelConfig: model.config, weights, data: run.data, padTokenId: run.padTokenId, config: run.config };
+  return { kind: 'sft', modelConfig: model.config, weights: await allWeights(model), data: run.data, padTokenId: run.padTokenId, config: run.config };
+}
+
+export async function dpoReplicaSpec(model: Model, run: { data: EncodedPair[]; padTokenId: number; config: DpoConfig; checkpointing: boolean }): Promise<DpoReplicaSpec> {
+  if (run.config.adapter === 'lora') throw new Error('data-parallel replicas train full weights; LoRA DPO runs in one replica');
+  return { kind: 'dpo', modelConfig: model.config, weights: await allWeights(model), ...run };
 }
 
 export function createReplica(spec: ReplicaSpec): Replica {
-  if (spec.kind !== 'sft') throw new Error(`unknown replica kind ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
+  if (spec.kind !== 'sft' && spec.kind !== 'dpo') throw new Error(`unknown replica kind ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
   const model = modelFromWeights(spec.modelConfig, spec.weights);
-  const task = sftTask({ policy: modelPolicy(model, spec.config), data: spec.data, config: spec.config, padTokenId: spec.padTokenId, modelFiles: async () => ({}) });
+  const { task, takeStats } = spec.kind === 'sft'
+    ? { task: sftTask({ policy: modelPolicy(model, spec.config), data: spec.data, config: spec.config, padTokenId: spec.padTokenId, modelFiles: async () => ({}) }), takeStats: undefined }
+    : dpoReplicaTask(model, spec);
   return {
     compute: async (weights, groups) => {
       assignWeights(model.params, weights);
-      return computeShare(task, Object.keys(weights), groups);
+      const share = await computeShare(task as TrainTask<unknown>, Object.keys(weights), groups);
+      return takeStats ? { ...share, stats: await takeStats() } : share;
     },
     dispose: () => disposeModel(model),
   };
+}
+
+/** The DPO task of a replica, and its groups' metrics read as numbers after each share (dpo.ts keeps them as tensors). */
+function dpoReplicaTask(model: Model, spec: DpoReplicaSpec): { task: TrainTask<unknown>; takeStats: () => Promise<GroupStats[]> } {
+  let pending: { stats: tf.Tensor1D; pairs: number }[] = [];
+  const policy = { params: model.params, model: () => model, checkpointing: spec.checkpointing };
+  const task = dpoTask({ policy, data: spec.data, config: spec.config, padTokenId: spec.padTokenId, modelFiles: async () => ({}) }, (stats, pairs) => pending.push({ stats, pairs }));
+  const takeStats = async (): Promise<GroupStats[]> => {
+    const taken = pending;
+    pending = [];
+    try {
+      const out: GroupStats[] = [];
+      for (const p of taken) out.push({ values: Array.from(await p.stats.data()), weight: p.pairs });
+      return out;
+    } finally {
+      tf.dispose(taken.map((p) => p.stats));
+    }
+  };
+  return { task: task as TrainTask<unknown>, takeStats };
+}
+
+/** Every parameter's values, copied (full-weight training only). */
+async function allWeights(model: Model): Promise<Record<string, Float32Array>> {
+  if (model.adapters) throw new Error('data-parallel replicas train full weights; this model has LoRA adapters');
+  const weights: Record<string, Float32Array> = {};
+  for (const [name, v] of Object.entries(model.params)) weights[name] = Float32Array.from((await v.data()) as Float32Array);
+  return weights;
 }
 
 /** `count` replicas in this runtime, computed one after another: the data-parallel arithmetic without threads. */

@@ -8,7 +8,7 @@ import { createAdamW, disposeAdamW, type AdamW, type ParamMap } from './optimize
 import { OPTIMIZER_FILE, restoreOptimizer, serializeOptimizer } from './optimizer_state.ts';
 import { learningRate } from './schedule.ts';
 import { NonFiniteError, trainStep, type StepResult } from './train_step.ts';
-import { dataParallelStep, type Replicas } from './data_parallel.ts';
+import { dataParallelStep, type GroupStats, type Replicas } from './data_parallel.ts';
 
 export const TRAINER_STATE_FILE = 'trainer_state.json';
 
@@ -33,6 +33,8 @@ export interface TrainTask<B> {
    * False (a loss normalised over its whole batch) keeps data-parallel replicas to whole micro-batches.
    */
   splittable?: boolean;
+  /** Metrics the loss reported in remote data-parallel replicas (their groups of this step), as loss() reports its own. */
+  remoteStats?(stats: GroupStats[]): void;
   disposeBatch(batch: B): void;
   /** Model and tokenizer files of a checkpoint (HF layout). */
   modelFiles(): Promise<Record<string, Uint8Array>>;

@@ -7,7 +7,11 @@ import { createRng } from '../../../src/core/rng.ts';
 import { resolveSftConfig, type SftConfig } from '../../../src/core/train/config.ts';
 import { checkReplicaCount, combineShares, planShares } from '../../../src/core/train/data_parallel.ts';
 import { modelPolicy } from '../../../src/core/train/policy.ts';
-import { inProcessReplicas, sftReplicaSpec } from '../../../src/core/train/replica.ts';
+import { dpoReplicaSpec, inProcessReplicas, sftReplicaSpec } from '../../../src/core/train/replica.ts';
+import { runDpo, type DpoStepMetrics } from '../../../src/core/train/dpo.ts';
+import { resolveDpoConfig, type DpoConfig } from '../../../src/core/train/dpo_config.ts';
+import { commonPrefix, type EncodedPair } from '../../../src/core/train/dpo_data.ts';
+import { computeReferenceLogps } from '../../../src/core/train/reference.ts';
 import type { EncodedSample } from '../../../src/core/train/sft_data.ts';
 import { runSft } from '../../../src/core/train/sft.ts';
 
@@ -107,5 +111,64 @@ describe('data-parallel SFT on the tiny transformer (in-process replicas)', () =
     const before = tf.memory().numTensors;
     await train({ steps: 3 }, 1);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+// Full-weight DPO: pairs of different prompt and completion lengths, reference log-probs from the start model.
+describe('data-parallel DPO on the tiny transformer (in-process replicas)', () => {
+  const modelConfig = resolveModelConfig('tiny');
+  const rng = createRng(11);
+  const ids = (k: number): number[] => Array.from({ length: k }, () => 1 + rng.int(modelConfig.vocab_size - 1));
+  const pairs: EncodedPair[] = Array.from({ length: 8 }, (_, i) => {
+    const chosen = [7, ...ids(2 + (i % 4))];
+    const rejected = [7, ...ids(1 + ((i * 3) % 5))];
+    rejected[1] = chosen[1] === 5 ? 6 : 5;
+    return { prompt: ids(3 + (i % 5)), chosen, rejected, sharedPrefix: commonPrefix(chosen, rejected), scoreMargin: 0.25 + i / 10 };
+  });
+
+  beforeAll(async () => {
+    expect((await initBackend({ order: ['wasm'] })).backend).toBe('wasm');
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  async function train(overrides: Partial<DpoConfig>, remotes: number): Promise<{ metrics: DpoStepMetrics[]; weights: Float32Array[] }> {
+    const model = createModel(modelConfig, 4);
+    const config = resolveDpoConfig({ lr: 1e-2, warmupSteps: 0, steps: 3, batchSize: 4, checkpointEvery: 0, beta: 0.5, seed: 2, rpoAlpha: 0.3, ...overrides });
+    const data = structuredClone(pairs);
+    await computeReferenceLogps(model, data, { batchSize: 3, padTokenId: 0 });
+    const replicas = remotes ? inProcessReplicas(await dpoReplicaSpec(model, { data, config, padTokenId: 0, checkpointing: false }), remotes) : undefined;
+    const metrics: DpoStepMetrics[] = [];
+    try {
+      await runDpo({ policy: { params: model.params, model: () => model }, data, config, padTokenId: 0, modelFiles: async () => ({}), replicas, hooks: { onStep: (m) => void metrics.push(m) } });
+      return { metrics, weights: Object.values(model.params).map((v) => v.dataSync() as Float32Array) };
+    } finally {
+      replicas?.dispose();
+      disposeModel(model);
+    }
+  }
+
+  function expectSame(a: { metrics: DpoStepMetrics[]; weights: Float32Array[] }, b: { metrics: DpoStepMetrics[]; weights: Float32Array[] }): void {
+    a.metrics.forEach((m, i) => {
+      expect(Math.abs(m.loss - b.metrics[i].loss), `loss of step ${i + 1}`).toBeLessThan(1e-4);
+      expect(Math.abs(m['rewards/margins'] - b.metrics[i]['rewards/margins']), `margin of step ${i + 1}`).toBeLessThan(1e-4);
+      expect(m['rewards/accuracies']).toBe(b.metrics[i]['rewards/accuracies']);
+    });
+    let maxDiff = 0;
+    a.weights.forEach((w, p) => w.forEach((x, i) => (maxDiff = Math.max(maxDiff, Math.abs(x - b.weights[p][i])))));
+    expect(maxDiff).toBeLessThan(1e-4);
+  }
+
+  it('2 replicas sharing each pair batch give the losses, metrics and final weights of one (1e-4)', async () => {
+    const one = await train({}, 0);
+    expect(one.metrics[2].loss).not.toBe(one.metrics[0].loss);
+    expectSame(await train({}, 1), one);
+  });
+
+  it('ESM weighted by the batch margin shares whole micro-batches only: exact with gradAccumSteps 2, refused with 1', async () => {
+    const cfg = { lossType: 'esm' as const, esmMode: 'weight' as const, batchSize: 2, gradAccumSteps: 2 };
+    expectSame(await train(cfg, 1), await train(cfg, 0));
+    await expect(train({ ...cfg, gradAccumSteps: 1 }, 1)).rejects.toThrow('2 data-parallel replicas need gradAccumSteps to be a multiple of 2 (got 1)');
   });
 });
