@@ -10,7 +10,11 @@ import { parseDpoRecordsJsonl, planDpoStep, runDpoJob, type DpoJobResume } from 
 import { ADAPTER_FILE } from '../../core/train/lora.ts';
 import { DEFAULT_GUARD, resolveGuardConfig } from '../../core/train/guard.ts';
 import { bool, GRADIENT_CHECKPOINTING_OPTION, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
-import { describeBackend, THREADS_OPTION, threadsOption } from '../threads.ts';
+import { describeRun, REPLICAS_OPTION, replicasOption, runtimeThreads, THREADS_OPTION } from '../threads.ts';
+import { startReplicaPool } from '../replica_pool.ts';
+import { checkReplicaCount } from '../../core/train/data_parallel.ts';
+import { dpoSplittable } from '../../core/train/dpo.ts';
+import type { StartReplicas } from '../../core/train/replica.ts';
 import { writeDirAtomic, writeFileAtomic } from '../atomic_write.ts';
 import { checkBatchMemory } from '../batch_memory.ts';
 import { checkResumeInputs, checkResumeSettings, fileDigest, keepMetricsUpTo, newestCompleteCheckpoint, saveCheckpoint, writeRunManifest, type RunManifest } from '../checkpoints.ts';
@@ -50,6 +54,7 @@ export const dpoCommand: Command = {
     OVERWRITE_OPTION,
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
     THREADS_OPTION,
+    REPLICAS_OPTION,
   ],
   run,
 };
@@ -84,11 +89,19 @@ async function run(args: ParsedArgs): Promise<number> {
   const folder = openRunFolder(out, { resume: resuming, overwrite: bool(args, 'overwrite') });
   const manifest: RunManifest = { command: 'dpo', inputs: { pairs: fileDigest(pairsPath), model: fileDigest(join(modelDir, 'config.json')) } };
   if (resuming) checkResumeInputs(out, manifest);
-  const backend = await initBackend({ order: [str(args, 'backend') as BackendName], threads: threadsOption(args) });
-  console.log(`backend: ${describeBackend(backend)}`);
+  const replicas = replicasOption(args);
+  const backend = await initBackend({ order: [str(args, 'backend') as BackendName], threads: runtimeThreads(args) });
+  if (replicas === 1) console.log(`backend: ${describeRun(backend)}`);
   const resume = resuming ? await loadResume(out) : undefined;
   if (resume) checkResumeSettings(resume.state.config as unknown as Record<string, unknown>, overrides, 'dpo');
   const config = resolveDpoConfig({ ...(resume?.state.config as Partial<DpoConfig> | undefined), ...overrides });
+  if (replicas > 1 && config.adapter === 'lora') throw new UsageError('--replicas > 1 trains full weights over worker threads; LoRA (--adapter lora) runs in one replica');
+  checkReplicaCount(replicas, config.batchSize, config.gradAccumSteps, dpoSplittable(config));
+  const startReplicas: StartReplicas | undefined = replicas > 1 ? async (spec) => {
+    const pool = await startReplicaPool(spec, { workers: replicas - 1, backend: backend.backend, threads: backend.threads });
+    console.log(`backend: ${describeRun(backend, pool)}`);
+    return pool;
+  } : undefined;
   const records = parseDpoRecordsJsonl(readInputText(pairsPath), pairsPath);
   const { model, tokenizer } = await loadCheckpoint(dirSource(modelDir));
   try {
@@ -100,7 +113,7 @@ async function run(args: ParsedArgs): Promise<number> {
     if (resume) keepMetricsUpTo(metricsPath, resume.state.step, console.error);
     writeFileAtomic(join(folder.dir, 'dpo_config.json'), JSON.stringify(config, null, 2) + '\n');
     const job = await runDpoJob({
-      model, tokenizer, records, config, resume,
+      model, tokenizer, records, config, resume, startReplicas,
       modelFiles: (m) => checkpointFiles(m, tokenizer),
       hooks: {
         guard,

@@ -26,12 +26,13 @@ mkdirSync(tok);
 writeFileSync(join(tok, 'tokenizer.json'), JSON.stringify(tokJson));
 writeFileSync(join(tok, 'tokenizer_config.json'), JSON.stringify(buildTokenizerConfig(tokJson)));
 
-async function ttpa(...argv: string[]): Promise<{ code: number; err: string }> {
+async function ttpa(...argv: string[]): Promise<{ code: number; err: string; out: string }> {
   const errors: string[] = [];
+  const logs: string[] = [];
   const e = vi.spyOn(console, 'error').mockImplementation((m: unknown) => void errors.push(String(m)));
-  const l = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  const l = vi.spyOn(console, 'log').mockImplementation((m: unknown) => void logs.push(String(m)));
   try {
-    return { code: await main(argv), err: errors.join('\n') };
+    return { code: await main(argv), err: errors.join('\n'), out: logs.join('\n') };
   } finally {
     e.mockRestore();
     l.mockRestore();
@@ -105,6 +106,29 @@ describe('ttpa sft', () => {
     expect(logs).toContain('backend: cpu; 2 data-parallel replicas: this thread and 1 worker thread, cpu each');
     const one = losses(join(dir, 'one'));
     losses(join(dir, 'two')).forEach((x, i) => expect(Math.abs(x - one[i]), `step ${i + 1}`).toBeLessThan(1e-4));
+  });
+
+  it('ttpa dpo --replicas 2 gives the losses of one replica (1e-4); LoRA with replicas is refused before writing', async () => {
+    const pairs = join(dir, 'replica-pairs.jsonl');
+    const cities = ['Oslo', 'Lima', 'Paris', 'Quito'];
+    writeFileSync(pairs, cities.map((c, i) => JSON.stringify({
+      prompt: [{ role: 'user', content: `Weather in ${c}?` }],
+      chosen: [{ role: 'assistant', content: `It is ${'cold '.repeat(1 + i)}in ${c}.` }],
+      rejected: [{ role: 'assistant', content: 'Hot.' }],
+    })).join('\n') + '\n');
+    const common = ['--model', join(dir, 'run', 'checkpoint-2'), '--pairs', pairs, '--batch-size', '4', '--steps', '3', '--seq-len', '64', '--backend', 'cpu'];
+    const losses = (out: string): number[] => readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).loss);
+    expect((await ttpa('dpo', ...common, '--out', join(dir, 'dpo-one'))).code).toBe(0);
+    const two = await ttpa('dpo', ...common, '--out', join(dir, 'dpo-two'), '--replicas', '2');
+    expect(two.code).toBe(0);
+    expect(two.out).toContain('backend: cpu; 2 data-parallel replicas: this thread and 1 worker thread, cpu each');
+    const one = losses(join(dir, 'dpo-one'));
+    expect(one).toHaveLength(3);
+    losses(join(dir, 'dpo-two')).forEach((x, i) => expect(Math.abs(x - one[i]), `step ${i + 1}`).toBeLessThan(1e-4));
+    const lora = await ttpa('dpo', ...common, '--out', join(dir, 'dpo-lora'), '--replicas', '2', '--adapter', 'lora');
+    expect(lora.code).toBe(2);
+    expect(lora.err).toContain('--replicas > 1 trains full weights over worker threads; LoRA (--adapter lora) runs in one replica');
+    expect(existsSync(join(dir, 'dpo-lora'))).toBe(false);
   });
 
   it.each([
