@@ -13,7 +13,9 @@ import { aggregateReports, type PipelineReport } from '../../core/pipeline/repor
 import type { RunStore } from '../../core/pipeline/store.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
 import { optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
-import { coresForThreads, describeBackend, THREADS_OPTION, threadsOption } from '../threads.ts';
+import { coresForThreads, describeBackend, REPLICAS_OPTION, replicasOption, THREADS_OPTION, threadsOption } from '../threads.ts';
+import { startReplicaPool } from '../replica_pool.ts';
+import type { ReplicaHost } from '../../core/train/replica.ts';
 import { dirSource, readJsonFile, writeFiles } from '../files.ts';
 import { exitDescription, runTtpa } from '../ttpa_child.ts';
 
@@ -34,7 +36,8 @@ export const pipelineCommand: Command = {
     { name: 'start-model', type: 'string', help: `SFT checkpoint to start from (default: ${DEFAULT_MODEL_DIR} if present; 'none' trains one)` },
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
     { name: 'jobs', type: 'int', help: 'loop presets: arms run in this many processes at once (the cores shared among them)', default: 1 },
-    { ...THREADS_OPTION, help: 'wasm threads per process (default: TTPA_THREADS when set, else the cores available, divided among --jobs)' },
+    { ...THREADS_OPTION, help: 'wasm threads per process (default: TTPA_THREADS when set, else the cores available, divided among --jobs; 1 with --replicas)' },
+    { ...REPLICAS_OPTION, help: 'data-parallel replicas of the SFT and full-weight DPO stages: this thread plus N-1 worker threads (per process with --jobs), one wasm thread each; same losses to float rounding (default 1)' },
     { name: 'arms', type: 'string', help: `loop presets: run only these arms (comma-separated, of ${ARM_NAMES.join(', ')}), no report` },
   ],
   run,
@@ -77,17 +80,22 @@ async function run(args: ParsedArgs): Promise<number> {
   const jobs = optNum(args, 'jobs') ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be an integer >= 1, got ${jobs}`);
   // Processes share the cores: each gets its share of wasm threads unless --threads says otherwise.
-  const threads = threadsOption(args) ?? (jobs > 1 ? Math.max(1, Math.floor(coresForThreads() / jobs)) : undefined);
+  const replicas = replicasOption(args);
+  const threads = threadsOption(args) ?? (replicas > 1 ? 1 : jobs > 1 ? Math.max(1, Math.floor(coresForThreads() / jobs)) : undefined);
   const backend = await initBackend({ order: [str(args, 'backend') as BackendName], threads });
-  console.log(`backend: ${describeBackend(backend)}; start model: ${startDir ?? '(none: the pipeline trains its own SFT model)'}`);
+  const replicaHost: ReplicaHost | undefined = replicas > 1
+    ? { replicas, start: (spec) => startReplicaPool(spec, { workers: replicas - 1, backend: backend.backend, threads: backend.threads }) }
+    : undefined;
+  const dataParallel = replicaHost ? `; training stages over ${replicas} data-parallel replicas (this thread and ${replicas - 1} worker thread${replicas > 2 ? 's' : ''})` : '';
+  console.log(`backend: ${describeBackend(backend)}${dataParallel}; start model: ${startDir ?? '(none: the pipeline trains its own SFT model)'}`);
   const until = (optStr(args, 'until') ?? 'report') as StageName;
   const onlyArms = parseArms(args);
   const runOne = async (seed: number | undefined, root: string): Promise<PipelineReport | LoopReport | undefined> => {
     const r = resolvePipelineConfig(preset, seed === undefined ? {} : { seed });
     mkdirSync(root, { recursive: true });
-    const env = folderEnv(root, startDir);
+    const env = { ...folderEnv(root, startDir), replicas: replicaHost };
     if (r.loop.rounds > 0 && optStr(args, 'until')) throw new UsageError(`--until is for single-round presets; ${r.config.name} is a loop (its stages resume on their own)`);
-    if (r.loop.rounds > 0) return runLoopCli(env, r, root, { jobs, onlyArms, argv: args, startArg, threads });
+    if (r.loop.rounds > 0) return runLoopCli(env, r, root, { jobs, onlyArms, argv: args, startArg, threads, replicas });
     if (onlyArms) throw new UsageError(`--arms needs a preset with a loop (pipeline.loop.rounds >= 1); ${r.config.name} has none`);
     const report = await runPipeline(env, r, until);
     if (report) console.log(`seed ${r.config.seed}: error rate SFT ${pct(report.arms.sft.errorRate)}, sequence DPO ${pct(report.arms.sequence.errorRate)}, TTPA ${pct(report.arms.token.errorRate)}${report.arms.control ? `, control ${pct(report.arms.control.errorRate)}` : ''}; goal ${report.goal.met ? 'met' : 'not met'}; ${(report.wallMs / 60000).toFixed(1)} min`);
@@ -144,13 +152,13 @@ function folderEnv(root: string, startDir: string | undefined): PipelineEnv {
  * (each `ttpa pipeline ... --arms a,b` on the same run folder, each arm in its own folders), then the report
  * is built here from their finished stages.
  */
-async function runLoopCli(env: PipelineEnv, r: ResolvedPipeline, root: string, o: { jobs: number; onlyArms?: ArmName[]; argv: ParsedArgs; startArg?: string; threads?: number }): Promise<LoopReport | undefined> {
+async function runLoopCli(env: PipelineEnv, r: ResolvedPipeline, root: string, o: { jobs: number; onlyArms?: ArmName[]; argv: ParsedArgs; startArg?: string; threads?: number; replicas: number }): Promise<LoopReport | undefined> {
   if (o.onlyArms) return runLoop(env, r, { arms: o.onlyArms });
   const jobs = Math.min(o.jobs, r.loop.arms.length);
   if (jobs > 1) {
     await runLoop(env, r, { sharedOnly: true });
     const groups = armGroups(r.loop.arms, jobs);
-    const common = ['pipeline', '--preset', str(o.argv, 'preset'), '--out', root, '--seed', String(r.config.seed), '--backend', str(o.argv, 'backend'), ...(o.startArg ? ['--start-model', o.startArg] : []), ...(o.threads ? ['--threads', String(o.threads)] : [])];
+    const common = ['pipeline', '--preset', str(o.argv, 'preset'), '--out', root, '--seed', String(r.config.seed), '--backend', str(o.argv, 'backend'), ...(o.startArg ? ['--start-model', o.startArg] : []), ...(o.threads ? ['--threads', String(o.threads)] : []), ...(o.replicas > 1 ? ['--replicas', String(o.replicas)] : [])];
     await Promise.all(groups.map((g) => child([...common, '--arms', g.join(',')], g.join('+'))));
   }
   const report = await runLoop(env, r);

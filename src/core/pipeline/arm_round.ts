@@ -15,6 +15,8 @@ import type { DpoConfig } from '../train/dpo_config.ts';
 import { parseDpoRecordsJsonl, runDpoJob } from '../train/dpo_run.ts';
 import { modelPolicy } from '../train/policy.ts';
 import { runSft } from '../train/sft.ts';
+import { replicasWhereTheyApply, sftReplicaSpec } from '../train/replica.ts';
+import { dpoSplittable } from '../train/dpo.ts';
 import type { EncodedSample } from '../train/sft_data.ts';
 import type { StepMetrics } from '../train/trainer.ts';
 import type { ResolvedPipeline } from './config.ts';
@@ -160,10 +162,14 @@ async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer
       gradAccumSteps: dpo.gradAccumSteps, weightDecay: dpo.weightDecay, maxGradNorm: dpo.maxGradNorm, seed: dpo.seed,
       checkpointEvery: 0, seqLen: dpo.seqLen, bucketByLength: false,
     });
-    await runSft({ policy: modelPolicy(model, sft), data: data.targets, config: sft, padTokenId: tokenizer.padTokenId, modelFiles: () => checkpointFiles(model, tokenizer), hooks: { onStep } });
+    const start = replicasWhereTheyApply(env.replicas, dir, sft, true, env.events.log);
+    const replicas = start && await start(await sftReplicaSpec(model, { data: data.targets, config: sft, padTokenId: tokenizer.padTokenId }));
+    await runSft({ policy: modelPolicy(model, sft), data: data.targets, config: sft, padTokenId: tokenizer.padTokenId, replicas, modelFiles: () => checkpointFiles(model, tokenizer), hooks: { onStep } })
+      .finally(() => replicas?.close());
     return { model, metrics, config: sft };
   }
   const records = parseDpoRecordsJsonl(data.text, `${dir}/${data.file}`);
-  const job = await runDpoJob({ model, reference, tokenizer, records, config: dpo, modelFiles: (m) => checkpointFiles(m, tokenizer), hooks: { onStep } });
+  const startReplicas = replicasWhereTheyApply(env.replicas, dir, dpo, dpoSplittable(dpo), env.events.log);
+  const job = await runDpoJob({ model, reference, tokenizer, records, config: dpo, modelFiles: (m) => checkpointFiles(m, tokenizer), hooks: { onStep }, startReplicas });
   return { model: job.model, metrics, config: dpo };
 }

@@ -21,6 +21,8 @@ import { parseDpoRecordsJsonl, runDpoJob } from '../train/dpo_run.ts';
 import { modelPolicy } from '../train/policy.ts';
 import { encodeSamples } from '../train/sft_data.ts';
 import { runSft } from '../train/sft.ts';
+import { replicasWhereTheyApply, sftReplicaSpec, type ReplicaHost } from '../train/replica.ts';
+import { dpoSplittable } from '../train/dpo.ts';
 import type { StepMetrics } from '../train/trainer.ts';
 import type { ResolvedPipeline } from './config.ts';
 import { evaluateModel, errorRate } from './evaluate_model.ts';
@@ -33,6 +35,8 @@ export interface PipelineEnv {
   events: StageEvents;
   /** The shipped SFT checkpoint (models/default), used when the preset's useStartModel is on. */
   startModel?: FileSource;
+  /** Data-parallel replicas for the training stages (Node: worker threads); losses equal one runtime's to float rounding. */
+  replicas?: ReplicaHost;
 }
 
 export type PairMode = 'token' | 'sequence';
@@ -99,11 +103,13 @@ export async function sftStage(env: PipelineEnv, r: ResolvedPipeline, data: Stag
     try {
       const enc = encodeSamples(await readSamples(env.store, 'train'), tokenizer, r.sft);
       const metrics: StepMetrics[] = [];
+      const start = replicasWhereTheyApply(env.replicas, 'sft', r.sft, true, env.events.log);
+      const replicas = start && await start(await sftReplicaSpec(model, { data: enc.samples, config: r.sft, padTokenId: tokenizer.padTokenId }));
       await runSft({
-        policy: modelPolicy(model, r.sft), data: enc.samples, config: r.sft, padTokenId: tokenizer.padTokenId,
+        policy: modelPolicy(model, r.sft), data: enc.samples, config: r.sft, padTokenId: tokenizer.padTokenId, replicas,
         modelFiles: () => checkpointFiles(model, tokenizer),
         hooks: { onStep: (m) => { metrics.push(m); env.events.progress?.('sft', m.step, r.sft.steps); logEvery('sft', m.step, r.sft.steps, `loss ${m.loss.toFixed(4)}`, env); } },
-      });
+      }).finally(() => replicas?.close());
       await env.store.writeFiles('sft/model', await checkpointFiles(model, tokenizer));
       await env.store.writeFiles('sft', { 'metrics.jsonl': toJsonl(metrics) });
       return { finalLoss: metrics[metrics.length - 1]?.loss ?? null, truncated: enc.truncated };
@@ -204,6 +210,7 @@ export function dpoStage(
       }
       const job = await runDpoJob({
         model, tokenizer, records, config: dpo, modelFiles: (m) => checkpointFiles(m, tokenizer),
+        startReplicas: replicasWhereTheyApply(env.replicas, `dpo/${name}`, dpo, dpoSplittable(dpo), env.events.log),
         hooks: {
           onReference: (done, total) => env.events.progress?.(`dpo/${name} reference`, done, total),
           onStep: (m) => {

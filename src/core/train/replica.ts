@@ -5,7 +5,7 @@ import type { ModelConfig } from '../model/config.ts';
 import { disposeModel, expectedParamShapes, type Model, type Params } from '../model/params.ts';
 import { tf } from '../runtime/tf.ts';
 import type { SftConfig } from './config.ts';
-import { computeShare, type GroupStats, type Replicas, type ShareGradients } from './data_parallel.ts';
+import { checkReplicaCount, computeShare, type GroupStats, type Replicas, type ShareGradients } from './data_parallel.ts';
 import { dpoTask } from './dpo.ts';
 import type { DpoConfig } from './dpo_config.ts';
 import type { EncodedPair } from './dpo_data.ts';
@@ -41,6 +41,36 @@ export type ReplicaSpec = SftReplicaSpec | DpoReplicaSpec;
 
 /** Starts remote replicas of a spec (the host's: worker threads in Node); `close` stops them. */
 export type StartReplicas = (spec: ReplicaSpec) => Promise<Replicas & { close(): Promise<void> }>;
+
+/** A host's data-parallel setting for jobs of many training stages (the pipeline). */
+export interface ReplicaHost {
+  /** Replicas in all, this runtime included (> 1). */
+  replicas: number;
+  start: StartReplicas;
+}
+
+/**
+ * The host's replicas for one training stage where they apply, else undefined with the reason logged (the stage
+ * then trains in this runtime alone): full weights only, and a count the stage's batches can be shared by.
+ */
+export function replicasWhereTheyApply(host: ReplicaHost | undefined, stage: string, cfg: { batchSize: number; gradAccumSteps: number; adapter?: string }, splittable: boolean, log?: (line: string) => void): StartReplicas | undefined {
+  if (!host || host.replicas < 2) return undefined;
+  const why = cfg.adapter === 'lora' ? 'LoRA trains in one replica' : replicaCountProblem(host.replicas, cfg, splittable);
+  if (why) {
+    log?.(`${stage}: one replica (${why})`);
+    return undefined;
+  }
+  return host.start;
+}
+
+function replicaCountProblem(replicas: number, cfg: { batchSize: number; gradAccumSteps: number }, splittable: boolean): string | undefined {
+  try {
+    checkReplicaCount(replicas, cfg.batchSize, cfg.gradAccumSteps, splittable);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 
 /** One replica: computes its share of a step at the weights it is given. */
 export interface Replica {

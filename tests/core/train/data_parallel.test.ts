@@ -7,7 +7,7 @@ import { createRng } from '../../../src/core/rng.ts';
 import { resolveSftConfig, type SftConfig } from '../../../src/core/train/config.ts';
 import { checkReplicaCount, combineShares, planShares } from '../../../src/core/train/data_parallel.ts';
 import { modelPolicy } from '../../../src/core/train/policy.ts';
-import { dpoReplicaSpec, inProcessReplicas, sftReplicaSpec } from '../../../src/core/train/replica.ts';
+import { dpoReplicaSpec, inProcessReplicas, replicasWhereTheyApply, sftReplicaSpec } from '../../../src/core/train/replica.ts';
 import { runDpo, type DpoStepMetrics } from '../../../src/core/train/dpo.ts';
 import { resolveDpoConfig, type DpoConfig } from '../../../src/core/train/dpo_config.ts';
 import { commonPrefix, type EncodedPair } from '../../../src/core/train/dpo_data.ts';
@@ -32,6 +32,23 @@ describe('planShares', () => {
     expect(() => checkReplicaCount(0, 8, 1, true)).toThrow('data-parallel replicas must be an integer from 1 to 64, got 0');
     expect(() => checkReplicaCount(1.5, 8, 1, true)).toThrow('got 1.5');
     expect(() => checkReplicaCount(2, 1, 4, true)).not.toThrow();
+  });
+});
+
+describe('replicasWhereTheyApply', () => {
+  it('gives the host\'s replicas to a stage they can share, else logs why the stage trains alone', () => {
+    const start = async () => { throw new Error('not started in this test'); };
+    const host = { replicas: 2, start };
+    const lines: string[] = [];
+    const log = (l: string): void => void lines.push(l);
+    expect(replicasWhereTheyApply(host, 'sft', { batchSize: 4, gradAccumSteps: 1 }, true, log)).toBe(start);
+    expect(replicasWhereTheyApply(undefined, 'sft', { batchSize: 4, gradAccumSteps: 1 }, true, log)).toBeUndefined();
+    expect(replicasWhereTheyApply(host, 'dpo/token', { batchSize: 4, gradAccumSteps: 1, adapter: 'lora' }, true, log)).toBeUndefined();
+    expect(replicasWhereTheyApply(host, 'sft', { batchSize: 1, gradAccumSteps: 1 }, true, log)).toBeUndefined();
+    expect(lines).toEqual([
+      'dpo/token: one replica (LoRA trains in one replica)',
+      'sft: one replica (2 data-parallel replicas need at least 2 items per micro-batch (batchSize 1) or gradAccumSteps a multiple of 2 (got 1): a replica would have nothing to compute)',
+    ]);
   });
 });
 
