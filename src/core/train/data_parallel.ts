@@ -5,6 +5,7 @@ import { tf } from '../runtime/tf.ts';
 import type { AdamW, ParamMap } from './optimizer.ts';
 import type { TrainTask } from './trainer.ts';
 import { applyGradients, type StepOptions, type StepResult } from './train_step.ts';
+import { cutByLength } from './balance_shares.ts';
 
 /** A replica's part of one step: its groups' summed weight · loss, and that sum's gradient by parameter name. */
 export interface ShareGradients {
@@ -42,16 +43,21 @@ export interface Replicas {
 /**
  * The items each of `replicas` replicas computes: for each replica, its groups of dataset indices (each
  * group one batch). When the micro-batches divide evenly, each replica takes whole consecutive micro-batches;
- * otherwise every micro-batch is cut into `replicas` consecutive parts (the first ones one item longer).
+ * otherwise every micro-batch is cut into `replicas` parts: of about equal padded work when `length` gives
+ * each item's padded length (balance_shares.ts), else consecutive (the first ones one item longer).
  * Cutting a micro-batch keeps the step exact only for losses that are weighted means over items
  * (`splittable`); a loss normalised over its whole batch (ESM-weighted DPO) is refused then.
  */
-export function planShares(micro: number[][], replicas: number, splittable: boolean): number[][][] {
+export function planShares(micro: number[][], replicas: number, splittable: boolean, length?: (index: number) => number): number[][][] {
   checkReplicaCount(replicas, Math.min(...micro.map((m) => m.length)), micro.length, splittable);
   const G = micro.length;
   if (G % replicas === 0) return Array.from({ length: replicas }, (_, r) => micro.slice((r * G) / replicas, ((r + 1) * G) / replicas));
   const plan: number[][][] = Array.from({ length: replicas }, () => []);
   for (const items of micro) {
+    if (length) {
+      cutByLength(items, length, replicas).forEach((part, r) => plan[r].push(part));
+      continue;
+    }
     const base = Math.floor(items.length / replicas);
     const extra = items.length % replicas;
     let at = 0;
@@ -149,7 +155,7 @@ export async function readWeights(params: ParamMap, names: string[]): Promise<Re
 /** One optimizer step over this runtime and the remote replicas: plan, compute everywhere at once, combine, update here. */
 export async function dataParallelStep<B>(task: TrainTask<B>, micro: number[][], opt: AdamW, replicas: Replicas, options: StepOptions): Promise<StepResult & { tokens: number }> {
   const names = Object.keys(opt.moments);
-  const plan = planShares(micro, replicas.count + 1, task.splittable !== false);
+  const plan = planShares(micro, replicas.count + 1, task.splittable !== false, task.itemLength);
   const remote = replicas.compute(await readWeights(task.params, names), plan.slice(1));
   remote.catch(() => undefined); // awaited below; this only keeps a local failure from leaving it unhandled
   const local = await computeShare(task, names, plan[0]);

@@ -105,6 +105,7 @@ export function dpoTask(run: DpoRun, onStats: (stats: tf.Tensor1D, pairs: number
       onStats(tf.keep(stats), batch.B);
       return loss;
     },
+    itemLength: (i) => data[i].prompt.length + Math.max(data[i].chosen.length, data[i].rejected.length),
     weight: (batch) => batch.B,
     tokens: (batch) => batch.inputTokens,
     splittable: dpoSplittable(config),

@@ -48,6 +48,7 @@ export function sftTask(run: SftRun): TrainTask<SftBatch> {
     epochOrder: config.bucketByLength ? (rng) => bucketedOrder(lengths, config.batchSize, rng) : undefined,
     makeBatch: (indices) => makeSftBatch(indices.map((i) => data[i]), run.padTokenId),
     loss: (batch) => sftLoss(policy, batch),
+    itemLength: (i) => lengths[i],
     weight: (batch) => batch.targetTokens,
     tokens: (batch) => batch.inputTokens,
     disposeBatch: disposeSftBatch,

@@ -33,6 +33,8 @@ export interface TrainTask<B> {
    * False (a loss normalised over its whole batch) keeps data-parallel replicas to whole micro-batches.
    */
   splittable?: boolean;
+  /** An item's padded length in a batch (SFT: its tokens); lets data-parallel replicas cut batches into equal work. */
+  itemLength?(index: number): number;
   /** Metrics the loss reported in remote data-parallel replicas (their groups of this step), as loss() reports its own. */
   remoteStats?(stats: GroupStats[]): void;
   disposeBatch(batch: B): void;

@@ -21,6 +21,11 @@ describe('planShares', () => {
     expect(planShares([[5, 6, 7], [8, 9, 10]], 3, true)).toEqual([[[5], [8]], [[6], [9]], [[7], [10]]]);
   });
 
+  it('cuts by padded length when items have one: a long item alone, the short ones together', () => {
+    const len = [10, 10, 100, 10, 10, 10, 50, 50, 10, 30];
+    expect(planShares([[0, 1, 2, 3, 4, 5], [6, 7], [8, 9]], 2, true, (i) => len[i])).toEqual([[[0, 1, 3, 4, 5], [6], [8]], [[2], [7], [9]]]);
+  });
+
   it('gives whole micro-batches when they divide evenly', () => {
     expect(planShares([[0, 1], [2, 3], [4, 5], [6, 7]], 2, false)).toEqual([[[0, 1], [2, 3]], [[4, 5], [6, 7]]]);
     expect(planShares([[0, 1]], 1, false)).toEqual([[[0, 1]]]);
