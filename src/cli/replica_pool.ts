@@ -23,6 +23,8 @@ export interface ReplicaPoolOptions {
   backend: BackendName;
   /** wasm threads of each worker's runtime. */
   threads: number;
+  /** Whether the main thread computes a share too (Replicas.localShare); default true. */
+  localShare?: boolean;
 }
 
 export interface ReplicaPool extends Replicas {
@@ -84,6 +86,7 @@ export async function startReplicaPool(spec: ReplicaSpec, options: ReplicaPoolOp
   let id = 0;
   return {
     count: workers.length,
+    localShare: options.localShare ?? true,
     description: `${workers.length} worker thread${workers.length === 1 ? '' : 's'}, ${describeRuntime(backends[0])} each`,
     backends,
     compute: async (weights, groups) => {

@@ -37,7 +37,7 @@ export const pipelineCommand: Command = {
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
     { name: 'jobs', type: 'int', help: 'loop presets: arms run in this many processes at once (the cores shared among them)', default: 1 },
     { ...THREADS_OPTION, help: 'wasm threads per process (default: TTPA_THREADS when set, else the cores available, divided among --jobs; 1 with --replicas)' },
-    { ...REPLICAS_OPTION, help: 'data-parallel replicas of the SFT and full-weight DPO stages: this thread plus N-1 worker threads (per process with --jobs), one wasm thread each; same losses to float rounding (default 1)' },
+    { ...REPLICAS_OPTION, help: 'data-parallel replicas of the SFT and full-weight DPO stages: N worker threads (per process with --jobs), one wasm thread each, while this thread combines their gradients and keeps its --threads for the other stages; same losses to float rounding (default 1)' },
     { name: 'arms', type: 'string', help: `loop presets: run only these arms (comma-separated, of ${ARM_NAMES.join(', ')}), no report` },
   ],
   run,
@@ -81,12 +81,13 @@ async function run(args: ParsedArgs): Promise<number> {
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be an integer >= 1, got ${jobs}`);
   // Processes share the cores: each gets its share of wasm threads unless --threads says otherwise.
   const replicas = replicasOption(args);
-  const threads = threadsOption(args) ?? (replicas > 1 ? 1 : jobs > 1 ? Math.max(1, Math.floor(coresForThreads() / jobs)) : undefined);
+  const threads = threadsOption(args) ?? (jobs > 1 ? Math.max(1, Math.floor(coresForThreads() / jobs)) : undefined);
   const backend = await initBackend({ order: [str(args, 'backend') as BackendName], threads });
+  // The workers compute every share; this thread combines them and keeps its threads for sampling and evaluation.
   const replicaHost: ReplicaHost | undefined = replicas > 1
-    ? { replicas, start: (spec) => startReplicaPool(spec, { workers: replicas - 1, backend: backend.backend, threads: backend.threads }) }
+    ? { replicas, start: (spec) => startReplicaPool(spec, { workers: replicas, backend: backend.backend, threads: 1, localShare: false }) }
     : undefined;
-  const dataParallel = replicaHost ? `; training stages over ${replicas} data-parallel replicas (this thread and ${replicas - 1} worker thread${replicas > 2 ? 's' : ''})` : '';
+  const dataParallel = replicaHost ? `; training stages over ${replicas} data-parallel replicas (${replicas} worker threads, 1 wasm thread each)` : '';
   console.log(`backend: ${describeBackend(backend)}${dataParallel}; start model: ${startDir ?? '(none: the pipeline trains its own SFT model)'}`);
   const until = (optStr(args, 'until') ?? 'report') as StageName;
   const onlyArms = parseArms(args);

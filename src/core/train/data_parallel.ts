@@ -29,8 +29,13 @@ export interface GroupStats {
 
 /** The remote replicas of a training task (replica 0 is the runtime that owns the optimizer). */
 export interface Replicas {
-  /** Number of remote replicas (the step runs on count + 1). */
+  /** Number of remote replicas. */
   count: number;
+  /**
+   * False: this runtime computes no share, it only combines and updates (the step runs on `count` replicas), so a
+   * host keeps its own threads for other work, e.g. the pipeline's sampling stages. Default true (count + 1).
+   */
+  localShare?: boolean;
   /** Describes them for run reports, e.g. "2 worker threads, wasm 1 thread each". */
   description: string;
   /**
@@ -155,13 +160,14 @@ export async function readWeights(params: ParamMap, names: string[]): Promise<Re
 /** One optimizer step over this runtime and the remote replicas: plan, compute everywhere at once, combine, update here. */
 export async function dataParallelStep<B>(task: TrainTask<B>, micro: number[][], opt: AdamW, replicas: Replicas, options: StepOptions): Promise<StepResult & { tokens: number }> {
   const names = Object.keys(opt.moments);
-  const plan = planShares(micro, replicas.count + 1, task.splittable !== false, task.itemLength);
-  const remote = replicas.compute(await readWeights(task.params, names), plan.slice(1));
+  const localShare = replicas.localShare !== false;
+  const plan = planShares(micro, replicas.count + (localShare ? 1 : 0), task.splittable !== false, task.itemLength);
+  const remote = replicas.compute(await readWeights(task.params, names), localShare ? plan.slice(1) : plan);
   remote.catch(() => undefined); // awaited below; this only keeps a local failure from leaving it unhandled
-  const local = await computeShare(task, names, plan[0]);
+  const local = localShare ? [await computeShare(task, names, plan[0])] : [];
   const shares = await remote;
   for (const s of shares) if (s.stats) task.remoteStats?.(s.stats);
-  const combined = combineShares([local, ...shares]);
+  const combined = combineShares([...local, ...shares]);
   const grads = tf.tidy(() => Object.fromEntries(names.map((n) => [n, tf.tensor(combined.grads[n], task.params[n].shape, 'float32')])));
   try {
     return { ...(await applyGradients(task.params, grads, combined.loss, opt, options)), tokens: combined.tokens };

@@ -44,7 +44,7 @@ export type StartReplicas = (spec: ReplicaSpec) => Promise<Replicas & { close():
 
 /** A host's data-parallel setting for jobs of many training stages (the pipeline). */
 export interface ReplicaHost {
-  /** Replicas in all, this runtime included (> 1). */
+  /** Replicas that compute shares (> 1), this runtime included when the started replicas' localShare is true. */
   replicas: number;
   start: StartReplicas;
 }
@@ -132,10 +132,11 @@ async function allWeights(model: Model): Promise<Record<string, Float32Array>> {
 }
 
 /** `count` replicas in this runtime, computed one after another: the data-parallel arithmetic without threads. */
-export function inProcessReplicas(spec: ReplicaSpec, count: number): Replicas & { dispose(): void } {
+export function inProcessReplicas(spec: ReplicaSpec, count: number, localShare = true): Replicas & { dispose(): void } {
   const replicas = Array.from({ length: count }, () => createReplica(spec));
   return {
     count,
+    localShare,
     description: `${count} in-process replica${count === 1 ? '' : 's'}`,
     compute: async (weights, groups) => {
       const out: ShareGradients[] = [];

@@ -37,14 +37,14 @@ describe('ttpa pipeline (loop presets)', () => {
     for (const f of ['ttpa/model.safetensors', 'sft-continued/model.safetensors']) expect(readFileSync(join(dir, 'two', f))).toEqual(readFileSync(join(dir, 'one', f)));
   }, 300_000);
 
-  it('--replicas 2 trains the SFT and DPO stages over a worker thread with the losses of one replica (1e-4)', async () => {
+  it('--replicas 2 trains the SFT and DPO stages over two worker threads with the losses of one replica (1e-4)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ttpa-replicas-'));
     const common = ['pipeline', '--preset', 'tiny', '--start-model', 'none', '--until', 'dpo', '--backend', 'wasm'];
     const one = await runMain([...common, '--out', join(dir, 'one')]);
     const two = await runMain([...common, '--out', join(dir, 'two'), '--replicas', '2']);
     expect(one.code, one.err).toBe(0);
     expect(two.code, two.err).toBe(0);
-    expect(two.lines[0]).toBe('backend: wasm (1 thread); training stages over 2 data-parallel replicas (this thread and 1 worker thread); start model: (none: the pipeline trains its own SFT model)');
+    expect(two.lines[0]).toBe('backend: wasm (1 thread); training stages over 2 data-parallel replicas (2 worker threads, 1 wasm thread each); start model: (none: the pipeline trains its own SFT model)');
     const losses = (run: string, f: string): number[] => readFileSync(join(dir, run, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l).loss);
     for (const f of ['sft/metrics.jsonl', 'dpo/token/metrics.jsonl']) {
       const a = losses('one', f);

@@ -95,11 +95,11 @@ describe('data-parallel SFT on the tiny transformer (in-process replicas)', () =
     await tf.setBackend('cpu');
   });
 
-  async function train(overrides: Partial<SftConfig>, remotes: number): Promise<{ losses: number[]; weights: Float32Array[]; model: Model }> {
+  async function train(overrides: Partial<SftConfig>, remotes: number, localShare = true): Promise<{ losses: number[]; weights: Float32Array[]; model: Model }> {
     const model = createModel(modelConfig, 2);
     const config = resolveSftConfig({ steps: 4, lr: 3e-3, batchSize: 4, seqLen: 64, warmupSteps: 0, checkpointEvery: 0, seed: 3, ...overrides });
     const run = { data, config, padTokenId: 0 };
-    const replicas = remotes ? inProcessReplicas(await sftReplicaSpec(model, run), remotes) : undefined;
+    const replicas = remotes ? inProcessReplicas(await sftReplicaSpec(model, run), remotes, localShare) : undefined;
     try {
       const result = await runSft({ ...run, policy: modelPolicy(model, config), modelFiles: async () => ({}), replicas });
       return { losses: result.losses, weights: Object.values(model.params).map((v) => v.dataSync() as Float32Array), model };
@@ -121,6 +121,10 @@ describe('data-parallel SFT on the tiny transformer (in-process replicas)', () =
     expect(one.losses[3]).not.toBe(one.losses[0]);
     expectSame(await train({}, 1), one);
     expectSame(await train({}, 2), one);
+  });
+
+  it('2 remote replicas computing every share while this runtime only updates give the same (1e-4)', async () => {
+    expectSame(await train({}, 2, false), await train({}, 0));
   });
 
   it('2 replicas taking whole accumulated micro-batches give the losses and weights of one (1e-4)', async () => {
