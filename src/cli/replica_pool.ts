@@ -5,16 +5,21 @@ import { Worker } from 'node:worker_threads';
 import type { BackendName, BackendReport } from '../core/runtime/backend.ts';
 import type { Replicas, ShareGradients } from '../core/train/data_parallel.ts';
 import type { ReplicaSpec } from '../core/train/replica.ts';
+import type { PairReference } from '../core/train/reference.ts';
 
 const ENTRY = new URL('../../bin/replica_worker.mjs', import.meta.url);
 
 export type ReplicaRequest =
   | { type: 'init'; spec: ReplicaSpec; backend: BackendName; threads: number }
-  | { type: 'compute'; id: number; weights: Record<string, Float32Array>; groups: number[][] };
+  | { type: 'compute'; id: number; weights: Record<string, Float32Array>; groups: number[][] }
+  | { type: 'references'; indices: number[]; batchSize: number }
+  | { type: 'set-references'; refs: PairReference[] };
 
 export type ReplicaReply =
   | { type: 'ready'; backend: BackendReport }
   | { type: 'share'; id: number; share: ShareGradients }
+  | { type: 'references'; refs: PairReference[] }
+  | { type: 'done' }
   | { type: 'error'; message: string };
 
 export interface ReplicaPoolOptions {
@@ -94,6 +99,11 @@ export async function startReplicaPool(spec: ReplicaSpec, options: ReplicaPoolOp
       const replies = await Promise.all(workers.map((w, i) => w.request({ type: 'compute', id, weights, groups: groups[i] })));
       return replies.map((r) => (r as Extract<ReplicaReply, { type: 'share' }>).share);
     },
+    references: async (groups, batchSize) => {
+      const replies = await Promise.all(workers.map((w, i) => w.request({ type: 'references', indices: groups[i], batchSize })));
+      return replies.map((r) => (r as Extract<ReplicaReply, { type: 'references' }>).refs);
+    },
+    setReferences: async (refs) => void (await Promise.all(workers.map((w) => w.request({ type: 'set-references', refs })))),
     close,
   };
 }

@@ -16,8 +16,13 @@ port.on('message', async (m: ReplicaRequest) => {
       replica = createReplica(m.spec);
       reply({ type: 'ready', backend });
     } else {
-      if (!replica) throw new Error('compute before init');
-      reply({ type: 'share', id: m.id, share: await replica.compute(m.weights, m.groups) });
+      if (!replica) throw new Error(`${m.type} before init`);
+      if (m.type === 'compute') reply({ type: 'share', id: m.id, share: await replica.compute(m.weights, m.groups) });
+      else if (m.type === 'references') reply({ type: 'references', refs: await replica.references(m.indices, m.batchSize) });
+      else {
+        replica.setReferences(m.refs);
+        reply({ type: 'done' });
+      }
     }
   } catch (err) {
     reply({ type: 'error', message: err instanceof Error ? err.message : String(err) });

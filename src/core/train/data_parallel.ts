@@ -6,6 +6,7 @@ import type { AdamW, ParamMap } from './optimizer.ts';
 import type { TrainTask } from './trainer.ts';
 import { applyGradients, type StepOptions, type StepResult } from './train_step.ts';
 import { cutByLength } from './balance_shares.ts';
+import type { PairReference } from './reference.ts';
 
 /** A replica's part of one step: its groups' summed weight · loss, and that sum's gradient by parameter name. */
 export interface ShareGradients {
@@ -43,6 +44,10 @@ export interface Replicas {
    * resolves with their shares in replica order. Rejects, naming the replica, when one fails.
    */
   compute(weights: Record<string, Float32Array>, groups: number[][][]): Promise<ShareGradients[]>;
+  /** DPO replicas: replica i + 1 computes the reference log-probs of pairs `groups[i]` at the weights it started with. */
+  references?(groups: number[][], batchSize: number): Promise<PairReference[][]>;
+  /** DPO replicas: every replica is given every pair's reference log-probs (before training). */
+  setReferences?(refs: PairReference[]): Promise<void>;
 }
 
 /**

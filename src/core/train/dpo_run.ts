@@ -8,7 +8,8 @@ import { runDpo, type DpoHooks, type DpoPolicy } from './dpo.ts';
 import type { DpoConfig } from './dpo_config.ts';
 import { encodePairs, type ConversationalPair, type DpoTokenizer, type EncodePairsReport } from './dpo_data.ts';
 import { adaptedModel, ADAPTER_FILE, createLora, disposeLora, loraParams, mergeLora, restoreLora, serializeLora, type LoraAdapters } from './lora.ts';
-import { computeReferenceLogps } from './reference.ts';
+import { computeReferenceLogps, computeReferenceOverReplicas } from './reference.ts';
+import type { Replicas } from './data_parallel.ts';
 import { planTrainingStep } from '../runtime/memory_plan.ts';
 import type { ResumeFrom, TrainResult } from './trainer.ts';
 import { dpoReplicaSpec, type StartReplicas } from './replica.ts';
@@ -71,8 +72,23 @@ export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
   const checkpointing = planDpoStep(model, config);
   const enc = encodePairs(job.records, job.records.map(recordMargin), job.tokenizer, config.seqLen);
   if (enc.pairs.length === 0) throw new Error(`dpo: no usable pair among ${job.records.length} (${enc.dropped} dropped)`);
-  await computeReferenceLogps(job.reference ?? model, enc.pairs, { batchSize: config.refBatchSize, padTokenId: job.tokenizer.padTokenId, onProgress: job.hooks?.onReference });
+  const padTokenId = job.tokenizer.padTokenId;
+  // Replicas start at the reference's weights and share its pass; the first step sends them the policy's.
+  const refModel = job.reference ?? model;
+  const replicas = job.startReplicas && await job.startReplicas(await dpoReplicaSpec(refModel, { data: enc.pairs, padTokenId, config, checkpointing }));
+  try {
+    const refOptions = { batchSize: config.refBatchSize, padTokenId, onProgress: job.hooks?.onReference };
+    await (replicas ? computeReferenceOverReplicas(refModel, enc.pairs, replicas, refOptions) : computeReferenceLogps(refModel, enc.pairs, refOptions));
+    return await trainDpoJob(job, enc, checkpointing, replicas);
+  } finally {
+    await replicas?.close();
+  }
+}
 
+/** The training half of runDpoJob, once every pair has its reference log-probs. */
+async function trainDpoJob(job: DpoJob, enc: EncodePairsReport, checkpointing: boolean, replicas: Replicas | undefined): Promise<DpoJobResult> {
+  const { model, config } = job;
+  const padTokenId = job.tokenizer.padTokenId;
   let lora: LoraAdapters | undefined;
   let policy: DpoPolicy;
   if (config.adapter === 'lora') {
@@ -85,8 +101,6 @@ export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
     policy = { params: model.params, model: () => model, checkpointing };
   }
   const frozen = lora ? freeze(model) : [];
-  const padTokenId = job.tokenizer.padTokenId;
-  const replicas = job.startReplicas && await job.startReplicas(await dpoReplicaSpec(model, { data: enc.pairs, padTokenId, config, checkpointing }));
   try {
     const result = await runDpo({
       policy, data: enc.pairs, config, padTokenId, replicas,
@@ -96,7 +110,6 @@ export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
     const final = lora ? mergeLora(model, lora) : model;
     return { model: final, result, encoded: { pairs: enc.pairs.length, truncated: enc.truncated, dropped: enc.dropped } };
   } finally {
-    await replicas?.close();
     for (const v of frozen) v.trainable = true;
     if (lora) disposeLora(lora);
   }

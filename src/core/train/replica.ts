@@ -10,6 +10,7 @@ import { dpoTask } from './dpo.ts';
 import type { DpoConfig } from './dpo_config.ts';
 import type { EncodedPair } from './dpo_data.ts';
 import type { TrainTask } from './trainer.ts';
+import { computeReferenceLogps, type PairReference } from './reference.ts';
 import { modelPolicy } from './policy.ts';
 import type { EncodedSample } from './sft_data.ts';
 import { sftTask } from './sft.ts';
@@ -75,6 +76,10 @@ function replicaCountProblem(replicas: number, cfg: { batchSize: number; gradAcc
 /** One replica: computes its share of a step at the weights it is given. */
 export interface Replica {
   compute(weights: Record<string, Float32Array>, groups: number[][]): Promise<ShareGradients>;
+  /** DPO: reference log-probs of these pairs at the current weights (the reference's, before training). */
+  references(indices: number[], batchSize: number): Promise<PairReference[]>;
+  /** DPO: every pair's reference log-probs, needed before the first compute. */
+  setReferences(refs: PairReference[]): void;
   dispose(): void;
 }
 
@@ -91,14 +96,33 @@ export async function dpoReplicaSpec(model: Model, run: { data: EncodedPair[]; p
 export function createReplica(spec: ReplicaSpec): Replica {
   if (spec.kind !== 'sft' && spec.kind !== 'dpo') throw new Error(`unknown replica kind ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
   const model = modelFromWeights(spec.modelConfig, spec.weights);
-  const { task, takeStats } = spec.kind === 'sft'
-    ? { task: sftTask({ policy: modelPolicy(model, spec.config), data: spec.data, config: spec.config, padTokenId: spec.padTokenId, modelFiles: async () => ({}) }), takeStats: undefined }
+  // Built at the first step: a DPO task needs every pair's reference log-probs, which may arrive after the start.
+  let built: { task: TrainTask<unknown>; takeStats?: () => Promise<GroupStats[]> } | undefined;
+  const build = (): NonNullable<typeof built> => spec.kind === 'sft'
+    ? { task: sftTask({ policy: modelPolicy(model, spec.config), data: spec.data, config: spec.config, padTokenId: spec.padTokenId, modelFiles: async () => ({}) }) as TrainTask<unknown> }
     : dpoReplicaTask(model, spec);
+  const pairs = (): EncodedPair[] => {
+    if (spec.kind !== 'dpo') throw new Error('reference log-probs are for DPO replicas; this one trains SFT');
+    return spec.data;
+  };
   return {
     compute: async (weights, groups) => {
       assignWeights(model.params, weights);
-      const share = await computeShare(task as TrainTask<unknown>, Object.keys(weights), groups);
+      const { task, takeStats } = (built ??= build());
+      const share = await computeShare(task, Object.keys(weights), groups);
       return takeStats ? { ...share, stats: await takeStats() } : share;
+    },
+    references: async (indices, batchSize) => {
+      const data = pairs();
+      await computeReferenceLogps(model, indices.map((i) => data[i]), { batchSize, padTokenId: spec.padTokenId });
+      return indices.map((index) => ({ index, chosen: data[index].refChosen!, rejected: data[index].refRejected! }));
+    },
+    setReferences: (refs) => {
+      const data = pairs();
+      for (const r of refs) {
+        data[r.index].refChosen = r.chosen;
+        data[r.index].refRejected = r.rejected;
+      }
     },
     dispose: () => disposeModel(model),
   };
@@ -143,6 +167,12 @@ export function inProcessReplicas(spec: ReplicaSpec, count: number, localShare =
       for (let i = 0; i < count; i++) out.push(await replicas[i].compute(weights, groups[i]));
       return out;
     },
+    references: async (groups, batchSize) => {
+      const out: PairReference[][] = [];
+      for (let i = 0; i < count; i++) out.push(await replicas[i].references(groups[i], batchSize));
+      return out;
+    },
+    setReferences: async (refs) => replicas.forEach((r) => r.setReferences(refs)),
     dispose: () => replicas.forEach((r) => r.dispose()),
   };
 }

@@ -11,7 +11,7 @@ import { dpoReplicaSpec, inProcessReplicas, replicasWhereTheyApply, sftReplicaSp
 import { runDpo, type DpoStepMetrics } from '../../../src/core/train/dpo.ts';
 import { resolveDpoConfig, type DpoConfig } from '../../../src/core/train/dpo_config.ts';
 import { commonPrefix, type EncodedPair } from '../../../src/core/train/dpo_data.ts';
-import { computeReferenceLogps } from '../../../src/core/train/reference.ts';
+import { computeReferenceLogps, computeReferenceOverReplicas } from '../../../src/core/train/reference.ts';
 import type { EncodedSample } from '../../../src/core/train/sft_data.ts';
 import { runSft } from '../../../src/core/train/sft.ts';
 
@@ -185,6 +185,29 @@ describe('data-parallel DPO on the tiny transformer (in-process replicas)', () =
     a.weights.forEach((w, p) => w.forEach((x, i) => (maxDiff = Math.max(maxDiff, Math.abs(x - b.weights[p][i])))));
     expect(maxDiff).toBeLessThan(1e-4);
   }
+
+  it('reference log-probs shared over 3 replicas equal those computed here, and every replica gets all of them', async () => {
+    const model = createModel(modelConfig, 4);
+    const config = resolveDpoConfig({ batchSize: 4 });
+    try {
+      const here = structuredClone(pairs);
+      await computeReferenceLogps(model, here, { batchSize: 3, padTokenId: 0 });
+      const shared = structuredClone(pairs);
+      const spec = await dpoReplicaSpec(model, { data: structuredClone(pairs), config, padTokenId: 0, checkpointing: false });
+      const replicas = inProcessReplicas(spec, 2);
+      let done = 0;
+      await computeReferenceOverReplicas(model, shared, replicas, { batchSize: 3, padTokenId: 0, onProgress: (d) => void (done = d) });
+      replicas.dispose();
+      expect(done).toBe(pairs.length);
+      shared.forEach((p, i) => {
+        p.refChosen!.forEach((x, t) => expect(Math.abs(x - here[i].refChosen![t]), `pair ${i} chosen ${t}`).toBeLessThan(1e-5));
+        p.refRejected!.forEach((x, t) => expect(Math.abs(x - here[i].refRejected![t]), `pair ${i} rejected ${t}`).toBeLessThan(1e-5));
+        expect(spec.data[i].refChosen).toEqual(p.refChosen);
+      });
+    } finally {
+      disposeModel(model);
+    }
+  });
 
   it('2 replicas sharing each pair batch give the losses, metrics and final weights of one (1e-4)', async () => {
     const one = await train({}, 0);
