@@ -26,7 +26,7 @@ export interface SftReplicaSpec {
   config: SftConfig;
 }
 
-/** A full-weight DPO run's replica: the pairs carry their reference log-probs (computed once, before training). */
+/** A full-weight DPO run's replica: the pairs, with their reference log-probs or given them later (setReferences). */
 export interface DpoReplicaSpec {
   kind: 'dpo';
   modelConfig: ModelConfig;
