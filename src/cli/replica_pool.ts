@@ -11,13 +11,13 @@ const ENTRY = new URL('../../bin/replica_worker.mjs', import.meta.url);
 
 export type ReplicaRequest =
   | { type: 'init'; spec: ReplicaSpec; backend: BackendName; threads: number }
-  | { type: 'compute'; id: number; weights: Record<string, Float32Array>; groups: number[][] }
+  | { type: 'compute'; weights: Record<string, Float32Array>; groups: number[][] }
   | { type: 'references'; indices: number[]; batchSize: number }
   | { type: 'set-references'; refs: PairReference[] };
 
 export type ReplicaReply =
   | { type: 'ready'; backend: BackendReport }
-  | { type: 'share'; id: number; share: ShareGradients }
+  | { type: 'share'; share: ShareGradients }
   | { type: 'references'; refs: PairReference[] }
   | { type: 'done' }
   | { type: 'error'; message: string };
@@ -88,15 +88,13 @@ export async function startReplicaPool(spec: ReplicaSpec, options: ReplicaPoolOp
     await close();
     throw err;
   }
-  let id = 0;
   return {
     count: workers.length,
     localShare: options.localShare ?? true,
     description: `${workers.length} worker thread${workers.length === 1 ? '' : 's'}, ${describeRuntime(backends[0])} each`,
     backends,
     compute: async (weights, groups) => {
-      id += 1;
-      const replies = await Promise.all(workers.map((w, i) => w.request({ type: 'compute', id, weights, groups: groups[i] })));
+      const replies = await Promise.all(workers.map((w, i) => w.request({ type: 'compute', weights, groups: groups[i] })));
       return replies.map((r) => (r as Extract<ReplicaReply, { type: 'share' }>).share);
     },
     references: async (groups, batchSize) => {

@@ -1,5 +1,5 @@
 // A data-parallel replica in a Node worker thread: starts its own tfjs backend, builds the replica from the
-// spec (core's replica.ts) and answers each step's compute request. Messages only; the arithmetic is core's.
+// spec (core's replica.ts) and answers its requests one at a time. Messages only; the arithmetic is core's.
 import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../core/runtime/backend.ts';
 import { createReplica, type Replica } from '../core/train/replica.ts';
@@ -17,7 +17,7 @@ port.on('message', async (m: ReplicaRequest) => {
       reply({ type: 'ready', backend });
     } else {
       if (!replica) throw new Error(`${m.type} before init`);
-      if (m.type === 'compute') reply({ type: 'share', id: m.id, share: await replica.compute(m.weights, m.groups) });
+      if (m.type === 'compute') reply({ type: 'share', share: await replica.compute(m.weights, m.groups) });
       else if (m.type === 'references') reply({ type: 'references', refs: await replica.references(m.indices, m.batchSize) });
       else {
         replica.setReferences(m.refs);
