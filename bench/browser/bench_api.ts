@@ -34,6 +34,7 @@ export function createBenchApi(wasmPaths: Record<string, string>): BenchApi {
         environment: {
           runtime: navigator.userAgent, cpus: navigator.hardwareConcurrency, adapterInfo: report.adapterInfo,
           crossOriginIsolated: globalThis.crossOriginIsolated, threads: report.threads, threadsNote: report.threadsNote,
+          replicas: 1, // data-parallel replicas are Node's (worker threads); the page trains in this worker alone
           gpu: backend === 'webgpu' ? (emulated ? 'software emulator: figures show correctness only' : 'hardware GPU') : undefined,
           sizesForcedQuick: sized !== config ? true : undefined,
           scaleSkipped: cfg.scaleModels.length < sized.scaleModels.length ? 'Qwen2.5-0.5B\'s full-size scale runs in Node only (bench/README.md)' : undefined,
