@@ -74,4 +74,21 @@ describe('data-parallel replicas in worker threads', () => {
       disposeModel(model);
     }
   });
+
+  it('a step that fails in a worker, or a worker that has stopped, rejects naming the replica', async () => {
+    const model = createModel(modelConfig, 6);
+    const spec = await sftReplicaSpec(model, { data, config, padTokenId: 0 });
+    const pool = await startReplicaPool(spec, { workers: 1, backend: 'wasm', threads: 1 });
+    try {
+      const weights = spec.weights;
+      await expect(pool.compute({ ...weights, 'not.a.weight': new Float32Array(1) }, [[[0]]]))
+        .rejects.toThrow('data-parallel replica 1 (worker thread): replica: weight not.a.weight is not a parameter of this replica or has the wrong size');
+      const [share] = await pool.compute(weights, [[[0, 1]]]); // the worker goes on after a failed request
+      expect(share.weight).toBe(data[0].lossMask.slice(1).filter(Boolean).length + data[1].lossMask.slice(1).filter(Boolean).length);
+    } finally {
+      await pool.close();
+      disposeModel(model);
+    }
+    await expect(pool.compute(spec.weights, [[[0]]])).rejects.toThrow(/data-parallel replica 1 \(worker thread\): its worker thread exited \(code \d+\)/);
+  });
 });
