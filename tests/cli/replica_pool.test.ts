@@ -10,6 +10,11 @@ import { modelPolicy } from '../../src/core/train/policy.ts';
 import { sftReplicaSpec } from '../../src/core/train/replica.ts';
 import type { EncodedSample } from '../../src/core/train/sft_data.ts';
 import { runSft } from '../../src/core/train/sft.ts';
+import { renderConversation } from '../../src/core/data/chat_format.ts';
+import { buildTokenizerConfig, trainDefaultTokenizer } from '../../src/core/tokenizer/default_tokenizer.ts';
+import { loadTokenizer } from '../../src/core/tokenizer/tokenizer.ts';
+import { resolveDpoConfig } from '../../src/core/train/dpo_config.ts';
+import { runDpoJob, type DpoRecord } from '../../src/core/train/dpo_run.ts';
 
 // Real worker threads, each its own single-threaded wasm runtime, against this runtime alone.
 const modelConfig = resolveModelConfig('tiny');
@@ -90,5 +95,39 @@ describe('data-parallel replicas in worker threads', () => {
       disposeModel(model);
     }
     await expect(pool.compute(spec.weights, [[[0]]])).rejects.toThrow(/data-parallel replica 1 \(worker thread\): its worker thread exited \(code \d+\)/);
+  });
+
+  it('a full-weight DPO job over a worker (reference pass and steps shared) gives the losses and weights of one runtime (1e-4)', async () => {
+    const cities = ['Oslo', 'Lima', 'Paris', 'Quito', 'Rome'];
+    const records: DpoRecord[] = cities.map((c, i) => ({
+      prompt: [{ role: 'user', content: `Weather in ${c}?` }],
+      chosen: [{ role: 'assistant', content: `It is ${'cold '.repeat(1 + i)}in ${c}.` }],
+      rejected: [{ role: 'assistant', content: 'Hot.' }],
+      tools: [],
+    }));
+    const tokJson = trainDefaultTokenizer(records.map((r) => renderConversation([...r.prompt, ...r.chosen], [])), { vocabSize: 300 });
+    const tokenizer = loadTokenizer(tokJson, buildTokenizerConfig(tokJson));
+    const dpo = resolveDpoConfig({ steps: 3, batchSize: 5, lr: 1e-2, warmupSteps: 0, checkpointEvery: 0, seqLen: 128, beta: 0.5 });
+    const run = async (workers: number): Promise<{ losses: number[]; weights: Float32Array[] }> => {
+      const model = createModel(resolveModelConfig('tiny', { vocab_size: tokenizer.vocabSize }), 8);
+      const losses: number[] = [];
+      try {
+        await runDpoJob({
+          model, tokenizer, records, config: dpo, modelFiles: async () => ({}), hooks: { onStep: (m) => void losses.push(m.loss) },
+          startReplicas: workers ? (spec) => startReplicaPool(spec, { workers, backend: 'wasm', threads: 1 }) : undefined,
+        });
+        return { losses, weights: Object.values(model.params).map((v) => v.dataSync() as Float32Array) };
+      } finally {
+        disposeModel(model);
+      }
+    };
+    const one = await run(0);
+    const two = await run(1);
+    expect(one.losses).toHaveLength(3);
+    expect(one.losses[2]).not.toBe(one.losses[0]);
+    one.losses.forEach((l, i) => expect(Math.abs(l - two.losses[i]), `loss of step ${i + 1}`).toBeLessThan(1e-4));
+    let maxDiff = 0;
+    one.weights.forEach((w, p) => w.forEach((x, i) => (maxDiff = Math.max(maxDiff, Math.abs(x - two.weights[p][i])))));
+    expect(maxDiff).toBeLessThan(1e-4);
   });
 });
