@@ -107,12 +107,10 @@ export function combineShares(shares: ShareGradients[]): { loss: number; tokens:
       if (!g || g.length !== shares[0].grads[name].length) throw new Error(`data-parallel step: replica ${r} sent no gradient of ${name} or one of the wrong size`);
       return g;
     });
-    const out = new Float32Array(parts[0].length);
-    for (let i = 0; i < out.length; i++) {
-      let sum = 0; // a double: the replicas' parts add without float32 rounding between them
-      for (const g of parts) sum += g[i];
-      out[i] = sum / total;
-    }
+    const sum = new Float64Array(parts[0]); // doubles: the replicas' parts add without float32 rounding between them
+    for (const g of parts.slice(1)) for (let i = 0; i < sum.length; i++) sum[i] += g[i];
+    const out = new Float32Array(sum.length);
+    for (let i = 0; i < out.length; i++) out[i] = sum[i] / total;
     grads[name] = out;
   }
   const loss = shares.reduce((s, x) => s + x.weightedLoss, 0) / total;
