@@ -55,6 +55,13 @@ function lastCheckpoint(dir: string): string {
   return `checkpoint-${Math.max(...steps)}`;
 }
 
+/** The model a finished training run left in `out` (dpo: model/; sft: its newest checkpoint), or null. */
+function trainedModel(out: string, kind: Variant['kind']): string | null {
+  if (kind === 'dpo') return existsSync(join(out, 'model', 'config.json')) ? join(out, 'model') : null;
+  if (!existsSync(out) || !readdirSync(out).some((n) => /^checkpoint-\d+$/.test(n))) return null;
+  return join(out, lastCheckpoint(out));
+}
+
 /** Trains (unless done) and evaluates one variant on validation (and on the seen round's samples); returns the folder. */
 async function runVariant(sweep: Sweep, v: Variant | null): Promise<string> {
   const dir = join(sweep.out, v?.name ?? 'start');
@@ -63,8 +70,9 @@ async function runVariant(sweep: Sweep, v: Variant | null): Promise<string> {
   if (existsSync(report) && (!seen || existsSync(join(dir, 'seen.json')))) return dir;
   mkdirSync(dir, { recursive: true });
   let model = sweep.model;
-  if (v && existsSync(join(dir, v.kind))) {
-    model = v.kind === 'dpo' ? join(dir, v.kind, 'model') : join(dir, v.kind, lastCheckpoint(join(dir, v.kind)));
+  const trained = v ? trainedModel(join(dir, v.kind), v.kind) : null;
+  if (trained) {
+    model = trained;
   } else if (v) {
     const out = join(dir, v.kind);
     if (v.kind === 'dpo') {
