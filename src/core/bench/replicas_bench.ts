@@ -7,6 +7,7 @@ import type { BenchConfig } from './config.ts';
 import { createBenchModel } from './models.ts';
 import { timeSftSteps } from './sft_steps.ts';
 import { sig } from './timing.ts';
+import { compareRuns } from './run_comparison.ts';
 
 /** One replica count's run, as the fresh runtime reports it. */
 export interface ReplicaRun {
@@ -62,10 +63,9 @@ export async function benchReplicas(cfg: BenchConfig, runAt: RunAtReplicas): Pro
   for (const n of cfg.replicaCounts) runs.push(await runAt(n));
   const one = runs[0];
   const most = runs[runs.length - 1];
-  const lossMaxDiff = Math.max(0, ...runs.flatMap((r) => r.losses.map((l, i) => Math.abs(l - one.losses[i]))));
   return {
     model: cfg.sftModels[0].name, seqLen: cfg.sftSeqLen, batchSize: cfg.sftBatchSize, runs,
-    speedup: sig(most.tokensPerSec / one.tokensPerSec, 3), lossMaxDiff,
+    ...compareRuns(runs),
     ...(one.cpuMsPerStep && most.cpuMsPerStep ? { cpuEfficiency: sig(one.cpuMsPerStep / most.cpuMsPerStep, 3) } : {}),
   };
 }

@@ -7,6 +7,7 @@ import type { BenchConfig } from './config.ts';
 import { createBenchModel } from './models.ts';
 import { timeSftSteps } from './sft_steps.ts';
 import { sig } from './timing.ts';
+import { compareRuns } from './run_comparison.ts';
 
 /** One thread count's run, as the fresh runtime reports it. */
 export interface ThreadRun {
@@ -52,11 +53,8 @@ export async function sftThreadRun(cfg: BenchConfig, backend: { threads: number;
 export async function benchThreads(cfg: BenchConfig, runAt: RunAtThreads): Promise<ThreadsFigures> {
   const runs: ThreadRun[] = [];
   for (const n of cfg.threadCounts) runs.push(await runAt(n));
-  const one = runs[0];
-  const most = runs[runs.length - 1];
-  const lossMaxDiff = Math.max(0, ...runs.flatMap((r) => r.losses.map((l, i) => Math.abs(l - one.losses[i]))));
   return {
     model: cfg.sftModels[0].name, seqLen: cfg.sftSeqLen, batchSize: cfg.sftBatchSize, runs,
-    speedup: sig(most.tokensPerSec / one.tokensPerSec, 3), lossMaxDiff,
+    ...compareRuns(runs),
   };
 }

@@ -4,7 +4,7 @@
 import { tf } from '../runtime/tf.ts';
 import type { AdamW, ParamMap } from './optimizer.ts';
 import type { TrainTask } from './trainer.ts';
-import { applyGradients, type StepOptions, type StepResult } from './train_step.ts';
+import { accumulateGrads, applyGradients, type StepOptions, type StepResult } from './train_step.ts';
 import { cutByLength } from './balance_shares.ts';
 import type { PairReference } from './reference.ts';
 
@@ -122,34 +122,22 @@ export function combineShares(shares: ShareGradients[]): { loss: number; tokens:
  * runs in every replica, so a replica's numbers are those this runtime would compute for the same items.
  */
 export async function computeShare<B>(task: TrainTask<B>, names: string[], groups: number[][]): Promise<ShareGradients> {
-  const vars = names.map((n) => task.params[n]);
-  let sums: tf.Tensor[] | null = null;
-  let weightedLoss = 0;
-  let weight = 0;
-  let tokens = 0;
+  if (groups.length === 0) return { weightedLoss: 0, weight: 0, tokens: 0, grads: Object.fromEntries(names.map((n) => [n, new Float32Array(task.params[n].size)])) };
+  const batches: B[] = [];
   try {
-    for (const items of groups) {
-      const batch = task.makeBatch(items);
-      try {
-        const w = task.weight(batch);
-        weight += w;
-        tokens += task.tokens(batch);
-        const { value, grads } = tf.variableGrads(() => tf.mul(task.loss(batch), w) as tf.Scalar, vars);
-        weightedLoss += (await value.data())[0];
-        value.dispose();
-        const g = vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
-        const next: tf.Tensor[] = sums ? sums.map((s, i) => tf.add(s, g[i])) : g;
-        if (sums) tf.dispose([...sums, ...g]);
-        sums = next;
-      } finally {
-        task.disposeBatch(batch);
-      }
+    for (const items of groups) batches.push(task.makeBatch(items));
+    const micro = batches.map((b) => ({ loss: () => task.loss(b), weight: task.weight(b) }));
+    // total 1: each group's loss is scaled by its weight alone, so the shares of all replicas add up
+    const { sums, loss } = await accumulateGrads(task.params, names, micro, 1);
+    try {
+      const grads: Record<string, Float32Array> = {};
+      for (const n of names) grads[n] = (await sums[n].data()) as Float32Array;
+      return { weightedLoss: loss, weight: micro.reduce((s, m) => s + m.weight, 0), tokens: batches.reduce((s, b) => s + task.tokens(b), 0), grads };
+    } finally {
+      tf.dispose(Object.values(sums));
     }
-    const out: Record<string, Float32Array> = {};
-    for (let i = 0; i < names.length; i++) out[names[i]] = sums ? ((await sums[i].data()) as Float32Array) : new Float32Array(vars[i].size);
-    return { weightedLoss, weight, tokens, grads: out };
   } finally {
-    if (sums) tf.dispose(sums);
+    batches.forEach((b) => task.disposeBatch(b));
   }
 }
 

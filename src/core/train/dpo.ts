@@ -2,7 +2,7 @@
 // precomputed reference log-probs, plus TRL-named metrics per step. Data is dpo_data.ts, losses dpo_loss.ts.
 import { tf } from '../runtime/tf.ts';
 import { lossTerms, type DpoConfig } from './dpo_config.ts';
-import { disposeDpoBatch, makeDpoBatch, type DpoBatch, type EncodedPair } from './dpo_data.ts';
+import { disposeDpoBatch, makeDpoBatch, pairLength, type DpoBatch, type EncodedPair } from './dpo_data.ts';
 import { dpoLoss } from './dpo_loss.ts';
 import type { Model } from '../model/params.ts';
 import { pairLogps } from './dpo_logps.ts';
@@ -105,7 +105,7 @@ export function dpoTask(run: DpoRun, onStats: (stats: tf.Tensor1D, pairs: number
       onStats(tf.keep(stats), batch.B);
       return loss;
     },
-    itemLength: (i) => data[i].prompt.length + Math.max(data[i].chosen.length, data[i].rejected.length),
+    itemLength: (i) => pairLength(data[i]),
     weight: (batch) => batch.B,
     tokens: (batch) => batch.inputTokens,
     splittable: dpoSplittable(config),

@@ -101,6 +101,9 @@ function sameIds(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** A pair's padded row length in a batch: its prompt and the longer completion. */
+export const pairLength = (p: EncodedPair): number => p.prompt.length + Math.max(p.chosen.length, p.rejected.length);
+
 export function commonPrefix(a: number[], b: number[]): number {
   let n = 0;
   while (n < a.length && n < b.length && a[n] === b[n]) n++;

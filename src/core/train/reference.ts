@@ -2,7 +2,7 @@
 // the pairs, so training holds one model. For LoRA runs the reference is the base with adapters disabled.
 import { tf } from '../runtime/tf.ts';
 import type { Model } from '../model/params.ts';
-import { disposeDpoBatch, makeDpoBatch, type EncodedPair } from './dpo_data.ts';
+import { disposeDpoBatch, makeDpoBatch, pairLength, type EncodedPair } from './dpo_data.ts';
 import { pairLogps } from './dpo_logps.ts';
 import type { Replicas } from './data_parallel.ts';
 
@@ -18,8 +18,7 @@ export interface ReferenceOptions {
  * batched in order of length so padding stays small; an inference-only (frozen) pass.
  */
 export async function computeReferenceLogps(reference: Model, pairs: EncodedPair[], options: ReferenceOptions): Promise<void> {
-  const len = (p: EncodedPair): number => p.prompt.length + Math.max(p.chosen.length, p.rejected.length);
-  const order = pairs.map((_, i) => i).sort((a, b) => len(pairs[a]) - len(pairs[b]));
+  const order = pairs.map((_, i) => i).sort((a, b) => pairLength(pairs[a]) - pairLength(pairs[b]));
   for (let s = 0; s < order.length; s += options.batchSize) {
     const group = order.slice(s, s + options.batchSize).map((i) => pairs[i]);
     const batch = makeDpoBatch(group, options.padTokenId, false);
@@ -60,9 +59,8 @@ export async function computeReferenceOverReplicas(reference: Model, pairs: Enco
   if (!replicas.references || !replicas.setReferences) throw new Error('these data-parallel replicas cannot compute reference log-probs');
   const local = replicas.localShare !== false;
   const R = replicas.count + (local ? 1 : 0);
-  const len = (i: number): number => pairs[i].prompt.length + Math.max(pairs[i].chosen.length, pairs[i].rejected.length);
   const parts: number[][] = Array.from({ length: R }, () => []);
-  pairs.map((_, i) => i).sort((a, b) => len(b) - len(a)).forEach((i, k) => parts[k % R].push(i));
+  pairs.map((_, i) => i).sort((a, b) => pairLength(pairs[b]) - pairLength(pairs[a])).forEach((i, k) => parts[k % R].push(i));
   const remote = replicas.references(local ? parts.slice(1) : parts, options.batchSize);
   remote.catch(() => undefined); // awaited below; this only keeps a local failure from leaving it unhandled
   if (local) await computeReferenceLogps(reference, parts[0].map((i) => pairs[i]), { batchSize: options.batchSize, padTokenId: options.padTokenId });

@@ -68,7 +68,8 @@ export async function applyGradients(params: ParamMap, grads: Record<string, tf.
   return { loss, gradNorm };
 }
 
-async function accumulateGrads(params: ParamMap, names: string[], micro: MicroBatch[], total: number): Promise<{ sums: Record<string, tf.Tensor>; loss: number }> {
+/** Gradients of sum_i (w_i / total) · loss_i by parameter name, and that sum's value; the caller owns `sums`. */
+export async function accumulateGrads(params: ParamMap, names: string[], micro: MicroBatch[], total: number): Promise<{ sums: Record<string, tf.Tensor>; loss: number }> {
   const vars = names.map((n) => params[n]);
   let sums: Record<string, tf.Tensor> | null = null;
   let loss = 0;
