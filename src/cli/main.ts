@@ -13,6 +13,7 @@ import { evalBfclCommand } from './commands/eval_bfcl.ts';
 import { compareCommand } from './commands/compare.ts';
 import { pairsCommand } from './commands/pairs.ts';
 import { benchCommand } from './commands/bench.ts';
+import { widenCommand } from './commands/widen.ts';
 import { applyThreadsEnv, replicasOption, threadsOption } from './threads.ts';
 
 const COMMANDS: Command[] = [
@@ -26,6 +27,7 @@ const COMMANDS: Command[] = [
   pairsCommand,
   dpoCommand,
   evalCommand,
+  widenCommand,
   pipelineCommand,
   benchCommand,
 ];
