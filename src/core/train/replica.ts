@@ -1,6 +1,6 @@
 // A data-parallel replica of an SFT or full-weight DPO run: what a remote runtime (a worker thread) needs to
 // rebuild the task as plain data (ReplicaSpec), the replica built from it, and in-process replicas for tests.
-// The threads themselves are the host's (src/cli/replica_pool.ts); nothing here posts messages.
+// The workers are the host's (src/cli/replica_pool.ts, workers/replica_pool.ts); nothing here posts messages.
 import type { ModelConfig } from '../model/config.ts';
 import { disposeModel, expectedParamShapes, type Model, type Params } from '../model/params.ts';
 import { tf } from '../runtime/tf.ts';

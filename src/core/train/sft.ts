@@ -27,7 +27,7 @@ export interface SftRun {
   modelFiles: () => Promise<Record<string, Uint8Array>>;
   hooks?: TrainHooks;
   resume?: ResumeFrom;
-  /** Data-parallel replicas to share each step with (replica.ts, src/cli/replica_pool.ts); none: this runtime alone. */
+  /** Data-parallel replicas to share each step with (replica.ts; worker threads: src/cli/replica_pool.ts, Web Workers: workers/replica_pool.ts); none: this runtime alone. */
   replicas?: Replicas;
 }
 
