@@ -176,7 +176,10 @@ export interface ExportFile {
 export interface SftRequest {
   /** Names the run; its checkpoints and history entry carry it. */
   runId: string;
-  /** SFT config overrides (lr, steps, batchSize, seqLen, ...); resolved and validated by the engine. */
+  /**
+   * SFT config overrides (lr, steps, batchSize, seqLen, ...); resolved and validated by the engine. `replicas` (default 1):
+   * data-parallel replicas in Web Workers, one wasm thread each, sharing every batch (the summary's notes say so).
+   */
   config: Record<string, unknown>;
   samples: Sample[];
   /** Checkpoint id to continue from (model, optimizer and data position restored exactly). */
@@ -222,7 +225,7 @@ export interface PairsResult {
 /** Trains the current model on pairs with a DPO-family loss (the current model is the reference). */
 export interface DpoRequest {
   runId: string;
-  /** DPO config overrides (beta, lossType, steps, adapter, ...). */
+  /** DPO config overrides (beta, lossType, steps, adapter, ...); `replicas` as SftRequest's (full weights only). */
   config: Record<string, unknown>;
   pairs: PreferencePair[];
   /** Checkpoint id of this run to continue from; the current model must be the run's starting model. */

@@ -13,13 +13,15 @@ import type { CheckpointStore } from './checkpoint_store.ts';
 import type { Job } from './job.ts';
 import type { Session } from './model_session.ts';
 import { splitDpoConfig } from './stage_config.ts';
-import { resumeState, trainerHooks } from './train_run.ts';
+import { resumeState, trainerHooks, type RunReplicas } from './train_run.ts';
 
 /** The DPO metrics the page charts, by TRL's names. */
 export const DPO_METRICS = ['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'kl', 'learning_rate', 'grad_norm'] as const;
 
-export async function dpoJob(session: Session, request: DpoRequest, job: Job, store: CheckpointStore): Promise<TrainResultSummary> {
-  const config: DpoConfig = splitDpoConfig(request.config).dpo;
+export async function dpoJob(session: Session, request: DpoRequest, job: Job, store: CheckpointStore, replicasFor: (count: number) => RunReplicas): Promise<TrainResultSummary> {
+  const split = splitDpoConfig(request.config);
+  const config: DpoConfig = split.dpo;
+  const replicas = replicasFor(split.replicas);
   job.setTotal(config.steps);
   const resume = request.resumeFrom ? await readResume(request.resumeFrom, store) : undefined;
   const saved: CheckpointInfo[] = [];
@@ -32,6 +34,7 @@ export async function dpoJob(session: Session, request: DpoRequest, job: Job, st
     records: request.pairs.map(pairToTrl),
     config,
     resume,
+    startReplicas: replicas.start,
     modelFiles: (m) => checkpointFiles(m, session.tokenizer, { 'ttpa_run.json': { runId: request.runId, stage: 'dpo', config } }),
     hooks: {
       ...trainerHooks(job, store, run, saved),
@@ -53,9 +56,9 @@ export async function dpoJob(session: Session, request: DpoRequest, job: Job, st
     total: config.steps,
     losses: result.result.losses,
     checkpointId: saved[saved.length - 1]?.id,
-    config: config as unknown as Record<string, unknown>,
+    config: { replicas: split.replicas, ...config },
     notes: [`${result.encoded.pairs} pairs used` + (result.encoded.truncated ? `, ${result.encoded.truncated} truncated` : '') +
-      (result.encoded.dropped ? `, ${result.encoded.dropped} dropped` : '')],
+      (result.encoded.dropped ? `, ${result.encoded.dropped} dropped` : ''), ...[replicas.note()].filter((n) => n !== undefined)],
   };
 }
 

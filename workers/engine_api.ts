@@ -20,6 +20,7 @@ import { completeTurn, predictJob } from './predict_job.ts';
 import { sftJob } from './sft_job.ts';
 import { resolveStageConfig, splitDpoConfig } from './stage_config.ts';
 import { runTrainProbe } from './train_probe.ts';
+import { runReplicas, type RunReplicas, type StartReplicaWorkers } from './train_run.ts';
 
 export interface EngineApiOptions {
   /** Browser only: URLs of the tfjs wasm binaries, keyed by file name. */
@@ -30,6 +31,8 @@ export interface EngineApiOptions {
   checkpoints?: CheckpointStore;
   /** Minimum ms between progress events. */
   progressMs?: number;
+  /** Starts data-parallel replica workers for runs whose config asks for replicas > 1 (browser: workers/replica_pool.ts). */
+  startReplicas?: StartReplicaWorkers;
 }
 
 export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
@@ -46,6 +49,7 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
     if (!session) throw new Error('engine: no model loaded (loadModel first)');
     return session;
   };
+  const replicasFor = (count: number): RunReplicas => runReplicas(count, options.startReplicas, requireBackend().backend);
   /** Runs one job at a time; the job gets throttled progress and pause/stop control. */
   const runJob = async <T>(stage: StageName, total: number, onProgress: ProgressFn | undefined, body: (job: Job) => Promise<T>): Promise<T> => {
     requireBackend();
@@ -113,7 +117,7 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
     },
 
     async runSft(request: SftRequest, onProgress?: ProgressFn): Promise<TrainResultSummary> {
-      return runJob('sft', 0, onProgress, (j) => sftJob(requireSession(), request, j, store));
+      return runJob('sft', 0, onProgress, (j) => sftJob(requireSession(), request, j, store, replicasFor));
     },
 
     async runPairs(request: PairsRequest, onProgress?: ProgressFn, onPrompt?: (detail: SamplePairs) => void): Promise<PairsResult> {
@@ -122,7 +126,7 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
 
     async runDpo(request: DpoRequest, onProgress?: ProgressFn, onRound?: (round: DpoRoundResult) => void): Promise<TrainResultSummary> {
       const rounds = splitDpoConfig(request.config).rounds;
-      return runJob('dpo', 0, onProgress, (j) => (rounds > 1 ? loopJob(requireSession(), request, j, store, onRound) : dpoJob(requireSession(), request, j, store)));
+      return runJob('dpo', 0, onProgress, (j) => (rounds > 1 ? loopJob(requireSession(), request, j, store, replicasFor, onRound) : dpoJob(requireSession(), request, j, store, replicasFor)));
     },
 
     async probePair(request: PairProbeRequest): Promise<PairProbeResult> {

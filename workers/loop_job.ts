@@ -17,12 +17,14 @@ import type { Job } from './job.ts';
 import type { Session } from './model_session.ts';
 import { planPairs } from './pairs_job.ts';
 import { splitDpoConfig } from './stage_config.ts';
+import type { RunReplicas } from './train_run.ts';
 
 /** Greedy decoding batch of the per-round validation check. */
 const VAL_BATCH = 4;
 
-export async function loopJob(session: Session, request: DpoRequest, job: Job, store: CheckpointStore, onRound?: (r: DpoRoundResult) => void): Promise<TrainResultSummary> {
-  const { rounds: N, valSamples, dpo } = splitDpoConfig(request.config);
+export async function loopJob(session: Session, request: DpoRequest, job: Job, store: CheckpointStore, replicasFor: (count: number) => RunReplicas, onRound?: (r: DpoRoundResult) => void): Promise<TrainResultSummary> {
+  const { rounds: N, valSamples, replicas: count, dpo } = splitDpoConfig(request.config);
+  const replicas = replicasFor(count);
   const plan = planRounds(N, valSamples, request);
   const total = N * dpo.steps;
   job.setTotal(total);
@@ -49,7 +51,7 @@ export async function loopJob(session: Session, request: DpoRequest, job: Job, s
       pairs = built.pairs;
       sampleIds = pick.samples.map((s) => s.id);
     }
-    const round = await trainRound(session, job, { ...dpo, seed: dpo.seed + k - 1, checkpointEvery: 0 }, pairs, step, label);
+    const round = await trainRound(session, job, { ...dpo, seed: dpo.seed + k - 1, checkpointEvery: 0 }, pairs, step, label, replicas);
     step += round.steps;
     losses.push(...round.losses);
     if (round.steps > 0) session.info = { ...session.info, name: trainedName };
@@ -73,8 +75,9 @@ export async function loopJob(session: Session, request: DpoRequest, job: Job, s
   return {
     outcome: results.length === N ? 'done' : 'stopped', step, total, losses,
     checkpointId,
-    config: { rounds: N, valSamples, ...dpo } as unknown as Record<string, unknown>,
-    notes: [`${results.length} of ${N} rounds; pairs per round ${results.map((r) => r.pairs).join(', ')}; validation error ${results.map((r) => `${(100 * r.valErrorRate).toFixed(1)}%`).join(', ')} on ${results[0]?.valTurns ?? 0} turns`],
+    config: { rounds: N, valSamples, replicas: count, ...dpo } as unknown as Record<string, unknown>,
+    notes: [`${results.length} of ${N} rounds; pairs per round ${results.map((r) => r.pairs).join(', ')}; validation error ${results.map((r) => `${(100 * r.valErrorRate).toFixed(1)}%`).join(', ')} on ${results[0]?.valTurns ?? 0} turns`,
+      ...[replicas.note()].filter((n) => n !== undefined)],
     rounds: results,
   };
 }
@@ -113,13 +116,13 @@ interface RoundTraining {
 }
 
 /** One DPO round on the session's model; the reference is the model at the round's start (runDpoJob's default). */
-async function trainRound(session: Session, job: Job, config: DpoConfig, pairs: PreferencePair[], offset: number, label: string): Promise<RoundTraining> {
+async function trainRound(session: Session, job: Job, config: DpoConfig, pairs: PreferencePair[], offset: number, label: string, replicas: RunReplicas): Promise<RoundTraining> {
   if (!pairs.length) {
     job.report(offset, {}, `${label}: no pairs; the model is unchanged`);
     return { steps: 0, losses: [], stopped: false };
   }
   const result = await runDpoJob({
-    model: session.model, tokenizer: session.tokenizer, records: pairs.map(pairToTrl), config,
+    model: session.model, tokenizer: session.tokenizer, records: pairs.map(pairToTrl), config, startReplicas: replicas.start,
     modelFiles: (m) => checkpointFiles(m, session.tokenizer),
     hooks: {
       shouldStop: () => job.shouldStop(),

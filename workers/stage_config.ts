@@ -4,6 +4,8 @@ import { resolveModelConfig } from '../src/core/model/config.ts';
 import { resolvePreferenceConfig } from '../src/core/preference/config.ts';
 import { resolveSftConfig, type SftConfig } from '../src/core/train/config.ts';
 import { resolveDpoConfig, type DpoConfig } from '../src/core/train/dpo_config.ts';
+import { checkReplicaCount } from '../src/core/train/data_parallel.ts';
+import { dpoSplittable } from '../src/core/train/dpo.ts';
 import type { EngineStage } from '../src/protocol.ts';
 import demo from '../models/presets/demo.json';
 
@@ -20,10 +22,11 @@ export const TUNED = { dpo: demo.dpo as Json, pairs: { maxPrompts: demo.pairs.pr
 const APP_DEFAULTS: Record<EngineStage, Json> = {
   /** tokenizerVocab 0: the shipped default's tokenizer; >= 300: a fresh one of that size. */
   model: { preset: 'tiny', seed: 0, overrides: {}, tokenizerVocab: 0 },
-  sft: {},
+  /** replicas: data-parallel replicas of the run (Web Workers, one wasm thread each; 1: the engine alone). */
+  sft: { replicas: 1 },
   pairs: { maxPrompts: TUNED.pairs.maxPrompts },
   /** rounds 1: one DPO run on the Pairs stage's pairs; more: on-policy rounds (loop_job.ts), each evaluated on valSamples. */
-  dpo: { rounds: 1, valSamples: 40 },
+  dpo: { rounds: 1, valSamples: 40, replicas: 1 },
   evaluate: { maxSamples: 16, maxNewTokens: 96, batchSize: 4, seed: 0 },
 };
 
@@ -38,12 +41,36 @@ const positiveInt = (scope: string, key: string, v: unknown): void => {
   if (!Number.isInteger(v) || (v as number) < 1) throw new Error(`${scope}.${key} must be an integer >= 1, got ${JSON.stringify(v)}`);
 };
 
-/** A DPO request's config split into the app's round settings and core's DPO config (no tuned values added). */
-export function splitDpoConfig(config: Json): { rounds: number; valSamples: number; dpo: DpoConfig } {
+/**
+ * `replicas` checked as core checks a data-parallel count (data_parallel.ts), named as the app's setting: the
+ * batches must be shareable by it, and LoRA trains in one replica (as `ttpa sft/dpo --replicas`).
+ */
+function checkReplicas(scope: 'sft' | 'dpo', replicas: unknown, cfg: { batchSize: number; gradAccumSteps: number; adapter?: string }, splittable: boolean): number {
+  positiveInt(scope, 'replicas', replicas);
+  const n = replicas as number;
+  if (n > 1 && cfg.adapter === 'lora') throw new Error(`${scope}.replicas ${n}: data-parallel replicas train full weights; LoRA (adapter "lora") trains in one replica, so set replicas to 1 or adapter to "full"`);
+  try {
+    checkReplicaCount(n, cfg.batchSize, cfg.gradAccumSteps, splittable);
+  } catch (err) {
+    throw new Error(`${scope}.replicas: ${(err as Error).message}`);
+  }
+  return n;
+}
+
+/** An SFT request's config split into the app's replica count and core's SFT config. */
+export function splitSftConfig(config: Json): { replicas: number; sft: SftConfig } {
+  const { app, rest } = take('sft', config);
+  const sft = resolveSftConfig(rest as Partial<SftConfig>);
+  return { replicas: checkReplicas('sft', app.replicas, sft, true), sft };
+}
+
+/** A DPO request's config split into the app's round and replica settings and core's DPO config (no tuned values added). */
+export function splitDpoConfig(config: Json): { rounds: number; valSamples: number; replicas: number; dpo: DpoConfig } {
   const { app, rest } = take('dpo', config);
   positiveInt('dpo', 'rounds', app.rounds);
   positiveInt('dpo', 'valSamples', app.valSamples);
-  return { rounds: app.rounds as number, valSamples: app.valSamples as number, dpo: resolveDpoConfig(rest as Partial<DpoConfig>) };
+  const dpo = resolveDpoConfig(rest as Partial<DpoConfig>);
+  return { rounds: app.rounds as number, valSamples: app.valSamples as number, replicas: checkReplicas('dpo', app.replicas, dpo, dpoSplittable(dpo)), dpo };
 }
 
 export function resolveStageConfig(stage: EngineStage, overrides: Json = {}): Json {
@@ -58,8 +85,10 @@ export function resolveStageConfig(stage: EngineStage, overrides: Json = {}): Js
       resolveModelConfig(app.preset, app.overrides as Json);
       return app;
     }
-    case 'sft':
-      return resolveSftConfig(rest as Partial<SftConfig>) as unknown as Json;
+    case 'sft': {
+      const { sft, ...replicas } = splitSftConfig(overrides);
+      return { ...replicas, ...(sft as unknown as Json) };
+    }
     case 'dpo': {
       const { dpo, ...rounds } = splitDpoConfig({ ...TUNED.dpo, ...overrides });
       return { ...rounds, ...(dpo as unknown as Json) };

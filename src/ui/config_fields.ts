@@ -30,6 +30,7 @@ export const FIELDS: Record<EngineStage | 'data', FieldSpec[]> = {
     { key: 'steps', label: 'Steps', min: 1, max: 100000, step: 1, help: 'Optimizer steps of supervised fine-tuning.' },
     { key: 'lr', label: 'Learning rate', min: 1e-6, max: 0.1, step: 'any', help: '1e-6-0.1. 3e-3 trained the shipped model from scratch.' },
     { key: 'batchSize', label: 'Batch size', min: 1, max: 256, step: 1, help: 'Conversations per step.' },
+    { key: 'replicas', label: 'Replicas (data-parallel)', min: 1, max: 64, step: 1, help: '1: the engine alone. N > 1: N Web Workers, each with a copy of the model on one wasm thread, share every batch; the same losses to float rounding. Full weights only (not LoRA).' },
   ],
   pairs: [
     { key: 'maxPrompts', label: 'Prompts', min: 1, max: 5000, step: 1, help: 'Assistant turns sampled for pairs. 8 gave a single pair; the tuned setting is 200.' },
@@ -43,6 +44,7 @@ export const FIELDS: Record<EngineStage | 'data', FieldSpec[]> = {
     { key: 'lossType', label: 'Loss', options: ['sigmoid', 'ipo', 'hinge', 'robust', 'esm', 'nll'], help: 'sigmoid is DPO; nll trains on the chosen text alone (the control).' },
     { key: 'rpoAlpha', label: 'Chosen-text weight (RPO)', min: 0, max: 10, step: 'any', help: 'Adds the chosen side\'s NLL; 1 is tuned.' },
     { key: 'rounds', label: 'Rounds', min: 1, max: 50, step: 1, help: '1-50. 1: one run on the built pairs. More: each later round builds new pairs with the updated model from fresh train conversations (Pairs settings), then trains again.' },
+    { key: 'replicas', label: 'Replicas (data-parallel)', min: 1, max: 64, step: 1, help: '1: the engine alone. N > 1: N Web Workers, each with a copy of the model on one wasm thread, share every batch; the same losses to float rounding. Full weights only (not LoRA).' },
     { key: 'valSamples', label: 'Validation conversations per round', min: 1, max: 10000, step: 1, help: 'With rounds > 1: the model is checked on this many validation conversations after every round.' },
   ],
   evaluate: [
