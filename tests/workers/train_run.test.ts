@@ -2,24 +2,15 @@
 // stages (checked as core checks it, LoRA refused), and runs over replicas that train as the engine alone does.
 // The replicas here are core's in-process ones; real Web Workers are tests/browser/replicas.test.ts.
 import { describe, expect, test } from 'vitest';
-import type { PreferencePair } from '../../src/core/preference/pairing.ts';
 import { inProcessReplicas } from '../../src/core/train/replica.ts';
 import { createEngineApi } from '../../workers/engine_api.ts';
 import type { StartReplicaWorkers } from '../../workers/train_run.ts';
-import { tinySamples } from './fixtures.ts';
+import { tinyPairs, tinySamples } from './fixtures.ts';
 
 const inProcess: StartReplicaWorkers = async (spec, o) => {
   const r = inProcessReplicas(spec, o.workers, o.localShare);
   return { ...r, backends: [], close: async () => r.dispose() };
 };
-
-function pairs(): PreferencePair[] {
-  const side = (text: string, esm: number): PreferencePair['chosen'] => ({ text, ids: [], esm, categories: [], source: 'ground_truth' as PreferencePair['chosen']['source'] });
-  return ['Oslo', 'Lima', 'Rome', 'Quito'].map((city, i) => ({
-    sampleId: `s${i}`, turnIndex: 1, turnType: 'text', mode: 'turn', kind: 'turn', prompt: [{ role: 'user', content: `Weather in ${city}?` }], tools: [],
-    prefix: '', chosen: side(`It is ${'cold '.repeat(i + 1)}in ${city}.`, 1), rejected: side('Hot.', 0), divergenceIndex: null, spanType: null, margin: 1,
-  }) as PreferencePair);
-}
 
 describe('the replicas setting', () => {
   test('defaults to 1 and is refused, naming the field and why, where core cannot share the batches', async () => {
@@ -50,10 +41,10 @@ describe('runs over replicas', () => {
     const api = createEngineApi({ startReplicas: inProcess });
     await api.init({ order: ['cpu'] });
     await api.loadModel({ kind: 'preset', preset: 'tiny', seed: 3 });
-    const common = { steps: 3, batchSize: 3, warmupSteps: 0, lr: 1e-2, checkpointEvery: 0, replicas };
+    const common = { steps: 3, batchSize: 3, warmupSteps: 0, lr: 3e-2, checkpointEvery: 0, replicas };
     return stage === 'sft'
       ? api.runSft({ runId: 'sft', config: { ...common, seqLen: 256 }, samples: tinySamples() })
-      : api.runDpo({ runId: 'dpo', config: { ...common, gradAccumSteps: 1, seqLen: 128, beta: 0.5 }, pairs: pairs() });
+      : api.runDpo({ runId: 'dpo', config: { ...common, gradAccumSteps: 1, seqLen: 128, beta: 0.5 }, pairs: tinyPairs() });
   };
 
   for (const stage of ['sft', 'dpo'] as const) {
