@@ -4,6 +4,8 @@
 import { benchConfig, type BenchConfig } from '../../src/core/bench/config.ts';
 import { runBench, type BenchReport } from '../../src/core/bench/report.ts';
 import { sftThreadRun, type ThreadRun } from '../../src/core/bench/threads_bench.ts';
+import { sftReplicaRun, type ReplicaRun } from '../../src/core/bench/replicas_bench.ts';
+import { startWebReplicas } from '../../workers/replica_pool.ts';
 import { initBackend, type BackendName } from '../../src/core/runtime/backend.ts';
 
 export interface BenchApi {
@@ -11,6 +13,8 @@ export interface BenchApi {
   run(backend: BackendName, config: BenchConfig, threads?: number, onSection?: (name: string) => void): Promise<BenchReport>;
   /** The threads section's SFT steps on wasm at `threads` threads (call on a fresh worker). */
   sftAtThreads(threads: number, config: BenchConfig): Promise<ThreadRun>;
+  /** The replicas section's SFT steps: this worker and `replicas - 1` replica Web Workers, one wasm thread each (call on a fresh worker). */
+  sftAtReplicas(replicas: number, config: BenchConfig): Promise<ReplicaRun>;
 }
 
 /** SwiftShader (Chromium's CPU Vulkan) or another software adapter. */
@@ -34,7 +38,7 @@ export function createBenchApi(wasmPaths: Record<string, string>): BenchApi {
         environment: {
           runtime: navigator.userAgent, cpus: navigator.hardwareConcurrency, adapterInfo: report.adapterInfo,
           crossOriginIsolated: globalThis.crossOriginIsolated, threads: report.threads, threadsNote: report.threadsNote,
-          replicas: 1, // data-parallel replicas are Node's (worker threads); the page trains in this worker alone
+          replicas: 1, // every section but `replicas` (bench_page.ts) trains in this worker alone
           gpu: backend === 'webgpu' ? (emulated ? 'software emulator: figures show correctness only' : 'hardware GPU') : undefined,
           sizesForcedQuick: sized !== config ? true : undefined,
           scaleSkipped: cfg.scaleModels.length < sized.scaleModels.length ? 'Qwen2.5-0.5B\'s full-size scale runs in Node only (bench/README.md)' : undefined,
@@ -44,6 +48,11 @@ export function createBenchApi(wasmPaths: Record<string, string>): BenchApi {
     async sftAtThreads(threads, config) {
       const report = await initBackend({ order: ['wasm'], wasmPaths, threads });
       return sftThreadRun(config, report, threads);
+    },
+    async sftAtReplicas(replicas, config) {
+      const report = await initBackend({ order: ['wasm'], wasmPaths, threads: 1 });
+      const start = (spec: Parameters<typeof startWebReplicas>[0]) => startWebReplicas(spec, { workers: replicas - 1, backend: 'wasm' });
+      return sftReplicaRun(config, replicas, `wasm (${report.threads} thread${report.threads === 1 ? '' : 's'})`, start);
     },
   };
 }

@@ -38,7 +38,7 @@ export interface BenchReport {
   scaling?: { bySeqLen: ScalingRow[]; byWidth: ScalingRow[] };
   /** SFT at each wasm thread count (only where the host can start fresh runtimes: Node and the browser's wasm run). */
   threads?: ThreadsFigures;
-  /** SFT with 1 and 2 data-parallel replicas (worker threads; only where the host can start them: Node). */
+  /** SFT with 1 and 2 data-parallel replicas (Node worker threads; Web Workers on the browser bench's wasm run). */
   replicas?: ReplicasFigures;
   /** Published configs (SmolLM2-135M, Qwen2.5-0.5B) with random weights: what fits, load, decode, LoRA DPO. */
   scale?: ScaleFigures[];
@@ -119,7 +119,7 @@ function threadTargets(r: Omit<BenchReport, 'targets'>): Target[] {
   ];
 }
 
-/** The "SFT with 2 threads >= 1.7x one thread, the same losses", by data-parallel replicas (worker threads). */
+/** The "SFT with 2 threads >= 1.7x one thread, the same losses", by data-parallel replicas (worker threads, Web Workers). */
 function replicaTargets(r: Omit<BenchReport, 'targets'>): Target[] {
   if (!r.replicas && !r.errors.replicas) return [];
   const most = r.replicas?.runs[r.replicas.runs.length - 1].replicas ?? 'n';
