@@ -6,7 +6,7 @@ import * as Comlink from 'comlink';
 import type { BenchConfig } from '../../src/core/bench/config.ts';
 import { judgeTargets, type BenchReport } from '../../src/core/bench/report.ts';
 import { benchThreads } from '../../src/core/bench/threads_bench.ts';
-import { benchReplicas } from '../../src/core/bench/replicas_bench.ts';
+import { benchReplicas, type ReplicaRun } from '../../src/core/bench/replicas_bench.ts';
 import type { BenchApi } from './bench_api.ts';
 
 async function inWorker<T>(fn: (api: Comlink.Remote<BenchApi>) => Promise<T>): Promise<T> {
@@ -26,7 +26,7 @@ async function run(backend: 'webgpu' | 'wasm' | 'cpu', config: BenchConfig, thre
     report.threads = await benchThreads(config, (n) => inWorker((api) => api.sftAtThreads(n, config)));
   });
   await section(report, 'replicas', log, async () => {
-    report.replicas = await benchReplicas(config, (n) => inWorker((api) => api.sftAtReplicas(n, config)));
+    report.replicas = await benchReplicas(config, (n) => replicaRun(config, n));
   });
   report.targets = judgeTargets(report);
   return report;
@@ -44,4 +44,9 @@ async function section(report: BenchReport, name: 'threads' | 'replicas', log: (
   report.sectionSec[name] = Number(((performance.now() - t0) / 1000).toPrecision(3));
 }
 
-(window as unknown as { bench: unknown }).bench = { run };
+/** One replica count's run alone (`ttpa bench --browser --replicas-child N`), so counts can be alternated. */
+function replicaRun(config: BenchConfig, replicas: number): Promise<ReplicaRun> {
+  return inWorker((api) => api.sftAtReplicas(replicas, config));
+}
+
+(window as unknown as { bench: unknown }).bench = { run, replicaRun };

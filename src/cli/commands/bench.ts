@@ -10,7 +10,7 @@ import { sftThreadRun } from '../../core/bench/threads_bench.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
 import { validateThreads } from '../../core/runtime/wasm_threads.ts';
 import { bool, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
-import { runBrowserBench } from './bench_browser.ts';
+import { runBrowserBench, runBrowserReplicaRun } from './bench_browser.ts';
 import { installNodeWebGpu, isSoftwareAdapter } from './bench_gpu.ts';
 import { benchScale } from '../../core/bench/scale_bench.ts';
 import { runPipelineInChild, writeBenchLoopPreset } from './bench_pipeline.ts';
@@ -33,7 +33,7 @@ export const benchCommand: Command = {
     { name: 'no-pipeline', type: 'boolean', help: 'skip the pipeline section' },
     { name: SCALE_CHILD_FLAG, type: 'boolean', help: 'internal: run only the scale section and print it as JSON' },
     { name: THREADS_CHILD_FLAG, type: 'int', help: 'internal: run only the threads section\'s SFT steps at this thread count and print them as JSON' },
-    { name: REPLICAS_CHILD_FLAG, type: 'int', help: 'internal: run only the replicas section\'s SFT steps with this many data-parallel replicas (one wasm thread each) and print them as JSON' },
+    { name: REPLICAS_CHILD_FLAG, type: 'int', help: 'run only the replicas section\'s SFT steps with this many data-parallel replicas (one wasm thread each; with --browser: in headless Chromium, Web Workers) and print them as JSON, to alternate counts' },
   ],
   run,
 };
@@ -83,6 +83,10 @@ async function run(args: ParsedArgs): Promise<number> {
   const child = threadsArg(args, THREADS_CHILD_FLAG);
   if (child !== undefined) return runThreadsChild(cfg, child);
   const replicasChild = threadsArg(args, REPLICAS_CHILD_FLAG);
+  if (replicasChild !== undefined && bool(args, 'browser')) {
+    process.stdout.write(JSON.stringify(await runBrowserReplicaRun(cfg, replicasChild, (name) => process.stderr.write(`bench: ${name}\n`))) + '\n');
+    return 0;
+  }
   if (replicasChild !== undefined) return runReplicasChild(cfg, replicasChild);
   const threads = threadsArg(args, 'threads');
   if (bool(args, SCALE_CHILD_FLAG)) {

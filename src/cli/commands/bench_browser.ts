@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { benchConfig, type BenchConfig } from '../../core/bench/config.ts';
 import type { BenchReport } from '../../core/bench/report.ts';
+import type { ReplicaRun } from '../../core/bench/replicas_bench.ts';
+import type { Page } from 'playwright-core';
 import { ISOLATION_HEADERS } from '../../core/runtime/isolation_headers.ts';
 
 const REPO = resolve(import.meta.dirname, '../../..');
@@ -28,6 +30,34 @@ export function browserConfig(backend: string, cfg: BenchConfig): BenchConfig {
 }
 
 export async function runBrowserBench(cfg: BenchConfig, backends: string[], env: Record<string, unknown>, progress: (name: string) => void, threads?: number): Promise<BenchReport[]> {
+  return withBenchPage(progress, async (page, errors) => {
+    const reports: BenchReport[] = [];
+    for (const backend of backends) {
+      const report = await page.evaluate(({ backend, config, threads }) => {
+        const bench = (window as unknown as { bench: { run(b: string, c: unknown, t?: number): Promise<unknown> } }).bench;
+        return bench.run(backend, config, threads);
+      }, { backend, config: browserConfig(backend, cfg), threads }) as BenchReport;
+      report.environment = { ...report.environment, host: env, pageErrors: errors.splice(0) };
+      reports.push(report);
+    }
+    return reports;
+  });
+}
+
+/** The replicas section's run at one replica count alone, in Chromium (`ttpa bench --browser --replicas-child N`), to alternate counts. */
+export async function runBrowserReplicaRun(cfg: BenchConfig, replicas: number, progress: (name: string) => void): Promise<ReplicaRun> {
+  return withBenchPage(progress, async (page, errors) => {
+    const run = await page.evaluate(({ config, replicas }) => {
+      const bench = (window as unknown as { bench: { replicaRun(c: unknown, n: number): Promise<unknown> } }).bench;
+      return bench.replicaRun(config, replicas);
+    }, { config: cfg, replicas }) as ReplicaRun;
+    if (errors.length) throw new Error(`bench page errors: ${errors.join('; ')}`);
+    return run;
+  });
+}
+
+/** Builds the bench page, serves it cross-origin isolated, opens it in headless Chromium and runs `body` there. */
+async function withBenchPage<T>(progress: (name: string) => void, body: (page: Page, errors: string[]) => Promise<T>): Promise<T> {
   const { build } = await import('vite');
   const { chromium } = await import('playwright-core');
   const outDir = mkdtempSync(join(tmpdir(), 'ttpa-bench-'));
@@ -54,16 +84,7 @@ export async function runBrowserBench(cfg: BenchConfig, backends: string[], env:
     });
     await page.goto(url);
     await page.waitForFunction(() => 'bench' in window);
-    const reports: BenchReport[] = [];
-    for (const backend of backends) {
-      const report = await page.evaluate(({ backend, config, threads }) => {
-        const bench = (window as unknown as { bench: { run(b: string, c: unknown, t?: number): Promise<unknown> } }).bench;
-        return bench.run(backend, config, threads);
-      }, { backend, config: browserConfig(backend, cfg), threads }) as BenchReport;
-      report.environment = { ...report.environment, host: env, pageErrors: errors.splice(0) };
-      reports.push(report);
-    }
-    return reports;
+    return await body(page, errors);
   } finally {
     await browser?.close();
     if (server) await new Promise((r) => server!.close(r));
