@@ -35,6 +35,7 @@ function webChannel(index: number): ReplicaChannel {
 /** Starts `options.workers` replicas of `spec`, one wasm thread each, and waits until each has its backend and model. */
 export async function startWebReplicas(spec: ReplicaSpec, options: WebReplicaOptions): Promise<ReplicaPool> {
   if (options.backend === 'webgpu') throw new Error('data-parallel replicas run on wasm (one thread each); this engine runs webgpu, where replicas would share one GPU');
+  if (typeof Worker === 'undefined') throw new Error('data-parallel replicas start Web Workers from this worker, and this browser offers no Worker inside a worker: set replicas to 1');
   const channels = Array.from({ length: options.workers }, (_, i) => webChannel(i + 1));
   return startChannelPool(spec, channels, { backend: options.backend, threads: 1, localShare: options.localShare });
 }
