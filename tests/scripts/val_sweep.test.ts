@@ -47,6 +47,11 @@ describe('val_sweep file', () => {
     expect(sweep.seen).toEqual({ round: 1, promptsPerRound: 300, seed: 1 });
     expect(sweep.variants.map((v) => v.filter ?? 'all')).toContain('in-turn');
   });
+  it('reads the shipped budget sweep (models/sweeps/budget_val.json): SFT and DPO variants, no seen round', () => {
+    const sweep = readSweep('models/sweeps/budget_val.json');
+    expect(sweep.seen).toBeUndefined();
+    expect(sweep.variants.map((v) => v.kind).sort()).toEqual(['dpo', 'dpo', 'dpo', 'sft']);
+  });
   it('names the field that is wrong', () => {
     expect(() => readSweep(write({ ...base, seen: { round: 0, promptsPerRound: 3, seed: 1 } }))).toThrow('"seen.round" must be an integer >= 1, got 0');
     expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'dpo', filter: 'turn' }] }))).toThrow('variants[0].filter must be one of all, correct-chosen, error-fix, in-turn, got "turn"');
