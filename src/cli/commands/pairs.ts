@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { buildPairs, type BuildProgress } from '../../core/preference/build_pairs.ts';
 import { resolvePreferenceConfig, type PreferenceConfig } from '../../core/preference/config.ts';
+import { turnDecisionWarning } from '../../core/preference/stats.ts';
 import { pairsToTrlJsonl } from '../../core/preference/trl_export.ts';
 import { disposeModel } from '../../core/model/params.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
@@ -96,6 +97,8 @@ async function run(args: ParsedArgs): Promise<number> {
     });
     const s = result.stats;
     console.error(`done: ${s.pairs} pairs from ${s.prompts} prompts (${s.pairsPerPrompt.toFixed(2)}/prompt, ${(s.noPairShare * 100).toFixed(0)}% with none; text turns: ${s.pairsByTurn.text} pairs from ${s.promptsByTurn.text} prompts) in ${clock(s.elapsedMs)} -> ${out}`);
+    const oneSided = turnDecisionWarning(s);
+    if (oneSided) console.error(`warning: ${oneSided}`);
     return 0;
   } finally {
     disposeModel(model);
