@@ -130,7 +130,7 @@ export function pairStats(mode: PairMode, outcomes: readonly PromptOutcome[], pa
  * A warning when the pairs that decide whether to call a tool at all are one-sided: those whose rejected side made
  * a call where none was due (`irrelevance`: the pair prefers not calling) against those whose rejected side made none
  * where one was due (`no_call`: it prefers calling). Measured here, such pairs (104 against 9 of 4,050) taught the
- * model to stop calling tools at DPO learning rates of 5e-4 and above (README, "Capacity and budget").
+ * model to stop calling tools at a DPO learning rate of 1e-3 (README, "Capacity and budget").
  */
 export function turnDecisionWarning(stats: Pick<PairStats, 'rejectedCategories'>): string | undefined {
   const refuse = stats.rejectedCategories.irrelevance ?? 0;
@@ -138,6 +138,6 @@ export function turnDecisionWarning(stats: Pick<PairStats, 'rejectedCategories'>
   if (refuse + call < 10 || Math.max(refuse, call) < 3 * Math.max(1, Math.min(refuse, call))) return undefined;
   const [more, fewer] = refuse > call ? ['not calling a tool', 'calling one'] : ['calling a tool', 'not calling one'];
   return `turn decisions are one-sided: ${Math.max(refuse, call)} pairs prefer ${more}, ${Math.min(refuse, call)} prefer ${fewer}; ` +
-    `DPO on such pairs at lr >= 5e-4 has taught models to ${refuse > call ? 'stop calling tools' : 'call tools where none fits'} ` +
+    `DPO on such pairs at lr 1e-3 has taught models here to ${refuse > call ? 'stop calling tools' : 'call tools where none fits'} ` +
     `(README, "Capacity and budget"); the validation sweep's in-turn filter leaves them out`;
 }
