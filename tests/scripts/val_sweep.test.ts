@@ -50,7 +50,7 @@ describe('val_sweep file', () => {
   it('reads the shipped budget sweep (models/sweeps/budget_val.json): SFT and DPO variants, no seen round', () => {
     const sweep = readSweep('models/sweeps/budget_val.json');
     expect(sweep.seen).toBeUndefined();
-    expect(sweep.variants.map((v) => v.kind).sort()).toEqual(['dpo', 'dpo', 'dpo', 'sft']);
+    expect(sweep.variants.map((v) => v.kind).sort()).toEqual(['dpo', 'dpo', 'dpo', 'dpo', 'sft']);
   });
   it('names the field that is wrong', () => {
     expect(() => readSweep(write({ ...base, seen: { round: 0, promptsPerRound: 3, seed: 1 } }))).toThrow('"seen.round" must be an integer >= 1, got 0');
