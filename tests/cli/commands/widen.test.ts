@@ -1,35 +1,29 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { renderConversation } from '../../../src/core/data/chat_format.ts';
-import type { Sample } from '../../../src/core/data/sample.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forward } from '../../../src/core/model/model.ts';
 import { disposeModel } from '../../../src/core/model/params.ts';
-import { loadCheckpoint } from '../../../src/core/runtime/checkpoint.ts';
+import { checkpointFiles, loadCheckpoint } from '../../../src/core/runtime/checkpoint.ts';
 import { tf } from '../../../src/core/runtime/tf.ts';
-import { buildTokenizerConfig, trainDefaultTokenizer } from '../../../src/core/tokenizer/default_tokenizer.ts';
+import { writeDirAtomic } from '../../../src/cli/atomic_write.ts';
 import { dirSource } from '../../../src/cli/files.ts';
+import { tinyModel, useBackend } from '../../core/model/helpers.ts';
+import { testTokenizer } from '../../core/preference/fixture.ts';
 import { runMain } from '../run_main.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttpa-widen-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const tools: Sample['tools'] = [{ type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
-const samples: Sample[] = ['Paris', 'Oslo'].map((city, i) => ({
-  id: `s${i}`, tools, meta: { category: 'single', domains: ['weather'] },
-  messages: [
-    { role: 'user', content: `Weather in ${city}?` },
-    { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: { city } } }] },
-  ],
-}));
-const data = join(dir, 'train.jsonl');
-writeFileSync(data, samples.map((s) => JSON.stringify(s)).join('\n') + '\n');
-const tok = join(dir, 'tok');
-const tokJson = trainDefaultTokenizer(samples.map((s) => renderConversation(s.messages, s.tools)), { vocabSize: 280 });
-mkdirSync(tok);
-writeFileSync(join(tok, 'tokenizer.json'), JSON.stringify(tokJson));
-writeFileSync(join(tok, 'tokenizer_config.json'), JSON.stringify(buildTokenizerConfig(tokJson)));
+const step = join(dir, 'small-model');
+beforeAll(async () => {
+  await useBackend('wasm');
+  // A tiny llama with random norm gains, written as an HF folder with the preference tests' tokenizer.
+  const tokenizer = testTokenizer();
+  const model = tinyModel('tiny', 3, { vocab_size: tokenizer.vocabSize });
+  writeDirAtomic(step, await checkpointFiles(model, tokenizer));
+  disposeModel(model);
+});
 
 async function logitsOf(folder: string, ids: number[]): Promise<Float32Array> {
   const { model } = await loadCheckpoint(dirSource(folder));
@@ -43,9 +37,6 @@ async function logitsOf(folder: string, ids: number[]): Promise<Float32Array> {
 describe('ttpa widen', () => {
   const small = join(dir, 'small');
   it('writes a wider HF checkpoint with the same logits, its factors in widen.json', async () => {
-    const sft = await runMain(['sft', '--data', data, '--preset', 'tiny', '--tokenizer', tok, '--steps', '1', '--batch-size', '2', '--seq-len', '64', '--backend', 'cpu', '--out', join(dir, 'sft')]);
-    expect(sft.code, sft.err).toBe(0);
-    const step = join(dir, 'sft', 'checkpoint-1');
     const r = await runMain(['widen', '--model', step, '--hidden-size', '64', '--intermediate-size', '192', '--out', small]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/hidden 32 -> 64, heads 4\/2 -> 8\/4, MLP 64 -> 192/);
@@ -59,7 +50,6 @@ describe('ttpa widen', () => {
   });
 
   it('refuses an unreachable size, an existing output and a missing model, writing nothing', async () => {
-    const step = join(dir, 'sft', 'checkpoint-1');
     const bad = await runMain(['widen', '--model', step, '--hidden-size', '48', '--out', join(dir, 'bad')]);
     expect(bad.code).not.toBe(0);
     expect(bad.err).toMatch(/hidden_size 48 must be a whole multiple of 32/);
