@@ -13,6 +13,7 @@ import { bool, GRADIENT_CHECKPOINTING_OPTION, optNum, optStr, str, UsageError, t
 import { describeRun, REPLICAS_OPTION, replicasOption, runtimeThreads, THREADS_OPTION } from '../threads.ts';
 import { startReplicaPool } from '../replica_pool.ts';
 import { checkReplicaCount } from '../../core/train/data_parallel.ts';
+import { parseSamplesJsonl } from '../../core/train/sft_data.ts';
 import { dpoSplittable } from '../../core/train/dpo.ts';
 import type { StartReplicas } from '../../core/train/replica.ts';
 import { writeDirAtomic, writeFileAtomic } from '../atomic_write.ts';
@@ -28,6 +29,7 @@ const FLAGS: [string, keyof DpoConfig, 'number' | 'int'][] = [
   ['seed', 'seed', 'int'], ['checkpoint-every', 'checkpointEvery', 'int'], ['beta', 'beta', 'number'],
   ['label-smoothing', 'labelSmoothing', 'number'], ['esm-gamma', 'esmGamma', 'number'], ['rpo-alpha', 'rpoAlpha', 'number'],
   ['divergent-tokens', 'divergentTokens', 'int'], ['divergent-weight', 'divergentWeight', 'number'], ['dpop-lambda', 'dpopLambda', 'number'],
+  ['anchor-weight', 'anchorWeight', 'number'],
   ['lora-rank', 'loraRank', 'int'], ['lora-alpha', 'loraAlpha', 'number'], ['ref-batch-size', 'refBatchSize', 'int'],
 ];
 
@@ -39,6 +41,7 @@ export const dpoCommand: Command = {
     { name: 'pairs', type: 'string', help: 'preference pairs, TRL conversational JSONL (ttpa pairs output)', required: true },
     { name: 'out', type: 'string', help: 'output folder: checkpoint-<step>/, metrics.jsonl, model/', required: true },
     { name: 'config', type: 'string', help: 'JSON file of dpo settings (flags override it)' },
+    { name: 'anchor', type: 'string', help: 'ground-truth samples JSONL (e.g. the prompts\' train split) for the SFT anchor; needs --anchor-weight > 0' },
     { name: 'resume', type: 'boolean', help: 'continue from the newest complete checkpoint in --out (same pairs, model and settings; --steps may grow)' },
     ...FLAGS.map(([flag, field, type]) => ({ name: flag, type, help: `dpo.${field}` })),
     { name: 'loss', type: 'string', help: "loss type (sigmoid, robust, hinge, ipo, esm, nll), or a comma list of terms summed as TRL's loss_type list, e.g. sigmoid,sft" },
@@ -82,12 +85,16 @@ async function run(args: ParsedArgs): Promise<number> {
   const modelDir = str(args, 'model');
   const resuming = bool(args, 'resume');
   if (!existsSync(pairsPath)) throw new UsageError(`--pairs ${pairsPath} does not exist`);
-  checkNotInput(out, [pairsPath, modelDir, optStr(args, 'config')]);
+  const anchorPath = optStr(args, 'anchor');
+  if (anchorPath && !existsSync(anchorPath)) throw new UsageError(`--anchor ${anchorPath} does not exist`);
+  checkNotInput(out, [pairsPath, modelDir, optStr(args, 'config'), anchorPath]);
   const overrides = dpoOverrides(args);
-  resolveDpoConfig(overrides); // fail on bad values before touching --out
+  const checked = resolveDpoConfig(overrides); // fail on bad values before touching --out
+  if (checked.anchorWeight > 0 && !anchorPath) throw new UsageError(`--anchor-weight ${checked.anchorWeight} needs --anchor (ground-truth samples JSONL)`);
+  if (anchorPath && !(checked.anchorWeight > 0)) throw new UsageError('--anchor needs --anchor-weight > 0');
   const guard = resolveGuardConfig({ maxLossRatio: optNum(args, 'max-loss-ratio'), maxWeightNormRatio: optNum(args, 'max-weight-norm-ratio'), maxKl: optNum(args, 'max-kl') });
   const folder = openRunFolder(out, { resume: resuming, overwrite: bool(args, 'overwrite') });
-  const manifest: RunManifest = { command: 'dpo', inputs: { pairs: fileDigest(pairsPath), model: fileDigest(join(modelDir, 'config.json')) } };
+  const manifest: RunManifest = { command: 'dpo', inputs: { pairs: fileDigest(pairsPath), model: fileDigest(join(modelDir, 'config.json')), ...(anchorPath ? { anchor: fileDigest(anchorPath) } : {}) } };
   if (resuming) checkResumeInputs(out, manifest);
   const replicas = replicasOption(args);
   const backend = await initBackend({ order: [str(args, 'backend') as BackendName], threads: runtimeThreads(args) });
@@ -96,6 +103,7 @@ async function run(args: ParsedArgs): Promise<number> {
   if (resume) checkResumeSettings(resume.state.config as unknown as Record<string, unknown>, overrides, 'dpo');
   const config = resolveDpoConfig({ ...(resume?.state.config as Partial<DpoConfig> | undefined), ...overrides });
   if (replicas > 1 && config.adapter === 'lora') throw new UsageError('--replicas > 1 trains full weights over worker threads; LoRA (--adapter lora) runs in one replica');
+  if (replicas > 1 && config.anchorWeight > 0) throw new UsageError('--replicas > 1 does not carry the SFT anchor (--anchor-weight > 0); run it in one replica (--threads still uses the cores)');
   checkReplicaCount(replicas, config.batchSize, config.gradAccumSteps, dpoSplittable(config));
   const startReplicas: StartReplicas | undefined = replicas > 1 ? async (spec) => {
     const pool = await startReplicaPool(spec, { workers: replicas - 1, backend: backend.backend, threads: backend.threads });
@@ -103,6 +111,7 @@ async function run(args: ParsedArgs): Promise<number> {
     return pool;
   } : undefined;
   const records = parseDpoRecordsJsonl(readInputText(pairsPath), pairsPath);
+  const anchor = anchorPath ? parseSamplesJsonl(readInputText(anchorPath), anchorPath) : undefined;
   const { model, tokenizer } = await loadCheckpoint(dirSource(modelDir));
   try {
     checkBatchMemory(2 * config.batchSize, config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen}`);
@@ -113,7 +122,7 @@ async function run(args: ParsedArgs): Promise<number> {
     if (resume) keepMetricsUpTo(metricsPath, resume.state.step, console.error);
     writeFileAtomic(join(folder.dir, 'dpo_config.json'), JSON.stringify(config, null, 2) + '\n');
     const job = await runDpoJob({
-      model, tokenizer, records, config, resume, startReplicas,
+      model, tokenizer, records, config, resume, startReplicas, anchor,
       modelFiles: (m) => checkpointFiles(m, tokenizer),
       hooks: {
         guard,
@@ -127,7 +136,7 @@ async function run(args: ParsedArgs): Promise<number> {
         saveCheckpoint: async (name, files) => saveCheckpoint(folder.dir, name, files),
       },
     });
-    console.log(`pairs: ${job.encoded.pairs} used, ${job.encoded.truncated} prompts truncated, ${job.encoded.dropped} dropped`);
+    console.log(`pairs: ${job.encoded.pairs} used, ${job.encoded.truncated} prompts truncated, ${job.encoded.dropped} dropped${job.encoded.anchor ? `; anchor: ${job.encoded.anchor} samples` : ''}`);
     writeDirAtomic(join(folder.dir, 'model'), await checkpointFiles(job.model, tokenizer, { 'dpo_config.json': config }));
     if (job.model !== model) disposeModel(job.model);
     folder.commit();

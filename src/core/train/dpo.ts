@@ -10,6 +10,8 @@ import type { ParamMap } from './optimizer.ts';
 import { createKlCheck, resolveGuardConfig } from './guard.ts';
 import { runTrainer, type ResumeFrom, type StepMetrics, type TrainHooks, type TrainResult, type TrainTask } from './trainer.ts';
 import type { GroupStats, Replicas } from './data_parallel.ts';
+import { anchorIndices, anchorLoss, planAnchor } from './anchor.ts';
+import { disposeSftBatch, makeSftBatch, type EncodedSample, type SftBatch } from './sft_data.ts';
 
 /** One line of a DPO run's metrics.jsonl, with TRL's metric names. Means over the step's pairs. */
 export interface DpoStepMetrics {
@@ -23,6 +25,8 @@ export interface DpoStepMetrics {
   'logps/rejected': number;
   /** Mean per-token k3 estimate of KL(policy ‖ reference) on the pair tokens (dpo_loss.ts). */
   kl: number;
+  /** With an SFT anchor (anchorWeight > 0): the anchor samples' mean per-token NLL. */
+  'nll/anchor'?: number;
   grad_norm: number;
   learning_rate: number;
   epoch: number;
@@ -55,6 +59,14 @@ export interface DpoRun {
   resume?: ResumeFrom;
   /** Data-parallel replicas to share each step with (replica.ts); none: this runtime alone. */
   replicas?: Replicas;
+  /** Ground-truth samples (encodeSamples) for the SFT anchor; required when config.anchorWeight > 0. */
+  anchor?: EncodedSample[];
+}
+
+/** A micro-batch: pairs, and with an SFT anchor the ground-truth samples that go with them (anchor.ts). */
+export interface DpoTaskBatch {
+  pairs: DpoBatch;
+  anchor?: SftBatch;
 }
 
 const STAT_NAMES = ['rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'logps/chosen', 'logps/rejected', 'kl'] as const;
@@ -84,8 +96,9 @@ export function dpoBatchLoss(policy: DpoPolicy, batch: DpoBatch, cfg: DpoConfig)
  * Whether a pair batch's loss is the mean of per-pair losses, so a batch cut across data-parallel replicas
  * gives the same step; ESM in 'weight' mode divides by the batch's mean score margin (dpo_loss.ts), so not.
  */
-export function dpoSplittable(cfg: Pick<DpoConfig, 'lossType' | 'lossWeights' | 'esmMode'>): boolean {
-  return cfg.esmMode !== 'weight' || !lossTerms(cfg).some((t) => t.type === 'esm');
+export function dpoSplittable(cfg: Pick<DpoConfig, 'lossType' | 'lossWeights' | 'esmMode' | 'anchorWeight'>): boolean {
+  // The anchor's loss is a per-token mean over its whole batch, as SFT's is, not a mean over pairs.
+  return (cfg.esmMode !== 'weight' || !lossTerms(cfg).some((t) => t.type === 'esm')) && !(cfg.anchorWeight > 0);
 }
 
 /**
@@ -93,24 +106,38 @@ export function dpoSplittable(cfg: Pick<DpoConfig, 'lossType' | 'lossWeights' | 
  * which owns it: reading it inside the gradient tape (dataSync) loses the WebGPU device, so it is
  * read after the step. Remote replicas' metrics arrive as numbers (`onRemoteStats`).
  */
-export function dpoTask(run: DpoRun, onStats: (stats: tf.Tensor1D, pairs: number) => void, onRemoteStats?: (stats: GroupStats[]) => void): TrainTask<DpoBatch> {
+export function dpoTask(run: DpoRun, onStats: (stats: tf.Tensor1D, pairs: number) => void, onRemoteStats?: (stats: GroupStats[]) => void): TrainTask<DpoTaskBatch> {
   const { policy, data, config } = run;
   for (const p of data) if (!p.refChosen || !p.refRejected) throw new Error('dpo: every pair needs reference log-probs (computeReferenceLogps)');
+  const anchor = config.anchorWeight > 0 ? run.anchor : undefined;
+  if (config.anchorWeight > 0 && !anchor?.length) throw new Error(`dpo.anchorWeight is ${config.anchorWeight} but the run has no anchor samples`);
+  const plan = anchor ? planAnchor(anchor.length, data.length, config.seed) : undefined;
   return {
     params: policy.params,
     datasetSize: data.length,
-    makeBatch: (indices) => makeDpoBatch(indices.map((i) => data[i]), run.padTokenId, config.maskSharedPrefix, config.divergentTokens, config.divergentWeight),
+    makeBatch: (indices) => ({
+      pairs: makeDpoBatch(indices.map((i) => data[i]), run.padTokenId, config.maskSharedPrefix, config.divergentTokens, config.divergentWeight),
+      anchor: anchor && plan ? makeSftBatch(anchorIndices(plan, indices).map((i) => anchor[i]), run.padTokenId) : undefined,
+    }),
     loss: (batch) => {
-      const { loss, stats } = dpoBatchLoss(policy, batch, config);
-      onStats(tf.keep(stats), batch.B);
-      return loss;
+      const { loss, stats } = dpoBatchLoss(policy, batch.pairs, config);
+      if (!batch.anchor) {
+        onStats(tf.keep(stats), batch.pairs.B);
+        return loss;
+      }
+      const nll = anchorLoss(policy.model(), batch.anchor, policy.checkpointing);
+      onStats(tf.keep(tf.concat([stats, tf.reshape(nll, [1])])), batch.pairs.B);
+      return tf.add(loss, tf.mul(nll, config.anchorWeight)) as tf.Scalar;
     },
     itemLength: (i) => pairLength(data[i]),
-    weight: (batch) => batch.B,
-    tokens: (batch) => batch.inputTokens,
+    weight: (batch) => batch.pairs.B,
+    tokens: (batch) => batch.pairs.inputTokens + (batch.anchor?.inputTokens ?? 0),
     splittable: dpoSplittable(config),
     remoteStats: onRemoteStats,
-    disposeBatch: disposeDpoBatch,
+    disposeBatch: (batch) => {
+      disposeDpoBatch(batch.pairs);
+      if (batch.anchor) disposeSftBatch(batch.anchor);
+    },
     modelFiles: run.modelFiles,
   };
 }
@@ -126,10 +153,12 @@ export function runDpo(run: DpoRun): Promise<TrainResult> {
     onStep: async (m: StepMetrics) => {
       const sums = zeroStats();
       let pairs = 0;
+      let anchorNll = 0;
       for (const p of pending) {
         const v = await p.stats.data();
         p.stats.dispose();
         STAT_NAMES.forEach((k, i) => (sums[k] += v[i] * p.pairs));
+        anchorNll += (v[STAT_NAMES.length] ?? 0) * p.pairs;
         pairs += p.pairs;
       }
       for (const r of remote) {
@@ -140,7 +169,8 @@ export function runDpo(run: DpoRun): Promise<TrainResult> {
       remote = [];
       const mean = Object.fromEntries(STAT_NAMES.map((k) => [k, sums[k] / Math.max(pairs, 1)])) as Stats;
       await run.hooks?.onStep?.({
-        step: m.step, loss: m.loss, ...mean, grad_norm: m.grad_norm, learning_rate: m.lr,
+        step: m.step, loss: m.loss, ...mean, ...(run.config.anchorWeight > 0 ? { 'nll/anchor': anchorNll / Math.max(pairs, 1) } : {}),
+        grad_norm: m.grad_norm, learning_rate: m.lr,
         epoch: m.epoch, step_ms: m.step_ms, tokens_per_sec: m.tokens_per_sec,
       });
       checkKl(mean.kl);

@@ -13,6 +13,8 @@ import type { Replicas } from './data_parallel.ts';
 import { planTrainingStep } from '../runtime/memory_plan.ts';
 import type { ResumeFrom, TrainResult } from './trainer.ts';
 import { dpoReplicaSpec, type StartReplicas } from './replica.ts';
+import type { Sample } from '../data/sample.ts';
+import { encodeSamples, type EncodedSample } from './sft_data.ts';
 
 /** A preference record as the preference module exports it (TRL conversational + our `ttpa` field). */
 export interface DpoRecord extends ConversationalPair {
@@ -40,13 +42,15 @@ export interface DpoJob {
   resume?: DpoJobResume;
   /** Data-parallel replicas (full fine-tuning only), started once the reference log-probs are on the pairs and closed after. */
   startReplicas?: StartReplicas;
+  /** Ground-truth samples for the SFT anchor (config.anchorWeight > 0), trained on their assistant turns. */
+  anchor?: Sample[];
 }
 
 export interface DpoJobResult {
   /** Full: the trained `model` itself. LoRA: new merged variables (the caller disposes them). */
   model: Model;
   result: TrainResult;
-  encoded: Omit<EncodePairsReport, 'pairs'> & { pairs: number };
+  encoded: Omit<EncodePairsReport, 'pairs'> & { pairs: number; anchor?: number };
 }
 
 /** ESM margin of a record: `ttpa.margin`, else chosen_esm − rejected_esm, else 1 (unknown). */
@@ -69,6 +73,8 @@ export function planDpoStep(model: Model, config: DpoConfig, name?: string): boo
 export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
   const { model, config } = job;
   if (job.startReplicas && config.adapter === 'lora') throw new Error('dpo: data-parallel replicas train full weights; LoRA DPO runs in one replica');
+  if (job.startReplicas && config.anchorWeight > 0) throw new Error('dpo: data-parallel replicas do not carry an SFT anchor (dpo.anchorWeight > 0); run it in one replica');
+  const anchor = encodeAnchor(job);
   const checkpointing = planDpoStep(model, config);
   const enc = encodePairs(job.records, job.records.map(recordMargin), job.tokenizer, config.seqLen);
   if (enc.pairs.length === 0) throw new Error(`dpo: no usable pair among ${job.records.length} (${enc.dropped} dropped)`);
@@ -79,14 +85,14 @@ export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
   try {
     const refOptions = { batchSize: config.refBatchSize, padTokenId, onProgress: job.hooks?.onReference };
     await (replicas ? computeReferenceOverReplicas(refModel, enc.pairs, replicas, refOptions) : computeReferenceLogps(refModel, enc.pairs, refOptions));
-    return await trainDpoJob(job, enc, checkpointing, replicas);
+    return await trainDpoJob(job, enc, checkpointing, replicas, anchor);
   } finally {
     await replicas?.close();
   }
 }
 
 /** The training half of runDpoJob, once every pair has its reference log-probs. */
-async function trainDpoJob(job: DpoJob, enc: EncodePairsReport, checkpointing: boolean, replicas: Replicas | undefined): Promise<DpoJobResult> {
+async function trainDpoJob(job: DpoJob, enc: EncodePairsReport, checkpointing: boolean, replicas: Replicas | undefined, anchor: EncodedSample[] | undefined): Promise<DpoJobResult> {
   const { model, config } = job;
   const padTokenId = job.tokenizer.padTokenId;
   let lora: LoraAdapters | undefined;
@@ -103,16 +109,25 @@ async function trainDpoJob(job: DpoJob, enc: EncodePairsReport, checkpointing: b
   const frozen = lora ? freeze(model) : [];
   try {
     const result = await runDpo({
-      policy, data: enc.pairs, config, padTokenId, replicas,
+      policy, data: enc.pairs, config, padTokenId, replicas, anchor,
       modelFiles: async () => (lora ? { [ADAPTER_FILE]: await serializeLora(lora), 'adapter_config.json': adapterConfig(lora) } : job.modelFiles(model)),
       hooks: job.hooks, resume: job.resume,
     });
     const final = lora ? mergeLora(model, lora) : model;
-    return { model: final, result, encoded: { pairs: enc.pairs.length, truncated: enc.truncated, dropped: enc.dropped } };
+    return { model: final, result, encoded: { pairs: enc.pairs.length, truncated: enc.truncated, dropped: enc.dropped, anchor: anchor?.length } };
   } finally {
     for (const v of frozen) v.trainable = true;
     if (lora) disposeLora(lora);
   }
+}
+
+/** The anchor samples, tokenized as SFT does (assistant turns trained, cut at seqLen); none when anchorWeight is 0. */
+function encodeAnchor(job: DpoJob): EncodedSample[] | undefined {
+  if (!(job.config.anchorWeight > 0)) return undefined;
+  if (!job.anchor?.length) throw new Error(`dpo.anchorWeight is ${job.config.anchorWeight} but no anchor samples were given (ground-truth samples, e.g. the train split)`);
+  const enc = encodeSamples(job.anchor, job.tokenizer, { seqLen: job.config.seqLen, trainOn: 'assistant' });
+  if (enc.samples.length === 0) throw new Error(`dpo anchor: none of the ${job.anchor.length} samples has a trained token within seqLen ${job.config.seqLen}`);
+  return enc.samples;
 }
 
 /** LoRA trains adapters only; base variables are marked frozen for the run and restored after. */

@@ -131,6 +131,33 @@ describe('ttpa sft', () => {
     expect(existsSync(join(dir, 'dpo-lora'))).toBe(false);
   });
 
+  it('ttpa dpo --anchor trains the SFT anchor beside the pairs (nll/anchor in metrics); a weight without samples, samples without a weight, or replicas are refused before writing', async () => {
+    const pairs = join(dir, 'anchor-pairs.jsonl');
+    writeFileSync(pairs, ['Oslo', 'Lima'].map((c) => JSON.stringify({
+      prompt: [{ role: 'user', content: `Weather in ${c}?` }],
+      chosen: [{ role: 'assistant', content: `Cold in ${c}.` }],
+      rejected: [{ role: 'assistant', content: 'Hot.' }],
+    })).join('\n') + '\n');
+    const common = ['--model', join(dir, 'run', 'checkpoint-2'), '--pairs', pairs, '--batch-size', '2', '--steps', '2', '--seq-len', '64', '--backend', 'cpu'];
+    const out = join(dir, 'dpo-anchor');
+    const r = await ttpa('dpo', ...common, '--out', out, '--anchor', data, '--anchor-weight', '0.5');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('anchor: 4 samples');
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    for (const m of lines) expect(m['nll/anchor']).toBeGreaterThan(0);
+    for (const [extra, message] of [
+      [['--anchor-weight', '1'], '--anchor-weight 1 needs --anchor (ground-truth samples JSONL)'],
+      [['--anchor', data], '--anchor needs --anchor-weight > 0'],
+      [['--anchor', data, '--anchor-weight', '1', '--replicas', '2'], '--replicas > 1 does not carry the SFT anchor'],
+    ] as const) {
+      const bad = await ttpa('dpo', ...common, '--out', join(dir, 'dpo-anchor-bad'), ...extra);
+      expect(bad.code, extra.join(' ')).toBe(2);
+      expect(bad.err).toContain(message);
+      expect(existsSync(join(dir, 'dpo-anchor-bad'))).toBe(false);
+    }
+  });
+
   it.each([
     [['--replicas', '0'], /--replicas must be an integer from 1 to 64, got 0/],
     [['--replicas', '3', '--batch-size', '2'], /3 data-parallel replicas need at least 3 items per micro-batch \(batchSize 2\) or gradAccumSteps a multiple of 3 \(got 1\)/],

@@ -1,0 +1,41 @@
+// The SFT anchor of a preference run: ground-truth samples trained beside the pairs, with the SFT loss, in
+// every micro-batch (InstructGPT's "PPO-ptx" mixing, here with the task's own ground truth). Which samples go
+// with which pairs, and the anchor's loss. TRL's DPOTrainer has no such term (its `sft` loss term is the NLL
+// of the chosen completions, which a token-level pair starts mid-call; see dpo_config.ts `anchorWeight`).
+import { tf } from '../runtime/tf.ts';
+import { tokenLogProbs } from '../model/logprobs.ts';
+import type { Model } from '../model/params.ts';
+import { createRng } from '../rng.ts';
+import { maskedNll } from './sft_loss.ts';
+import type { SftBatch } from './sft_data.ts';
+
+/**
+ * The anchor samples each pair brings to its micro-batch: pair i takes k = ceil(anchors / pairs) samples,
+ * positions i·k .. i·k+k−1 (mod anchors) of a seeded permutation. So one pass over the pairs visits every
+ * anchor sample at least once, and a pair always brings the same samples: a batch's anchors depend only on
+ * its pair indices (exact resume, any batch split).
+ */
+export interface AnchorPlan {
+  /** Anchor samples per pair (k >= 1). */
+  perPair: number;
+  order: number[];
+}
+
+export function planAnchor(anchors: number, pairs: number, seed: number): AnchorPlan {
+  if (anchors < 1) throw new Error('dpo anchor: no anchor samples');
+  if (pairs < 1) throw new Error('dpo anchor: no pairs');
+  const order = createRng((seed ^ 0x2545f491) >>> 0).shuffle(Array.from({ length: anchors }, (_, i) => i));
+  return { perPair: Math.ceil(anchors / pairs), order };
+}
+
+/** Anchor sample indices for a batch of pair indices (planAnchor). */
+export function anchorIndices(plan: AnchorPlan, pairIndices: number[]): number[] {
+  const n = plan.order.length;
+  return pairIndices.flatMap((i) => Array.from({ length: plan.perPair }, (_, j) => plan.order[(i * plan.perPair + j) % n]));
+}
+
+/** Mean per-token NLL of the anchor batch's trained tokens under `model` (the SFT loss; caller's tidy scope). */
+export function anchorLoss(model: Model, batch: SftBatch, checkpoint = false): tf.Scalar {
+  const logps = tokenLogProbs(model, batch.inputIds, batch.targetIds, { attentionMask: batch.attentionMask, checkpoint }); // [B, T]
+  return maskedNll(logps, batch.lossMask);
+}

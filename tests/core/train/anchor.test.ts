@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { tf } from '../../../src/core/runtime/tf.ts';
+import { resolveModelConfig } from '../../../src/core/model/config.ts';
+import { createModel, disposeModel, type Model } from '../../../src/core/model/params.ts';
+import { tokenLogProbs } from '../../../src/core/model/logprobs.ts';
+import { createRng } from '../../../src/core/rng.ts';
+import { anchorIndices, planAnchor } from '../../../src/core/train/anchor.ts';
+import { runDpo, type DpoPolicy, type DpoStepMetrics } from '../../../src/core/train/dpo.ts';
+import { resolveDpoConfig, type DpoConfig } from '../../../src/core/train/dpo_config.ts';
+import { commonPrefix, type EncodedPair } from '../../../src/core/train/dpo_data.ts';
+import { computeReferenceLogps } from '../../../src/core/train/reference.ts';
+import type { EncodedSample } from '../../../src/core/train/sft_data.ts';
+
+const PAD = 0;
+
+function makePairs(n: number, seed: number): EncodedPair[] {
+  const rng = createRng(seed);
+  const ids = (k: number): number[] => Array.from({ length: k }, () => 1 + rng.int(63));
+  return Array.from({ length: n }, () => {
+    const chosen = ids(3);
+    const rejected = [1 + (chosen[0] % 63), ...ids(2)];
+    return { prompt: ids(4), chosen, rejected, sharedPrefix: commonPrefix(chosen, rejected), scoreMargin: 0.5 };
+  });
+}
+
+/** Ground-truth samples: a few untrained prompt tokens, then trained answer tokens. */
+function makeSamples(n: number, seed: number): EncodedSample[] {
+  const rng = createRng(seed);
+  return Array.from({ length: n }, () => {
+    const prompt = 2 + rng.int(4);
+    const answer = 2 + rng.int(4);
+    return { ids: Array.from({ length: prompt + answer }, () => 1 + rng.int(63)), lossMask: [...Array(prompt).fill(0), ...Array(answer).fill(1)] };
+  });
+}
+
+const policyOf = (m: Model): DpoPolicy => ({ params: m.params, model: () => m });
+const cfgOf = (o: Partial<DpoConfig> = {}): DpoConfig =>
+  resolveDpoConfig({ lr: 1e-2, warmupSteps: 0, steps: 1, batchSize: 4, checkpointEvery: 0, beta: 0.5, ...o });
+
+/** Per-token mean NLL of the samples' trained tokens, one unpadded sequence at a time. */
+function handNll(m: Model, samples: EncodedSample[]): number {
+  let nll = 0;
+  let n = 0;
+  for (const s of samples) {
+    const lp = tf.tidy(() => Array.from(tokenLogProbs(m, tf.tensor2d([s.ids.slice(0, -1)], undefined, 'int32'), tf.tensor2d([s.ids.slice(1)], undefined, 'int32')).dataSync()));
+    lp.forEach((v, t) => {
+      if (s.lossMask[t + 1]) {
+        nll -= v;
+        n += 1;
+      }
+    });
+  }
+  return nll / n;
+}
+
+describe('SFT anchor of a preference run', () => {
+  it('gives each pair ceil(anchors / pairs) samples, covers every sample in one pass over the pairs, and depends only on the pair index', () => {
+    const plan = planAnchor(7, 3, 1);
+    expect(plan.perPair).toBe(3);
+    const all = anchorIndices(plan, [0, 1, 2]);
+    expect(all).toHaveLength(9);
+    expect(new Set(all).size).toBe(7);
+    expect(anchorIndices(plan, [2, 0])).toEqual([...anchorIndices(plan, [2]), ...anchorIndices(plan, [0])]);
+    expect(anchorIndices(planAnchor(7, 3, 1), [1])).toEqual(anchorIndices(plan, [1]));
+    const more = planAnchor(3, 10, 1);
+    expect(more.perPair).toBe(1);
+    expect(new Set(anchorIndices(more, [0, 1, 2])).size).toBe(3);
+    expect(() => planAnchor(0, 3, 1)).toThrow(/no anchor samples/);
+  });
+
+  it('adds anchorWeight times the anchor samples\' per-token NLL to the preference loss (by hand at step 1)', async () => {
+    const m = createModel(resolveModelConfig('tiny'), 3);
+    const pairs = makePairs(4, 2);
+    await computeReferenceLogps(m, pairs, { batchSize: 4, padTokenId: PAD });
+    const anchor = makeSamples(6, 5);
+    const plan = planAnchor(anchor.length, pairs.length, 0);
+    const want = handNll(m, anchorIndices(plan, [0, 1, 2, 3]).map((i) => anchor[i]));
+    const metrics: DpoStepMetrics[] = [];
+    await runDpo({ policy: policyOf(m), data: pairs, anchor, config: cfgOf({ anchorWeight: 0.5, seed: 0 }), padTokenId: PAD,
+      modelFiles: async () => ({}), hooks: { onStep: (x) => { metrics.push(x); } } });
+    expect(metrics[0]['nll/anchor']).toBeCloseTo(want, 4);
+    expect(metrics[0].loss).toBeCloseTo(Math.LN2 + 0.5 * want, 4);
+    disposeModel(m);
+  });
+
+  it('lowers the anchor samples\' NLL where the preference loss alone does not', async () => {
+    const anchor = makeSamples(4, 9);
+    const run = async (anchorWeight: number): Promise<number> => {
+      const m = createModel(resolveModelConfig('tiny'), 4);
+      const pairs = makePairs(4, 6);
+      await computeReferenceLogps(m, pairs, { batchSize: 4, padTokenId: PAD });
+      await runDpo({ policy: policyOf(m), data: pairs, anchor, config: cfgOf({ anchorWeight, steps: 10 }), padTokenId: PAD, modelFiles: async () => ({}) });
+      const nll = handNll(m, anchor);
+      disposeModel(m);
+      return nll;
+    };
+    const m0 = createModel(resolveModelConfig('tiny'), 4);
+    const start = handNll(m0, anchor);
+    disposeModel(m0);
+    const without = await run(0);
+    const withAnchor = await run(1);
+    expect(withAnchor).toBeLessThan(start - 0.5);
+    expect(withAnchor).toBeLessThan(without - 0.5);
+  });
+
+  it('names the problem: a negative weight, or a weight without anchor samples', async () => {
+    expect(() => resolveDpoConfig({ anchorWeight: -1 })).toThrow(/dpo\.anchorWeight must be >= 0/);
+    const m = createModel(resolveModelConfig('tiny'), 3);
+    const pairs = makePairs(2, 2);
+    await computeReferenceLogps(m, pairs, { batchSize: 2, padTokenId: PAD });
+    expect(() => runDpo({ policy: policyOf(m), data: pairs, config: cfgOf({ anchorWeight: 1 }), padTokenId: PAD, modelFiles: async () => ({}) }))
+      .toThrow(/anchorWeight is 1 but the run has no anchor samples/);
+    disposeModel(m);
+  });
+});
