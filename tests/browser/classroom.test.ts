@@ -1,6 +1,7 @@
 // The classroom view in headless Chromium: the first visit opens on the overview, "Start here" loads the
-// bundled reference run at once (every arm its report lists, the headline with intervals, a pair story with
-// top-k and ESM parts), one DPO update runs on a copy of the model; screenshots at 1280 and 390 px.
+// bundled reference run at once (every seed's headline as a radio card under one line across seeds, chosen by
+// keyboard; every arm its report lists, the headline with intervals, a pair story with top-k and ESM parts),
+// one DPO update runs on a copy of the model; screenshots at 1280 and 390 px.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,12 +12,13 @@ import { REPO, screenshot, startApp, type App } from './harness.ts';
 
 let app: App;
 let page: Page & { errors: string[] };
-const bundle = JSON.parse(readFileSync(join(REPO, 'public/reference/run.json'), 'utf8')) as {
-  source: { preset: string };
-  report: { kind?: string; arms: Record<string, { errorRate: number }>; start?: { errorRate: number } };
-};
+interface Outcome { aWins: number; bWins: number; p: number }
+interface Report { kind?: string; preset: string; seed: number; arms: Record<string, { errorRate: number; vsStart?: Outcome }>; start?: { errorRate: number } }
+const bundle = JSON.parse(readFileSync(join(REPO, 'public/reference/run.json'), 'utf8')) as { runs: { report: Report }[] };
+const reports = bundle.runs.map((r) => r.report);
 /** A loop report's starting model is its own row ('sft') before the arms; a single-round report lists sft among its arms. */
-const isLoop = bundle.report.kind === 'loop';
+const startRate = (r: Report): number => (r.kind === 'loop' ? r.start!.errorRate : r.arms.sft.errorRate);
+const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
 
 beforeAll(async () => {
   app = await startApp();
@@ -33,9 +35,8 @@ describe('classroom view', () => {
     await page.locator('[data-action=start-here]').click();
     await expect.poll(() => page.locator('[data-testid=classroom-status]').textContent()).toMatch(/^Reference run: preset/);
     const arms = await page.locator('[data-testid=arms] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-arm')));
-    expect(arms).toEqual([...(isLoop ? ['sft'] : []), ...Object.keys(bundle.report.arms)]);
-    const sft = isLoop ? bundle.report.start!.errorRate : bundle.report.arms.sft.errorRate;
-    expect(await page.locator('[data-testid=headline] .rate-value').first().textContent()).toBe(`${(100 * sft).toFixed(1)}%`);
+    expect(arms).toEqual([...(reports[0].kind === 'loop' ? ['sft'] : []), ...Object.keys(reports[0].arms)]);
+    expect(await page.locator('[data-testid=headline] .rate-value').first().textContent()).toBe(pct(startRate(reports[0])));
     expect(await page.locator('[data-testid=headline]').textContent()).toMatch(/95% interval \d+\.\d% – \d+\.\d%/);
     expect(await page.locator('[data-testid=verdict]').textContent()).toMatch(/turns? fixed, \d+ broken, of \d+/);
     await page.locator('[data-testid=story] .topk tbody tr').first().waitFor();
@@ -45,6 +46,46 @@ describe('classroom view', () => {
     await page.reload();
     await page.locator('#tab-model[data-status=done]').waitFor({ timeout: 120_000 });
     expect(await page.locator('[data-testid=overview]').isVisible()).toBe(false);
+  });
+
+  test('every seed is on screen with its headline; the line across seeds adds them up; a seed is chosen by keyboard', async () => {
+    await page.locator('#tab-classroom').click();
+    await page.locator('[data-action=load-reference]').click();
+    await expect.poll(() => page.locator('[data-testid=classroom-status]').textContent()).toMatch(/^Reference run: preset/);
+    const cards = page.locator('[data-testid=seeds] label.seed-card');
+    expect(await cards.count()).toBe(reports.length);
+    for (const [i, r] of reports.entries()) {
+      const text = await cards.nth(i).textContent();
+      expect(text).toContain(`Seed ${r.seed}`);
+      expect(text).toContain(`start ${pct(startRate(r))} [`);
+      expect(text).toContain(`TTPA ${pct(r.arms.ttpa.errorRate)} [`);
+      expect(text).toContain(`${r.arms.ttpa.vsStart!.aWins} ${r.arms.ttpa.vsStart!.aWins === 1 ? 'turn' : 'turns'} fixed, ${r.arms.ttpa.vsStart!.bWins} broken, p`);
+    }
+    // The line, from the reports' own paired tests: seeds where TTPA fixed more turns than it broke, and the sums.
+    const fewer = reports.filter((r) => r.arms.ttpa.vsStart!.aWins > r.arms.ttpa.vsStart!.bWins).length;
+    const fixed = reports.reduce((n, r) => n + r.arms.ttpa.vsStart!.aWins, 0);
+    const broken = reports.reduce((n, r) => n + r.arms.ttpa.vsStart!.bWins, 0);
+    const line = await page.locator('[data-testid=seeds-line]').textContent();
+    expect(line).toMatch(new RegExp(`^TTPA had fewer test errors than the start model on ${fewer} of ${reports.length} seeds`));
+    expect(line).toContain(`${fixed.toLocaleString('en-US')} turns fixed, ${broken.toLocaleString('en-US')} broken`);
+    // The first seed's details are shown; arrow keys move through the radio group and show each seed's.
+    const radios = page.locator('[data-testid=seeds] input[type=radio]');
+    expect(await radios.first().isChecked()).toBe(true);
+    expect(await page.locator('[data-testid=headline] h3').textContent()).toMatch(new RegExp(`^Seed ${reports[0].seed}: error rate`));
+    await radios.first().focus();
+    for (const [i, r] of reports.entries()) {
+      if (i === 0) continue;
+      await page.keyboard.press('ArrowRight');
+      expect(await radios.nth(i).isChecked()).toBe(true);
+      await expect.poll(() => page.locator('[data-testid=headline] h3').textContent()).toMatch(new RegExp(`^Seed ${r.seed}: error rate`));
+      const rates = await page.locator('[data-testid=headline] .rate-value').allTextContents();
+      expect(rates).toEqual([pct(startRate(r)), pct(r.arms.ttpa.errorRate)]);
+      const o = r.arms.ttpa.vsStart!;
+      expect(await page.locator('[data-testid=verdict]').textContent()).toContain(`${o.aWins} ${o.aWins === 1 ? 'turn' : 'turns'} fixed, ${o.bWins} broken, of `);
+      expect(await page.locator('[data-arm=ttpa] td').nth(1).textContent()).toBe(pct(r.arms.ttpa.errorRate));
+    }
+    await radios.first().check();
+    expect(await page.locator('[data-testid=headline] h3').textContent()).toMatch(new RegExp(`^Seed ${reports[0].seed}: error rate`));
   });
 
   test('a term is explained where it appears, without a mouse', async () => {
@@ -74,7 +115,7 @@ describe('classroom view', () => {
       execFileSync('node', [join(REPO, 'bin/ttpa.mjs'), 'pipeline', '--preset', join(dir, 'preset.json'), '--out', join(dir, 'run')], { cwd: REPO, stdio: 'pipe' });
       execFileSync('node', [join(REPO, 'scripts/bundle_reference.mjs'), join(dir, 'run'), '--prompts', '4', '--out', join(dir, 'bundle.json')], { cwd: REPO, stdio: 'pipe' });
       const loopBundle = readFileSync(join(dir, 'bundle.json'), 'utf8');
-      const report = JSON.parse(loopBundle).report as { arms: Record<string, { rounds: unknown[] }> };
+      const report = JSON.parse(loopBundle).runs[0].report as { arms: Record<string, { rounds: unknown[] }> };
       // The service worker would answer from its cache, out of the route's reach: a context without one.
       const context = await app.newContext({ serviceWorkers: 'block' });
       const p = await context.newPage();
@@ -95,7 +136,7 @@ describe('classroom view', () => {
   test('screenshots at 1280 and 390 px (tests/artifacts/classroom-*.png)', async () => {
     await page.locator('#tab-classroom').click();
     await page.locator('[data-action=load-reference]').click();
-    await expect.poll(() => page.locator('[data-testid=classroom-status]').textContent()).toContain(`preset ${bundle.source.preset}`);
+    await expect.poll(() => page.locator('[data-testid=classroom-status]').textContent()).toContain(`preset ${reports[0].preset}`);
     await screenshot(page, 'classroom-1280');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);

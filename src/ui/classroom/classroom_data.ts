@@ -1,38 +1,59 @@
-// What the classroom view shows, from either source: the bundled reference run (public/reference/run.json,
-// written by scripts/bundle_reference.ts from a pipeline run folder) or the run made in this app.
+// What the classroom view shows, from either source: the bundled reference runs (public/reference/run.json,
+// written by scripts/bundle_reference.ts from pipeline run folders, one per seed) or the run made in this app.
+// Every figure the view prints is computed here (intervals, paired changes, p-values); the view only words them.
 // Arms are read from the report as listed, never from a fixed list, so new arms appear as they are added.
+import { mcnemarExact } from '../../core/scoring/significance.ts';
 import type { MetricPoint, Sample, SamplePairs } from '../../protocol.ts';
 import type { AppState } from '../state.ts';
+import { pairedChange, wilsonInterval } from './intervals.ts';
+import { summariseSeeds, type SeedsSummary } from './seeds.ts';
+
+/** An arm against the first arm on the same turns: change of the error rate with its 95% interval, and the exact McNemar p. */
+export interface PairedView { change: number; low: number; high: number; fixed: number; broken: number; n: number; p: number }
 
 export interface ArmView {
-  /** Key in the report ('sft', 'token', ...) or the app's report name. */
+  /** Key in the report ('sft', 'ttpa', ...) or the app's report name. */
   key: string;
   label: string;
+  /** A short name for sentences ('TTPA'). */
+  short: string;
   errorRate: number;
+  /** 95% interval of the error rate: the report's bootstrap interval when it has one, else Wilson's. */
+  interval: [number, number];
+  intervalMethod: 'bootstrap' | 'Wilson';
   meanEsm: number;
   turns: number;
-  /** Per-turn exact match, same turns in the same order for every arm (for paired intervals); absent if unknown. */
-  exact?: boolean[];
   /** Share of turns per error category. */
   errorRates: Record<string, number>;
+  /** Against the first arm on the same turns; absent for the first arm or when per-turn outcomes are unknown. */
+  vsFirst?: PairedView;
   /** Loop reports: validation error after each round, and the round kept as the arm's final model (0 = start). */
   rounds?: { round: number; valErrorRate: number }[];
   selectedRound?: number;
+}
+
+/** One run: one seed of the reference, or the app's run. */
+export interface RunView {
+  seed?: number;
+  /** The first arm is the baseline the others are compared with. */
+  arms: ArmView[];
+  /** The arm the headline shows after the baseline (TTPA when present). */
+  headline?: string;
+  curves: { label: string; points: MetricPoint[] }[];
+  /** Extra report lines (the goal check, the control) when the source has them. */
+  notes: string[];
 }
 
 export interface ClassroomData {
   /** One line saying where the numbers come from. */
   source: string;
   kind: 'reference' | 'app';
-  /** The first arm is the baseline the others are compared with. */
-  arms: ArmView[];
-  /** The arm the headline shows after the baseline (TTPA when present). */
-  headline?: string;
+  runs: RunView[];
+  /** Across the runs, when there are several (seeds of the reference). */
+  seeds?: SeedsSummary;
+  /** The token-level teaching details (of one run) and the samples they come from. */
   details: SamplePairs[];
   samples: Record<string, Sample>;
-  curves: { label: string; points: MetricPoint[] }[];
-  /** Extra report lines (the goal check, the control) when the source has them. */
-  notes: string[];
 }
 
 /** Names of the arms the CLI writes today; an arm not listed here shows under its own key. */
@@ -40,43 +61,103 @@ const ARM_LABELS: Record<string, string> = {
   sft: 'SFT (before preference training)', sequence: 'sequence-level DPO', token: 'TTPA (token-level DPO)', ttpa: 'TTPA (token-level DPO)',
   control: 'control: NLL on TTPA chosen only', rft: 'rejection-sampling fine-tuning', 'sft-continued': 'SFT continued',
 };
+const ARM_SHORT: Record<string, string> = { sft: 'the start model', token: 'TTPA', ttpa: 'TTPA', sequence: 'sequence DPO', control: 'the control' };
 export const armLabel = (key: string): string => ARM_LABELS[key] ?? key;
 
+/** The bundle format scripts/reference_runs.ts writes (BUNDLE_FORMAT there); a bundle without one is the older single-run layout. */
+export const BUNDLE_FORMAT = 'ttpa-reference/2';
+const REBUILD = 'rebuild it with node scripts/bundle_reference.mjs <run folders>';
+
 interface ReportArm {
-  errorRate: number; meanEsm: number; turns: number; errorRates?: Record<string, number>;
+  errorRate: number; meanEsm: number; turns: number; errorRates?: Record<string, number>; ci?: [number, number];
   rounds?: { round: number; valErrorRate: number }[]; selectedRound?: number;
 }
+/** A single-round report (arms.sft is the start) or a loop report (kind 'loop', `start` plus the arms). */
+interface BundleReport {
+  kind?: string; preset: string; seed: number; wallMs: number; start?: ReportArm;
+  arms: Record<string, ReportArm | undefined>; goal?: { met: boolean; relativeErrorReduction: number };
+}
+interface BundleRun {
+  report: BundleReport;
+  /** Format 2: per model, '1'/'0' per test turn. */
+  exact?: Record<string, string>;
+  /** The single-run layout: per model, one object per test turn. */
+  perTurn?: Record<string, { exact: boolean }[]>;
+  curves?: Record<string, MetricPoint[]>;
+}
+interface Teaching { note: string; details: SamplePairs[]; samples: Sample[] }
 
-/** The bundle as scripts/bundle_reference.ts writes it (only the fields read here). */
-export interface ReferenceBundle {
-  source: { run?: string; preset: string; seed: number; bundledAt: string; startModel: string; note: string };
-  /** A single-round report (arms.sft is the start) or a loop report (kind 'loop', `start` plus the arms). */
-  report: {
-    kind?: string; preset: string; seed: number; wallMs: number; start?: ReportArm;
-    arms: Record<string, ReportArm | undefined>; goal?: { met: boolean; relativeErrorReduction: number };
-  };
-  perTurn: Record<string, { exact: boolean }[]>;
-  curves: Record<string, MetricPoint[]>;
-  details: SamplePairs[];
-  samples: Sample[];
+/** The bundle as scripts/bundle_reference.ts writes it (only the fields read here); older single-run bundles too. */
+export type ReferenceBundle =
+  | { format: string; runs: BundleRun[]; teaching: Teaching }
+  | (BundleRun & { source: { note: string }; details: SamplePairs[]; samples: Sample[] });
+
+/** The runs and teaching details of either layout, or an error saying what is wrong with the file. */
+function readBundle(raw: unknown): { runs: BundleRun[]; teaching: Teaching } {
+  if (!raw || typeof raw !== 'object') throw new Error(`the reference bundle is not a JSON object; ${REBUILD}`);
+  const b = raw as Partial<{ format: string; runs: BundleRun[]; teaching: Teaching; report: BundleReport; source: { note: string }; details: SamplePairs[]; samples: Sample[] }>;
+  if (b.format !== undefined && b.format !== BUNDLE_FORMAT) throw new Error(`the reference bundle has format '${b.format}', this app reads '${BUNDLE_FORMAT}'; ${REBUILD}`);
+  if (b.format === undefined && b.report) {
+    return { runs: [b as BundleRun], teaching: { note: b.source?.note ?? 'details of the run', details: b.details ?? [], samples: b.samples ?? [] } };
+  }
+  if (!Array.isArray(b.runs) || !b.runs.length) throw new Error(`the reference bundle holds no runs (neither runs[] nor a single run's report); ${REBUILD}`);
+  b.runs.forEach((r, i) => {
+    if (!r?.report?.arms) throw new Error(`the reference bundle's runs[${i}] has no report.arms; ${REBUILD}`);
+  });
+  if (!b.teaching) throw new Error(`the reference bundle has no teaching details (teaching); ${REBUILD}`);
+  return { runs: b.runs, teaching: b.teaching };
 }
 
-export function fromReference(b: ReferenceBundle): ClassroomData {
-  const listed = Object.entries(b.report.arms).filter((e): e is [string, ReportArm] => !!e[1]);
+function armView(key: string, a: ReportArm, exact: boolean[] | undefined, first: boolean[] | undefined): ArmView {
+  const interval = a.ci ?? wilsonInterval(Math.round(a.errorRate * a.turns), a.turns);
+  let vsFirst: PairedView | undefined;
+  if (first && exact && first !== exact && first.length === exact.length) {
+    const c = pairedChange(first, exact);
+    vsFirst = { ...c, p: mcnemarExact(c.fixed, c.broken) };
+  }
+  return {
+    key, label: armLabel(key), short: ARM_SHORT[key] ?? armLabel(key), errorRate: a.errorRate, interval, intervalMethod: a.ci ? 'bootstrap' : 'Wilson',
+    meanEsm: a.meanEsm, turns: a.turns, errorRates: a.errorRates ?? {}, vsFirst, rounds: a.rounds, selectedRound: a.selectedRound,
+  };
+}
+
+const headlineOf = (arms: ArmView[]): string | undefined => arms.find((a) => a.key === 'token' || a.key === 'ttpa')?.key ?? arms[1]?.key;
+
+function runView(r: BundleRun): RunView {
+  const listed = Object.entries(r.report.arms).filter((e): e is [string, ReportArm] => !!e[1]);
   // A loop report keeps the starting model apart from the arms; it is the baseline either way (eval/sft).
-  const all: [string, ReportArm][] = b.report.start && !b.report.arms.sft ? [['sft', b.report.start], ...listed] : listed;
-  const arms = all.map(([key, a]) => ({
-    key, label: armLabel(key), errorRate: a.errorRate, meanEsm: a.meanEsm, turns: a.turns, errorRates: a.errorRates ?? {},
-    exact: b.perTurn[key]?.map((t) => t.exact), rounds: a.rounds, selectedRound: a.selectedRound,
-  }));
-  const notes = b.report.goal ? [`The project's goal (TTPA cuts the SFT error rate by 30% relative) is ${b.report.goal.met ? 'met' : 'not met'} in this run: relative change ${(100 * b.report.goal.relativeErrorReduction).toFixed(1)}%.`] : [];
+  const all: [string, ReportArm][] = r.report.start && !r.report.arms.sft ? [['sft', r.report.start], ...listed] : listed;
+  const exactOf = (key: string): boolean[] | undefined => r.exact?.[key]?.split('').map((c) => c === '1') ?? r.perTurn?.[key]?.map((t) => t.exact);
+  const exact = Object.fromEntries(all.map(([key]) => [key, exactOf(key)]));
+  const arms = all.map(([key, a]) => armView(key, a, exact[key], exact[all[0][0]]));
+  const goal = r.report.goal;
+  return {
+    seed: r.report.seed, arms, headline: headlineOf(arms),
+    curves: Object.entries(r.curves ?? {}).map(([k, points]) => ({ label: armLabel(k), points })),
+    notes: goal ? [`The project's goal (TTPA cuts the SFT error rate by 30% relative) is ${goal.met ? 'met' : 'not met'} in this run: relative change ${(100 * goal.relativeErrorReduction).toFixed(1)}%.`] : [],
+  };
+}
+
+/** "preset demo, seeds 1, 2, 3, 2-round loop, 35.8–44.7 min per run on the CLI (wasm)". */
+function sourceLine(runs: BundleRun[], views: RunView[]): string {
+  const first = runs[0].report;
+  const seeds = runs.map((r) => r.report.seed);
+  const rounds = Math.max(0, ...views.flatMap((v) => v.arms.map((a) => a.rounds?.length ?? 0)));
+  const minutes = runs.map((r) => r.report.wallMs / 60000);
+  const [lo, hi] = [Math.min(...minutes), Math.max(...minutes)];
+  const time = lo.toFixed(1) === hi.toFixed(1) ? `${lo.toFixed(1)} min` : `${lo.toFixed(1)}–${hi.toFixed(1)} min`;
+  return `preset ${first.preset}, ${seeds.length > 1 ? `seeds ${seeds.join(', ')}` : `seed ${seeds[0]}`}${first.kind === 'loop' ? `, ${rounds}-round loop` : ''}, ${time}${runs.length > 1 ? ' per seed' : ''} on the CLI (wasm)`;
+}
+
+/** The bundled reference: either layout (throws a message naming what is wrong with an unreadable one). */
+export function fromReference(raw: unknown): ClassroomData {
+  const { runs, teaching } = readBundle(raw);
+  const views = runs.map(runView);
   return {
     kind: 'reference',
-    source: `Reference run: preset ${b.report.preset}, seed ${b.report.seed}${b.report.kind === 'loop' ? `, ${Math.max(0, ...arms.map((a) => a.rounds?.length ?? 0))}-round loop` : ''}, ${(b.report.wallMs / 60000).toFixed(1)} min on the CLI (wasm); ${b.source.note}.`,
-    arms, headline: arms.find((a) => a.key === 'token' || a.key === 'ttpa')?.key ?? arms[1]?.key,
-    details: b.details, samples: Object.fromEntries(b.samples.map((s) => [s.id, s])),
-    curves: Object.entries(b.curves).map(([k, points]) => ({ label: armLabel(k), points })),
-    notes,
+    source: `Reference run: ${sourceLine(runs, views)}; ${teaching.note}.`,
+    runs: views, seeds: views.length > 1 ? summariseSeeds(views) : undefined,
+    details: teaching.details, samples: Object.fromEntries(teaching.samples.map((s) => [s.id, s])),
   };
 }
 
@@ -84,18 +165,20 @@ export function fromReference(b: ReferenceBundle): ClassroomData {
 export function fromState(s: AppState): ClassroomData | undefined {
   const reports = s.evaluation?.reports ?? [];
   if (!reports.length && !s.pairs) return undefined;
-  const arms = reports.map((r) => ({
-    key: r.name, label: r.name, errorRate: 1 - r.report.overall.exactMatch, meanEsm: r.report.overall.meanEsm,
-    turns: r.report.overall.turns, errorRates: { ...r.report.overall.errorRates }, exact: r.report.turns.map((t) => t.exact),
+  const exact = reports.map((r) => r.report.turns.map((t) => t.exact));
+  const arms = reports.map((r, i) => ({
+    ...armView(r.name, { errorRate: 1 - r.report.overall.exactMatch, meanEsm: r.report.overall.meanEsm, turns: r.report.overall.turns, errorRates: { ...r.report.overall.errorRates } }, exact[i], exact[0]),
+    label: r.name, short: r.name,
   }));
-  const samples = Object.fromEntries((s.dataset?.samples ?? []).map((x) => [x.id, x]));
   return {
     kind: 'app',
     source: `Your run in this app${s.evaluation ? `: ${reports[reports.length - 1]?.report.overall.turns ?? 0} test turns` : ''}${s.stages.evaluate.status === 'stale' ? ' (stale: a stage ran again since Evaluate)' : ''}.`,
-    arms, headline: arms[1]?.key,
+    runs: [{
+      arms, headline: arms[1]?.key,
+      curves: s.dpo?.points.length ? [{ label: 'DPO', points: s.dpo.points }] : [],
+      notes: s.evaluation?.notes ?? [],
+    }],
     details: (s.pairs?.details ?? []).filter((d) => d.trajectory && d.pairs.length),
-    samples,
-    curves: s.dpo?.points.length ? [{ label: 'DPO', points: s.dpo.points }] : [],
-    notes: s.evaluation?.notes ?? [],
+    samples: Object.fromEntries((s.dataset?.samples ?? []).map((x) => [x.id, x])),
   };
 }

@@ -1,11 +1,13 @@
-// The classroom view: the TTPA story on one screen for a projector. The headline error rate before -> after
-// with its interval, every arm the report lists, one pair told step by step, and the training curves; from
-// the bundled reference run (at once) or from a run of the classroom preset in this app (a few minutes).
+// The classroom view: the TTPA story on one screen for a projector. Every seed of the reference at once (its
+// headline in a radio card, one line across seeds), the chosen seed's error rate before -> after with its
+// interval, every arm its report lists and its training curves, and one pair told step by step; from the
+// bundled reference run (at once) or from a run of the classroom preset in this app (a few minutes).
 import type { MetricPoint } from '../../protocol.ts';
 import { createLineChart } from '../chart.ts';
-import { fromReference, fromState, type ArmView, type ClassroomData, type ReferenceBundle } from '../classroom/classroom_data.ts';
-import { pairedChange, wilsonInterval } from '../classroom/intervals.ts';
+import { fromReference, fromState, type ArmView, type ClassroomData, type RunView } from '../classroom/classroom_data.ts';
 import { createOverview } from '../classroom/overview.ts';
+import { createSeedPicker } from '../classroom/seed_picker.ts';
+import { formatP } from '../classroom/seeds.ts';
 import { createStory } from '../classroom/story.ts';
 import { term } from '../classroom/terms.ts';
 import type { View } from '../context.ts';
@@ -22,24 +24,31 @@ export const classroomView: View = (ctx) => {
   const notes = h('div', { class: 'notes' });
   const story = createStory(ctx);
   const curves = h('div', { class: 'charts' });
-  let shown: 'reference' | 'app' | undefined;
+  let shown: ClassroomData | undefined;
 
+  const showRun = (index: number): void => {
+    const run = shown?.runs[index];
+    if (!run) return;
+    renderHeadline(headline, run, shown!.runs.length > 1);
+    renderArms(table, run.arms);
+    replace(notes, ...run.notes.map((n) => h('p', { class: 'note' }, n)));
+    renderCurves(curves, run.curves);
+  };
+  const seeds = createSeedPicker(showRun);
   const show = (data: ClassroomData): void => {
-    shown = data.kind;
+    shown = data;
     status.textContent = data.source;
-    renderHeadline(headline, data);
-    renderArms(table, data.arms);
-    replace(notes, ...data.notes.map((n) => h('p', { class: 'note' }, n)));
+    seeds.show(data.seeds);
+    showRun(0);
     story.show(data.details, data.samples);
-    renderCurves(curves, data.curves);
   };
   const loadReference = async (): Promise<void> => {
     status.textContent = 'loading the reference run…';
     try {
       const res = await fetch(new URL('reference/run.json', document.baseURI));
       if (!res.ok) throw new Error(`reference/run.json: HTTP ${res.status}`);
-      show(fromReference((await res.json()) as ReferenceBundle));
-      headline.focus();
+      show(fromReference(await res.json()));
+      (seeds.el.hidden ? headline : seeds.el).focus();
     } catch (err) {
       status.textContent = `The reference run could not be loaded: ${err instanceof Error ? err.message : String(err)}`;
     }
@@ -67,7 +76,7 @@ export const classroomView: View = (ctx) => {
   ctx.store.subscribe((s) => {
     if (s.evaluation === lastEval) return;
     lastEval = s.evaluation;
-    const data = shown === 'app' ? fromState(s) : undefined;
+    const data = shown?.kind === 'app' ? fromState(s) : undefined;
     if (data) show(data);
   });
 
@@ -75,6 +84,7 @@ export const classroomView: View = (ctx) => {
     overview.el,
     h('div', { class: 'row' }, refBtn, runBtn, mineBtn, howBtn),
     status,
+    seeds.el,
     headline, notes,
     h('section', { 'aria-labelledby': 'arms-title' }, h('h3', { id: 'arms-title' }, 'Every model on the same test turns'), table),
     story.el,
@@ -82,23 +92,22 @@ export const classroomView: View = (ctx) => {
 };
 
 /** Before -> after in large type, each with its interval, and the paired change with a plain verdict. */
-function renderHeadline(el: HTMLElement, data: ClassroomData): void {
-  const before = data.arms[0];
-  const after = data.arms.find((a) => a.key === data.headline);
+function renderHeadline(el: HTMLElement, run: RunView, named: boolean): void {
+  const before = run.arms[0];
+  const after = run.arms.find((a) => a.key === run.headline);
   if (!before) return replace(el, h('p', { class: 'muted' }, 'Nothing evaluated yet.'));
-  const rate = (a: ArmView): HTMLElement => {
-    const [lo, hi] = wilsonInterval(Math.round(a.errorRate * a.turns), a.turns);
-    return h('div', { class: 'rate' }, h('div', { class: 'rate-label' }, a.label), h('div', { class: 'rate-value' }, pct(a.errorRate)),
-      h('div', { class: 'rate-interval' }, `95% interval ${pct(lo)} – ${pct(hi)}`));
-  };
-  if (!after) return replace(el, h('h3', {}, 'Error rate (calls not exactly right)'), h('div', { class: 'rates' }, rate(before)));
-  const change = before.exact && after.exact && before.exact.length === after.exact.length ? pairedChange(before.exact, after.exact) : undefined;
-  const verdict = !change ? `Change ${pt(after.errorRate - before.errorRate)}.`
-    : `Change ${pt(change.change)} (95% interval ${pt(change.low)} to ${pt(change.high)}): ${change.fixed} ${change.fixed === 1 ? 'turn' : 'turns'} fixed, ${change.broken} broken, of ${change.n}. ` +
-      (change.low <= 0 && change.high >= 0 ? 'The interval includes 0: on this test set the change cannot be told from noise.'
-        : change.high < 0 ? 'Fewer errors: the interval lies below 0.' : 'More errors: the interval lies above 0.');
+  const rate = (a: ArmView): HTMLElement => h('div', { class: 'rate' }, h('div', { class: 'rate-label' }, a.label), h('div', { class: 'rate-value' }, pct(a.errorRate)),
+    h('div', { class: 'rate-interval' }, `95% interval ${pct(a.interval[0])} – ${pct(a.interval[1])}`));
+  const seed = named && run.seed !== undefined ? `Seed ${run.seed}: e` : 'E';
+  if (!after) return replace(el, h('h3', {}, `${seed}rror rate (calls not exactly right)`), h('div', { class: 'rates' }, rate(before)));
+  const c = after.vsFirst;
+  const verdict = !c ? `Change ${pt(after.errorRate - before.errorRate)}.`
+    : after.selectedRound === 0 ? `No training round beat the start model on validation, so ${after.short} kept it: ${c.fixed} ${c.fixed === 1 ? 'turn' : 'turns'} fixed, ${c.broken} broken, of ${c.n}.`
+    : `Change ${pt(c.change)} (95% interval ${pt(c.low)} to ${pt(c.high)}): ${c.fixed} ${c.fixed === 1 ? 'turn' : 'turns'} fixed, ${c.broken} broken, of ${c.n} (exact McNemar ${formatP(c.p)}). ` +
+      (c.low <= 0 && c.high >= 0 ? 'The interval includes 0: on this test set the change cannot be told from noise.'
+        : c.high < 0 ? 'Fewer errors: the interval lies below 0.' : 'More errors: the interval lies above 0.');
   replace(el,
-    h('h3', {}, 'Error rate (share of assistant turns not exactly right), with its ', term('interval')),
+    h('h3', {}, `${seed}rror rate (share of assistant turns not exactly right), with its `, term('interval')),
     h('div', { class: 'rates' }, rate(before), h('div', { class: 'arrow', 'aria-hidden': 'true' }, '→'), rate(after)),
     h('p', { class: 'verdict', 'data-testid': 'verdict' }, verdict));
 }
@@ -112,9 +121,8 @@ function renderArms(el: HTMLElement, arms: ArmView[]): void {
       h('th', { class: 'num' }, 'change vs first'), h('th', { class: 'num' }, 'mean ESM'), h('th', { class: 'num' }, 'turns'),
       withRounds ? h('th', {}, 'validation error by round') : null)),
     h('tbody', {}, ...arms.map((a, i) => {
-      const [lo, hi] = wilsonInterval(Math.round(a.errorRate * a.turns), a.turns);
-      const c = i > 0 && base.exact && a.exact && base.exact.length === a.exact.length ? pairedChange(base.exact, a.exact) : undefined;
-      return h('tr', { 'data-arm': a.key }, h('td', {}, a.label), h('td', { class: 'num' }, pct(a.errorRate)), h('td', { class: 'num' }, `${pct(lo)} – ${pct(hi)}`),
+      const c = a.vsFirst;
+      return h('tr', { 'data-arm': a.key }, h('td', {}, a.label), h('td', { class: 'num' }, pct(a.errorRate)), h('td', { class: 'num' }, `${pct(a.interval[0])} – ${pct(a.interval[1])}`),
         h('td', { class: 'num' }, i === 0 ? '—' : c ? `${pt(c.change)} [${pt(c.low)}, ${pt(c.high)}]` : pt(a.errorRate - base.errorRate)),
         h('td', { class: 'num' }, a.meanEsm.toFixed(3)), h('td', { class: 'num' }, String(a.turns)),
         withRounds ? h('td', { 'data-testid': 'rounds' }, roundsText(a)) : null);
@@ -129,7 +137,7 @@ function roundsText(a: ArmView): string {
 }
 
 /** One chart per metric (loss, margin, KL), one line per run that has curves. */
-function renderCurves(el: HTMLElement, curves: ClassroomData['curves']): void {
+function renderCurves(el: HTMLElement, curves: RunView['curves']): void {
   if (!curves.length) return replace(el, h('p', { class: 'muted' }, 'No training curves in this run.'));
   const metrics: [string, string][] = [['loss', 'Loss'], ['rewards/margins', 'Reward margin'], ['kl', 'KL to the reference']];
   replace(el, ...metrics.map(([key, title]) => {

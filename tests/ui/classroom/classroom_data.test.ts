@@ -1,0 +1,72 @@
+// The classroom's data from the reference bundle: both layouts (several runs; the older single run), the errors
+// of a file it cannot read, and the shipped bundle's paired figures against the ones the pipeline's report holds
+// (core's McNemar on turns matched by sample and turn, an independent path from the bundle's per-turn strings).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { fromReference } from '../../../src/ui/classroom/classroom_data.ts';
+import { wilsonInterval } from '../../../src/ui/classroom/intervals.ts';
+import { REPO } from '../../browser/harness.ts';
+import { bundleOf, loopRun, singleRunBundle } from './bundles.ts';
+
+describe('fromReference', () => {
+  test('a bundle of several runs: one run view per seed in order, the loop start first, the report\'s intervals', () => {
+    const data = fromReference(bundleOf([loopRun(1, '1100', '1110', 1), loopRun(2, '1010', '1010', 0)]));
+    expect(data.source).toBe('Reference run: preset hand, seeds 1, 2, 2-round loop, 1.0–2.0 min per seed on the CLI (wasm); details of seed 1.');
+    expect(data.runs.map((r) => [r.seed, r.headline, r.arms.map((a) => a.key)])).toEqual([[1, 'ttpa', ['sft', 'ttpa']], [2, 'ttpa', ['sft', 'ttpa']]]);
+    const [start, ttpa] = data.runs[0].arms;
+    expect(start).toMatchObject({ errorRate: 0.5, interval: [0.4, 0.6], intervalMethod: 'bootstrap', vsFirst: undefined });
+    // 1100 -> 1110: one turn fixed of four, -25 pt; exact McNemar of 1 against 0 is p = 1.
+    expect(ttpa.vsFirst).toMatchObject({ fixed: 1, broken: 0, n: 4, p: 1 });
+    expect(ttpa.vsFirst!.change).toBeCloseTo(-0.25, 12);
+    expect(data.seeds?.rows.map((r) => r.seed)).toEqual([1, 2]);
+    expect(data.runs[0].curves).toEqual([{ label: 'TTPA (token-level DPO)', points: [{ step: 1, loss: 0.69, kl: 0 }] }]);
+  });
+
+  test('an older single-run bundle still loads: Wilson intervals, paired change from its per-turn objects, no seeds', () => {
+    const data = fromReference(singleRunBundle('1100110011', '1110110011'));
+    expect(data.source).toBe('Reference run: preset demo, seed 1, 2.0 min on the CLI (wasm); details recomputed on the first 8 train samples.');
+    expect(data.runs).toHaveLength(1);
+    expect(data.seeds).toBeUndefined();
+    const [sft, token] = data.runs[0].arms;
+    expect(sft).toMatchObject({ key: 'sft', intervalMethod: 'Wilson', interval: wilsonInterval(4, 10) });
+    expect(data.runs[0].headline).toBe('token');
+    expect(token.vsFirst).toMatchObject({ fixed: 1, broken: 0, n: 10 });
+  });
+
+  test('a file it cannot read says what is wrong and how to rebuild it', () => {
+    expect(() => fromReference(null)).toThrow('the reference bundle is not a JSON object; rebuild it with node scripts/bundle_reference.mjs');
+    expect(() => fromReference({ format: 'ttpa-reference/9', runs: [] })).toThrow("format 'ttpa-reference/9', this app reads 'ttpa-reference/2'");
+    expect(() => fromReference({ details: [] })).toThrow('holds no runs (neither runs[] nor a single run\'s report)');
+    const bad = bundleOf([loopRun(1, '10', '10', 0)]);
+    expect(() => fromReference({ ...bad, runs: [...bad.runs, { report: {} }] })).toThrow("runs[1] has no report.arms");
+    expect(() => fromReference({ ...bad, teaching: undefined })).toThrow('no teaching details');
+  });
+});
+
+describe('the shipped reference bundle (public/reference/run.json)', () => {
+  const raw = JSON.parse(readFileSync(join(REPO, 'public/reference/run.json'), 'utf8')) as {
+    runs: { report: { seed: number; arms: { ttpa: { vsStart: { turns: number; aWins: number; bWins: number; p: number } } } } }[];
+  };
+  const data = fromReference(raw);
+
+  test('holds every seed it was built from, three at least, each with TTPA against the start', () => {
+    expect(data.runs.length).toBeGreaterThanOrEqual(3);
+    expect(data.runs.map((r) => r.seed)).toEqual(raw.runs.map((r) => r.report.seed));
+    expect(data.details.length).toBeGreaterThan(0);
+  });
+
+  test('each seed\'s fixed / broken / p is the pipeline report\'s TTPA vs start, and the pooled line adds them up', () => {
+    raw.runs.forEach((r, i) => {
+      const vs = data.runs[i].arms.find((a) => a.key === 'ttpa')!.vsFirst!;
+      const expected = r.report.arms.ttpa.vsStart;
+      expect([vs.n, vs.fixed, vs.broken]).toEqual([expected.turns, expected.aWins, expected.bWins]);
+      expect(vs.p).toBeCloseTo(expected.p, 10);
+    });
+    const fixed = raw.runs.reduce((s, r) => s + r.report.arms.ttpa.vsStart.aWins, 0);
+    const broken = raw.runs.reduce((s, r) => s + r.report.arms.ttpa.vsStart.bWins, 0);
+    expect(data.seeds!.line).toContain(`${fixed.toLocaleString('en-US')} turns fixed, ${broken.toLocaleString('en-US')} broken`);
+    const fewer = raw.runs.filter((r) => r.report.arms.ttpa.vsStart.aWins > r.report.arms.ttpa.vsStart.bWins).length;
+    expect(data.seeds!.line).toMatch(new RegExp(`^TTPA had fewer test errors than the start model on ${fewer} of ${raw.runs.length} seeds`));
+  });
+});
