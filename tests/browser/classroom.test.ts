@@ -83,6 +83,7 @@ describe('classroom view', () => {
       const o = r.arms.ttpa.vsStart!;
       expect(await page.locator('[data-testid=verdict]').textContent()).toContain(`${o.aWins} ${o.aWins === 1 ? 'turn' : 'turns'} fixed, ${o.bWins} broken, of `);
       expect(await page.locator('[data-arm=ttpa] td').nth(1).textContent()).toBe(pct(r.arms.ttpa.errorRate));
+      expect(await page.locator('#arms-title').textContent()).toBe(`Seed ${r.seed}: Every model on the same test turns`);
     }
     await radios.first().check();
     expect(await page.locator('[data-testid=headline] h3').textContent()).toMatch(new RegExp(`^Seed ${reports[0].seed}: error rate`));

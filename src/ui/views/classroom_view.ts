@@ -25,11 +25,15 @@ export const classroomView: View = (ctx) => {
   const story = createStory(ctx);
   const curves = h('div', { class: 'charts' });
   let shown: ClassroomData | undefined;
+  // "Seed 2: " before the section titles that follow the chosen seed, when there are several.
+  const seedTags = [h('span', {}), h('span', {})];
 
   const showRun = (index: number): void => {
     const run = shown?.runs[index];
     if (!run) return;
-    renderHeadline(headline, run, shown!.runs.length > 1);
+    const named = shown!.runs.length > 1 && run.seed !== undefined;
+    for (const tag of seedTags) tag.textContent = named ? `Seed ${run.seed}: ` : '';
+    renderHeadline(headline, run, named);
     renderArms(table, run.arms);
     replace(notes, ...run.notes.map((n) => h('p', { class: 'note' }, n)));
     renderCurves(curves, run.curves);
@@ -86,9 +90,9 @@ export const classroomView: View = (ctx) => {
     status,
     seeds.el,
     headline, notes,
-    h('section', { 'aria-labelledby': 'arms-title' }, h('h3', { id: 'arms-title' }, 'Every model on the same test turns'), table),
+    h('section', { 'aria-labelledby': 'arms-title' }, h('h3', { id: 'arms-title' }, seedTags[0], 'Every model on the same test turns'), table),
     story.el,
-    h('section', { 'aria-labelledby': 'curves-title' }, h('h3', { id: 'curves-title' }, 'Training curves (', term('margin'), ', ', term('KL'), ')'), curves));
+    h('section', { 'aria-labelledby': 'curves-title' }, h('h3', { id: 'curves-title' }, seedTags[1], 'Training curves (', term('margin'), ', ', term('KL'), ')'), curves));
 };
 
 /** Before -> after in large type, each with its interval, and the paired change with a plain verdict. */
@@ -98,7 +102,7 @@ function renderHeadline(el: HTMLElement, run: RunView, named: boolean): void {
   if (!before) return replace(el, h('p', { class: 'muted' }, 'Nothing evaluated yet.'));
   const rate = (a: ArmView): HTMLElement => h('div', { class: 'rate' }, h('div', { class: 'rate-label' }, a.label), h('div', { class: 'rate-value' }, pct(a.errorRate)),
     h('div', { class: 'rate-interval' }, `95% interval ${pct(a.interval[0])} – ${pct(a.interval[1])}`));
-  const seed = named && run.seed !== undefined ? `Seed ${run.seed}: e` : 'E';
+  const seed = named ? `Seed ${run.seed}: e` : 'E';
   if (!after) return replace(el, h('h3', {}, `${seed}rror rate (calls not exactly right)`), h('div', { class: 'rates' }, rate(before)));
   const c = after.vsFirst;
   const verdict = !c ? `Change ${pt(after.errorRate - before.errorRate)}.`
