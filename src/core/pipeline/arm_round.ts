@@ -83,7 +83,7 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
       const built = await buildRoundData(env, r, arm, round, model, tokenizer, samples, preference, policy.inputs);
       await env.store.writeFiles(dir, { [built.file]: built.text, 'data_stats.json': JSON.stringify(built.stats, null, 2) + '\n' });
       const t1 = performance.now();
-      const trained = await trainRound(env, dir, model, tokenizer, dpo, built, reference);
+      const trained = await trainRound(env, dir, model, tokenizer, dpo, built, reference, samples);
       await env.store.writeFiles(`${dir}/model`, await checkpointFiles(trained.model, tokenizer, { [isDpoArm(arm) ? 'dpo_config.json' : 'sft_config.json']: trained.config }));
       await env.store.writeFiles(dir, { 'metrics.jsonl': toJsonl(trained.metrics) });
       const t2 = performance.now();
@@ -143,7 +143,8 @@ async function buildRoundData(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
   return { file: 'targets.jsonl', text: toJsonl(rows), stats: res.stats, items: res.targets.length, targets: res.targets.map((t) => t.encoded) };
 }
 
-async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer: Tokenizer, dpo: DpoConfig, data: RoundData, reference?: Model)
+/** `prompts`: the round's samples, whose ground truth is the SFT anchor of a DPO arm (dpo.anchorWeight > 0). */
+async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer: Tokenizer, dpo: DpoConfig, data: RoundData, reference: Model | undefined, prompts: Sample[])
   : Promise<{ model: Model; metrics: (DpoStepMetrics | StepMetrics)[]; config: unknown }> {
   const metrics: (DpoStepMetrics | StepMetrics)[] = [];
   const onStep = (m: DpoStepMetrics | StepMetrics): void => {
@@ -170,6 +171,7 @@ async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer
   }
   const records = parseDpoRecordsJsonl(data.text, `${dir}/${data.file}`);
   const startReplicas = replicasWhereTheyApply(env.replicas, dir, dpo, dpoSplittable(dpo), env.events.log);
-  const job = await runDpoJob({ model, reference, tokenizer, records, config: dpo, modelFiles: (m) => checkpointFiles(m, tokenizer), hooks: { onStep }, startReplicas });
+  const anchor = dpo.anchorWeight > 0 ? prompts : undefined;
+  const job = await runDpoJob({ model, reference, tokenizer, records, config: dpo, anchor, modelFiles: (m) => checkpointFiles(m, tokenizer), hooks: { onStep }, startReplicas });
   return { model: job.model, metrics, config: dpo };
 }

@@ -210,6 +210,7 @@ export function dpoStage(
       }
       const job = await runDpoJob({
         model, tokenizer, records, config: dpo, modelFiles: (m) => checkpointFiles(m, tokenizer),
+        anchor: dpo.anchorWeight > 0 ? await readSamples(env.store, 'train') : undefined, // the SFT anchor: the train split's ground truth
         startReplicas: replicasWhereTheyApply(env.replicas, `dpo/${name}`, dpo, dpoSplittable(dpo), env.events.log),
         hooks: {
           onReference: (done, total) => env.events.progress?.(`dpo/${name} reference`, done, total),

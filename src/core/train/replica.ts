@@ -54,9 +54,11 @@ export interface ReplicaHost {
  * The host's replicas for one training stage where they apply, else undefined with the reason logged (the stage
  * then trains in this runtime alone): full weights only, and a count the stage's batches can be shared by.
  */
-export function replicasWhereTheyApply(host: ReplicaHost | undefined, stage: string, cfg: { batchSize: number; gradAccumSteps: number; adapter?: string }, splittable: boolean, log?: (line: string) => void): StartReplicas | undefined {
+export function replicasWhereTheyApply(host: ReplicaHost | undefined, stage: string, cfg: { batchSize: number; gradAccumSteps: number; adapter?: string; anchorWeight?: number }, splittable: boolean, log?: (line: string) => void): StartReplicas | undefined {
   if (!host || host.replicas < 2) return undefined;
-  const why = cfg.adapter === 'lora' ? 'LoRA trains in one replica' : replicaCountProblem(host.replicas, cfg, splittable);
+  const why = cfg.adapter === 'lora' ? 'LoRA trains in one replica'
+    : (cfg.anchorWeight ?? 0) > 0 ? 'the SFT anchor trains in one replica'
+    : replicaCountProblem(host.replicas, cfg, splittable);
   if (why) {
     log?.(`${stage}: one replica (${why})`);
     return undefined;

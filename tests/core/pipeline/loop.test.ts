@@ -104,6 +104,18 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     expect(Math.abs(first(anchored)['rewards/chosen'])).toBeGreaterThan(0);
   }, 300_000);
 
+  it("with dpo.anchorWeight the DPO arms also train the round's prompts' ground truth (the SFT anchor)", async () => {
+    const store = memoryStore();
+    const r = loopPreset({ arms: ['ttpa', 'control'], rounds: 1 }, { dpo: { ...tiny.dpo, anchorWeight: 1 } });
+    expect(r.dpo.anchorWeight).toBe(1);
+    await runLoop({ store, events: {} }, r);
+    for (const arm of ['ttpa', 'control']) {
+      const metrics = jsonl(text(store, `loop/${arm}/round-1/metrics.jsonl`));
+      expect(metrics.length, arm).toBeGreaterThan(0);
+      for (const m of metrics) expect(m['nll/anchor'], arm).toBeGreaterThan(0);
+    }
+  }, 300_000);
+
   it('resumes after round 1 with the same round 2 as an uninterrupted run', async () => {
     const full = memoryStore();
     const r = loopPreset({ arms: ['ttpa', 'rft'], rftSamples: 2, select: 'best-val' });
