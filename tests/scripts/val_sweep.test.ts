@@ -1,6 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../src/core/data/sample.ts';
 import { roundPrompts } from '../../src/core/pipeline/arm_round.ts';
@@ -50,7 +50,11 @@ describe('val_sweep file', () => {
   it('reads the shipped budget sweep (models/sweeps/budget_val.json): SFT and DPO variants, no seen round', () => {
     const sweep = readSweep('models/sweeps/budget_val.json');
     expect(sweep.seen).toBeUndefined();
-    expect(sweep.variants.map((v) => v.kind).sort()).toEqual(['dpo', 'dpo', 'dpo', 'dpo', 'sft']);
+    expect(sweep.variants.map((v) => v.kind).sort()).toEqual([...Array(9).fill('dpo'), 'sft']);
+    // the SFT anchor of every anchored variant is the sweep's own train samples (the prompts its pairs came from)
+    const anchored = sweep.variants.filter((v) => v.flags?.includes('--anchor'));
+    expect(anchored.map((v) => v.name)).toEqual(['anchor_only', 'anchor_dpo_w1', 'anchor_dpo_w0.1', 'anchor_dpo_div1', 'anchor_dpo_div1_fix']);
+    for (const v of anchored) expect(resolve(v.flags![v.flags!.indexOf('--anchor') + 1]), v.name).toBe(sweep.train); // the CLI runs in the repo root
   });
   it('names the field that is wrong', () => {
     expect(() => readSweep(write({ ...base, seen: { round: 0, promptsPerRound: 3, seed: 1 } }))).toThrow('"seen.round" must be an integer >= 1, got 0');
