@@ -50,10 +50,10 @@ describe('val_sweep file', () => {
   it('reads the shipped budget sweep (models/sweeps/budget_val.json): SFT and DPO variants, no seen round', () => {
     const sweep = readSweep('models/sweeps/budget_val.json');
     expect(sweep.seen).toBeUndefined();
-    expect(sweep.variants.map((v) => v.kind).sort()).toEqual([...Array(9).fill('dpo'), 'sft']);
+    expect(sweep.variants.map((v) => v.kind).sort()).toEqual([...Array(11).fill('dpo'), 'sft']);
     // the SFT anchor of every anchored variant is the sweep's own train samples (the prompts its pairs came from)
     const anchored = sweep.variants.filter((v) => v.flags?.includes('--anchor'));
-    expect(anchored.map((v) => v.name)).toEqual(['anchor_only', 'anchor_dpo_w1', 'anchor_dpo_w0.1', 'anchor_dpo_div1', 'anchor_dpo_div1_fix']);
+    expect(anchored.map((v) => v.name)).toEqual(['anchor_only', 'anchor_dpo_w1', 'anchor_dpo_w0.1', 'anchor_dpo_div1', 'anchor_dpo_div1_fix', 'anchor_dpo_fix_w0.1', 'anchor_dpo_div1_fix_w0.1']);
     for (const v of anchored) expect(resolve(v.flags![v.flags!.indexOf('--anchor') + 1]), v.name).toBe(sweep.train); // the CLI runs in the repo root
   });
   it('names the field that is wrong', () => {
