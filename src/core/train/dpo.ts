@@ -117,7 +117,7 @@ export function dpoTask(run: DpoRun, onStats: (stats: tf.Tensor1D, pairs: number
     datasetSize: data.length,
     makeBatch: (indices) => ({
       pairs: makeDpoBatch(indices.map((i) => data[i]), run.padTokenId, config.maskSharedPrefix, config.divergentTokens, config.divergentWeight),
-      anchor: anchor && plan ? makeSftBatch(anchorIndices(plan, indices).map((i) => anchor[i]), run.padTokenId) : undefined,
+      anchor: plan ? makeSftBatch(anchorIndices(plan, indices).map((i) => anchor![i]), run.padTokenId) : undefined,
     }),
     loss: (batch) => {
       const { loss, stats } = dpoBatchLoss(policy, batch.pairs, config);

@@ -104,7 +104,7 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     expect(Math.abs(first(anchored)['rewards/chosen'])).toBeGreaterThan(0);
   }, 300_000);
 
-  it("with dpo.anchorWeight the DPO arms also train the round's prompts' ground truth (the SFT anchor)", async () => {
+  it('with dpo.anchorWeight both DPO arms (TTPA and the control) train with the SFT anchor: nll/anchor on every step', async () => {
     const store = memoryStore();
     const r = loopPreset({ arms: ['ttpa', 'control'], rounds: 1 }, { dpo: { ...tiny.dpo, anchorWeight: 1 } });
     expect(r.dpo.anchorWeight).toBe(1);
