@@ -72,13 +72,32 @@ export async function buildPairsForSample(model: Model, tokenizer: Tokenizer, sa
 }
 
 /** Why a turn was left out. */
-type Skipped = 'prompt_too_long' | 'answer_too_long';
+export type Skipped = 'prompt_too_long' | 'answer_too_long';
+
+/** One prompt to build: an assistant turn of a sample, with its own seed. */
+export interface PairItem {
+  /** The sample's index in the dataset. */
+  sampleIndex: number;
+  sample: Sample;
+  turn: number;
+  seed: number;
+}
+
+/**
+ * Every prompt of a dataset in order: the assistant tool-call turns of each sample (and its plain-text
+ * turns with config.includeTextTurns). Prompt i's seed is the i-th fork of createRng(config.seed), so a
+ * prompt's randomness depends on its place in the dataset only, never on which prompts a run builds.
+ */
+export function pairItems(samples: readonly Sample[], config: PreferenceConfig): PairItem[] {
+  const rng = createRng(config.seed);
+  return samples.flatMap((sample, sampleIndex) => pairTurns(sample, config.includeTextTurns).map((turn) => ({ sampleIndex, sample, turn, seed: rng.fork() })));
+}
 
 /**
  * Pairs for a group of prompts: in token mode their branches share one batch (config.promptBatch);
  * turns left out (prompt too long for the model, text answer longer than maxNewTokens) come back as the reason.
  */
-async function buildGroup(model: Model, tokenizer: Tokenizer, items: readonly { sample: Sample; turn: number; seed: number }[], config: PreferenceConfig, scoring: ScoringConfig): Promise<(SamplePairs | Skipped)[]> {
+async function buildGroup(model: Model, tokenizer: Tokenizer, items: readonly PairItem[], config: PreferenceConfig, scoring: ScoringConfig): Promise<(SamplePairs | Skipped)[]> {
   const ctxs = items.map((it): TurnContext | Skipped => {
     try {
       return promptContext(model, tokenizer, it.sample, it.turn, config, scoring);
@@ -100,6 +119,17 @@ async function buildGroup(model: Model, tokenizer: Tokenizer, items: readonly { 
   const results = await buildTokenPairsBatch(model, tokenizer, fit.map((f) => f.ctx), config, fit.map((f) => f.rng));
   let j = 0;
   return ctxs.map((ctx) => (typeof ctx === 'string' ? ctx : tokenSamplePairs(ctx, results[j++])));
+}
+
+/**
+ * Pairs for some prompts of pairItems (e.g. one sample's), each as its SamplePairs or the reason it was
+ * left out. In token mode, groups of config.promptBatch of these prompts branch in one batch.
+ */
+export async function buildItems(model: Model, tokenizer: Tokenizer, items: readonly PairItem[], config: PreferenceConfig, scoring: ScoringConfig = DEFAULT_SCORING_CONFIG): Promise<(SamplePairs | Skipped)[]> {
+  const group = config.mode === 'token' ? config.promptBatch : 1;
+  const out: (SamplePairs | Skipped)[] = [];
+  for (let i = 0; i < items.length; i += group) out.push(...(await buildGroup(model, tokenizer, items.slice(i, i + group), config, scoring)));
+  return out;
 }
 
 export interface BuildProgress {
@@ -142,8 +172,7 @@ export interface BuildResult {
  */
 export async function buildPairs(model: Model, tokenizer: Tokenizer, samples: readonly Sample[], config: PreferenceConfig, options: BuildOptions = {}): Promise<BuildResult> {
   const now = options.now ?? (() => performance.now());
-  const items = samples.flatMap((s) => pairTurns(s, config.includeTextTurns).map((turn) => ({ sample: s, turn })));
-  const rng = createRng(config.seed);
+  const items = pairItems(samples, config);
   const start = now();
   const outcomes: PromptOutcome[] = [];
   const all: PreferencePair[] = [];
@@ -157,7 +186,7 @@ export async function buildPairs(model: Model, tokenizer: Tokenizer, samples: re
       stopped = true;
       break;
     }
-    const chunk = items.slice(i, i + group).map((it) => ({ ...it, seed: rng.fork() }));
+    const chunk = items.slice(i, i + group);
     const results = await buildGroup(model, tokenizer, chunk, config, scoring);
     for (const [k, r] of results.entries()) {
       if (typeof r === 'string') {

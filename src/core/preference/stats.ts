@@ -22,6 +22,9 @@ export interface PromptOutcome {
   branchMs: number;
 }
 
+/** What the statistics read of a pair: a PreferencePair, or one read back from its TRL record (trlPairFacts). */
+export type PairFacts = Pick<PreferencePair, 'spanType' | 'kind' | 'turnType' | 'margin'> & { rejected: { categories: readonly string[] } };
+
 export interface Summary {
   mean: number;
   min: number;
@@ -78,7 +81,7 @@ export function summarize(xs: readonly number[]): Summary {
 
 const spanCounts = (): Record<SpanType, number> => ({ name: 0, key: 0, value: 0, format: 0 });
 
-export function pairStats(mode: PairMode, outcomes: readonly PromptOutcome[], pairs: readonly PreferencePair[], extra: { duplicatesRemoved: number; skippedTooLong?: number; skippedLongAnswer?: number; elapsedMs: number }): PairStats {
+export function pairStats(mode: PairMode, outcomes: readonly PromptOutcome[], pairs: readonly PairFacts[], extra: { duplicatesRemoved: number; skippedTooLong?: number; skippedLongAnswer?: number; elapsedMs: number }): PairStats {
   const histogram: Record<string, number> = {};
   const divergencesBySpan = spanCounts();
   for (const o of outcomes) {

@@ -4,6 +4,7 @@ import { renderConversation, type RenderOptions } from '../data/chat_format.ts';
 import type { Message } from '../data/messages.ts';
 import type { ToolSchema } from '../tools/schema.ts';
 import { sumLogps, type PreferencePair } from './pairing.ts';
+import type { PairFacts } from './stats.ts';
 
 /** The project fields carried beside TRL's, under their own key. */
 export interface TtpaPairInfo {
@@ -76,6 +77,18 @@ export function pairToTrl(pair: PreferencePair): TrlPreferenceRecord {
 export function pairsToTrlJsonl(pairs: readonly PreferencePair[]): string {
   return pairs.map((p) => JSON.stringify(pairToTrl(p)) + '\n').join('');
 }
+
+/** What pairStats reads of a pair, from its TRL record (a pairs file read back). */
+export function trlPairFacts(r: TrlPreferenceRecord): PairFacts {
+  return { spanType: r.ttpa.span_type, kind: r.ttpa.kind, turnType: r.ttpa.turn_type, margin: r.ttpa.margin, rejected: { categories: r.ttpa.rejected_categories } };
+}
+
+/**
+ * Two records with the same key are the same training example: the same sample turn, prompt (shared
+ * prefix included) and completions. dedupePairs' rule (sample, turn, prefix, chosen, rejected), read
+ * from the TRL record, so a pairs file read back de-duplicates what is appended to it.
+ */
+export const trlDedupeKey = (r: TrlPreferenceRecord): string => JSON.stringify([r.ttpa.sample_id, r.ttpa.turn_index, r.prompt, r.chosen, r.rejected]);
 
 /**
  * The prompt as TRL renders it (trl.data_utils.apply_chat_template): with a generation prompt after

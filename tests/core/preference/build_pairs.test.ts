@@ -3,7 +3,7 @@ import { tf } from '../../../src/core/runtime/tf.ts';
 import { disposeModel, type Model } from '../../../src/core/model/params.ts';
 import { createRng } from '../../../src/core/rng.ts';
 import { resolvePreferenceConfig, type PairMode } from '../../../src/core/preference/config.ts';
-import { buildPairs, buildPairsForSample, type SamplePairs } from '../../../src/core/preference/build_pairs.ts';
+import { buildItems, buildPairs, buildPairsForSample, pairItems, type SamplePairs } from '../../../src/core/preference/build_pairs.ts';
 import type { PreferencePair } from '../../../src/core/preference/pairing.ts';
 import { pairsToTrlJsonl, validateTrlRecord } from '../../../src/core/preference/trl_export.ts';
 import { buildTurnContext, forwardLogprobs } from '../../../src/core/preference/turn_context.ts';
@@ -220,6 +220,19 @@ describe('buildPairs', () => {
     }
     expect(branchPairs).toBeGreaterThan(5);
   }, 120_000);
+
+  it('a prompt\'s seed is its place in the dataset: building any subset of pairItems gives buildPairs\' pairs for it', async () => {
+    const c = cfg({ temperature: 1, branchTemperature: 1, seed: 4 });
+    const items = pairItems(SAMPLES, c);
+    expect(items.map((it) => [it.sampleIndex, it.turn])).toEqual([[0, 1], [0, 3], [1, 1], [1, 3], [2, 1], [2, 3]]);
+    const rng = createRng(4);
+    expect(items.map((it) => it.seed)).toEqual(items.map(() => rng.fork()));
+    const all = await buildPairs(model, tok(), SAMPLES, c);
+    const last = items.filter((it) => it.sampleIndex === 2);
+    const alone = (await buildItems(model, tok(), last, c)).flatMap((r) => (typeof r === 'string' ? [] : r.pairs));
+    expect(alone.length).toBeGreaterThan(0);
+    expect(pairsToTrlJsonl(alone)).toBe(pairsToTrlJsonl(all.pairs.filter((p) => p.sampleId === SAMPLES[2].id)));
+  }, 60_000);
 
   it('identical seeds give identical pairs', async () => {
     for (const mode of modes) {

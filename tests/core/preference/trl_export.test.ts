@@ -3,7 +3,8 @@ import type { Message } from '../../../src/core/data/messages.ts';
 import type { ToolSchema } from '../../../src/core/tools/schema.ts';
 import { renderConversation } from '../../../src/core/data/chat_format.ts';
 import type { PreferencePair, Completion } from '../../../src/core/preference/pairing.ts';
-import { pairToTrl, pairsToTrlJsonl, renderTrlPrompt, validateTrlRecord } from '../../../src/core/preference/trl_export.ts';
+import { pairStats } from '../../../src/core/preference/stats.ts';
+import { pairToTrl, pairsToTrlJsonl, renderTrlPrompt, trlDedupeKey, trlPairFacts, validateTrlRecord } from '../../../src/core/preference/trl_export.ts';
 
 const tools: ToolSchema[] = [{
   type: 'function',
@@ -57,5 +58,16 @@ describe('trl_export', () => {
     expect(validateTrlRecord({ ...rec, chosen: [{ role: 'assistant', content: 3 }] })).toEqual(['chosen[0].content must be a string']);
     expect(validateTrlRecord({ ...rec, prompt: [{ role: 'system', content: 'x' }] })[0]).toMatch(/must end with/);
     expect(validateTrlRecord({ ...rec, chosen: [{ role: 'user', content: 'x' }] })).toEqual(['chosen must be one assistant message']);
+  });
+
+  it('reads back what the statistics and de-duplication need from a record', () => {
+    const pairs = [pair(prefix), { ...pair(''), kind: 'ground_truth' as const, spanType: null, margin: 0.5 }, { ...pair(prefix), turnType: 'text' as const }];
+    const records = pairsToTrlJsonl(pairs).trim().split('\n').map((l) => JSON.parse(l));
+    const outcomes = [{ turnType: 'call' as const, pairs: 3, divergenceSpans: [], branches: 1, decodedTokens: 9, baseEsm: 0.5, promptTokens: 12, branchMs: 0 }];
+    const extra = { duplicatesRemoved: 0, elapsedMs: 1 };
+    expect(pairStats('token', outcomes, records.map(trlPairFacts), extra)).toEqual(pairStats('token', outcomes, pairs, extra));
+    // Same sample turn, prefix and completions: one example, whatever else the pair says.
+    expect(trlDedupeKey(records[0])).toBe(trlDedupeKey(pairToTrl({ ...pair(prefix), kind: 'truth_walk', margin: 0.3 })));
+    expect(new Set([pair(prefix), pair(''), pair('\n'), { ...pair(prefix), turnIndex: 3 }, { ...pair(prefix), sampleId: 's2' }].map((p) => trlDedupeKey(pairToTrl(p)))).size).toBe(5);
   });
 });
