@@ -1,20 +1,24 @@
 // `ttpa pairs`: preference pairs from a model checkpoint and a JSONL file of samples, written as TRL
-// conversational preference JSONL plus a stats JSON beside it. Argument parsing and file I/O only.
-import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { buildPairs, type BuildProgress } from '../../core/preference/build_pairs.ts';
+// conversational preference JSONL plus a stats JSON beside it, sample by sample so a stopped build
+// continues where it stopped (pairs_build.ts); `--shard K/N` and `--merge` split a build over processes.
+// Argument parsing and file I/O only.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BuildProgress } from '../../core/preference/build_pairs.ts';
 import { resolvePreferenceConfig, type PreferenceConfig } from '../../core/preference/config.ts';
 import { turnDecisionWarning } from '../../core/preference/stats.ts';
-import { pairsToTrlJsonl } from '../../core/preference/trl_export.ts';
-import { disposeModel } from '../../core/model/params.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
 import { loadCheckpoint } from '../../core/runtime/checkpoint.ts';
 import { resolveScoringConfig } from '../../core/scoring/config.ts';
 import { parseSamplesJsonl } from '../../core/train/sft_data.ts';
-import { bool, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
+import { bool, list, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
 import { describeBackend, THREADS_OPTION, threadsOption } from '../threads.ts';
-import { dirSource, readInputText, readJsonFile, writeFiles } from '../files.ts';
-import { checkNotInput, claimOutputs, OVERWRITE_OPTION } from '../run_folder.ts';
+import { dirSource, readInputText, readJsonFile, readNamed } from '../files.ts';
+import { buildPairsFile } from '../pairs_build.ts';
+import { mergePairShards } from '../pairs_merge.ts';
+import { progressPath, type PairsIdentity, type Shard } from '../pairs_progress.ts';
+import { checkNotInput, OVERWRITE_OPTION } from '../run_folder.ts';
 
 /** CLI flag -> PreferenceConfig field (unset flags keep the default or the --config file's value). */
 const FLAGS: [string, keyof PreferenceConfig, 'number' | 'int'][] = [
@@ -28,9 +32,12 @@ export const pairsCommand: Command = {
   name: 'pairs',
   summary: 'preference pairs (token-level branching, TTPA per-turn rule or sequence baseline) as TRL JSONL',
   options: [
-    { name: 'model', type: 'string', help: 'HF checkpoint folder (model + tokenizer): the policy', required: true },
-    { name: 'data', type: 'string', help: 'samples, one JSON Sample per line', required: true },
-    { name: 'out', type: 'string', help: 'output JSONL (TRL conversational preference); stats go to <out>.stats.json', required: true },
+    { name: 'model', type: 'string', help: 'HF checkpoint folder (model + tokenizer): the policy (required unless --merge)' },
+    { name: 'data', type: 'string', help: 'samples, one JSON Sample per line (required unless --merge)' },
+    {
+      name: 'out', type: 'string', required: true,
+      help: 'output JSONL (TRL conversational preference), appended sample by sample; <out>.progress.jsonl records what is done, so the same command continues a stopped build; stats go to <out>.stats.json at the end',
+    },
     { name: 'mode', type: 'string', help: 'pair construction', choices: ['token', 'turn', 'sequence'], default: 'token' },
     { name: 'limit', type: 'int', help: 'use only the first N samples (0 = all)' },
     { name: 'config', type: 'string', help: 'JSON file of preference settings (src/core/preference/config.ts); flags override it' },
@@ -39,7 +46,10 @@ export const pairsCommand: Command = {
     { name: 'no-reuse', type: 'boolean', help: 're-encode prompt + prefix for every branch (benchmark baseline)' },
     { name: 'no-ground-truth', type: 'boolean', help: 'token mode: no ground-truth pair at the first wrong token' },
     { name: 'no-text-turns', type: 'boolean', help: 'sample only tool-call turns (no plain-answer turns: irrelevance, final answers)' },
-    OVERWRITE_OPTION,
+    { name: 'shard', type: 'string', help: 'K/N: build only the samples whose index % N == K (run N processes, then --merge their outputs)' },
+    { name: 'merge', type: 'boolean', help: 'merge finished shard files (bare arguments) into --out, byte-identical to the unsharded build' },
+    { name: 'shard-files', type: 'string', help: 'with --merge: the shard outputs, as bare arguments', positional: true },
+    { ...OVERWRITE_OPTION, help: 'start over: remove an existing output, its progress and stats (otherwise a build with other settings is refused)' },
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
     THREADS_OPTION,
   ],
@@ -65,42 +75,100 @@ const clock = (ms: number): string => {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 };
 
+/** --shard K/N (null for none or 0/1). */
+function shardOption(args: ParsedArgs): Shard | null {
+  const raw = optStr(args, 'shard');
+  if (raw === undefined) return null;
+  const m = /^(\d+)\/(\d+)$/.exec(raw.trim());
+  const [index, count] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!m || count < 1 || index >= count) throw new UsageError(`--shard must be K/N with 0 <= K < N (e.g. 0/2), got '${raw}'`);
+  return count === 1 ? null : { index, count };
+}
+
+/** sha256 of a checkpoint folder's regular files, names and bytes, in name order. */
+function folderHash(dir: string): string {
+  const h = createHash('sha256');
+  for (const f of readdirSync(dir).sort()) {
+    if (!statSync(join(dir, f)).isFile()) continue;
+    h.update(`${f}\n`);
+    h.update(readNamed(join(dir, f)));
+  }
+  return h.digest('hex');
+}
+
+function required(args: ParsedArgs, name: string): string {
+  const v = optStr(args, name);
+  if (v === undefined) throw new UsageError(`missing required option --${name}`);
+  return v;
+}
+
+function merge(args: ParsedArgs): number {
+  const out = str(args, 'out');
+  const files = list(args, 'shard-files');
+  for (const f of files) checkNotInput(out, [f, progressPath(f)]);
+  const { samples, pairs } = mergePairShards(out, files, bool(args, 'overwrite'));
+  console.error(`merged ${files.length} shards: ${pairs} pairs from ${samples} samples -> ${out}`);
+  return 0;
+}
+
 async function run(args: ParsedArgs): Promise<number> {
+  if (list(args, 'shard-files').length && !bool(args, 'merge')) throw new UsageError(`unexpected argument '${list(args, 'shard-files')[0]}' (shard files are merged with --merge)`);
+  if (bool(args, 'merge')) return merge(args);
   const config = resolvePreferenceConfig(configOverrides(args));
-  const dataPath = str(args, 'data');
+  const shard = shardOption(args);
+  const modelDir = required(args, 'model');
+  const dataPath = required(args, 'data');
   if (!existsSync(dataPath)) throw new UsageError(`--data ${dataPath} does not exist`);
   const out = str(args, 'out');
-  const name = basename(out);
-  const statsName = `${name.replace(/\.jsonl$/, '')}.stats.json`;
-  checkNotInput(out, [dataPath, str(args, 'model'), optStr(args, 'config')]);
-  claimOutputs([out, join(dirname(out), statsName)], bool(args, 'overwrite'));
+  checkNotInput(out, [dataPath, modelDir, optStr(args, 'config')]);
   const limit = optNum(args, 'limit');
   if (limit !== undefined && limit < 0) throw new UsageError(`--limit must be >= 0 (0 = all), got ${limit}`);
   const backend = await initBackend({ order: [str(args, 'backend') as BackendName], threads: threadsOption(args) });
   console.error(`backend: ${describeBackend(backend)}`);
-  let samples = parseSamplesJsonl(readInputText(dataPath), dataPath);
+  const dataText = readInputText(dataPath);
+  let samples = parseSamplesJsonl(dataText, dataPath);
   if (limit) samples = samples.slice(0, limit);
   if (!samples.length) throw new Error(`${dataPath}: no samples to build pairs from`);
-  const { model, tokenizer } = await loadCheckpoint(dirSource(str(args, 'model')));
+  if (!existsSync(modelDir) || !statSync(modelDir).isDirectory()) throw new Error(`model folder ${modelDir} does not exist or is not a folder`);
+  const identity: PairsIdentity = {
+    model: folderHash(modelDir), data: createHash('sha256').update(dataText).digest('hex'), samples: samples.length,
+    preference: config, scoring: resolveScoringConfig(), backend: backend.backend, shard,
+  };
+  const stop = new AbortController();
+  const onSignal = (): void => {
+    console.error('stopping after the sample in progress (rerun the same command to continue)');
+    stop.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    let last = 0;
-    const onProgress = (p: BuildProgress): void => {
-      if (p.done < p.total && p.elapsedMs - last < 2000) return;
-      last = p.elapsedMs;
-      const eta = p.etaMs !== undefined ? `, ETA ${clock(p.etaMs)}` : '';
-      console.error(`pairs: ${p.done}/${p.total} prompts, ${p.pairs} pairs, ${clock(p.elapsedMs)} elapsed${eta}`);
-    };
-    const result = await buildPairs(model, tokenizer, samples, config, { onProgress, scoring: resolveScoringConfig() });
-    writeFiles(dirname(out), {
-      [name]: pairsToTrlJsonl(result.pairs),
-      [statsName]: JSON.stringify({ config, backend: backend.backend, ...result.stats }, null, 2) + '\n',
+    const r = await buildPairsFile({
+      out, samples, identity, paths: { model: modelDir, data: dataPath }, overwrite: bool(args, 'overwrite'),
+      loadModel: () => loadCheckpoint(dirSource(modelDir)), signal: stop.signal, onProgress: progressPrinter(), log: (line) => console.error(line),
     });
-    const s = result.stats;
-    console.error(`done: ${s.pairs} pairs from ${s.prompts} prompts (${s.pairsPerPrompt.toFixed(2)}/prompt, ${(s.noPairShare * 100).toFixed(0)}% with none; text turns: ${s.pairsByTurn.text} pairs from ${s.promptsByTurn.text} prompts) in ${clock(s.elapsedMs)} -> ${out}`);
+    if (!r.stats) {
+      console.error(`stopped: ${r.done}/${r.total} samples done in ${out}; rerun the same command to continue`);
+      return 130;
+    }
+    const s = r.stats;
+    const part = shard ? ` (shard ${shard.index}/${shard.count}: merge the shards with --merge)` : '';
+    console.error(`done: ${s.pairs} pairs from ${s.prompts} prompts (${s.pairsPerPrompt.toFixed(2)}/prompt, ${(s.noPairShare * 100).toFixed(0)}% with none; text turns: ${s.pairsByTurn.text} pairs from ${s.promptsByTurn.text} prompts) in ${clock(s.elapsedMs)} -> ${out}${part}`);
     const oneSided = turnDecisionWarning(s);
     if (oneSided) console.error(`warning: ${oneSided}`);
     return 0;
   } finally {
-    disposeModel(model);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
+}
+
+/** Progress on stderr, at most every 2 s (and at the end). */
+function progressPrinter(): (p: BuildProgress) => void {
+  let last = -Infinity;
+  return (p) => {
+    if (p.done < p.total && p.elapsedMs - last < 2000) return;
+    last = p.elapsedMs;
+    const eta = p.etaMs !== undefined ? `, ETA ${clock(p.etaMs)}` : '';
+    console.error(`pairs: ${p.done}/${p.total} prompts, ${p.pairs} pairs, ${clock(p.elapsedMs)} elapsed${eta}`);
+  };
 }
