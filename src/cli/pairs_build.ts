@@ -216,6 +216,7 @@ async function buildRest(s: BuildState): Promise<void> {
   const progressFd = openSync(progressPath(job.out), 'a');
   try {
     for (const i of order.slice(s.entries.length)) {
+      await new Promise((next) => setImmediate(next)); // a turn of the event loop, so a SIGINT/SIGTERM handler can run
       if (job.signal?.aborted) break;
       const { chunk, entry } = await buildSample(s, i, bySample[i]);
       writeAll(pairsFd, chunk);

@@ -84,6 +84,7 @@ export interface PreferenceConfig {
   /**
    * Token mode, buildPairs: the branches of this many consecutive prompts run as one batch after their
    * bases (two-phase, forkWhileDecoding aside; integer >= 1). Greedy branches do not depend on it; sampled branches' seeds do.
+   * `ttpa pairs` builds sample by sample, so there it batches at most one sample's prompts.
    */
   promptBatch: number;
   /** Attach the policy's summed log-probabilities of chosen and rejected (the DPO reference) to each pair. */

@@ -140,20 +140,26 @@ describe('ttpa pairs: a build that is stopped, killed or split ends as one unint
     expect((await quiet(args(out))).code).toBe(0);
   }, 60_000);
 
-  it('killed (SIGKILL) in a child process, then rerun: ends byte-identical', async () => {
-    const out = join(dir, 'killed.jsonl');
+  it.each([
+    ['killed (SIGKILL)', 'SIGKILL', null, 'SIGKILL'],
+    ['stopped by SIGINT (Ctrl-C)', 'SIGINT', 130, null],
+  ] as const)('%s in a child process, then rerun: ends byte-identical', async (_name, signal, wantCode, wantSignal) => {
+    const out = join(dir, `child-${signal}.jsonl`);
     const progress = out.replace(/\.jsonl$/, '.progress.jsonl');
-    const signal = await new Promise<string | null>((done) => {
+    const exit = await new Promise<{ code: number | null; signal: string | null }>((done) => {
       const child = spawn(process.execPath, [resolve('bin/ttpa.mjs'), 'pairs', ...args(out), '--threads', '1'], { stdio: 'ignore' });
+      let sent = false;
       const poll = setInterval(() => {
-        if (existsSync(progress) && progressLines(out) >= 2) child.kill('SIGKILL'); // header + 1 sample
+        if (sent || !existsSync(progress) || progressLines(out) < 2) return; // header + 1 sample
+        sent = true;
+        child.kill(signal);
       }, 5);
-      child.on('exit', (_code, sig) => {
+      child.on('exit', (code, sig) => {
         clearInterval(poll);
-        done(sig);
+        done({ code, signal: sig });
       });
     });
-    expect(signal).toBe('SIGKILL');
+    expect(exit).toEqual({ code: wantCode, signal: wantSignal });
     expect(progressLines(out)).toBeLessThan(7);
     expect(existsSync(out.replace(/\.jsonl$/, '.stats.json'))).toBe(false);
     const r = await quiet(args(out));
