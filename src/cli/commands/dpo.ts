@@ -15,6 +15,7 @@ import { startReplicaPool } from '../replica_pool.ts';
 import { checkReplicaCount } from '../../core/train/data_parallel.ts';
 import { parseSamplesJsonl } from '../../core/train/sft_data.ts';
 import { dpoSplittable } from '../../core/train/dpo.ts';
+import { anchorPerPair } from '../../core/train/anchor.ts';
 import type { StartReplicas } from '../../core/train/replica.ts';
 import { writeDirAtomic, writeFileAtomic } from '../atomic_write.ts';
 import { checkBatchMemory } from '../batch_memory.ts';
@@ -115,7 +116,10 @@ async function run(args: ParsedArgs): Promise<number> {
   const { model, tokenizer } = await loadCheckpoint(dirSource(modelDir));
   try {
     checkBatchMemory(2 * config.batchSize, config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen}`);
-    planDpoStep(model, config, `model ${modelDir}`); // the memory plan refuses before anything is written
+    // The memory plan refuses before anything is written; with the anchor on the file counts (runDpoJob plans again on the encoded ones).
+    const anchorCounts = anchor && config.anchorWeight > 0 ? { samples: anchor.length, pairs: records.length } : undefined;
+    if (anchorCounts) checkBatchMemory(config.batchSize * anchorPerPair(anchorCounts.samples, anchorCounts.pairs), config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen} and ${anchorCounts.samples} anchor samples for ${anchorCounts.pairs} pairs`);
+    planDpoStep(model, config, `model ${modelDir}`, anchorCounts);
     mkdirSync(folder.dir, { recursive: true });
     if (!resuming) writeRunManifest(folder.dir, manifest);
     const metricsPath = join(folder.dir, 'metrics.jsonl');

@@ -25,6 +25,11 @@ export interface MemoryTask {
   seqLen: number;
   /** Sequences (forward, SFT) or pairs (DPO: two rows each). */
   batch: number;
+  /**
+   * DPO with an SFT anchor (train/anchor.ts): the ground-truth sequences each micro-batch also trains, at the
+   * same seqLen and on the same gradient tape as the pairs; default 0.
+   */
+  anchorRows?: number;
   /** LoRA targets (weight-name parts); default q_proj, v_proj as the DPO config does. */
   loraTargets?: string[];
   /** Training: each layer recomputed in the backward pass (model/checkpoint.ts), only its inputs kept. */
@@ -101,9 +106,32 @@ export function planMemory(c: ModelConfig, task: MemoryTask, backend: string): M
     items.push({ name: 'weight copies', bytes: 7 * linear, what: 'per step: each weight concatenated and transposed for the forward and back for the backward, and XNNPACK\'s packed copies' });
   }
   if (task.kind === 'lora-dpo' || task.kind === 'dpo' || task.kind === 'sft') items.push(...trainingActivations(c, task));
+  if ((task.kind === 'lora-dpo' || task.kind === 'dpo') && task.anchorRows) items.push(...anchorItems(c, task, linear));
   const totalBytes = items.reduce((a, b) => a + b.bytes, 0);
   const limitBytes = backendMemoryLimit(backend);
   return { backend, task, params: P, items, totalBytes, limitBytes, fits: limitBytes === undefined || totalBytes <= USABLE_SHARE * limitBytes };
+}
+
+/**
+ * What an SFT anchor adds to a DPO step (train/anchor.ts): its sequences run through the model in a forward of their
+ * own on the same tape. Each keeps its layers' activations as a pair's row does (trainingActivations) and, unlike a
+ * pair, has logits at every position: about 10 [T, V] floats a row (logits, log-softmax, one-hot, their products
+ * and gradients). A forward over trained weights (full DPO; gpt2's W + B·A) makes its own weight copies; llama's
+ * LoRA base runs on the cached copies. Measured in Node on wasm, one thread, SmolLM2-135M's shape, one pair plus
+ * anchor rows (heap after two steps): LoRA at 4 layers, 2 rows, 256 / 128 tokens 2.90 / 1.79 GiB (plan 2.93 / 1.74);
+ * full DPO at 2 layers, 64 tokens, 1 row added 1.08 GiB, about 7 copies of every weight beside the row's 0.15.
+ */
+function anchorItems(c: ModelConfig, task: MemoryTask, linear: number): MemoryPlan['items'] {
+  const [V, T, rows] = [c.vocab_size, task.seqLen, task.anchorRows ?? 0]; // shapes of the estimate
+  const items = [
+    ...trainingActivations(c, { kind: 'sft', seqLen: T, batch: rows, checkpointing: task.checkpointing }).filter((i) => i.name !== 'logits')
+      .map((i) => ({ ...i, name: `anchor ${i.name}` })),
+    { name: 'anchor logits', bytes: 10 * rows * T * V * F32, what: `the anchor's ${rows} sequences' logits at every position, log-softmax, one-hot and their gradients` },
+  ];
+  if (task.kind === 'dpo' || c.model_type === 'gpt2') {
+    items.push({ name: 'anchor weight copies', bytes: 7 * linear, what: 'the anchor forward\'s own copies of each weight, as the pairs\' (weight copies)' });
+  }
+  return items;
 }
 
 /**
@@ -138,13 +166,20 @@ function longestFitting(c: ModelConfig, task: MemoryTask, backend: string): numb
   return 0;
 }
 
+/** The most anchor rows below task.anchorRows at which the task fits (0: only without the anchor), or -1. */
+function mostAnchorRows(c: ModelConfig, task: MemoryTask, backend: string): number {
+  for (let rows = (task.anchorRows ?? 0) - 1; rows >= 0; rows--) if (planMemory(c, { ...task, anchorRows: rows }, backend).fits) return rows;
+  return -1;
+}
+
 const TASK_NAMES: Record<MemoryTask['kind'], string> = { 'load': 'loading', 'forward': 'decoding', 'lora-dpo': 'a LoRA DPO step', 'dpo': 'a DPO step (all weights)', 'sft': 'an SFT step' };
 
 function describeTask(t: MemoryTask): string {
   if (t.kind === 'load') return TASK_NAMES.load;
   if (t.kind === 'forward') return `decoding ${t.seqLen} tokens × ${t.batch}`;
   const unit = t.kind === 'sft' ? 'sequence(s)' : 'pair(s)';
-  return `${TASK_NAMES[t.kind]} at ${t.seqLen} tokens × ${t.batch} ${unit}${t.checkpointing ? ' with gradient checkpointing' : ''}`;
+  const anchor = t.kind !== 'sft' && t.anchorRows ? ` + ${t.anchorRows} SFT anchor sequence(s)` : '';
+  return `${TASK_NAMES[t.kind]} at ${t.seqLen} tokens × ${t.batch} ${unit}${anchor}${t.checkpointing ? ' with gradient checkpointing' : ''}`;
 }
 
 const isTraining = (t: MemoryTask): boolean => t.kind === 'lora-dpo' || t.kind === 'dpo' || t.kind === 'sft';
@@ -160,7 +195,10 @@ export function refuseIfTooLarge(c: ModelConfig, task: MemoryTask, backend: stri
   const decodes = isTraining(task) && planMemory(c, { kind: 'forward', seqLen: task.seqLen, batch: 1 }, backend).fits;
   const smaller = `a model of at most about ${Math.floor((plan.params * USABLE_SHARE * plan.limitBytes!) / plan.totalBytes / 1e6)}M parameters fits this task`;
   const setting = `${task.kind === 'sft' ? 'sft' : 'dpo'}.gradientCheckpointing`;
+  const anchorRows = task.anchorRows ? mostAnchorRows(c, task, backend) : -1;
   const fitsInstead = recomputes ? `with gradient checkpointing (${setting} 'on' or 'auto') it fits`
+    : anchorRows > 0 ? `with at most ${anchorRows} anchor sequence(s) per micro-batch (dpo.batchSize × ceil(anchor samples / pairs)) it fits`
+    : anchorRows === 0 ? 'without the SFT anchor (dpo.anchorWeight 0) it fits'
     : lora ? `LoRA adapters (dpo.adapter 'lora') fit` : T > 0 ? `the same at ${T} tokens fits` : decodes ? `decoding fits; ${smaller}` : smaller;
   throw new MemoryPlanError(
     `${name} (${(plan.params / 1e6).toFixed(1)}M parameters) needs about ${gib(plan.totalBytes)} for ${describeTask(task)} on ${backend} ` +

@@ -22,10 +22,16 @@ export interface AnchorPlan {
 }
 
 export function planAnchor(anchors: number, pairs: number, seed: number): AnchorPlan {
+  const perPair = anchorPerPair(anchors, pairs);
+  const order = createRng((seed ^ 0x2545f491) >>> 0).shuffle(Array.from({ length: anchors }, (_, i) => i));
+  return { perPair, order };
+}
+
+/** Anchor samples per pair, ceil(anchors / pairs): a micro-batch of B pairs also trains B times this many sequences. */
+export function anchorPerPair(anchors: number, pairs: number): number {
   if (anchors < 1) throw new Error('dpo anchor: no anchor samples');
   if (pairs < 1) throw new Error('dpo anchor: no pairs');
-  const order = createRng((seed ^ 0x2545f491) >>> 0).shuffle(Array.from({ length: anchors }, (_, i) => i));
-  return { perPair: Math.ceil(anchors / pairs), order };
+  return Math.ceil(anchors / pairs);
 }
 
 /** Anchor sample indices for a batch of pair indices (planAnchor). */

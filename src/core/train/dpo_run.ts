@@ -10,11 +10,12 @@ import { encodePairs, type ConversationalPair, type DpoTokenizer, type EncodePai
 import { adaptedModel, ADAPTER_FILE, createLora, disposeLora, loraParams, mergeLora, restoreLora, serializeLora, type LoraAdapters } from './lora.ts';
 import { computeReferenceLogps, computeReferenceOverReplicas } from './reference.ts';
 import type { Replicas } from './data_parallel.ts';
-import { planTrainingStep } from '../runtime/memory_plan.ts';
+import { planTrainingStep, type MemoryTask } from '../runtime/memory_plan.ts';
 import type { ResumeFrom, TrainResult } from './trainer.ts';
 import { dpoReplicaSpec, type StartReplicas } from './replica.ts';
 import type { Sample } from '../data/sample.ts';
 import { encodeSamples, type EncodedSample } from './sft_data.ts';
+import { anchorPerPair } from './anchor.ts';
 
 /** A preference record as the preference module exports it (TRL conversational + our `ttpa` field). */
 export interface DpoRecord extends ConversationalPair {
@@ -60,14 +61,27 @@ export function recordMargin(r: DpoRecord): number {
   return 1;
 }
 
+/** What an anchored step plans for (anchor.ts): ground-truth samples and pairs; each micro-batch of B pairs trains B·ceil(samples / pairs) samples. */
+export interface AnchorCounts {
+  samples: number;
+  pairs: number;
+}
+
 /**
  * Plans the job's step (runtime/memory_plan.ts) before any work: throws MemoryPlanError (why, and what fits) when
  * it cannot fit the backend's memory; returns whether layers are recomputed in the backward pass
- * (config.gradientCheckpointing 'on', or 'auto' and the step does not fit without it).
+ * (config.gradientCheckpointing 'on', or 'auto' and the step does not fit without it). With an SFT anchor
+ * (config.anchorWeight > 0) the step also holds the anchor's sequences, so `anchor` is required.
  */
-export function planDpoStep(model: Model, config: DpoConfig, name?: string): boolean {
-  const task = { kind: config.adapter === 'lora' ? 'lora-dpo' : 'dpo', seqLen: config.seqLen, batch: config.batchSize, loraTargets: config.loraTargets } as const;
-  return planTrainingStep(model.config, task, tf.getBackend(), config.gradientCheckpointing, name).checkpointing;
+export function planDpoStep(model: Model, config: DpoConfig, name?: string, anchor?: AnchorCounts): boolean {
+  return planTrainingStep(model.config, dpoMemoryTask(config, anchor), tf.getBackend(), config.gradientCheckpointing, name).checkpointing;
+}
+
+/** What one micro-batch of the job holds, for the memory plan: pairs, and with an anchor its sequences. */
+export function dpoMemoryTask(config: DpoConfig, anchor?: AnchorCounts): MemoryTask {
+  if (config.anchorWeight > 0 && !anchor) throw new Error('dpo memory plan: dpo.anchorWeight > 0 needs the anchor\'s sample and pair counts');
+  const anchorRows = config.anchorWeight > 0 ? config.batchSize * anchorPerPair(anchor!.samples, anchor!.pairs) : 0;
+  return { kind: config.adapter === 'lora' ? 'lora-dpo' : 'dpo', seqLen: config.seqLen, batch: config.batchSize, anchorRows, loraTargets: config.loraTargets };
 }
 
 export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
@@ -75,9 +89,9 @@ export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
   if (job.startReplicas && config.adapter === 'lora') throw new Error('dpo: data-parallel replicas train full weights; LoRA DPO runs in one replica');
   if (job.startReplicas && config.anchorWeight > 0) throw new Error('dpo: data-parallel replicas do not carry an SFT anchor (dpo.anchorWeight > 0); run it in one replica');
   const anchor = encodeAnchor(job);
-  const checkpointing = planDpoStep(model, config);
   const enc = encodePairs(job.records, job.records.map(recordMargin), job.tokenizer, config.seqLen);
   if (enc.pairs.length === 0) throw new Error(`dpo: no usable pair among ${job.records.length} (${enc.dropped} dropped)`);
+  const checkpointing = planDpoStep(model, config, undefined, anchor && { samples: anchor.length, pairs: enc.pairs.length });
   const padTokenId = job.tokenizer.padTokenId;
   // Replicas start at the reference's weights and share its pass; the first step sends them the policy's.
   const refModel = job.reference ?? model;

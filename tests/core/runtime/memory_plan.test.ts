@@ -60,6 +60,37 @@ describe('memory plan', () => {
       .toThrow(/a LoRA DPO step at 512 tokens × 1 pair\(s\) with gradient checkpointing .*; the same at 256 tokens fits/);
   });
 
+  it('counts an SFT anchor\'s sequences by hand: their activations, logits at every position, and for trained weights a second set of copies', () => {
+    const c = resolveModelConfig('tiny'); // llama: V 64, C 32, I 64, L 2, heads 4
+    const [T, rows] = [10, 3];
+    const bytes = (p: { items: { name: string; bytes: number }[] }, name: string) => p.items.find((i) => i.name === name)?.bytes;
+    for (const kind of ['lora-dpo', 'dpo'] as const) {
+      const without = planMemory(c, { kind, seqLen: T, batch: 2 }, 'wasm');
+      const anchored = planMemory(c, { kind, seqLen: T, batch: 2, anchorRows: rows }, 'wasm');
+      expect(bytes(anchored, 'anchor activations')).toBe(2 * rows * T * 4 * (12 * 32 + 4 * 64 + 2 * 4 * T) * 4);
+      expect(bytes(anchored, 'anchor logits')).toBe(10 * rows * T * 64 * 4);
+      // llama's LoRA base runs on the cached transposed weights; full DPO copies every weight again.
+      const copies = kind === 'dpo' ? bytes(without, 'weight copies')! : 0;
+      expect(bytes(anchored, 'anchor weight copies') ?? 0).toBe(copies);
+      expect(anchored.totalBytes - without.totalBytes).toBe(bytes(anchored, 'anchor activations')! + bytes(anchored, 'anchor logits')! + copies);
+    }
+    expect(planMemory(c, { kind: 'lora-dpo', seqLen: T, batch: 2, anchorRows: 0 }, 'wasm').items.some((i) => i.name.startsWith('anchor'))).toBe(false);
+  });
+
+  it('plans the SFT anchor as measured (the heap after two steps of one pair plus anchor rows, within 10%)', () => {
+    // Measured in Node on wasm, one thread: [kind, layers, tokens, anchor rows, heap GiB]; LoRA on q/k/v/o_proj.
+    const lora = ['q_proj', 'k_proj', 'v_proj', 'o_proj'];
+    for (const [layers, T, heapGiB] of [[4, 256, 2.903], [4, 128, 1.79]]) {
+      const plan = planMemory(configFromHF({ ...SMOLLM2_135M_CONFIG, num_hidden_layers: layers }), { kind: 'lora-dpo', seqLen: T, batch: 1, anchorRows: 2, loraTargets: lora }, 'wasm');
+      expect(Math.abs(plan.totalBytes / 2 ** 30 / heapGiB - 1), `${layers} layers, ${T} tokens`).toBeLessThan(0.1);
+    }
+    // Full DPO at 2 layers and 64 tokens: one anchor row grew the heap from 2.863 to 3.944 GiB (the plan of the
+    // step without it is itself low: not calibrated for full DPO).
+    const c2 = configFromHF({ ...SMOLLM2_135M_CONFIG, num_hidden_layers: 2 });
+    const added = planMemory(c2, { kind: 'dpo', seqLen: 64, batch: 1, anchorRows: 1 }, 'wasm').totalBytes - planMemory(c2, { kind: 'dpo', seqLen: 64, batch: 1 }, 'wasm').totalBytes;
+    expect(Math.abs(added / 2 ** 30 / (3.944 - 2.863) - 1)).toBeLessThan(0.1);
+  });
+
   it('decides checkpointing for a training step: auto only when the step does not fit without it; off refuses what needs it', () => {
     const c = configFromHF(SMOLLM2_135M_CONFIG);
     const at = (seqLen: number) => ({ kind: 'lora-dpo', seqLen, batch: 1 }) as const;

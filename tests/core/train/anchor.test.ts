@@ -4,12 +4,16 @@ import { resolveModelConfig } from '../../../src/core/model/config.ts';
 import { createModel, disposeModel, type Model } from '../../../src/core/model/params.ts';
 import { tokenLogProbs } from '../../../src/core/model/logprobs.ts';
 import { createRng } from '../../../src/core/rng.ts';
-import { anchorIndices, planAnchor } from '../../../src/core/train/anchor.ts';
+import { anchorIndices, anchorPerPair, planAnchor } from '../../../src/core/train/anchor.ts';
 import { runDpo, type DpoPolicy, type DpoStepMetrics } from '../../../src/core/train/dpo.ts';
 import { resolveDpoConfig, type DpoConfig } from '../../../src/core/train/dpo_config.ts';
 import { commonPrefix, type EncodedPair } from '../../../src/core/train/dpo_data.ts';
 import { computeReferenceLogps } from '../../../src/core/train/reference.ts';
 import type { EncodedSample } from '../../../src/core/train/sft_data.ts';
+import { dpoMemoryTask, planDpoStep } from '../../../src/core/train/dpo_run.ts';
+import { configFromHF } from '../../../src/core/model/config.ts';
+import { SMOLLM2_135M_CONFIG } from '../../../src/core/bench/real_configs.ts';
+import { MemoryPlanError, planTrainingStep } from '../../../src/core/runtime/memory_plan.ts';
 
 const PAD = 0;
 
@@ -101,6 +105,27 @@ describe('SFT anchor of a preference run', () => {
     const withAnchor = await run(1);
     expect(withAnchor).toBeLessThan(start - 0.5);
     expect(withAnchor).toBeLessThan(without - 0.5);
+  });
+
+  it('plans a step with the anchor\'s sequences: SmolLM2-135M LoRA DPO that fits alone is refused with them, saying what fits', () => {
+    const c = configFromHF(SMOLLM2_135M_CONFIG);
+    const plan = (cfg: Partial<DpoConfig>, samples: number, pairs: number) => {
+      const config = resolveDpoConfig({ adapter: 'lora', batchSize: 1, ...cfg });
+      return () => planTrainingStep(c, dpoMemoryTask(config, { samples, pairs }), 'wasm', config.gradientCheckpointing, 'SmolLM2-135M');
+    };
+    expect(anchorPerPair(300, 100)).toBe(3);
+    expect(dpoMemoryTask(resolveDpoConfig({ batchSize: 4, anchorWeight: 1 }), { samples: 301, pairs: 100 }).anchorRows).toBe(16);
+    expect(dpoMemoryTask(resolveDpoConfig({ batchSize: 4 }), { samples: 301, pairs: 100 }).anchorRows).toBe(0);
+    // 256 tokens, 1 pair: fits with layers recomputed; one anchor sequence beside it does not.
+    expect(plan({ seqLen: 256 }, 100, 100)().plan.fits).toBe(true);
+    expect(plan({ seqLen: 256, anchorWeight: 1 }, 100, 100)).toThrow(MemoryPlanError);
+    expect(plan({ seqLen: 256, anchorWeight: 1 }, 100, 100)).toThrow(/at 256 tokens × 1 pair\(s\) \+ 1 SFT anchor sequence\(s\) with gradient checkpointing on wasm .*anchor logits [\d.]+ GiB\), over 90% .*; without the SFT anchor \(dpo\.anchorWeight 0\) it fits/);
+    // 128 tokens: 3 anchor samples per pair do not fit, 2 do.
+    expect(plan({ seqLen: 128, anchorWeight: 1 }, 300, 100)).toThrow(/\+ 3 SFT anchor sequence\(s\) .*; with at most 2 anchor sequence\(s\) per micro-batch \(dpo\.batchSize × ceil\(anchor samples \/ pairs\)\) it fits/);
+    expect(plan({ seqLen: 128, anchorWeight: 1 }, 200, 100)().plan.fits).toBe(true);
+    const tiny = createModel(resolveModelConfig('tiny'), 1);
+    expect(() => planDpoStep(tiny, cfgOf({ anchorWeight: 1 }))).toThrow(/anchorWeight > 0 needs the anchor's sample and pair counts/);
+    disposeModel(tiny);
   });
 
   it('names the problem: a negative weight, or a weight without anchor samples', async () => {
