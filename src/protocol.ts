@@ -232,6 +232,11 @@ export interface DpoRequest {
   resumeFrom?: string;
   /** Needed when config.rounds > 1: where rounds 2..N draw their prompts and how they build and check pairs. */
   rounds?: DpoRoundsInput;
+  /**
+   * Needed when config.anchorWeight > 0: the ground-truth samples of the SFT anchor (core train/anchor.ts), the
+   * samples the pairs were built from. With rounds > 1 they anchor round 1; later rounds anchor on their own prompts.
+   */
+  anchor?: Sample[];
 }
 
 /** What on-policy DPO rounds need besides the first round's pairs. */

@@ -7,6 +7,7 @@ import { pairToTrl } from '../src/core/preference/trl_export.ts';
 import { ADAPTER_FILE } from '../src/core/train/lora.ts';
 import type { DpoConfig } from '../src/core/train/dpo_config.ts';
 import { runDpoJob, type DpoJobResume } from '../src/core/train/dpo_run.ts';
+import type { DpoStepMetrics } from '../src/core/train/dpo.ts';
 import { checkpointFiles } from '../src/core/runtime/checkpoint.ts';
 import type { CheckpointInfo, DpoRequest, TrainResultSummary } from '../src/protocol.ts';
 import type { CheckpointStore } from './checkpoint_store.ts';
@@ -15,8 +16,12 @@ import type { Session } from './model_session.ts';
 import { splitDpoConfig } from './stage_config.ts';
 import { resumeState, trainerHooks, type RunReplicas } from './train_run.ts';
 
-/** The DPO metrics the page charts, by TRL's names. */
-export const DPO_METRICS = ['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'kl', 'learning_rate', 'grad_norm'] as const;
+/** The DPO metrics the page charts, by TRL's names; 'nll/anchor' only in runs with an SFT anchor. */
+export const DPO_METRICS = ['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'kl', 'nll/anchor', 'learning_rate', 'grad_norm'] as const;
+
+/** A step's charted metrics (those it has). */
+export const dpoPoint = (m: DpoStepMetrics): Record<string, number> =>
+  Object.fromEntries(DPO_METRICS.flatMap((k) => (m[k] === undefined ? [] : [[k, m[k]]])));
 
 export async function dpoJob(session: Session, request: DpoRequest, job: Job, store: CheckpointStore, replicasFor: (count: number) => RunReplicas): Promise<TrainResultSummary> {
   const split = splitDpoConfig(request.config);
@@ -33,6 +38,7 @@ export async function dpoJob(session: Session, request: DpoRequest, job: Job, st
     tokenizer: session.tokenizer,
     records: request.pairs.map(pairToTrl),
     config,
+    anchor: request.anchor,
     resume,
     startReplicas: replicas.start,
     modelFiles: (m) => checkpointFiles(m, session.tokenizer, { 'ttpa_run.json': { runId: request.runId, stage: 'dpo', config } }),
@@ -41,7 +47,7 @@ export async function dpoJob(session: Session, request: DpoRequest, job: Job, st
       // The app lets a runaway-KL run finish, then warns and offers a rollback (src/ui/dpo_guard.ts).
       guard: { maxKl: Infinity },
       onReference: (done, total) => job.report(0, {}, `reference log-probs ${done}/${total}`),
-      onStep: (m) => job.report(m.step, Object.fromEntries(DPO_METRICS.map((k) => [k, m[k]]))),
+      onStep: (m) => job.report(m.step, dpoPoint(m)),
     },
   });
   if (result.model !== session.model) {
@@ -58,7 +64,7 @@ export async function dpoJob(session: Session, request: DpoRequest, job: Job, st
     checkpointId: saved[saved.length - 1]?.id,
     config: { replicas: split.replicas, ...config },
     notes: [`${result.encoded.pairs} pairs used` + (result.encoded.truncated ? `, ${result.encoded.truncated} truncated` : '') +
-      (result.encoded.dropped ? `, ${result.encoded.dropped} dropped` : ''), ...[replicas.note()].filter((n) => n !== undefined)],
+      (result.encoded.dropped ? `, ${result.encoded.dropped} dropped` : '') + (result.encoded.anchor ? `; SFT anchor: ${result.encoded.anchor} ground-truth sample${result.encoded.anchor === 1 ? '' : 's'}` : ''), ...[replicas.note()].filter((n) => n !== undefined)],
   };
 }
 

@@ -12,7 +12,7 @@ import type { DpoConfig } from '../src/core/train/dpo_config.ts';
 import { runDpoJob } from '../src/core/train/dpo_run.ts';
 import type { CheckpointInfo, DpoRequest, DpoRoundResult, DpoRoundsInput, PreferencePair, Sample, TrainResultSummary } from '../src/protocol.ts';
 import type { CheckpointStore } from './checkpoint_store.ts';
-import { DPO_METRICS } from './dpo_job.ts';
+import { dpoPoint } from './dpo_job.ts';
 import type { Job } from './job.ts';
 import type { Session } from './model_session.ts';
 import { planPairs } from './pairs_job.ts';
@@ -38,6 +38,7 @@ export async function loopJob(session: Session, request: DpoRequest, job: Job, s
     const label = `round ${k}/${N}`;
     let pairs = request.pairs;
     let sampleIds = [...new Set(plan.input.usedSampleIds)];
+    let anchor = request.anchor;
     if (k > 1) {
       if (await job.shouldStop()) break;
       // The next fresh slice, decoded by the current (updated) policy with the Pairs settings.
@@ -50,8 +51,9 @@ export async function loopJob(session: Session, request: DpoRequest, job: Job, s
       if (built.stopped) break;
       pairs = built.pairs;
       sampleIds = pick.samples.map((s) => s.id);
+      anchor = pick.samples; // the SFT anchor (dpo.anchorWeight > 0): the round's own prompts, as the pipeline's loop arms
     }
-    const round = await trainRound(session, job, { ...dpo, seed: dpo.seed + k - 1, checkpointEvery: 0 }, pairs, step, label, replicas);
+    const round = await trainRound(session, job, { ...dpo, seed: dpo.seed + k - 1, checkpointEvery: 0 }, { pairs, anchor }, step, label, replicas);
     step += round.steps;
     losses.push(...round.losses);
     if (round.steps > 0) session.info = { ...session.info, name: trainedName };
@@ -116,18 +118,19 @@ interface RoundTraining {
 }
 
 /** One DPO round on the session's model; the reference is the model at the round's start (runDpoJob's default). */
-async function trainRound(session: Session, job: Job, config: DpoConfig, pairs: PreferencePair[], offset: number, label: string, replicas: RunReplicas): Promise<RoundTraining> {
+async function trainRound(session: Session, job: Job, config: DpoConfig, data: { pairs: PreferencePair[]; anchor?: Sample[] }, offset: number, label: string, replicas: RunReplicas): Promise<RoundTraining> {
+  const { pairs, anchor } = data;
   if (!pairs.length) {
     job.report(offset, {}, `${label}: no pairs; the model is unchanged`);
     return { steps: 0, losses: [], stopped: false };
   }
   const result = await runDpoJob({
-    model: session.model, tokenizer: session.tokenizer, records: pairs.map(pairToTrl), config, startReplicas: replicas.start,
+    model: session.model, tokenizer: session.tokenizer, records: pairs.map(pairToTrl), config, anchor, startReplicas: replicas.start,
     modelFiles: (m) => checkpointFiles(m, session.tokenizer),
     hooks: {
       shouldStop: () => job.shouldStop(),
       onReference: (done, of) => job.report(offset, {}, `${label}: reference log-probs ${done}/${of}`),
-      onStep: (m) => job.report(offset + m.step, Object.fromEntries(DPO_METRICS.map((k) => [k, m[k]])), label),
+      onStep: (m) => job.report(offset + m.step, dpoPoint(m), label),
     },
   });
   if (result.model !== session.model) {

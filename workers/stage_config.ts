@@ -43,12 +43,13 @@ const positiveInt = (scope: string, key: string, v: unknown): void => {
 
 /**
  * `replicas` checked as core checks a data-parallel count (data_parallel.ts), named as the app's setting: the
- * batches must be shareable by it, and LoRA trains in one replica (as `ttpa sft/dpo --replicas`).
+ * batches must be shareable by it, and LoRA and the SFT anchor train in one replica (as `ttpa sft/dpo --replicas`).
  */
-function checkReplicas(scope: 'sft' | 'dpo', replicas: unknown, cfg: { batchSize: number; gradAccumSteps: number; adapter?: string }, splittable: boolean): number {
+function checkReplicas(scope: 'sft' | 'dpo', replicas: unknown, cfg: { batchSize: number; gradAccumSteps: number; adapter?: string; anchorWeight?: number }, splittable: boolean): number {
   positiveInt(scope, 'replicas', replicas);
   const n = replicas as number;
   if (n > 1 && cfg.adapter === 'lora') throw new Error(`${scope}.replicas ${n}: data-parallel replicas train full weights; LoRA (adapter "lora") trains in one replica, so set replicas to 1 or adapter to "full"`);
+  if (n > 1 && (cfg.anchorWeight ?? 0) > 0) throw new Error(`${scope}.replicas ${n}: the SFT anchor (anchorWeight ${cfg.anchorWeight}) trains in one replica, so set replicas to 1 or anchorWeight to 0`);
   try {
     checkReplicaCount(n, cfg.batchSize, cfg.gradAccumSteps, splittable);
   } catch (err) {

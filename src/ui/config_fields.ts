@@ -43,6 +43,7 @@ export const FIELDS: Record<EngineStage | 'data', FieldSpec[]> = {
     { key: 'beta', label: 'β (how far from the reference)', min: 0.001, max: 10, step: 'any', help: 'Larger keeps the model closer to where it started. Tuned: 0.1.' },
     { key: 'lossType', label: 'Loss', options: ['sigmoid', 'ipo', 'hinge', 'robust', 'esm', 'nll'], help: 'sigmoid is DPO; nll trains on the chosen text alone (the control).' },
     { key: 'rpoAlpha', label: 'Chosen-text weight (RPO)', min: 0, max: 10, step: 'any', help: 'Adds the chosen side\'s NLL; 1 is tuned.' },
+    { key: 'anchorWeight', label: 'Ground-truth anchor weight', min: 0, max: 10, step: 'any', help: 'SFT on the ground truth of the same prompts in every step, weight W; 0 = off. The prompts: those the pairs were built from (each round\'s own with rounds > 1). One replica only.' },
     { key: 'rounds', label: 'Rounds', min: 1, max: 50, step: 1, help: '1-50. 1: one run on the built pairs. More: each later round builds new pairs with the updated model from fresh train conversations (Pairs settings), then trains again.' },
     { key: 'replicas', label: 'Replicas (data-parallel)', min: 1, max: 64, step: 1, help: '1: the engine alone. N > 1: N Web Workers, each with a copy of the model on one wasm thread, share every batch; the same losses to float rounding. Full weights only (not LoRA).' },
     { key: 'valSamples', label: 'Validation conversations per round', min: 1, max: 10000, step: 1, help: 'With rounds > 1: the model is checked on this many validation conversations after every round.' },

@@ -137,6 +137,27 @@ describe('the lab through the UI (tiny preset)', () => {
     await runStage('evaluate');
   }, 600_000);
 
+  test('the anchor weight field trains DPO with the SFT anchor and charts its NLL', async () => {
+    await gotoStage('dpo');
+    await setConfig('dpo', { steps: 2, batchSize: 2, warmupSteps: 0, seqLen: 256, checkpointEvery: 0, rounds: 1 });
+    expect(await page.locator('#field-dpo-anchorWeight-help').textContent()).toMatch(/^SFT on the ground truth of the same prompts in every step, weight W; 0 = off/);
+    await page.locator('#field-dpo-anchorWeight').fill('1');
+    await page.locator('#field-dpo-anchorWeight').dispatchEvent('change');
+    await page.waitForFunction(() => JSON.parse((document.getElementById('config-dpo') as HTMLTextAreaElement).dataset.resolved || '{}').anchorWeight === 1);
+    await runStage('dpo');
+    expect(await page.locator('[data-testid=dpo-notes]').textContent()).toMatch(/SFT anchor: [1-9]\d* ground-truth samples?\b/);
+    await expect.poll(() => page.locator('[data-testid=dpo-chart-anchor-nll] figcaption').textContent()).toMatch(/^At step 2: anchor NLL \d/);
+    await page.locator('[data-testid=dpo-chart-anchor-nll]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'stage-dpo-anchor');
+    await page.locator('#field-dpo-anchorWeight').fill('0');
+    await page.locator('#field-dpo-anchorWeight').dispatchEvent('change');
+    await page.waitForFunction(() => JSON.parse((document.getElementById('config-dpo') as HTMLTextAreaElement).dataset.resolved || '{}').anchorWeight === 0);
+    // Evaluate again: the new DPO run made the last evaluation stale, and later tests expect every stage done.
+    await gotoStage('evaluate');
+    await runStage('evaluate');
+    expect(page.errors).toEqual([]);
+  }, 600_000);
+
   test('the pairs view shows divergence points with their branches', async () => {
     await gotoStage('pairs');
     const points = page.locator('[data-testid=token-strip] .token.divergence');

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import type { JobProgress } from '../../src/protocol.ts';
 import type { PreferencePair } from '../../src/core/preference/pairing.ts';
 import { createEngineApi } from '../../workers/engine_api.ts';
-import { tinySamples } from './fixtures.ts';
+import { tinyPairs, tinySamples } from './fixtures.ts';
 
 describe('engine api', () => {
   test('init picks a backend, reports what it skipped, and is idempotent', async () => {
@@ -36,6 +36,9 @@ describe('engine api', () => {
     expect(await api.resolveConfig('dpo', {})).toMatchObject({ rounds: 1, valSamples: 40 });
     await expect(api.resolveConfig('dpo', { rounds: 0 })).rejects.toThrow('dpo.rounds must be an integer >= 1, got 0');
     await expect(api.resolveConfig('dpo', { valSamples: 1.5 })).rejects.toThrow('dpo.valSamples must be an integer >= 1, got 1.5');
+    expect(await api.resolveConfig('dpo', {})).toMatchObject({ anchorWeight: 0 });
+    await expect(api.resolveConfig('dpo', { anchorWeight: -1 })).rejects.toThrow('dpo.anchorWeight must be >= 0, got -1');
+    await expect(api.resolveConfig('dpo', { anchorWeight: 1, replicas: 2 })).rejects.toThrow('dpo.replicas 2: the SFT anchor (anchorWeight 1) trains in one replica, so set replicas to 1 or anchorWeight to 0');
   });
 });
 
@@ -78,6 +81,25 @@ describe('engine api with a model', () => {
     const zip = await api.exportCheckpoint('r1-checkpoint-4');
     const files = unzipSync(new Uint8Array(zip.bytes));
     expect(Object.keys(files)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']));
+  });
+
+  test('DPO with an SFT anchor trains on the given ground-truth samples and charts nll/anchor; without them it says what is missing', async () => {
+    const api = createEngineApi({ progressMs: 0 });
+    await api.init({ order: ['cpu'] });
+    await api.loadModel({ kind: 'preset', preset: 'tiny', seed: 1 });
+    const config = { steps: 2, batchSize: 2, gradAccumSteps: 1, warmupSteps: 0, seqLen: 256, checkpointEvery: 0, anchorWeight: 1 };
+    await expect(api.runDpo({ runId: 'no-anchor', config, pairs: tinyPairs() })).rejects.toThrow(/dpo\.anchorWeight is 1 but no anchor samples were given/);
+    const events: JobProgress[] = [];
+    const run = await api.runDpo({ runId: 'anchored', config, pairs: tinyPairs(), anchor: tinySamples() }, (p) => void events.push(p));
+    expect(run).toMatchObject({ outcome: 'done', step: 2 });
+    expect(run.notes[0]).toMatch(/SFT anchor: 3 ground-truth samples/);
+    const points = events.flatMap((e) => e.points);
+    expect(points.map((p) => p.step)).toEqual([1, 2]);
+    for (const p of points) expect(p['nll/anchor']).toBeGreaterThan(0);
+    // Off, the runs carry no anchor metric.
+    const plain: JobProgress[] = [];
+    await api.runDpo({ runId: 'plain', config: { ...config, anchorWeight: 0 }, pairs: tinyPairs(), anchor: tinySamples() }, (p) => void plain.push(p));
+    expect(plain.flatMap((e) => e.points).some((p) => 'nll/anchor' in p)).toBe(false);
   });
 
   test('pause holds the job between steps until resume', async () => {

@@ -1,6 +1,7 @@
 // DPO panel: preference training on the built pairs, with live loss, rewards (chosen, rejected, margins),
-// accuracies, KL and learning-rate charts (TRL's metric names); with rounds > 1, on-policy rounds and their results.
-import type { DpoRoundResult, DpoRoundsInput } from '../../protocol.ts';
+// accuracies, KL, the SFT anchor's NLL and learning-rate charts (TRL's metric names); with rounds > 1, on-policy
+// rounds and their results.
+import type { DpoRoundResult, DpoRoundsInput, Sample } from '../../protocol.ts';
 import type { AppContext, View } from '../context.ts';
 import type { AppState } from '../state.ts';
 import { callback } from '../workers.ts';
@@ -20,6 +21,7 @@ export const dpoView: View = (ctx) => {
       { title: 'Rewards', series: [{ key: 'rewards/chosen', label: 'chosen' }, { key: 'rewards/rejected', label: 'rejected' }, { key: 'rewards/margins', label: 'margins' }] },
       { title: 'Accuracies', series: [{ key: 'rewards/accuracies', label: 'accuracy' }] },
       { title: 'KL', series: [{ key: 'kl' }] },
+      { title: 'Anchor NLL', series: [{ key: 'nll/anchor', label: 'anchor NLL' }] },
       { title: 'Learning rate', series: [{ key: 'learning_rate', label: 'learning rate' }] },
     ],
     extra: { el: rounds.el, show: (run) => rounds.show(run?.rounds) },
@@ -27,10 +29,20 @@ export const dpoView: View = (ctx) => {
       : s.stages.pairs.status === 'stale' ? 'the pairs are from an older dataset or model: build them again'
       : !s.model ? 'load a model first' : undefined),
     train: (ctx, run, onProgress) => ctx.engine.api.runDpo(
-      { ...run, pairs: ctx.store.state.pairs!.pairs, rounds: Number(run.config.rounds) > 1 ? roundsInput(ctx.store.state) : undefined },
+      {
+        ...run, pairs: ctx.store.state.pairs!.pairs,
+        rounds: Number(run.config.rounds) > 1 ? roundsInput(ctx.store.state) : undefined,
+        anchor: Number(run.config.anchorWeight) > 0 ? pairsSamples(ctx.store.state) : undefined,
+      },
       onProgress, callback((r: DpoRoundResult) => addRound(ctx, r))),
   });
 };
+
+/** The samples the Pairs stage built its pairs from, with their ground truth: the SFT anchor (dpo.anchorWeight > 0). */
+function pairsSamples(s: AppState): Sample[] {
+  const used = new Set(s.pairs!.details.map((x) => x.sampleId));
+  return (s.dataset?.samples ?? []).filter((x) => used.has(x.id)); // none: the engine's error says the anchor has no samples
+}
 
 /** Where later rounds draw from: the train split minus what the Pairs stage decoded, the validation split, the Pairs settings. */
 function roundsInput(s: AppState): DpoRoundsInput {
