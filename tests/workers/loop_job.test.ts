@@ -18,7 +18,7 @@ test('two DPO rounds: round 2 builds pairs from fresh train samples with the rou
   const train = split(gen.splits.train);
   const val = split(gen.splits.val.length ? gen.splits.val : gen.splits.test);
   const engine = createEngineApi({ progressMs: 0 });
-  await engine.init({ order: ['cpu'] });
+  await engine.init({ order: ['wasm'], threads: 1 });
   await engine.loadModel(MODEL, gen.samples);
   const round1 = await engine.runPairs({ config: PAIRS, samples: train });
   const usedSampleIds = round1.details.map((d) => d.sampleId);
@@ -61,7 +61,7 @@ test('two DPO rounds: round 2 builds pairs from fresh train samples with the rou
 
   // The same two rounds step by step: DPO on round 1's pairs, then pairs from that model on round 2's samples.
   const solo = createEngineApi();
-  await solo.init({ order: ['cpu'] });
+  await solo.init({ order: ['wasm'], threads: 1 });
   await solo.loadModel(MODEL, gen.samples);
   const roundSamples = r2.sampleIds.map((id) => train.find((s) => s.id === id)!);
   const round2Config = { ...PAIRS, seed: PAIRS.seed + 7919 };
