@@ -25,4 +25,7 @@ test('probePair: one step raises chosen over rejected on a copy; the engine mode
   expect(a.loss).toBeGreaterThan(Math.LN2);
   const b = await engine.probePair({ pair, config: { lr: 1e-2, seqLen: 256 } });
   expect(b.before).toEqual(a.before);
+  // The step is on that pair alone, also when the DPO settings carry an SFT anchor (it has no anchor samples).
+  const c = await engine.probePair({ pair, config: { lr: 1e-2, seqLen: 256, anchorWeight: 1 } });
+  expect(c.loss).toBe(a.loss);
 }, 120_000);
