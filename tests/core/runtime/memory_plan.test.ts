@@ -1,5 +1,7 @@
 // The memory plan: counts worked by hand, the published models' parameter counts, and the refusal up
 // front (why, what fits) on wasm's 4 GiB heap, before any weight file is read.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { QWEN25_05B_CONFIG, SMOLLM2_135M_CONFIG } from '../../../src/core/bench/real_configs.ts';
 import { configFromHF, resolveModelConfig } from '../../../src/core/model/config.ts';
@@ -8,6 +10,8 @@ import { initBackend } from '../../../src/core/runtime/backend.ts';
 import { loadModelWeights } from '../../../src/core/runtime/checkpoint.ts';
 import { memorySource } from '../../../src/core/runtime/file_source.ts';
 import { MemoryPlanError, planMemory, planTrainingStep, refuseIfTooLarge, WASM_HEAP_LIMIT_BYTES } from '../../../src/core/runtime/memory_plan.ts';
+
+const REPO = resolve(import.meta.dirname, '../../..');
 
 describe('memory plan', () => {
   it('counts float32 weights, and for decoding the transposed copies and the KV cache, by hand', () => {
@@ -89,6 +93,14 @@ describe('memory plan', () => {
     const c2 = configFromHF({ ...SMOLLM2_135M_CONFIG, num_hidden_layers: 2 });
     const added = planMemory(c2, { kind: 'dpo', seqLen: 64, batch: 1, anchorRows: 1 }, 'wasm').totalBytes - planMemory(c2, { kind: 'dpo', seqLen: 64, batch: 1 }, 'wasm').totalBytes;
     expect(Math.abs(added / 2 ** 30 / (3.944 - 2.863) - 1)).toBeLessThan(0.1);
+    // The shipped model (models/default), full DPO at 512 tokens × 4 pairs: heap 1.741 GiB alone, 3.076 with 4 anchor
+    // sequences; with 8 the step aborted (out of memory), which the plan refuses.
+    const shipped = configFromHF(JSON.parse(readFileSync(join(REPO, 'models/default/config.json'), 'utf8')) as Record<string, unknown>);
+    for (const [anchorRows, heapGiB] of [[0, 1.741], [4, 3.076]]) {
+      const plan = planMemory(shipped, { kind: 'dpo', seqLen: 512, batch: 4, anchorRows }, 'wasm');
+      expect(Math.abs(plan.totalBytes / 2 ** 30 / heapGiB - 1), `${anchorRows} anchor rows`).toBeLessThan(0.1);
+    }
+    expect(planMemory(shipped, { kind: 'dpo', seqLen: 512, batch: 4, anchorRows: 8 }, 'wasm').fits).toBe(false);
   });
 
   it('decides checkpointing for a training step: auto only when the step does not fit without it; off refuses what needs it', () => {
