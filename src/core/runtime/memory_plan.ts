@@ -118,14 +118,19 @@ export function planMemory(c: ModelConfig, task: MemoryTask, backend: string): M
  * pair, has logits at every position: about 10 [T, V] floats a row (logits, log-softmax, one-hot, their products
  * and gradients). A forward over trained weights (full DPO; gpt2's W + B·A) makes its own weight copies; llama's
  * LoRA base runs on the cached copies. Measured in Node on wasm, one thread, SmolLM2-135M's shape, one pair plus
- * anchor rows (heap after two steps): LoRA at 4 layers, 2 rows, 256 / 128 tokens 2.90 / 1.79 GiB (plan 2.93 / 1.74);
- * full DPO at 2 layers, 64 tokens, 1 row added 1.08 GiB, about 7 copies of every weight beside the row's 0.15.
+ * anchor rows (heap after two steps): LoRA at 4 layers, 2 rows, 256 / 128 tokens 2.90 / 1.79 GiB (plan 2.93 / 1.71);
+ * full DPO at 2 layers, 64 tokens, 1 row added 1.08 GiB, about 7 copies of every weight beside the row's 0.15; the
+ * shipped model (models/default), full DPO at 512 tokens × 4 pairs: 3.08 GiB with 4 rows (plan 2.90), 1.19 with 8
+ * rows and layers recomputed (plan 1.25).
  */
 function anchorItems(c: ModelConfig, task: MemoryTask, linear: number): MemoryPlan['items'] {
   const [V, T, rows] = [c.vocab_size, task.seqLen, task.anchorRows ?? 0]; // shapes of the estimate
+  const sized = (n: number, name: string): number => trainingActivations(c, { kind: 'sft', seqLen: T, batch: n, checkpointing: task.checkpointing }).find((i) => i.name === name)!.bytes;
   const items = [
-    ...trainingActivations(c, { kind: 'sft', seqLen: T, batch: rows, checkpointing: task.checkpointing }).filter((i) => i.name !== 'logits')
-      .map((i) => ({ ...i, name: `anchor ${i.name}` })),
+    ...trainingActivations(c, { kind: 'sft', seqLen: T, batch: rows, checkpointing: task.checkpointing })
+      // Checkpointed, one layer is recomputed at a time over both forwards: only what the anchor's exceeds the pairs' counts.
+      .map((i) => (i.name === 'one layer recomputed' ? { ...i, bytes: Math.max(0, i.bytes - sized(2 * task.batch, i.name)) } : i))
+      .filter((i) => i.name !== 'logits' && i.bytes > 0).map((i) => ({ ...i, name: `anchor ${i.name}` })),
     { name: 'anchor logits', bytes: 10 * rows * T * V * F32, what: `the anchor's ${rows} sequences' logits at every position, log-softmax, one-hot and their gradients` },
   ];
   if (task.kind === 'dpo' || c.model_type === 'gpt2') {

@@ -79,6 +79,10 @@ describe('memory plan', () => {
       expect(anchored.totalBytes - without.totalBytes).toBe(bytes(anchored, 'anchor activations')! + bytes(anchored, 'anchor logits')! + copies);
     }
     expect(planMemory(c, { kind: 'lora-dpo', seqLen: T, batch: 2, anchorRows: 0 }, 'wasm').items.some((i) => i.name.startsWith('anchor'))).toBe(false);
+    // Layers recomputed: one at a time over both forwards, so the anchor adds a recomputed layer only past the pairs' 2·batch rows.
+    const recomputed = (anchorRows: number) => bytes(planMemory(c, { kind: 'dpo', seqLen: T, batch: 2, anchorRows, checkpointing: true }, 'wasm'), 'anchor one layer recomputed') ?? 0;
+    expect(recomputed(4)).toBe(0);
+    expect(recomputed(7)).toBe(3 * T * 4 * (12 * 32 + 4 * 64 + 2 * 4 * T) * 4);
   });
 
   it('plans the SFT anchor as measured (the heap after two steps of one pair plus anchor rows, within 10%)', () => {
@@ -101,6 +105,9 @@ describe('memory plan', () => {
       expect(Math.abs(plan.totalBytes / 2 ** 30 / heapGiB - 1), `${anchorRows} anchor rows`).toBeLessThan(0.1);
     }
     expect(planMemory(shipped, { kind: 'dpo', seqLen: 512, batch: 4, anchorRows: 8 }, 'wasm').fits).toBe(false);
+    // With layers recomputed (what 'auto' picks there) 8 anchor sequences ran with the heap at 1.193 GiB.
+    const recomputed = planMemory(shipped, { kind: 'dpo', seqLen: 512, batch: 4, anchorRows: 8, checkpointing: true }, 'wasm');
+    expect(Math.abs(recomputed.totalBytes / 2 ** 30 / 1.193 - 1)).toBeLessThan(0.1);
   });
 
   it('decides checkpointing for a training step: auto only when the step does not fit without it; off refuses what needs it', () => {
