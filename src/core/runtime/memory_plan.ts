@@ -125,14 +125,15 @@ export function planMemory(c: ModelConfig, task: MemoryTask, backend: string): M
  */
 function anchorItems(c: ModelConfig, task: MemoryTask, linear: number): MemoryPlan['items'] {
   const [V, T, rows] = [c.vocab_size, task.seqLen, task.anchorRows ?? 0]; // shapes of the estimate
-  const sized = (n: number, name: string): number => trainingActivations(c, { kind: 'sft', seqLen: T, batch: n, checkpointing: task.checkpointing }).find((i) => i.name === name)!.bytes;
-  const items = [
-    ...trainingActivations(c, { kind: 'sft', seqLen: T, batch: rows, checkpointing: task.checkpointing })
-      // Checkpointed, one layer is recomputed at a time over both forwards: only what the anchor's exceeds the pairs' counts.
-      .map((i) => (i.name === 'one layer recomputed' ? { ...i, bytes: Math.max(0, i.bytes - sized(2 * task.batch, i.name)) } : i))
-      .filter((i) => i.name !== 'logits' && i.bytes > 0).map((i) => ({ ...i, name: `anchor ${i.name}` })),
-    { name: 'anchor logits', bytes: 10 * rows * T * V * F32, what: `the anchor's ${rows} sequences' logits at every position, log-softmax, one-hot and their gradients` },
-  ];
+  const kept = (n: number): MemoryPlan['items'] => trainingActivations(c, { kind: 'sft', seqLen: T, batch: n, checkpointing: task.checkpointing });
+  const pairs = kept(2 * task.batch);
+  const items = kept(rows).flatMap((item, i) => {
+    if (item.name === 'logits') return [];
+    // Checkpointed, one layer is recomputed at a time over both forwards: only the anchor's excess over the pairs' counts.
+    const bytes = item.name === 'one layer recomputed' ? Math.max(0, item.bytes - pairs[i].bytes) : item.bytes;
+    return bytes > 0 ? [{ ...item, name: `anchor ${item.name}`, bytes }] : [];
+  });
+  items.push({ name: 'anchor logits', bytes: 10 * rows * T * V * F32, what: `the anchor's ${rows} sequences' logits at every position, log-softmax, one-hot and their gradients` });
   if (task.kind === 'dpo' || c.model_type === 'gpt2') {
     items.push({ name: 'anchor weight copies', bytes: 7 * linear, what: 'the anchor forward\'s own copies of each weight, as the pairs\' (weight copies)' });
   }
