@@ -1,28 +1,39 @@
 // Stable hashing of plain-JSON configs for stage skipping: canonical JSON (sorted keys), then FNV-1a 64.
 // Not cryptographic; it only has to change when a stage's inputs change (and not when a config merely gains a
-// field whose default does what the code did before it: see ADDED_LATER).
+// field whose default does what the code did before it: see ADDED_LATER and hashAsRecorded).
 
 /**
  * Config fields added after run folders were made, each with the default that does what the code did before the
- * field existed. configHash leaves such a field out while it equals that default, so a run folder made before
- * it still resumes (its stages are skipped, not rerun); any other value changes the hash. The rule for a new
- * field: list it here with its default when the default keeps the old behaviour; a field that changes results at
- * its default must not be listed (those stages should rerun). Names match at any depth of the hashed config, so a
- * listed name must mean this one field wherever it appears.
+ * field existed. A stage compares its record with hashAsRecorded: such a field at that default, absent from the
+ * recorded config, is left out, so a run folder made before the field still resumes (its stages are skipped, not
+ * rerun), and one made after it (the field recorded) matches the plain hash as before. Any other value changes the
+ * hash. The rule for a new field: list it here with its default when the default keeps the old behaviour; a field
+ * that changes results at its default must not be listed (those stages should rerun). Names match at any depth, so
+ * a listed name must mean this one field wherever it appears.
  */
 export const ADDED_LATER: Readonly<Record<string, unknown>> = Object.freeze({
+  gradientCheckpointing: 'auto', // sft/dpo.gradientCheckpointing: 'auto' recomputes only a step that would not fit, which never ran before
   anchorWeight: 0, // dpo.anchorWeight (the SFT anchor): 0 = off
 });
 
-const isAddedLaterDefault = (key: string, value: unknown): boolean => Object.hasOwn(ADDED_LATER, key) && ADDED_LATER[key] === value;
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
-/** The config as hashed: every ADDED_LATER field at its default removed, at any depth. */
-function withoutLaterDefaults(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(withoutLaterDefaults);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).filter(([k, x]) => !isAddedLaterDefault(k, x)).map(([k, x]) => [k, withoutLaterDefaults(x)]));
-  }
-  return v;
+/** `v` without the ADDED_LATER fields at their default that `recorded` lacks at the same place, at any depth. */
+function asRecorded(v: unknown, recorded: unknown): unknown {
+  if (Array.isArray(v)) return v.map((x, i) => asRecorded(x, Array.isArray(recorded) ? recorded[i] : undefined));
+  if (!isObject(v)) return v;
+  const old = isObject(recorded) ? recorded : {};
+  const kept = Object.entries(v).filter(([k, x]) => !(Object.hasOwn(ADDED_LATER, k) && ADDED_LATER[k] === x && !Object.hasOwn(old, k)));
+  return Object.fromEntries(kept.map(([k, x]) => [k, asRecorded(x, old[k])]));
+}
+
+/**
+ * The hash `v` has for a record whose hashed value was `recorded` (e.g. a stage.json's { config, inputs }): configHash of
+ * `v` less the ADDED_LATER fields at their defaults that the record predates. Equal to configHash(v) when the record
+ * has every field `v` has.
+ */
+export function hashAsRecorded(v: unknown, recorded: unknown): string {
+  return configHash(asRecorded(v, recorded));
 }
 
 /** JSON with object keys sorted at every level, so equal configs give equal text. */
@@ -35,11 +46,11 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-/** FNV-1a 64-bit of the canonical JSON (ADDED_LATER fields at their defaults left out), as 16 hex digits. */
+/** FNV-1a 64-bit of the canonical JSON, as 16 hex digits. */
 export function configHash(v: unknown): string {
   let h = 0xcbf29ce484222325n;
   const prime = 0x100000001b3n;
-  for (const byte of new TextEncoder().encode(canonicalJson(withoutLaterDefaults(v)))) {
+  for (const byte of new TextEncoder().encode(canonicalJson(v))) {
     h ^= BigInt(byte);
     h = (h * prime) & 0xffffffffffffffffn;
   }

@@ -1,7 +1,7 @@
 // Resumable stages: a stage's folder holds its outputs and, written last, stage.json with the hash of its
 // config, of the stages it read and of every file it wrote. A stage whose stage.json matches and whose
 // files are intact is skipped; anything else (a changed config, a corrupted artifact) reruns it.
-import { bytesHash, configHash } from './hash.ts';
+import { bytesHash, configHash, hashAsRecorded } from './hash.ts';
 import type { RunStore } from './store.ts';
 
 export const STAGE_FILE = 'stage.json';
@@ -39,9 +39,11 @@ export async function runStage<S>(store: RunStore, dir: string, config: unknown,
   const path = `${dir}/${STAGE_FILE}`;
   if (store.has(path)) {
     const prev = JSON.parse(await store.readText(path)) as StageRecord<S>;
-    const damaged = prev.hash === hash ? await damagedOutput(store, prev.outputs ?? {}) : undefined;
-    if (prev.hash === hash && !damaged) {
-      events.log?.(`${dir}: up to date (hash ${hash}), skipped`);
+    // A record from before a config field existed is compared without that field at its default (hash.ts ADDED_LATER).
+    const same = prev.hash === hash || prev.hash === hashAsRecorded({ config, inputs }, { config: prev.config, inputs: prev.inputs });
+    const damaged = same ? await damagedOutput(store, prev.outputs ?? {}) : undefined;
+    if (same && !damaged) {
+      events.log?.(`${dir}: up to date (hash ${prev.hash}), skipped`);
       return { ...prev, skipped: true };
     }
     events.log?.(damaged ? `${dir}: ${damaged}, rerunning` : `${dir}: config changed (hash ${prev.hash} -> ${hash}), rerunning`);

@@ -1,7 +1,11 @@
-// Stage hashes and config fields added later (ADDED_LATER): at its default such a field leaves a stage's hash as it
-// was before the field existed, so run folders made earlier resume; any other value changes it.
+// Stage hashes and config fields added later (ADDED_LATER): at its default such a field, absent from a stage's record,
+// leaves the hash the stage compares as it was before the field existed, so run folders made earlier resume; any
+// other value changes it, and records that have the field compare with the plain hash.
 import { describe, expect, it } from 'vitest';
-import { ADDED_LATER, configHash } from '../../../src/core/pipeline/hash.ts';
+import { ADDED_LATER, configHash, hashAsRecorded } from '../../../src/core/pipeline/hash.ts';
+import { runStage, STAGE_FILE } from '../../../src/core/pipeline/stage.ts';
+import { memoryStore } from '../../../src/core/pipeline/store.ts';
+import { DEFAULT_SFT_CONFIG } from '../../../src/core/train/config.ts';
 import { DEFAULT_DPO_CONFIG, resolveDpoConfig, type DpoConfig } from '../../../src/core/train/dpo_config.ts';
 
 /** loop/ttpa/round-1/stage.json of a tiny loop run written on 2026-12-03 at 13:10, before dpo.anchorWeight existed (19:14). */
@@ -12,27 +16,53 @@ const OLD_ROUND = {
 };
 
 describe('config hash', () => {
-  it('leaves dpo.anchorWeight out while it is 0, and sees any other value, at any depth', () => {
+  it('leaves dpo.anchorWeight 0 out for a record without it, and sees any other value, at any depth', () => {
     const { anchorWeight, ...before } = resolveDpoConfig();
     expect(anchorWeight).toBe(0);
-    expect(configHash(resolveDpoConfig())).toBe(configHash(before));
-    expect(configHash(resolveDpoConfig({ anchorWeight: 1 }))).not.toBe(configHash(before));
-    const round = (dpo: object) => configHash({ config: { arm: 'ttpa', dpo }, inputs: { sft: '8556e2f61f27e728' } });
-    expect(round(resolveDpoConfig())).toBe(round(before));
-    expect(round(resolveDpoConfig({ anchorWeight: 0.1 }))).not.toBe(round(before));
-    expect(configHash([{ anchorWeight: 0 }])).toBe(configHash([{}]));
+    expect(hashAsRecorded(resolveDpoConfig(), before)).toBe(configHash(before));
+    expect(hashAsRecorded(resolveDpoConfig({ anchorWeight: 1 }), before)).not.toBe(configHash(before));
+    // A record made after the field existed has it: the plain hash, as before this rule.
+    expect(hashAsRecorded(resolveDpoConfig(), resolveDpoConfig())).toBe(configHash(resolveDpoConfig()));
+    expect(configHash(resolveDpoConfig())).not.toBe(configHash(before));
+    const round = (dpo: object) => ({ config: { arm: 'ttpa', dpo }, inputs: { sft: '8556e2f61f27e728' } });
+    expect(hashAsRecorded(round(resolveDpoConfig()), round(before))).toBe(configHash(round(before)));
+    expect(hashAsRecorded(round(resolveDpoConfig({ anchorWeight: 0.1 })), round(before))).not.toBe(configHash(round(before)));
+    expect(hashAsRecorded([{ anchorWeight: 0 }], [{}])).toBe(configHash([{}]));
+    expect(hashAsRecorded({ other: { anchorWeight: 0 } }, { other: { anchorWeight: 0 } })).toBe(configHash({ other: { anchorWeight: 0 } }));
   });
 
   it('matches the hash of a stage recorded before dpo.anchorWeight existed, with its dpo config resolved today', () => {
     const dpo = resolveDpoConfig(OLD_ROUND.config.dpo as Partial<DpoConfig>);
     expect('anchorWeight' in OLD_ROUND.config.dpo).toBe(false);
     expect(dpo.anchorWeight).toBe(0);
-    expect(configHash({ config: OLD_ROUND.config, inputs: OLD_ROUND.inputs })).toBe(OLD_ROUND.hash);
-    expect(configHash({ config: { ...OLD_ROUND.config, dpo }, inputs: OLD_ROUND.inputs })).toBe(OLD_ROUND.hash);
-    expect(configHash({ config: { ...OLD_ROUND.config, dpo: { ...dpo, anchorWeight: 1 } }, inputs: OLD_ROUND.inputs })).not.toBe(OLD_ROUND.hash);
+    const recorded = { config: OLD_ROUND.config, inputs: OLD_ROUND.inputs };
+    expect(configHash(recorded)).toBe(OLD_ROUND.hash);
+    expect(hashAsRecorded({ config: { ...OLD_ROUND.config, dpo }, inputs: OLD_ROUND.inputs }, recorded)).toBe(OLD_ROUND.hash);
+    expect(hashAsRecorded({ config: { ...OLD_ROUND.config, dpo: { ...dpo, anchorWeight: 1 } }, inputs: OLD_ROUND.inputs }, recorded)).not.toBe(OLD_ROUND.hash);
   });
 
-  it('lists each field with the default that keeps the old behaviour', () => {
-    expect(ADDED_LATER).toEqual({ anchorWeight: DEFAULT_DPO_CONFIG.anchorWeight });
+  it('runStage skips a stage recorded before the field, and reruns it when the field is set', async () => {
+    const store = memoryStore();
+    const { anchorWeight: _, ...before } = resolveDpoConfig();
+    const inputs = { sft: '8556e2f61f27e728' };
+    const record = { stage: 'dpo/token', hash: configHash({ config: before, inputs }), config: before, inputs, outputs: {}, elapsedMs: 1, finishedAt: '', summary: 'old' };
+    await store.writeFiles('dpo/token', { [STAGE_FILE]: JSON.stringify(record) });
+    let runs = 0;
+    const body = async () => { runs++; return 'new'; };
+    const skipped = await runStage(store, 'dpo/token', resolveDpoConfig(), inputs, {}, body);
+    expect(skipped).toMatchObject({ skipped: true, hash: record.hash, summary: 'old' });
+    expect(runs).toBe(0);
+    const rerun = await runStage(store, 'dpo/token', resolveDpoConfig({ anchorWeight: 1 }), inputs, {}, body);
+    expect(rerun).toMatchObject({ summary: 'new', hash: configHash({ config: resolveDpoConfig({ anchorWeight: 1 }), inputs }) });
+    expect(runs).toBe(1);
+  });
+
+  it('lists each field with the default that keeps the old behaviour; records from each era match', () => {
+    expect(ADDED_LATER).toEqual({ gradientCheckpointing: DEFAULT_DPO_CONFIG.gradientCheckpointing, anchorWeight: DEFAULT_DPO_CONFIG.anchorWeight });
+    expect(DEFAULT_SFT_CONFIG.gradientCheckpointing).toBe(ADDED_LATER.gradientCheckpointing);
+    const { gradientCheckpointing: _g, anchorWeight: _a, ...oldest } = resolveDpoConfig();
+    const { anchorWeight: _b, ...middle } = resolveDpoConfig();
+    for (const recorded of [oldest, middle, resolveDpoConfig()]) expect(hashAsRecorded(resolveDpoConfig(), recorded)).toBe(configHash(recorded));
+    expect(hashAsRecorded(resolveDpoConfig({ gradientCheckpointing: 'on' }), oldest)).not.toBe(configHash(oldest));
   });
 });
