@@ -26,7 +26,7 @@ export interface PairsFileJob {
   identity: PairsIdentity;
   /** For the progress header (people read it; identity decides). */
   paths: { model: string; data: string };
-  /** Start over: the old pairs, progress and stats files are removed once the model has loaded. */
+  /** Start over: the old pairs, progress and stats files are removed once the model has loaded (kept when stopped before). */
   overwrite: boolean;
   /** Loads the policy, only when something is left to build; the build disposes it. */
   loadModel: () => Promise<{ model: Model; tokenizer: Tokenizer }>;
@@ -144,6 +144,8 @@ export async function buildPairsFile(job: PairsFileJob): Promise<PairsFileResult
   const found = inspect(job, order);
   const loaded = found.kept < order.length ? await job.loadModel() : undefined;
   try {
+    // Stopped while the model loaded: nothing is built, so nothing on disk changes (--overwrite keeps the old build).
+    if (loaded && job.signal?.aborted) return { done: found.kept, total: order.length, resumed: found.kept };
     const { entries, end: committed } = prepare(job, found);
     const resumed = entries.length;
     if (resumed) job.log?.(`resuming ${job.out}: ${resumed}/${order.length} samples done`);
