@@ -106,7 +106,7 @@ export function readProgress(path: string): Progress | undefined {
   };
   if (!lines.length) throw new UsageError(`${path} has no header line; give --overwrite to start the build over`);
   const header = parse(0) as ProgressHeader;
-  if (header?.ttpa_pairs_progress !== 1 || typeof header.identity !== 'object') {
+  if (header?.ttpa_pairs_progress !== 1 || typeof header.identity !== 'object' || header.identity === null) {
     throw new UsageError(`${path} line 1 is not a ttpa pairs progress header; give --overwrite to start the build over`);
   }
   const entries: SampleEntry[] = [];

@@ -33,8 +33,10 @@ describe('pairs progress file', () => {
     expect(() => readProgress(path)).toThrow(`${path} line 2 is not a sample entry`);
     writeFileSync(path, `${header}\nnot json\n`);
     expect(() => readProgress(path)).toThrow(`${path} line 2 is not JSON`);
-    writeFileSync(path, '{"x": 1}\n');
-    expect(() => readProgress(path)).toThrow(`${path} line 1 is not a ttpa pairs progress header`);
+    for (const first of ['{"x": 1}', '{"ttpa_pairs_progress": 1, "identity": null}']) {
+      writeFileSync(path, `${first}\n`);
+      expect(() => readProgress(path)).toThrow(`${path} line 1 is not a ttpa pairs progress header`);
+    }
     expect(readProgress(join(dir, 'none.progress.jsonl'))).toBeUndefined();
   });
 
