@@ -118,10 +118,15 @@ export function readProgress(path: string): Progress | undefined {
   return { path, header, entries, entryEnds: lines.slice(1).map((l) => l.end), headerEnd: lines[0].end };
 }
 
+/** A value for a message, cut to about 40 characters (a string inside its quotes). */
 const shown = (v: unknown): string => {
+  if (typeof v === 'string' && v.length > 38) return JSON.stringify(`${v.slice(0, 12)}...`);
   const s = canonicalJson(v);
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 };
+
+/** The identity's content hashes, said as what they hash. */
+const HASHED: Record<string, string> = { model: 'model (sha256 of the checkpoint folder)', data: 'data (sha256 of the data file)' };
 
 /** The first field (dotted path) where two identities differ, with both values, or undefined when equal. */
 export function identityDifference(was: unknown, now: unknown, path = ''): string | undefined {
@@ -133,7 +138,7 @@ export function identityDifference(was: unknown, now: unknown, path = ''): strin
       if (d) return d;
     }
   }
-  return `${path || 'identity'}: ${shown(was)} in the build, ${shown(now)} in this run`;
+  return `${HASHED[path] ?? (path || 'identity')}: ${shown(was)} in the build, ${shown(now)} in this run`;
 }
 
 /** The byte length of the pairs file (0 when absent). */

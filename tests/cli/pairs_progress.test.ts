@@ -46,6 +46,8 @@ describe('pairs progress file', () => {
     expect(identityDifference(a, { ...a, preference: { topK: 6, spans: ['name'] } })).toBe('preference.topK: 5 in the build, 6 in this run');
     expect(identityDifference(a, { ...a, preference: { topK: 5, spans: [] } })).toBe('preference.spans: ["name"] in the build, [] in this run');
     expect(identityDifference(a, { ...a, shard: { index: 0, count: 2 } })).toBe('shard: null in the build, {"count":2,"index":0} in this run');
+    // A content hash is said as what it hashes, cut inside its quotes.
+    expect(identityDifference({ ...a, data: 'ab'.repeat(32) }, { ...a, data: 'cd'.repeat(32) })).toBe('data (sha256 of the data file): "abababababab..." in the build, "cdcdcdcdcdcd..." in this run');
   });
 
   it('a shard is every N-th sample', () => {

@@ -174,6 +174,9 @@ describe('ttpa pairs: a build that is stopped, killed or split ends as one unint
     await expect(quiet(args(out, '--max-new-tokens', '12'))).rejects.toThrow(/other\.jsonl was built \(6\/6 samples, .*other\.progress\.jsonl\) with other settings: preference\.maxNewTokens: 16 in the build, 12 in this run; .*--overwrite/);
     await expect(quiet(args(out, '--limit', '4'))).rejects.toThrow(/samples: 6 in the build, 4 in this run/);
     await expect(quiet(args(out, '--shard', '1/2'))).rejects.toThrow(/shard: null in the build, \{"count":2,"index":1\} in this run/);
+    const edited = join(dir, 'six-edited.jsonl'); // the data file changed since the build (a sample's question)
+    writeFileSync(edited, bytes(data).replace('Lima weather?', 'Weather in Lima?'));
+    await expect(quiet(args(out, '--data', edited))).rejects.toThrow(/with other settings: data \(sha256 of the data file\): "[0-9a-f]{12}\.\.\." in the build, "[0-9a-f]{12}\.\.\." in this run/);
     expect(bytes(out)).toBe(bytes(ref)); // nothing touched
     const r = await quiet(args(out, '--max-new-tokens', '12', '--overwrite'));
     expect(r.code).toBe(0);
@@ -191,6 +194,10 @@ describe('ttpa pairs: a build that is stopped, killed or split ends as one unint
     expect(JSON.parse(bytes(join(dir, 'shard1.stats.json'))).prompts).toBe(4); // samples 1 and 4
     const merged = join(dir, 'merged.jsonl');
     await expect(run(['--merge', '--out', merged, shards[0], shards[2]])).rejects.toThrow('shard 1/3 is missing');
+    // A shard of another build (here: --limit 5) is named, with what differs.
+    const limited = join(dir, 'shard1-limit5.jsonl');
+    expect((await quiet(args(limited, '--shard', '1/3', '--limit', '5'))).code).toBe(0);
+    await expect(run(['--merge', '--out', merged, shards[0], limited, shards[2]])).rejects.toThrow(/shard1-limit5\.jsonl is from another build than .*shard0\.jsonl: samples: 6 in .*shard0\.jsonl, 5 in .*shard1-limit5\.jsonl/);
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       expect(await run(['--merge', '--out', merged, shards[2], shards[0], shards[1]])).toBe(0);
