@@ -113,6 +113,7 @@ async function run(args: ParsedArgs): Promise<number> {
   } : undefined;
   const records = parseDpoRecordsJsonl(readInputText(pairsPath), pairsPath);
   const anchor = anchorPath ? parseSamplesJsonl(readInputText(anchorPath), anchorPath) : undefined;
+  if (anchor && !anchor.length) throw new UsageError(`--anchor ${anchorPath} has no samples`);
   const { model, tokenizer } = await loadCheckpoint(dirSource(modelDir));
   try {
     checkBatchMemory(2 * config.batchSize, config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen}`);

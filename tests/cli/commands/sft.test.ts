@@ -140,6 +140,8 @@ describe('ttpa sft', () => {
     })).join('\n') + '\n');
     const common = ['--model', join(dir, 'run', 'checkpoint-2'), '--pairs', pairs, '--batch-size', '2', '--steps', '2', '--seq-len', '64', '--backend', 'cpu'];
     const out = join(dir, 'dpo-anchor');
+    const empty = join(dir, 'no-samples.jsonl');
+    writeFileSync(empty, '');
     const r = await ttpa('dpo', ...common, '--out', out, '--anchor', data, '--anchor-weight', '0.5');
     expect(r.code).toBe(0);
     expect(r.out).toContain('anchor: 4 samples');
@@ -150,6 +152,7 @@ describe('ttpa sft', () => {
       [['--anchor-weight', '1'], '--anchor-weight 1 needs --anchor (ground-truth samples JSONL)'],
       [['--anchor', data], '--anchor needs --anchor-weight > 0'],
       [['--anchor', data, '--anchor-weight', '1', '--replicas', '2'], '--replicas > 1 does not carry the SFT anchor'],
+      [['--anchor', empty, '--anchor-weight', '1'], `--anchor ${empty} has no samples`],
     ] as const) {
       const bad = await ttpa('dpo', ...common, '--out', join(dir, 'dpo-anchor-bad'), ...extra);
       expect(bad.code, extra.join(' ')).toBe(2);
