@@ -112,6 +112,7 @@ async function run(args: ParsedArgs): Promise<number> {
     return pool;
   } : undefined;
   const records = parseDpoRecordsJsonl(readInputText(pairsPath), pairsPath);
+  if (!records.length) throw new UsageError(`--pairs ${pairsPath} has no pairs`);
   const anchor = anchorPath ? parseSamplesJsonl(readInputText(anchorPath), anchorPath) : undefined;
   if (anchor && !anchor.length) throw new UsageError(`--anchor ${anchorPath} has no samples`);
   const { model, tokenizer } = await loadCheckpoint(dirSource(modelDir));

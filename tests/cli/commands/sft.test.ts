@@ -153,6 +153,7 @@ describe('ttpa sft', () => {
       [['--anchor', data], '--anchor needs --anchor-weight > 0'],
       [['--anchor', data, '--anchor-weight', '1', '--replicas', '2'], '--replicas > 1 does not carry the SFT anchor'],
       [['--anchor', empty, '--anchor-weight', '1'], `--anchor ${empty} has no samples`],
+      [['--anchor', data, '--anchor-weight', '1', '--pairs', empty], `--pairs ${empty} has no pairs`],
     ] as const) {
       const bad = await ttpa('dpo', ...common, '--out', join(dir, 'dpo-anchor-bad'), ...extra);
       expect(bad.code, extra.join(' ')).toBe(2);
