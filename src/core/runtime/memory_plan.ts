@@ -27,7 +27,7 @@ export interface MemoryTask {
   batch: number;
   /**
    * DPO with an SFT anchor (train/anchor.ts): the ground-truth sequences each micro-batch also trains, at the
-   * same seqLen and on the same gradient tape as the pairs; default 0.
+   * same seqLen and on the same gradient tape as the pairs: batch × ceil(anchor samples / pairs); default 0.
    */
   anchorRows?: number;
   /** LoRA targets (weight-name parts); default q_proj, v_proj as the DPO config does. */
@@ -172,10 +172,18 @@ function longestFitting(c: ModelConfig, task: MemoryTask, backend: string): numb
   return 0;
 }
 
-/** The most anchor rows below task.anchorRows at which the task fits (0: only without the anchor), or -1. */
-function mostAnchorRows(c: ModelConfig, task: MemoryTask, backend: string): number {
-  for (let rows = (task.anchorRows ?? 0) - 1; rows >= 0; rows--) if (planMemory(c, { ...task, anchorRows: rows }, backend).fits) return rows;
-  return -1;
+/**
+ * What to change so an anchored DPO step fits, in settings one can make (anchor rows are batch × anchor samples per
+ * pair): fewer samples per pair at this batch, else fewer pairs per micro-batch, else no anchor; undefined if none fits.
+ */
+function anchorAdvice(c: ModelConfig, task: MemoryTask, backend: string): string | undefined {
+  const fits = (batch: number, perPair: number): boolean => planMemory(c, { ...task, batch, anchorRows: batch * perPair }, backend).fits;
+  const perPair = Math.ceil((task.anchorRows ?? 0) / task.batch);
+  for (let k = perPair - 1; k >= 1; k--) {
+    if (fits(task.batch, k)) return `with at most ${k} anchor sample(s) per pair (ceil(anchor samples / pairs) <= ${k}: ${k * task.batch} anchor sequence(s) per micro-batch) it fits`;
+  }
+  for (let b = task.batch - 1; b >= 1; b--) if (fits(b, perPair)) return `with dpo.batchSize ${b} (${b * perPair} anchor sequence(s) per micro-batch) it fits`;
+  return fits(task.batch, 0) ? 'without the SFT anchor (dpo.anchorWeight 0) it fits' : undefined;
 }
 
 const TASK_NAMES: Record<MemoryTask['kind'], string> = { 'load': 'loading', 'forward': 'decoding', 'lora-dpo': 'a LoRA DPO step', 'dpo': 'a DPO step (all weights)', 'sft': 'an SFT step' };
@@ -201,11 +209,9 @@ export function refuseIfTooLarge(c: ModelConfig, task: MemoryTask, backend: stri
   const decodes = isTraining(task) && planMemory(c, { kind: 'forward', seqLen: task.seqLen, batch: 1 }, backend).fits;
   const smaller = `a model of at most about ${Math.floor((plan.params * USABLE_SHARE * plan.limitBytes!) / plan.totalBytes / 1e6)}M parameters fits this task`;
   const setting = `${task.kind === 'sft' ? 'sft' : 'dpo'}.gradientCheckpointing`;
-  const anchorRows = task.anchorRows ? mostAnchorRows(c, task, backend) : -1;
+  const anchor = task.anchorRows ? anchorAdvice(c, task, backend) : undefined;
   const fitsInstead = recomputes ? `with gradient checkpointing (${setting} 'on' or 'auto') it fits`
-    : anchorRows > 0 ? `with at most ${anchorRows} anchor sequence(s) per micro-batch (dpo.batchSize × ceil(anchor samples / pairs)) it fits`
-    : anchorRows === 0 ? 'without the SFT anchor (dpo.anchorWeight 0) it fits'
-    : lora ? `LoRA adapters (dpo.adapter 'lora') fit` : T > 0 ? `the same at ${T} tokens fits` : decodes ? `decoding fits; ${smaller}` : smaller;
+    : anchor ?? (lora ? `LoRA adapters (dpo.adapter 'lora') fit` : T > 0 ? `the same at ${T} tokens fits` : decodes ? `decoding fits; ${smaller}` : smaller);
   throw new MemoryPlanError(
     `${name} (${(plan.params / 1e6).toFixed(1)}M parameters) needs about ${gib(plan.totalBytes)} for ${describeTask(task)} on ${backend} ` +
     `(${parts}), over ${Math.round(USABLE_SHARE * 100)}% of the ${gib(plan.limitBytes!)} heap limit of wasm32; ${fitsInstead}, or the cpu backend (no fixed heap limit).`,

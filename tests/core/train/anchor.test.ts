@@ -121,8 +121,12 @@ describe('SFT anchor of a preference run', () => {
     expect(plan({ seqLen: 256, anchorWeight: 1 }, 100, 100)).toThrow(MemoryPlanError);
     expect(plan({ seqLen: 256, anchorWeight: 1 }, 100, 100)).toThrow(/at 256 tokens × 1 pair\(s\) \+ 1 SFT anchor sequence\(s\) with gradient checkpointing on wasm .*anchor logits [\d.]+ GiB\), over 90% .*; without the SFT anchor \(dpo\.anchorWeight 0\) it fits/);
     // 128 tokens: 3 anchor samples per pair do not fit, 2 do.
-    expect(plan({ seqLen: 128, anchorWeight: 1 }, 300, 100)).toThrow(/\+ 3 SFT anchor sequence\(s\) .*; with at most 2 anchor sequence\(s\) per micro-batch \(dpo\.batchSize × ceil\(anchor samples \/ pairs\)\) it fits/);
+    expect(plan({ seqLen: 128, anchorWeight: 1 }, 300, 100)).toThrow(/\+ 3 SFT anchor sequence\(s\) .*; with at most 2 anchor sample\(s\) per pair \(ceil\(anchor samples \/ pairs\) <= 2: 2 anchor sequence\(s\) per micro-batch\) it fits/);
     expect(plan({ seqLen: 128, anchorWeight: 1 }, 200, 100)().plan.fits).toBe(true);
+    // The advice is a setting one can make: anchor rows come in multiples of the batch. At 64 tokens, 4 pairs with one
+    // anchor sample each do not fit, 3 rows would; with 3 pairs a batch they do.
+    expect(plan({ seqLen: 64, anchorWeight: 1, batchSize: 4 }, 100, 100)).toThrow(/× 4 pair\(s\) \+ 4 SFT anchor sequence\(s\) .*; with dpo\.batchSize 3 \(3 anchor sequence\(s\) per micro-batch\) it fits/);
+    expect(plan({ seqLen: 64, anchorWeight: 1, batchSize: 3 }, 100, 100)().plan.fits).toBe(true);
     const tiny = createModel(resolveModelConfig('tiny'), 1);
     expect(() => planDpoStep(tiny, cfgOf({ anchorWeight: 1 }))).toThrow(/anchorWeight > 0 needs the anchor's sample and pair counts/);
     disposeModel(tiny);
