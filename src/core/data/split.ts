@@ -90,3 +90,15 @@ export function splitSamples(samples: Sample[], shares: { val: number; test: num
     },
   };
 }
+
+/**
+ * Samples that share no leak key (call signature, or the question of a call-free sample) with `held`:
+ * fresh training prompts for a model whose validation and test splits came from another dataset, so
+ * that no held-out call is trained on. Generated datasets with different seeds share some calls
+ * (about 2-3% of samples here: common tools with small argument ranges).
+ */
+export function excludeShared(samples: Sample[], held: readonly Sample[]): { kept: Sample[]; dropped: number } {
+  const keys = new Set(held.flatMap(leakKeys));
+  const kept = samples.filter((s) => !leakKeys(s).some((k) => keys.has(k)));
+  return { kept, dropped: samples.length - kept.length };
+}

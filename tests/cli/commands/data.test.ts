@@ -36,3 +36,30 @@ describe('ttpa data', () => {
     expect(res2.err).toMatch(/distractors\.max/);
   });
 });
+
+describe('ttpa data --exclude', () => {
+  const callKeys = (file: string): Set<string> => new Set(rows(file).flatMap((r) => r.messages.flatMap((m) => m.tool_calls ?? []).map((c) => JSON.stringify(c.function))));
+  it('drops generated samples that share a call with the held-out files, and says how many', async () => {
+    expect((await runMain(['data', '--n', '300', '--seed', '3', '--mix', 'single=1', '--out', join(dir, 'held')])).code).toBe(0);
+    const heldFiles = [join(dir, 'held', 'val.jsonl'), join(dir, 'held', 'test.jsonl')];
+    const held = new Set([...callKeys(heldFiles[0]), ...callKeys(heldFiles[1])]);
+    const args = ['data', '--n', '300', '--seed', '4', '--mix', 'single=1'];
+    expect((await runMain([...args, '--out', join(dir, 'plain')])).code).toBe(0);
+    const shared = (out: string): number => ['train', 'val', 'test'].flatMap((s) => [...callKeys(join(dir, out, `${s}.jsonl`))]).filter((k) => held.has(k)).length;
+    expect(shared('plain')).toBeGreaterThan(0); // two seeds of single calls do share some: the case the flag exists for
+    const res = await runMain([...args, '--exclude', heldFiles.join(','), '--out', join(dir, 'fresh')]);
+    expect(res.code).toBe(0);
+    expect(shared('fresh')).toBe(0);
+    const stats = JSON.parse(readFileSync(join(dir, 'fresh', 'stats.json'), 'utf8'));
+    expect(stats.excluded.dropped).toBeGreaterThan(0);
+    expect(stats.samples + stats.excluded.dropped).toBe(300);
+    expect(res.out).toContain(`dropped ${stats.excluded.dropped} of 300 generated samples`);
+  });
+
+  it('names a missing or malformed --exclude file and writes nothing', async () => {
+    const res = await runMain(['data', '--n', '10', '--exclude', join(dir, 'nope.jsonl'), '--out', join(dir, 'ex-bad')]);
+    expect(res.code).not.toBe(0);
+    expect(res.err).toContain('nope.jsonl');
+    expect(() => readFileSync(join(dir, 'ex-bad', 'train.jsonl'))).toThrow();
+  });
+});
