@@ -56,6 +56,11 @@ describe('val_sweep file', () => {
     expect(anchored.map((v) => v.name)).toEqual(['anchor_only', 'anchor_dpo_w1', 'anchor_dpo_w0.1', 'anchor_dpo_div1', 'anchor_dpo_div1_fix', 'anchor_dpo_fix_w0.1', 'anchor_dpo_div1_fix_w0.1']);
     for (const v of anchored) expect(resolve(v.flags![v.flags!.indexOf('--anchor') + 1]), v.name).toBe(sweep.train); // the CLI runs in the repo root
   });
+  it('reads the shipped fresh-prompt sweep (models/sweeps/fresh_val.json): every variant anchored on its own train samples', () => {
+    const sweep = readSweep('models/sweeps/fresh_val.json');
+    expect(sweep.variants.map((v) => v.name)).toEqual(['anchor_only', 'anchor_dpo_fix_w0.1', 'anchor_hinge_div1_fix_w0.25', 'anchor_hinge_div1_fix_w1']);
+    for (const v of sweep.variants) expect(resolve(v.flags![v.flags!.indexOf('--anchor') + 1]), v.name).toBe(sweep.train);
+  });
   it('names the field that is wrong', () => {
     expect(() => readSweep(write({ ...base, seen: { round: 0, promptsPerRound: 3, seed: 1 } }))).toThrow('"seen.round" must be an integer >= 1, got 0');
     expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'dpo', filter: 'turn' }] }))).toThrow('variants[0].filter must be one of all, correct-chosen, error-fix, in-turn, got "turn"');
