@@ -102,7 +102,12 @@ function required(args: ParsedArgs, name: string): string {
   return v;
 }
 
+/** The options `--merge` reads; any other one given would be silently ignored, so it is refused by name. */
+const MERGE_OPTIONS = new Set(['out', 'merge', 'shard-files', 'overwrite']);
+
 function merge(args: ParsedArgs): number {
+  const ignored = pairsCommand.options.find((o) => !MERGE_OPTIONS.has(o.name) && args[o.name] !== undefined && args[o.name] !== o.default);
+  if (ignored) throw new UsageError(`--merge joins finished shard files as they were built: --${ignored.name} has no effect on a merge (give the build's settings to the shard runs)`);
   const out = str(args, 'out');
   const files = list(args, 'shard-files');
   for (const f of files) checkNotInput(out, [f, progressPath(f)]);

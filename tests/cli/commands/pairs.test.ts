@@ -194,6 +194,8 @@ describe('ttpa pairs: a build that is stopped, killed or split ends as one unint
     expect(JSON.parse(bytes(join(dir, 'shard1.stats.json'))).prompts).toBe(4); // samples 1 and 4
     const merged = join(dir, 'merged.jsonl');
     await expect(run(['--merge', '--out', merged, shards[0], shards[2]])).rejects.toThrow('shard 1/3 is missing');
+    // A build flag beside --merge would be ignored: it is refused by name, before any file is read.
+    await expect(run(['--merge', '--out', merged, '--limit', '5', ...shards])).rejects.toThrow('--limit has no effect on a merge');
     // A shard of another build (here: --limit 5) is named, with what differs.
     const limited = join(dir, 'shard1-limit5.jsonl');
     expect((await quiet(args(limited, '--shard', '1/3', '--limit', '5'))).code).toBe(0);
