@@ -140,6 +140,9 @@ describe('the lab through the UI (tiny preset)', () => {
   test('the anchor weight field trains DPO with the SFT anchor and charts its NLL', async () => {
     await gotoStage('dpo');
     await setConfig('dpo', { steps: 2, batchSize: 2, warmupSteps: 0, seqLen: 256, checkpointEvery: 0, rounds: 1 });
+    // The last DPO run had no anchor: its chart is not shown empty.
+    expect(await page.locator('[data-testid=dpo-chart-anchor-nll]').isHidden()).toBe(true);
+    expect(await page.locator('[data-testid=dpo-chart-kl]').isVisible()).toBe(true);
     expect(await page.locator('#field-dpo-anchorWeight-help').textContent()).toMatch(/^SFT on the ground truth of the same prompts in every step, weight W; 0 = off/);
     await page.locator('#field-dpo-anchorWeight').fill('1');
     await page.locator('#field-dpo-anchorWeight').dispatchEvent('change');

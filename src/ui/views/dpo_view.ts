@@ -21,7 +21,7 @@ export const dpoView: View = (ctx) => {
       { title: 'Rewards', series: [{ key: 'rewards/chosen', label: 'chosen' }, { key: 'rewards/rejected', label: 'rejected' }, { key: 'rewards/margins', label: 'margins' }] },
       { title: 'Accuracies', series: [{ key: 'rewards/accuracies', label: 'accuracy' }] },
       { title: 'KL', series: [{ key: 'kl' }] },
-      { title: 'Anchor NLL', series: [{ key: 'nll/anchor', label: 'anchor NLL' }] },
+      { title: 'Anchor NLL', series: [{ key: 'nll/anchor', label: 'anchor NLL' }], optional: true },
       { title: 'Learning rate', series: [{ key: 'learning_rate', label: 'learning rate' }] },
     ],
     extra: { el: rounds.el, show: (run) => rounds.show(run?.rounds) },

@@ -1,6 +1,6 @@
 // The shared body of the SFT and DPO panels: resolved config, start/pause/cancel with progress and ETA,
 // live charts of the run's metrics, and resuming an interrupted run from its last checkpoint.
-import type { JobProgress, ModelSource, TrainResultSummary } from '../../protocol.ts';
+import type { JobProgress, MetricPoint, ModelSource, TrainResultSummary } from '../../protocol.ts';
 import { createLineChart, type SeriesSpec } from '../chart.ts';
 import { createConfigEditor } from '../config_editor.ts';
 import { FIELDS } from '../config_fields.ts';
@@ -16,7 +16,8 @@ export interface TrainViewSpec {
   stage: 'sft' | 'dpo';
   startLabel: string;
   intro: string;
-  charts: { title: string; series: SeriesSpec[] }[];
+  /** `optional`: shown only once a run has a point for one of its series (DPO's anchor NLL, anchor off). */
+  charts: { title: string; series: SeriesSpec[]; optional?: boolean }[];
   /** Config overrides used the first time. */
   initial: Record<string, unknown>;
   blocked(state: AppState): string | undefined;
@@ -30,6 +31,7 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
   const key = spec.stage;
   const editor = createConfigEditor({ id: key, fields: FIELDS[key], resolve: (o) => ctx.engine.api.resolveConfig(key, o), initial: spec.initial });
   const charts = spec.charts.map((c) => createLineChart(c.title, c.series, `${key}-chart-${c.title.toLowerCase().replace(/\W+/g, '-')}`));
+  for (const [i, c] of charts.entries()) if (spec.charts[i].optional) c.el.hidden = !hasSeries(store.state[key]?.points ?? [], spec.charts[i].series);
   const notes = h('p', { class: 'muted', 'data-testid': `${key}-notes` });
   let pendingResume: { id: string; step: number } | undefined;
 
@@ -103,7 +105,12 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
     job.refresh();
     const run = s[key];
     if (run !== lastRun) {
-      if (run?.points.length !== lastRun?.points.length || run?.runId !== lastRun?.runId) for (const c of charts) c.set(run?.points ?? []);
+      if (run?.points.length !== lastRun?.points.length || run?.runId !== lastRun?.runId) {
+        for (const [i, c] of charts.entries()) {
+          c.set(run?.points ?? []);
+          if (spec.charts[i].optional) c.el.hidden = !hasSeries(run?.points ?? [], spec.charts[i].series);
+        }
+      }
       lastRun = run;
       // Checked once the run has ended (its last points may arrive just after the result).
       if (key === 'dpo' && run?.summary && !run.rolledBack && !checkedRuns.has(run.runId)) {
@@ -140,4 +147,9 @@ async function restartFromReference(ctx: AppContext): Promise<boolean> {
   if (!prev?.startSource || !holdsResult || prev.rolledBack) return false;
   await loadModel(ctx, prev.startSource, { record: false });
   return true;
+}
+
+/** Whether any point carries one of the series (a metric a run without that feature never logs). */
+function hasSeries(points: MetricPoint[], series: SeriesSpec[]): boolean {
+  return points.some((p) => series.some((x) => p[x.key] !== undefined));
 }
