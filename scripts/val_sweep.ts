@@ -15,7 +15,8 @@ import type { EvalReport } from '../src/core/scoring/evaluate.ts';
 import { exitDescription, runTtpa } from '../src/cli/ttpa_child.ts';
 import { parseJsonl } from '../src/core/pipeline/stages.ts';
 import type { Sample } from '../src/core/data/sample.ts';
-import { filterPairLines, readSweep, seenSamples, type PairFilter, type Sweep, type Variant } from './val_sweep_config.ts';
+import { filterPairLines, type PairFilter } from '../src/core/preference/pair_filter.ts';
+import { readSweep, seenSamples, type Sweep, type Variant } from './val_sweep_config.ts';
 import { sweepTable, type VariantReports } from './val_sweep_table.ts';
 
 const REPO = resolve(import.meta.dirname, '..');

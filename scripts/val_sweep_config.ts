@@ -1,11 +1,10 @@
-// The validation sweep's file (scripts/val_sweep.ts): its fields checked one by one, the pair filters, the
-// round samples a sweep re-evaluates on ("seen"). No children here.
+// The validation sweep's file (scripts/val_sweep.ts): its fields checked one by one, and the round samples a sweep
+// re-evaluates on ("seen"). The pair filters are core's (src/core/preference/pair_filter.ts). No children here.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Sample } from '../src/core/data/sample.ts';
 import { roundPrompts } from '../src/core/pipeline/arm_round.ts';
-
-export type PairFilter = 'all' | 'correct-chosen' | 'error-fix' | 'in-turn';
+import { isPairFilter, PAIR_FILTERS, type PairFilter } from '../src/core/preference/pair_filter.ts';
 
 export interface Variant {
   name: string;
@@ -34,39 +33,6 @@ export interface Sweep {
   variants: Variant[];
 }
 
-/** The `ttpa` metadata of a pair line (trl_export.ts), and whether its prompt ends inside the assistant turn. */
-export interface PairMeta {
-  kind: string;
-  chosen_esm: number;
-  chosen_source: string;
-  rejected_source: string;
-}
-
-/**
- * correct-chosen: the chosen side is an exact call (ESM 1), so the NLL term never trains on a wrong call;
- * error-fix: pairs that correct the policy (ground truth against it, or a branch chosen over its greedy output);
- * in-turn: pairs that diverge inside an assistant turn (the prompt ends with its shared prefix), leaving out those
- * whose first token already differs: whether to call a tool at all.
- */
-export const FILTERS: Record<PairFilter, (m: PairMeta, promptEndsInTurn: boolean) => boolean> = {
-  all: () => true,
-  'correct-chosen': (m) => m.chosen_esm >= 1 - 1e-9,
-  'error-fix': (m) => m.kind !== 'branch' || m.rejected_source === 'base',
-  'in-turn': (_m, inTurn) => inTurn,
-};
-
-/** The lines of a pairs JSONL the filter keeps; `file` names the input in errors. */
-export function filterPairLines(text: string, filter: PairFilter, file: string): string[] {
-  const keep = FILTERS[filter];
-  if (!keep) throw new Error(`${filter}: unknown pair filter (${Object.keys(FILTERS).join(', ')})`);
-  return text.split('\n').filter((l) => l.trim()).filter((l, i) => {
-    const pair = JSON.parse(l) as { ttpa?: PairMeta; prompt?: { role: string }[] };
-    if (!pair.ttpa) throw new Error(`${file} line ${i + 1}: no ttpa metadata (pairs from ttpa pairs or a loop round are needed)`);
-    if (!Array.isArray(pair.prompt) || pair.prompt.length === 0) throw new Error(`${file} line ${i + 1}: "prompt" must be a non-empty list of messages`);
-    return keep(pair.ttpa, pair.prompt[pair.prompt.length - 1].role === 'assistant');
-  });
-}
-
 /** The samples round `seen.round` of a loop drew from its train split (the same slice the loop used). */
 export function seenSamples(train: readonly Sample[], seen: SeenRound): Sample[] {
   return roundPrompts(train, seen.round - 1, seen.promptsPerRound, seen.seed);
@@ -93,7 +59,7 @@ export function readSweep(file: string): Sweep {
     if (typeof v.name !== 'string' || !/^[\w.-]+$/.test(v.name) || names.has(v.name)) throw new Error(`${at}.name must be a new folder name (letters, digits, _ . -), got ${JSON.stringify(v.name)}`);
     names.add(v.name);
     if (v.kind !== 'dpo' && v.kind !== 'sft') throw new Error(`${at}.kind must be "dpo" or "sft", got ${JSON.stringify(v.kind)}`);
-    if (v.filter !== undefined && !(v.filter in FILTERS)) throw new Error(`${at}.filter must be one of ${Object.keys(FILTERS).join(', ')}, got ${JSON.stringify(v.filter)}`);
+    if (v.filter !== undefined && !isPairFilter(v.filter)) throw new Error(`${at}.filter must be one of ${PAIR_FILTERS.join(', ')}, got ${JSON.stringify(v.filter)}`);
     if (v.flags !== undefined && (!Array.isArray(v.flags) || v.flags.some((f) => typeof f !== 'string'))) throw new Error(`${at}.flags must be a list of strings`);
   });
   const path = (p: string): string => resolve(p);

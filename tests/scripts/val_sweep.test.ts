@@ -5,32 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../src/core/data/sample.ts';
 import { roundPrompts } from '../../src/core/pipeline/arm_round.ts';
 import type { EvalReport } from '../../src/core/scoring/evaluate.ts';
-import { filterPairLines, readSweep, seenSamples } from '../../scripts/val_sweep_config.ts';
+import { readSweep, seenSamples } from '../../scripts/val_sweep_config.ts';
 import { largestShift, sweepTable } from '../../scripts/val_sweep_table.ts';
-
-const pairLine = (lastRole: string, kind: string, chosenEsm: number, rejectedSource: string): string => JSON.stringify({
-  prompt: [{ role: 'user', content: 'q' }, ...(lastRole === 'assistant' ? [{ role: 'assistant', content: '<tool_call>{"name": "' }] : [])],
-  chosen: [{ role: 'assistant', content: 'a' }], rejected: [{ role: 'assistant', content: 'b' }], tools: [],
-  ttpa: { kind, chosen_esm: chosenEsm, chosen_source: 'base', rejected_source: rejectedSource },
-});
-
-describe('val_sweep pair filters', () => {
-  const lines = [
-    pairLine('assistant', 'branch', 1, 'branch'), // in-turn, exact chosen, a branch over a branch
-    pairLine('user', 'ground_truth', 1, 'policy'), // the turn's first token differs: call or not
-    pairLine('assistant', 'branch', 0.8, 'base'), // in-turn, wrong chosen, a branch over the greedy output
-  ];
-  const text = lines.join('\n') + '\n';
-  it('keeps the pairs each filter names', () => {
-    expect(filterPairLines(text, 'all', 'p.jsonl')).toEqual(lines);
-    expect(filterPairLines(text, 'in-turn', 'p.jsonl')).toEqual([lines[0], lines[2]]);
-    expect(filterPairLines(text, 'correct-chosen', 'p.jsonl')).toEqual([lines[0], lines[1]]);
-    expect(filterPairLines(text, 'error-fix', 'p.jsonl')).toEqual([lines[1], lines[2]]);
-  });
-  it('names the file and line of a pair without metadata', () => {
-    expect(() => filterPairLines(`${lines[0]}\n{"prompt": []}\n`, 'all', 'p.jsonl')).toThrow('p.jsonl line 2: no ttpa metadata');
-  });
-});
 
 describe('val_sweep file', () => {
   const write = (obj: unknown): string => {

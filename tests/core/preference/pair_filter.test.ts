@@ -1,0 +1,62 @@
+// The pair filters (dpo.pairFilter) on hand-made metadata: the rules, records, JSONL lines and their errors.
+import { describe, expect, it } from 'vitest';
+import { filterPairLines, filterPairRecords, FILTERS, isPairFilter, pairFilterNote, PAIR_FILTERS, type FilterablePair, type PairFilter } from '../../../src/core/preference/pair_filter.ts';
+
+const pair = (lastRole: string, kind: string, chosenEsm: number, rejectedSource: string) => ({
+  prompt: [{ role: 'user', content: 'q' }, ...(lastRole === 'assistant' ? [{ role: 'assistant', content: '<tool_call>{"name": "' }] : [])],
+  chosen: [{ role: 'assistant', content: 'a' }], rejected: [{ role: 'assistant', content: 'b' }], tools: [],
+  ttpa: { kind, chosen_esm: chosenEsm, chosen_source: kind === 'branch' ? 'branch' : 'ground_truth', rejected_source: rejectedSource },
+});
+
+const pairs = [
+  pair('assistant', 'branch', 1, 'branch'), // in-turn, exact chosen, a branch over a branch
+  pair('user', 'ground_truth', 1, 'base'), // the turn's first token differs: call or not; the truth over the policy
+  pair('assistant', 'branch', 0.8, 'base'), // in-turn, wrong chosen, a branch over the greedy output
+  pair('assistant', 'truth_walk', 0.999, 'branch'), // in-turn, ESM just short of exact, the truth over a forced branch
+];
+const KEPT: Record<PairFilter, number[]> = {
+  all: [0, 1, 2, 3],
+  'correct-chosen': [0, 1],
+  'error-fix': [1, 2, 3],
+  'in-turn': [0, 2, 3],
+};
+
+describe('pair filters', () => {
+  it('the four rules, by hand', () => {
+    expect(PAIR_FILTERS).toEqual(['all', 'correct-chosen', 'error-fix', 'in-turn']);
+    expect(FILTERS['error-fix']({ kind: 'branch', chosen_esm: 1, chosen_source: 'branch', rejected_source: 'branch' }, true)).toBe(false);
+    expect(FILTERS['error-fix']({ kind: 'branch', chosen_esm: 0, chosen_source: 'branch', rejected_source: 'base' }, true)).toBe(true);
+    expect(FILTERS['error-fix']({ kind: 'sequence', chosen_esm: 1, chosen_source: 'sample', rejected_source: 'sample' }, false)).toBe(true);
+    expect(FILTERS['correct-chosen']({ kind: 'branch', chosen_esm: 1 - 1e-12, chosen_source: 'branch', rejected_source: 'base' }, true)).toBe(true);
+    expect(FILTERS['in-turn']({ kind: 'ground_truth', chosen_esm: 1, chosen_source: 'ground_truth', rejected_source: 'base' }, false)).toBe(false);
+  });
+
+  it.each(PAIR_FILTERS)('%s keeps the records it names, in order', (filter) => {
+    expect(filterPairRecords(pairs, filter)).toEqual(KEPT[filter].map((i) => pairs[i]));
+  });
+
+  it.each(PAIR_FILTERS)('%s keeps the same JSONL lines (blank lines skipped)', (filter) => {
+    const lines = pairs.map((p) => JSON.stringify(p));
+    expect(filterPairLines(lines.join('\n\n') + '\n', filter, 'p.jsonl')).toEqual(KEPT[filter].map((i) => lines[i]));
+  });
+
+  it("'all' passes records without metadata (plain TRL pairs); the others name the pair", () => {
+    const plain: FilterablePair[] = [{ prompt: [{ role: 'user' }] }, { prompt: [{ role: 'user' }] }];
+    expect(filterPairRecords(plain, 'all')).toEqual(plain);
+    expect(() => filterPairRecords([pairs[0], ...plain], 'error-fix', 'x.jsonl')).toThrow('x.jsonl pair 2: no ttpa metadata');
+    expect(() => filterPairRecords([{ prompt: [{ role: 'user' }], ttpa: { kind: 'branch' } }], 'in-turn')).toThrow('pairs pair 1: ttpa metadata without kind, chosen_esm and rejected_source');
+  });
+
+  it('names the file and line of a pair without metadata or not JSON, counting blank lines', () => {
+    const line = JSON.stringify(pairs[0]);
+    expect(() => filterPairLines(`${line}\n\n{"prompt": []}\n`, 'all', 'p.jsonl')).toThrow('p.jsonl line 3: no ttpa metadata');
+    expect(() => filterPairLines(`${line}\n{oops\n`, 'error-fix', 'p.jsonl')).toThrow('p.jsonl line 2: not valid JSON');
+  });
+
+  it('knows its names and says what it kept', () => {
+    expect(isPairFilter('error-fix')).toBe(true);
+    expect(isPairFilter('errors')).toBe(false);
+    expect(pairFilterNote('error-fix', 3613, 7177)).toBe('3,613 of 7,177 pairs kept by error-fix');
+    expect(pairFilterNote('all', 7177, 7177)).toBe('7,177 pairs (pair filter: all)');
+  });
+});
