@@ -258,6 +258,8 @@ export interface DpoRoundResult {
   /** Train samples whose turns were decoded for this round's pairs (round 1: the Pairs stage's). */
   sampleIds: string[];
   pairs: number;
+  /** Of `pairs`, those dpo.pairFilter kept for training (absent when the round had none to filter). */
+  pairsKept?: number;
   /** Optimizer steps run this round. */
   steps: number;
   /** The round's last step's loss; absent when it had no pairs to train on. */

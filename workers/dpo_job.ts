@@ -4,6 +4,7 @@ import { disposeModel } from '../src/core/model/params.ts';
 import { loadCheckpoint } from '../src/core/runtime/checkpoint.ts';
 import { memorySource } from '../src/core/runtime/file_source.ts';
 import { pairToTrl } from '../src/core/preference/trl_export.ts';
+import { pairFilterNote } from '../src/core/preference/pair_filter.ts';
 import { ADAPTER_FILE } from '../src/core/train/lora.ts';
 import type { DpoConfig } from '../src/core/train/dpo_config.ts';
 import { runDpoJob, type DpoJobResume } from '../src/core/train/dpo_run.ts';
@@ -63,7 +64,7 @@ export async function dpoJob(session: Session, request: DpoRequest, job: Job, st
     losses: result.result.losses,
     checkpointId: saved[saved.length - 1]?.id,
     config: { replicas: split.replicas, ...config },
-    notes: [`${result.encoded.pairs} pairs used` + (result.encoded.truncated ? `, ${result.encoded.truncated} truncated` : '') +
+    notes: [(config.pairFilter === 'all' ? '' : `${pairFilterNote(config.pairFilter, result.encoded.filtered.kept, result.encoded.filtered.of)}; `) + `${result.encoded.pairs} pairs used` + (result.encoded.truncated ? `, ${result.encoded.truncated} truncated` : '') +
       (result.encoded.dropped ? `, ${result.encoded.dropped} dropped` : '') + (result.encoded.anchor ? `; SFT anchor: ${result.encoded.anchor} ground-truth sample${result.encoded.anchor === 1 ? '' : 's'}` : ''), ...[replicas.note()].filter((n) => n !== undefined)],
   };
 }

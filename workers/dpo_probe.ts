@@ -17,7 +17,7 @@ import { TUNED } from './stage_config.ts';
 export async function probePairUpdate(session: Session, request: PairProbeRequest): Promise<PairProbeResult> {
   const config: DpoConfig = resolveDpoConfig({
     ...(TUNED.dpo as Partial<DpoConfig>), ...(request.config as Partial<DpoConfig>),
-    steps: 1, batchSize: 1, gradAccumSteps: 1, warmupSteps: 0, checkpointEvery: 0, adapter: 'full', anchorWeight: 0, // that pair alone
+    steps: 1, batchSize: 1, gradAccumSteps: 1, warmupSteps: 0, checkpointEvery: 0, adapter: 'full', anchorWeight: 0, pairFilter: 'all', // that pair alone
   });
   const record = pairToTrl(request.pair);
   const enc = encodePairs([record], [recordMargin(record)], session.tokenizer, config.seqLen);

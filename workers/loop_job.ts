@@ -64,7 +64,7 @@ export async function loopJob(session: Session, request: DpoRequest, job: Job, s
         onProgress: (done, of) => job.report(step, {}, `${label}: validation, turn ${done}/${of}`),
       });
       const result: DpoRoundResult = {
-        round: k, sampleIds, pairs: pairs.length, steps: round.steps, finalLoss: round.losses.at(-1),
+        round: k, sampleIds, pairs: pairs.length, ...(round.kept !== undefined ? { pairsKept: round.kept } : {}), steps: round.steps, finalLoss: round.losses.at(-1),
         valErrorRate: errorRate(report), valTurns: report.overall.turns, valMeanEsm: report.overall.meanEsm,
       };
       results.push(result);
@@ -78,7 +78,7 @@ export async function loopJob(session: Session, request: DpoRequest, job: Job, s
     outcome: results.length === N ? 'done' : 'stopped', step, total, losses,
     checkpointId,
     config: { rounds: N, valSamples, replicas: count, ...dpo } as unknown as Record<string, unknown>,
-    notes: [`${results.length} of ${N} rounds; pairs per round ${results.map((r) => r.pairs).join(', ')}; validation error ${results.map((r) => `${(100 * r.valErrorRate).toFixed(1)}%`).join(', ')} on ${results[0]?.valTurns ?? 0} turns`,
+    notes: [`${results.length} of ${N} rounds; pairs per round ${results.map((r) => (r.pairsKept !== undefined && dpo.pairFilter !== 'all' ? `${r.pairsKept} of ${r.pairs}` : r.pairs)).join(', ')}${dpo.pairFilter === 'all' ? '' : ` (kept by ${dpo.pairFilter})`}; validation error ${results.map((r) => `${(100 * r.valErrorRate).toFixed(1)}%`).join(', ')} on ${results[0]?.valTurns ?? 0} turns`,
       ...[replicas.note()].filter((n) => n !== undefined)],
     rounds: results,
   };
@@ -113,6 +113,8 @@ function planRounds(N: number, valSamples: number, request: DpoRequest): RoundsP
 
 interface RoundTraining {
   steps: number;
+  /** Pairs dpo.pairFilter kept (undefined: no pairs this round). */
+  kept?: number;
   losses: number[];
   stopped: boolean;
 }
@@ -137,7 +139,7 @@ async function trainRound(session: Session, job: Job, config: DpoConfig, data: {
     disposeModel(session.model);
     session.model = result.model;
   }
-  return { steps: result.result.state.step, losses: result.result.losses, stopped: result.result.stopped };
+  return { steps: result.result.state.step, kept: result.encoded.filtered.kept, losses: result.result.losses, stopped: result.result.stopped };
 }
 
 /** The model after the last round (also when stopped), stored like a run's last checkpoint so the page can reload it. */

@@ -78,6 +78,8 @@ export interface RunManifest {
   command: string;
   /** Input files by flag: path, size and SHA-256 of the bytes. */
   inputs: Record<string, { path: string; bytes: number; sha256: string }>;
+  /** `ttpa dpo`: how many of the file's pairs dpo.pairFilter kept for training. */
+  pairs?: { filter: string; kept: number; of: number };
 }
 
 export function fileDigest(path: string): { path: string; bytes: number; sha256: string } {

@@ -6,7 +6,8 @@ import { disposeModel } from '../../core/model/params.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
 import { checkpointFiles, loadCheckpoint } from '../../core/runtime/checkpoint.ts';
 import { resolveDpoConfig, type DpoConfig } from '../../core/train/dpo_config.ts';
-import { parseDpoRecordsJsonl, planDpoStep, runDpoJob, type DpoJobResume } from '../../core/train/dpo_run.ts';
+import { parseDpoRecordsJsonl, planDpoStep, runDpoJob, selectDpoRecords, type DpoJobResume } from '../../core/train/dpo_run.ts';
+import { PAIR_FILTERS, pairFilterNote } from '../../core/preference/pair_filter.ts';
 import { ADAPTER_FILE } from '../../core/train/lora.ts';
 import { DEFAULT_GUARD, resolveGuardConfig } from '../../core/train/guard.ts';
 import { bool, GRADIENT_CHECKPOINTING_OPTION, optNum, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
@@ -49,6 +50,7 @@ export const dpoCommand: Command = {
     { name: 'loss-weights', type: 'string', help: 'comma-separated weight of each --loss term (TRL loss_weights)' },
     { name: 'esm-mode', type: 'string', help: 'esm loss: margin or weight', choices: ['margin', 'weight'] },
     { name: 'mask-prefix', type: 'boolean', help: 'only tokens after the shared chosen/rejected prefix count' },
+    { name: 'pair-filter', type: 'string', help: 'dpo.pairFilter, which pairs to train on (by their ttpa metadata): all; correct-chosen (exact chosen call); error-fix (those correcting the policy: truth or a branch over its greedy output); in-turn (diverging inside a turn)', choices: PAIR_FILTERS },
     { name: 'adapter', type: 'string', help: 'full fine-tuning or LoRA adapters', choices: ['full', 'lora'] },
     { name: 'lora-targets', type: 'string', help: 'comma-separated weight names for LoRA (e.g. q_proj,v_proj)' },
     GRADIENT_CHECKPOINTING_OPTION,
@@ -74,6 +76,7 @@ export function dpoOverrides(args: ParsedArgs): Partial<DpoConfig> {
   if (weights) o.lossWeights = weights.split(',').map((w) => Number(w.trim()));
   if (optStr(args, 'esm-mode')) o.esmMode = optStr(args, 'esm-mode') as DpoConfig['esmMode'];
   if (args['mask-prefix'] !== undefined) o.maskSharedPrefix = bool(args, 'mask-prefix');
+  if (optStr(args, 'pair-filter')) o.pairFilter = optStr(args, 'pair-filter') as DpoConfig['pairFilter'];
   if (optStr(args, 'adapter')) o.adapter = optStr(args, 'adapter') as DpoConfig['adapter'];
   if (optStr(args, 'gradient-checkpointing')) o.gradientCheckpointing = optStr(args, 'gradient-checkpointing') as DpoConfig['gradientCheckpointing'];
   if (optStr(args, 'lora-targets')) o.loraTargets = optStr(args, 'lora-targets')!.split(',').map((s) => s.trim()).filter(Boolean);
@@ -113,22 +116,25 @@ async function run(args: ParsedArgs): Promise<number> {
   } : undefined;
   const records = parseDpoRecordsJsonl(readInputText(pairsPath), pairsPath);
   if (!records.length) throw new UsageError(`--pairs ${pairsPath} has no pairs`);
+  // Checked before anything is written (runDpoJob filters the same records again and reports the same count).
+  const { filtered } = selectDpoRecords(records, config.pairFilter, pairsPath);
+  console.log(`pairs: ${pairFilterNote(config.pairFilter, filtered.kept, filtered.of)}`);
   const anchor = anchorPath ? parseSamplesJsonl(readInputText(anchorPath), anchorPath) : undefined;
   if (anchor && !anchor.length) throw new UsageError(`--anchor ${anchorPath} has no samples`);
   const { model, tokenizer } = await loadCheckpoint(dirSource(modelDir));
   try {
     checkBatchMemory(2 * config.batchSize, config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen}`);
     // The memory plan refuses before anything is written; with the anchor on the file counts (runDpoJob plans again on the encoded ones).
-    const anchorCounts = anchor && config.anchorWeight > 0 ? { samples: anchor.length, pairs: records.length } : undefined;
+    const anchorCounts = anchor && config.anchorWeight > 0 ? { samples: anchor.length, pairs: filtered.kept } : undefined;
     if (anchorCounts) checkBatchMemory(config.batchSize * anchorPerPair(anchorCounts.samples, anchorCounts.pairs), config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen} and ${anchorCounts.samples} anchor samples for ${anchorCounts.pairs} pairs`);
     planDpoStep(model, config, `model ${modelDir}`, anchorCounts);
     mkdirSync(folder.dir, { recursive: true });
-    if (!resuming) writeRunManifest(folder.dir, manifest);
+    if (!resuming) writeRunManifest(folder.dir, { ...manifest, pairs: filtered });
     const metricsPath = join(folder.dir, 'metrics.jsonl');
     if (resume) keepMetricsUpTo(metricsPath, resume.state.step, console.error);
     writeFileAtomic(join(folder.dir, 'dpo_config.json'), JSON.stringify(config, null, 2) + '\n');
     const job = await runDpoJob({
-      model, tokenizer, records, config, resume, startReplicas, anchor,
+      model, tokenizer, records, recordsName: pairsPath, config, resume, startReplicas, anchor,
       modelFiles: (m) => checkpointFiles(m, tokenizer),
       hooks: {
         guard,

@@ -12,7 +12,8 @@ import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import { resolveSftConfig } from '../train/config.ts';
 import type { DpoStepMetrics } from '../train/dpo.ts';
 import type { DpoConfig } from '../train/dpo_config.ts';
-import { parseDpoRecordsJsonl, runDpoJob } from '../train/dpo_run.ts';
+import { parseDpoRecordsJsonl, runDpoJob, type PairFilterCount } from '../train/dpo_run.ts';
+import { pairFilterNote } from '../preference/pair_filter.ts';
 import { modelPolicy } from '../train/policy.ts';
 import { runSft } from '../train/sft.ts';
 import { replicasWhereTheyApply, sftReplicaSpec } from '../train/replica.ts';
@@ -30,8 +31,10 @@ export interface ArmRoundSummary {
   arm: ArmName;
   round: number;
   prompts: number;
-  /** Pairs (DPO arms) or supervised targets (SFT arms) the round trained on. */
+  /** Pairs (DPO arms) or supervised targets (SFT arms) the round built. */
   items: number;
+  /** DPO arms: how many of the built pairs dpo.pairFilter kept for training (absent in rounds made before the filter). */
+  filtered?: PairFilterCount;
   /** Pair statistics or target statistics of the round's data. */
   dataStats: unknown;
   steps: number;
@@ -96,9 +99,10 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
       if (trained.model !== model) disposeModel(trained.model);
       const o = report.overall;
       const valLine = { errorRate: errorRate(report), exactMatch: o.exactMatch, meanEsm: o.meanEsm, turns: o.turns };
-      env.events.log?.(`${dir}: ${built.items} items, ${trained.metrics.length} steps, val error ${(100 * valLine.errorRate).toFixed(1)}% over ${o.turns} turns`);
+      const kept = trained.filtered && trained.filtered.filter !== 'all' ? ` (${pairFilterNote(trained.filtered.filter, trained.filtered.kept, trained.filtered.of)})` : '';
+      env.events.log?.(`${dir}: ${built.items} items${kept}, ${trained.metrics.length} steps, val error ${(100 * valLine.errorRate).toFixed(1)}% over ${o.turns} turns`);
       return {
-        arm, round: round + 1, prompts: samples.length, items: built.items, dataStats: built.stats, steps: trained.metrics.length,
+        arm, round: round + 1, prompts: samples.length, items: built.items, ...(trained.filtered ? { filtered: trained.filtered } : {}), dataStats: built.stats, steps: trained.metrics.length,
         final: (trained.metrics.at(-1) as Record<string, number> | undefined) ?? null, val: valLine,
         elapsedMs: { data: Math.round(t1 - t0), train: Math.round(t2 - t1), val: Math.round(performance.now() - t2) },
       };
@@ -145,7 +149,7 @@ async function buildRoundData(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
 
 /** `prompts`: the round's samples, whose ground truth is the SFT anchor of a DPO arm (dpo.anchorWeight > 0). */
 async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer: Tokenizer, dpo: DpoConfig, data: RoundData, reference: Model | undefined, prompts: Sample[])
-  : Promise<{ model: Model; metrics: (DpoStepMetrics | StepMetrics)[]; config: unknown }> {
+  : Promise<{ model: Model; metrics: (DpoStepMetrics | StepMetrics)[]; config: unknown; filtered?: PairFilterCount }> {
   const metrics: (DpoStepMetrics | StepMetrics)[] = [];
   const onStep = (m: DpoStepMetrics | StepMetrics): void => {
     metrics.push(m);
@@ -172,6 +176,6 @@ async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer
   const records = parseDpoRecordsJsonl(data.text, `${dir}/${data.file}`);
   const startReplicas = replicasWhereTheyApply(env.replicas, dir, dpo, dpoSplittable(dpo), env.events.log);
   const anchor = dpo.anchorWeight > 0 ? prompts : undefined;
-  const job = await runDpoJob({ model, reference, tokenizer, records, config: dpo, anchor, modelFiles: (m) => checkpointFiles(m, tokenizer), hooks: { onStep }, startReplicas });
-  return { model: job.model, metrics, config: dpo };
+  const job = await runDpoJob({ model, reference, tokenizer, records, recordsName: `${dir}/${data.file}`, config: dpo, anchor, modelFiles: (m) => checkpointFiles(m, tokenizer), hooks: { onStep }, startReplicas });
+  return { model: job.model, metrics, config: dpo, filtered: job.encoded.filtered };
 }

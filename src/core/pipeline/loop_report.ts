@@ -26,7 +26,8 @@ export interface LoopArmResult {
   errorRates: Record<string, number>;
   /** Against the starting model on the same turns: aWins = turns this arm fixed, bWins = turns it broke. */
   vsStart: PairedOutcome;
-  rounds: { round: number; items: number; steps: number; valErrorRate: number; valTurns: number; loss: number | null; kl: number | null; logpsChosen: number | null }[];
+  /** items: pairs or targets built; kept: pairs dpo.pairFilter kept (DPO arms). */
+  rounds: { round: number; items: number; kept?: number; steps: number; valErrorRate: number; valTurns: number; loss: number | null; kl: number | null; logpsChosen: number | null }[];
   selectedRound: number;
 }
 
@@ -77,6 +78,7 @@ export function budgetLine(r: ResolvedPipeline): string {
   const d = r.dpo;
   return `${l.rounds} round(s); each round every arm decodes the same ${l.promptsPerRound} fresh train samples with its own current policy ` +
     `and takes ${d.steps} optimizer steps of ${d.batchSize * d.gradAccumSteps} items (pairs for DPO arms, turns for SFT arms) at lr ${d.lr}; ` +
+    (d.pairFilter === 'all' ? '' : `DPO arms train on the pairs the ${d.pairFilter} filter keeps; `) +
     `DPO reference: ${l.reference === 'round' ? "the round's starting policy" : 'the starting model'}; final model: ${l.select === 'last' ? 'the last round' : 'the round with the lowest validation error'}.`;
 }
 
@@ -89,7 +91,7 @@ export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; ma
     arms[a] = {
       ...base(inp.evals[a], inp.seed + i + 1), vsStart: pairedOutcome(inp.evals[a], start), selectedRound: run.selectedRound,
       rounds: run.rounds.map((x) => ({
-        round: x.summary.round, items: x.summary.items, steps: x.summary.steps, valErrorRate: x.summary.val.errorRate, valTurns: x.summary.val.turns,
+        round: x.summary.round, items: x.summary.items, ...(x.summary.filtered ? { kept: x.summary.filtered.kept } : {}), steps: x.summary.steps, valErrorRate: x.summary.val.errorRate, valTurns: x.summary.val.turns,
         loss: x.summary.final?.loss ?? null, kl: x.summary.final?.kl ?? null, logpsChosen: x.summary.final?.['logps/chosen'] ?? null,
       })),
     };
@@ -152,7 +154,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     '## Validation error after each round', '', ...charts.map((f) => `![${f}](${f})`), '',
     `Round 0 is the starting model: ${pct(r.start.valErrorRate)} on ${r.start.valTurns} validation turns.`, '',
     `| round | ${names.join(' | ')} |`, `| --- |${' --- |'.repeat(names.length)}`,
-    ...r.arms.ttpa!.rounds.map((_, i) => `| ${i + 1} | ${names.map((a) => { const q = r.arms[a]!.rounds[i]; return `${pct(q.valErrorRate)} (${q.items} items)`; }).join(' | ')} |`), '',
+    ...r.arms.ttpa!.rounds.map((_, i) => `| ${i + 1} | ${names.map((a) => { const q = r.arms[a]!.rounds[i]; return `${pct(q.valErrorRate)} (${q.items} items${q.kept !== undefined && q.kept !== q.items ? `, ${q.kept} kept` : ''})`; }).join(' | ')} |`), '',
     '## Error rates per category (share of test turns with the error)', '',
     `| category | start | ${names.join(' | ')} |`, `| --- | --- |${' --- |'.repeat(names.length)}`,
     ...ERROR_CATEGORIES.map((c) => `| ${c} | ${pct(r.start.errorRates[c] ?? 0)} | ${names.map((a) => pct(r.arms[a]!.errorRates[c] ?? 0)).join(' | ')} |`), '',

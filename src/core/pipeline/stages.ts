@@ -17,7 +17,8 @@ import type { EvalReport } from '../scoring/evaluate.ts';
 import { buildTokenizerConfig, trainDefaultTokenizer } from '../tokenizer/default_tokenizer.ts';
 import type { DpoStepMetrics } from '../train/dpo.ts';
 import type { DpoConfig } from '../train/dpo_config.ts';
-import { parseDpoRecordsJsonl, runDpoJob } from '../train/dpo_run.ts';
+import { parseDpoRecordsJsonl, runDpoJob, selectDpoRecords } from '../train/dpo_run.ts';
+import { filterPairRecords, pairFilterNote, type PairFilter } from '../preference/pair_filter.ts';
 import { modelPolicy } from '../train/policy.ts';
 import { encodeSamples } from '../train/sft_data.ts';
 import { runSft } from '../train/sft.ts';
@@ -181,13 +182,15 @@ export function pairsStage(env: PipelineEnv, r: ResolvedPipeline, mode: PairMode
 export interface DpoSummary {
   pairs: number;
   pairsAvailable: number;
+  /** What dpo.pairFilter kept of the pairs available, before an equal cut (absent in runs made before the filter). */
+  pairsKept?: number;
   steps: number;
   final: DpoStepMetrics | null;
 }
 
 /**
- * DPO from the SFT model on one pair set. With `equalTo`, both runs train on the same number of pairs:
- * the smaller set's count, a seeded subsample of the larger.
+ * DPO from the SFT model on one pair set, the pairs dpo.pairFilter keeps. With `equalTo`, both runs train on the same
+ * number of pairs: the smaller kept count, a seeded subsample of the larger.
  */
 export function dpoStage(
   env: PipelineEnv, r: ResolvedPipeline, mode: PairMode, sft: SftSource, pairs: StageRecord<PairStats>, other?: StageRecord<PairStats>,
@@ -196,9 +199,12 @@ export function dpoStage(
   const { name, dpo } = arm;
   const inputs = { ...sft.inputs, ...hashes(pairs, ...(other ? [other] : [])) };
   return runStage(env.store, `dpo/${name}`, dpo, inputs, env.events, async () => {
-    const all = parseDpoRecordsJsonl(await env.store.readText(`pairs/${mode}/pairs.jsonl`), `pairs/${mode}/pairs.jsonl`);
-    const n = other ? Math.min(all.length, other.summary.pairs) : all.length;
-    const records = createRng(dpo.seed).shuffle(all).slice(0, n);
+    const file = `pairs/${mode}/pairs.jsonl`;
+    const all = parseDpoRecordsJsonl(await env.store.readText(file), file);
+    const kept = selectDpoRecords(all, dpo.pairFilter, file).records;
+    if (dpo.pairFilter !== 'all') env.events.log?.(`dpo/${name}: ${pairFilterNote(dpo.pairFilter, kept.length, all.length)}`);
+    const n = other ? Math.min(kept.length, await keptCount(env.store, other, dpo.pairFilter)) : kept.length;
+    const records = createRng(dpo.seed).shuffle(kept).slice(0, n);
     const { model, tokenizer } = await loadCheckpoint(sft.source);
     const metrics: DpoStepMetrics[] = [];
     try {
@@ -206,7 +212,7 @@ export function dpoStage(
         env.events.log?.(`dpo/${name}: no pairs to train on; the model stays the SFT model`);
         await env.store.writeFiles(`dpo/${name}/model`, await checkpointFiles(model, tokenizer, { 'dpo_config.json': dpo }));
         await env.store.writeFiles(`dpo/${name}`, { 'metrics.jsonl': '' });
-        return { pairs: 0, pairsAvailable: all.length, steps: 0, final: null };
+        return { pairs: 0, pairsAvailable: all.length, pairsKept: kept.length, steps: 0, final: null };
       }
       const job = await runDpoJob({
         model, tokenizer, records, config: dpo, modelFiles: (m) => checkpointFiles(m, tokenizer),
@@ -224,11 +230,18 @@ export function dpoStage(
       await env.store.writeFiles(`dpo/${name}/model`, await checkpointFiles(job.model, tokenizer, { 'dpo_config.json': dpo }));
       await env.store.writeFiles(`dpo/${name}`, { 'metrics.jsonl': toJsonl(metrics) });
       if (job.model !== model) disposeModel(job.model);
-      return { pairs: job.encoded.pairs, pairsAvailable: all.length, steps: metrics.length, final: metrics[metrics.length - 1] ?? null };
+      return { pairs: job.encoded.pairs, pairsAvailable: all.length, pairsKept: kept.length, steps: metrics.length, final: metrics[metrics.length - 1] ?? null };
     } finally {
       disposeModel(model);
     }
   });
+}
+
+/** How many of another pairs stage's pairs `filter` keeps (its summary's count when it keeps all). */
+async function keptCount(store: RunStore, pairs: StageRecord<PairStats>, filter: PairFilter): Promise<number> {
+  if (filter === 'all') return pairs.summary.pairs;
+  const file = `${pairs.stage}/pairs.jsonl`;
+  return filterPairRecords(parseDpoRecordsJsonl(await store.readText(file), file), filter, file).length;
 }
 
 export const readDpoMetrics = async (store: RunStore, name: string): Promise<DpoStepMetrics[]> => parseJsonl<DpoStepMetrics>(await store.readText(`dpo/${name}/metrics.jsonl`));

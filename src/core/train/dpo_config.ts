@@ -1,5 +1,6 @@
 // DPO-family training configuration: frozen defaults, merge with overrides, validation naming the bad field.
 // Plain JSON (crosses the worker boundary, saved with every checkpoint); the loss math is dpo_loss.ts.
+import { isPairFilter, PAIR_FILTERS, type PairFilter } from '../preference/pair_filter.ts';
 import { DEFAULT_TRAIN_LOOP_CONFIG, resolveTrainLoop, type TrainLoopConfig } from './config.ts';
 
 /**
@@ -70,6 +71,16 @@ export interface DpoConfig extends TrainLoopConfig {
    * same samples did not). InstructGPT's PPO-ptx mixes pretraining gradients the same way; TRL has no such term.
    */
   anchorWeight: number;
+  /**
+   * Which pairs the run trains on, read from each pair's `ttpa` metadata (preference/pair_filter.ts): 'all' (default);
+   * 'correct-chosen' (the chosen side is an exact call); 'error-fix' (pairs that correct the policy: the ground truth
+   * against it, or a branch chosen over its greedy output; not a branch over another branch); 'in-turn' (pairs that
+   * diverge inside an assistant turn, not on whether to call at all). Why: an anchored loop round on the error-fixing
+   * pairs beat the same round without the preference term on 4,394 held-out turns (126 won, 75 lost, p < 0.001;
+   * 81 / 40 on 2,773 others). TRL has no such field; it is ours. Any value but 'all' needs the metadata that
+   * `ttpa pairs` and loop rounds write.
+   */
+  pairFilter: PairFilter;
   /** Maximum tokens of prompt + completion; longer pairs keep the prompt's end (left truncation). */
   seqLen: number;
   /** Pairs per batch when precomputing reference log-probs, >= 1. */
@@ -104,6 +115,7 @@ export const DEFAULT_DPO_CONFIG: Readonly<DpoConfig> = Object.freeze({
   divergentTokens: 0,
   rpoAlpha: 0,
   anchorWeight: 0,
+  pairFilter: 'all' as PairFilter,
   seqLen: 384,
   refBatchSize: 8,
   adapter: 'full' as const,
@@ -147,6 +159,7 @@ export function resolveDpoConfig(overrides: Partial<DpoConfig> = {}): DpoConfig 
   if (!Number.isInteger(cfg.divergentTokens) || cfg.divergentTokens < 0) fail('divergentTokens', 'must be an integer >= 0');
   if (!isNum(cfg.rpoAlpha) || cfg.rpoAlpha < 0) fail('rpoAlpha', 'must be >= 0');
   if (!isNum(cfg.anchorWeight) || cfg.anchorWeight < 0) fail('anchorWeight', 'must be >= 0');
+  if (!isPairFilter(cfg.pairFilter)) fail('pairFilter', `must be one of ${PAIR_FILTERS.join(', ')}`);
   if (cfg.lossType === 'nll' && cfg.rpoAlpha === 0) fail('rpoAlpha', "must be > 0 with lossType 'nll' (its only term)");
   if (!Number.isInteger(cfg.seqLen) || cfg.seqLen < 4) fail('seqLen', 'must be an integer >= 4');
   if (!Number.isInteger(cfg.refBatchSize) || cfg.refBatchSize < 1) fail('refBatchSize', 'must be an integer >= 1');

@@ -1,4 +1,4 @@
-// A whole DPO job on one model: encode TRL-form pairs, compute reference log-probs once (the starting
+// A whole DPO job on one model: keep the pairs dpo.pairFilter names, encode TRL-form pairs, compute reference log-probs once (the starting
 // model, or the base with adapters off for LoRA), train full weights or LoRA adapters, return the final
 // model (LoRA merged). Shared by `ttpa dpo` and the pipeline; file I/O stays with the caller.
 import { tf } from '../runtime/tf.ts';
@@ -16,10 +16,11 @@ import { dpoReplicaSpec, type StartReplicas } from './replica.ts';
 import type { Sample } from '../data/sample.ts';
 import { encodeSamples, type EncodedSample } from './sft_data.ts';
 import { anchorPerPair } from './anchor.ts';
+import { filterPairRecords, pairFilterNote, type PairFilter, type PairMeta } from '../preference/pair_filter.ts';
 
 /** A preference record as the preference module exports it (TRL conversational + our `ttpa` field). */
 export interface DpoRecord extends ConversationalPair {
-  ttpa?: { margin?: number; chosen_esm?: number; rejected_esm?: number };
+  ttpa?: Partial<PairMeta> & { margin?: number; chosen_esm?: number; rejected_esm?: number };
 }
 
 export interface DpoJobResume extends ResumeFrom {
@@ -35,7 +36,10 @@ export interface DpoJob {
   /** A different reference model (same tokenizer), e.g. the SFT model while `model` is a later policy. */
   reference?: Model;
   tokenizer: DpoTokenizer;
+  /** Every pair of the run; config.pairFilter picks those it trains on. */
   records: DpoRecord[];
+  /** Names the records in errors (e.g. their file): "<name> pair 3: no ttpa metadata". */
+  recordsName?: string;
   config: DpoConfig;
   hooks?: DpoHooks & { onReference?(done: number, total: number): void };
   /** Files of a checkpoint of `model`'s current weights (model + tokenizer); LoRA checkpoints hold adapters instead. */
@@ -47,11 +51,30 @@ export interface DpoJob {
   anchor?: Sample[];
 }
 
+/** What dpo.pairFilter kept of a job's records. */
+export interface PairFilterCount {
+  filter: PairFilter;
+  kept: number;
+  of: number;
+}
+
 export interface DpoJobResult {
   /** Full: the trained `model` itself. LoRA: new merged variables (the caller disposes them). */
   model: Model;
   result: TrainResult;
-  encoded: Omit<EncodePairsReport, 'pairs'> & { pairs: number; anchor?: number };
+  encoded: Omit<EncodePairsReport, 'pairs'> & { pairs: number; anchor?: number; filtered: PairFilterCount };
+}
+
+/**
+ * The records config.pairFilter keeps, with the count; throws when it keeps none of a non-empty set (naming the filter
+ * and the counts) or a record lacks the metadata the filter reads (naming it).
+ */
+export function selectDpoRecords(records: readonly DpoRecord[], filter: PairFilter, name?: string): { records: DpoRecord[]; filtered: PairFilterCount } {
+  const kept = filterPairRecords(records, filter, name);
+  if (records.length > 0 && kept.length === 0) {
+    throw new Error(`dpo.pairFilter ${filter} keeps none of the ${records.length} pairs${name ? ` of ${name}` : ''} (${pairFilterNote(filter, 0, records.length)}); choose another filter or build more pairs`);
+  }
+  return { records: kept, filtered: { filter, kept: kept.length, of: records.length } };
 }
 
 /** ESM margin of a record: `ttpa.margin`, else chosen_esm − rejected_esm, else 1 (unknown). */
@@ -89,8 +112,9 @@ export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
   if (job.startReplicas && config.adapter === 'lora') throw new Error('dpo: data-parallel replicas train full weights; LoRA DPO runs in one replica');
   if (job.startReplicas && config.anchorWeight > 0) throw new Error('dpo: data-parallel replicas do not carry an SFT anchor (dpo.anchorWeight > 0); run it in one replica');
   const anchor = encodeAnchor(job);
-  const enc = encodePairs(job.records, job.records.map(recordMargin), job.tokenizer, config.seqLen);
-  if (enc.pairs.length === 0) throw new Error(`dpo: no usable pair among ${job.records.length} (${enc.dropped} dropped)`);
+  const { records, filtered } = selectDpoRecords(job.records, config.pairFilter, job.recordsName);
+  const enc = encodePairs(records, records.map(recordMargin), job.tokenizer, config.seqLen);
+  if (enc.pairs.length === 0) throw new Error(`dpo: no usable pair among ${records.length}${config.pairFilter === 'all' ? '' : ` (${pairFilterNote(config.pairFilter, filtered.kept, filtered.of)})`} (${enc.dropped} dropped)`);
   const checkpointing = planDpoStep(model, config, undefined, anchor && { samples: anchor.length, pairs: enc.pairs.length });
   const padTokenId = job.tokenizer.padTokenId;
   // Replicas start at the reference's weights and share its pass; the first step sends them the policy's.
@@ -99,14 +123,14 @@ export async function runDpoJob(job: DpoJob): Promise<DpoJobResult> {
   try {
     const refOptions = { batchSize: config.refBatchSize, padTokenId, onProgress: job.hooks?.onReference };
     await (replicas ? computeReferenceOverReplicas(refModel, enc.pairs, replicas, refOptions) : computeReferenceLogps(refModel, enc.pairs, refOptions));
-    return await trainDpoJob(job, enc, checkpointing, replicas, anchor);
+    return await trainDpoJob(job, enc, filtered, checkpointing, replicas, anchor);
   } finally {
     await replicas?.close();
   }
 }
 
 /** The training half of runDpoJob, once every pair has its reference log-probs. */
-async function trainDpoJob(job: DpoJob, enc: EncodePairsReport, checkpointing: boolean, replicas: Replicas | undefined, anchor: EncodedSample[] | undefined): Promise<DpoJobResult> {
+async function trainDpoJob(job: DpoJob, enc: EncodePairsReport, filtered: PairFilterCount, checkpointing: boolean, replicas: Replicas | undefined, anchor: EncodedSample[] | undefined): Promise<DpoJobResult> {
   const { model, config } = job;
   const padTokenId = job.tokenizer.padTokenId;
   let lora: LoraAdapters | undefined;
@@ -128,7 +152,7 @@ async function trainDpoJob(job: DpoJob, enc: EncodePairsReport, checkpointing: b
       hooks: job.hooks, resume: job.resume,
     });
     const final = lora ? mergeLora(model, lora) : model;
-    return { model: final, result, encoded: { pairs: enc.pairs.length, truncated: enc.truncated, dropped: enc.dropped, anchor: anchor?.length } };
+    return { model: final, result, encoded: { pairs: enc.pairs.length, truncated: enc.truncated, dropped: enc.dropped, anchor: anchor?.length, filtered } };
   } finally {
     for (const v of frozen) v.trainable = true;
     if (lora) disposeLora(lora);

@@ -38,6 +38,6 @@ function roundsTable(rounds: DpoRoundResult[]): HTMLElement {
     h('caption', {}, `${rounds.length} round${rounds.length === 1 ? '' : 's'}, validation on ${rounds[0].valTurns} turns`),
     h('thead', {}, h('tr', {}, ...['round', 'train conversations', 'pairs', 'steps', 'final loss', 'validation error', 'mean ESM'].map((c, i) => h('th', i ? { class: 'num' } : {}, c)))),
     h('tbody', {}, ...rounds.map((r) => h('tr', {},
-      h('td', {}, String(r.round)), num(String(r.sampleIds.length)), num(String(r.pairs)), num(String(r.steps)),
+      h('td', {}, String(r.round)), num(String(r.sampleIds.length)), num(r.pairsKept !== undefined && r.pairsKept !== r.pairs ? `${r.pairsKept} of ${r.pairs}` : String(r.pairs)), num(String(r.steps)),
       num(r.finalLoss === undefined ? '—' : r.finalLoss.toFixed(4)), num(`${(100 * r.valErrorRate).toFixed(1)}%`), num(r.valMeanEsm.toFixed(3))))));
 }

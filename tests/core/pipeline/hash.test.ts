@@ -57,12 +57,26 @@ describe('config hash', () => {
     expect(runs).toBe(1);
   });
 
+  it('leaves dpo.pairFilter \'all\' out for a record without it (the OLD_ROUND stage too); any other filter reruns', () => {
+    const { pairFilter, ...before } = resolveDpoConfig({ anchorWeight: 1 });
+    expect(pairFilter).toBe('all');
+    expect(hashAsRecorded(resolveDpoConfig({ anchorWeight: 1 }), before)).toBe(configHash(before));
+    expect(hashAsRecorded(resolveDpoConfig({ anchorWeight: 1, pairFilter: 'error-fix' }), before)).not.toBe(configHash(before));
+    expect(configHash(resolveDpoConfig())).not.toBe(configHash({ ...resolveDpoConfig(), pairFilter: undefined }));
+    const dpo = resolveDpoConfig(OLD_ROUND.config.dpo as Partial<DpoConfig>);
+    expect('pairFilter' in OLD_ROUND.config.dpo).toBe(false);
+    const recorded = { config: OLD_ROUND.config, inputs: OLD_ROUND.inputs };
+    expect(hashAsRecorded({ config: { ...OLD_ROUND.config, dpo }, inputs: OLD_ROUND.inputs }, recorded)).toBe(OLD_ROUND.hash);
+    expect(hashAsRecorded({ config: { ...OLD_ROUND.config, dpo: { ...dpo, pairFilter: 'error-fix' } }, inputs: OLD_ROUND.inputs }, recorded)).not.toBe(OLD_ROUND.hash);
+  });
+
   it('lists each field with the default that keeps the old behaviour; records from each era match', () => {
-    expect(ADDED_LATER).toEqual({ gradientCheckpointing: DEFAULT_DPO_CONFIG.gradientCheckpointing, anchorWeight: DEFAULT_DPO_CONFIG.anchorWeight });
+    expect(ADDED_LATER).toEqual({ gradientCheckpointing: DEFAULT_DPO_CONFIG.gradientCheckpointing, anchorWeight: DEFAULT_DPO_CONFIG.anchorWeight, pairFilter: DEFAULT_DPO_CONFIG.pairFilter });
     expect(DEFAULT_SFT_CONFIG.gradientCheckpointing).toBe(ADDED_LATER.gradientCheckpointing);
-    const { gradientCheckpointing: _g, anchorWeight: _a, ...oldest } = resolveDpoConfig();
-    const { anchorWeight: _b, ...middle } = resolveDpoConfig();
-    for (const recorded of [oldest, middle, resolveDpoConfig()]) expect(hashAsRecorded(resolveDpoConfig(), recorded)).toBe(configHash(recorded));
+    const { gradientCheckpointing: _g, anchorWeight: _a, pairFilter: _f, ...oldest } = resolveDpoConfig();
+    const { anchorWeight: _b, pairFilter: _f2, ...middle } = resolveDpoConfig();
+    const { pairFilter: _f3, ...anchored } = resolveDpoConfig();
+    for (const recorded of [oldest, middle, anchored, resolveDpoConfig()]) expect(hashAsRecorded(resolveDpoConfig(), recorded)).toBe(configHash(recorded));
     expect(hashAsRecorded(resolveDpoConfig({ gradientCheckpointing: 'on' }), oldest)).not.toBe(configHash(oldest));
   });
 });

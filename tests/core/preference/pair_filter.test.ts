@@ -1,9 +1,11 @@
 // The pair filters (dpo.pairFilter) on hand-made metadata: the rules, records, JSONL lines and their errors.
 import { describe, expect, it } from 'vitest';
 import { filterPairLines, filterPairRecords, FILTERS, isPairFilter, pairFilterNote, PAIR_FILTERS, type FilterablePair, type PairFilter } from '../../../src/core/preference/pair_filter.ts';
+import { resolveDpoConfig } from '../../../src/core/train/dpo_config.ts';
+import { selectDpoRecords, type DpoRecord } from '../../../src/core/train/dpo_run.ts';
 
-const pair = (lastRole: string, kind: string, chosenEsm: number, rejectedSource: string) => ({
-  prompt: [{ role: 'user', content: 'q' }, ...(lastRole === 'assistant' ? [{ role: 'assistant', content: '<tool_call>{"name": "' }] : [])],
+const pair = (lastRole: 'user' | 'assistant', kind: string, chosenEsm: number, rejectedSource: string): DpoRecord => ({
+  prompt: [{ role: 'user', content: 'q' }, ...(lastRole === 'assistant' ? [{ role: 'assistant' as const, content: '<tool_call>{"name": "' }] : [])],
   chosen: [{ role: 'assistant', content: 'a' }], rejected: [{ role: 'assistant', content: 'b' }], tools: [],
   ttpa: { kind, chosen_esm: chosenEsm, chosen_source: kind === 'branch' ? 'branch' : 'ground_truth', rejected_source: rejectedSource },
 });
@@ -58,5 +60,20 @@ describe('pair filters', () => {
     expect(isPairFilter('errors')).toBe(false);
     expect(pairFilterNote('error-fix', 3613, 7177)).toBe('3,613 of 7,177 pairs kept by error-fix');
     expect(pairFilterNote('all', 7177, 7177)).toBe('7,177 pairs (pair filter: all)');
+  });
+});
+
+describe('dpo.pairFilter', () => {
+  it("defaults to 'all' and names the field and the choices for a bad value", () => {
+    expect(resolveDpoConfig().pairFilter).toBe('all');
+    expect(resolveDpoConfig({ pairFilter: 'error-fix' }).pairFilter).toBe('error-fix');
+    expect(() => resolveDpoConfig({ pairFilter: 'errors' as PairFilter })).toThrow('dpo.pairFilter must be one of all, correct-chosen, error-fix, in-turn, got "errors"');
+  });
+
+  it('selects what a DPO job trains on, counts it, and refuses a filter that keeps nothing, naming it and the counts', () => {
+    expect(selectDpoRecords(pairs, 'error-fix')).toEqual({ records: [pairs[1], pairs[2], pairs[3]], filtered: { filter: 'error-fix', kept: 3, of: 4 } });
+    expect(selectDpoRecords([], 'error-fix').filtered).toEqual({ filter: 'error-fix', kept: 0, of: 0 });
+    expect(() => selectDpoRecords([pairs[0], pairs[0]], 'error-fix', 'p.jsonl'))
+      .toThrow('dpo.pairFilter error-fix keeps none of the 2 pairs of p.jsonl (0 of 2 pairs kept by error-fix); choose another filter or build more pairs');
   });
 });
