@@ -39,6 +39,8 @@ describe('engine api', () => {
     expect(await api.resolveConfig('dpo', {})).toMatchObject({ anchorWeight: 0 });
     await expect(api.resolveConfig('dpo', { anchorWeight: -1 })).rejects.toThrow('dpo.anchorWeight must be >= 0, got -1');
     await expect(api.resolveConfig('dpo', { anchorWeight: 1, replicas: 2 })).rejects.toThrow('dpo.replicas 2: the SFT anchor (anchorWeight 1) trains in one replica, so set replicas to 1 or anchorWeight to 0');
+    expect(await api.resolveConfig('dpo', {})).toMatchObject({ pairFilter: 'all' });
+    await expect(api.resolveConfig('dpo', { pairFilter: 'fixes' })).rejects.toThrow('dpo.pairFilter must be one of all, correct-chosen, error-fix, in-turn, got "fixes"');
   });
 });
 
@@ -100,6 +102,26 @@ describe('engine api with a model', () => {
     const plain: JobProgress[] = [];
     await api.runDpo({ runId: 'plain', config: { ...config, anchorWeight: 0 }, pairs: tinyPairs(), anchor: tinySamples() }, (p) => void plain.push(p));
     expect(plain.flatMap((e) => e.points).some((p) => 'nll/anchor' in p)).toBe(false);
+  });
+
+  test('DPO with dpo.pairFilter trains on the kept pairs alone (the losses of those pairs given alone) and says how many it kept', async () => {
+    const api = createEngineApi({ progressMs: 0 });
+    await api.init({ order: ['cpu'] });
+    // Pairs 0 and 2 become a branch chosen over another branch: not error fixes.
+    const pairs = tinyPairs().map((p, i) => (i % 2 ? p : { ...p, kind: 'branch' as const, rejected: { ...p.rejected, source: 'branch' as const } }));
+    const config = { steps: 2, batchSize: 2, gradAccumSteps: 1, warmupSteps: 0, seqLen: 256, checkpointEvery: 0, lr: 1e-2 };
+    const run = async (runId: string, cfg: Record<string, unknown>, given: PreferencePair[]) => {
+      await api.loadModel({ kind: 'preset', preset: 'tiny', seed: 1 });
+      return api.runDpo({ runId, config: cfg, pairs: given });
+    };
+    const filtered = await run('filtered', { ...config, pairFilter: 'error-fix' }, pairs);
+    expect(filtered.notes[0]).toMatch(/^2 of 4 pairs kept by error-fix; 2 pairs used/);
+    expect(filtered.config).toMatchObject({ pairFilter: 'error-fix' });
+    const alone = await run('alone', config, [pairs[1], pairs[3]]);
+    expect(filtered.losses).toHaveLength(2);
+    expect(filtered.losses).toEqual(alone.losses);
+    expect((await run('every', config, pairs)).losses).not.toEqual(alone.losses);
+    await expect(run('none', { ...config, pairFilter: 'error-fix' }, [pairs[0], pairs[2]])).rejects.toThrow('dpo.pairFilter error-fix keeps none of the 2 pairs');
   });
 
   test('pause holds the job between steps until resume', async () => {
