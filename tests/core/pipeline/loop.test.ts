@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { dirSource } from '../../../src/cli/files.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Sample } from '../../../src/core/data/sample.ts';
 import { disposeModel } from '../../../src/core/model/params.ts';
-import { roundPrompts } from '../../../src/core/pipeline/arm_round.ts';
+import { armDpoConfig, roundPrompts } from '../../../src/core/pipeline/arm_round.ts';
 import { resolvePipelineConfig, type PipelineConfig } from '../../../src/core/pipeline/config.ts';
 import { runLoop } from '../../../src/core/pipeline/loop.ts';
 import { ARM_NAMES } from '../../../src/core/pipeline/loop_config.ts';
@@ -11,7 +13,8 @@ import { memoryStore } from '../../../src/core/pipeline/store.ts';
 import { buildPairs } from '../../../src/core/preference/build_pairs.ts';
 import { pairsToTrlJsonl } from '../../../src/core/preference/trl_export.ts';
 import { initBackend } from '../../../src/core/runtime/backend.ts';
-import { loadCheckpoint } from '../../../src/core/runtime/checkpoint.ts';
+import { checkpointFiles, loadCheckpoint } from '../../../src/core/runtime/checkpoint.ts';
+import { parseDpoRecordsJsonl, runDpoJob } from '../../../src/core/train/dpo_run.ts';
 
 const tiny = JSON.parse(readFileSync(new URL('../../../models/presets/tiny.json', import.meta.url), 'utf8'));
 const loopPreset = (loop: Partial<PipelineConfig['loop']>, more: Partial<PipelineConfig> = {}): ReturnType<typeof resolvePipelineConfig> =>
@@ -114,6 +117,37 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
       expect(metrics.length, arm).toBeGreaterThan(0);
       for (const m of metrics) expect(m['nll/anchor'], arm).toBeGreaterThan(0);
     }
+  }, 300_000);
+
+  it('with dpo.pairFilter error-fix a round trains on its error-fixing pairs alone (the model runDpoJob makes of them) and records the count', async () => {
+    const store = memoryStore();
+    const logs: string[] = [];
+    // The shipped model, on longer answers: its branches also beat one another (the tiny model's pairs are all error fixes).
+    const r = loopPreset({ arms: ['ttpa'], rounds: 1 }, {
+      useStartModel: true, dpo: { ...tiny.dpo, pairFilter: 'error-fix' }, pairs: { ...tiny.pairs, token: { maxNewTokens: 96, maxBranchesPerPrompt: 2 } },
+    });
+    expect(r.dpo.pairFilter).toBe('error-fix');
+    await runLoop({ store, startModel: dirSource(resolve('models/default')), events: { log: (l) => logs.push(l) } }, r);
+    const file = text(store, 'loop/ttpa/round-1/pairs.jsonl');
+    const records = parseDpoRecordsJsonl(file, 'pairs.jsonl');
+    // The rule by hand: the ground truth against the policy, or a branch chosen over its greedy output.
+    const fixes = records.filter((p) => p.ttpa!.kind !== 'branch' || p.ttpa!.rejected_source === 'base');
+    expect(fixes.length).toBeGreaterThan(0);
+    expect(fixes.length).toBeLessThan(records.length);
+    const summary = JSON.parse(text(store, 'loop/ttpa/round-1/stage.json')).summary;
+    expect(summary).toMatchObject({ items: records.length, filtered: { filter: 'error-fix', kept: fixes.length, of: records.length } });
+    expect(logs.some((l) => l.startsWith(`loop/ttpa/round-1: ${records.length} items (${fixes.length} of ${records.length} pairs kept by error-fix)`))).toBe(true);
+    // The round's model is the one DPO makes of those pairs alone from the start model, with the round's settings.
+    const { model, tokenizer } = await loadCheckpoint(dirSource(resolve('models/default')));
+    try {
+      const job = await runDpoJob({ model, tokenizer, records: fixes, config: { ...armDpoConfig(r, 'ttpa', 0), pairFilter: 'all' }, modelFiles: async () => ({}) });
+      const files = await checkpointFiles(job.model, tokenizer);
+      expect(Buffer.compare(files['model.safetensors'], store.files.get('loop/ttpa/round-1/model/model.safetensors')!)).toBe(0);
+    } finally {
+      disposeModel(model);
+    }
+    expect(text(store, 'report.md')).toContain('DPO arms train on the pairs the error-fix filter keeps');
+    expect(text(store, 'report.md')).toContain(`${records.length} items, ${fixes.length} kept`);
   }, 300_000);
 
   it('resumes after round 1 with the same round 2 as an uninterrupted run', async () => {
