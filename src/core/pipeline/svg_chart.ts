@@ -24,9 +24,10 @@ export function niceTicks(lo: number, hi: number, n = 5): number[] {
   const raw = (hi - lo) / n;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toPrecision(12));
-  return out;
+  // Ticks by index, not by adding `step` (a step below the values' float resolution never advances: an endless loop).
+  const first = Math.ceil(lo / step) * step;
+  const count = Math.floor((hi - first) / step + 1e-9) + 1;
+  return [...new Set(Array.from({ length: count }, (_, i) => +(first + i * step).toPrecision(12)))];
 }
 
 const fmt = (v: number): string => (Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.01) ? v.toExponential(1) : String(+v.toPrecision(3)));

@@ -40,6 +40,8 @@ describe('pipeline report pieces', () => {
   it('charts: nice ticks and a well-formed SVG', () => {
     expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(niceTicks(0.3, 0.7)).toEqual([0.3, 0.4, 0.5, 0.6, 0.7]);
+    // A range below the values' float resolution (a DPO curve flat at ln 2 to the last bit) ended the process.
+    expect(niceTicks(0.6931471805599453, 0.6931471805599455)).toEqual([0.69314718056]);
     const svg = lineChartSvg([{ name: 'a<b', points: [[1, 0.5], [2, NaN], [3, 0.2]] }], { title: 't', xLabel: 'x', yLabel: 'y' });
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('a&lt;b');
