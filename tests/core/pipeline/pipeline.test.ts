@@ -1,4 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { dirSource } from '../../../src/cli/files.ts';
+import { disposeModel } from '../../../src/core/model/params.ts';
+import { createRng } from '../../../src/core/rng.ts';
+import { checkpointFiles, loadCheckpoint } from '../../../src/core/runtime/checkpoint.ts';
+import { parseDpoRecordsJsonl, runDpoJob } from '../../../src/core/train/dpo_run.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/core/runtime/backend.ts';
 import { resolvePipelineConfig } from '../../../src/core/pipeline/config.ts';
@@ -79,6 +85,29 @@ describe('runPipeline (tiny preset)', () => {
     const plain = (await runPipeline({ store, events: {} }, resolvePipelineConfig(tiny, { dpo: { ...tiny.dpo, rpoAlpha: 0 } })))!;
     expect(plain.arms.control).toBeUndefined();
     expect(new TextDecoder().decode(store.files.get('report.md'))).not.toContain('control');
+  }, 120_000);
+
+  it('with dpo.pairFilter error-fix, the DPO stages train on the kept pairs (shuffled as before) and record the count', async () => {
+    const store = memoryStore();
+    const logs: string[] = [];
+    // The shipped model on longer answers builds branch pairs that are not error fixes (the tiny model's all are).
+    const r = resolvePipelineConfig(tiny, { useStartModel: true, dpo: { ...tiny.dpo, pairFilter: 'error-fix' }, pairs: { ...tiny.pairs, prompts: 3, token: { maxNewTokens: 96 } } });
+    const start = dirSource(resolve('models/default'));
+    await runPipeline({ store, startModel: start, events: { log: (l) => logs.push(l) } }, r);
+    const text = (p: string): string => new TextDecoder().decode(store.files.get(p));
+    const records = parseDpoRecordsJsonl(text('pairs/token/pairs.jsonl'), 'pairs.jsonl');
+    const fixes = records.filter((p) => p.ttpa!.kind !== 'branch' || p.ttpa!.rejected_source === 'base');
+    expect(fixes.length).toBeGreaterThan(0);
+    expect(fixes.length).toBeLessThan(records.length);
+    expect(JSON.parse(text('dpo/token/stage.json')).summary).toMatchObject({ pairs: fixes.length, pairsAvailable: records.length, pairsKept: fixes.length });
+    expect(logs).toContain(`dpo/token: ${fixes.length} of ${records.length} pairs kept by error-fix`);
+    const { model, tokenizer } = await loadCheckpoint(start);
+    try {
+      const job = await runDpoJob({ model, tokenizer, records: createRng(r.dpo.seed).shuffle(fixes), config: { ...r.dpo, pairFilter: 'all' }, modelFiles: async () => ({}) });
+      expect(Buffer.compare((await checkpointFiles(job.model, tokenizer))['model.safetensors'], store.files.get('dpo/token/model/model.safetensors')!)).toBe(0);
+    } finally {
+      disposeModel(model);
+    }
   }, 120_000);
 
   it('names a bad preset field', () => {
