@@ -155,6 +155,15 @@ describe('the lab through the UI (tiny preset)', () => {
     await page.locator('#field-dpo-anchorWeight').fill('0');
     await page.locator('#field-dpo-anchorWeight').dispatchEvent('change');
     await page.waitForFunction(() => JSON.parse((document.getElementById('config-dpo') as HTMLTextAreaElement).dataset.resolved || '{}').anchorWeight === 0);
+    // The pair filter field edits dpo.pairFilter (no run: core and worker tests train with it).
+    const filter = page.locator('#field-dpo-pairFilter');
+    expect(await filter.inputValue()).toBe('all');
+    expect(await filter.locator('option').allTextContents()).toEqual(['all', 'correct-chosen', 'error-fix', 'in-turn']);
+    expect(await page.locator('#field-dpo-pairFilter-help').textContent()).toMatch(/^all: every pair\. correct-chosen: .* error-fix: .* in-turn: /);
+    for (const value of ['error-fix', 'all']) {
+      await filter.selectOption(value);
+      await page.waitForFunction((v) => JSON.parse((document.getElementById('config-dpo') as HTMLTextAreaElement).dataset.resolved || '{}').pairFilter === v, value);
+    }
     // Evaluate again: the new DPO run made the last evaluation stale, and later tests expect every stage done.
     await gotoStage('evaluate');
     await runStage('evaluate');
