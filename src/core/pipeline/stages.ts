@@ -201,6 +201,7 @@ export function dpoStage(
   return runStage(env.store, `dpo/${name}`, dpo, inputs, env.events, async () => {
     const file = `pairs/${mode}/pairs.jsonl`;
     const all = parseDpoRecordsJsonl(await env.store.readText(file), file);
+    // Filtered here, before the equal cut (runDpoJob's own filter then keeps them all).
     const kept = selectDpoRecords(all, dpo.pairFilter, file).records;
     if (dpo.pairFilter !== 'all') env.events.log?.(`dpo/${name}: ${pairFilterNote(dpo.pairFilter, kept.length, all.length)}`);
     const n = other ? Math.min(kept.length, await keptCount(env.store, other, dpo.pairFilter)) : kept.length;

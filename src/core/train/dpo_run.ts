@@ -1,6 +1,6 @@
-// A whole DPO job on one model: keep the pairs dpo.pairFilter names, encode TRL-form pairs, compute reference log-probs once (the starting
-// model, or the base with adapters off for LoRA), train full weights or LoRA adapters, return the final
-// model (LoRA merged). Shared by `ttpa dpo` and the pipeline; file I/O stays with the caller.
+// A whole DPO job on one model: keep the pairs dpo.pairFilter names, encode TRL-form pairs, compute reference
+// log-probs once (the starting model, or the base with adapters off for LoRA), train full weights or LoRA adapters,
+// return the final model (LoRA merged). Shared by `ttpa dpo`, the pipeline and the app; file I/O stays with the caller.
 import { tf } from '../runtime/tf.ts';
 import { readJsonl, throwFirstError } from '../data/jsonl.ts';
 import type { Model } from '../model/params.ts';
