@@ -36,7 +36,7 @@ export const compareCommand: Command = {
     if (out) {
       checkNotInput(out, paths);
       claimOutputs([out], bool(args, 'overwrite'));
-      writeFileAtomic(out, JSON.stringify({ names: comparison.names, rows: comparison.rows }, null, 2) + '\n');
+      writeFileAtomic(out, JSON.stringify({ names: comparison.names, rows: comparison.rows, significance: comparison.significance }, null, 2) + '\n');
     }
     console.log(comparison.markdown.trimEnd());
     return 0;

@@ -2,6 +2,7 @@
 // Plain data in, strings and plain data out; reading report files is the CLI's job.
 import { ERROR_CATEGORIES } from './errors.ts';
 import type { EvalReport, EvalSummary } from './evaluate.ts';
+import { bootstrapInterval, pairedOutcome, turnErrors } from './significance.ts';
 
 const pct = (v: number | null): string => (v === null ? '–' : `${(100 * v).toFixed(1)}%`);
 const dec = (v: number | null): string => (v === null ? '–' : v.toFixed(3));
@@ -59,10 +60,54 @@ export interface ComparisonRow {
   delta: number | null;
 }
 
+/** One report's error rate with its interval and, after the first, its turns against the first's. */
+export interface ComparisonSignificance {
+  name: string;
+  errorRate: number;
+  lo: number;
+  hi: number;
+  /** Against the first report on the same turns (absent for the first, or when the turns differ). */
+  vsFirst?: { fixed: number; broken: number; p: number };
+}
+
 export interface Comparison {
   names: string[];
   rows: ComparisonRow[];
+  /** Per report, when every report carries its turns. */
+  significance?: ComparisonSignificance[];
   markdown: string;
+}
+
+/**
+ * Error rates with 95% bootstrap intervals, and the turns each later report fixed and broke against the first
+ * (exact McNemar p), as the pipeline's reports give them; undefined when a report has no turns.
+ */
+export function compareSignificance(named: ReadonlyArray<{ name: string; report: EvalReport }>): ComparisonSignificance[] | undefined {
+  if (!named.every((n) => Array.isArray(n.report.turns) && n.report.turns.length > 0)) return undefined;
+  const first = named[0].report;
+  return named.map((n, i) => {
+    const ci = bootstrapInterval(turnErrors(n.report), { seed: 1 });
+    const out: ComparisonSignificance = { name: n.name, errorRate: ci.rate, lo: ci.lo, hi: ci.hi };
+    if (i === 0) return out;
+    try {
+      const o = pairedOutcome(n.report, first);
+      out.vsFirst = { fixed: o.aWins, broken: o.bWins, p: o.p };
+    } catch {
+      // Different turns: no paired test.
+    }
+    return out;
+  });
+}
+
+function significanceMarkdown(sig: ComparisonSignificance[]): string[] {
+  const first = sig[0].name;
+  const lines = ['', `Error rate (turns not exactly right) with a 95% bootstrap interval; fixed / broken: turns right here and wrong in ${first}, and the reverse (exact McNemar p).`, ''];
+  lines.push(...header(['report', 'error rate [95% CI]', `fixed / broken vs ${first}`]));
+  for (const s of sig) {
+    const vs = s.vsFirst ? `${s.vsFirst.fixed} / ${s.vsFirst.broken}, p ${s.vsFirst.p < 0.001 ? '< 0.001' : `= ${s.vsFirst.p.toFixed(3)}`}` : s === sig[0] ? '' : 'different turns: not paired';
+    lines.push(row([s.name, `${pct(s.errorRate)} [${pct(s.lo)}, ${pct(s.hi)}]`, vs]));
+  }
+  return lines;
 }
 
 /** A before/after table: overall metrics, error rates, then exact match and ESM per category and domain. */
@@ -94,5 +139,7 @@ export function compareReports(named: ReadonlyArray<{ name: string; report: Eval
   const withDelta = names.length > 1;
   const lines = header(['metric', ...names, ...(withDelta ? ['Δ (last − first)'] : [])]);
   for (const r of rows) lines.push(row([r.metric, ...r.values.map((v) => fmt(r.metric, v)), ...(withDelta ? [fmtDelta(r.metric, r.delta)] : [])]));
-  return { names, rows, markdown: lines.join('\n') + '\n' };
+  const significance = compareSignificance(named);
+  if (significance) lines.push(...significanceMarkdown(significance));
+  return { names, rows, significance, markdown: lines.join('\n') + '\n' };
 }

@@ -29,6 +29,23 @@ describe('ttpa compare', () => {
     expect(json.names).toEqual(['base', 'dpo']);
     expect(json.rows[0]).toEqual({ metric: 'exact match', values: [0.5, 1], delta: 0.5 });
   });
+  it('gives each report its error rate with a bootstrap interval and the turns it fixed and broke against the first (exact McNemar)', async () => {
+    const turns = (right: (i: number) => boolean): TurnRecord[] => Array.from({ length: 12 }, (_, i) => ({ ...turn(right(i), right(i) ? 1 : 0.5), turn: i + 1 }));
+    const [a, b, c] = ['start', 'ttpa', 'other'].map((n) => join(dir, `${n}.json`));
+    writeFileSync(a, JSON.stringify(buildReport(1, turns((i) => i < 4)))); // 4 of 12 right
+    writeFileSync(b, JSON.stringify(buildReport(1, turns((i) => i !== 0)))); // fixes 8 (turns 5-12), breaks 1 (turn 1)
+    writeFileSync(c, JSON.stringify(buildReport(1, turns(() => true).slice(0, 6)))); // other turns: no paired test
+    const out = join(dir, 'sig.json');
+    const r = await runMain(['compare', a, b, c, '--out', out]);
+    expect(r.code).toBe(0);
+    // p = 2 · P(X <= 1), X ~ Binomial(9, 1/2) = 2 · 10 / 512
+    expect(r.out).toMatch(/\| ttpa \| 8\.3% \[0\.0%, 25\.0%\] \| 8 \/ 1, p = 0\.039 \|/);
+    expect(r.out).toContain('| other | 0.0% [0.0%, 0.0%] | different turns: not paired |');
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    expect(json.significance[0]).toMatchObject({ name: 'start', errorRate: 8 / 12 });
+    expect(json.significance[1].vsFirst).toMatchObject({ fixed: 8, broken: 1 });
+    expect(json.significance[1].vsFirst.p).toBeCloseTo(20 / 512, 12);
+  });
   it('rejects files that are not reports, and a missing argument', async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"x": 1}');
