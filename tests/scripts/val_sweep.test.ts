@@ -37,6 +37,15 @@ describe('val_sweep file', () => {
     expect(sweep.variants.map((v) => v.name)).toEqual(['anchor_only', 'anchor_dpo_fix_w0.1', 'anchor_hinge_div1_fix_w0.25', 'anchor_hinge_div1_fix_w1']);
     for (const v of sweep.variants) expect(resolve(v.flags![v.flags!.indexOf('--anchor') + 1]), v.name).toBe(sweep.train);
   });
+  it('reads the shipped round sweeps (models/sweeps/rounds_fresh_*.json): each round anchored on its own fresh prompts, the arms differing only in the preference weight', () => {
+    const weight = (v: { flags?: string[] }): string => v.flags![v.flags!.indexOf('--loss-weights') + 1];
+    for (const round of ['r1', 'r2', 'r2b', 'r3_ttpa', 'r3_control']) {
+      const sweep = readSweep(`models/sweeps/rounds_fresh_${round}.json`);
+      for (const v of sweep.variants) expect(resolve(v.flags![v.flags!.indexOf('--anchor') + 1]), `${round} ${v.name}`).toBe(sweep.train);
+      if (round === 'r2' || round === 'r2b') expect(sweep.variants.map(weight)).toEqual(['0', '0.1']);
+    }
+    expect(readSweep('models/sweeps/rounds_fresh_r3_ttpa.json').pairs).toBe(readSweep('models/sweeps/rounds_fresh_r3_control.json').pairs);
+  });
   it('names the field that is wrong', () => {
     expect(() => readSweep(write({ ...base, seen: { round: 0, promptsPerRound: 3, seed: 1 } }))).toThrow('"seen.round" must be an integer >= 1, got 0');
     expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'dpo', filter: 'turn' }] }))).toThrow('variants[0].filter must be one of all, correct-chosen, error-fix, in-turn, got "turn"');
