@@ -27,7 +27,7 @@ const out: Record<string, unknown> = { found, adapter: backend.adapterInfo, back
   out.readbackMsMedian = med(t.slice(5));
   x.dispose();
 }
-// 2. Per-op dispatch: 500 chained adds on a [4096] tensor, then one read.
+// 2. Per-op dispatch: 500 chained adds, then one read, on a [64] tensor (small: tfjs may run it on the CPU) and a [4096] one.
 for (const size of [64, 4096]) {
   const x = tf.zeros([size]);
   let y = tf.add(x, 0); await y.data();
