@@ -11,7 +11,7 @@ import { checkpointFiles, loadCheckpoint } from '../runtime/checkpoint.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import { resolveSftConfig } from '../train/config.ts';
 import type { DpoStepMetrics } from '../train/dpo.ts';
-import type { DpoConfig } from '../train/dpo_config.ts';
+import { lossTerms, type DpoConfig } from '../train/dpo_config.ts';
 import { parseDpoRecordsJsonl, runDpoJob, type PairFilterCount } from '../train/dpo_run.ts';
 import { pairFilterNote } from '../preference/pair_filter.ts';
 import { modelPolicy } from '../train/policy.ts';
@@ -46,39 +46,56 @@ export interface ArmRoundSummary {
 
 /**
  * Round k's train samples: the k-th slice of a shuffle of the train split seeded by the pipeline's seed (rounds
- * never share one). Exported so a sweep can evaluate a model on the very samples a round trained on.
+ * never share one), after the first `skip` (the warm-up round's, warmupPrompts). Exported so a sweep can evaluate
+ * a model on the very samples a round trained on.
  */
-export function roundPrompts(train: readonly Sample[], round: number, perRound: number, pipelineSeed: number): Sample[] {
-  const need = (round + 1) * perRound;
-  if (need > train.length) {
-    throw new Error(`loop: round ${round + 1} needs train samples ${round * perRound + 1}-${need}, but the train split has ${train.length}; raise data.n or lower loop.promptsPerRound`);
-  }
-  return createRng(pipelineSeed + 17).shuffle(train).slice(round * perRound, need);
+export function roundPrompts(train: readonly Sample[], round: number, perRound: number, pipelineSeed: number, skip = 0): Sample[] {
+  return shuffleSlice(train, skip + round * perRound, perRound, pipelineSeed, `round ${round + 1}`, skip > 0);
 }
 
-const isDpoArm = (arm: ArmName): boolean => arm === 'ttpa' || arm === 'control' || arm === 'sequence';
+/** The warm-up round's train samples: the first `n` of the same shuffle. */
+export function warmupPrompts(train: readonly Sample[], n: number, pipelineSeed: number): Sample[] {
+  return shuffleSlice(train, 0, n, pipelineSeed, 'the warm-up round', true);
+}
 
-/** The DPO config of an arm in a round (the control trains on the chosen side's NLL alone). */
+function shuffleSlice(train: readonly Sample[], from: number, n: number, pipelineSeed: number, what: string, warmup: boolean): Sample[] {
+  const need = from + n;
+  if (need > train.length) {
+    throw new Error(`loop: ${what} needs train samples ${from + 1}-${need}, but the train split has ${train.length}; raise data.n or lower loop.promptsPerRound${warmup ? ' or loop.warmupSamples' : ''}`);
+  }
+  return createRng(pipelineSeed + 17).shuffle(train).slice(from, need);
+}
+
+/**
+ * Whether an arm trains with runDpoJob: the DPO arms, and continued SFT when DPO arms carry the SFT anchor (then it is
+ * their run with the preference terms weighted 0: the same anchor rows per pair and the same steps, so TTPA against
+ * it is exactly what the preference term adds).
+ */
+const isDpoArm = (r: ResolvedPipeline, arm: ArmName): boolean => arm === 'ttpa' || arm === 'control' || arm === 'sequence' || (arm === 'sft-continued' && r.dpo.anchorWeight > 0);
+
+/** The DPO config of an arm in a round (the control trains on the chosen side's NLL alone; anchored continued SFT on the anchor alone). */
 export function armDpoConfig(r: ResolvedPipeline, arm: ArmName, round: number): DpoConfig {
   const base = arm === 'control' ? (r.dpoControl ?? r.dpo) : r.dpo;
-  return { ...base, seed: base.seed + round, checkpointEvery: 0 };
+  const anchorOnly = arm === 'sft-continued' && isDpoArm(r, arm) ? { lossWeights: lossTerms(base).map(() => 0), rpoAlpha: 0 } : {};
+  return { ...base, ...anchorOnly, seed: base.seed + round, checkpointEvery: 0 };
 }
 
 /** Runs (or skips, when up to date) round `round` of `arm`, starting from `policy`. */
 export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmName, round: number, policy: SftSource, start: SftSource, data: StageRecord): Promise<StageRecord<ArmRoundSummary>> {
   const loop = r.loop;
+  const dpoArm = isDpoArm(r, arm);
   const dir = `loop/${arm}/round-${round + 1}`;
   const dpo = armDpoConfig(r, arm, round);
   const pairsCfg = arm === 'sequence' ? r.pairsSequence : r.pairsToken;
   const preference = { ...pairsCfg, seed: pairsCfg.seed + 7919 * round };
   const config = {
-    arm, round, promptsPerRound: loop.promptsPerRound, reference: loop.reference, valLimit: loop.valLimit, dpo,
-    ...(isDpoArm(arm) ? { preference } : { rft: arm === 'rft' ? { samples: loop.rftSamples, temperature: loop.rftTemperature, threshold: loop.rftThreshold } : null }),
+    arm, round, promptsPerRound: loop.promptsPerRound, ...(loop.warmupSamples > 0 ? { warmupSamples: loop.warmupSamples } : {}), reference: loop.reference, valLimit: loop.valLimit, dpo,
+    ...(dpoArm ? { preference } : { rft: arm === 'rft' ? { samples: loop.rftSamples, temperature: loop.rftTemperature, threshold: loop.rftThreshold } : null }),
   };
-  const startRef = isDpoArm(arm) && loop.reference === 'start' && round > 0;
+  const startRef = dpoArm && loop.reference === 'start' && round > 0;
   const inputs = { ...hashes(data), ...policy.inputs, ...(startRef ? { reference: Object.values(start.inputs).join('') } : {}) };
   return runStage(env.store, dir, config, inputs, env.events, async () => {
-    const samples = roundPrompts(await readSamples(env.store, 'train'), round, loop.promptsPerRound, r.config.seed);
+    const samples = roundPrompts(await readSamples(env.store, 'train'), round, loop.promptsPerRound, r.config.seed, loop.warmupSamples);
     const { model, tokenizer } = await loadCheckpoint(policy.source);
     const reference = startRef ? (await loadCheckpoint(start.source)).model : undefined;
     try {
@@ -87,7 +104,7 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
       await env.store.writeFiles(dir, { [built.file]: built.text, 'data_stats.json': JSON.stringify(built.stats, null, 2) + '\n' });
       const t1 = performance.now();
       const trained = await trainRound(env, dir, model, tokenizer, dpo, built, reference, samples);
-      await env.store.writeFiles(`${dir}/model`, await checkpointFiles(trained.model, tokenizer, { [isDpoArm(arm) ? 'dpo_config.json' : 'sft_config.json']: trained.config }));
+      await env.store.writeFiles(`${dir}/model`, await checkpointFiles(trained.model, tokenizer, { [dpoArm ? 'dpo_config.json' : 'sft_config.json']: trained.config }));
       await env.store.writeFiles(dir, { 'metrics.jsonl': toJsonl(trained.metrics) });
       const t2 = performance.now();
       const val = await readSamples(env.store, 'val');
@@ -124,7 +141,7 @@ interface RoundData {
 
 async function buildRoundData(env: PipelineEnv, r: ResolvedPipeline, arm: ArmName, round: number, model: Model, tokenizer: Tokenizer, samples: Sample[], preference: ResolvedPipeline['pairsToken'], policyId: Record<string, string>): Promise<RoundData> {
   const label = `loop/${arm}/round-${round + 1}`;
-  if (isDpoArm(arm)) {
+  if (isDpoArm(r, arm)) {
     // Arms whose policies are still the same (round 1) build the same pairs: the first one's are reused.
     const shared = `loop/shared/pairs-${configHash({ preference, policy: policyId, prompts: samples.map((s) => s.id) })}`;
     if (env.store.has(`${shared}/pairs.jsonl`)) {

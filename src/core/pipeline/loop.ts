@@ -1,5 +1,5 @@
-// The update loop for one seed: data -> the starting model's test evaluation (and pass@k headroom) -> for every
-// arm, `rounds` rounds of on-policy data and updates (arm_round.ts) -> the arm's final model in a folder named
+// The update loop for one seed: data -> the starting model's test evaluation (and pass@k headroom) -> the shared
+// warm-up round when configured (warmup.ts) and its evaluations -> for every arm, `rounds` rounds of on-policy data and updates (arm_round.ts) -> the arm's final model in a folder named
 // after it (HF layout) -> its test evaluation -> loop_report.ts. Every stage is resumable; arms are independent,
 // so callers may run subsets of them in parallel processes over one run folder and then report once.
 import { loadCheckpoint } from '../runtime/checkpoint.ts';
@@ -10,6 +10,7 @@ import { buildLoopReport, type LoopReport } from './loop_report.ts';
 import type { ArmName } from './loop_config.ts';
 import { passAtK, type PassAtK } from './pass_at_k.ts';
 import { runStage, type StageRecord } from './stage.ts';
+import { warmupStage } from './warmup.ts';
 import { dataStage, evalStage, hashes, type EvalSummaryLine, readEvalReport, readSamples, sftStage, startModelSource, type PipelineEnv, type SftSource } from './stages.ts';
 
 export interface LoopOptions {
@@ -38,29 +39,39 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
   await timed(evalStage(env, r, 'sft', start, data));
   const startVal = await timed(evalStage(env, r, 'sft', start, data, 'val', r.loop.valLimit));
   const headroom = r.loop.passAtK > 0 ? await timed(passAtKStage(env, r, start, data)) : null;
+  // The arms' common origin: the starting model, or the warm-up round's model with its own evaluations.
+  let origin = { model: start, val: startVal };
+  if (r.loop.warmupSamples > 0) {
+    const w = await warmupStage(env, r, start, data);
+    records.push(w.record as StageRecord);
+    await timed(evalStage(env, r, 'warmup', w.model, data));
+    origin = { model: w.model, val: await timed(evalStage(env, r, 'warmup', w.model, data, 'val', r.loop.valLimit)) };
+  }
   if (opts.sharedOnly) return undefined;
 
   const arms = r.loop.arms.filter((a) => !opts.arms || opts.arms.includes(a));
   const runs: Partial<Record<ArmName, ArmRun>> = {};
   for (const arm of arms) {
-    let policy: SftSource = start;
+    let policy: SftSource = origin.model;
     const rounds: StageRecord<ArmRoundSummary>[] = [];
     for (let k = 0; k < r.loop.rounds; k++) {
-      const rec = await timed(armRoundStage(env, r, arm, k, policy, start, data));
+      const rec = await timed(armRoundStage(env, r, arm, k, policy, origin.model, data));
       rounds.push(rec);
       policy = { source: env.store.source(`loop/${arm}/round-${k + 1}/model`), inputs: hashes(rec) };
     }
-    const final = await timed(finalStage(env, r, arm, rounds, { model: start, val: startVal }));
+    const final = await timed(finalStage(env, r, arm, rounds, origin));
     runs[arm] = { rounds, selectedRound: final.summary.round };
     await timed(evalStage(env, r, arm, { source: env.store.source(arm), inputs: hashes(final) }, data));
   }
   if (opts.arms) return undefined;
 
-  const evals = Object.fromEntries(await Promise.all(['sft', ...r.loop.arms].map(async (a) => [a, await readEvalReport(env.store, a)] as const)));
+  const warm = r.loop.warmupSamples > 0 ? ['warmup'] : [];
+  const evals = Object.fromEntries(await Promise.all(['sft', ...warm, ...r.loop.arms].map(async (a) => [a, await readEvalReport(env.store, a)] as const)));
   const built = buildLoopReport({
     preset: r.config.name, seed: r.config.seed, config: r,
     stages: records.map((x) => ({ stage: x.stage, elapsedMs: x.elapsedMs, skipped: x.skipped === true })),
     evals, runs: runs as Record<ArmName, ArmRun>, headroom: headroom?.summary ?? null, startVal: startVal.summary,
+    ...(warm.length ? { warmupVal: origin.val.summary } : {}),
   });
   await env.store.writeFiles('', { 'report.json': JSON.stringify(built.report, null, 2) + '\n', 'report.md': built.markdown, ...built.charts });
   env.events.log?.(`report: ${env.store.name}/report.md`);
@@ -69,7 +80,8 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
 
 /**
  * The arm's final model copied into `<arm>/` in HF layout: the last round's, or with 'best-val' the round with the
- * lowest validation error, where round 0 is the starting model itself (kept when no round beat it on validation).
+ * lowest validation error, where round 0 is the arms' origin (the starting model, or the warm-up round's model),
+ * kept when no round beat it on validation.
  */
 function finalStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmName, rounds: StageRecord<ArmRoundSummary>[], start: { model: SftSource; val: StageRecord<EvalSummaryLine> })
   : Promise<StageRecord<{ round: number; valErrorRate: number }>> {
@@ -83,7 +95,7 @@ function finalStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmName, rounds:
     const files: Record<string, Uint8Array> = {};
     for (const f of src.list()) files[f] = await src.read(f);
     await env.store.writeFiles(arm, files);
-    env.events.log?.(`${arm}/: ${pick.round === 0 ? 'the starting model (no round beat it on validation)' : `round ${pick.round}`} of ${rounds.length} (${r.loop.select}), val error ${(100 * pick.valErrorRate).toFixed(1)}%`);
+    env.events.log?.(`${arm}/: ${pick.round === 0 ? `the ${r.loop.warmupSamples > 0 ? "warm-up round's" : 'starting'} model (no round beat it on validation)` : `round ${pick.round}`} of ${rounds.length} (${r.loop.select}), val error ${(100 * pick.valErrorRate).toFixed(1)}%`);
     return pick;
   });
 }

@@ -11,7 +11,7 @@ export const ARM_DESCRIPTIONS: Record<ArmName, string> = {
   ttpa: 'token-level pairs from its own policy (branching at divergence points, ESM-scored), DPO loss',
   control: 'the same token-level pairs from its own policy, the chosen side\'s NLL alone (no preference term)',
   rft: 'rejection-sampling fine-tuning: SFT on the ESM-best of n samples per turn, the ground truth when none reaches the threshold',
-  'sft-continued': 'SFT on the ground truth of the same turns',
+  'sft-continued': 'SFT on the ground truth of the same turns (with dpo.anchorWeight > 0: the SFT anchor alone, the TTPA arm\'s run with every preference term weighted 0, its own on-policy pairs only setting the schedule and the anchor rows per step)',
   sequence: 'sequence-level pairs (best vs worst of n whole samples) from its own policy, DPO loss',
 };
 
@@ -20,6 +20,13 @@ export interface LoopConfig {
   rounds: number;
   /** Train samples drawn per round; rounds never share a sample (a seeded shuffle of the train split, cut in slices). */
   promptsPerRound: number;
+  /**
+   * Train samples of a shared warm-up round before the arms split, 0 = none: the starting model continues SFT on
+   * their ground truth with the pipeline's `sft` settings, and every arm starts from the result. They are the first
+   * slice of the shuffle, so no round draws them again. Why: from the shipped model the preference term did not help
+   * in round 1 but did from round 2 on (README, "Rounds on fresh, leak-free prompts").
+   */
+  warmupSamples: number;
   /** Arms to run; 'ttpa' always runs. */
   arms: ArmName[];
   /**
@@ -45,6 +52,7 @@ export interface LoopConfig {
 export const DEFAULT_LOOP_CONFIG: Readonly<LoopConfig> = Object.freeze({
   rounds: 0,
   promptsPerRound: 200,
+  warmupSamples: 0,
   arms: Object.freeze(['ttpa', 'control']) as unknown as ArmName[],
   reference: 'round' as const,
   select: 'last' as const,
@@ -73,6 +81,7 @@ export function resolveLoopConfig(overrides: unknown = {}): LoopConfig {
   };
   int('rounds', 0);
   int('promptsPerRound', 1);
+  int('warmupSamples', 0);
   int('valLimit', 0);
   int('rftSamples', 2);
   int('passAtK', 0);

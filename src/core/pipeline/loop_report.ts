@@ -40,6 +40,8 @@ export interface LoopReport {
   stages: { stage: string; elapsedMs: number; skipped: boolean }[];
   budget: string;
   start: Omit<LoopArmResult, 'vsStart' | 'rounds' | 'selectedRound'> & { valErrorRate: number; valTurns: number };
+  /** The shared warm-up round's model (loop.warmupSamples > 0), every arm's origin; null without one. */
+  warmup: (Omit<LoopArmResult, 'rounds' | 'selectedRound'> & { valErrorRate: number; valTurns: number }) | null;
   /** pass@k of the starting model, with its greedy exact-match rate on the turns of the same samples. */
   headroom: (PassAtK & { greedyOnSameSamples: number | null }) | null;
   arms: Partial<Record<ArmName, LoopArmResult>>;
@@ -54,12 +56,14 @@ export interface LoopReportInputs {
   seed: number;
   config: ResolvedPipeline;
   stages: LoopReport['stages'];
-  /** 'sft' (the starting model) and every arm. */
+  /** 'sft' (the starting model), 'warmup' (with a warm-up round) and every arm. */
   evals: Record<string, EvalReport>;
   runs: Record<ArmName, ArmRun>;
   headroom: PassAtK | null;
   /** The starting model on the validation samples every round is evaluated on. */
   startVal: { errorRate: number; turns: number };
+  /** The warm-up round's model on the same validation samples, with a warm-up round. */
+  warmupVal?: { errorRate: number; turns: number };
 }
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
@@ -76,9 +80,11 @@ const base = (r: EvalReport, seed: number) => ({
 export function budgetLine(r: ResolvedPipeline): string {
   const l = r.loop;
   const d = r.dpo;
-  return `${l.rounds} round(s); each round every arm decodes the same ${l.promptsPerRound} fresh train samples with its own current policy ` +
+  const warm = l.warmupSamples > 0 ? `a shared warm-up round first (the starting model continues SFT on the ground truth of ${l.warmupSamples} train samples, ${r.sft.steps} steps of ${r.sft.batchSize * r.sft.gradAccumSteps} at lr ${r.sft.lr}; every arm starts from it), then ` : '';
+  const anchor = d.anchorWeight > 0 ? `DPO arms add the SFT anchor (the ground truth of the round's samples, weight ${d.anchorWeight})${l.arms.includes('sft-continued') ? ', and continued SFT is that anchor alone (every preference term weighted 0)' : ''}; ` : '';
+  return `${warm}${l.rounds} round(s); each round every arm decodes the same ${l.promptsPerRound} fresh train samples with its own current policy ` +
     `and takes ${d.steps} optimizer steps of ${d.batchSize * d.gradAccumSteps} items (pairs for DPO arms, turns for SFT arms) at lr ${d.lr}; ` +
-    (d.pairFilter === 'all' ? '' : `DPO arms train on the pairs the ${d.pairFilter} filter keeps; `) +
+    (d.pairFilter === 'all' ? '' : `DPO arms train on the pairs the ${d.pairFilter} filter keeps; `) + anchor +
     `DPO reference: ${l.reference === 'round' ? "the round's starting policy" : 'the starting model'}; final model: ${l.select === 'last' ? 'the last round' : 'the round with the lowest validation error'}.`;
 }
 
@@ -99,12 +105,14 @@ export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; ma
   const ttpaVs: Partial<Record<ArmName, PairedOutcome>> = {};
   for (const a of armNames) if (a !== 'ttpa') ttpaVs[a] = pairedOutcome(inp.evals.ttpa, inp.evals[a]);
   const startRes = { ...base(start, inp.seed), valErrorRate: inp.startVal.errorRate, valTurns: inp.startVal.turns };
+  const w = inp.evals.warmup;
+  const warmup = w && inp.warmupVal ? { ...base(w, inp.seed + 101), vsStart: pairedOutcome(w, start), valErrorRate: inp.warmupVal.errorRate, valTurns: inp.warmupVal.turns } : null;
   const ttpa = arms.ttpa!;
   const rel = startRes.errorRate > 0 ? (startRes.errorRate - ttpa.errorRate) / startRes.errorRate : 0;
   const beatsEveryArm = Object.values(ttpaVs).every((o) => o!.aWins > o!.bWins && o!.p < ALPHA);
   const report: LoopReport = {
     kind: 'loop', preset: inp.preset, seed: inp.seed, wallMs: inp.stages.reduce((s, x) => s + x.elapsedMs, 0), stages: inp.stages,
-    budget: budgetLine(inp.config), start: startRes, headroom: inp.headroom && { ...inp.headroom, greedyOnSameSamples: greedyOn(start, inp.headroom.sampleIds) }, arms, ttpaVs,
+    budget: budgetLine(inp.config), start: startRes, warmup, headroom: inp.headroom && { ...inp.headroom, greedyOnSameSamples: greedyOn(start, inp.headroom.sampleIds) }, arms, ttpaVs,
     goal: { relativeErrorReduction: rel, target: GOAL_RELATIVE_CUT, beatsEveryArm, met: rel >= GOAL_RELATIVE_CUT && beatsEveryArm && ttpa.vsStart.p < ALPHA },
     config: inp.config,
   };
@@ -121,7 +129,8 @@ function greedyOn(r: EvalReport, ids: string[] | undefined): number | null {
 }
 
 function valChart(r: LoopReport): string {
-  const series = Object.entries(r.arms).map(([a, x]) => ({ name: a, points: [[0, 100 * r.start.valErrorRate] as [number, number], ...x!.rounds.map((q) => [q.round, 100 * q.valErrorRate] as [number, number])] }));
+  const origin = (r.warmup ?? r.start).valErrorRate;
+  const series = Object.entries(r.arms).map(([a, x]) => ({ name: a, points: [[0, 100 * origin] as [number, number], ...x!.rounds.map((q) => [q.round, 100 * q.valErrorRate] as [number, number])] }));
   return lineChartSvg(series, { title: 'validation error rate after each round', xLabel: 'round', yLabel: 'error rate (%)' });
 }
 
@@ -144,6 +153,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     h ? `Headroom: the starting model's pass@${h.k} (T=${h.temperature}) is ${pct(h.passAtK)} on ${h.turns} test turns (pass@1 at that temperature ${pct(h.passAt1)}; greedy ${h.greedyOnSameSamples === null ? `${pct(1 - r.start.errorRate)} on all ${r.start.turns} test turns` : `${pct(h.greedyOnSameSamples)} on the same samples`}).` : 'Headroom: pass@k not measured (loop.passAtK 0).', '',
     '| model | error rate [95% CI] | mean ESM | vs start: fixed / broke, p | final model: round |', '| --- | --- | --- | --- | --- |',
     `| start (SFT) | ${interval(r.start)} | ${r.start.meanEsm.toFixed(3)} | | |`,
+    ...(r.warmup ? [`| warm-up round (shared) | ${interval(r.warmup)} | ${r.warmup.meanEsm.toFixed(3)} | ${sig(r.warmup.vsStart)} | |`] : []),
     ...names.map((a) => { const x = r.arms[a]!; return `| ${a} | ${interval(x)} | ${x.meanEsm.toFixed(3)} | ${sig(x.vsStart)} | ${x.selectedRound} |`; }), '',
     '## TTPA against each arm (same turns)', '',
     '| arm | TTPA wins / arm wins, p | verdict |', '| --- | --- | --- |',
@@ -152,7 +162,9 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     `Goal (TTPA cuts the starting error by >= ${pct(r.goal.target)} relative and beats every arm with p < ${ALPHA}): **${r.goal.met ? 'met' : 'not met'}**; relative change ${pct(r.goal.relativeErrorReduction)}; beats every arm: ${r.goal.beatsEveryArm ? 'yes' : 'no'}.`, '',
     '## Arms', '', ...names.map((a) => `- \`${a}\`: ${ARM_DESCRIPTIONS[a]}. Final model: \`${a}/\` (HF layout).`), '',
     '## Validation error after each round', '', ...charts.map((f) => `![${f}](${f})`), '',
-    `Round 0 is the starting model: ${pct(r.start.valErrorRate)} on ${r.start.valTurns} validation turns.`, '',
+    r.warmup
+      ? `Round 0 is the warm-up round's model: ${pct(r.warmup.valErrorRate)} on ${r.warmup.valTurns} validation turns (the starting model: ${pct(r.start.valErrorRate)}).`
+      : `Round 0 is the starting model: ${pct(r.start.valErrorRate)} on ${r.start.valTurns} validation turns.`, '',
     `| round | ${names.join(' | ')} |`, `| --- |${' --- |'.repeat(names.length)}`,
     ...r.arms.ttpa!.rounds.map((_, i) => `| ${i + 1} | ${names.map((a) => { const q = r.arms[a]!.rounds[i]; return `${pct(q.valErrorRate)} (${q.items} items${q.kept !== undefined && q.kept !== q.items ? `, ${q.kept} kept` : ''})`; }).join(' | ')} |`), '',
     '## Error rates per category (share of test turns with the error)', '',

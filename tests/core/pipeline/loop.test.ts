@@ -4,7 +4,7 @@ import { dirSource } from '../../../src/cli/files.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Sample } from '../../../src/core/data/sample.ts';
 import { disposeModel } from '../../../src/core/model/params.ts';
-import { armDpoConfig, roundPrompts } from '../../../src/core/pipeline/arm_round.ts';
+import { armDpoConfig, roundPrompts, warmupPrompts } from '../../../src/core/pipeline/arm_round.ts';
 import { resolvePipelineConfig, type PipelineConfig } from '../../../src/core/pipeline/config.ts';
 import { runLoop } from '../../../src/core/pipeline/loop.ts';
 import { ARM_NAMES } from '../../../src/core/pipeline/loop_config.ts';
@@ -34,6 +34,15 @@ describe('roundPrompts', () => {
 
   it('names the shortfall when the train split is too small', () => {
     expect(() => roundPrompts(train, 3, 3, 5)).toThrow('loop: round 4 needs train samples 10-12, but the train split has 10; raise data.n or lower loop.promptsPerRound');
+    expect(() => roundPrompts(train, 1, 3, 5, 5)).toThrow('loop: round 2 needs train samples 9-11, but the train split has 10; raise data.n or lower loop.promptsPerRound or loop.warmupSamples');
+    expect(() => warmupPrompts(train, 11, 5)).toThrow('loop: the warm-up round needs train samples 1-11');
+  });
+
+  it('gives the warm-up round the first slice and the rounds the slices after it', () => {
+    const warm = warmupPrompts(train, 4, 5).map((s) => s.id);
+    const rounds = [0, 1].map((k) => roundPrompts(train, k, 3, 5, 4).map((s) => s.id));
+    expect(new Set([...warm, ...rounds.flat()]).size).toBe(10);
+    expect([...warm, ...rounds.flat()]).toEqual(roundPrompts(train, 0, 10, 5).map((s) => s.id));
   });
 });
 
@@ -148,6 +157,39 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     }
     expect(text(store, 'report.md')).toContain('DPO arms train on the pairs the error-fix filter keeps');
     expect(text(store, 'report.md')).toContain(`${records.length} items, ${fixes.length} kept`);
+  }, 300_000);
+
+  it('with loop.warmupSamples every arm starts from the shared warm-up model; anchored sft-continued is the anchor alone', async () => {
+    const store = memoryStore();
+    const r = loopPreset({ arms: ['ttpa', 'sft-continued'], rounds: 1, warmupSamples: 4 }, { dpo: { ...tiny.dpo, anchorWeight: 1 } });
+    const report = (await runLoop({ store, events: {} }, r)) as LoopReport;
+    // the warm-up model: continued SFT of the start model on the first 4 samples of the shuffle, evaluated on test and validation
+    expect(JSON.parse(text(store, 'loop/warmup/stage.json')).summary).toMatchObject({ samples: 4, steps: tiny.sft.steps });
+    expect(store.files.get('loop/warmup/model/model.safetensors')).not.toEqual(store.files.get('sft/model/model.safetensors'));
+    expect(report.warmup!.turns).toBe(report.start.turns);
+    expect(report.warmup!.errorRate).toBe(JSON.parse(text(store, 'eval/warmup/stage.json')).summary.errorRate);
+    expect(text(store, 'report.md')).toContain('| warm-up round (shared) |');
+    expect(text(store, 'report.md')).toContain('a shared warm-up round first');
+    // round 1's pairs come from the warm-up model on the samples after the warm-up's, the same for both arms
+    const train = jsonl(text(store, 'data/train.jsonl')) as unknown as Sample[];
+    const prompts = roundPrompts(train, 0, 3, r.config.seed, 4);
+    const warm = new Set(warmupPrompts(train, 4, r.config.seed).map((s) => s.id));
+    for (const s of prompts) expect(warm.has(s.id)).toBe(false);
+    const { model, tokenizer } = await loadCheckpoint(store.source('loop/warmup/model'));
+    try {
+      const expected = pairsToTrlJsonl((await buildPairs(model, tokenizer, prompts, { ...r.pairsToken, seed: r.pairsToken.seed })).pairs);
+      expect(text(store, 'loop/ttpa/round-1/pairs.jsonl')).toBe(expected);
+      expect(text(store, 'loop/sft-continued/round-1/pairs.jsonl')).toBe(expected);
+    } finally {
+      disposeModel(model);
+    }
+    // sft-continued trains TTPA's run with the preference weighted 0: its loss is the anchor's NLL alone
+    expect(armDpoConfig(r, 'sft-continued', 0)).toMatchObject({ lossType: 'sigmoid', lossWeights: [0], rpoAlpha: 0, anchorWeight: 1 });
+    const metrics = jsonl(text(store, 'loop/sft-continued/round-1/metrics.jsonl')) as Record<string, number>[];
+    expect(metrics.length).toBe(tiny.dpo.steps);
+    for (const m of metrics) expect(m.loss).toBeCloseTo(m['nll/anchor'], 5);
+    const ttpa = jsonl(text(store, 'loop/ttpa/round-1/metrics.jsonl')) as Record<string, number>[];
+    expect(Math.abs(ttpa[0].loss - ttpa[0]['nll/anchor'])).toBeGreaterThan(1e-3);
   }, 300_000);
 
   it('resumes after round 1 with the same round 2 as an uninterrupted run', async () => {

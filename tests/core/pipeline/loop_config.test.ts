@@ -11,6 +11,7 @@ describe('resolveLoopConfig', () => {
   it('names the bad field', () => {
     expect(() => resolveLoopConfig({ rounds: -1 })).toThrow('pipeline.loop.rounds must be an integer >= 0, got -1');
     expect(() => resolveLoopConfig({ promptsPerRound: 0 })).toThrow('pipeline.loop.promptsPerRound must be an integer >= 1, got 0');
+    expect(() => resolveLoopConfig({ warmupSamples: 2.5 })).toThrow('pipeline.loop.warmupSamples must be an integer >= 0, got 2.5');
     expect(() => resolveLoopConfig({ arms: ['ttpa', 'ppo'] })).toThrow('pipeline.loop.arms must be a list of distinct arms');
     expect(() => resolveLoopConfig({ arms: ['rft', 'rft'] })).toThrow('pipeline.loop.arms must be a list of distinct arms');
     expect(() => resolveLoopConfig({ reference: 'sft' })).toThrow("pipeline.loop.reference must be 'round' or 'start'");
@@ -30,18 +31,18 @@ describe('resolveLoopConfig', () => {
 });
 
 describe('the shipped loop presets', () => {
-  for (const name of ['demo', 'demo-all-arms', 'full']) {
+  for (const name of ['demo', 'demo-all-arms', 'full', 'fresh-rounds']) {
     it(`${name}: resolves, has 1,000+ test turns and enough fresh train samples for every round`, async () => {
       const { readFileSync } = await import('node:fs');
       const { generateDataset } = await import('../../../src/core/data/generate.ts');
       const { splitSamples } = await import('../../../src/core/data/split.ts');
       const r = resolvePipelineConfig(JSON.parse(readFileSync(new URL(`../../../models/presets/${name}.json`, import.meta.url), 'utf8')));
       expect(r.loop.rounds).toBeGreaterThanOrEqual(2);
-      expect(r.loop.arms).toContain('control');
+      expect(r.loop.arms.some((a) => a === 'control' || a === 'sft-continued')).toBe(true);
       const split = splitSamples(generateDataset(r.data), r.data.split, r.data.seed);
       const turns = split.test.reduce((n, s) => n + s.messages.filter((m) => m.role === 'assistant').length, 0);
       expect(turns).toBeGreaterThanOrEqual(1000);
-      expect(split.train.length).toBeGreaterThanOrEqual(r.loop.rounds * r.loop.promptsPerRound);
+      expect(split.train.length).toBeGreaterThanOrEqual(r.loop.warmupSamples + r.loop.rounds * r.loop.promptsPerRound);
     });
   }
 });
