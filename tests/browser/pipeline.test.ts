@@ -106,6 +106,7 @@ describe('the lab through the UI (tiny preset)', () => {
     const header = await page.locator('[data-testid=eval-table] thead').textContent();
     expect(header).toContain('before DPO');
     expect(header).toContain('after DPO');
+    expect(await page.locator('[data-testid=eval-significance]').textContent()).toMatch(/^Error rate before DPO .* On the same turns (after DPO fixed \d+ turns? and broke \d+ turns?\. .*|no turn changed between the two\.) One turn is \d+\.\d pt of \d+ turns?\.$/);
     await page.locator('[data-testid=eval-bars] canvas').waitFor();
     await page.locator('[data-action=live-run]').click();
     await expect.poll(() => page.locator('[data-testid=live-result]').textContent(), { timeout: 60_000 }).toMatch(/ESM \d\.\d{3} \(name/);

@@ -10,6 +10,7 @@ import { createJobPanel } from '../job_panel.ts';
 import { loadModel } from '../model_loader.ts';
 import { offerRollback, refusalRunaway } from '../dpo_guard.ts';
 import type { AppState, EvaluationReport } from '../state.ts';
+import { significanceText } from '../eval_significance.ts';
 
 const isRate = (metric: string): boolean => !/ESM/.test(metric);
 const fmt = (metric: string, v: number | null): string =>
@@ -74,6 +75,7 @@ export const evalView: View = (ctx) => {
       h('thead', {}, h('tr', {}, h('th', {}, 'metric'), ...cmp.names.map((n) => h('th', { class: 'num' }, n)), cmp.names.length > 1 ? h('th', { class: 'num' }, 'change') : null)),
       h('tbody', {}, ...rows.map((r) => h('tr', {}, h('td', {}, r.metric), ...r.values.map((v) => h('td', { class: 'num' }, fmt(r.metric, v))),
         cmp.names.length > 1 ? h('td', { class: 'num' }, formatChange(r.metric, r.delta)) : null)))),
+      ...[significanceText(cmp.significance, ev.reports[0].report.overall.turns)].filter(Boolean).map((t) => h('p', { 'data-testid': 'eval-significance' }, t!)),
       ...(ev.notes ?? []).map((n) => h('p', { class: 'note', 'data-testid': 'eval-note' }, n)));
     const categories = Object.keys(ev.reports[0].report.overall.errorRates);
     replace(chartBox, createBarChart('Error rate per category', categories, ev.reports.map((r) => ({ label: r.name, values: categories.map((c) => (r.report.overall.errorRates as Record<string, number>)[c]) })), 'eval-bars'));
