@@ -181,7 +181,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
 export interface LoopAggregate {
   preset: string;
   seeds: number[];
-  perSeed: { seed: number; start: number; arms: Partial<Record<ArmName, number>>; ttpaVs: LoopReport['ttpaVs']; ttpaVsStart: PairedOutcome; goalMet: boolean; wallMs: number }[];
+  perSeed: { seed: number; start: number; warmup?: number; arms: Partial<Record<ArmName, number>>; ttpaVs: LoopReport['ttpaVs']; ttpaVsStart: PairedOutcome; goalMet: boolean; wallMs: number }[];
   /**
    * Every seed's discordant turns added up (the seeds' test sets are disjoint draws, so under the null each
    * discordant turn is still a fair coin): TTPA against the starting model and against each arm.
@@ -203,7 +203,7 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[]): { r
   const report: LoopAggregate = {
     preset, seeds: reports.map((r) => r.seed),
     perSeed: reports.map((r) => ({
-      seed: r.seed, start: r.start.errorRate, arms: Object.fromEntries(names.map((a) => [a, r.arms[a]?.errorRate])),
+      seed: r.seed, start: r.start.errorRate, ...(r.warmup ? { warmup: r.warmup.errorRate } : {}), arms: Object.fromEntries(names.map((a) => [a, r.arms[a]?.errorRate])),
       ttpaVs: r.ttpaVs, ttpaVsStart: r.arms.ttpa!.vsStart, goalMet: r.goal.met, wallMs: r.wallMs,
     })),
     pooled: {
@@ -214,13 +214,14 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[]): { r
     goalMetAllSeeds: reports.every((r) => r.goal.met),
   };
   const pooled = report.pooled;
+  const warm = reports.every((r) => r.warmup);
   const md = [
     `# TTPA update loop: preset \`${preset}\`, seeds ${report.seeds.join(', ')}`, '',
     'Error rates with 95% bootstrap intervals; TTPA against the start and each arm by the exact McNemar test on the same turns (turns TTPA alone got right / turns the other alone got right, p).', '',
-    `| seed | start | ${names.join(' | ')} | TTPA vs start | ${others.map((a) => `TTPA vs ${a}`).join(' | ')} | goal | sum of stage times |`,
-    `| --- | --- |${' --- |'.repeat(names.length + others.length + 1)} --- | --- |`,
-    ...reports.map((r) => `| ${r.seed} | ${interval(r.start)} | ${names.map((a) => interval(r.arms[a]!)).join(' | ')} | ${sig(r.arms.ttpa!.vsStart)} | ${others.map((a) => sig(r.ttpaVs[a]!)).join(' | ')} | ${r.goal.met ? 'met' : 'not met'} | ${(r.wallMs / 60000).toFixed(1)} min |`),
-    `| all (${pooled.turns} turns) | | ${names.map(() => '').join(' | ')} | ${sig(pooled.ttpaVsStart)} | ${others.map((a) => sig(pooled.ttpaVs[a]!)).join(' | ')} | | |`,
+    `| seed | start |${warm ? ' warm-up |' : ''} ${names.join(' | ')} | TTPA vs start | ${others.map((a) => `TTPA vs ${a}`).join(' | ')} | goal | sum of stage times |`,
+    `| --- | --- |${' --- |'.repeat(names.length + others.length + 1 + (warm ? 1 : 0))} --- | --- |`,
+    ...reports.map((r) => `| ${r.seed} | ${interval(r.start)} |${warm ? ` ${interval(r.warmup!)} |` : ''} ${names.map((a) => interval(r.arms[a]!)).join(' | ')} | ${sig(r.arms.ttpa!.vsStart)} | ${others.map((a) => sig(r.ttpaVs[a]!)).join(' | ')} | ${r.goal.met ? 'met' : 'not met'} | ${(r.wallMs / 60000).toFixed(1)} min |`),
+    `| all (${pooled.turns} turns) | |${warm ? ' |' : ''} ${names.map(() => '').join(' | ')} | ${sig(pooled.ttpaVsStart)} | ${others.map((a) => sig(pooled.ttpaVs[a]!)).join(' | ')} | | |`,
     '', `Goal met on every seed: **${report.goalMetAllSeeds ? 'yes' : 'no'}**. Per-seed reports: ${report.seeds.map((s) => `[seed ${s}](seed-${s}/report.md)`).join(', ')}.`, '',
   ];
   return { report, markdown: md.join('\n') };

@@ -22,5 +22,16 @@ describe('aggregateLoopReports', () => {
     expect(agg.markdown).toContain('| all (200 turns) |');
     expect(agg.markdown).toContain(`10 / 4, p = ${mcnemarExact(10, 4).toFixed(3)}`);
     expect(agg.report.goalMetAllSeeds).toBe(false);
+    expect(agg.markdown).not.toContain('warm-up');
+  });
+
+  it('shows the shared warm-up round of each seed beside the start when every seed has one', () => {
+    const withWarmup = (r: LoopReport, rate: number): LoopReport => ({ ...r, warmup: { errorRate: rate, ci: [rate - 0.05, rate + 0.05] } } as unknown as LoopReport);
+    const agg = aggregateLoopReports('fresh-rounds', [withWarmup(seed(1, [6, 1], [3, 2]), 0.39), withWarmup(seed(2, [4, 3], [0, 5]), 0.385)]);
+    expect(agg.report.perSeed.map((x) => x.warmup)).toEqual([0.39, 0.385]);
+    const lines = agg.markdown.split('\n');
+    expect(lines.find((l) => l.startsWith('| seed |'))).toBe('| seed | start | warm-up | ttpa | control | TTPA vs start | TTPA vs control | goal | sum of stage times |');
+    expect(lines.find((l) => l.startsWith('| 2 |'))).toContain('| 40.0% [35.0%, 45.0%] | 38.5% [33.5%, 43.5%] | 38.0% [33.0%, 43.0%] |');
+    for (const l of lines.filter((x) => x.startsWith('|'))) expect(l.split('|').length, l).toBe(11);
   });
 });
