@@ -103,7 +103,7 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
       const built = await buildRoundData(env, r, arm, round, model, tokenizer, samples, preference, policy.inputs);
       await env.store.writeFiles(dir, { [built.file]: built.text, 'data_stats.json': JSON.stringify(built.stats, null, 2) + '\n' });
       const t1 = performance.now();
-      const trained = await trainRound(env, dir, model, tokenizer, dpo, built, reference, samples);
+      const trained = await trainRound(env, dir, model, tokenizer, dpo, built, reference, samples, loop.maxKl);
       await env.store.writeFiles(`${dir}/model`, await checkpointFiles(trained.model, tokenizer, { [dpoArm ? 'dpo_config.json' : 'sft_config.json']: trained.config }));
       await env.store.writeFiles(dir, { 'metrics.jsonl': toJsonl(trained.metrics) });
       const t2 = performance.now();
@@ -165,7 +165,7 @@ async function buildRoundData(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
 }
 
 /** `prompts`: the round's samples, whose ground truth is the SFT anchor of a DPO arm (dpo.anchorWeight > 0). */
-async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer: Tokenizer, dpo: DpoConfig, data: RoundData, reference: Model | undefined, prompts: Sample[])
+async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer: Tokenizer, dpo: DpoConfig, data: RoundData, reference: Model | undefined, prompts: Sample[], maxKl: number)
   : Promise<{ model: Model; metrics: (DpoStepMetrics | StepMetrics)[]; config: unknown; filtered?: PairFilterCount }> {
   const metrics: (DpoStepMetrics | StepMetrics)[] = [];
   const onStep = (m: DpoStepMetrics | StepMetrics): void => {
@@ -193,6 +193,11 @@ async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer
   const records = parseDpoRecordsJsonl(data.text, `${dir}/${data.file}`);
   const startReplicas = replicasWhereTheyApply(env.replicas, dir, dpo, dpoSplittable(dpo), env.events.log);
   const anchor = dpo.anchorWeight > 0 ? prompts : undefined;
-  const job = await runDpoJob({ model, reference, tokenizer, records, recordsName: `${dir}/${data.file}`, config: dpo, anchor, modelFiles: (m) => checkpointFiles(m, tokenizer), hooks: { onStep }, startReplicas });
+  // The anchor alone (anchored continued SFT) trains no pair: its KL to the reference on the pairs is how far the
+  // ground truth moves it, not a runaway (measured: 12.6 nats per token by step 44 of a round at lr 1e-3), so the KL
+  // limit is off for it; the loss and weight-norm limits still hold.
+  const anchorAlone = dpo.rpoAlpha === 0 && lossTerms(dpo).every((t) => t.weight === 0);
+  const guard = { maxKl: anchorAlone ? Infinity : maxKl };
+  const job = await runDpoJob({ model, reference, tokenizer, records, recordsName: `${dir}/${data.file}`, config: dpo, anchor, modelFiles: (m) => checkpointFiles(m, tokenizer), hooks: { onStep, guard }, startReplicas });
   return { model: job.model, metrics, config: dpo, filtered: job.encoded.filtered };
 }

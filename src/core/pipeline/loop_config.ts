@@ -36,6 +36,12 @@ export interface LoopConfig {
   reference: 'round' | 'start';
   /** Which round's model is the arm's final model: the last, or the one with the lowest validation error. */
   select: 'last' | 'best-val';
+  /**
+   * KL limit of the DPO arms' rounds (nats per token, median of 5 steps; train/guard.ts), > 0. Not part of a round's
+   * identity: it only stops a run. At lr 1e-3 single batches spike past 1,000 (k3 grows exponentially on rejected
+   * tokens pushed down) while the loss and logps stay healthy, so the fresh-rounds preset lifts it.
+   */
+  maxKl: number;
   /** Validation samples evaluated after every round (0 = the whole split). */
   valLimit: number;
   /** RFT: samples per turn (>= 2), their temperature (> 0), and the ESM a sample needs to be the target (in [0, 1]). */
@@ -56,6 +62,7 @@ export const DEFAULT_LOOP_CONFIG: Readonly<LoopConfig> = Object.freeze({
   arms: Object.freeze(['ttpa', 'control']) as unknown as ArmName[],
   reference: 'round' as const,
   select: 'last' as const,
+  maxKl: 10,
   valLimit: 0,
   rftSamples: 4,
   rftTemperature: 1,
@@ -88,6 +95,7 @@ export function resolveLoopConfig(overrides: unknown = {}): LoopConfig {
   int('passAtKLimit', 0);
   num('rftTemperature', (v) => v > 0, 'must be > 0');
   num('passAtKTemperature', (v) => v > 0, 'must be > 0');
+  num('maxKl', (v) => v > 0, 'must be > 0');
   num('rftThreshold', (v) => v >= 0 && v <= 1, 'must be in [0, 1]');
   if (!Array.isArray(cfg.arms) || cfg.arms.some((a) => !ARM_NAMES.includes(a)) || new Set(cfg.arms).size !== cfg.arms.length) {
     fail('arms', `must be a list of distinct arms from ${ARM_NAMES.join(', ')}`);

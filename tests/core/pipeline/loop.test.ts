@@ -192,6 +192,15 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     expect(Math.abs(ttpa[0].loss - ttpa[0]['nll/anchor'])).toBeGreaterThan(1e-3);
   }, 300_000);
 
+  it('stops a DPO round past loop.maxKl, but not the anchor alone (it trains no pair)', async () => {
+    const dpo = { ...tiny.dpo, steps: 3, anchorWeight: 1 };
+    const strict = (arms: ('ttpa' | 'sft-continued')[]) => loopPreset({ arms, rounds: 1, maxKl: 1e-12 }, { dpo });
+    await expect(runLoop({ store: memoryStore(), events: {} }, strict(['ttpa']))).rejects.toThrow(/KL to the reference .* over the limit 1e-12/);
+    const store = memoryStore();
+    await runLoop({ store, events: {} }, strict(['sft-continued']), { arms: ['sft-continued'] }); // TTPA always runs otherwise
+    expect(jsonl(text(store, 'loop/sft-continued/round-1/metrics.jsonl')).length).toBe(3);
+  }, 300_000);
+
   it('resumes after round 1 with the same round 2 as an uninterrupted run', async () => {
     const full = memoryStore();
     const r = loopPreset({ arms: ['ttpa', 'rft'], rftSamples: 2, select: 'best-val' });

@@ -11,6 +11,7 @@ describe('resolveLoopConfig', () => {
   it('names the bad field', () => {
     expect(() => resolveLoopConfig({ rounds: -1 })).toThrow('pipeline.loop.rounds must be an integer >= 0, got -1');
     expect(() => resolveLoopConfig({ promptsPerRound: 0 })).toThrow('pipeline.loop.promptsPerRound must be an integer >= 1, got 0');
+    expect(() => resolveLoopConfig({ maxKl: 0 })).toThrow('pipeline.loop.maxKl must be > 0, got 0');
     expect(() => resolveLoopConfig({ warmupSamples: 2.5 })).toThrow('pipeline.loop.warmupSamples must be an integer >= 0, got 2.5');
     expect(() => resolveLoopConfig({ arms: ['ttpa', 'ppo'] })).toThrow('pipeline.loop.arms must be a list of distinct arms');
     expect(() => resolveLoopConfig({ arms: ['rft', 'rft'] })).toThrow('pipeline.loop.arms must be a list of distinct arms');
