@@ -5,7 +5,7 @@ import { generateDataset } from '../data/generate.ts';
 import type { Sample } from '../data/sample.ts';
 import { splitSamples } from '../data/split.ts';
 import { resolveModelConfig } from '../model/config.ts';
-import { createModel, disposeModel } from '../model/params.ts';
+import { createModel, disposeModel, type Model } from '../model/params.ts';
 import { buildPairs } from '../preference/build_pairs.ts';
 import type { PairStats } from '../preference/stats.ts';
 import { pairsToTrlJsonl } from '../preference/trl_export.ts';
@@ -15,6 +15,8 @@ import type { FileSource } from '../runtime/file_source.ts';
 import { reportToMarkdown, } from '../scoring/report.ts';
 import type { EvalReport } from '../scoring/evaluate.ts';
 import { buildTokenizerConfig, trainDefaultTokenizer } from '../tokenizer/default_tokenizer.ts';
+import type { Tokenizer } from '../tokenizer/tokenizer.ts';
+import type { SftConfig } from '../train/config.ts';
 import type { DpoStepMetrics } from '../train/dpo.ts';
 import type { DpoConfig } from '../train/dpo_config.ts';
 import { parseDpoRecordsJsonl, runDpoJob, selectDpoRecords } from '../train/dpo_run.ts';
@@ -102,23 +104,29 @@ export async function sftStage(env: PipelineEnv, r: ResolvedPipeline, data: Stag
     const tokenizer = await loadTokenizerFrom(env.store.source('tokenizer'));
     const model = createModel(resolveModelConfig(r.config.model.preset, { ...r.config.model.overrides, vocab_size: tokenizer.vocabSize }), r.sft.seed);
     try {
-      const enc = encodeSamples(await readSamples(env.store, 'train'), tokenizer, r.sft);
-      const metrics: StepMetrics[] = [];
-      const start = replicasWhereTheyApply(env.replicas, 'sft', r.sft, true, env.events.log);
-      const replicas = start && await start(await sftReplicaSpec(model, { data: enc.samples, config: r.sft, padTokenId: tokenizer.padTokenId }));
-      await runSft({
-        policy: modelPolicy(model, r.sft), data: enc.samples, config: r.sft, padTokenId: tokenizer.padTokenId, replicas,
-        modelFiles: () => checkpointFiles(model, tokenizer),
-        hooks: { onStep: (m) => { metrics.push(m); env.events.progress?.('sft', m.step, r.sft.steps); logEvery('sft', m.step, r.sft.steps, `loss ${m.loss.toFixed(4)}`, env); } },
-      }).finally(() => replicas?.close());
+      const { metrics, truncated } = await sftOn(env, 'sft', model, tokenizer, await readSamples(env.store, 'train'), r.sft);
       await env.store.writeFiles('sft/model', await checkpointFiles(model, tokenizer));
       await env.store.writeFiles('sft', { 'metrics.jsonl': toJsonl(metrics) });
-      return { finalLoss: metrics[metrics.length - 1]?.loss ?? null, truncated: enc.truncated };
+      return { finalLoss: metrics[metrics.length - 1]?.loss ?? null, truncated };
     } finally {
       disposeModel(model);
     }
   });
   return { source: env.store.source('sft/model'), inputs: hashes(rec) };
+}
+
+/** SFT of `model` in place on `samples` (replicas where they apply), progress and log lines under `label`. */
+export async function sftOn(env: PipelineEnv, label: string, model: Model, tokenizer: Tokenizer, samples: Sample[], sft: SftConfig): Promise<{ metrics: StepMetrics[]; truncated: number }> {
+  const enc = encodeSamples(samples, tokenizer, sft);
+  const metrics: StepMetrics[] = [];
+  const start = replicasWhereTheyApply(env.replicas, label, sft, true, env.events.log);
+  const replicas = start && await start(await sftReplicaSpec(model, { data: enc.samples, config: sft, padTokenId: tokenizer.padTokenId }));
+  await runSft({
+    policy: modelPolicy(model, sft), data: enc.samples, config: sft, padTokenId: tokenizer.padTokenId, replicas,
+    modelFiles: () => checkpointFiles(model, tokenizer),
+    hooks: { onStep: (m) => { metrics.push(m); env.events.progress?.(label, m.step, sft.steps); logEvery(label, m.step, sft.steps, `loss ${m.loss.toFixed(4)}`, env); } },
+  }).finally(() => replicas?.close());
+  return { metrics, truncated: enc.truncated };
 }
 
 export function logEvery(stage: string, step: number, total: number, text: string, env: PipelineEnv): void {
