@@ -1,6 +1,6 @@
 // Pipeline configuration: one plain-JSON object per preset (models/presets/*.json), frozen defaults, and
 // resolvePipelineConfig() that merges a preset with overrides, applies the run seed and validates.
-import { resolveDataConfig, type DataConfigOverrides } from '../data/config.ts';
+import { resolveDataConfig, type DataConfig, type DataConfigOverrides } from '../data/config.ts';
 import { MODEL_PRESETS, type ModelConfig } from '../model/config.ts';
 import { resolvePreferenceConfig, type PreferenceConfig } from '../preference/config.ts';
 import { resolveSftConfig, type SftConfig } from '../train/config.ts';
@@ -24,7 +24,13 @@ export interface PipelineConfig {
    * set is never the data the shipped default model was fine-tuned on (generated with seed 1).
    */
   seed: number;
-  data: DataConfigOverrides;
+  /**
+   * The generator's settings (seed: see above), plus `exclude`: datasets to generate and hold out, each a data
+   * config (n, seed, mix…). Generated samples sharing a call or a call-free question with any of them are dropped
+   * before the split, as `ttpa data --exclude` does with files: e.g. the shipped model's own SFT data, so that
+   * train, validation and test hold only calls the start model never saw.
+   */
+  data: DataConfigOverrides & { exclude?: DataConfigOverrides[] };
   /** Used only when the pipeline trains its own SFT model (no start checkpoint). */
   tokenizer: { vocabSize: number };
   /** Model preset and overrides for the pipeline's own SFT model. */
@@ -70,10 +76,25 @@ export const DEFAULT_PIPELINE_CONFIG: Readonly<PipelineConfig> = Object.freeze({
 
 export const DATA_SEED_OFFSET = 1000;
 
+function resolveDataExclude(exclude: unknown): DataConfig[] {
+  if (exclude === undefined) return [];
+  if (!Array.isArray(exclude)) throw new Error(`pipeline.data.exclude must be a list of data configs ({ "n": …, "seed": … }), got ${JSON.stringify(exclude)}`);
+  return exclude.map((e, i) => {
+    if (!e || typeof e !== 'object' || Array.isArray(e)) throw new Error(`pipeline.data.exclude[${i}] must be a data config object, got ${JSON.stringify(e)}`);
+    try {
+      return resolveDataConfig(e as DataConfigOverrides);
+    } catch (err) {
+      throw new Error(`pipeline.data.exclude[${i}]: ${(err as Error).message}`);
+    }
+  });
+}
+
 /** The per-stage configs after the seed is applied, each resolved and validated by its own module. */
 export interface ResolvedPipeline {
   config: PipelineConfig;
   data: ReturnType<typeof resolveDataConfig>;
+  /** The datasets `data.exclude` holds out, resolved (empty: none). */
+  dataExclude: DataConfig[];
   sft: SftConfig;
   pairsToken: PreferenceConfig;
   pairsSequence: PreferenceConfig;
@@ -114,12 +135,14 @@ export function resolvePipelineConfig(preset: unknown, overrides: Partial<Pipeli
   if (!Number.isInteger(e.limit) || e.limit < 0) throw new Error(`pipeline.eval.limit must be an integer >= 0, got ${JSON.stringify(e.limit)}`);
   if (!Number.isInteger(config.pairs.prompts) || config.pairs.prompts < 1) throw new Error(`pipeline.pairs.prompts must be an integer >= 1, got ${JSON.stringify(config.pairs.prompts)}`);
   const s = config.seed;
+  const { exclude, ...dataSettings } = config.data;
   const dpo = resolveDpoConfig({ ...config.dpo, seed: s + 2 });
   const loop = resolveLoopConfig(config.loop);
   const withControl = config.control || (loop.rounds > 0 && loop.arms.includes('control'));
   return {
     config,
-    data: resolveDataConfig({ ...config.data, seed: DATA_SEED_OFFSET + s }),
+    data: resolveDataConfig({ ...dataSettings, seed: DATA_SEED_OFFSET + s }),
+    dataExclude: resolveDataExclude(exclude),
     sft: resolveSftConfig({ ...config.sft, seed: s }),
     pairsToken: resolvePreferenceConfig({ ...config.pairs.token, mode: 'token', seed: s + 1 }),
     pairsSequence: resolvePreferenceConfig({ ...config.pairs.sequence, mode: 'sequence', seed: s + 1 }),

@@ -3,7 +3,7 @@
 import { renderConversation } from '../data/chat_format.ts';
 import { generateDataset } from '../data/generate.ts';
 import type { Sample } from '../data/sample.ts';
-import { splitSamples } from '../data/split.ts';
+import { excludeShared, splitSamples } from '../data/split.ts';
 import { resolveModelConfig } from '../model/config.ts';
 import { createModel, disposeModel, type Model } from '../model/params.ts';
 import { buildPairs } from '../preference/build_pairs.ts';
@@ -53,18 +53,27 @@ export interface DataSummary {
   /** Generated samples the chat template could not render, left out. */
   unrenderable: number;
   categories: Record<string, number>;
+  /** Generated samples dropped by `data.exclude` (absent without it). */
+  excluded?: number;
 }
 
 export function dataStage(env: PipelineEnv, r: ResolvedPipeline): Promise<StageRecord<DataSummary>> {
-  return runStage(env.store, 'data', r.data, {}, env.events, async () => {
-    const all = generateDataset(r.data);
+  const held = r.dataExclude;
+  // without `exclude` the stage's identity is the generator config alone, as before the option existed
+  return runStage(env.store, 'data', held.length ? { ...r.data, exclude: held } : r.data, {}, env.events, async () => {
+    const generated = generateDataset(r.data);
+    const { kept: all, dropped } = held.length ? excludeShared(generated, held.flatMap((c) => generateDataset(c))) : { kept: generated, dropped: 0 };
+    if (held.length) {
+      env.events.log?.(`data: data.exclude dropped ${dropped} of ${generated.length} generated samples (a call or question shared with ${held.map((c) => `n ${c.n} seed ${c.seed}`).join(', ')})`);
+      if (all.length === 0) throw new Error(`pipeline.data.exclude dropped all ${generated.length} generated samples`);
+    }
     const ok = all.filter((s) => renders(s));
     const split = splitSamples(ok, r.data.split, r.data.seed);
     await env.store.writeFiles('data', { 'train.jsonl': toJsonl(split.train), 'val.jsonl': toJsonl(split.val), 'test.jsonl': toJsonl(split.test) });
     const categories: Record<string, number> = {};
     for (const s of split.test) categories[s.meta.category] = (categories[s.meta.category] ?? 0) + 1;
     env.events.log?.(`data: ${split.train.length} train, ${split.val.length} val, ${split.test.length} test (${all.length - ok.length} unrenderable left out)`);
-    return { counts: split.report.counts, unrenderable: all.length - ok.length, categories };
+    return { counts: split.report.counts, unrenderable: all.length - ok.length, categories, ...(held.length ? { excluded: dropped } : {}) };
   });
 }
 
