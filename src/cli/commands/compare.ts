@@ -1,6 +1,6 @@
 // `ttpa compare a.json b.json [c.json ...]`: a before/after table of evaluation reports (EvalReport
 // JSON, e.g. from the eval command). Prints Markdown; --out also writes the comparison as JSON.
-import { basename } from 'node:path';
+import { resolve, sep } from 'node:path';
 import type { EvalReport } from '../../core/scoring/evaluate.ts';
 import { compareReports } from '../../core/scoring/report.ts';
 import { bool, list, optStr, UsageError, type Command } from '../args.ts';
@@ -31,7 +31,8 @@ export const compareCommand: Command = {
   async run(args) {
     const paths = list(args, 'reports');
     if (!paths.length) throw new UsageError('give at least one report file');
-    const comparison = compareReports(paths.map((p) => ({ name: basename(p).replace(/\.json$/, ''), report: readReport(p) })));
+    const names = reportNames(paths);
+    const comparison = compareReports(paths.map((p, i) => ({ name: names[i], report: readReport(p) })));
     const out = optStr(args, 'out');
     if (out) {
       checkNotInput(out, paths);
@@ -42,3 +43,19 @@ export const compareCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Column names: each file's name without .json, widened by its parent folders until the names differ
+ * (a run folder's ttpa/report.json and sft-continued/report.json read "ttpa/report" and "sft-continued/report").
+ */
+export function reportNames(paths: string[]): string[] {
+  const parts = paths.map((p) => resolve(p).replace(/\.json$/, '').split(sep).filter(Boolean));
+  const depth = parts.map(() => 1);
+  for (;;) {
+    const names = parts.map((ps, i) => ps.slice(-depth[i]).join('/'));
+    const clash = names.map((n, i) => names.indexOf(n) !== i || names.lastIndexOf(n) !== i);
+    const widen = clash.map((c, i) => c && depth[i] < parts[i].length);
+    if (!widen.some(Boolean)) return names;
+    widen.forEach((w, i) => { if (w) depth[i]++; });
+  }
+}

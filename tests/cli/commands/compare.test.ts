@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMain } from '../run_main.ts';
 import { buildReport, type TurnRecord } from '../../../src/core/scoring/evaluate.ts';
+import { reportNames } from '../../../src/cli/commands/compare.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttpa-compare-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,6 +46,11 @@ describe('ttpa compare', () => {
     expect(json.significance[0]).toMatchObject({ name: 'start', errorRate: 8 / 12 });
     expect(json.significance[1].vsFirst).toMatchObject({ fixed: 8, broken: 1 });
     expect(json.significance[1].vsFirst.p).toBeCloseTo(20 / 512, 12);
+  });
+  it('names columns by file, widened by parent folders only where two files share a name', () => {
+    expect(reportNames(['/r/s1/ttpa/report.json', '/r/s1/sft-continued/report.json', '/r/start.json'])).toEqual(['ttpa/report', 'sft-continued/report', 'start']);
+    expect(reportNames(['/a/x/report.json', '/b/x/report.json', '/c/y/report.json'])).toEqual(['a/x/report', 'b/x/report', 'y/report']);
+    expect(reportNames(['/a/r.json', '/a/r.json'])).toEqual(['a/r', 'a/r']);
   });
   it('rejects files that are not reports, and a missing argument', async () => {
     const bad = join(dir, 'bad.json');
