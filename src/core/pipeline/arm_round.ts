@@ -130,6 +130,33 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
   });
 }
 
+/** Where the pairs of a policy on a round's prompts are kept, for every arm that would build the same ones. */
+const sharedPairsDir = (preference: ResolvedPipeline['pairsToken'], policyId: Record<string, string>, samples: Sample[]): string =>
+  `loop/shared/pairs-${configHash({ preference, policy: policyId, prompts: samples.map((s) => s.id) })}`;
+
+/**
+ * Builds round 1's token pairs once when two or more arms would build the very same ones (DPO arms on token pairs,
+ * all starting from `origin`). `ttpa pipeline --jobs N` calls it before dealing the arms to processes, which would
+ * otherwise decode the same pairs side by side, each on part of the cores. Returns the arms that share them (none
+ * built when fewer than two share them or they exist).
+ */
+export async function prebuildSharedPairs(env: PipelineEnv, r: ResolvedPipeline, origin: SftSource): Promise<ArmName[]> {
+  const sharing = r.loop.arms.filter((a) => isDpoArm(r, a) && a !== 'sequence');
+  if (sharing.length < 2) return [];
+  const preference = { ...r.pairsToken, seed: r.pairsToken.seed }; // round 1's (armRoundStage: seed + 7919 · round)
+  const samples = roundPrompts(await readSamples(env.store, 'train'), 0, r.loop.promptsPerRound, r.config.seed, r.loop.warmupSamples);
+  const shared = sharedPairsDir(preference, origin.inputs, samples);
+  if (env.store.has(`${shared}/pairs.jsonl`)) return sharing;
+  env.events.log?.(`${shared}: round 1's pairs, built once for ${sharing.join(', ')}`);
+  const { model, tokenizer } = await loadCheckpoint(origin.source);
+  try {
+    await buildRoundData(env, r, sharing[0], 0, model, tokenizer, samples, preference, origin.inputs);
+  } finally {
+    disposeModel(model);
+  }
+  return sharing;
+}
+
 interface RoundData {
   file: string;
   text: string;
@@ -143,7 +170,7 @@ async function buildRoundData(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
   const label = `loop/${arm}/round-${round + 1}`;
   if (isDpoArm(r, arm)) {
     // Arms whose policies are still the same (round 1) build the same pairs: the first one's are reused.
-    const shared = `loop/shared/pairs-${configHash({ preference, policy: policyId, prompts: samples.map((s) => s.id) })}`;
+    const shared = sharedPairsDir(preference, policyId, samples);
     if (env.store.has(`${shared}/pairs.jsonl`)) {
       const text = await env.store.readText(`${shared}/pairs.jsonl`);
       env.events.log?.(`${label}: the same pairs as ${shared} (same policy, prompts and settings), reused`);

@@ -6,7 +6,7 @@
 import { loadCheckpoint } from '../runtime/checkpoint.ts';
 import { disposeModel } from '../model/params.ts';
 import type { ResolvedPipeline } from './config.ts';
-import { armRoundStage, type ArmRoundSummary } from './arm_round.ts';
+import { armRoundStage, prebuildSharedPairs, type ArmRoundSummary } from './arm_round.ts';
 import { buildLoopReport, type LoopReport } from './loop_report.ts';
 import type { ArmName } from './loop_config.ts';
 import { passAtK, type PassAtK } from './pass_at_k.ts';
@@ -17,7 +17,10 @@ import { dataStage, evalStage, hashes, type EvalSummaryLine, readEvalReport, rea
 export interface LoopOptions {
   /** Run only these arms (default: every arm of the config); the report needs them all. */
   arms?: ArmName[];
-  /** Stop after the shared stages (data, the starting model's evaluation, pass@k). */
+  /**
+   * Stop after the shared stages (data, the starting model's evaluation, pass@k, the warm-up round) and round 1's
+   * pairs when several arms would build the same ones (prebuildSharedPairs).
+   */
   sharedOnly?: boolean;
 }
 
@@ -48,7 +51,10 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
     await timed(evalStage(env, r, 'warmup', w.model, data));
     origin = { model: w.model, val: await timed(evalStage(env, r, 'warmup', w.model, data, 'val', r.loop.valLimit)) };
   }
-  if (opts.sharedOnly) return undefined;
+  if (opts.sharedOnly) {
+    await prebuildSharedPairs(env, r, origin.model);
+    return undefined;
+  }
 
   const arms = r.loop.arms.filter((a) => !opts.arms || opts.arms.includes(a));
   const runs: Partial<Record<ArmName, ArmRun>> = {};

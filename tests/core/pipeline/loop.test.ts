@@ -128,6 +128,26 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     }
   }, 300_000);
 
+  it("builds round 1's pairs once in the shared stages when several arms would build the same ones, and the arms reuse them", async () => {
+    const store = memoryStore();
+    const logs: string[] = [];
+    const events = { log: (l: string) => logs.push(l) };
+    // anchored: continued SFT is TTPA's job with the preference weighted 0, so it starts from the same pairs
+    const r = loopPreset({ arms: ['ttpa', 'sft-continued'], rounds: 1 }, { dpo: { ...tiny.dpo, anchorWeight: 1 } });
+    await runLoop({ store, events }, r, { sharedOnly: true });
+    const shared = [...store.files.keys()].filter((f) => /^loop\/shared\/pairs-[^/]+\/pairs\.jsonl$/.test(f));
+    expect(shared).toHaveLength(1);
+    expect(logs.some((l) => l.endsWith("round 1's pairs, built once for ttpa, sft-continued"))).toBe(true);
+    await runLoop({ store, events }, r, { arms: ['ttpa', 'sft-continued'] });
+    for (const arm of ['ttpa', 'sft-continued']) expect(text(store, `loop/${arm}/round-1/pairs.jsonl`), arm).toBe(text(store, shared[0]));
+    expect(logs.filter((l) => l.includes(`the same pairs as ${shared[0].replace(/\/pairs\.jsonl$/, '')}`))).toHaveLength(2);
+
+    // unanchored continued SFT trains on targets, not pairs: TTPA alone would use them, so none are built ahead
+    const solo = memoryStore();
+    await runLoop({ store: solo, events: {} }, loopPreset({ arms: ['ttpa', 'sft-continued'], rounds: 1 }), { sharedOnly: true });
+    expect([...solo.files.keys()].filter((f) => f.startsWith('loop/'))).toEqual([]);
+  }, 300_000);
+
   it('with dpo.pairFilter error-fix a round trains on its error-fixing pairs alone (the model runDpoJob makes of them) and records the count', async () => {
     const store = memoryStore();
     const logs: string[] = [];
