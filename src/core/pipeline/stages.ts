@@ -61,20 +61,24 @@ export function dataStage(env: PipelineEnv, r: ResolvedPipeline): Promise<StageR
   const held = r.dataExclude;
   // without `exclude` the stage's identity is the generator config alone, as before the option existed
   return runStage(env.store, 'data', held.length ? { ...r.data, exclude: held } : r.data, {}, env.events, async () => {
-    const generated = generateDataset(r.data);
-    const { kept: all, dropped } = held.length ? excludeShared(generated, held.flatMap((c) => generateDataset(c))) : { kept: generated, dropped: 0 };
-    if (held.length) {
-      env.events.log?.(`data: data.exclude dropped ${dropped} of ${generated.length} generated samples (a call or question shared with ${held.map((c) => `n ${c.n} seed ${c.seed}`).join(', ')})`);
-      if (all.length === 0) throw new Error(`pipeline.data.exclude dropped all ${generated.length} generated samples`);
-    }
-    const ok = all.filter((s) => renders(s));
-    const split = splitSamples(ok, r.data.split, r.data.seed);
+    const { split, generated, excluded, unrenderable } = buildDataSplits(r);
+    if (held.length) env.events.log?.(`data: data.exclude dropped ${excluded} of ${generated} generated samples (a call or question shared with ${held.map((c) => `n ${c.n} seed ${c.seed}`).join(', ')})`);
     await env.store.writeFiles('data', { 'train.jsonl': toJsonl(split.train), 'val.jsonl': toJsonl(split.val), 'test.jsonl': toJsonl(split.test) });
     const categories: Record<string, number> = {};
     for (const s of split.test) categories[s.meta.category] = (categories[s.meta.category] ?? 0) + 1;
-    env.events.log?.(`data: ${split.train.length} train, ${split.val.length} val, ${split.test.length} test (${all.length - ok.length} unrenderable left out)`);
-    return { counts: split.report.counts, unrenderable: all.length - ok.length, categories, ...(held.length ? { excluded: dropped } : {}) };
+    env.events.log?.(`data: ${split.train.length} train, ${split.val.length} val, ${split.test.length} test (${unrenderable} unrenderable left out)`);
+    return { counts: split.report.counts, unrenderable, categories, ...(held.length ? { excluded } : {}) };
   });
+}
+
+/** The data stage's work without its files: generate, drop what `data.exclude` holds out, drop the unrenderable, split. */
+export function buildDataSplits(r: ResolvedPipeline): { split: ReturnType<typeof splitSamples>; generated: number; excluded: number; unrenderable: number } {
+  const held = r.dataExclude;
+  const generated = generateDataset(r.data);
+  const { kept, dropped } = held.length ? excludeShared(generated, held.flatMap((c) => generateDataset(c))) : { kept: generated, dropped: 0 };
+  if (kept.length === 0) throw new Error(`pipeline.data.exclude dropped all ${generated.length} generated samples`);
+  const ok = kept.filter((s) => renders(s));
+  return { split: splitSamples(ok, r.data.split, r.data.seed), generated: generated.length, excluded: dropped, unrenderable: kept.length - ok.length };
 }
 
 function renders(s: Sample): boolean {

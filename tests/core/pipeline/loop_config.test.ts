@@ -32,15 +32,14 @@ describe('resolveLoopConfig', () => {
 });
 
 describe('the shipped loop presets', () => {
-  for (const name of ['demo', 'demo-all-arms', 'full', 'fresh-rounds']) {
+  for (const name of ['demo', 'demo-all-arms', 'full', 'fresh-rounds', 'fresh-calls']) {
     it(`${name}: resolves, has 1,000+ test turns and enough fresh train samples for every round`, async () => {
       const { readFileSync } = await import('node:fs');
-      const { generateDataset } = await import('../../../src/core/data/generate.ts');
-      const { splitSamples } = await import('../../../src/core/data/split.ts');
+      const { buildDataSplits } = await import('../../../src/core/pipeline/stages.ts');
       const r = resolvePipelineConfig(JSON.parse(readFileSync(new URL(`../../../models/presets/${name}.json`, import.meta.url), 'utf8')));
       expect(r.loop.rounds).toBeGreaterThanOrEqual(2);
       expect(r.loop.arms.some((a) => a === 'control' || a === 'sft-continued')).toBe(true);
-      const split = splitSamples(generateDataset(r.data), r.data.split, r.data.seed);
+      const { split } = buildDataSplits(r);
       const turns = split.test.reduce((n, s) => n + s.messages.filter((m) => m.role === 'assistant').length, 0);
       expect(turns).toBeGreaterThanOrEqual(1000);
       expect(split.train.length).toBeGreaterThanOrEqual(r.loop.warmupSamples + r.loop.rounds * r.loop.promptsPerRound);
