@@ -4,7 +4,7 @@
 // Plain data in, plain data and strings out; it never decides what a number should be.
 import { ERROR_CATEGORIES } from '../scoring/errors.ts';
 import type { EvalReport } from '../scoring/evaluate.ts';
-import { bootstrapInterval, mcnemarExact, pairedOutcome, turnErrors, type PairedOutcome } from '../scoring/significance.ts';
+import { bootstrapInterval, mcnemarExact, pairedByTurnKind, pairedOutcome, turnErrors, type PairedOutcome } from '../scoring/significance.ts';
 import type { ResolvedPipeline } from './config.ts';
 import type { ArmRun } from './loop.ts';
 import { ARM_DESCRIPTIONS, type ArmName } from './loop_config.ts';
@@ -47,6 +47,11 @@ export interface LoopReport {
   arms: Partial<Record<ArmName, LoopArmResult>>;
   /** TTPA (a) against each other arm (b) on the same turns. */
   ttpaVs: Partial<Record<ArmName, PairedOutcome>>;
+  /**
+   * The same tests on the call turns and on the text turns apart: the pairs train only calls, and text turns can
+   * move with the seed on their own (fresh-calls seeds 1-2: 10 / 49 and 40 / 11 on text turns). Absent in older reports.
+   */
+  ttpaVsByTurn?: Partial<Record<ArmName, { call: PairedOutcome; text: PairedOutcome }>>;
   goal: { relativeErrorReduction: number; target: number; beatsEveryArm: boolean; met: boolean };
   config: unknown;
 }
@@ -103,7 +108,12 @@ export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; ma
     };
   }
   const ttpaVs: Partial<Record<ArmName, PairedOutcome>> = {};
-  for (const a of armNames) if (a !== 'ttpa') ttpaVs[a] = pairedOutcome(inp.evals.ttpa, inp.evals[a]);
+  const ttpaVsByTurn: NonNullable<LoopReport['ttpaVsByTurn']> = {};
+  for (const a of armNames) {
+    if (a === 'ttpa') continue;
+    ttpaVs[a] = pairedOutcome(inp.evals.ttpa, inp.evals[a]);
+    ttpaVsByTurn[a] = pairedByTurnKind(inp.evals.ttpa, inp.evals[a]);
+  }
   const startRes = { ...base(start, inp.seed), valErrorRate: inp.startVal.errorRate, valTurns: inp.startVal.turns };
   const w = inp.evals.warmup;
   const warmup = w && inp.warmupVal ? { ...base(w, inp.seed + 101), vsStart: pairedOutcome(w, start), valErrorRate: inp.warmupVal.errorRate, valTurns: inp.warmupVal.turns } : null;
@@ -112,7 +122,7 @@ export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; ma
   const beatsEveryArm = Object.values(ttpaVs).every((o) => o!.aWins > o!.bWins && o!.p < ALPHA);
   const report: LoopReport = {
     kind: 'loop', preset: inp.preset, seed: inp.seed, wallMs: inp.stages.reduce((s, x) => s + x.elapsedMs, 0), stages: inp.stages,
-    budget: budgetLine(inp.config), start: startRes, warmup, headroom: inp.headroom && { ...inp.headroom, greedyOnSameSamples: greedyOn(start, inp.headroom.sampleIds) }, arms, ttpaVs,
+    budget: budgetLine(inp.config), start: startRes, warmup, headroom: inp.headroom && { ...inp.headroom, greedyOnSameSamples: greedyOn(start, inp.headroom.sampleIds) }, arms, ttpaVs, ttpaVsByTurn,
     goal: { relativeErrorReduction: rel, target: GOAL_RELATIVE_CUT, beatsEveryArm, met: rel >= GOAL_RELATIVE_CUT && beatsEveryArm && ttpa.vsStart.p < ALPHA },
     config: inp.config,
   };
@@ -156,8 +166,9 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     ...(r.warmup ? [`| warm-up round (shared) | ${interval(r.warmup)} | ${r.warmup.meanEsm.toFixed(3)} | ${sig(r.warmup.vsStart)} | |`] : []),
     ...names.map((a) => { const x = r.arms[a]!; return `| ${a} | ${interval(x)} | ${x.meanEsm.toFixed(3)} | ${sig(x.vsStart)} | ${x.selectedRound} |`; }), '',
     '## TTPA against each arm (same turns)', '',
-    '| arm | TTPA wins / arm wins, p | verdict |', '| --- | --- | --- |',
-    ...names.filter((a) => a !== 'ttpa').map((a) => `| ${a} | ${sig(r.ttpaVs[a]!)} | ${verdict(a)} |`), '',
+    '| arm | TTPA wins / arm wins, p | verdict | on call turns | on text turns |', '| --- | --- | --- | --- | --- |',
+    ...names.filter((a) => a !== 'ttpa').map((a) => { const k = r.ttpaVsByTurn?.[a]; return `| ${a} | ${sig(r.ttpaVs[a]!)} | ${verdict(a)} | ${k ? `${k.call.turns} turns: ${sig(k.call)}` : '-'} | ${k ? `${k.text.turns} turns: ${sig(k.text)}` : '-'} |`; }), '',
+    'Call turns are those where the ground truth calls a tool; the pairs train only those. Text turns (answers, refusals) can move with the seed on their own, so read a verdict with its call-turn column.', '',
     `Lowest test error: **${best}** (${pct(r.arms[best]!.errorRate)}).`,
     `Goal (TTPA cuts the starting error by >= ${pct(r.goal.target)} relative and beats every arm with p < ${ALPHA}): **${r.goal.met ? 'met' : 'not met'}**; relative change ${pct(r.goal.relativeErrorReduction)}; beats every arm: ${r.goal.beatsEveryArm ? 'yes' : 'no'}.`, '',
     '## Arms', '', ...names.map((a) => `- \`${a}\`: ${ARM_DESCRIPTIONS[a]}. Final model: \`${a}/\` (HF layout).`), '',
@@ -186,7 +197,7 @@ export interface LoopAggregate {
    * Every seed's discordant turns added up (the seeds' test sets are disjoint draws, so under the null each
    * discordant turn is still a fair coin): TTPA against the starting model and against each arm.
    */
-  pooled: { turns: number; ttpaVsStart: PairedOutcome; ttpaVs: Partial<Record<ArmName, PairedOutcome>> };
+  pooled: { turns: number; ttpaVsStart: PairedOutcome; ttpaVs: Partial<Record<ArmName, PairedOutcome>>; ttpaVsByTurn?: LoopReport['ttpaVsByTurn'] };
   goalMetAllSeeds: boolean;
 }
 
@@ -210,6 +221,11 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[]): { r
       turns: reports.reduce((n, r) => n + r.start.turns, 0),
       ttpaVsStart: pool(reports.map((r) => r.arms.ttpa!.vsStart)),
       ttpaVs: Object.fromEntries(others.map((a) => [a, pool(reports.map((r) => r.ttpaVs[a]!))])),
+      ...(reports.every((r) => r.ttpaVsByTurn) ? {
+        ttpaVsByTurn: Object.fromEntries(others.map((a) => [a, {
+          call: pool(reports.map((r) => r.ttpaVsByTurn![a]!.call)), text: pool(reports.map((r) => r.ttpaVsByTurn![a]!.text)),
+        }])),
+      } : {}),
     },
     goalMetAllSeeds: reports.every((r) => r.goal.met),
   };
@@ -222,6 +238,12 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[]): { r
     `| --- | --- |${' --- |'.repeat(names.length + others.length + 1 + (warm ? 1 : 0))} --- | --- |`,
     ...reports.map((r) => `| ${r.seed} | ${interval(r.start)} |${warm ? ` ${interval(r.warmup!)} |` : ''} ${names.map((a) => interval(r.arms[a]!)).join(' | ')} | ${sig(r.arms.ttpa!.vsStart)} | ${others.map((a) => sig(r.ttpaVs[a]!)).join(' | ')} | ${r.goal.met ? 'met' : 'not met'} | ${(r.wallMs / 60000).toFixed(1)} min |`),
     `| all (${pooled.turns} turns) | |${warm ? ' |' : ''} ${names.map(() => '').join(' | ')} | ${sig(pooled.ttpaVsStart)} | ${others.map((a) => sig(pooled.ttpaVs[a]!)).join(' | ')} | | |`,
+    ...(pooled.ttpaVsByTurn ? ['', 'TTPA against each arm on the call turns and the text turns apart (per seed, then pooled):', '',
+      '| arm | seed | call turns | text turns |', '| --- | --- | --- | --- |',
+      ...others.flatMap((a) => [
+        ...reports.map((r) => `| ${a} | ${r.seed} | ${sig(r.ttpaVsByTurn![a]!.call)} | ${sig(r.ttpaVsByTurn![a]!.text)} |`),
+        `| ${a} | all | ${sig(pooled.ttpaVsByTurn![a]!.call)} | ${sig(pooled.ttpaVsByTurn![a]!.text)} |`,
+      ])] : []),
     '', `Goal met on every seed: **${report.goalMetAllSeeds ? 'yes' : 'no'}**. Per-seed reports: ${report.seeds.map((s) => `[seed ${s}](seed-${s}/report.md)`).join(', ')}.`, '',
   ];
   return { report, markdown: md.join('\n') };

@@ -72,17 +72,31 @@ const turnKey = (t: { sampleId: string; turn: number }): string => `${t.sampleId
 /** Per-turn errors of a report, in its turn order (true = not an exact match). */
 export const turnErrors = (r: EvalReport): boolean[] => r.turns.map((t) => !t.exact);
 
-/** Pairs two reports' turns by (sample, turn); they must cover exactly the same turns. */
-export function pairedOutcome(a: EvalReport, b: EvalReport): PairedOutcome {
+/**
+ * Pairs two reports' turns by (sample, turn); they must cover exactly the same turns. `only` keeps the turns it
+ * accepts (of report A; e.g. the turns where a call was due), the others are left out of every count.
+ */
+export function pairedOutcome(a: EvalReport, b: EvalReport, only?: (t: EvalReport['turns'][number]) => boolean): PairedOutcome {
   const exactB = new Map(b.turns.map((t) => [turnKey(t), t.exact]));
   if (exactB.size !== a.turns.length) throw new Error(`pairedOutcome: the reports cover different turns (${a.turns.length} vs ${exactB.size})`);
+  let turns = 0;
   let aWins = 0;
   let bWins = 0;
   for (const t of a.turns) {
     const other = exactB.get(turnKey(t));
     if (other === undefined) throw new Error(`pairedOutcome: turn ${turnKey(t)} is missing from the second report`);
+    if (only && !only(t)) continue;
+    turns++;
     if (t.exact && !other) aWins++;
     else if (!t.exact && other) bWins++;
   }
-  return { turns: a.turns.length, aWins, bWins, p: mcnemarExact(aWins, bWins) };
+  return { turns, aWins, bWins, p: mcnemarExact(aWins, bWins) };
+}
+
+/** A turn where the ground truth calls a tool (the rest are text turns: answers, refusals). */
+export const isCallTurn = (t: { expected: readonly unknown[] }): boolean => t.expected.length > 0;
+
+/** pairedOutcome on the call turns and on the text turns apart (their sums are the whole comparison). */
+export function pairedByTurnKind(a: EvalReport, b: EvalReport): { call: PairedOutcome; text: PairedOutcome } {
+  return { call: pairedOutcome(a, b, isCallTurn), text: pairedOutcome(a, b, (t) => !isCallTurn(t)) };
 }

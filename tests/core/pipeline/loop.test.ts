@@ -66,6 +66,11 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
       expect(hi).toBeGreaterThanOrEqual(report.arms[arm]!.errorRate);
     }
     expect(Object.keys(report.ttpaVs).sort()).toEqual(['control', 'rft', 'sequence', 'sft-continued']);
+    for (const [a, o] of Object.entries(report.ttpaVs)) {
+      const k = report.ttpaVsByTurn![a as keyof typeof report.ttpaVs]!;
+      expect([k.call.turns + k.text.turns, k.call.aWins + k.text.aWins, k.call.bWins + k.text.bWins], a).toEqual([o!.turns, o!.aWins, o!.bWins]);
+      expect(k.call.turns, a).toBeGreaterThan(0);
+    }
     expect(report.headroom).toMatchObject({ k: 2 });
     expect(text(store, 'report.md')).toContain('TTPA against each arm');
 

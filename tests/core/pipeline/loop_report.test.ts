@@ -25,6 +25,16 @@ describe('aggregateLoopReports', () => {
     expect(agg.markdown).not.toContain('warm-up');
   });
 
+  it('pools the call-turn and text-turn tests apart when every seed reports them', () => {
+    const byTurn = (r: LoopReport, call: [number, number], text: [number, number]): LoopReport => ({ ...r, ttpaVsByTurn: { control: { call: outcome(...call, 60), text: outcome(...text, 40) } } } as unknown as LoopReport);
+    const agg = aggregateLoopReports('fresh-calls', [byTurn(seed(1, [6, 1], [3, 2]), [3, 0], [0, 2]), byTurn(seed(2, [4, 3], [0, 5]), [0, 1], [0, 4])]);
+    expect(agg.report.pooled.ttpaVsByTurn!.control).toEqual({ call: outcome(3, 1, 120), text: outcome(0, 6, 80) });
+    expect(agg.markdown).toContain('| control | 1 | 3 / 0, p = 0.250 | 0 / 2, p = 0.500 |');
+    expect(agg.markdown).toContain(`| control | all | 3 / 1, p = ${mcnemarExact(3, 1).toFixed(3)} | 0 / 6, p = ${mcnemarExact(0, 6).toFixed(3)} |`);
+    // a seed without the split (an older report) leaves it out of the aggregate
+    expect(aggregateLoopReports('fresh-calls', [byTurn(seed(1, [6, 1], [3, 2]), [3, 0], [0, 2]), seed(2, [4, 3], [0, 5])]).report.pooled.ttpaVsByTurn).toBeUndefined();
+  });
+
   it('shows the shared warm-up round of each seed beside the start when every seed has one', () => {
     const withWarmup = (r: LoopReport, rate: number): LoopReport => ({ ...r, warmup: { errorRate: rate, ci: [rate - 0.05, rate + 0.05] } } as unknown as LoopReport);
     const agg = aggregateLoopReports('fresh-rounds', [withWarmup(seed(1, [6, 1], [3, 2]), 0.39), withWarmup(seed(2, [4, 3], [0, 5]), 0.385)]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvalReport, TurnRecord } from '../../../src/core/scoring/evaluate.ts';
-import { bootstrapInterval, mcnemarExact, pairedOutcome } from '../../../src/core/scoring/significance.ts';
+import { bootstrapInterval, mcnemarExact, pairedByTurnKind, pairedOutcome } from '../../../src/core/scoring/significance.ts';
 
 describe('mcnemarExact', () => {
   it('matches the exact binomial sign test computed by hand', () => {
@@ -63,6 +63,17 @@ describe('pairedOutcome', () => {
     const a = report([turn('s1', 1, true), turn('s1', 3, true), turn('s2', 1, false), turn('s3', 1, true)]);
     const b = report([turn('s3', 1, true), turn('s2', 1, true), turn('s1', 3, false), turn('s1', 1, false)]);
     expect(pairedOutcome(a, b)).toEqual({ turns: 4, aWins: 2, bWins: 1, p: 1 });
+  });
+
+  it('splits the count into call turns and text turns (ground truth with and without a call)', () => {
+    const at = (sampleId: string, exact: boolean, calls: number): TurnRecord => ({ sampleId, turn: 1, exact, expected: Array.from({ length: calls }, () => ({ name: 'f', arguments: {} })) } as TurnRecord);
+    // call turns s1-s4: A wins s1, s2; B wins s3; s4 tie. Text turns s5-s7: B wins s5, s6; A wins none; s7 tie
+    const a = report([at('s1', true, 1), at('s2', true, 2), at('s3', false, 1), at('s4', true, 1), at('s5', false, 0), at('s6', false, 0), at('s7', true, 0)]);
+    const b = report([at('s1', false, 1), at('s2', false, 2), at('s3', true, 1), at('s4', true, 1), at('s5', true, 0), at('s6', true, 0), at('s7', true, 0)]);
+    const split = pairedByTurnKind(a, b);
+    expect(split.call).toEqual({ turns: 4, aWins: 2, bWins: 1, p: mcnemarExact(2, 1) });
+    expect(split.text).toEqual({ turns: 3, aWins: 0, bWins: 2, p: 0.5 });
+    expect(pairedOutcome(a, b)).toMatchObject({ turns: 7, aWins: 2, bWins: 3 });
   });
 
   it('refuses reports over different turns', () => {
