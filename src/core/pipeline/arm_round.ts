@@ -86,8 +86,7 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
   const dpoArm = isDpoArm(r, arm);
   const dir = `loop/${arm}/round-${round + 1}`;
   const dpo = armDpoConfig(r, arm, round);
-  const pairsCfg = arm === 'sequence' ? r.pairsSequence : r.pairsToken;
-  const preference = { ...pairsCfg, seed: pairsCfg.seed + 7919 * round };
+  const preference = roundPreference(r, arm, round);
   const config = {
     arm, round, promptsPerRound: loop.promptsPerRound, ...(loop.warmupSamples > 0 ? { warmupSamples: loop.warmupSamples } : {}), reference: loop.reference, valLimit: loop.valLimit, dpo,
     ...(dpoArm ? { preference } : { rft: arm === 'rft' ? { samples: loop.rftSamples, temperature: loop.rftTemperature, threshold: loop.rftThreshold } : null }),
@@ -130,6 +129,12 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
   });
 }
 
+/** The pair-building settings of an arm's round: the arm's pair mode, a seed of its own per round. */
+function roundPreference(r: ResolvedPipeline, arm: ArmName, round: number): ResolvedPipeline['pairsToken'] {
+  const cfg = arm === 'sequence' ? r.pairsSequence : r.pairsToken;
+  return { ...cfg, seed: cfg.seed + 7919 * round };
+}
+
 /** Where the pairs of a policy on a round's prompts are kept, for every arm that would build the same ones. */
 const sharedPairsDir = (preference: ResolvedPipeline['pairsToken'], policyId: Record<string, string>, samples: Sample[]): string =>
   `loop/shared/pairs-${configHash({ preference, policy: policyId, prompts: samples.map((s) => s.id) })}`;
@@ -143,7 +148,7 @@ const sharedPairsDir = (preference: ResolvedPipeline['pairsToken'], policyId: Re
 export async function prebuildSharedPairs(env: PipelineEnv, r: ResolvedPipeline, origin: SftSource): Promise<ArmName[]> {
   const sharing = r.loop.arms.filter((a) => isDpoArm(r, a) && a !== 'sequence');
   if (sharing.length < 2) return [];
-  const preference = { ...r.pairsToken, seed: r.pairsToken.seed }; // round 1's (armRoundStage: seed + 7919 · round)
+  const preference = roundPreference(r, sharing[0], 0);
   const samples = roundPrompts(await readSamples(env.store, 'train'), 0, r.loop.promptsPerRound, r.config.seed, r.loop.warmupSamples);
   const shared = sharedPairsDir(preference, origin.inputs, samples);
   if (env.store.has(`${shared}/pairs.jsonl`)) return sharing;

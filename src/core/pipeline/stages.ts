@@ -76,7 +76,7 @@ export function buildDataSplits(r: ResolvedPipeline): { split: ReturnType<typeof
   const held = r.dataExclude;
   const generated = generateDataset(r.data);
   const { kept, dropped } = held.length ? excludeShared(generated, held.flatMap((c) => generateDataset(c))) : { kept: generated, dropped: 0 };
-  if (kept.length === 0) throw new Error(`pipeline.data.exclude dropped all ${generated.length} generated samples`);
+  if (held.length && kept.length === 0) throw new Error(`pipeline.data.exclude dropped all ${generated.length} generated samples`);
   const ok = kept.filter((s) => renders(s));
   return { split: splitSamples(ok, r.data.split, r.data.seed), generated: generated.length, excluded: dropped, unrenderable: kept.length - ok.length };
 }
