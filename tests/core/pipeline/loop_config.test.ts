@@ -32,7 +32,7 @@ describe('resolveLoopConfig', () => {
 });
 
 describe('the shipped loop presets', () => {
-  for (const name of ['demo', 'demo-all-arms', 'full', 'fresh-rounds', 'fresh-calls']) {
+  for (const name of ['demo', 'demo-all-arms', 'full', 'fresh-rounds', 'fresh-calls', 'fresh-calls-full']) {
     it(`${name}: resolves, has 1,000+ test turns and enough fresh train samples for every round`, async () => {
       const { readFileSync } = await import('node:fs');
       const { buildDataSplits } = await import('../../../src/core/pipeline/stages.ts');
