@@ -26,8 +26,11 @@ export interface LoopArmResult {
   errorRates: Record<string, number>;
   /** Against the starting model on the same turns: aWins = turns this arm fixed, bWins = turns it broke. */
   vsStart: PairedOutcome;
-  /** items: pairs or targets built; kept: pairs dpo.pairFilter kept (DPO arms). */
-  rounds: { round: number; items: number; kept?: number; steps: number; valErrorRate: number; valTurns: number; loss: number | null; kl: number | null; logpsChosen: number | null }[];
+  /**
+   * items: pairs or targets built; kept: pairs dpo.pairFilter kept (DPO arms); chosenTruth / chosenExact: kept pairs
+   * whose chosen side is the ground truth / an exact call (absent in older reports).
+   */
+  rounds: { round: number; items: number; kept?: number; chosenTruth?: number; chosenExact?: number; steps: number; valErrorRate: number; valTurns: number; loss: number | null; kl: number | null; logpsChosen: number | null }[];
   selectedRound: number;
 }
 
@@ -102,7 +105,8 @@ export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; ma
     arms[a] = {
       ...base(inp.evals[a], inp.seed + i + 1), vsStart: pairedOutcome(inp.evals[a], start), selectedRound: run.selectedRound,
       rounds: run.rounds.map((x) => ({
-        round: x.summary.round, items: x.summary.items, ...(x.summary.filtered ? { kept: x.summary.filtered.kept } : {}), steps: x.summary.steps, valErrorRate: x.summary.val.errorRate, valTurns: x.summary.val.turns,
+        round: x.summary.round, items: x.summary.items, ...(x.summary.filtered ? { kept: x.summary.filtered.kept } : {}),
+        ...(x.summary.filtered?.chosenTruth !== undefined ? { chosenTruth: x.summary.filtered.chosenTruth, chosenExact: x.summary.filtered.chosenExact } : {}), steps: x.summary.steps, valErrorRate: x.summary.val.errorRate, valTurns: x.summary.val.turns,
         loss: x.summary.final?.loss ?? null, kl: x.summary.final?.kl ?? null, logpsChosen: x.summary.final?.['logps/chosen'] ?? null,
       })),
     };
@@ -178,6 +182,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
       : `Round 0 is the starting model: ${pct(r.start.valErrorRate)} on ${r.start.valTurns} validation turns.`, '',
     `| round | ${names.join(' | ')} |`, `| --- |${' --- |'.repeat(names.length)}`,
     ...r.arms.ttpa!.rounds.map((_, i) => `| ${i + 1} | ${names.map((a) => { const q = r.arms[a]!.rounds[i]; return `${pct(q.valErrorRate)} (${q.items} items${q.kept !== undefined && q.kept !== q.items ? `, ${q.kept} kept` : ''})`; }).join(' | ')} |`), '',
+    ...pairSidesLines(r.arms.ttpa!.rounds),
     '## Error rates per category (share of test turns with the error)', '',
     `| category | start | ${names.join(' | ')} |`, `| --- | --- |${' --- |'.repeat(names.length)}`,
     ...ERROR_CATEGORIES.map((c) => `| ${c} | ${pct(r.start.errorRates[c] ?? 0)} | ${names.map((a) => pct(r.arms[a]!.errorRates[c] ?? 0)).join(' | ')} |`), '',
@@ -247,4 +252,18 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[]): { r
     '', `Goal met on every seed: **${report.goalMetAllSeeds ? 'yes' : 'no'}**. Per-seed reports: ${report.seeds.map((s) => `[seed ${s}](seed-${s}/report.md)`).join(', ')}.`, '',
   ];
   return { report, markdown: md.join('\n') };
+}
+
+/**
+ * What TTPA's kept pairs ask for, per round: how often the chosen side is the ground truth (which the SFT anchor on
+ * the same prompts trains as well) or at least an exact call. Nothing for reports without the counts.
+ */
+function pairSidesLines(rounds: LoopArmResult['rounds']): string[] {
+  const known = rounds.filter((q) => q.kept !== undefined && q.chosenTruth !== undefined && q.chosenExact !== undefined);
+  if (!known.length) return [];
+  const share = (n: number, of: number) => `${n} (${of > 0 ? pct(n / of) : '-'})`;
+  return [
+    `TTPA's pairs, chosen side: ${known.map((q) => `round ${q.round}: of ${q.kept} kept, the ground truth in ${share(q.chosenTruth!, q.kept!)}, an exact call in ${share(q.chosenExact!, q.kept!)}`).join('; ')}. An SFT anchor on the same prompts trains the ground truth too; what the preference term adds is mainly the push against the rejected side.`,
+    '',
+  ];
 }

@@ -56,6 +56,12 @@ export interface PairFilterCount {
   filter: PairFilter;
   kept: number;
   of: number;
+  /**
+   * Of the kept pairs, how many have the ground truth as the chosen side (an SFT anchor on the same prompts trains
+   * that text too) and how many an exact chosen side (ESM 1); counted from the pairs' metadata, absent without it.
+   */
+  chosenTruth?: number;
+  chosenExact?: number;
 }
 
 export interface DpoJobResult {
@@ -74,7 +80,11 @@ export function selectDpoRecords(records: readonly DpoRecord[], filter: PairFilt
   if (records.length > 0 && kept.length === 0) {
     throw new Error(`dpo.pairFilter ${filter} keeps none of the ${records.length} pairs${name ? ` of ${name}` : ''} (${pairFilterNote(filter, 0, records.length)}); choose another filter or build more pairs`);
   }
-  return { records: kept, filtered: { filter, kept: kept.length, of: records.length } };
+  const withMeta = kept.filter((r) => typeof r.ttpa?.chosen_source === 'string' && typeof r.ttpa?.chosen_esm === 'number');
+  const chosen = withMeta.length === kept.length && kept.length > 0
+    ? { chosenTruth: kept.filter((r) => r.ttpa!.chosen_source === 'ground_truth').length, chosenExact: kept.filter((r) => r.ttpa!.chosen_esm! >= 1 - 1e-9).length }
+    : {};
+  return { records: kept, filtered: { filter, kept: kept.length, of: records.length, ...chosen } };
 }
 
 /** ESM margin of a record: `ttpa.margin`, else chosen_esm − rejected_esm, else 1 (unknown). */

@@ -169,7 +169,9 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     expect(fixes.length).toBeGreaterThan(0);
     expect(fixes.length).toBeLessThan(records.length);
     const summary = JSON.parse(text(store, 'loop/ttpa/round-1/stage.json')).summary;
-    expect(summary).toMatchObject({ items: records.length, filtered: { filter: 'error-fix', kept: fixes.length, of: records.length } });
+    const truth = fixes.filter((p) => p.ttpa!.chosen_source === 'ground_truth').length;
+    const exact = fixes.filter((p) => p.ttpa!.chosen_esm! >= 1 - 1e-9).length;
+    expect(summary).toMatchObject({ items: records.length, filtered: { filter: 'error-fix', kept: fixes.length, of: records.length, chosenTruth: truth, chosenExact: exact } });
     expect(logs.some((l) => l.startsWith(`loop/ttpa/round-1: ${records.length} items (${fixes.length} of ${records.length} pairs kept by error-fix)`))).toBe(true);
     // The round's model is the one DPO makes of those pairs alone from the start model, with the round's settings.
     const { model, tokenizer } = await loadCheckpoint(dirSource(resolve('models/default')));
@@ -182,6 +184,7 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     }
     expect(text(store, 'report.md')).toContain('DPO arms train on the pairs the error-fix filter keeps');
     expect(text(store, 'report.md')).toContain(`${records.length} items, ${fixes.length} kept`);
+    expect(text(store, 'report.md')).toContain(`round 1: of ${fixes.length} kept, the ground truth in ${truth} (`);
   }, 300_000);
 
   it('with loop.warmupSamples every arm starts from the shared warm-up model; anchored sft-continued is the anchor alone', async () => {

@@ -71,7 +71,11 @@ describe('dpo.pairFilter', () => {
   });
 
   it('selects what a DPO job trains on, counts it, and refuses a filter that keeps nothing, naming it and the counts', () => {
-    expect(selectDpoRecords(pairs, 'error-fix')).toEqual({ records: [pairs[1], pairs[2], pairs[3]], filtered: { filter: 'error-fix', kept: 3, of: 4 } });
+    // Kept: the truth over the policy (exact), a wrong branch, the truth at ESM 0.999: two ground-truth chosen sides, one exact.
+    expect(selectDpoRecords(pairs, 'error-fix')).toEqual({ records: [pairs[1], pairs[2], pairs[3]], filtered: { filter: 'error-fix', kept: 3, of: 4, chosenTruth: 2, chosenExact: 1 } });
+    expect(selectDpoRecords(pairs, 'all').filtered).toEqual({ filter: 'all', kept: 4, of: 4, chosenTruth: 2, chosenExact: 2 });
+    const plain = pairs.map(({ ttpa: _t, ...rest }) => rest);
+    expect(selectDpoRecords(plain, 'all').filtered).toEqual({ filter: 'all', kept: 4, of: 4 }); // plain TRL pairs: nothing to count
     expect(selectDpoRecords([], 'error-fix').filtered).toEqual({ filter: 'error-fix', kept: 0, of: 0 });
     expect(() => selectDpoRecords([pairs[0], pairs[0]], 'error-fix', 'p.jsonl'))
       .toThrow('dpo.pairFilter error-fix keeps none of the 2 pairs of p.jsonl (0 of 2 pairs kept by error-fix); choose another filter or build more pairs');

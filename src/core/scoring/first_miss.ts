@@ -1,0 +1,108 @@
+// Where greedy decoding first leaves a turn's ground truth, read from one teacher-forced pass: at each target token
+// the truth's log-prob and the most likely other token's. Up to the first token where another is more likely,
+// greedy decoding (same prompt, same tokens) writes the truth; the margin there (truth minus best other) says how far
+// a model is from fixing the turn. Comparing models at a common starting model's first misses on held-out turns
+// measures whether an update moved the very tokens token-level pairs push on, before any turn flips. Pure: the
+// caller runs the model (scripts/first_miss.ts).
+import { mcnemarExact } from './significance.ts';
+
+/** One assistant turn of one sample: per target token, log p(truth) and the largest log p of any other token. */
+export interface TurnLogps {
+  sampleId: string;
+  /** Index of the assistant message within the sample. */
+  turn: number;
+  /** The ground truth calls a tool. */
+  call: boolean;
+  truth: number[];
+  bestOther: number[];
+}
+
+/** Index of the first token where another token is strictly more likely than the truth; -1 when there is none. */
+export function firstMiss(t: Pick<TurnLogps, 'truth' | 'bestOther'>): number {
+  if (t.truth.length !== t.bestOther.length) throw new Error(`firstMiss: ${t.truth.length} truth log-probs against ${t.bestOther.length} others`);
+  return t.truth.findIndex((v, i) => v < t.bestOther[i]);
+}
+
+/** margin at token i: log p(truth) − log p(best other); > 0 where greedy writes the truth. */
+export const marginAt = (t: Pick<TurnLogps, 'truth' | 'bestOther'>, i: number): number => t.truth[i] - t.bestOther[i];
+
+const key = (t: Pick<TurnLogps, 'sampleId' | 'turn'>): string => `${t.sampleId}#${t.turn}`;
+
+const median = (xs: readonly number[]): number => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+export interface ModelAtMisses {
+  /** Call turns the model is scored on (those of the base it has too). */
+  callTurns: number;
+  /** Call turns with no miss at all: greedy decoding writes the whole truth (teacher-forced exact). */
+  clean: number;
+  /** The base's first misses on call turns, and how many of them this model now gets right (margin > 0). */
+  points: number;
+  fixed: number;
+  /** Median margin (nats) at those points, and the median log p(truth) there. */
+  medianMargin: number;
+  medianTruthLogp: number;
+}
+
+/** One model against the base's first misses on the call turns both have. */
+export function atBaseMisses(base: readonly TurnLogps[], model: readonly TurnLogps[]): ModelAtMisses {
+  const byKey = new Map(model.map((t) => [key(t), t]));
+  let callTurns = 0;
+  let clean = 0;
+  const margins: number[] = [];
+  const truths: number[] = [];
+  for (const b of base) {
+    const m = byKey.get(key(b));
+    if (!b.call || !m) continue;
+    if (m.truth.length !== b.truth.length) throw new Error(`${key(b)}: ${m.truth.length} target tokens against the base's ${b.truth.length} (another tokenizer?)`);
+    callTurns++;
+    if (firstMiss(m) < 0) clean++;
+    const i = firstMiss(b);
+    if (i < 0) continue;
+    margins.push(marginAt(m, i));
+    truths.push(m.truth[i]);
+  }
+  return { callTurns, clean, points: margins.length, fixed: margins.filter((x) => x > 0).length, medianMargin: median(margins), medianTruthLogp: median(truths) };
+}
+
+export interface PairedAtMisses {
+  points: number;
+  /** Points where a's margin is higher / lower than b's, and the exact sign test on them. */
+  aHigher: number;
+  bHigher: number;
+  p: number;
+  /** Median of a's margin minus b's (nats). */
+  medianDiff: number;
+  /** Points only a / only b gets right (margin > 0), and the exact McNemar test on them. */
+  onlyAFixed: number;
+  onlyBFixed: number;
+  pFixed: number;
+}
+
+/** Two models at the same base first misses (call turns all three have): a sign test on the margins, McNemar on fixes. */
+export function pairedAtBaseMisses(base: readonly TurnLogps[], a: readonly TurnLogps[], b: readonly TurnLogps[]): PairedAtMisses {
+  const aBy = new Map(a.map((t) => [key(t), t]));
+  const bBy = new Map(b.map((t) => [key(t), t]));
+  const diffs: number[] = [];
+  let onlyAFixed = 0;
+  let onlyBFixed = 0;
+  for (const t of base) {
+    const i = firstMiss(t);
+    const [x, y] = [aBy.get(key(t)), bBy.get(key(t))];
+    if (!t.call || i < 0 || !x || !y) continue;
+    const [mx, my] = [marginAt(x, i), marginAt(y, i)];
+    diffs.push(mx - my);
+    if (mx > 0 && !(my > 0)) onlyAFixed++;
+    if (my > 0 && !(mx > 0)) onlyBFixed++;
+  }
+  const aHigher = diffs.filter((d) => d > 0).length;
+  const bHigher = diffs.filter((d) => d < 0).length;
+  return {
+    points: diffs.length, aHigher, bHigher, p: mcnemarExact(aHigher, bHigher), medianDiff: median(diffs),
+    onlyAFixed, onlyBFixed, pFixed: mcnemarExact(onlyAFixed, onlyBFixed),
+  };
+}

@@ -1,0 +1,69 @@
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dirSource } from '../../../src/cli/files.ts';
+import { resolveDataConfig } from '../../../src/core/data/config.ts';
+import { generateDataset } from '../../../src/core/data/generate.ts';
+import { disposeModel } from '../../../src/core/model/params.ts';
+import { turnLogps } from '../../../src/core/model/turn_logps.ts';
+import { evaluateModel } from '../../../src/core/pipeline/evaluate_model.ts';
+import { initBackend } from '../../../src/core/runtime/backend.ts';
+import { loadCheckpoint } from '../../../src/core/runtime/checkpoint.ts';
+import { atBaseMisses, firstMiss, marginAt, pairedAtBaseMisses, type TurnLogps } from '../../../src/core/scoring/first_miss.ts';
+import { mcnemarExact } from '../../../src/core/scoring/significance.ts';
+
+const turn = (sampleId: string, truth: number[], bestOther: number[], call = true): TurnLogps => ({ sampleId, turn: 1, call, truth, bestOther });
+
+describe('first misses, by hand', () => {
+  it('finds the first token another token beats (a tie is not a miss), and the margin there', () => {
+    expect(firstMiss({ truth: [-0.1, -2, -0.5], bestOther: [-3, -1, -0.4] })).toBe(1);
+    expect(firstMiss({ truth: [-1, -1], bestOther: [-1, -2] })).toBe(-1);
+    expect(marginAt({ truth: [-0.1, -2], bestOther: [-3, -1.5] }, 1)).toBeCloseTo(-0.5, 12);
+    expect(() => firstMiss({ truth: [-1], bestOther: [] })).toThrow('firstMiss: 1 truth log-probs against 0 others');
+  });
+
+  it("scores models at the base's first misses on call turns only, and pairs them with a sign test and McNemar", () => {
+    const base = [
+      turn('a', [-0.1, -2, -0.1], [-3, -1, -3]), // misses at token 1, margin -1
+      turn('b', [-3, -0.1], [-1, -3]), // misses at token 0, margin -2
+      turn('c', [-0.1], [-3]), // clean: no point
+      turn('d', [-5], [-1], false), // a text turn: left out
+    ];
+    const a = [turn('a', [-0.1, -0.5, -0.1], [-3, -1, -3]), turn('b', [-2, -0.1], [-1, -3]), turn('c', [-0.1], [-3]), turn('d', [-0.1], [-1], false)];
+    const b = [turn('a', [-0.1, -1.5, -0.1], [-3, -1, -3]), turn('b', [-0.5, -0.1], [-1, -3]), turn('c', [-4], [-3])];
+    expect(atBaseMisses(base, base)).toEqual({ callTurns: 3, clean: 1, points: 2, fixed: 0, medianMargin: -1.5, medianTruthLogp: -2.5 });
+    // a: token 1 of 'a' now right (+0.5), 'b' still wrong (-1); 'a' and 'c' are clean
+    expect(atBaseMisses(base, a)).toEqual({ callTurns: 3, clean: 2, points: 2, fixed: 1, medianMargin: -0.25, medianTruthLogp: -1.25 });
+    // b: 'a' still wrong (-0.5), 'b' right (+0.5); 'c' now misses
+    expect(atBaseMisses(base, b)).toEqual({ callTurns: 3, clean: 1, points: 2, fixed: 1, medianMargin: 0, medianTruthLogp: -1 });
+    // margins a − b: 'a' +1, 'b' -1.5; fixed only by a: 'a', only by b: 'b'
+    expect(pairedAtBaseMisses(base, a, b)).toEqual({ points: 2, aHigher: 1, bHigher: 1, p: mcnemarExact(1, 1), medianDiff: -0.25, onlyAFixed: 1, onlyBFixed: 1, pFixed: 1 });
+    expect(() => atBaseMisses(base, [turn('a', [-1], [-2])])).toThrow('a#1: 1 target tokens against the base\'s 3 (another tokenizer?)');
+  });
+});
+
+describe('turnLogps on the shipped model', () => {
+  beforeAll(async () => {
+    await initBackend({ order: ['wasm'] });
+  });
+
+  it('a call turn has no first miss exactly when greedy decoding gets it exactly right', async () => {
+    const { model, tokenizer } = await loadCheckpoint(dirSource(resolve('models/default')));
+    try {
+      const samples = generateDataset(resolveDataConfig({ n: 16, seed: 41 }));
+      const report = await evaluateModel(model, tokenizer, samples, { maxNewTokens: 96, batchSize: 8 });
+      const { turns, skipped } = await turnLogps(model, tokenizer, samples, { batchSize: 5 });
+      expect(skipped).toBe(0);
+      const calls = report.turns.filter((t) => t.expected.length > 0);
+      expect(calls.length).toBeGreaterThan(10);
+      const probed = new Map(turns.map((t) => [`${t.sampleId}#${t.turn}`, t]));
+      for (const t of calls) {
+        const p = probed.get(`${t.sampleId}#${t.turn}`)!;
+        expect(p.call).toBe(true);
+        expect(firstMiss(p) < 0, `${t.sampleId} turn ${t.turn}: ${t.text}`).toBe(t.exact);
+      }
+      expect(calls.some((t) => t.exact) && calls.some((t) => !t.exact)).toBe(true); // both cases were checked
+    } finally {
+      disposeModel(model);
+    }
+  });
+});
