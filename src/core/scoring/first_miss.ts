@@ -40,6 +40,17 @@ export interface ModelAtMisses {
   callTurns: number;
   /** Call turns with no miss at all: greedy decoding writes the whole truth (teacher-forced exact). */
   clean: number;
+  /** Of the base's clean call turns, those still clean; of its missed ones, those now clean. */
+  keptClean: number;
+  repaired: number;
+  /**
+   * Turns whose first miss now comes later than the base's (its miss fixed, another after it) or earlier (a clean
+   * turn broken counts here too).
+   */
+  movedLater: number;
+  movedEarlier: number;
+  /** Median count of missed tokens (another token more likely than the truth) in a call turn with any, teacher-forced. */
+  medianMisses: number;
   /** The base's first misses on call turns, and how many of them this model now gets right (margin > 0). */
   points: number;
   fixed: number;
@@ -51,22 +62,30 @@ export interface ModelAtMisses {
 /** One model against the base's first misses on the call turns both have. */
 export function atBaseMisses(base: readonly TurnLogps[], model: readonly TurnLogps[]): ModelAtMisses {
   const byKey = new Map(model.map((t) => [key(t), t]));
-  let callTurns = 0;
-  let clean = 0;
+  let [callTurns, clean, keptClean, repaired, movedLater, movedEarlier] = [0, 0, 0, 0, 0, 0];
   const margins: number[] = [];
   const truths: number[] = [];
+  const misses: number[] = [];
   for (const b of base) {
     const m = byKey.get(key(b));
     if (!b.call || !m) continue;
     if (m.truth.length !== b.truth.length) throw new Error(`${key(b)}: ${m.truth.length} target tokens against the base's ${b.truth.length} (another tokenizer?)`);
     callTurns++;
-    if (firstMiss(m) < 0) clean++;
-    const i = firstMiss(b);
-    if (i < 0) continue;
+    const [i, j] = [firstMiss(b), firstMiss(m)];
+    if (j < 0) clean++;
+    else misses.push(m.truth.filter((v, k) => v < m.bestOther[k]).length);
+    if (i < 0) {
+      if (j < 0) keptClean++;
+      else movedEarlier++;
+      continue;
+    }
+    if (j < 0) repaired++;
+    else if (j > i) movedLater++;
+    else if (j < i) movedEarlier++;
     margins.push(marginAt(m, i));
     truths.push(m.truth[i]);
   }
-  return { callTurns, clean, points: margins.length, fixed: margins.filter((x) => x > 0).length, medianMargin: median(margins), medianTruthLogp: median(truths) };
+  return { callTurns, clean, keptClean, repaired, movedLater, movedEarlier, medianMisses: median(misses), points: margins.length, fixed: margins.filter((x) => x > 0).length, medianMargin: median(margins), medianTruthLogp: median(truths) };
 }
 
 export interface PairedAtMisses {
