@@ -49,8 +49,12 @@ export interface ModelAtMisses {
    */
   movedLater: number;
   movedEarlier: number;
-  /** Median count of missed tokens (another token more likely than the truth) in a call turn with any, teacher-forced. */
+  /**
+   * Median count of missed tokens (another token more likely than the truth) in a call turn with any, teacher-forced,
+   * and how many such turns have exactly one: the turns one token's fix would make clean.
+   */
   medianMisses: number;
+  oneMiss: number;
   /** The base's first misses on call turns, and how many of them this model now gets right (margin > 0). */
   points: number;
   fixed: number;
@@ -85,7 +89,7 @@ export function atBaseMisses(base: readonly TurnLogps[], model: readonly TurnLog
     margins.push(marginAt(m, i));
     truths.push(m.truth[i]);
   }
-  return { callTurns, clean, keptClean, repaired, movedLater, movedEarlier, medianMisses: median(misses), points: margins.length, fixed: margins.filter((x) => x > 0).length, medianMargin: median(margins), medianTruthLogp: median(truths) };
+  return { callTurns, clean, keptClean, repaired, movedLater, movedEarlier, medianMisses: median(misses), oneMiss: misses.filter((n) => n === 1).length, points: margins.length, fixed: margins.filter((x) => x > 0).length, medianMargin: median(margins), medianTruthLogp: median(truths) };
 }
 
 export interface PairedAtMisses {

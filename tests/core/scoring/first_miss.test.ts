@@ -30,11 +30,11 @@ describe('first misses, by hand', () => {
     ];
     const a = [turn('a', [-0.1, -0.5, -4], [-3, -1, -3]), turn('b', [-2, -0.1], [-1, -3]), turn('c', [-0.1], [-3]), turn('d', [-0.1], [-1], false)];
     const b = [turn('a', [-0.1, -1.5, -0.1], [-3, -1, -3]), turn('b', [-0.5, -0.1], [-1, -3]), turn('c', [-4], [-3])];
-    expect(atBaseMisses(base, base)).toEqual({ callTurns: 3, clean: 1, keptClean: 1, repaired: 0, movedLater: 0, movedEarlier: 0, medianMisses: 1.5, points: 2, fixed: 0, medianMargin: -1.5, medianTruthLogp: -2.5 });
+    expect(atBaseMisses(base, base)).toEqual({ callTurns: 3, clean: 1, keptClean: 1, repaired: 0, movedLater: 0, movedEarlier: 0, medianMisses: 1.5, oneMiss: 1, points: 2, fixed: 0, medianMargin: -1.5, medianTruthLogp: -2.5 });
     // a: token 1 of 'a' now right (+0.5) but token 2 wrong (a later miss), 'b' still wrong at token 0 (-1); 'c' clean
-    expect(atBaseMisses(base, a)).toEqual({ callTurns: 3, clean: 1, keptClean: 1, repaired: 0, movedLater: 1, movedEarlier: 0, medianMisses: 1, points: 2, fixed: 1, medianMargin: -0.25, medianTruthLogp: -1.25 });
+    expect(atBaseMisses(base, a)).toEqual({ callTurns: 3, clean: 1, keptClean: 1, repaired: 0, movedLater: 1, movedEarlier: 0, medianMisses: 1, oneMiss: 2, points: 2, fixed: 1, medianMargin: -0.25, medianTruthLogp: -1.25 });
     // b: 'a' still wrong (-0.5), 'b' right (+0.5); 'c' now misses
-    expect(atBaseMisses(base, b)).toEqual({ callTurns: 3, clean: 1, keptClean: 0, repaired: 1, movedLater: 0, movedEarlier: 1, medianMisses: 1, points: 2, fixed: 1, medianMargin: 0, medianTruthLogp: -1 });
+    expect(atBaseMisses(base, b)).toEqual({ callTurns: 3, clean: 1, keptClean: 0, repaired: 1, movedLater: 0, movedEarlier: 1, medianMisses: 1, oneMiss: 2, points: 2, fixed: 1, medianMargin: 0, medianTruthLogp: -1 });
     // margins a − b: 'a' +1, 'b' -1.5; fixed only by a: 'a', only by b: 'b'
     expect(pairedAtBaseMisses(base, a, b)).toEqual({ points: 2, aHigher: 1, bHigher: 1, p: mcnemarExact(1, 1), medianDiff: -0.25, onlyAFixed: 1, onlyBFixed: 1, pFixed: 1 });
     expect(() => atBaseMisses(base, [turn('a', [-1], [-2])])).toThrow('a#1: 1 target tokens against the base\'s 3 (another tokenizer?)');
