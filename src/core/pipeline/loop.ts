@@ -1,17 +1,19 @@
 // The update loop for one seed: data -> the starting model's test evaluation (and pass@k headroom) -> the shared
 // warm-up round when configured (warmup.ts) and its evaluations -> for every arm, `rounds` rounds of on-policy
 // data and updates (arm_round.ts) -> the arm's final model in a folder named after it (HF layout) -> its test
-// evaluation -> loop_report.ts. Every stage is resumable; arms are independent,
+// evaluation and its token-level reading of the test call turns (first_miss_stage.ts, the origin's too) -> loop_report.ts. Every stage is resumable; arms are independent,
 // so callers may run subsets of them in parallel processes over one run folder and then report once.
 import { loadCheckpoint } from '../runtime/checkpoint.ts';
 import { disposeModel } from '../model/params.ts';
 import type { ResolvedPipeline } from './config.ts';
+import type { TurnLogps } from '../scoring/first_miss.ts';
 import { armRoundStage, prebuildSharedPairs, type ArmRoundSummary } from './arm_round.ts';
 import { buildLoopReport, type LoopReport } from './loop_report.ts';
 import type { ArmName } from './loop_config.ts';
 import { passAtK, type PassAtK } from './pass_at_k.ts';
 import { runStage, type StageRecord } from './stage.ts';
 import { warmupStage } from './warmup.ts';
+import { firstMissStage, readFirstMiss } from './first_miss_stage.ts';
 import { dataStage, evalStage, hashes, type EvalSummaryLine, readEvalReport, readSamples, sftStage, startModelSource, type PipelineEnv, type SftSource } from './stages.ts';
 
 export interface LoopOptions {
@@ -51,6 +53,8 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
     await timed(evalStage(env, r, 'warmup', w.model, data));
     origin = { model: w.model, val: await timed(evalStage(env, r, 'warmup', w.model, data, 'val', r.loop.valLimit)) };
   }
+  const originName = r.loop.warmupSamples > 0 ? 'warmup' : 'sft';
+  await timed(firstMissStage(env, r, originName, origin.model, data));
   if (opts.sharedOnly) {
     await prebuildSharedPairs(env, r, origin.model);
     return undefined;
@@ -68,17 +72,21 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
     }
     const final = await timed(finalStage(env, r, arm, rounds, origin));
     runs[arm] = { rounds, selectedRound: final.summary.round };
-    await timed(evalStage(env, r, arm, { source: env.store.source(arm), inputs: hashes(final) }, data));
+    const finalModel = { source: env.store.source(arm), inputs: hashes(final) };
+    await timed(evalStage(env, r, arm, finalModel, data));
+    await timed(firstMissStage(env, r, arm, finalModel, data));
   }
   if (opts.arms) return undefined;
 
   const warm = r.loop.warmupSamples > 0 ? ['warmup'] : [];
   const evals = Object.fromEntries(await Promise.all(['sft', ...warm, ...r.loop.arms].map(async (a) => [a, await readEvalReport(env.store, a)] as const)));
+  const tokenLevel = Object.fromEntries(await Promise.all([originName, ...r.loop.arms].map(async (a) => [a, await readFirstMiss(env.store, a)] as const)));
+  const firstMiss = Object.values(tokenLevel).every((t) => t !== null) ? { base: originName, turns: tokenLevel as Record<string, TurnLogps[]> } : undefined;
   const built = buildLoopReport({
     preset: r.config.name, seed: r.config.seed, config: r,
     stages: records.map((x) => ({ stage: x.stage, elapsedMs: x.elapsedMs, skipped: x.skipped === true })),
     evals, runs: runs as Record<ArmName, ArmRun>, headroom: headroom?.summary ?? null, startVal: startVal.summary,
-    ...(warm.length ? { warmupVal: origin.val.summary } : {}),
+    ...(warm.length ? { warmupVal: origin.val.summary } : {}), ...(firstMiss ? { firstMiss } : {}),
   });
   await env.store.writeFiles('', { 'report.json': JSON.stringify(built.report, null, 2) + '\n', 'report.md': built.markdown, ...built.charts });
   env.events.log?.(`report: ${env.store.name}/report.md`);

@@ -4,6 +4,7 @@
 // Plain data in, plain data and strings out; it never decides what a number should be.
 import { ERROR_CATEGORIES } from '../scoring/errors.ts';
 import type { EvalReport } from '../scoring/evaluate.ts';
+import { atBaseMisses, pairedAtBaseMisses, type ModelAtMisses, type PairedAtMisses, type TurnLogps } from '../scoring/first_miss.ts';
 import { bootstrapInterval, mcnemarExact, pairedByTurnKind, pairedOutcome, turnErrors, type PairedOutcome } from '../scoring/significance.ts';
 import type { ResolvedPipeline } from './config.ts';
 import type { ArmRun } from './loop.ts';
@@ -55,6 +56,11 @@ export interface LoopReport {
    * move with the seed on their own (fresh-calls seeds 1-2: 10 / 49 and 40 / 11 on text turns). Absent in older reports.
    */
   ttpaVsByTurn?: Partial<Record<ArmName, { call: PairedOutcome; text: PairedOutcome }>>;
+  /**
+   * The test call turns at the token level (first_miss_stage.ts): each arm at the origin model's first wrong tokens
+   * (`base`: 'warmup' or 'sft'), and TTPA against each arm there. Absent in older reports.
+   */
+  firstMiss?: { base: string; models: Record<string, ModelAtMisses>; ttpaVs: Partial<Record<ArmName, PairedAtMisses>> };
   goal: { relativeErrorReduction: number; target: number; beatsEveryArm: boolean; met: boolean };
   config: unknown;
 }
@@ -72,6 +78,8 @@ export interface LoopReportInputs {
   startVal: { errorRate: number; turns: number };
   /** The warm-up round's model on the same validation samples, with a warm-up round. */
   warmupVal?: { errorRate: number; turns: number };
+  /** Test call turns at the token level: the origin model's ('warmup' or 'sft') and every arm's. */
+  firstMiss?: { base: string; turns: Record<string, TurnLogps[]> };
 }
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
@@ -127,6 +135,7 @@ export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; ma
   const report: LoopReport = {
     kind: 'loop', preset: inp.preset, seed: inp.seed, wallMs: inp.stages.reduce((s, x) => s + x.elapsedMs, 0), stages: inp.stages,
     budget: budgetLine(inp.config), start: startRes, warmup, headroom: inp.headroom && { ...inp.headroom, greedyOnSameSamples: greedyOn(start, inp.headroom.sampleIds) }, arms, ttpaVs, ttpaVsByTurn,
+    ...(inp.firstMiss ? { firstMiss: firstMissResults(inp.firstMiss, armNames) } : {}),
     goal: { relativeErrorReduction: rel, target: GOAL_RELATIVE_CUT, beatsEveryArm, met: rel >= GOAL_RELATIVE_CUT && beatsEveryArm && ttpa.vsStart.p < ALPHA },
     config: inp.config,
   };
@@ -173,6 +182,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     '| arm | TTPA wins / arm wins, p | verdict | on call turns | on text turns |', '| --- | --- | --- | --- | --- |',
     ...names.filter((a) => a !== 'ttpa').map((a) => { const k = r.ttpaVsByTurn?.[a]; return `| ${a} | ${sig(r.ttpaVs[a]!)} | ${verdict(a)} | ${k ? `${k.call.turns} turns: ${sig(k.call)}` : '-'} | ${k ? `${k.text.turns} turns: ${sig(k.text)}` : '-'} |`; }), '',
     'Call turns are those where the ground truth calls a tool; the pairs train only those. Text turns (answers, refusals) can move with the seed on their own, so read a verdict with its call-turn column.', '',
+    ...firstMissLines(r, names),
     `Lowest test error: **${best}** (${pct(r.arms[best]!.errorRate)}).`,
     `Goal (TTPA cuts the starting error by >= ${pct(r.goal.target)} relative and beats every arm with p < ${ALPHA}): **${r.goal.met ? 'met' : 'not met'}**; relative change ${pct(r.goal.relativeErrorReduction)}; beats every arm: ${r.goal.beatsEveryArm ? 'yes' : 'no'}.`, '',
     '## Arms', '', ...names.map((a) => `- \`${a}\`: ${ARM_DESCRIPTIONS[a]}. Final model: \`${a}/\` (HF layout).`), '',
@@ -265,5 +275,35 @@ function pairSidesLines(rounds: LoopArmResult['rounds']): string[] {
   return [
     `TTPA's pairs, chosen side: ${known.map((q) => `round ${q.round}: of ${q.kept} kept, the ground truth in ${share(q.chosenTruth!, q.kept!)}, an exact call in ${share(q.chosenExact!, q.kept!)}`).join('; ')}. An SFT anchor on the same prompts trains the ground truth too; what the preference term adds is mainly the push against the rejected side.`,
     '',
+  ];
+}
+
+function firstMissResults(fm: NonNullable<LoopReportInputs['firstMiss']>, arms: readonly ArmName[]): NonNullable<LoopReport['firstMiss']> {
+  const base = fm.turns[fm.base];
+  const models: Record<string, ModelAtMisses> = { [fm.base]: atBaseMisses(base, base) };
+  for (const a of arms) models[a] = atBaseMisses(base, fm.turns[a]);
+  const ttpaVs: Partial<Record<ArmName, PairedAtMisses>> = {};
+  for (const a of arms) if (a !== 'ttpa') ttpaVs[a] = pairedAtBaseMisses(base, fm.turns.ttpa, fm.turns[a]);
+  return { base: fm.base, models, ttpaVs };
+}
+
+/** The token-level section: each model at the origin's first misses, then TTPA against each arm there. */
+function firstMissLines(r: LoopReport, names: readonly ArmName[]): string[] {
+  const fm = r.firstMiss;
+  if (!fm) return [];
+  const origin = fm.models[fm.base];
+  const who = fm.base === 'warmup' ? "the warm-up round's model" : 'the starting model';
+  const p = (v: number): string => (v < 0.001 ? v.toExponential(1) : v.toFixed(3));
+  const nats = (v: number, d: number): string => (Number.isFinite(v) ? v.toFixed(d) : '-');
+  if (origin.points === 0) return ['## At the first wrong token (test call turns, teacher-forced)', '', `${fm.base === 'warmup' ? "The warm-up round's model" : 'The starting model'} misses no token of the ${origin.callTurns} test call turns: nothing to read.`, ''];
+  return [
+    '## At the first wrong token (test call turns, teacher-forced)', '',
+    `Each model reads the test call turns once with the ground truth fed in. A turn's first miss is its first token where another token is more likely than the truth: exactly where greedy decoding leaves the truth (a turn without one is one greedy decoding gets exact). Token-level pairs push on such tokens; here they are read on turns no pair trained, at ${who}'s ${origin.points} first misses (its ${origin.callTurns - origin.clean} missed call turns hold a median of ${origin.medianMisses} missed tokens; ${origin.oneMiss} hold one, the turns a one-token fix makes clean).`, '',
+    `| model | call turns exact | ${fm.base}'s first misses now right | of its missed turns, now exact | first miss later / earlier | its exact turns kept | median margin there (nats) |`,
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...names.map((a) => { const m = fm.models[a]!; return `| ${a} | ${m.clean} of ${m.callTurns} | ${m.fixed} of ${m.points} | ${m.repaired} | ${m.movedLater} / ${m.movedEarlier} | ${m.keptClean} of ${origin.clean} | ${nats(m.medianMargin, 2)} |`; }), '',
+    '| arm | TTPA margin higher / arm margin higher, p | median TTPA − arm (nats) | now right for TTPA only / the arm only, p |', '| --- | --- | --- | --- |',
+    ...names.filter((a) => a !== 'ttpa' && fm.ttpaVs[a]).map((a) => { const x = fm.ttpaVs[a]!; return `| ${a} | ${x.aHigher} / ${x.bHigher}, p = ${p(x.p)} | ${nats(x.medianDiff, 3)} | ${x.onlyAFixed} / ${x.onlyBFixed}, p = ${p(x.pFixed)} |`; }), '',
+    'Margin: log p(truth) minus the largest log p of another token; above 0 greedy decoding writes the truth there. The sign test counts the misses where one model\'s margin is higher. A token fixed here makes the turn exact only when no later token misses, so this readout moves before whole turns do.', '',
   ];
 }

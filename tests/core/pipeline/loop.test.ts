@@ -9,6 +9,7 @@ import { resolvePipelineConfig, type PipelineConfig } from '../../../src/core/pi
 import { runLoop } from '../../../src/core/pipeline/loop.ts';
 import { ARM_NAMES } from '../../../src/core/pipeline/loop_config.ts';
 import type { LoopReport } from '../../../src/core/pipeline/loop_report.ts';
+import type { EvalReport } from '../../../src/core/scoring/evaluate.ts';
 import { memoryStore } from '../../../src/core/pipeline/store.ts';
 import { buildPairs } from '../../../src/core/preference/build_pairs.ts';
 import { pairsToTrlJsonl } from '../../../src/core/preference/trl_export.ts';
@@ -159,6 +160,7 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     // The shipped model, on longer answers: its branches also beat one another (the tiny model's pairs are all error fixes).
     const r = loopPreset({ arms: ['ttpa'], rounds: 1 }, {
       useStartModel: true, dpo: { ...tiny.dpo, pairFilter: 'error-fix' }, pairs: { ...tiny.pairs, token: { maxNewTokens: 96, maxBranchesPerPrompt: 2 } },
+      eval: { ...tiny.eval, maxNewTokens: 96, limit: 6 }, // whole turns, so exact evaluation and the token-level reading agree
     });
     expect(r.dpo.pairFilter).toBe('error-fix');
     await runLoop({ store, startModel: dirSource(resolve('models/default')), events: { log: (l) => logs.push(l) } }, r);
@@ -185,6 +187,15 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     expect(text(store, 'report.md')).toContain('DPO arms train on the pairs the error-fix filter keeps');
     expect(text(store, 'report.md')).toContain(`${records.length} items, ${fixes.length} kept`);
     expect(text(store, 'report.md')).toContain(`round 1: of ${fixes.length} kept, the ground truth in ${truth} (`);
+    // The token-level reading of the test call turns: a turn without a first miss is one greedy decoding got exact.
+    const report = JSON.parse(text(store, 'report.json')) as LoopReport;
+    const exactCalls = (name: string) => (JSON.parse(text(store, `eval/${name}/report.json`)) as EvalReport).turns.filter((t) => t.expected.length > 0 && t.exact).length;
+    expect(report.firstMiss!.base).toBe('sft');
+    expect(report.firstMiss!.models.sft.clean).toBe(exactCalls('sft'));
+    expect(report.firstMiss!.models.ttpa.clean).toBe(exactCalls('ttpa'));
+    expect(report.firstMiss!.models.sft.points).toBe(report.firstMiss!.models.sft.callTurns - exactCalls('sft'));
+    expect(report.firstMiss!.models.sft.points).toBeGreaterThan(0);
+    expect(text(store, 'report.md')).toContain('## At the first wrong token (test call turns, teacher-forced)');
   }, 300_000);
 
   it('with loop.warmupSamples every arm starts from the shared warm-up model; anchored sft-continued is the anchor alone', async () => {
