@@ -212,7 +212,14 @@ export interface LoopAggregate {
    * Every seed's discordant turns added up (the seeds' test sets are disjoint draws, so under the null each
    * discordant turn is still a fair coin): TTPA against the starting model and against each arm.
    */
-  pooled: { turns: number; ttpaVsStart: PairedOutcome; ttpaVs: Partial<Record<ArmName, PairedOutcome>>; ttpaVsByTurn?: LoopReport['ttpaVsByTurn'] };
+  pooled: {
+    turns: number; ttpaVsStart: PairedOutcome; ttpaVs: Partial<Record<ArmName, PairedOutcome>>; ttpaVsByTurn?: LoopReport['ttpaVsByTurn'];
+    /**
+     * At the origin's first wrong tokens (every seed's `firstMiss`), summed over seeds: `margin` counts the misses where
+     * TTPA's / the arm's margin is higher, `fixed` those only TTPA / only the arm gets right (`turns`: the misses).
+     */
+    ttpaVsAtFirstMiss?: Partial<Record<ArmName, { margin: PairedOutcome; fixed: PairedOutcome }>>;
+  };
   goalMetAllSeeds: boolean;
 }
 
@@ -241,6 +248,15 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[]): { r
           call: pool(reports.map((r) => r.ttpaVsByTurn![a]!.call)), text: pool(reports.map((r) => r.ttpaVsByTurn![a]!.text)),
         }])),
       } : {}),
+      ...(reports.every((r) => r.firstMiss) ? {
+        ttpaVsAtFirstMiss: Object.fromEntries(others.map((a) => {
+          const xs = reports.map((r) => r.firstMiss!.ttpaVs[a]!);
+          return [a, {
+            margin: pool(xs.map((x) => ({ turns: x.points, aWins: x.aHigher, bWins: x.bHigher, p: x.p }))),
+            fixed: pool(xs.map((x) => ({ turns: x.points, aWins: x.onlyAFixed, bWins: x.onlyBFixed, p: x.pFixed }))),
+          }];
+        })),
+      } : {}),
     },
     goalMetAllSeeds: reports.every((r) => r.goal.met),
   };
@@ -258,6 +274,12 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[]): { r
       ...others.flatMap((a) => [
         ...reports.map((r) => `| ${a} | ${r.seed} | ${sig(r.ttpaVsByTurn![a]!.call)} | ${sig(r.ttpaVsByTurn![a]!.text)} |`),
         `| ${a} | all | ${sig(pooled.ttpaVsByTurn![a]!.call)} | ${sig(pooled.ttpaVsByTurn![a]!.text)} |`,
+      ])] : []),
+    ...(pooled.ttpaVsAtFirstMiss ? ['', "TTPA against each arm at the origin model's first wrong tokens of the test call turns (margin higher: TTPA / arm; now right: TTPA only / arm only), per seed, then pooled:", '',
+      '| arm | seed | first misses | margin higher | now right |', '| --- | --- | --- | --- | --- |',
+      ...others.flatMap((a) => [
+        ...reports.map((r) => { const x = r.firstMiss!.ttpaVs[a]!; return `| ${a} | ${r.seed} | ${x.points} | ${sig({ turns: x.points, aWins: x.aHigher, bWins: x.bHigher, p: x.p })} | ${sig({ turns: x.points, aWins: x.onlyAFixed, bWins: x.onlyBFixed, p: x.pFixed })} |`; }),
+        `| ${a} | all | ${pooled.ttpaVsAtFirstMiss![a]!.margin.turns} | ${sig(pooled.ttpaVsAtFirstMiss![a]!.margin)} | ${sig(pooled.ttpaVsAtFirstMiss![a]!.fixed)} |`,
       ])] : []),
     '', `Goal met on every seed: **${report.goalMetAllSeeds ? 'yes' : 'no'}**. Per-seed reports: ${report.seeds.map((s) => `[seed ${s}](seed-${s}/report.md)`).join(', ')}.`, '',
   ];

@@ -35,6 +35,19 @@ describe('aggregateLoopReports', () => {
     expect(aggregateLoopReports('fresh-calls', [byTurn(seed(1, [6, 1], [3, 2]), [3, 0], [0, 2]), seed(2, [4, 3], [0, 5])]).report.pooled.ttpaVsByTurn).toBeUndefined();
   });
 
+  it('pools the token-level tests (margins and fixes at the first wrong tokens) when every seed has them', () => {
+    const atMiss = (r: LoopReport, higher: [number, number], fixed: [number, number], points: number): LoopReport => ({ ...r, firstMiss: { base: 'warmup', models: {}, ttpaVs: { control: {
+      points, aHigher: higher[0], bHigher: higher[1], p: mcnemarExact(...higher), medianDiff: 0.1, onlyAFixed: fixed[0], onlyBFixed: fixed[1], pFixed: mcnemarExact(...fixed),
+    } } } } as unknown as LoopReport);
+    const agg = aggregateLoopReports('fresh-calls', [atMiss(seed(1, [6, 1], [3, 2]), [908, 741], [185, 140], 1649), atMiss(seed(2, [4, 3], [0, 5]), [899, 698], [191, 109], 1597)]);
+    expect(agg.report.pooled.ttpaVsAtFirstMiss!.control).toEqual({
+      margin: { turns: 3246, aWins: 1807, bWins: 1439, p: mcnemarExact(1807, 1439) }, fixed: { turns: 3246, aWins: 376, bWins: 249, p: mcnemarExact(376, 249) },
+    });
+    expect(agg.markdown).toContain(`| control | 1 | 1649 | 908 / 741, p = ${mcnemarExact(908, 741).toExponential(1)} | 185 / 140, p = 0.015 |`);
+    expect(agg.markdown).toContain('| control | all | 3246 | 1807 / 1439, p = ');
+    expect(aggregateLoopReports('fresh-calls', [atMiss(seed(1, [6, 1], [3, 2]), [1, 0], [1, 0], 5), seed(2, [4, 3], [0, 5])]).report.pooled.ttpaVsAtFirstMiss).toBeUndefined();
+  });
+
   it('shows the shared warm-up round of each seed beside the start when every seed has one', () => {
     const withWarmup = (r: LoopReport, rate: number): LoopReport => ({ ...r, warmup: { errorRate: rate, ci: [rate - 0.05, rate + 0.05] } } as unknown as LoopReport);
     const agg = aggregateLoopReports('fresh-rounds', [withWarmup(seed(1, [6, 1], [3, 2]), 0.39), withWarmup(seed(2, [4, 3], [0, 5]), 0.385)]);
