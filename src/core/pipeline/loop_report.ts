@@ -182,9 +182,9 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     '| arm | TTPA wins / arm wins, p | verdict | on call turns | on text turns |', '| --- | --- | --- | --- | --- |',
     ...names.filter((a) => a !== 'ttpa').map((a) => { const k = r.ttpaVsByTurn?.[a]; return `| ${a} | ${sig(r.ttpaVs[a]!)} | ${verdict(a)} | ${k ? `${k.call.turns} turns: ${sig(k.call)}` : '-'} | ${k ? `${k.text.turns} turns: ${sig(k.text)}` : '-'} |`; }), '',
     'Call turns are those where the ground truth calls a tool; the pairs train only those. Text turns (answers, refusals) can move with the seed on their own, so read a verdict with its call-turn column.', '',
-    ...firstMissLines(r, names),
     `Lowest test error: **${best}** (${pct(r.arms[best]!.errorRate)}).`,
     `Goal (TTPA cuts the starting error by >= ${pct(r.goal.target)} relative and beats every arm with p < ${ALPHA}): **${r.goal.met ? 'met' : 'not met'}**; relative change ${pct(r.goal.relativeErrorReduction)}; beats every arm: ${r.goal.beatsEveryArm ? 'yes' : 'no'}.`, '',
+    ...firstMissLines(r, names),
     '## Arms', '', ...names.map((a) => `- \`${a}\`: ${ARM_DESCRIPTIONS[a]}. Final model: \`${a}/\` (HF layout).`), '',
     '## Validation error after each round', '', ...charts.map((f) => `![${f}](${f})`), '',
     r.warmup
@@ -320,8 +320,8 @@ function firstMissLines(r: LoopReport, names: readonly ArmName[]): string[] {
   if (origin.points === 0) return ['## At the first wrong token (test call turns, teacher-forced)', '', `${fm.base === 'warmup' ? "The warm-up round's model" : 'The starting model'} misses no token of the ${origin.callTurns} test call turns: nothing to read.`, ''];
   return [
     '## At the first wrong token (test call turns, teacher-forced)', '',
-    `Each model reads the test call turns once with the ground truth fed in. A turn's first miss is its first token where another token is more likely than the truth: exactly where greedy decoding leaves the truth (a turn without one is one greedy decoding gets exact). Token-level pairs push on such tokens; here they are read on turns no pair trained, at ${who}'s ${origin.points} first misses (its ${origin.callTurns - origin.clean} missed call turns hold a median of ${origin.medianMisses} missed tokens; ${origin.oneMiss} hold one, the turns a one-token fix makes clean).`, '',
-    `| model | call turns exact | ${fm.base}'s first misses now right | of its missed turns, now exact | first miss later / earlier | its exact turns kept | median margin there (nats) |`,
+    `Each model reads the test call turns once with the ground truth fed in. A turn's first miss is its first token where another token is more likely than the truth: exactly where greedy decoding leaves the truth (a turn without one is one greedy decoding gets exact). Token-level pairs push on such tokens; here they are read on turns no pair trained, at the origin's (${who}'s) ${origin.points} first misses (its ${origin.callTurns - origin.clean} missed call turns hold a median of ${origin.medianMisses} missed tokens; ${origin.oneMiss} hold one, the turns a one-token fix makes clean).`, '',
+    `| model | call turns exact | the origin's first misses now right | its missed turns now exact | first miss later / earlier | its exact turns kept | median margin there (nats) |`,
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...names.map((a) => { const m = fm.models[a]!; return `| ${a} | ${m.clean} of ${m.callTurns} | ${m.fixed} of ${m.points} | ${m.repaired} | ${m.movedLater} / ${m.movedEarlier} | ${m.keptClean} of ${origin.clean} | ${nats(m.medianMargin, 2)} |`; }), '',
     '| arm | TTPA margin higher / arm margin higher, p | median TTPA − arm (nats) | now right for TTPA only / the arm only, p |', '| --- | --- | --- | --- |',
