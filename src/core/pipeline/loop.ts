@@ -1,8 +1,9 @@
 // The update loop for one seed: data -> the starting model's test evaluation (and pass@k headroom) -> the shared
 // warm-up round when configured (warmup.ts) and its evaluations -> for every arm, `rounds` rounds of on-policy
 // data and updates (arm_round.ts) -> the arm's final model in a folder named after it (HF layout) -> its test
-// evaluation and its token-level reading of the test call turns (first_miss_stage.ts, the origin's too) -> loop_report.ts. Every stage is resumable; arms are independent,
-// so callers may run subsets of them in parallel processes over one run folder and then report once.
+// evaluation and its token-level reading of the test call turns (first_miss_stage.ts; the origin's too) ->
+// loop_report.ts. Every stage is resumable; arms are independent, so callers may run subsets of them in parallel
+// processes over one run folder and then report once.
 import { loadCheckpoint } from '../runtime/checkpoint.ts';
 import { disposeModel } from '../model/params.ts';
 import type { ResolvedPipeline } from './config.ts';

@@ -3,7 +3,7 @@
 // greedy decoding (same prompt, same tokens) writes the truth; the margin there (truth minus best other) says how far
 // a model is from fixing the turn. Comparing models at a common starting model's first misses on held-out turns
 // measures whether an update moved the very tokens token-level pairs push on, before any turn flips. Pure: the
-// caller runs the model (scripts/first_miss.ts).
+// log-probs come from model/turn_logps.ts (the loop's firstmiss stages, scripts/first_miss.ts).
 import { mcnemarExact } from './significance.ts';
 
 /** One assistant turn of one sample: per target token, log p(truth) and the largest log p of any other token. */
