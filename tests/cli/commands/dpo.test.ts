@@ -41,7 +41,8 @@ describe('ttpa dpo --pair-filter', () => {
     expect(filtered.code, filtered.err).toBe(0);
     expect(filtered.lines).toContain('pairs: 2 of 4 pairs kept by error-fix');
     expect(filtered.out).toContain('pairs: 2 used');
-    expect(JSON.parse(readFileSync(join(dir, 'filtered', 'run.json'), 'utf8')).pairs).toEqual({ filter: 'error-fix', kept: 2, of: 4 });
+    // of the kept two, the truth is chosen over the policy once (Lima); both chosen sides are exact
+    expect(JSON.parse(readFileSync(join(dir, 'filtered', 'run.json'), 'utf8')).pairs).toEqual({ filter: 'error-fix', kept: 2, of: 4, chosenTruth: 1, chosenExact: 2 });
     expect(JSON.parse(readFileSync(join(dir, 'filtered', 'dpo_config.json'), 'utf8')).pairFilter).toBe('error-fix');
     const alone = await runMain(DPO(kept, 'alone'));
     expect(alone.code, alone.err).toBe(0);
