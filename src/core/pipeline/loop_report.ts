@@ -295,7 +295,7 @@ function pairSidesLines(rounds: LoopArmResult['rounds']): string[] {
   if (!known.length) return [];
   const share = (n: number, of: number) => `${n} (${of > 0 ? pct(n / of) : '-'})`;
   return [
-    `TTPA's pairs, chosen side: ${known.map((q) => `round ${q.round}: of ${q.kept} kept, the ground truth in ${share(q.chosenTruth!, q.kept!)}, an exact call in ${share(q.chosenExact!, q.kept!)}`).join('; ')}. An SFT anchor on the same prompts trains the ground truth too; what the preference term adds is mainly the push against the rejected side.`,
+    `TTPA's pairs, chosen side: ${known.map((q) => `round ${q.round}: of ${q.kept} kept, the ground truth in ${share(q.chosenTruth!, q.kept!)}, an exact call in ${share(q.chosenExact!, q.kept!)}`).join('; ')}. SFT on the same prompts (the anchor, when the run has one) trains the ground truth too; what the preference term adds is mainly the push against the rejected side.`,
     '',
   ];
 }
