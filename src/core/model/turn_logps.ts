@@ -1,7 +1,7 @@
 // Teacher-forced log-probs of every assistant turn's ground truth: per target token, log p(truth) and the largest
 // log p of any other token, from one forward pass per sample (right-padded batches, sorted by length). Up to the
 // turn's end token (decoding stops there). scoring/first_miss.ts reads where greedy decoding would first leave the
-// truth from these; scripts/first_miss.ts runs it over checkpoints.
+// truth from these; the loop's firstmiss stages and scripts/first_miss.ts run it over checkpoints.
 import { renderSegments } from '../data/chat_format.ts';
 import type { Sample } from '../data/sample.ts';
 import type { TurnLogps } from '../scoring/first_miss.ts';
@@ -9,6 +9,9 @@ import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import { tf } from '../runtime/tf.ts';
 import { forward } from './model.ts';
 import type { Model } from './params.ts';
+
+/** Most logits one batch holds ([B, T, V] float32: 128 MB), so a large vocabulary takes fewer samples at a time. */
+const MAX_LOGITS = 2 ** 25;
 
 interface EncodedTurns {
   id: string;
@@ -43,9 +46,14 @@ export async function turnLogps(model: Model, tokenizer: Tokenizer, samples: rea
   const encoded = all.filter((e) => e.ids.length <= model.config.max_position_embeddings);
   const order = encoded.map((_, i) => i).sort((a, b) => encoded[a].ids.length - encoded[b].ids.length);
   const batch = opts.batchSize ?? 8;
+  const vocab = model.config.vocab_size;
   const out: TurnLogps[] = [];
-  for (let at = 0; at < order.length; at += batch) {
-    const group = order.slice(at, at + batch).map((i) => encoded[i]);
+  for (let at = 0; at < order.length;) {
+    // Up to `batch` samples, fewer when [B, T, V] would pass MAX_LOGITS (sorted by length: the last is the longest).
+    let n = 1;
+    while (n < batch && at + n < order.length && (n + 1) * encoded[order[at + n]].ids.length * vocab <= MAX_LOGITS) n++;
+    const group = order.slice(at, at + n).map((i) => encoded[i]);
+    at += n;
     const T = Math.max(...group.map((e) => e.ids.length)) - 1;
     const rows = group.map((e) => Array.from({ length: T + 1 }, (_, t) => e.ids[t] ?? tokenizer.padTokenId));
     const [truth, other] = tf.tidy(() => {

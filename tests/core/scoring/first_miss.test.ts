@@ -62,6 +62,14 @@ describe('turnLogps on the shipped model', () => {
         expect(firstMiss(p) < 0, `${t.sampleId} turn ${t.turn}: ${t.text}`).toBe(t.exact);
       }
       expect(calls.some((t) => t.exact) && calls.some((t) => !t.exact)).toBe(true); // both cases were checked
+      // one sample at a time reads the same: right padding in a batch changes nothing
+      const single = new Map((await turnLogps(model, tokenizer, samples, { batchSize: 1 })).turns.map((t) => [`${t.sampleId}#${t.turn}`, t]));
+      expect(single.size).toBe(turns.length);
+      for (const t of turns) {
+        const u = single.get(`${t.sampleId}#${t.turn}`)!;
+        t.truth.forEach((v, i) => expect(Math.abs(v - u.truth[i])).toBeLessThan(1e-4));
+        t.bestOther.forEach((v, i) => expect(Math.abs(v - u.bestOther[i])).toBeLessThan(1e-4));
+      }
     } finally {
       disposeModel(model);
     }
