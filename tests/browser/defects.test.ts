@@ -203,7 +203,8 @@ describe('defects of issue 13', () => {
     await screenshot(page, 'dpo-runaway');
     await alert.getByRole('button', { name: 'Roll back to the pre-DPO model' }).click();
     await expect.poll(modelName, { timeout: 60_000 }).toBe('model: default');
-    expect(await status('dpo')).toBe('stopped');
+    // rollback() marks the stage stopped once loadModel returns, after the header already names the model
+    await expect.poll(() => status('dpo'), { timeout: 10_000 }).toBe('stopped');
   });
 
   test('6 and 8: a second Start DPO trains from the reference again; Export lists the new checkpoint at once', async () => {
