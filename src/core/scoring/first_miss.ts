@@ -4,6 +4,7 @@
 // a model is from fixing the turn. Comparing models at a common starting model's first misses on held-out turns
 // measures whether an update moved the very tokens token-level pairs push on, before any turn flips. Pure: the
 // log-probs come from model/turn_logps.ts (the loop's firstmiss stages, scripts/first_miss.ts).
+import { median as medianOf } from '../bench/timing.ts';
 import { mcnemarExact } from './significance.ts';
 
 /** One assistant turn of one sample: per target token, log p(truth) and the largest log p of any other token. */
@@ -28,12 +29,8 @@ export const marginAt = (t: Pick<TurnLogps, 'truth' | 'bestOther'>, i: number): 
 
 const key = (t: Pick<TurnLogps, 'sampleId' | 'turn'>): string => `${t.sampleId}#${t.turn}`;
 
-const median = (xs: readonly number[]): number => {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+/** The median, NaN when there is nothing to take it of (a model with no first miss to read). */
+const median = (xs: number[]): number => (xs.length ? medianOf(xs) : NaN);
 
 export interface ModelAtMisses {
   /** Call turns the model is scored on (those of the base it has too). */
