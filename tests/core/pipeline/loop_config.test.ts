@@ -32,7 +32,7 @@ describe('resolveLoopConfig', () => {
 });
 
 describe('the shipped loop presets', () => {
-  for (const name of ['demo', 'demo-all-arms', 'full', 'fresh-rounds', 'fresh-calls', 'fresh-calls-full']) {
+  for (const name of ['demo', 'demo-all-arms', 'full', 'fresh-rounds', 'fresh-calls', 'fresh-calls-full', 'fresh-calls-full-all-arms']) {
     it(`${name}: resolves, has 1,000+ test turns and enough fresh train samples for every round`, async () => {
       const { readFileSync } = await import('node:fs');
       const { buildDataSplits } = await import('../../../src/core/pipeline/stages.ts');
@@ -43,6 +43,18 @@ describe('the shipped loop presets', () => {
       const turns = split.test.reduce((n, s) => n + s.messages.filter((m) => m.role === 'assistant').length, 0);
       expect(turns).toBeGreaterThanOrEqual(1000);
       expect(split.train.length).toBeGreaterThanOrEqual(r.loop.warmupSamples + r.loop.rounds * r.loop.promptsPerRound);
+    });
+  }
+
+  for (const [all, base] of [['demo-all-arms', 'demo'], ['fresh-calls-full-all-arms', 'fresh-calls-full']]) {
+    it(`${all} is ${base} with every arm and nothing else changed, so a run on ${base}'s folder trains only the new arms`, async () => {
+      const { readFileSync } = await import('node:fs');
+      const read = (name: string) => JSON.parse(readFileSync(new URL(`../../../models/presets/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+      const { $comment: _a, name: _b, loop: loopAll, ...restAll } = read(all);
+      const { $comment: _c, name: _d, loop: loopBase, ...restBase } = read(base);
+      expect(restAll).toEqual(restBase);
+      expect({ ...(loopAll as object), arms: [] }).toEqual({ ...(loopBase as object), arms: [] });
+      expect([...(loopAll as { arms: string[] }).arms].sort()).toEqual(['control', 'rft', 'sequence', 'sft-continued', 'ttpa']);
     });
   }
 });
