@@ -7,10 +7,11 @@ import type { PreferencePair } from './core/preference/pairing.ts';
 import type { PairStats } from './core/preference/stats.ts';
 import type { Call } from './core/data/messages.ts';
 import type { EvalReport } from './core/scoring/evaluate.ts';
+import type { BeforeAfterAtMisses, TurnLogps } from './core/scoring/first_miss.ts';
 import type { Comparison } from './core/scoring/report.ts';
 import type { ToolSchema } from './core/tools/schema.ts';
 
-export type { Call, Comparison, EvalReport, PairStats, PreferencePair, Sample, SamplePairs, ToolSchema };
+export type { BeforeAfterAtMisses, Call, Comparison, EvalReport, PairStats, PreferencePair, Sample, SamplePairs, ToolSchema, TurnLogps };
 
 /** Stages whose config the engine resolves; 'data' is the data worker's. */
 export type EngineStage = 'model' | 'sft' | 'pairs' | 'dpo' | 'evaluate';
@@ -366,6 +367,12 @@ export interface EngineApi {
   probePair(request: PairProbeRequest): Promise<PairProbeResult>;
   /** Generates the assistant turns of samples with the current model. */
   predict(request: PredictRequest, onProgress?: ProgressFn): Promise<Prediction[]>;
+  /**
+   * Every assistant turn's ground truth teacher-forced through the current model: per token, log p(truth) and the
+   * most likely other token's (one forward pass a sample); `skipped` counts the samples longer than the model's
+   * positions, which are left out.
+   */
+  turnLogps(samples: Sample[]): Promise<{ turns: TurnLogps[]; skipped: number }>;
   /** One assistant turn for a typed prompt with the given tools (greedy). */
   complete(messages: Sample['messages'], tools: ToolSchema[], maxNewTokens: number): Promise<LiveResult>;
   /** Stores the current model as a checkpoint (id `<runId>-model`), so a reload can load it again. */
@@ -417,6 +424,8 @@ export interface DataApi {
   evaluate(samples: Sample[], predictions: Prediction[]): Promise<EvalReport>;
   /** A before/after table of several reports (first = before, last = after). */
   compare(named: { name: string; report: EvalReport }[]): Promise<Comparison>;
+  /** The after model at the before model's first wrong tokens of the call turns (EngineApi.turnLogps of each). */
+  compareTokens(before: TurnLogps[], after: TurnLogps[]): Promise<BeforeAfterAtMisses>;
   /** A report as Markdown (the Export stage's report). */
   reportMarkdown(report: EvalReport): Promise<string>;
   /** Scores one generated turn against expected calls (empty = no call due). */

@@ -13,10 +13,11 @@ import { pairsToTrlJsonl, validateTrlRecord } from '../src/core/preference/trl_e
 import { createRng } from '../src/core/rng.ts';
 import { evaluateSamples } from '../src/core/scoring/evaluate.ts';
 import { compareReports, reportToMarkdown } from '../src/core/scoring/report.ts';
+import { beforeAfterAtMisses } from '../src/core/scoring/first_miss.ts';
 import { scoreTurn } from '../src/core/scoring/esm.ts';
 import type {
-  Comparison, DataApi, DatasetFormat, DatasetSplits, EvalReport, GenerateResult, ImportResult, JobAction, LiveScore, PreferencePair,
-  Prediction, ProgressFn, Sample, ToolSchema,
+  BeforeAfterAtMisses, Comparison, DataApi, DatasetFormat, DatasetSplits, EvalReport, GenerateResult, ImportResult, JobAction, LiveScore, PreferencePair,
+  Prediction, ProgressFn, Sample, ToolSchema, TurnLogps,
 } from '../src/protocol.ts';
 import { createJob, type Job } from './job.ts';
 
@@ -74,6 +75,10 @@ export function createDataApi(options: DataApiOptions = {}): DataApi {
 
     async compare(named: { name: string; report: EvalReport }[]): Promise<Comparison> {
       return compareReports(named);
+    },
+
+    async compareTokens(before: TurnLogps[], after: TurnLogps[]): Promise<BeforeAfterAtMisses> {
+      return beforeAfterAtMisses(before, after);
     },
 
     async reportMarkdown(report: EvalReport): Promise<string> {

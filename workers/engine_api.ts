@@ -6,7 +6,7 @@ import { tf } from '../src/core/runtime/tf.ts';
 import type {
   BackendReport, CheckpointInfo, EngineApi, EngineEvent, EngineInitOptions, EngineStage, EngineStatus, ExportFile, JobAction,
   DpoRequest, DpoRoundResult, LiveResult, PairProbeRequest, PairProbeResult, MemoryReport, ModelInfo, ModelSource, PairsRequest, PairsResult, PredictRequest, Prediction, ProgressFn,
-  Sample, SamplePairs, SftRequest, StageName, ToolSchema, TrainResultSummary,
+  Sample, SamplePairs, SftRequest, StageName, ToolSchema, TrainResultSummary, TurnLogps,
 } from '../src/protocol.ts';
 import { softwareAdapter } from './adapter_probe.ts';
 import { createMemoryCheckpointStore, type CheckpointStore } from './checkpoint_store.ts';
@@ -17,6 +17,7 @@ import { loopJob } from './loop_job.ts';
 import { probePairUpdate } from './dpo_probe.ts';
 import { pairsJob } from './pairs_job.ts';
 import { completeTurn, predictJob } from './predict_job.ts';
+import { turnLogps } from '../src/core/model/turn_logps.ts';
 import { sftJob } from './sft_job.ts';
 import { resolveStageConfig, splitDpoConfig } from './stage_config.ts';
 import { runTrainProbe } from './train_probe.ts';
@@ -135,6 +136,10 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
 
     async predict(request: PredictRequest, onProgress?: ProgressFn): Promise<Prediction[]> {
       return runJob('evaluate', 0, onProgress, (j) => predictJob(requireSession(), request, j));
+    },
+
+    async turnLogps(samples: Sample[]): Promise<{ turns: TurnLogps[]; skipped: number }> {
+      return runJob('evaluate', 0, undefined, () => turnLogps(requireSession().model, requireSession().tokenizer, samples));
     },
 
     async complete(messages: Sample['messages'], tools: ToolSchema[], maxNewTokens: number): Promise<LiveResult> {

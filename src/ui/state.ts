@@ -1,7 +1,7 @@
 // The page's state: what each stage has produced and its status. Views read it and subscribe to changes.
 // Plain data only (it is what persistence saves); workers own the tensors.
 import type {
-  BackendReport, DatasetSplits, DpoRoundResult, EvalReport, JobProgress, MemoryReport, MetricPoint, ModelInfo, ModelSource, PairsResult, Sample,
+  BackendReport, BeforeAfterAtMisses, DatasetSplits, DpoRoundResult, EvalReport, JobProgress, MemoryReport, MetricPoint, ModelInfo, ModelSource, PairsResult, Sample,
   StageName, TrainResultSummary,
 } from '../protocol.ts';
 
@@ -75,6 +75,11 @@ export interface EvaluationReport {
   reports: { name: string; report: EvalReport }[];
   /** What the reader must know to read the numbers (cancelled run, no test split). */
   notes?: string[];
+  /**
+   * With two models: the last at the first's first wrong tokens of the call turns (the token-level line), and how
+   * many samples were too long for the model's positions to read.
+   */
+  tokenLevel?: BeforeAfterAtMisses & { skipped: number };
 }
 
 export interface AppState {

@@ -107,6 +107,8 @@ describe('the lab through the UI (tiny preset)', () => {
     expect(header).toContain('before DPO');
     expect(header).toContain('after DPO');
     expect(await page.locator('[data-testid=eval-significance]').textContent()).toMatch(/^Error rate before DPO .* On the same turns (after DPO fixed \d+ turns? and broke \d+ turns?\. .*|no turn changed between the two\.) One turn is \d+\.\d pt of \d+ turns?\.$/);
+    // One teacher-forced pass a model: the after model at the before model's first wrong tokens.
+    expect(await page.locator('[data-testid=eval-token-level]').textContent()).toMatch(/^At the first wrong token \(ground truth teacher-forced\): (before DPO first leaves the truth in \d+ of \d+ call turns?\. There, after DPO .*|before DPO gets every token .*|no call turn to read\. .*)$/);
     await page.locator('[data-testid=eval-bars] canvas').waitFor();
     await page.locator('[data-action=live-run]').click();
     await expect.poll(() => page.locator('[data-testid=live-result]').textContent(), { timeout: 60_000 }).toMatch(/ESM \d\.\d{3} \(name/);

@@ -4,6 +4,7 @@ import { unzipSync } from 'fflate';
 import { describe, expect, test } from 'vitest';
 import type { JobProgress } from '../../src/protocol.ts';
 import type { PreferencePair } from '../../src/core/preference/pairing.ts';
+import { createDataApi } from '../../workers/data_api.ts';
 import { createEngineApi } from '../../workers/engine_api.ts';
 import { tinyPairs, tinySamples } from './fixtures.ts';
 
@@ -122,6 +123,33 @@ describe('engine api with a model', () => {
     expect(filtered.losses).toEqual(alone.losses);
     expect((await run('every', config, pairs)).losses).not.toEqual(alone.losses);
     await expect(run('none', { ...config, pairFilter: 'error-fix' }, [pairs[0], pairs[2]])).rejects.toThrow('dpo.pairFilter error-fix keeps none of the 2 pairs');
+  });
+
+  test('turnLogps reads every assistant turn teacher-forced, and after SFT on those turns compareTokens finds the margins raised', async () => {
+    const api = createEngineApi({ progressMs: 0 });
+    const data = createDataApi();
+    await api.init({ order: ['cpu'] });
+    await api.loadModel({ kind: 'preset', preset: 'tiny', seed: 1, overrides: { max_position_embeddings: 512 } });
+    const samples = tinySamples();
+    const { turns: before, skipped } = await api.turnLogps(samples);
+    expect(skipped).toBe(0);
+    expect(before.map((t) => `${t.sampleId}#${t.turn}`)).toEqual(expect.arrayContaining(samples.flatMap((s) => s.messages.flatMap((m, i) => (m.role === 'assistant' ? [`${s.id}#${i}`] : [])))));
+    expect(before).toHaveLength(samples.reduce((n, s) => n + s.messages.filter((m) => m.role === 'assistant').length, 0));
+    for (const t of before) {
+      expect(t.truth.length).toBe(t.bestOther.length);
+      expect(t.truth.length).toBeGreaterThan(0);
+      for (const v of [...t.truth, ...t.bestOther]) expect(v).toBeLessThanOrEqual(0);
+    }
+    expect(await data.compareTokens(before, before)).toMatchObject({ higher: 0, lower: 0, fixed: 0, repaired: 0 });
+    await api.runSft({ runId: 'fit', config: { steps: 6, batchSize: 3, warmupSteps: 0, lr: 1e-2, seqLen: 256, checkpointEvery: 0 }, samples });
+    const t = await data.compareTokens(before, (await api.turnLogps(samples)).turns);
+    expect(t.callTurns).toBe(before.filter((x) => x.call).length);
+    expect(t.points).toBe(t.callTurns - t.cleanBefore);
+    expect(t.points).toBeGreaterThan(0); // a random model misses every call turn
+    expect(t.higher).toBeGreaterThan(t.lower);
+    expect(t.medianChange).toBeGreaterThan(0);
+    await api.loadModel({ kind: 'preset', preset: 'tiny', seed: 1 }); // 128 positions: these samples are longer
+    expect(await api.turnLogps(samples)).toEqual({ turns: [], skipped: samples.length });
   });
 
   test('pause holds the job between steps until resume', async () => {

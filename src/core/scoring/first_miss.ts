@@ -126,3 +126,36 @@ export function pairedAtBaseMisses(base: readonly TurnLogps[], a: readonly TurnL
     onlyAFixed, onlyBFixed, pFixed: mcnemarExact(onlyAFixed, onlyBFixed),
   };
 }
+
+/**
+ * One model before and after an update, read at the before model's first misses on call turns (the Evaluate panel's
+ * token-level line): whether the truth's margin rose there (sign test), how many of those tokens the after model now
+ * gets right, and what that did to whole call turns, teacher-forced.
+ */
+export interface BeforeAfterAtMisses {
+  /** Call turns both have, and how many of them the before model gets clean (no miss). */
+  callTurns: number;
+  cleanBefore: number;
+  /** The before model's first misses; where the after model's margin is higher / lower; the exact sign test. */
+  points: number;
+  higher: number;
+  lower: number;
+  p: number;
+  /** Median of the after model's margin minus the before model's at those points (nats). */
+  medianChange: number;
+  /** Points the after model gets right (its margin > 0; the before model gets none of them right). */
+  fixed: number;
+  /** Of the before model's missed call turns, those now clean; of its clean ones, those still clean. */
+  repaired: number;
+  keptClean: number;
+}
+
+export function beforeAfterAtMisses(before: readonly TurnLogps[], after: readonly TurnLogps[]): BeforeAfterAtMisses {
+  const at = atBaseMisses(before, after);
+  const paired = pairedAtBaseMisses(before, after, before);
+  return {
+    callTurns: at.callTurns, cleanBefore: at.callTurns - at.points,
+    points: paired.points, higher: paired.aHigher, lower: paired.bHigher, p: paired.p, medianChange: paired.medianDiff,
+    fixed: at.fixed, repaired: at.repaired, keptClean: at.keptClean,
+  };
+}

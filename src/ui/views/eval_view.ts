@@ -1,6 +1,6 @@
 // Evaluate panel: the model before and after preference training on the test split, as a table per
 // metric and error category plus a bar chart of error rates; and a live prompt whose call is scored.
-import type { ModelSource, Sample } from '../../protocol.ts';
+import type { ModelSource, Sample, TurnLogps } from '../../protocol.ts';
 import { createBarChart } from '../chart.ts';
 import { createConfigEditor } from '../config_editor.ts';
 import { FIELDS } from '../config_fields.ts';
@@ -10,7 +10,7 @@ import { createJobPanel } from '../job_panel.ts';
 import { loadModel } from '../model_loader.ts';
 import { offerRollback, refusalRunaway } from '../dpo_guard.ts';
 import type { AppState, EvaluationReport } from '../state.ts';
-import { significanceText } from '../eval_significance.ts';
+import { significanceText, tokenLevelText } from '../eval_significance.ts';
 
 const isRate = (metric: string): boolean => !/ESM/.test(metric);
 const fmt = (metric: string, v: number | null): string =>
@@ -44,16 +44,17 @@ export const evalView: View = (ctx) => {
       const { samples, split } = testSamples(ctx, Number(config.maxSamples));
       const plan = evaluationPlan(store.state);
       const reports: EvaluationReport['reports'] = [];
-      const evaluate = async (name: string): Promise<void> => {
-        const predictions = await ctx.engine.api.predict({ config, samples, label: name }, onProgress);
-        reports.push({ name, report: await ctx.data.api.evaluate(samples, predictions) });
-      };
+      const logps: { turns: TurnLogps[]; skipped: number }[] = [];
       for (const step of plan.models) {
         if (step.source) await loadModel(ctx, step.source, { record: false });
-        await evaluate(step.name);
+        const predictions = await ctx.engine.api.predict({ config, samples, label: step.name }, onProgress);
+        reports.push({ name: step.name, report: await ctx.data.api.evaluate(samples, predictions) });
+        // Before and after: one teacher-forced pass each for the token-level line (a small share of decoding's time).
+        if (plan.models.length === 2) logps.push(await ctx.engine.api.turnLogps(samples));
       }
+      const tokenLevel = logps.length === 2 ? { ...await ctx.data.api.compareTokens(logps[0].turns, logps[1].turns), skipped: logps[0].skipped } : undefined;
       const notes = [...plan.notes, ...(split === 'test' ? [] : [`this dataset has no test split: evaluated on ${split} samples, which ${split === 'train' ? 'the model was trained on' : 'are not held out from tuning'}`])];
-      store.update({ evaluation: { config, reports, notes } });
+      store.update({ evaluation: { config, reports, notes, ...(tokenLevel ? { tokenLevel } : {}) } });
       const o = reports[reports.length - 1].report.overall;
       store.record({ stage: 'evaluate', runId: `eval-${Date.now()}`, outcome: 'done', config, detail: `${samples.length} ${split} samples; exact match ${(100 * o.exactMatch).toFixed(1)}%, mean ESM ${o.meanEsm.toFixed(3)}` });
       if (reports.length === 2) {
@@ -76,6 +77,7 @@ export const evalView: View = (ctx) => {
       h('tbody', {}, ...rows.map((r) => h('tr', {}, h('td', {}, r.metric), ...r.values.map((v) => h('td', { class: 'num' }, fmt(r.metric, v))),
         cmp.names.length > 1 ? h('td', { class: 'num' }, formatChange(r.metric, r.delta)) : null)))),
       ...[significanceText(cmp.significance, ev.reports[0].report.overall.turns)].filter(Boolean).map((t) => h('p', { 'data-testid': 'eval-significance' }, t!)),
+      ...[ev.tokenLevel && tokenLevelText(ev.tokenLevel, ev.reports[0].name, ev.reports[ev.reports.length - 1].name, ev.tokenLevel.skipped)].filter(Boolean).map((t) => h('p', { 'data-testid': 'eval-token-level' }, t!)),
       ...(ev.notes ?? []).map((n) => h('p', { class: 'note', 'data-testid': 'eval-note' }, n)));
     const categories = Object.keys(ev.reports[0].report.overall.errorRates);
     replace(chartBox, createBarChart('Error rate per category', categories, ev.reports.map((r) => ({ label: r.name, values: categories.map((c) => (r.report.overall.errorRates as Record<string, number>)[c]) })), 'eval-bars'));

@@ -8,7 +8,7 @@ import { turnLogps } from '../../../src/core/model/turn_logps.ts';
 import { evaluateModel } from '../../../src/core/pipeline/evaluate_model.ts';
 import { initBackend } from '../../../src/core/runtime/backend.ts';
 import { loadCheckpoint } from '../../../src/core/runtime/checkpoint.ts';
-import { atBaseMisses, firstMiss, marginAt, pairedAtBaseMisses, type TurnLogps } from '../../../src/core/scoring/first_miss.ts';
+import { atBaseMisses, beforeAfterAtMisses, firstMiss, marginAt, pairedAtBaseMisses, type TurnLogps } from '../../../src/core/scoring/first_miss.ts';
 import { mcnemarExact } from '../../../src/core/scoring/significance.ts';
 
 const turn = (sampleId: string, truth: number[], bestOther: number[], call = true): TurnLogps => ({ sampleId, turn: 1, call, truth, bestOther });
@@ -38,6 +38,29 @@ describe('first misses, by hand', () => {
     // margins a − b: 'a' +1, 'b' -1.5; fixed only by a: 'a', only by b: 'b'
     expect(pairedAtBaseMisses(base, a, b)).toEqual({ points: 2, aHigher: 1, bHigher: 1, p: mcnemarExact(1, 1), medianDiff: -0.25, onlyAFixed: 1, onlyBFixed: 1, pFixed: 1 });
     expect(() => atBaseMisses(base, [turn('a', [-1], [-2])])).toThrow('a#1: 1 target tokens against the base\'s 3 (another tokenizer?)');
+  });
+
+  it('reads one model before and after an update at the before model\'s first misses', () => {
+    const before = [
+      turn('a', [-0.1, -2, -0.1], [-3, -1, -3]), // first miss at token 1, margin -1
+      turn('b', [-3, -0.1], [-1, -0.05]), // first miss at token 0, margin -2
+      turn('c', [-2], [-1]), // first miss at token 0, margin -1
+      turn('d', [-0.1], [-3]), // clean
+      turn('e', [-0.1], [-3]), // clean
+      turn('f', [-5], [-1], false), // a text turn: left out
+    ];
+    const after = [
+      turn('a', [-0.1, -0.5, -0.1], [-3, -1, -3]), // margin +0.5 (change +1.5): fixed, the turn clean
+      turn('b', [-2, -0.1], [-1, -0.05]), // margin -1 (change +1), still wrong
+      turn('c', [-3], [-1]), // margin -2 (change -1)
+      turn('d', [-0.1], [-3]), // still clean
+      turn('e', [-4], [-3]), // broken
+      turn('f', [-0.1], [-1], false),
+    ];
+    expect(beforeAfterAtMisses(before, after)).toEqual({
+      callTurns: 5, cleanBefore: 2, points: 3, higher: 2, lower: 1, p: mcnemarExact(2, 1), medianChange: 1, fixed: 1, repaired: 1, keptClean: 1,
+    });
+    expect(beforeAfterAtMisses(before, before)).toMatchObject({ points: 3, higher: 0, lower: 0, p: 1, medianChange: 0, fixed: 0, repaired: 0, keptClean: 2 });
   });
 });
 
