@@ -92,6 +92,9 @@ export function dpoBatchLoss(policy: DpoPolicy, batch: DpoBatch, cfg: DpoConfig)
   return { loss: out.loss, stats };
 }
 
+/** Whether any loss term trains on the pairs (an RPO term or a weighted one); not for an SFT anchor alone. */
+export const trainsPairs = (cfg: Pick<DpoConfig, 'lossType' | 'lossWeights' | 'rpoAlpha'>): boolean => cfg.rpoAlpha > 0 || lossTerms(cfg).some((t) => t.weight > 0);
+
 /**
  * Whether a pair batch's loss is the mean of per-pair losses, so a batch cut across data-parallel replicas
  * gives the same step; ESM in 'weight' mode divides by the batch's mean score margin (dpo_loss.ts), so not.
@@ -112,6 +115,7 @@ export function dpoTask(run: DpoRun, onStats: (stats: tf.Tensor1D, pairs: number
   const anchor = config.anchorWeight > 0 ? run.anchor : undefined;
   if (config.anchorWeight > 0 && !anchor?.length) throw new Error(`dpo.anchorWeight is ${config.anchorWeight} but the run has no anchor samples`);
   const plan = anchor ? planAnchor(anchor.length, data.length, config.seed) : undefined;
+  const pairsTrain = trainsPairs(config);
   return {
     params: policy.params,
     datasetSize: data.length,
@@ -127,6 +131,9 @@ export function dpoTask(run: DpoRun, onStats: (stats: tf.Tensor1D, pairs: number
       }
       const nll = anchorLoss(policy.model(), batch.anchor, policy.checkpointing);
       onStats(tf.keep(tf.concat([stats, tf.reshape(nll, [1])])), batch.pairs.B);
+      // The anchor alone (every pair term weighted 0): the pairs are read for their metrics only. Their loss is 0 and
+      // left off the returned loss, so the gradient tape skips their backward pass (about two thirds of their cost).
+      if (!pairsTrain) return tf.mul(nll, config.anchorWeight) as tf.Scalar;
       return tf.add(loss, tf.mul(nll, config.anchorWeight)) as tf.Scalar;
     },
     itemLength: (i) => pairLength(data[i]),
@@ -149,9 +156,8 @@ export function runDpo(run: DpoRun): Promise<TrainResult> {
   // A run that trains no pair (every loss term weighted 0 and no RPO term: an SFT anchor alone) has no KL limit:
   // its KL on the pairs is how far the anchor moves it, not a runaway (12.6 nats per token by step 44 of a loop
   // round at lr 1e-3). The loss and weight-norm limits still hold.
-  const trainsPairs = run.config.rpoAlpha > 0 || lossTerms(run.config).some((t) => t.weight > 0);
   const klCheck = createKlCheck(resolveGuardConfig(run.hooks?.guard));
-  const checkKl = trainsPairs ? klCheck : (): void => {};
+  const checkKl = trainsPairs(run.config) ? klCheck : (): void => {};
   const task = dpoTask(run, (stats, pairs) => pending.push({ stats, pairs }), (stats) => remote.push(...stats));
   const hooks: TrainHooks = {
     ...run.hooks,

@@ -4,8 +4,8 @@ import { resolveModelConfig } from '../../../src/core/model/config.ts';
 import { createModel, disposeModel, type Model } from '../../../src/core/model/params.ts';
 import { tokenLogProbs } from '../../../src/core/model/logprobs.ts';
 import { createRng } from '../../../src/core/rng.ts';
-import { anchorIndices, anchorPerPair, planAnchor } from '../../../src/core/train/anchor.ts';
-import { runDpo, type DpoPolicy, type DpoStepMetrics } from '../../../src/core/train/dpo.ts';
+import { anchorIndices, anchorLoss, anchorPerPair, planAnchor } from '../../../src/core/train/anchor.ts';
+import { dpoBatchLoss, dpoTask, runDpo, trainsPairs, type DpoPolicy, type DpoStepMetrics } from '../../../src/core/train/dpo.ts';
 import { resolveDpoConfig, type DpoConfig } from '../../../src/core/train/dpo_config.ts';
 import { commonPrefix, type EncodedPair } from '../../../src/core/train/dpo_data.ts';
 import { computeReferenceLogps } from '../../../src/core/train/reference.ts';
@@ -84,6 +84,48 @@ describe('SFT anchor of a preference run', () => {
       modelFiles: async () => ({}), hooks: { onStep: (x) => { metrics.push(x); } } });
     expect(metrics[0]['nll/anchor']).toBeCloseTo(want, 4);
     expect(metrics[0].loss).toBeCloseTo(Math.LN2 + 0.5 * want, 4);
+    disposeModel(m);
+  });
+
+  it('the anchor alone (pairs weighted 0) has the gradient of anchorWeight times its NLL plus 0 times the pairs\' loss, and still reports the pairs', async () => {
+    const m = createModel(resolveModelConfig('tiny'), 5);
+    const pairs = makePairs(4, 3);
+    await computeReferenceLogps(m, pairs, { batchSize: 4, padTokenId: PAD });
+    const anchor = makeSamples(6, 7);
+    const config = cfgOf({ anchorWeight: 0.7, lossWeights: [0], rpoAlpha: 0, seed: 0 });
+    expect(trainsPairs(config)).toBe(false);
+    expect(trainsPairs({ ...config, rpoAlpha: 0.1 })).toBe(true);
+    const stats: tf.Tensor1D[] = [];
+    const task = dpoTask({ policy: policyOf(m), data: pairs, anchor, config, padTokenId: PAD, modelFiles: async () => ({}) }, (x) => void stats.push(x));
+    const batch = task.makeBatch([0, 1, 2, 3]);
+    const vars = Object.values(m.params) as tf.Variable[];
+    const grads = (f: () => tf.Scalar) => {
+      const { value, grads: g } = tf.variableGrads(f, vars);
+      const out = { loss: value.dataSync()[0], g: vars.map((v) => Array.from((g[v.name] ?? tf.zerosLike(v)).dataSync())) };
+      tf.dispose([value, ...Object.values(g)]);
+      return out;
+    };
+    // What the step computed before the pairs' backward was skipped: their loss times 0, plus the anchor's.
+    const withPairs = (): tf.Scalar => {
+      const { loss, stats: s } = dpoBatchLoss(policyOf(m), batch.pairs, config);
+      s.dispose();
+      return tf.add(tf.mul(loss, 0), tf.mul(anchorLoss(m, batch.anchor!, false), 0.7)) as tf.Scalar;
+    };
+    const got = grads(() => task.loss(batch));
+    const want = grads(withPairs);
+    expect(got.loss).toBeCloseTo(want.loss, 6);
+    got.g.forEach((g, i) => g.forEach((v, j) => expect(v).toBeCloseTo(want.g[i][j], 6)));
+    expect(got.g.some((g) => g.some((v) => v !== 0))).toBe(true);
+    // ...with fewer kernels: the pairs' backward pass is not run.
+    const kernels = async (f: () => tf.Scalar) => (await tf.profile(() => void grads(f))).kernels.length;
+    expect(await kernels(() => task.loss(batch))).toBeLessThan(0.8 * await kernels(withPairs));
+    // The pairs' metrics (logps/chosen and the rest) and the anchor's NLL are still read.
+    const read = stats[0].dataSync();
+    expect(read).toHaveLength(8);
+    expect(read[4]).toBeLessThan(0);
+    expect(read[7]).toBeCloseTo(got.loss / 0.7, 5);
+    tf.dispose(stats);
+    task.disposeBatch(batch);
     disposeModel(m);
   });
 
