@@ -18,7 +18,7 @@ import { splitDpoConfig } from './stage_config.ts';
 import { resumeState, trainerHooks, type RunReplicas } from './train_run.ts';
 
 /** The DPO metrics the page charts, by TRL's names; 'nll/anchor' only in runs with an SFT anchor. */
-export const DPO_METRICS = ['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'kl', 'nll/anchor', 'learning_rate', 'grad_norm'] as const;
+export const DPO_METRICS = ['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'kl', 'kl/chosen', 'nll/anchor', 'learning_rate', 'grad_norm'] as const;
 
 /** A step's charted metrics (those it has). */
 export const dpoPoint = (m: DpoStepMetrics): Record<string, number> =>

@@ -1,4 +1,5 @@
-// Guards a DPO run against running away: a KL to the reference far above what the tuned demo run reaches,
+// Guards a DPO run against running away: a KL to the reference on the chosen completions far above what the
+// tuned classroom run reaches,
 // or a jump in refusals (no_call) after DPO, raises a banner that offers to roll back to the pre-DPO model.
 // It only reads numbers the run and Evaluate produced; it never changes a run's settings.
 import type { EvalReport, MetricPoint } from '../protocol.ts';
@@ -6,29 +7,34 @@ import type { AppContext } from './context.ts';
 import { loadModel } from './model_loader.ts';
 
 /**
- * Per-token KL (k3 estimate, nats) to the reference, as the median of the last KL_WINDOW steps, above which a run
- * has left the reference behind. The tuned settings stay under 0.2 on average over a run, with single-batch
- * spikes up to ~2.3 (classroom preset in the app) and 516 (one batch of the CLI demo loop, on the rejected
- * side); lr 1e-3 reached ~960 and made the shipped model refuse. The core guard (core/train/guard.ts) uses the
- * same window and statistic with a stop limit of 10.
+ * Per-token KL (k3 estimate, nats) to the reference on the chosen tokens (`kl/chosen`), as the median of the last
+ * KL_WINDOW steps, above which the run makes the right completions far less likely than the model it started from.
+ * The classroom preset in the app (phase-8 default) stays under 0.11 at every step (5-step median at most 0.055);
+ * the same pairs at lr 1e-3, ten times the tuned rate, pass 1 at step 12 (medians up to 5.3); at lr 1e-2 step 2
+ * reads 24,791. The rejected side is left out: DPO pushes it down on purpose, and the both-sides `kl` of the tuned
+ * classroom run read 7.1 as a 5-step median (41 at one step) while it learned. The core guard
+ * (core/train/guard.ts) watches the same statistic and window with a stop limit of 10.
  */
-export const KL_LIMIT = 2;
+export const KL_LIMIT = 1;
 /** Steps whose median is taken, so one unusual batch does not raise the alarm. */
 export const KL_WINDOW = 5;
 /** A rise of the no_call rate by more than this share of turns after DPO counts as learning to refuse. */
 export const NO_CALL_RISE = 0.1;
 
-/** Why the run's KL ran away (its trailing median passed KL_LIMIT), or undefined. */
+/**
+ * Why the run's KL on the chosen side ran away (its trailing median passed KL_LIMIT), or undefined. Points without
+ * `kl/chosen` (runs saved before it was logged) are not judged.
+ */
 export function klRunaway(points: MetricPoint[]): string | undefined {
-  const kl = points.filter((p) => Number.isFinite(p.kl));
+  const kl = points.filter((p) => Number.isFinite(p['kl/chosen']));
   let worst: { step: number; median: number } | undefined;
   for (let i = 0; i < kl.length; i++) {
-    const window = kl.slice(Math.max(0, i - KL_WINDOW + 1), i + 1).map((p) => p.kl).sort((a, b) => a - b);
+    const window = kl.slice(Math.max(0, i - KL_WINDOW + 1), i + 1).map((p) => p['kl/chosen']).sort((a, b) => a - b);
     const median = window[(window.length - 1) >> 1];
     if (!worst || median > worst.median) worst = { step: kl[i].step, median };
   }
   if (!worst || worst.median <= KL_LIMIT) return undefined;
-  return `KL to the reference was ${worst.median.toPrecision(3)} nats per token (median of the ${KL_WINDOW} steps to step ${worst.step}; the tuned settings stay under 0.2 on average; over ${KL_LIMIT} the model has drifted far from where it started)`;
+  return `KL to the reference on the chosen (right) completions was ${worst.median.toPrecision(3)} nats per token (median of the ${KL_WINDOW} steps to step ${worst.step}; the tuned classroom run stays under 0.1; over ${KL_LIMIT} the model makes the right answers far less likely than it did)`;
 }
 
 /** Why the refusal rate ran away between two evaluations, or undefined. */

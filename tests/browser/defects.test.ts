@@ -199,7 +199,7 @@ describe('defects of issue 13', () => {
     await withCpuLock(() => runStage('dpo'));
     expect(await modelName()).toBe('model: default + DPO');
     const alert = page.locator('[data-testid=alert]');
-    await expect.poll(() => alert.textContent(), { timeout: 10_000 }).toMatch(/ran away: KL to the reference was \d/);
+    await expect.poll(() => alert.textContent(), { timeout: 10_000 }).toMatch(/ran away: KL to the reference on the chosen \(right\) completions was \d/);
     await screenshot(page, 'dpo-runaway');
     await alert.getByRole('button', { name: 'Roll back to the pre-DPO model' }).click();
     await expect.poll(modelName, { timeout: 60_000 }).toBe('model: default');

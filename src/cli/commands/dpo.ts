@@ -56,7 +56,7 @@ export const dpoCommand: Command = {
     GRADIENT_CHECKPOINTING_OPTION,
     { name: 'max-loss-ratio', type: 'number', help: `stop when the loss exceeds this many times the first (guard, default ${DEFAULT_GUARD.maxLossRatio})` },
     { name: 'max-weight-norm-ratio', type: 'number', help: `stop when the weight norm exceeds this many times the start (guard, default ${DEFAULT_GUARD.maxWeightNormRatio})` },
-    { name: 'max-kl', type: 'number', help: `stop when the per-token KL to the reference exceeds this (guard, default ${DEFAULT_GUARD.maxKl})` },
+    { name: 'max-kl', type: 'number', help: `stop when the per-token KL to the reference on the chosen tokens exceeds this (median of 5 steps; guard, default ${DEFAULT_GUARD.maxKl})` },
     OVERWRITE_OPTION,
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
     THREADS_OPTION,

@@ -37,10 +37,10 @@ export interface LoopConfig {
   /** Which round's model is the arm's final model: the last, or the one with the lowest validation error. */
   select: 'last' | 'best-val';
   /**
-   * KL limit of the DPO arms' rounds (nats per token, median of 5 steps; train/guard.ts), > 0. Not part of a round's
-   * identity: it only stops a run. At lr 1e-3 single batches' KL spiked past 1,000 while the loss and logps stayed
-   * healthy (likely the k3 estimate, e^r - 1 - r, where the policy lowers a token the reference favours; not
-   * measured per token), so the fresh-rounds preset lifts it. A run that trains no pair has no limit (train/dpo.ts).
+   * KL limit of the DPO arms' rounds (nats per token on the chosen tokens, median of 5 steps; train/guard.ts), > 0.
+   * Not part of a round's identity: it only stops a run. When the guard read both sides, at lr 1e-3 single batches'
+   * KL spiked past 1,000 while the loss and logps stayed healthy (the k3 estimate, e^r - 1 - r, on rejected tokens
+   * DPO lowers on purpose), so the fresh-rounds presets lift it. A run that trains no pair has no limit (train/dpo.ts).
    */
   maxKl: number;
   /** Validation samples evaluated after every round (0 = the whole split). */

@@ -25,6 +25,8 @@ export interface DpoStepMetrics {
   'logps/rejected': number;
   /** Mean per-token k3 estimate of KL(policy ‖ reference) on the pair tokens (dpo_loss.ts). */
   kl: number;
+  /** The same on the chosen tokens alone: what the divergence guards watch (dpo_loss.ts). */
+  'kl/chosen': number;
   /** With an SFT anchor (anchorWeight > 0): the anchor samples' mean per-token NLL. */
   'nll/anchor'?: number;
   grad_norm: number;
@@ -69,10 +71,10 @@ export interface DpoTaskBatch {
   anchor?: SftBatch;
 }
 
-const STAT_NAMES = ['rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'logps/chosen', 'logps/rejected', 'kl'] as const;
+const STAT_NAMES = ['rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'logps/chosen', 'logps/rejected', 'kl', 'kl/chosen'] as const;
 type Stats = Record<(typeof STAT_NAMES)[number], number>;
 
-/** The loss of one batch and its metrics as a [7] tensor in STAT_NAMES order (caller's tidy scope). */
+/** The loss of one batch and its metrics as a [8] tensor in STAT_NAMES order (caller's tidy scope). */
 export function dpoBatchLoss(policy: DpoPolicy, batch: DpoBatch, cfg: DpoConfig): { loss: tf.Scalar; stats: tf.Tensor1D } {
   const { B } = batch;
   const logps = pairLogps(policy.model(), batch, { checkpoint: policy.checkpointing }); // [2B, C]
@@ -87,8 +89,8 @@ export function dpoBatchLoss(policy: DpoPolicy, batch: DpoBatch, cfg: DpoConfig)
   const margins = tf.sub(out.rewardsChosen, out.rewardsRejected); // [B]
   const stats = tf.stack([
     tf.mean(out.rewardsChosen), tf.mean(out.rewardsRejected), tf.mean(margins),
-    tf.mean(tf.cast(tf.greater(margins, 0), 'float32')), tf.mean(out.logpsChosen), tf.mean(out.logpsRejected), out.kl,
-  ]) as tf.Tensor1D; // [7]
+    tf.mean(tf.cast(tf.greater(margins, 0), 'float32')), tf.mean(out.logpsChosen), tf.mean(out.logpsRejected), out.kl, out.klChosen,
+  ]) as tf.Tensor1D; // [8]
   return { loss: out.loss, stats };
 }
 
@@ -184,7 +186,7 @@ export function runDpo(run: DpoRun): Promise<TrainResult> {
         grad_norm: m.grad_norm, learning_rate: m.lr,
         epoch: m.epoch, step_ms: m.step_ms, tokens_per_sec: m.tokens_per_sec,
       });
-      checkKl(mean.kl);
+      checkKl(mean['kl/chosen']);
     },
   };
   return runTrainer(task, run.config, hooks, run.resume, run.replicas);

@@ -34,6 +34,12 @@ export interface DpoLossOutput {
    * a token-level drift measure on the training pairs, not an unbiased KL(π‖ref).
    */
   kl: tf.Scalar;
+  /**
+   * The same over the chosen tokens alone: large when the policy makes the chosen completions far less likely than
+   * the reference did (a run falling apart), small when it makes them more likely. The rejected side, which DPO
+   * pushes down on purpose, can put `kl` in the hundreds on a run that learns (k3 grows as exp of the drop).
+   */
+  klChosen: tf.Scalar;
 }
 
 const masked = (lp: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor1D => tf.sum(tf.mul(lp, mask), 1) as tf.Tensor1D; // [B]
@@ -77,6 +83,7 @@ export function dpoLoss(b: DpoLogps, cfg: DpoLossConfig): DpoLossOutput {
     logpsChosen: piC,
     logpsRejected: piR,
     kl: k3(b),
+    klChosen: k3(b, false),
   };
 }
 
@@ -102,12 +109,13 @@ function pairLosses(type: DpoLossType, h: tf.Tensor1D, logits: tf.Tensor1D, scor
   }
 }
 
-function k3(b: DpoLogps): tf.Scalar {
+function k3(b: DpoLogps, rejected = true): tf.Scalar {
   const term = (pol: tf.Tensor2D, ref: tf.Tensor2D, mask: tf.Tensor2D): [tf.Tensor, tf.Tensor] => {
     const r = tf.sub(ref, pol); // [B, T]
     return [tf.sum(tf.mul(tf.sub(tf.sub(tf.exp(r), 1), r), mask)), tf.sum(mask)];
   };
   const [sc, nc] = term(b.policyChosen, b.refChosen, b.maskChosen);
+  if (!rejected) return tf.div(sc, tf.maximum(nc, 1)) as tf.Scalar;
   const [sr, nr] = term(b.policyRejected, b.refRejected, b.maskRejected);
   return tf.div(tf.add(sc, sr), tf.maximum(tf.add(nc, nr), 1)) as tf.Scalar;
 }

@@ -20,7 +20,7 @@ export const dpoView: View = (ctx) => {
       { title: 'Loss', series: [{ key: 'loss' }] },
       { title: 'Rewards', series: [{ key: 'rewards/chosen', label: 'chosen' }, { key: 'rewards/rejected', label: 'rejected' }, { key: 'rewards/margins', label: 'margins' }] },
       { title: 'Accuracies', series: [{ key: 'rewards/accuracies', label: 'accuracy' }] },
-      { title: 'KL', series: [{ key: 'kl' }] },
+      { title: 'KL', series: [{ key: 'kl', label: 'both sides' }, { key: 'kl/chosen', label: 'chosen side (guarded)' }] },
       { title: 'Anchor NLL', series: [{ key: 'nll/anchor', label: 'anchor NLL' }], optional: true },
       { title: 'Learning rate', series: [{ key: 'learning_rate', label: 'learning rate' }] },
     ],

@@ -121,9 +121,9 @@ describe('SFT anchor of a preference run', () => {
     expect(await kernels(() => task.loss(batch))).toBeLessThan(0.8 * await kernels(withPairs));
     // The pairs' metrics (logps/chosen and the rest) and the anchor's NLL are still read.
     const read = stats[0].dataSync();
-    expect(read).toHaveLength(8);
+    expect(read).toHaveLength(9);
     expect(read[4]).toBeLessThan(0);
-    expect(read[7]).toBeCloseTo(got.loss / 0.7, 5);
+    expect(read[8]).toBeCloseTo(got.loss / 0.7, 5);
     tf.dispose(stats);
     task.disposeBatch(batch);
     disposeModel(m);

@@ -31,12 +31,12 @@ function batch(r = raw, mc = r.mc, mr = r.mr): DpoLogps {
 const ratioC = [1, 0.3];
 const ratioR = [-1, 0];
 
-function run(cfg: Partial<DpoLossConfig>, b = batch()): { loss: number; rc: number[]; rr: number[]; lc: number[]; kl: number } {
+function run(cfg: Partial<DpoLossConfig>, b = batch()): { loss: number; rc: number[]; rr: number[]; lc: number[]; kl: number; klChosen: number } {
   return tf.tidy(() => {
     const o = dpoLoss(b, { ...base, ...cfg });
     return {
       loss: o.loss.dataSync()[0], rc: [...o.rewardsChosen.dataSync()], rr: [...o.rewardsRejected.dataSync()],
-      lc: [...o.logpsChosen.dataSync()], kl: o.kl.dataSync()[0],
+      lc: [...o.logpsChosen.dataSync()], kl: o.kl.dataSync()[0], klChosen: o.klChosen.dataSync()[0],
     };
   });
 }
@@ -49,6 +49,22 @@ describe('dpoLoss', () => {
     expect(o.rc).toEqual([0, 0]);
     expect(o.rr).toEqual([0, 0]);
     expect(o.kl).toBeCloseTo(0, 7);
+    expect(o.klChosen).toBeCloseTo(0, 7);
+  });
+
+  it('k3 by hand: over every masked token of both sides (kl), and over the chosen tokens alone (klChosen)', () => {
+    const k3 = (r: number): number => Math.exp(r) - 1 - r; // r = log ref − log π
+    const chosen = [-0.5, 0, -0.5, -0.3, 0].map(k3); // pair 1's third chosen token is masked
+    const rejected = [1, 0, -0.2, 0.2].map(k3);
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    const o = run({});
+    expect(o.klChosen).toBeCloseTo(sum(chosen) / 5, 6);
+    expect(o.kl).toBeCloseTo((sum(chosen) + sum(rejected)) / 9, 6);
+    // A rejected token pushed down 5 nats below the reference: kl grows as exp(5); klChosen does not move.
+    const pushed = run({}, batch({ ...raw, pr: [[-8, -1], [-0.1, -0.4]], rr: [[-3, -1], [-0.3, -0.2]] }));
+    expect(pushed.kl).toBeCloseTo((sum(chosen) + sum([5, 0, -0.2, 0.2].map(k3))) / 9, 4);
+    expect(pushed.kl).toBeGreaterThan(15);
+    expect(pushed.klChosen).toBeCloseTo(o.klChosen, 6);
   });
 
   it('sigmoid matches hand-computed loss, rewards and logps', () => {

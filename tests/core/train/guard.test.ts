@@ -22,7 +22,7 @@ describe('the divergence guard', () => {
     await expect(guard.checkWeights({ w })).rejects.toThrow('weight norm 105.0 is over 20x its starting value 5.000');
     w.assign(tf.tensor1d([Number.NaN, 0]));
     await expect(guard.checkWeights({ w })).rejects.toThrow(DivergenceError);
-    expect(() => createKlCheck(DEFAULT_GUARD)(1.9e3)).toThrow('KL to the reference 1900 per token (median of the last 1 steps) is over the limit 10');
+    expect(() => createKlCheck(DEFAULT_GUARD)(1.9e3)).toThrow('KL to the reference on the chosen tokens 1900 per token (median of the last 1 steps) is over the limit 10');
     expect(() => createKlCheck(DEFAULT_GUARD)(Number.NaN)).toThrow(DivergenceError);
     w.dispose();
   });
@@ -31,7 +31,7 @@ describe('the divergence guard', () => {
     const check = createKlCheck({ ...DEFAULT_GUARD, maxKl: 2 });
     for (const kl of [0.2, 0.3, 2.3, 0.4, 0.1]) check(kl); // median of the five: 0.3
     check(5); // window 0.3, 2.3, 0.4, 0.1, 5: median 0.4
-    expect(() => check(4)).toThrow('KL to the reference 2.300 per token (median of the last 5 steps) is over the limit 2'); // 2.3, 0.4, 0.1, 5, 4
+    expect(() => check(4)).toThrow('KL to the reference on the chosen tokens 2.300 per token (median of the last 5 steps) is over the limit 2'); // 2.3, 0.4, 0.1, 5, 4
     // the demo loop's one-batch spike (seed 1, round 1, step 89) passes the default limit
     const demo = createKlCheck(DEFAULT_GUARD);
     for (const kl of [0.3, 0.2, 516.5, 0.8, 0.3]) demo(kl);
