@@ -181,7 +181,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     '## TTPA against each arm (same turns)', '',
     '| arm | TTPA wins / arm wins, p | verdict | on call turns | on text turns |', '| --- | --- | --- | --- | --- |',
     ...names.filter((a) => a !== 'ttpa').map((a) => { const k = r.ttpaVsByTurn?.[a]; return `| ${a} | ${sig(r.ttpaVs[a]!)} | ${verdict(a)} | ${k ? `${k.call.turns} turns: ${sig(k.call)}` : '-'} | ${k ? `${k.text.turns} turns: ${sig(k.text)}` : '-'} |`; }), '',
-    'Call turns are those where the ground truth calls a tool; the pairs train only those. Text turns (answers, refusals) can move with the seed on their own, so read a verdict with its call-turn column.', '',
+    'Call turns are those where the ground truth calls a tool; most pairs come from them. Text turns (answers, refusals) give pairs too when `pairs.token.includeTextTurns` is on (the default): a tool called where the answer was text, the text chosen over the call (about 2% of the fresh-calls-full pairs, nearly all refusals of a request no tool fits). Text turns also move with the seed on their own, so read a verdict with both columns.', '',
     `Lowest test error: **${best}** (${pct(r.arms[best]!.errorRate)}).`,
     `Goal (TTPA cuts the starting error by >= ${pct(r.goal.target)} relative and beats every arm with p < ${ALPHA}): **${r.goal.met ? 'met' : 'not met'}**; relative change ${pct(r.goal.relativeErrorReduction)}; beats every arm: ${r.goal.beatsEveryArm ? 'yes' : 'no'}.`, '',
     ...firstMissLines(r, names),

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { armGroups } from '../../../src/cli/commands/pipeline.ts';
 import { runMain } from '../run_main.ts';
 
@@ -35,6 +35,14 @@ describe('ttpa pipeline (loop presets)', () => {
     };
     expect(report('two')).toEqual(report('one'));
     for (const f of ['ttpa/model.safetensors', 'sft-continued/model.safetensors']) expect(readFileSync(join(dir, 'two', f))).toEqual(readFileSync(join(dir, 'one', f)));
+    // --arms with --jobs 2 deals those arms to two processes too (their lines come prefixed), and writes no report.
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
+    const three = await runMain(['pipeline', '--preset', preset, '--out', join(dir, 'three'), '--start-model', 'none', '--jobs', '2', '--arms', 'ttpa,sft-continued']).finally(() => spy.mockRestore());
+    expect(three.code, three.err).toBe(0);
+    for (const arm of ['ttpa', 'sft-continued']) expect(written.some((l) => l.startsWith(`(${arm}) `))).toBe(true);
+    expect(existsSync(join(dir, 'three', 'report.json'))).toBe(false);
+    for (const f of ['ttpa/model.safetensors', 'sft-continued/model.safetensors']) expect(readFileSync(join(dir, 'three', f))).toEqual(readFileSync(join(dir, 'one', f)));
   }, 300_000);
 
   it('--replicas 2 trains the SFT and DPO stages over two worker threads with the losses of one replica (1e-4)', async () => {
