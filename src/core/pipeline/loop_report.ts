@@ -158,7 +158,9 @@ function valChart(r: LoopReport): string {
 }
 
 const interval = (x: { errorRate: number; ci: [number, number] }): string => `${pct(x.errorRate)} [${pct(x.ci[0])}, ${pct(x.ci[1])}]`;
-const sig = (o: PairedOutcome): string => `${o.aWins} / ${o.bWins}, p = ${o.p < 0.001 ? o.p.toExponential(1) : o.p.toFixed(3)}`;
+/** "p = 0.011", "p = 3.0e-11"; "p < 1e-300" where the exact test's p underflows a double (pooled seeds: 0). */
+const pValue = (p: number): string => (p < 1e-300 ? 'p < 1e-300' : `p = ${p < 0.001 ? p.toExponential(1) : p.toFixed(3)}`);
+const sig = (o: PairedOutcome): string => `${o.aWins} / ${o.bWins}, ${pValue(o.p)}`;
 
 function loopMarkdown(r: LoopReport, charts: string[]): string {
   const names = Object.keys(r.arms) as ArmName[];
@@ -315,7 +317,6 @@ function firstMissLines(r: LoopReport, names: readonly ArmName[]): string[] {
   if (!fm) return [];
   const origin = fm.models[fm.base];
   const who = fm.base === 'warmup' ? "the warm-up round's model" : 'the starting model';
-  const p = (v: number): string => (v < 0.001 ? v.toExponential(1) : v.toFixed(3));
   const nats = (v: number, d: number): string => (Number.isFinite(v) ? v.toFixed(d) : '-');
   if (origin.points === 0) return ['## At the first wrong token (test call turns, teacher-forced)', '', `${fm.base === 'warmup' ? "The warm-up round's model" : 'The starting model'} misses no token of the ${origin.callTurns} test call turns: nothing to read.`, ''];
   return [
@@ -325,7 +326,7 @@ function firstMissLines(r: LoopReport, names: readonly ArmName[]): string[] {
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...names.map((a) => { const m = fm.models[a]!; return `| ${a} | ${m.clean} of ${m.callTurns} | ${m.fixed} of ${m.points} | ${m.repaired} | ${m.movedLater} / ${m.movedEarlier} | ${m.keptClean} of ${origin.clean} | ${nats(m.medianMargin, 2)} |`; }), '',
     '| arm | TTPA margin higher / arm margin higher, p | median TTPA − arm (nats) | now right for TTPA only / the arm only, p |', '| --- | --- | --- | --- |',
-    ...names.filter((a) => a !== 'ttpa' && fm.ttpaVs[a]).map((a) => { const x = fm.ttpaVs[a]!; return `| ${a} | ${x.aHigher} / ${x.bHigher}, p = ${p(x.p)} | ${nats(x.medianDiff, 3)} | ${x.onlyAFixed} / ${x.onlyBFixed}, p = ${p(x.pFixed)} |`; }), '',
+    ...names.filter((a) => a !== 'ttpa' && fm.ttpaVs[a]).map((a) => { const x = fm.ttpaVs[a]!; return `| ${a} | ${x.aHigher} / ${x.bHigher}, ${pValue(x.p)} | ${nats(x.medianDiff, 3)} | ${x.onlyAFixed} / ${x.onlyBFixed}, ${pValue(x.pFixed)} |`; }), '',
     'Margin: log p(truth) minus the largest log p of another token; above 0 greedy decoding writes the truth there. The sign test counts the misses where one model\'s margin is higher. A token fixed here makes the turn exact only when no later token misses, so this readout moves before whole turns do.', '',
   ];
 }

@@ -23,6 +23,11 @@ describe('aggregateLoopReports', () => {
     expect(agg.markdown).toContain(`10 / 4, p = ${mcnemarExact(10, 4).toFixed(3)}`);
     expect(agg.report.goalMetAllSeeds).toBe(false);
     expect(agg.markdown).not.toContain('warm-up');
+    // Two seeds of 900-odd wins against 80-odd: the exact test's p underflows to 0, said as a bound.
+    const huge = aggregateLoopReports('demo', [seed(1, [934, 88], [3, 2]), seed(2, [909, 83], [0, 5])]);
+    expect(huge.report.pooled.ttpaVsStart.p).toBe(0);
+    expect(huge.markdown).toContain('| 1843 / 171, p < 1e-300 |');
+    expect(huge.markdown).toContain('| 934 / 88, p = 3.8e-179 |');
   });
 
   it('pools the call-turn and text-turn tests apart when every seed reports them', () => {
