@@ -10,8 +10,8 @@ import { loadModel } from './model_loader.ts';
  * Per-token KL (k3 estimate, nats) to the reference on the chosen tokens (`kl/chosen`), as the median of the last
  * KL_WINDOW steps, above which the run makes the right completions far less likely than the model it started from.
  * The classroom preset in the app (phase-8 default) stays under 0.11 at every step (5-step median at most 0.055);
- * the same pairs at lr 1e-3, ten times the tuned rate, pass 1 at step 12 (medians up to 5.3); at lr 1e-2 step 2
- * reads 24,791. The rejected side is left out: DPO pushes it down on purpose, and the both-sides `kl` of the tuned
+ * `ttpa pipeline --preset classroom`'s token pairs (seed 1) at lr 1e-3, ten times the tuned rate, pass 1 at step 12
+ * (medians up to 5.3); at lr 1e-2 (batch 2) step 2 reads 24,791. The rejected side is left out: DPO pushes it down on purpose, and the both-sides `kl` of the tuned
  * classroom run read 7.1 as a 5-step median (41 at one step) while it learned. The core guard
  * (core/train/guard.ts) watches the same statistic and window with a stop limit of 10.
  */
