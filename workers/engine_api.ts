@@ -139,7 +139,10 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
     },
 
     async turnLogps(samples: Sample[]): Promise<{ turns: TurnLogps[]; skipped: number }> {
-      return runJob('evaluate', 0, undefined, () => turnLogps(requireSession().model, requireSession().tokenizer, samples));
+      return runJob('evaluate', 0, undefined, () => {
+        const { model, tokenizer } = requireSession();
+        return turnLogps(model, tokenizer, samples);
+      });
     },
 
     async complete(messages: Sample['messages'], tools: ToolSchema[], maxNewTokens: number): Promise<LiveResult> {

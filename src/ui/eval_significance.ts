@@ -8,7 +8,8 @@ import { formatP } from './classroom/seeds.ts';
 
 const ALPHA = 0.05;
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
-const turns = (n: number): string => `${n.toLocaleString('en-US')} ${n === 1 ? 'turn' : 'turns'}`;
+const count = (n: number, one: string, many: string): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+const turns = (n: number): string => count(n, 'turn', 'turns');
 
 /** The line for the last report against the first; undefined with one report or without per-turn outcomes. */
 export function significanceText(sig: ComparisonSignificance[] | undefined, testTurns: number): string | undefined {
@@ -25,8 +26,6 @@ export function significanceText(sig: ComparisonSignificance[] | undefined, test
     : `This difference cannot be told from chance (${formatP(v.p)}, exact McNemar); more test turns would tell.`;
   return `${head} On the same turns ${last.name} fixed ${turns(v.fixed)} and broke ${turns(v.broken)}. ${verdict}${unit}`;
 }
-
-const count = (n: number, one: string, many: string): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /**
  * The token-level line (core/scoring/first_miss.ts, beforeAfterAtMisses): at the before model's first wrong token of
