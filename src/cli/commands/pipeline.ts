@@ -173,21 +173,14 @@ async function runLoopCli(env: PipelineEnv, r: ResolvedPipeline, root: string, o
 }
 
 /**
- * Arms dealt to `jobs` processes: one each when there are enough; otherwise the control goes with TTPA (their
- * first round's pairs are the same and are built once) and the rest round-robin from the other process on.
+ * Arms dealt to `jobs` processes in turn (arm i to process i mod jobs): one each when there are enough. Their
+ * costs are alike (each decodes its own pairs from round 2 and takes the same steps; round 1's pairs that arms
+ * share are built here before dealing), so equal counts balance them: 4 arms on 2 processes go 2 and 2.
  */
 export function armGroups(arms: ArmName[], jobs: number): ArmName[][] {
-  if (arms.length <= jobs) return arms.map((a) => [a]);
-  const groups: ArmName[][] = Array.from({ length: jobs }, () => []);
-  let next = jobs > 1 ? 1 : 0;
-  for (const a of arms) {
-    if (a === 'ttpa' || a === 'control') groups[0].push(a);
-    else {
-      groups[next].push(a);
-      next = (next + 1) % jobs;
-    }
-  }
-  return groups.filter((g) => g.length);
+  const groups: ArmName[][] = Array.from({ length: Math.min(jobs, arms.length) }, () => []);
+  arms.forEach((a, i) => groups[i % groups.length].push(a));
+  return groups;
 }
 
 async function child(argv: string[], label: string): Promise<void> {

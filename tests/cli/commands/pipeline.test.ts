@@ -8,9 +8,11 @@ import { runMain } from '../run_main.ts';
 const tiny = JSON.parse(readFileSync(new URL('../../../models/presets/tiny.json', import.meta.url), 'utf8'));
 
 describe('ttpa pipeline (loop presets)', () => {
-  it('deals arms to processes, the control with TTPA when there are more arms than processes', () => {
+  it('deals arms to processes in turn, so the counts differ by one at most', () => {
     expect(armGroups(['ttpa', 'control'], 2)).toEqual([['ttpa'], ['control']]);
-    expect(armGroups(['ttpa', 'control', 'rft', 'sft-continued', 'sequence'], 2)).toEqual([['ttpa', 'control', 'sft-continued'], ['rft', 'sequence']]);
+    expect(armGroups(['ttpa', 'control', 'sft-continued', 'sequence'], 2)).toEqual([['ttpa', 'sft-continued'], ['control', 'sequence']]);
+    expect(armGroups(['ttpa', 'control', 'rft', 'sft-continued', 'sequence'], 2)).toEqual([['ttpa', 'rft', 'sequence'], ['control', 'sft-continued']]);
+    expect(armGroups(['ttpa', 'control'], 4)).toEqual([['ttpa'], ['control']]);
     expect(armGroups(['ttpa', 'rft', 'sequence'], 1)).toEqual([['ttpa', 'rft', 'sequence']]);
   });
 
