@@ -18,7 +18,7 @@ import { modelPolicy } from '../train/policy.ts';
 import { runSft } from '../train/sft.ts';
 import { replicasWhereTheyApply, sftReplicaSpec } from '../train/replica.ts';
 import { dpoSplittable } from '../train/dpo.ts';
-import type { EncodedSample } from '../train/sft_data.ts';
+import { encodeSamples, type EncodedSample } from '../train/sft_data.ts';
 import type { StepMetrics } from '../train/trainer.ts';
 import type { ResolvedPipeline } from './config.ts';
 import { errorRate, evaluateModel } from './evaluate_model.ts';
@@ -73,6 +73,9 @@ function shuffleSlice(train: readonly Sample[], from: number, n: number, pipelin
  */
 const isDpoArm = (r: ResolvedPipeline, arm: ArmName): boolean => arm === 'ttpa' || arm === 'control' || arm === 'sequence' || (arm === 'sft-continued' && r.dpo.anchorWeight > 0);
 
+/** Whether an arm is RFT with the DPO arms' SFT anchor (loop.rftAnchor): its SFT steps also train the round's ground truth. */
+const rftAnchored = (r: ResolvedPipeline, arm: ArmName): boolean => arm === 'rft' && r.loop.rftAnchor;
+
 /** The DPO config of an arm in a round (the control trains on the chosen side's NLL alone; anchored continued SFT on the anchor alone). */
 export function armDpoConfig(r: ResolvedPipeline, arm: ArmName, round: number): DpoConfig {
   const base = arm === 'control' ? (r.dpoControl ?? r.dpo) : r.dpo;
@@ -89,7 +92,7 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
   const preference = roundPreference(r, arm, round);
   const config = {
     arm, round, promptsPerRound: loop.promptsPerRound, ...(loop.warmupSamples > 0 ? { warmupSamples: loop.warmupSamples } : {}), reference: loop.reference, valLimit: loop.valLimit, dpo,
-    ...(dpoArm ? { preference } : { rft: arm === 'rft' ? { samples: loop.rftSamples, temperature: loop.rftTemperature, threshold: loop.rftThreshold } : null }),
+    ...(dpoArm ? { preference } : { rft: arm === 'rft' ? { samples: loop.rftSamples, temperature: loop.rftTemperature, threshold: loop.rftThreshold, ...(rftAnchored(r, arm) ? { anchorWeight: r.dpo.anchorWeight } : {}) } : null }),
   };
   const startRef = dpoArm && loop.reference === 'start' && round > 0;
   const inputs = { ...hashes(data), ...policy.inputs, ...(startRef ? { reference: Object.values(start.inputs).join('') } : {}) };
@@ -102,7 +105,7 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
       const built = await buildRoundData(env, r, arm, round, model, tokenizer, samples, preference, policy.inputs);
       await env.store.writeFiles(dir, { [built.file]: built.text, 'data_stats.json': JSON.stringify(built.stats, null, 2) + '\n' });
       const t1 = performance.now();
-      const trained = await trainRound(env, dir, model, tokenizer, dpo, built, reference, samples, loop.maxKl);
+      const trained = await trainRound(env, dir, model, tokenizer, dpo, built, reference, samples, loop.maxKl, rftAnchored(r, arm));
       await env.store.writeFiles(`${dir}/model`, await checkpointFiles(trained.model, tokenizer, { [dpoArm ? 'dpo_config.json' : 'sft_config.json']: trained.config }));
       await env.store.writeFiles(dir, { 'metrics.jsonl': toJsonl(trained.metrics) });
       const t2 = performance.now();
@@ -196,8 +199,11 @@ async function buildRoundData(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
   return { file: 'targets.jsonl', text: toJsonl(rows), stats: res.stats, items: res.targets.length, targets: res.targets.map((t) => t.encoded) };
 }
 
-/** `prompts`: the round's samples, whose ground truth is the SFT anchor of a DPO arm (dpo.anchorWeight > 0). */
-async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer: Tokenizer, dpo: DpoConfig, data: RoundData, reference: Model | undefined, prompts: Sample[], maxKl: number)
+/**
+ * `prompts`: the round's samples, whose ground truth is the SFT anchor of a DPO arm (dpo.anchorWeight > 0) and, with
+ * `sftAnchor`, of an SFT arm (at the same weight and the same rows a step: RFT with loop.rftAnchor).
+ */
+async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer: Tokenizer, dpo: DpoConfig, data: RoundData, reference: Model | undefined, prompts: Sample[], maxKl: number, sftAnchor = false)
   : Promise<{ model: Model; metrics: (DpoStepMetrics | StepMetrics)[]; config: unknown; filtered?: PairFilterCount }> {
   const metrics: (DpoStepMetrics | StepMetrics)[] = [];
   const onStep = (m: DpoStepMetrics | StepMetrics): void => {
@@ -216,9 +222,10 @@ async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer
       gradAccumSteps: dpo.gradAccumSteps, weightDecay: dpo.weightDecay, maxGradNorm: dpo.maxGradNorm, seed: dpo.seed,
       checkpointEvery: 0, seqLen: dpo.seqLen, bucketByLength: false,
     });
-    const start = replicasWhereTheyApply(env.replicas, dir, sft, true, env.events.log);
+    const anchor = sftAnchor ? { samples: encodeSamples(prompts, tokenizer, { seqLen: dpo.seqLen, trainOn: 'assistant' }).samples, weight: dpo.anchorWeight, seed: dpo.seed } : undefined;
+    const start = replicasWhereTheyApply(env.replicas, dir, { ...sft, anchorWeight: anchor?.weight }, true, env.events.log);
     const replicas = start && await start(await sftReplicaSpec(model, { data: data.targets, config: sft, padTokenId: tokenizer.padTokenId }));
-    await runSft({ policy: modelPolicy(model, sft), data: data.targets, config: sft, padTokenId: tokenizer.padTokenId, replicas, modelFiles: () => checkpointFiles(model, tokenizer), hooks: { onStep } })
+    await runSft({ policy: modelPolicy(model, sft), data: data.targets, config: sft, padTokenId: tokenizer.padTokenId, replicas, anchor, modelFiles: () => checkpointFiles(model, tokenizer), hooks: { onStep } })
       .finally(() => replicas?.close());
     return { model, metrics, config: sft };
   }

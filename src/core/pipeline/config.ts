@@ -138,6 +138,7 @@ export function resolvePipelineConfig(preset: unknown, overrides: Partial<Pipeli
   const { exclude, ...dataSettings } = config.data;
   const dpo = resolveDpoConfig({ ...config.dpo, seed: s + 2 });
   const loop = resolveLoopConfig(config.loop);
+  if (loop.rftAnchor && !(dpo.anchorWeight > 0)) throw new Error('pipeline.loop.rftAnchor gives RFT the DPO arms\' SFT anchor, but dpo.anchorWeight is 0: set dpo.anchorWeight > 0 or rftAnchor false');
   const withControl = config.control || (loop.rounds > 0 && loop.arms.includes('control'));
   return {
     config,

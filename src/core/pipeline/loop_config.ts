@@ -10,7 +10,7 @@ export const ARM_NAMES: readonly ArmName[] = ['ttpa', 'control', 'rft', 'sft-con
 export const ARM_DESCRIPTIONS: Record<ArmName, string> = {
   ttpa: 'token-level pairs from its own policy (branching at divergence points, ESM-scored), DPO loss',
   control: 'the same token-level pairs from its own policy, the chosen side\'s NLL alone (no preference term)',
-  rft: 'rejection-sampling fine-tuning: SFT on the ESM-best of n samples per turn, the ground truth when none reaches the threshold',
+  rft: 'rejection-sampling fine-tuning: SFT on the ESM-best of n samples per turn, the ground truth when none reaches the threshold (with loop.rftAnchor also the DPO arms\' SFT anchor rows)',
   'sft-continued': 'SFT on the ground truth of the same turns (with dpo.anchorWeight > 0: the SFT anchor alone, the TTPA arm\'s run with every preference term weighted 0, its own on-policy pairs only setting the schedule and the anchor rows per step)',
   sequence: 'sequence-level pairs (best vs worst of n whole samples) from its own policy, DPO loss',
 };
@@ -49,6 +49,13 @@ export interface LoopConfig {
   rftSamples: number;
   rftTemperature: number;
   rftThreshold: number;
+  /**
+   * RFT with the DPO arms' SFT anchor (dpo.anchorWeight > 0): each step also trains the same ground-truth rows of the
+   * round's prompts as TTPA's step, at the same weight, so RFT against TTPA differs in its targets alone. Without it
+   * (the default, and how RFT ran before it existed) RFT trains its targets only while the anchored arms get the
+   * anchor too: a weaker arm than the issue's strong baseline.
+   */
+  rftAnchor: boolean;
   /** pass@k of the starting model on the test turns, the headroom line; 0 skips it. */
   passAtK: number;
   /** Test samples pass@k is measured on (0 = all); temperature of its samples (> 0). */
@@ -68,6 +75,7 @@ export const DEFAULT_LOOP_CONFIG: Readonly<LoopConfig> = Object.freeze({
   rftSamples: 4,
   rftTemperature: 1,
   rftThreshold: 1,
+  rftAnchor: false,
   passAtK: 0,
   passAtKLimit: 0,
   passAtKTemperature: 0.7,
@@ -101,6 +109,7 @@ export function resolveLoopConfig(overrides: unknown = {}): LoopConfig {
   if (!Array.isArray(cfg.arms) || cfg.arms.some((a) => !ARM_NAMES.includes(a)) || new Set(cfg.arms).size !== cfg.arms.length) {
     fail('arms', `must be a list of distinct arms from ${ARM_NAMES.join(', ')}`);
   }
+  if (typeof cfg.rftAnchor !== 'boolean') fail('rftAnchor', 'must be true or false');
   if (cfg.reference !== 'round' && cfg.reference !== 'start') fail('reference', "must be 'round' or 'start'");
   if (cfg.select !== 'last' && cfg.select !== 'best-val') fail('select', "must be 'last' or 'best-val'");
   const arms = ARM_NAMES.filter((a) => a === 'ttpa' || cfg.arms.includes(a));

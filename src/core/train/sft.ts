@@ -1,6 +1,7 @@
 // Supervised fine-tuning as one task of the generic trainer: next-token loss on masked tokens.
 // Data preparation is sft_data.ts, the loop/optimizer/checkpoints are trainer.ts; no file I/O here.
 import { tf } from '../runtime/tf.ts';
+import { anchorIndices, planAnchor } from './anchor.ts';
 import type { SftConfig } from './config.ts';
 import type { ParamMap } from './optimizer.ts';
 import { bucketedOrder, disposeSftBatch, makeSftBatch, type EncodedSample, type SftBatch } from './sft_data.ts';
@@ -29,7 +30,16 @@ export interface SftRun {
   resume?: ResumeFrom;
   /** Data-parallel replicas to share each step with (replica.ts; worker threads: src/cli/replica_pool.ts, Web Workers: workers/replica_pool.ts); none: this runtime alone. */
   replicas?: Replicas;
+  /**
+   * An SFT anchor beside the data, as a DPO run's (anchor.ts): each item brings the same ground-truth samples to its
+   * micro-batch (planAnchor), whose mean per-token NLL, times `weight`, is added to the batch's loss. The loop's RFT
+   * arm takes it so that it trains the same anchor rows a step as the DPO arms (loop.rftAnchor). One replica only.
+   */
+  anchor?: { samples: EncodedSample[]; weight: number; seed: number };
 }
+
+/** An SFT micro-batch, with the anchor samples its items bring when the run has an anchor. */
+export type AnchoredSftBatch = SftBatch & { anchor?: SftBatch };
 
 /** Mean masked NLL of a batch (the SFT loss), under the current parameters. */
 export function sftLoss(policy: TrainablePolicy, batch: SftBatch): tf.Scalar {
@@ -39,19 +49,32 @@ export function sftLoss(policy: TrainablePolicy, batch: SftBatch): tf.Scalar {
   });
 }
 
-export function sftTask(run: SftRun): TrainTask<SftBatch> {
+export function sftTask(run: SftRun): TrainTask<AnchoredSftBatch> {
   const { policy, data, config } = run;
   const lengths = data.map((s) => s.ids.length);
+  const anchor = run.anchor;
+  if (anchor && run.replicas) throw new Error('sft: an anchor trains in one replica');
+  const plan = anchor ? planAnchor(anchor.samples.length, data.length, anchor.seed) : undefined;
   return {
     params: policy.params,
     datasetSize: data.length,
     epochOrder: config.bucketByLength ? (rng) => bucketedOrder(lengths, config.batchSize, rng) : undefined,
-    makeBatch: (indices) => makeSftBatch(indices.map((i) => data[i]), run.padTokenId),
-    loss: (batch) => sftLoss(policy, batch),
+    makeBatch: (indices) => ({
+      ...makeSftBatch(indices.map((i) => data[i]), run.padTokenId),
+      ...(plan ? { anchor: makeSftBatch(anchorIndices(plan, indices).map((i) => anchor!.samples[i]), run.padTokenId) } : {}),
+    }),
+    loss: (batch) => {
+      const loss = sftLoss(policy, batch);
+      if (!batch.anchor) return loss;
+      return tf.tidy(() => tf.add(loss, tf.mul(sftLoss(policy, batch.anchor!), anchor!.weight)) as tf.Scalar);
+    },
     itemLength: (i) => lengths[i],
     weight: (batch) => batch.targetTokens,
-    tokens: (batch) => batch.inputTokens,
-    disposeBatch: disposeSftBatch,
+    tokens: (batch) => batch.inputTokens + (batch.anchor?.inputTokens ?? 0),
+    disposeBatch: (batch) => {
+      disposeSftBatch(batch);
+      if (batch.anchor) disposeSftBatch(batch.anchor);
+    },
     modelFiles: run.modelFiles,
   };
 }

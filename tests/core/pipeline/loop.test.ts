@@ -240,6 +240,26 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     expect(jsonl(text(store, 'loop/sft-continued/round-1/metrics.jsonl')).length).toBe(3);
   }, 300_000);
 
+  it('RFT with loop.rftAnchor trains the DPO arms\' anchor too: a stage of its own, the same TTPA stages, the anchor\'s NLL in its loss', async () => {
+    const dpo = { ...tiny.dpo, steps: 4, anchorWeight: 1 };
+    const run = async (rftAnchor: boolean) => {
+      const store = memoryStore();
+      await runLoop({ store, events: {} }, loopPreset({ arms: ['ttpa', 'rft'], rounds: 1, rftSamples: 2, rftAnchor }, { dpo }));
+      return store;
+    };
+    const [plain, anchored] = [await run(false), await run(true)];
+    const stage = (st: ReturnType<typeof memoryStore>, arm: string) => JSON.parse(text(st, `loop/${arm}/round-1/stage.json`));
+    expect(stage(anchored, 'ttpa').hash).toBe(stage(plain, 'ttpa').hash);
+    expect(stage(anchored, 'rft').hash).not.toBe(stage(plain, 'rft').hash);
+    expect(stage(anchored, 'rft').config.rft.anchorWeight).toBe(1);
+    expect(stage(plain, 'rft').config.rft.anchorWeight).toBeUndefined();
+    // The same targets, and the anchored run's loss is theirs plus the anchor's NLL: higher at step 1.
+    expect(text(anchored, 'loop/rft/round-1/targets.jsonl')).toBe(text(plain, 'loop/rft/round-1/targets.jsonl'));
+    const loss1 = (st: ReturnType<typeof memoryStore>) => jsonl(text(st, 'loop/rft/round-1/metrics.jsonl'))[0].loss as number;
+    expect(loss1(anchored)).toBeGreaterThan(loss1(plain));
+    expect(anchored.files.get('loop/rft/round-1/model/model.safetensors')).not.toEqual(plain.files.get('loop/rft/round-1/model/model.safetensors'));
+  }, 300_000);
+
   it('resumes after round 1 with the same round 2 as an uninterrupted run', async () => {
     const full = memoryStore();
     const r = loopPreset({ arms: ['ttpa', 'rft'], rftSamples: 2, select: 'best-val' });

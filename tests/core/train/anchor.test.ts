@@ -14,6 +14,9 @@ import { dpoMemoryTask, planDpoStep } from '../../../src/core/train/dpo_run.ts';
 import { configFromHF } from '../../../src/core/model/config.ts';
 import { SMOLLM2_135M_CONFIG } from '../../../src/core/bench/real_configs.ts';
 import { MemoryPlanError, planTrainingStep } from '../../../src/core/runtime/memory_plan.ts';
+import { resolveSftConfig, type SftConfig } from '../../../src/core/train/config.ts';
+import { runSft, sftTask, type SftRun, type TrainablePolicy } from '../../../src/core/train/sft.ts';
+import type { Replicas } from '../../../src/core/train/data_parallel.ts';
 
 const PAD = 0;
 
@@ -181,6 +184,52 @@ describe('SFT anchor of a preference run', () => {
     await computeReferenceLogps(m, pairs, { batchSize: 2, padTokenId: PAD });
     expect(() => runDpo({ policy: policyOf(m), data: pairs, config: cfgOf({ anchorWeight: 1 }), padTokenId: PAD, modelFiles: async () => ({}) }))
       .toThrow(/anchorWeight is 1 but the run has no anchor samples/);
+    disposeModel(m);
+  });
+});
+
+describe('SFT anchor of an SFT run (the loop\'s RFT with loop.rftAnchor)', () => {
+  const sftPolicy = (m: Model): TrainablePolicy => ({ params: m.params, tokenLogProbs: (i, t, a) => tokenLogProbs(m, i, t, { attentionMask: a }) });
+  const sftCfg = (o: Partial<SftConfig> = {}): SftConfig => resolveSftConfig({ lr: 1e-2, warmupSteps: 0, steps: 1, batchSize: 4, checkpointEvery: 0, seqLen: 64, bucketByLength: false, ...o });
+  const sftRun = (m: Model, data: EncodedSample[], o: Partial<SftRun> = {}): SftRun =>
+    ({ policy: sftPolicy(m), data, config: sftCfg(), padTokenId: PAD, modelFiles: async () => ({}), ...o });
+
+  it('adds weight times the planned anchor samples\' per-token NLL to the targets\' (by hand), the rows a DPO run\'s item brings', () => {
+    const m = createModel(resolveModelConfig('tiny'), 3);
+    const targets = makeSamples(4, 11);
+    const anchor = makeSamples(6, 12);
+    const task = sftTask(sftRun(m, targets, { anchor: { samples: anchor, weight: 0.5, seed: 7 } }));
+    const batch = task.makeBatch([0, 1, 2, 3]);
+    const rows = anchorIndices(planAnchor(anchor.length, targets.length, 7), [0, 1, 2, 3]);
+    expect(rows).toHaveLength(8);
+    const loss = tf.tidy(() => task.loss(batch).dataSync()[0]);
+    expect(loss).toBeCloseTo(handNll(m, targets) + 0.5 * handNll(m, rows.map((i) => anchor[i])), 4);
+    expect(task.tokens(batch)).toBe(batch.inputTokens + batch.anchor!.inputTokens);
+    task.disposeBatch(batch);
+    // Without an anchor the loss is the targets' alone.
+    const plain = sftTask(sftRun(m, targets));
+    const b2 = plain.makeBatch([0, 1, 2, 3]);
+    expect(b2.anchor).toBeUndefined();
+    expect(tf.tidy(() => plain.loss(b2).dataSync()[0])).toBeCloseTo(handNll(m, targets), 4);
+    plain.disposeBatch(b2);
+    disposeModel(m);
+  });
+
+  it('lowers the anchor samples\' NLL where the targets alone do not, and refuses replicas', async () => {
+    const targets = makeSamples(4, 13);
+    const anchor = makeSamples(4, 14);
+    const run = async (weight: number): Promise<number> => {
+      const m = createModel(resolveModelConfig('tiny'), 4);
+      await runSft(sftRun(m, targets, { config: sftCfg({ steps: 10 }), ...(weight > 0 ? { anchor: { samples: anchor, weight, seed: 1 } } : {}) }));
+      const nll = handNll(m, anchor);
+      disposeModel(m);
+      return nll;
+    };
+    const without = await run(0);
+    const withAnchor = await run(1);
+    expect(withAnchor).toBeLessThan(without - 0.5);
+    const m = createModel(resolveModelConfig('tiny'), 4);
+    expect(() => sftTask(sftRun(m, targets, { anchor: { samples: anchor, weight: 1, seed: 1 }, replicas: {} as Replicas }))).toThrow('sft: an anchor trains in one replica');
     disposeModel(m);
   });
 });
