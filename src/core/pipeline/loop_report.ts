@@ -97,7 +97,8 @@ export function budgetLine(r: ResolvedPipeline): string {
   const l = r.loop;
   const d = r.dpo;
   const warm = l.warmupSamples > 0 ? `a shared warm-up round first (the starting model continues SFT on the ground truth of ${l.warmupSamples} train samples, ${r.sft.steps} steps of ${r.sft.batchSize * r.sft.gradAccumSteps} at lr ${r.sft.lr}; every arm starts from it), then ` : '';
-  const anchor = d.anchorWeight > 0 ? `DPO arms add the SFT anchor (the ground truth of the round's samples, weight ${d.anchorWeight})${l.arms.includes('sft-continued') ? ', and continued SFT is that anchor alone (every preference term weighted 0)' : ''}; ` : '';
+  const rft = !l.arms.includes('rft') ? '' : l.rftAnchor ? ', RFT trains it beside its targets (loop.rftAnchor)' : ', RFT trains without it';
+  const anchor = d.anchorWeight > 0 ? `DPO arms add the SFT anchor (the ground truth of the round's samples, weight ${d.anchorWeight})${l.arms.includes('sft-continued') ? ', continued SFT is that anchor alone (every preference term weighted 0)' : ''}${rft}; ` : '';
   return `${warm}${l.rounds} round(s); each round every arm decodes the same ${l.promptsPerRound} fresh train samples with its own current policy ` +
     `and takes ${d.steps} optimizer steps of ${d.batchSize * d.gradAccumSteps} items (pairs for DPO arms, turns for SFT arms) at lr ${d.lr}; ` +
     (d.pairFilter === 'all' ? '' : `DPO arms train on the pairs the ${d.pairFilter} filter keeps; `) + anchor +

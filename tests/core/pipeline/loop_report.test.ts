@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateLoopReports, type LoopReport } from '../../../src/core/pipeline/loop_report.ts';
+import { aggregateLoopReports, budgetLine, type LoopReport } from '../../../src/core/pipeline/loop_report.ts';
+import { resolvePipelineConfig } from '../../../src/core/pipeline/config.ts';
 import { mcnemarExact } from '../../../src/core/scoring/significance.ts';
 
 const outcome = (aWins: number, bWins: number, turns = 100) => ({ turns, aWins, bWins, p: mcnemarExact(aWins, bWins) });
@@ -61,5 +62,15 @@ describe('aggregateLoopReports', () => {
     expect(lines.find((l) => l.startsWith('| seed |'))).toBe('| seed | start | warm-up | ttpa | control | TTPA vs start | TTPA vs control | goal | sum of stage times |');
     expect(lines.find((l) => l.startsWith('| 2 |'))).toContain('| 40.0% [35.0%, 45.0%] | 38.5% [33.5%, 43.5%] | 38.0% [33.0%, 43.0%] |');
     for (const l of lines.filter((x) => x.startsWith('|'))) expect(l.split('|').length, l).toBe(11);
+  });
+});
+
+describe('budgetLine', () => {
+  it('says which arms train the SFT anchor: the DPO arms, continued SFT alone, RFT with loop.rftAnchor or without', () => {
+    const line = (loop: object) => budgetLine(resolvePipelineConfig({ dpo: { anchorWeight: 1 }, loop: { rounds: 2, ...loop } }));
+    expect(line({ arms: ['sft-continued', 'rft'], rftAnchor: true })).toContain('DPO arms add the SFT anchor (the ground truth of the round\'s samples, weight 1), continued SFT is that anchor alone (every preference term weighted 0), RFT trains it beside its targets (loop.rftAnchor); ');
+    expect(line({ arms: ['rft'] })).toContain('weight 1), RFT trains without it; ');
+    expect(line({ arms: ['control'] })).toContain('weight 1); ');
+    expect(budgetLine(resolvePipelineConfig({ loop: { rounds: 2, arms: ['rft'] } }))).not.toContain('anchor');
   });
 });
