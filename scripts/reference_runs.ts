@@ -41,7 +41,7 @@ export function readRun(runDir: string, repo: string): RunEntry {
   if (!report.arms || typeof report.seed !== 'number') throw new Error(`${reportFile}: not a pipeline report (no arms or seed); a --seeds aggregate? give its seed-<n>/ folders`);
   return {
     source: { run: folderName(runDir), preset: report.preset, seed: report.seed, startModel: startModelDir(runDir, repo).replace(`${repo}/`, '') },
-    report, exact: readExact(runDir, ['sft', ...Object.keys(report.arms)]), curves: readCurves(runDir),
+    report, exact: readExact(runDir, ['sft', ...Object.keys(report.arms)]), curves: readCurves(runDir, Object.keys(report.arms)),
   };
 }
 
@@ -67,8 +67,11 @@ function readExact(runDir: string, names: string[]): Record<string, string> {
   return exact;
 }
 
-/** dpo/<arm>/metrics.jsonl (single round), or loop/<arm>/round-<k>/metrics.jsonl with the rounds' steps end to end. */
-function readCurves(runDir: string): Record<string, Record<string, number>[]> {
+/**
+ * dpo/<arm>/metrics.jsonl (single round), or loop/<arm>/round-<k>/metrics.jsonl with the rounds' steps end to end, for
+ * the report's arms only (a loop folder can hold arms another preset trained, which its report does not list).
+ */
+function readCurves(runDir: string, arms: string[]): Record<string, Record<string, number>[]> {
   const curves: Record<string, Record<string, number>[]> = {};
   const condense = (file: string, offset: number): Record<string, number>[] =>
     jsonl<Record<string, number>>(readFileSync(file, 'utf8')).map((m) => ({ ...Object.fromEntries(CURVE_KEYS.filter((k) => k in m).map((k) => [k, m[k]])), step: m.step + offset }));
@@ -76,7 +79,7 @@ function readCurves(runDir: string): Record<string, Record<string, number>[]> {
     const file = join(runDir, 'dpo', name, 'metrics.jsonl');
     if (existsSync(file)) curves[name] = condense(file, 0);
   }
-  for (const arm of subdirs(join(runDir, 'loop')).filter((d) => d !== 'shared')) {
+  for (const arm of subdirs(join(runDir, 'loop')).filter((d) => arms.includes(d))) {
     const points: Record<string, number>[] = [];
     for (let k = 1; existsSync(join(runDir, 'loop', arm, `round-${k}`, 'metrics.jsonl')); k++) {
       points.push(...condense(join(runDir, 'loop', arm, `round-${k}`, 'metrics.jsonl'), points.at(-1)?.step ?? 0));
