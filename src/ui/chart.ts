@@ -33,7 +33,11 @@ export interface LineChart {
 }
 
 /** `xLabel` names the x axis and the text alternative's position ('step' by default; 'round' for per-round charts). */
-export function createLineChart(title: string, series: SeriesSpec[], testId?: string, xLabel = 'step'): LineChart {
+/**
+ * A line chart of metric rows by step. `logY`: a log-scaled y axis (values <= 0 not drawn), for a quantity whose
+ * single steps span orders of magnitude (a k3 KL estimate: ~0.1 most steps, hundreds at a few).
+ */
+export function createLineChart(title: string, series: SeriesSpec[], testId?: string, xLabel = 'step', logY = false): LineChart {
   const plotEl = h('div', { class: 'chart-plot', 'aria-hidden': 'true' });
   const caption = h('figcaption', { class: 'chart-text' }, 'no data yet');
   const el = h('figure', { class: 'chart', 'data-testid': testId }, h('h3', {}, title), plotEl, caption);
@@ -42,7 +46,7 @@ export function createLineChart(title: string, series: SeriesSpec[], testId?: st
   let frame = 0;
   const data = (): uPlot.AlignedData => [
     rows.map((r) => r.step),
-    ...series.map((s) => rows.map((r) => (typeof r[s.key] === 'number' && Number.isFinite(r[s.key]) ? r[s.key] : null))),
+    ...series.map((s) => rows.map((r) => (typeof r[s.key] === 'number' && Number.isFinite(r[s.key]) && (!logY || r[s.key] > 0) ? r[s.key] : null))),
   ];
   const width = (): number => Math.max(240, Math.floor(plotEl.clientWidth || 360));
   const draw = (): void => {
@@ -51,8 +55,9 @@ export function createLineChart(title: string, series: SeriesSpec[], testId?: st
     if (!plot) {
       plot = new uPlot({
         width: width(), height: 200,
-        scales: { x: { time: false } },
-        axes: [{ label: xLabel, incrs: STEP_INCRS }, { values: (_u, ticks) => ticks.map(formatTick), size: 72 }],
+        scales: { x: { time: false }, ...(logY ? { y: { distr: 3 } } : {}) },
+        // A log axis hands some ticks over as null (unlabelled).
+        axes: [{ label: xLabel, incrs: STEP_INCRS }, { values: (_u, ticks) => ticks.map((v) => (v == null ? '' : formatTick(v))), size: 72 }],
         series: [{ label: xLabel }, ...series.map((s, i) => ({ label: s.label ?? s.key, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true }))],
         legend: { live: false },
       }, data(), plotEl);

@@ -10,6 +10,8 @@ import { createSeedPicker } from '../classroom/seed_picker.ts';
 import { formatP } from '../classroom/seeds.ts';
 import { createStory } from '../classroom/story.ts';
 import { term } from '../classroom/terms.ts';
+import { trailingMedian } from '../classroom/trailing_median.ts';
+import { KL_WINDOW } from '../dpo_guard.ts';
 import type { View } from '../context.ts';
 import { h, replace } from '../dom.ts';
 import { runPreset } from '../pipeline_bar.ts';
@@ -143,17 +145,17 @@ function roundsText(a: ArmView): string {
 /** One chart per metric (loss, margin, KL), one line per run that has curves. */
 function renderCurves(el: HTMLElement, curves: RunView['curves']): void {
   if (!curves.length) return replace(el, h('p', { class: 'muted' }, 'No training curves in this run.'));
-  const metrics: [string, string][] = [['loss', 'Loss'], ['rewards/margins', 'Reward margin'], ['kl', 'KL to the reference']];
+  const metrics: [string, string][] = [['loss', 'Loss'], ['rewards/margins', 'Reward margin'], ['kl', `KL to the reference (median of ${KL_WINDOW} steps, log scale)`]];
   replace(el, ...metrics.map(([key, title]) => {
     const series = curves.map((c, i) => ({ key: `${i}`, label: c.label }));
     const byStep = new Map<number, MetricPoint>();
-    curves.forEach((c, i) => c.points.forEach((p) => {
+    curves.forEach((c, i) => (key === 'kl' ? trailingMedian(c.points, key, KL_WINDOW) : c.points).forEach((p) => {
       if (typeof p[key] !== 'number') return;
       const row = byStep.get(p.step) ?? { step: p.step };
       row[`${i}`] = p[key];
       byStep.set(p.step, row);
     }));
-    const chart = createLineChart(title, series, `classroom-chart-${key.replace(/\W+/g, '-')}`);
+    const chart = createLineChart(title, series, `classroom-chart-${key.replace(/\W+/g, '-')}`, 'step', key === 'kl');
     chart.set([...byStep.values()].sort((a, b) => a.step - b.step));
     return chart.el;
   }));

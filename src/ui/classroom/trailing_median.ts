@@ -1,0 +1,14 @@
+// A curve's trailing median: each point replaced by the median of itself and the points before it in a window.
+// The classroom charts KL this way, as the DPO guard reads it (dpo_guard.ts): a k3 estimate can read thousands at
+// one step (an anchor-only run's both-sides KL: 14,500 once, about 0.1 otherwise), and one such step would set the
+// chart's scale and flatten every line into 0.
+import type { MetricPoint } from '../../protocol.ts';
+
+/** The points with `key` replaced by the median of the last `window` values (lower middle for even counts); points without it are left out. */
+export function trailingMedian(points: MetricPoint[], key: string, window: number): MetricPoint[] {
+  const have = points.filter((p) => Number.isFinite(p[key]));
+  return have.map((p, i) => {
+    const w = have.slice(Math.max(0, i - window + 1), i + 1).map((q) => q[key]).sort((a, b) => a - b);
+    return { ...p, [key]: w[(w.length - 1) >> 1] };
+  });
+}
