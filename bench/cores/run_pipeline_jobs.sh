@@ -4,15 +4,10 @@
 # alternated rounds, then the tiny preset with data.n 120 as a 4-arm loop (2 rounds of 32 prompts) at --jobs 1, 2, 4,
 # 4, 2; each run from scratch, one JSON line per run into $OUT/runs.jsonl (wall time, the arms' error rates).
 # Run from the repository root with `OUT=dir bash bench/cores/run_pipeline_jobs.sh` where Node and node_modules exist
-# (or with the .kit/ of run_replicas.sh, unpacked first when it is there). The device ran it as two scripts.
+# (or with .kit/, bench/cores/kit.sh). The device ran it as two scripts.
 cd "$(dirname "$0")/../.."
 t0=$(date +%s)
-[ -f .kit/node.xz ] && python3 - <<'PY'
-import lzma, shutil, tarfile
-shutil.copyfileobj(lzma.open('.kit/node.xz'), open('/tmp/node', 'wb'))
-tarfile.open('.kit/nm.tar.xz').extractall('.')
-PY
-[ -f .kit/node.xz ] && chmod +x /tmp/node && export PATH=/tmp:$PATH
+. bench/cores/kit.sh
 python3 - <<'PY'
 import json
 t = json.load(open('models/presets/tiny.json'))

@@ -3,16 +3,10 @@
 # data-parallel replicas (`ttpa bench --replicas-child N`) against 2, 4 and 8 independent one-replica processes at
 # once, alternated over three rounds; one JSON line per process into $OUT/runs.jsonl.
 # Run from the repository root with `OUT=dir bash bench/cores/run_replicas.sh` where Node and node_modules exist.
-# On a machine without npm access, put a Node binary (xz) and the runtime node_modules (tar.xz, without webgpu,
-# typescript, vite, vitest, playwright) in .kit/ (ignored): the script unpacks them first when they are there.
+# On a machine without npm access, put a Node binary and the runtime node_modules in .kit/ (bench/cores/kit.sh).
 cd "$(dirname "$0")/../.."
 t0=$(date +%s)
-[ -f .kit/node.xz ] && python3 - <<'PY'
-import lzma, shutil, tarfile
-shutil.copyfileobj(lzma.open('.kit/node.xz'), open('/tmp/node', 'wb'))
-tarfile.open('.kit/nm.tar.xz').extractall('.')
-PY
-[ -f .kit/node.xz ] && chmod +x /tmp/node && export PATH=/tmp:$PATH
+. bench/cores/kit.sh
 echo "unpacked in $(( $(date +%s) - t0 )) s"; node --version; nproc; lscpu | grep -E "Model name|Thread|Core|Socket|NUMA node|MHz|L3"; uptime
 R="node bin/ttpa.mjs bench"
 one() { $R --$1-child $2 2>/dev/null | tail -1 | sed "s/^{/{\"tag\":\"$3\",\"round\":$4,/" >> $OUT/runs.jsonl; }

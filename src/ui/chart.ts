@@ -32,9 +32,9 @@ export interface LineChart {
   readonly size: number;
 }
 
-/** `xLabel` names the x axis and the text alternative's position ('step' by default; 'round' for per-round charts). */
 /**
- * A line chart of metric rows by step. `logY`: a log-scaled y axis (values <= 0 not drawn), for a quantity whose
+ * A line chart of metric rows. `xLabel` names the x axis and the text alternative's position ('step' by default;
+ * 'round' for per-round charts). `logY`: a log-scaled y axis (values <= 0 not drawn), for a quantity whose
  * single steps span orders of magnitude (a k3 KL estimate: ~0.1 most steps, hundreds at a few).
  */
 export function createLineChart(title: string, series: SeriesSpec[], testId?: string, xLabel = 'step', logY = false): LineChart {

@@ -5,6 +5,7 @@
 import type { EvalReport, MetricPoint } from '../protocol.ts';
 import type { AppContext } from './context.ts';
 import { loadModel } from './model_loader.ts';
+import { trailingMedian } from './trailing_median.ts';
 
 /**
  * Per-token KL (k3 estimate, nats) to the reference on the chosen tokens (`kl/chosen`), as the median of the last
@@ -26,12 +27,9 @@ export const NO_CALL_RISE = 0.1;
  * `kl/chosen` (runs saved before it was logged) are not judged.
  */
 export function klRunaway(points: MetricPoint[]): string | undefined {
-  const kl = points.filter((p) => Number.isFinite(p['kl/chosen']));
   let worst: { step: number; median: number } | undefined;
-  for (let i = 0; i < kl.length; i++) {
-    const window = kl.slice(Math.max(0, i - KL_WINDOW + 1), i + 1).map((p) => p['kl/chosen']).sort((a, b) => a - b);
-    const median = window[(window.length - 1) >> 1];
-    if (!worst || median > worst.median) worst = { step: kl[i].step, median };
+  for (const p of trailingMedian(points, 'kl/chosen', KL_WINDOW)) {
+    if (!worst || p['kl/chosen'] > worst.median) worst = { step: p.step, median: p['kl/chosen'] };
   }
   if (!worst || worst.median <= KL_LIMIT) return undefined;
   return `KL to the reference on the chosen (right) completions was ${worst.median.toPrecision(3)} nats per token (median of the ${KL_WINDOW} steps to step ${worst.step}; the tuned classroom run stays under 0.1; over ${KL_LIMIT} the model makes the right answers far less likely than it did)`;

@@ -1,8 +1,8 @@
 // A curve's trailing median: each point replaced by the median of itself and the points before it in a window.
-// The classroom charts KL this way, as the DPO guard reads it (dpo_guard.ts): a k3 estimate can read thousands at
-// one step (an anchor-only run's both-sides KL: 14,500 once, about 0.1 otherwise), and one such step would set the
-// chart's scale and flatten every line into 0.
-import type { MetricPoint } from '../../protocol.ts';
+// The DPO guard (dpo_guard.ts) judges KL this way and the classroom charts it so: a k3 estimate can read thousands
+// at one step (an anchor-only run's both-sides KL: 14,500 once, about 0.1 otherwise), and one such step would
+// raise a false alarm, or set a chart's scale and flatten every line into 0.
+import type { MetricPoint } from '../protocol.ts';
 
 /** The points with `key` replaced by the median of the last `window` values (lower middle for even counts); points without it are left out. */
 export function trailingMedian(points: MetricPoint[], key: string, window: number): MetricPoint[] {

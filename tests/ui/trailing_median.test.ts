@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { trailingMedian } from '../../../src/ui/classroom/trailing_median.ts';
+import { trailingMedian } from '../../src/ui/trailing_median.ts';
 
 describe('trailingMedian', () => {
   test('replaces each value by the median of the last window values, so a one-step spike does not show', () => {
