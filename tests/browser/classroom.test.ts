@@ -92,10 +92,11 @@ describe('classroom view', () => {
   test('a term is explained where it appears, without a mouse', async () => {
     await page.locator('#tab-classroom').click();
     await page.locator('[data-action=load-reference]').click();
-    await page.locator('[data-testid=headline] h3 .term summary').waitFor();
+    // The headline is rendered again once the bundle has loaded; focus the summary of that one.
+    await expect.poll(() => page.locator('[data-testid=classroom-status]').textContent()).toMatch(/^Reference run: preset/);
     await page.locator('[data-testid=headline] h3 .term summary').focus();
     await page.keyboard.press('Enter');
-    expect(await page.locator('[data-testid=headline] h3 .term .term-text').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('[data-testid=headline] h3 .term .term-text').isVisible()).toBe(true);
   });
 
   test('one DPO update on the shown pair reports p(chosen) and p(rejected) before and after', async () => {
