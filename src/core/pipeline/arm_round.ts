@@ -18,6 +18,7 @@ import { modelPolicy } from '../train/policy.ts';
 import { runSft } from '../train/sft.ts';
 import { replicasWhereTheyApply, sftReplicaSpec } from '../train/replica.ts';
 import { dpoSplittable } from '../train/dpo.ts';
+import { anchorPerPair } from '../train/anchor.ts';
 import { encodeSamples, type EncodedSample } from '../train/sft_data.ts';
 import type { StepMetrics } from '../train/trainer.ts';
 import type { ResolvedPipeline } from './config.ts';
@@ -225,7 +226,8 @@ async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer
     const anchor = sftAnchor ? { samples: encodeSamples(prompts, tokenizer, { seqLen: dpo.seqLen, trainOn: 'assistant' }).samples, weight: dpo.anchorWeight, seed: dpo.seed } : undefined;
     const start = replicasWhereTheyApply(env.replicas, dir, { ...sft, anchorWeight: anchor?.weight }, true, env.events.log);
     const replicas = start && await start(await sftReplicaSpec(model, { data: data.targets, config: sft, padTokenId: tokenizer.padTokenId }));
-    await runSft({ policy: modelPolicy(model, sft), data: data.targets, config: sft, padTokenId: tokenizer.padTokenId, replicas, anchor, modelFiles: () => checkpointFiles(model, tokenizer), hooks: { onStep } })
+    const anchorRows = anchor ? sft.batchSize * anchorPerPair(anchor.samples.length, data.targets.length) : 0; // sft.ts's planAnchor
+    await runSft({ policy: modelPolicy(model, sft, undefined, anchorRows), data: data.targets, config: sft, padTokenId: tokenizer.padTokenId, replicas, anchor, modelFiles: () => checkpointFiles(model, tokenizer), hooks: { onStep } })
       .finally(() => replicas?.close());
     return { model, metrics, config: sft };
   }

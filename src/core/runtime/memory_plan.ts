@@ -26,8 +26,9 @@ export interface MemoryTask {
   /** Sequences (forward, SFT) or pairs (DPO: two rows each). */
   batch: number;
   /**
-   * DPO with an SFT anchor (train/anchor.ts): the ground-truth sequences each micro-batch also trains, at the
-   * same seqLen and on the same gradient tape as the pairs: batch × ceil(anchor samples / pairs); default 0.
+   * DPO with an SFT anchor (train/anchor.ts), or SFT with one (the loop's RFT with loop.rftAnchor): the ground-truth
+   * sequences each micro-batch also trains, at the same seqLen and on the same gradient tape as the pairs (items):
+   * batch × ceil(anchor samples / pairs (items)); default 0.
    */
   anchorRows?: number;
   /** LoRA targets (weight-name parts); default q_proj, v_proj as the DPO config does. */
@@ -62,6 +63,8 @@ export function backendMemoryLimit(backend: string): number | undefined {
 function linearWeightCount(c: ModelConfig, match: (name: string) => boolean): number {
   return countParams(c, (name, shape) => shape.length === 2 && match(name));
 }
+
+const isTraining = (t: MemoryTask): boolean => t.kind === 'lora-dpo' || t.kind === 'dpo' || t.kind === 'sft';
 
 /**
  * Float32 everywhere (F16/BF16 checkpoints are widened on load). Weights; for decoding, the transposed
@@ -106,14 +109,14 @@ export function planMemory(c: ModelConfig, task: MemoryTask, backend: string): M
     items.push({ name: 'weight copies', bytes: 7 * linear, what: 'per step: each weight concatenated and transposed for the forward and back for the backward, and XNNPACK\'s packed copies' });
   }
   if (task.kind === 'lora-dpo' || task.kind === 'dpo' || task.kind === 'sft') items.push(...trainingActivations(c, task));
-  if ((task.kind === 'lora-dpo' || task.kind === 'dpo') && task.anchorRows) items.push(...anchorItems(c, task, linear));
+  if (isTraining(task) && task.anchorRows) items.push(...anchorItems(c, task, linear));
   const totalBytes = items.reduce((a, b) => a + b.bytes, 0);
   const limitBytes = backendMemoryLimit(backend);
   return { backend, task, params: P, items, totalBytes, limitBytes, fits: limitBytes === undefined || totalBytes <= USABLE_SHARE * limitBytes };
 }
 
 /**
- * What an SFT anchor adds to a DPO step (train/anchor.ts): its sequences run through the model in a forward of their
+ * What an SFT anchor adds to a DPO or SFT step (train/anchor.ts; train/sft.ts's run.anchor): its sequences run through the model in a forward of their
  * own on the same tape. Each keeps its layers' activations as a pair's row does (trainingActivations) and, unlike a
  * pair, has logits at every position: about 10 [T, V] floats a row (logits, log-softmax, one-hot, their products
  * and gradients). A forward over trained weights (full DPO; gpt2's W + B·A) makes its own weight copies; llama's
@@ -126,7 +129,7 @@ export function planMemory(c: ModelConfig, task: MemoryTask, backend: string): M
 function anchorItems(c: ModelConfig, task: MemoryTask, linear: number): MemoryPlan['items'] {
   const [V, T, rows] = [c.vocab_size, task.seqLen, task.anchorRows ?? 0]; // shapes of the estimate
   const kept = (n: number): MemoryPlan['items'] => trainingActivations(c, { kind: 'sft', seqLen: T, batch: n, checkpointing: task.checkpointing });
-  const pairs = kept(2 * task.batch);
+  const pairs = kept(task.kind === 'sft' ? task.batch : 2 * task.batch);
   const items = kept(rows).flatMap((item, i) => {
     if (item.name === 'logits') return [];
     // Checkpointed, one layer is recomputed at a time over both forwards: only the anchor's excess over the pairs' counts.
@@ -134,7 +137,7 @@ function anchorItems(c: ModelConfig, task: MemoryTask, linear: number): MemoryPl
     return bytes > 0 ? [{ ...item, name: `anchor ${item.name}`, bytes }] : [];
   });
   items.push({ name: 'anchor logits', bytes: 10 * rows * T * V * F32, what: `the anchor's ${rows} sequences' logits at every position, log-softmax, one-hot and their gradients` });
-  if (task.kind === 'dpo' || c.model_type === 'gpt2') {
+  if (task.kind !== 'lora-dpo' || c.model_type === 'gpt2') {
     items.push({ name: 'anchor weight copies', bytes: 7 * linear, what: 'the anchor forward\'s own copies of each weight, as the pairs\' (weight copies)' });
   }
   return items;
@@ -173,17 +176,20 @@ function longestFitting(c: ModelConfig, task: MemoryTask, backend: string): numb
 }
 
 /**
- * What to change so an anchored DPO step fits, in settings one can make (anchor rows are batch × anchor samples per
- * pair): fewer samples per pair at this batch, else fewer pairs per micro-batch, else no anchor; undefined if none fits.
+ * What to change so an anchored step fits, in settings one can make (anchor rows are batch × anchor samples per
+ * pair, or per item in SFT): fewer samples per pair at this batch, else fewer pairs per micro-batch, else no anchor;
+ * undefined if none fits. An anchored SFT step is the loop's RFT, whose batch and anchor are the DPO arms'.
  */
 function anchorAdvice(c: ModelConfig, task: MemoryTask, backend: string): string | undefined {
   const fits = (batch: number, perPair: number): boolean => planMemory(c, { ...task, batch, anchorRows: batch * perPair }, backend).fits;
   const perPair = Math.ceil((task.anchorRows ?? 0) / task.batch);
+  const [item, items] = task.kind === 'sft' ? ['item', 'items'] : ['pair', 'pairs'];
   for (let k = perPair - 1; k >= 1; k--) {
-    if (fits(task.batch, k)) return `with at most ${k} anchor sample(s) per pair (ceil(anchor samples / pairs) <= ${k}: ${k * task.batch} anchor sequence(s) per micro-batch) it fits`;
+    if (fits(task.batch, k)) return `with at most ${k} anchor sample(s) per ${item} (ceil(anchor samples / ${items}) <= ${k}: ${k * task.batch} anchor sequence(s) per micro-batch) it fits`;
   }
   for (let b = task.batch - 1; b >= 1; b--) if (fits(b, perPair)) return `with dpo.batchSize ${b} (${b * perPair} anchor sequence(s) per micro-batch) it fits`;
-  return fits(task.batch, 0) ? 'without the SFT anchor (dpo.anchorWeight 0) it fits' : undefined;
+  const off = task.kind === 'sft' ? 'loop.rftAnchor false' : 'dpo.anchorWeight 0';
+  return fits(task.batch, 0) ? `without the SFT anchor (${off}) it fits` : undefined;
 }
 
 const TASK_NAMES: Record<MemoryTask['kind'], string> = { 'load': 'loading', 'forward': 'decoding', 'lora-dpo': 'a LoRA DPO step', 'dpo': 'a DPO step (all weights)', 'sft': 'an SFT step' };
@@ -192,11 +198,9 @@ function describeTask(t: MemoryTask): string {
   if (t.kind === 'load') return TASK_NAMES.load;
   if (t.kind === 'forward') return `decoding ${t.seqLen} tokens × ${t.batch}`;
   const unit = t.kind === 'sft' ? 'sequence(s)' : 'pair(s)';
-  const anchor = t.kind !== 'sft' && t.anchorRows ? ` + ${t.anchorRows} SFT anchor sequence(s)` : '';
+  const anchor = t.anchorRows ? ` + ${t.anchorRows} SFT anchor sequence(s)` : '';
   return `${TASK_NAMES[t.kind]} at ${t.seqLen} tokens × ${t.batch} ${unit}${anchor}${t.checkpointing ? ' with gradient checkpointing' : ''}`;
 }
-
-const isTraining = (t: MemoryTask): boolean => t.kind === 'lora-dpo' || t.kind === 'dpo' || t.kind === 'sft';
 
 /** Throws MemoryPlanError when `name` cannot run `task` on `backend`; returns the plan when it can. */
 export function refuseIfTooLarge(c: ModelConfig, task: MemoryTask, backend: string, name = 'this model'): MemoryPlan {

@@ -68,13 +68,13 @@ describe('memory plan', () => {
     const c = resolveModelConfig('tiny'); // llama: V 64, C 32, I 64, L 2, heads 4
     const [T, rows] = [10, 3];
     const bytes = (p: { items: { name: string; bytes: number }[] }, name: string) => p.items.find((i) => i.name === name)?.bytes;
-    for (const kind of ['lora-dpo', 'dpo'] as const) {
+    for (const kind of ['lora-dpo', 'dpo', 'sft'] as const) {
       const without = planMemory(c, { kind, seqLen: T, batch: 2 }, 'wasm');
       const anchored = planMemory(c, { kind, seqLen: T, batch: 2, anchorRows: rows }, 'wasm');
       expect(bytes(anchored, 'anchor activations')).toBe(2 * rows * T * 4 * (12 * 32 + 4 * 64 + 2 * 4 * T) * 4);
       expect(bytes(anchored, 'anchor logits')).toBe(10 * rows * T * 64 * 4);
-      // llama's LoRA base runs on the cached transposed weights; full DPO copies every weight again.
-      const copies = kind === 'dpo' ? bytes(without, 'weight copies')! : 0;
+      // llama's LoRA base runs on the cached transposed weights; full DPO and SFT (the loop's anchored RFT) copy every weight again.
+      const copies = kind === 'lora-dpo' ? 0 : bytes(without, 'weight copies')!;
       expect(bytes(anchored, 'anchor weight copies') ?? 0).toBe(copies);
       expect(anchored.totalBytes - without.totalBytes).toBe(bytes(anchored, 'anchor activations')! + bytes(anchored, 'anchor logits')! + copies);
     }
@@ -83,6 +83,11 @@ describe('memory plan', () => {
     const recomputed = (anchorRows: number) => bytes(planMemory(c, { kind: 'dpo', seqLen: T, batch: 2, anchorRows, checkpointing: true }, 'wasm'), 'anchor one layer recomputed') ?? 0;
     expect(recomputed(4)).toBe(0);
     expect(recomputed(7)).toBe(3 * T * 4 * (12 * 32 + 4 * 64 + 2 * 4 * T) * 4);
+    // SFT's items are one row each, so there the anchor adds one past the batch's rows.
+    expect(bytes(planMemory(c, { kind: 'sft', seqLen: T, batch: 2, anchorRows: 3, checkpointing: true }, 'wasm'), 'anchor one layer recomputed')).toBe(T * 4 * (12 * 32 + 4 * 64 + 2 * 4 * T) * 4);
+    // An anchored SFT step (the loop's RFT with loop.rftAnchor) that cannot fit is refused naming its anchor rows and what fits.
+    expect(() => refuseIfTooLarge(resolveModelConfig('default'), { kind: 'sft', seqLen: 512, batch: 4, anchorRows: 64, checkpointing: true }, 'wasm', 'default'))
+      .toThrow(/an SFT step at 512 tokens × 4 sequence\(s\) \+ 64 SFT anchor sequence\(s\) with gradient checkpointing .*with at most \d+ anchor sample\(s\) per item/);
   });
 
   it('plans the SFT anchor as measured (the heap after two steps of one pair plus anchor rows, within 10%)', () => {
