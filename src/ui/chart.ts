@@ -6,6 +6,8 @@ import type { MetricPoint } from '../protocol.ts';
 import { h } from './dom.ts';
 
 const COLORS = ['#1a5fb4', '#c01c28', '#26a269', '#e66100', '#613583', '#5e5c64'];
+/** logY charts: the arcsinh scale's linear range around 0 (KL below it reads as noise). */
+const LOG_Y_LINEAR = 0.01;
 /** Whole steps only on the x axis. */
 const STEP_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
 
@@ -34,8 +36,9 @@ export interface LineChart {
 
 /**
  * A line chart of metric rows. `xLabel` names the x axis and the text alternative's position ('step' by default;
- * 'round' for per-round charts). `logY`: a log-scaled y axis (values <= 0 not drawn), for a quantity whose
- * single steps span orders of magnitude (a k3 KL estimate: ~0.1 most steps, hundreds at a few).
+ * 'round' for per-round charts). `logY`: a log-like y axis, for a quantity whose single steps span orders of
+ * magnitude (a k3 KL estimate: ~0.1 most steps, hundreds at a few): uPlot's arcsinh scale, linear within
+ * LOG_Y_LINEAR of 0 (a run's first steps read exactly 0 there, which a log axis cannot draw) and logarithmic beyond.
  */
 export function createLineChart(title: string, series: SeriesSpec[], testId?: string, xLabel = 'step', logY = false): LineChart {
   const plotEl = h('div', { class: 'chart-plot', 'aria-hidden': 'true' });
@@ -46,7 +49,7 @@ export function createLineChart(title: string, series: SeriesSpec[], testId?: st
   let frame = 0;
   const data = (): uPlot.AlignedData => [
     rows.map((r) => r.step),
-    ...series.map((s) => rows.map((r) => (typeof r[s.key] === 'number' && Number.isFinite(r[s.key]) && (!logY || r[s.key] > 0) ? r[s.key] : null))),
+    ...series.map((s) => rows.map((r) => (typeof r[s.key] === 'number' && Number.isFinite(r[s.key]) ? r[s.key] : null))),
   ];
   const width = (): number => Math.max(240, Math.floor(plotEl.clientWidth || 360));
   const draw = (): void => {
@@ -55,8 +58,9 @@ export function createLineChart(title: string, series: SeriesSpec[], testId?: st
     if (!plot) {
       plot = new uPlot({
         width: width(), height: 200,
-        scales: { x: { time: false }, ...(logY ? { y: { distr: 3 } } : {}) },
-        // A log axis hands some ticks over as null (unlabelled).
+        // On the log-like axis a range of its own: every value 0 (a short run's first steps) gave uPlot none to draw.
+        scales: { x: { time: false }, ...(logY ? { y: { distr: 4, asinh: LOG_Y_LINEAR, range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(10 * LOG_Y_LINEAR, 2 * (max ?? 0))] } } : {}) },
+        // A log-like axis hands some ticks over as null (unlabelled).
         axes: [{ label: xLabel, incrs: STEP_INCRS }, { values: (_u, ticks) => ticks.map((v) => (v == null ? '' : formatTick(v))), size: 72 }],
         series: [{ label: xLabel }, ...series.map((s, i) => ({ label: s.label ?? s.key, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true }))],
         legend: { live: false },

@@ -12,3 +12,16 @@ export function trailingMedian(points: MetricPoint[], key: string, window: numbe
     return { ...p, [key]: w[(w.length - 1) >> 1] };
   });
 }
+
+/**
+ * Every point, with each of `keys` replaced by its own trailing median (as trailingMedian reads it) where the point
+ * has it: one chart of several smoothed series (the DPO panel's KL: both sides and the chosen side).
+ */
+export function trailingMedians(points: MetricPoint[], keys: readonly string[], window: number): MetricPoint[] {
+  const out = points.map((p) => ({ ...p }));
+  for (const key of keys) {
+    const idx = points.flatMap((p, i) => (Number.isFinite(p[key]) ? [i] : []));
+    trailingMedian(idx.map((i) => points[i]), key, window).forEach((m, j) => (out[idx[j]][key] = m[key]));
+  }
+  return out;
+}

@@ -7,6 +7,7 @@ import type { AppState } from '../state.ts';
 import { callback } from '../workers.ts';
 import { createRoundsPanel } from './dpo_rounds.ts';
 import { createTrainView } from './train_view.ts';
+import { KL_WINDOW } from '../dpo_guard.ts';
 
 export const dpoView: View = (ctx) => {
   const rounds = createRoundsPanel();
@@ -20,7 +21,8 @@ export const dpoView: View = (ctx) => {
       { title: 'Loss', series: [{ key: 'loss' }] },
       { title: 'Rewards', series: [{ key: 'rewards/chosen', label: 'chosen' }, { key: 'rewards/rejected', label: 'rejected' }, { key: 'rewards/margins', label: 'margins' }] },
       { title: 'Accuracies', series: [{ key: 'rewards/accuracies', label: 'accuracy' }] },
-      { title: 'KL', series: [{ key: 'kl', label: 'both sides' }, { key: 'kl/chosen', label: 'chosen side (guarded)' }] },
+      // One k3 step can read thousands where most read 0.1: drawn as the guard reads it, the median of KL_WINDOW steps.
+      { title: `KL (median of ${KL_WINDOW} steps, log scale)`, series: [{ key: 'kl', label: 'both sides' }, { key: 'kl/chosen', label: 'chosen side (guarded)' }], median: KL_WINDOW, logY: true, id: 'kl' },
       { title: 'Anchor NLL', series: [{ key: 'nll/anchor', label: 'anchor NLL' }], optional: true },
       { title: 'Learning rate', series: [{ key: 'learning_rate', label: 'learning rate' }] },
     ],

@@ -7,6 +7,7 @@ import { FIELDS } from '../config_fields.ts';
 import type { AppContext } from '../context.ts';
 import { h } from '../dom.ts';
 import { klRunaway, offerRollback } from '../dpo_guard.ts';
+import { trailingMedians } from '../trailing_median.ts';
 import { createJobPanel } from '../job_panel.ts';
 import { loadModel } from '../model_loader.ts';
 import { callback } from '../workers.ts';
@@ -16,8 +17,12 @@ export interface TrainViewSpec {
   stage: 'sft' | 'dpo';
   startLabel: string;
   intro: string;
-  /** `optional`: shown only once a run has a point for one of its series (DPO's anchor NLL, anchor off). */
-  charts: { title: string; series: SeriesSpec[]; optional?: boolean }[];
+  /**
+   * `optional`: shown only once a run has a point for one of its series (DPO's anchor NLL, anchor off); `median`: each
+   * series drawn as its trailing median over that many steps; `logY`: a log-scaled y axis (both for KL, see chart.ts);
+   * `id`: the chart's test id suffix (default: from the title).
+   */
+  charts: { title: string; series: SeriesSpec[]; optional?: boolean; median?: number; logY?: boolean; id?: string }[];
   /** Config overrides used the first time. */
   initial: Record<string, unknown>;
   blocked(state: AppState): string | undefined;
@@ -30,7 +35,11 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
   const { store } = ctx;
   const key = spec.stage;
   const editor = createConfigEditor({ id: key, fields: FIELDS[key], resolve: (o) => ctx.engine.api.resolveConfig(key, o), initial: spec.initial });
-  const charts = spec.charts.map((c) => createLineChart(c.title, c.series, `${key}-chart-${c.title.toLowerCase().replace(/\W+/g, '-')}`));
+  const charts = spec.charts.map((c) => createLineChart(c.title, c.series, `${key}-chart-${c.id ?? c.title.toLowerCase().replace(/\W+/g, '-')}`, 'step', c.logY));
+  const chartPoints = (i: number, points: MetricPoint[]): MetricPoint[] => {
+    const c = spec.charts[i];
+    return c.median ? trailingMedians(points, c.series.map((x) => x.key), c.median) : points;
+  };
   for (const [i, c] of charts.entries()) if (spec.charts[i].optional) c.el.hidden = !hasSeries(store.state[key]?.points ?? [], spec.charts[i].series);
   const notes = h('p', { class: 'muted', 'data-testid': `${key}-notes` });
   let pendingResume: { id: string; step: number } | undefined;
@@ -107,7 +116,7 @@ export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLEleme
     if (run !== lastRun) {
       if (run?.points.length !== lastRun?.points.length || run?.runId !== lastRun?.runId) {
         for (const [i, c] of charts.entries()) {
-          c.set(run?.points ?? []);
+          c.set(chartPoints(i, run?.points ?? []));
           if (spec.charts[i].optional) c.el.hidden = !hasSeries(run?.points ?? [], spec.charts[i].series);
         }
       }
