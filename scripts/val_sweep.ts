@@ -7,16 +7,20 @@
 // Usage: node scripts/val_sweep.mjs <sweep.json> [--jobs 2]
 // sweep.json: { "out": dir, "model": start checkpoint, "pairs": pairs JSONL, "val": samples JSONL, "train": samples JSONL,
 //   "dpo": base dpo settings, "seen"?: { "round": 1, "promptsPerRound": 300, "seed": 1 },
-//   "variants": [{ "name", "kind": "dpo"|"sft", "filter"?: "all"|"correct-chosen"|"error-fix"|"in-turn", "flags": ["--lr", "0.0003", ...] }] }
+//   "heldOut"?: { "rounds": 2, "promptsPerRound": 2400, "warmupSamples": 4800, "seed": 1 } (validation plus the train
+//   samples that loop run never drew), "compareTo"?: a variant's name (every variant also tested against it),
+//   "variants": [{ "name", "kind": "dpo"|"sft"|"model", "filter"?: "all"|"correct-chosen"|"error-fix"|"in-turn",
+//   "pairs"?: a dpo variant's own pairs JSONL, "model"?: kind model's checkpoint (evaluated only), "flags": ["--lr", "0.0003", ...] }] }
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { basename, join, resolve } from 'node:path';
 import type { EvalReport } from '../src/core/scoring/evaluate.ts';
 import { exitDescription, runTtpa } from '../src/cli/ttpa_child.ts';
 import { parseJsonl } from '../src/core/pipeline/stages.ts';
 import type { Sample } from '../src/core/data/sample.ts';
 import { filterPairLines, type PairFilter } from '../src/core/preference/pair_filter.ts';
-import { readSweep, seenSamples, type Sweep, type Variant } from './val_sweep_config.ts';
+import { heldOutSamples, readSweep, seenSamples, type Sweep, type Variant } from './val_sweep_config.ts';
 import { sweepTable, type VariantReports } from './val_sweep_table.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -30,11 +34,24 @@ async function run(args: string[], log: string): Promise<void> {
   if (r.code !== 0) throw new Error(`ttpa ${args[0]} ${exitDescription(r)}; see ${log}`);
 }
 
-function filteredPairs(sweep: Sweep, filter: PairFilter): string {
-  const file = join(sweep.out, `pairs-${filter}.jsonl`);
+/** `pairs` (the sweep's, or a variant's own) cut to `filter`, written once into the sweep folder. */
+function filteredPairs(sweep: Sweep, pairs: string, filter: PairFilter): string {
+  const own = pairs === sweep.pairs ? '' : `${basename(pairs, '.jsonl')}-${createHash('sha256').update(pairs).digest('hex').slice(0, 8)}-`;
+  const file = join(sweep.out, `pairs-${own}${filter}.jsonl`);
   if (existsSync(file)) return file;
-  const kept = filterPairLines(readFileSync(sweep.pairs, 'utf8'), filter, sweep.pairs);
+  const kept = filterPairLines(readFileSync(pairs, 'utf8'), filter, pairs);
   writeFileSync(file, kept.map((l) => l + '\n').join(''));
+  return file;
+}
+
+/** The validation samples every model is evaluated on: the sweep's, plus the held-out train samples (written once). */
+function valFile(sweep: Sweep): string {
+  if (!sweep.heldOut) return sweep.val;
+  const file = join(sweep.out, 'val-heldout.jsonl');
+  if (!existsSync(file)) {
+    const extra = heldOutSamples(parseJsonl<Sample>(readFileSync(sweep.train, 'utf8')), sweep.heldOut);
+    writeFileSync(file, readFileSync(sweep.val, 'utf8').trimEnd() + '\n' + extra.map((x) => JSON.stringify(x) + '\n').join(''));
+  }
   return file;
 }
 
@@ -57,7 +74,7 @@ function lastCheckpoint(dir: string): string {
 }
 
 /** The model a finished training run left in `out` (dpo: model/; sft: its newest checkpoint), or null. */
-function trainedModel(out: string, kind: Variant['kind']): string | null {
+function trainedModel(out: string, kind: Exclude<Variant['kind'], 'model'>): string | null {
   if (kind === 'dpo') return existsSync(join(out, 'model', 'config.json')) ? join(out, 'model') : null;
   if (!existsSync(out) || !readdirSync(out).some((n) => /^checkpoint-\d+$/.test(n))) return null;
   return join(out, lastCheckpoint(out));
@@ -71,7 +88,7 @@ async function runVariant(sweep: Sweep, v: Variant | null): Promise<string> {
   if (existsSync(report) && (!seen || existsSync(join(dir, 'seen.json')))) return dir;
   mkdirSync(dir, { recursive: true });
   let model = sweep.model;
-  const trained = v ? trainedModel(join(dir, v.kind), v.kind) : null;
+  const trained = v?.kind === 'model' ? v.model! : v ? trainedModel(join(dir, v.kind), v.kind) : null;
   if (trained) {
     model = trained;
   } else if (v) {
@@ -79,14 +96,14 @@ async function runVariant(sweep: Sweep, v: Variant | null): Promise<string> {
     if (v.kind === 'dpo') {
       const config = join(sweep.out, 'dpo.json');
       writeFileSync(config, JSON.stringify(sweep.dpo));
-      await run(['dpo', '--model', sweep.model, '--pairs', filteredPairs(sweep, v.filter ?? 'all'), '--config', config, '--out', out, '--overwrite', ...(v.flags ?? [])], join(dir, 'train.log'));
+      await run(['dpo', '--model', sweep.model, '--pairs', filteredPairs(sweep, v.pairs ?? sweep.pairs, v.filter ?? 'all'), '--config', config, '--out', out, '--overwrite', ...(v.flags ?? [])], join(dir, 'train.log'));
       model = join(out, 'model');
     } else {
       await run(['sft', '--model', sweep.model, '--data', sweep.train, '--out', out, '--overwrite', ...(v.flags ?? [])], join(dir, 'train.log'));
       model = join(out, lastCheckpoint(out));
     }
   }
-  if (!existsSync(report)) await run(['eval', '--model', model, '--data', sweep.val, '--out', report, '--max-new-tokens', '96', '--overwrite'], join(dir, 'eval.log'));
+  if (!existsSync(report)) await run(['eval', '--model', model, '--data', valFile(sweep), '--out', report, '--max-new-tokens', '96', '--overwrite'], join(dir, 'eval.log'));
   if (seen) await run(['eval', '--model', model, '--data', seen, '--out', join(dir, 'seen.json'), '--max-new-tokens', '96', '--overwrite'], join(dir, 'eval_seen.log'));
   return dir;
 }
@@ -122,7 +139,13 @@ async function main(): Promise<void> {
     return { name, what, val: load(join(dir, 'val.json')), seen: sweep.seen ? load(join(dir, 'seen.json')) : undefined };
   };
   const start = reportsOf('start', 'the start model');
-  const variants = sweep.variants.map((v) => reportsOf(v.name, `${v.kind}${v.filter ? ` (${v.filter} pairs)` : ''} ${(v.flags ?? []).join(' ')}`.trim()));
+  const what = (v: Variant): string => (v.kind === 'model' ? `evaluated: \`${v.model}\``
+    : `${v.kind}${v.pairs ? ` on \`${v.pairs}\`` : ''}${v.filter ? ` (${v.filter} pairs)` : ''} ${(v.flags ?? []).join(' ')}`.trim());
+  const variants = sweep.variants.map((v) => reportsOf(v.name, what(v)));
+  const compare = sweep.compareTo ? variants.find((v) => v.name === sweep.compareTo) : undefined;
+  const heldOutLine = sweep.heldOut
+    ? `Validation: \`${sweep.val}\` plus the train samples the loop run never drew (past the first ${sweep.heldOut.warmupSamples} + ${sweep.heldOut.rounds} × ${sweep.heldOut.promptsPerRound} of its seed-${sweep.heldOut.seed} shuffle).`
+    : '';
   const seenLine = sweep.seen
     ? `Seen round: the ${sweep.seen.promptsPerRound} train samples of loop round ${sweep.seen.round} (seed ${sweep.seen.seed}), the prompts the pairs came from: an update that lowers error there and not on validation memorises.`
     : '';
@@ -130,8 +153,8 @@ async function main(): Promise<void> {
     `# Validation sweep (${start.val?.turns.length ?? '?'} validation turns)`, '',
     `Start model \`${sweep.model}\`; pairs \`${sweep.pairs}\`; base DPO settings \`${JSON.stringify(sweep.dpo)}\`.`,
     'Intervals: 95% bootstrap; fixed / broke: turns the variant got right and the start model wrong / the reverse, exact McNemar p.',
-    ...(seenLine ? [seenLine] : []), '',
-    ...sweepTable(start, variants), '',
+    ...(seenLine ? [seenLine] : []), ...(heldOutLine ? [heldOutLine] : []), '',
+    ...sweepTable(start, variants, compare), '',
   ].join('\n');
   writeFileSync(join(sweep.out, 'sweep.md'), md);
   console.log(md);

@@ -3,14 +3,32 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Sample } from '../src/core/data/sample.ts';
-import { roundPrompts } from '../src/core/pipeline/arm_round.ts';
+import { roundPrompts, unusedTrainSamples } from '../src/core/pipeline/arm_round.ts';
 import { isPairFilter, PAIR_FILTERS, type PairFilter } from '../src/core/preference/pair_filter.ts';
 
 export interface Variant {
   name: string;
-  kind: 'dpo' | 'sft';
+  /** dpo / sft: trained from the sweep's model; model: a checkpoint trained elsewhere (`model`), evaluated only. */
+  kind: 'dpo' | 'sft' | 'model';
   filter?: PairFilter;
   flags?: string[];
+  /** dpo: its own pairs JSONL instead of the sweep's (pair kinds compared at one budget). */
+  pairs?: string;
+  /** kind model: the checkpoint folder (e.g. a loop run's loop/<arm>/round-1/model). */
+  model?: string;
+}
+
+/**
+ * Train samples no loop round drew, added to validation: a loop run of `rounds` rounds of `promptsPerRound` after a
+ * warm-up of `warmupSamples` draws the first warmupSamples + rounds × promptsPerRound of its train split's shuffle
+ * (roundPrompts); the rest are held out from every update, as validation is, and make its paired tests far stronger.
+ */
+export interface HeldOutTrain {
+  rounds: number;
+  promptsPerRound: number;
+  warmupSamples: number;
+  /** The pipeline's seed (the run's `seed`). */
+  seed: number;
 }
 
 /** The loop round whose own train samples every model is also evaluated on (how much an update memorises). */
@@ -30,12 +48,20 @@ export interface Sweep {
   train: string;
   dpo: Record<string, unknown>;
   seen?: SeenRound;
+  heldOut?: HeldOutTrain;
+  /** A variant every other is also tested against turn by turn (its own column), besides the start model. */
+  compareTo?: string;
   variants: Variant[];
 }
 
 /** The samples round `seen.round` of a loop drew from its train split (the same slice the loop used). */
 export function seenSamples(train: readonly Sample[], seen: SeenRound): Sample[] {
   return roundPrompts(train, seen.round - 1, seen.promptsPerRound, seen.seed);
+}
+
+/** The train samples past the ones a loop run drew (heldOut): never trained on by any of its rounds. */
+export function heldOutSamples(train: readonly Sample[], h: HeldOutTrain): Sample[] {
+  return unusedTrainSamples(train, h.warmupSamples + h.rounds * h.promptsPerRound, h.seed);
 }
 
 /** The sweep file, checked field by field (paths resolved against the working directory). */
@@ -52,16 +78,30 @@ export function readSweep(file: string): Sweep {
       if (!Number.isInteger(v) || (v as number) < min) throw new Error(`${file}: "seen.${key}" must be an integer >= ${min}, got ${JSON.stringify(v)}`);
     }
   }
+  if (raw.heldOut !== undefined) {
+    for (const key of ['rounds', 'promptsPerRound', 'warmupSamples', 'seed'] as const) {
+      const v = (raw.heldOut as unknown as Record<string, unknown>)?.[key];
+      const min = key === 'rounds' || key === 'promptsPerRound' ? 1 : 0;
+      if (!Number.isInteger(v) || (v as number) < min) throw new Error(`${file}: "heldOut.${key}" must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+    }
+  }
   if (!Array.isArray(raw.variants)) throw new Error(`${file}: "variants" must be a list`);
   const names = new Set<string>(['start']);
   raw.variants.forEach((v: Partial<Variant>, i) => {
     const at = `${file}: variants[${i}]`;
     if (typeof v.name !== 'string' || !/^[\w.-]+$/.test(v.name) || names.has(v.name)) throw new Error(`${at}.name must be a new folder name (letters, digits, _ . -), got ${JSON.stringify(v.name)}`);
     names.add(v.name);
-    if (v.kind !== 'dpo' && v.kind !== 'sft') throw new Error(`${at}.kind must be "dpo" or "sft", got ${JSON.stringify(v.kind)}`);
+    if (v.kind !== 'dpo' && v.kind !== 'sft' && v.kind !== 'model') throw new Error(`${at}.kind must be "dpo", "sft" or "model", got ${JSON.stringify(v.kind)}`);
+    if (v.kind === 'model' && (typeof v.model !== 'string' || v.model === '')) throw new Error(`${at}.model must be a checkpoint folder (kind "model" evaluates one), got ${JSON.stringify(v.model)}`);
+    if (v.kind !== 'model' && v.model !== undefined) throw new Error(`${at}.model is for kind "model" only`);
+    if (v.pairs !== undefined && (v.kind !== 'dpo' || typeof v.pairs !== 'string' || v.pairs === '')) throw new Error(`${at}.pairs must be a pairs JSONL path, and only a dpo variant has its own`);
     if (v.filter !== undefined && !isPairFilter(v.filter)) throw new Error(`${at}.filter must be one of ${PAIR_FILTERS.join(', ')}, got ${JSON.stringify(v.filter)}`);
     if (v.flags !== undefined && (!Array.isArray(v.flags) || v.flags.some((f) => typeof f !== 'string'))) throw new Error(`${at}.flags must be a list of strings`);
   });
+  if (raw.compareTo !== undefined && !raw.variants.some((v: Partial<Variant>) => v.name === raw.compareTo)) {
+    throw new Error(`${file}: "compareTo" must name a variant, got ${JSON.stringify(raw.compareTo)}`);
+  }
   const path = (p: string): string => resolve(p);
-  return { ...(raw as Sweep), out: path(raw.out!), model: path(raw.model!), pairs: path(raw.pairs!), val: path(raw.val!), train: path(raw.train!) };
+  const variants = (raw.variants as Variant[]).map((v) => ({ ...v, ...(v.pairs ? { pairs: path(v.pairs) } : {}), ...(v.model ? { model: path(v.model) } : {}) }));
+  return { ...(raw as Sweep), variants, out: path(raw.out!), model: path(raw.model!), pairs: path(raw.pairs!), val: path(raw.val!), train: path(raw.train!) };
 }

@@ -33,18 +33,22 @@ function against(r: EvalReport, start: EvalReport): string {
   return `${o.aWins} / ${o.bWins}, ${pText(o.p)}`;
 }
 
-/** The markdown rows: `start` first (the reference of every paired count), then each variant. */
-export function sweepTable(start: VariantReports, variants: readonly VariantReports[]): string[] {
+/**
+ * The markdown rows: `start` first (the reference of every paired count), then each variant; with `compare` (one of
+ * the variants), a column of each variant against it too.
+ */
+export function sweepTable(start: VariantReports, variants: readonly VariantReports[], compare?: VariantReports): string[] {
   const withSeen = start.seen !== undefined;
-  const head = withSeen
-    ? ['| variant | training | val error [95% CI] | fixed / broke vs start | largest category shift | seen-round error | fixed / broke there |', '| --- | --- | --- | --- | --- | --- | --- |']
-    : ['| variant | training | val error [95% CI] | fixed / broke vs start | largest category shift |', '| --- | --- | --- | --- | --- |'];
+  const cols = ['variant', 'training', 'val error [95% CI]', 'fixed / broke vs start', ...(compare ? [`fixed / broke vs ${compare.name}`] : []), 'largest category shift',
+    ...(withSeen ? ['seen-round error', 'fixed / broke there'] : [])];
+  const head = [`| ${cols.join(' | ')} |`, `|${' --- |'.repeat(cols.length)}`];
   if (!start.val) throw new Error(`the start model has no validation report: ${start.failure ?? 'not evaluated'}`);
   const startVal = start.val;
   const row = (v: VariantReports, isStart: boolean): string => {
-    if (!v.val) return `| ${v.name} | failed: ${v.failure ?? 'no report'} |${' |'.repeat(withSeen ? 5 : 3)}`;
+    if (!v.val) return `| ${v.name} | failed: ${v.failure ?? 'no report'} |${' |'.repeat(cols.length - 2)}`;
     const ci = bootstrapInterval(turnErrors(v.val), { seed: 1 });
-    const cells = [v.name, v.what, `${pct(ci.rate)} [${pct(ci.lo)}, ${pct(ci.hi)}]`, isStart ? '' : against(v.val, startVal), isStart ? '' : largestShift(v.val, startVal)];
+    const vsCompare = compare ? [isStart || v.name === compare.name || !compare.val ? '' : against(v.val, compare.val)] : [];
+    const cells = [v.name, v.what, `${pct(ci.rate)} [${pct(ci.lo)}, ${pct(ci.hi)}]`, isStart ? '' : against(v.val, startVal), ...vsCompare, isStart ? '' : largestShift(v.val, startVal)];
     if (withSeen) {
       const seenRate = v.seen ? pct(1 - v.seen.overall.exactMatch) : 'not evaluated';
       cells.push(seenRate, isStart || !v.seen || !start.seen ? '' : against(v.seen, start.seen));

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../src/core/data/sample.ts';
-import { roundPrompts } from '../../src/core/pipeline/arm_round.ts';
+import { roundPrompts, warmupPrompts } from '../../src/core/pipeline/arm_round.ts';
 import type { EvalReport } from '../../src/core/scoring/evaluate.ts';
-import { readSweep, seenSamples } from '../../scripts/val_sweep_config.ts';
+import { heldOutSamples, readSweep, seenSamples } from '../../scripts/val_sweep_config.ts';
 import { largestShift, sweepTable } from '../../scripts/val_sweep_table.ts';
 
 describe('val_sweep file', () => {
@@ -83,5 +83,44 @@ describe('val_sweep table', () => {
     expect(rows).toHaveLength(5);
     expect(rows[3]).toMatch(/^\| v \| dpo --lr 0\.001 \| 25\.0% \[.*\] \| 2 \/ 1, p = 1\.000 \| wrong_value −50\.0 pt \| 0\.0% \| 2 \/ 0, p = 0\.500 \|$/);
     expect(rows[4]).toBe('| x | failed: ttpa dpo exited with code 1 | | | | | |');
+  });
+});
+
+describe('val_sweep: pair kinds and held-out train samples', () => {
+  const write = (obj: unknown): string => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sweep-')), 'sweep.json');
+    writeFileSync(file, JSON.stringify(obj));
+    return file;
+  };
+  const base = { out: 'o', model: 'm', pairs: 'p', val: 'v', train: 't', dpo: {} };
+  it('reads a variant with its own pairs, an evaluated checkpoint, a held-out block and compareTo', () => {
+    const sweep = readSweep(write({ ...base, heldOut: { rounds: 2, promptsPerRound: 3, warmupSamples: 4, seed: 1 }, compareTo: 'loop',
+      variants: [{ name: 'loop', kind: 'model', model: 'runs/x/model' }, { name: 'seq', kind: 'dpo', pairs: 'seq.jsonl' }] }));
+    expect(sweep.variants.map((v) => [v.model, v.pairs])).toEqual([[resolve('runs/x/model'), undefined], [undefined, resolve('seq.jsonl')]]);
+    expect(sweep.compareTo).toBe('loop');
+  });
+  it('names the field that is wrong', () => {
+    expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'model' }] }))).toThrow('variants[0].model must be a checkpoint folder (kind "model" evaluates one), got undefined');
+    expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'sft', pairs: 'x' }] }))).toThrow('variants[0].pairs must be a pairs JSONL path, and only a dpo variant has its own');
+    expect(() => readSweep(write({ ...base, compareTo: 'b', variants: [{ name: 'a', kind: 'dpo' }] }))).toThrow('"compareTo" must name a variant, got "b"');
+    expect(() => readSweep(write({ ...base, heldOut: { rounds: 0, promptsPerRound: 3, warmupSamples: 0, seed: 1 }, variants: [] }))).toThrow('"heldOut.rounds" must be an integer >= 1, got 0');
+  });
+  it('holds out exactly the train samples no round of that loop drew', () => {
+    const train = Array.from({ length: 12 }, (_, i) => ({ id: `s${i}` })) as unknown as Sample[];
+    const h = { rounds: 2, promptsPerRound: 3, warmupSamples: 4, seed: 5 };
+    const drawn = [...warmupPrompts(train, 4, 5), ...roundPrompts(train, 0, 3, 5, 4), ...roundPrompts(train, 1, 3, 5, 4)].map((s) => s.id);
+    const held = heldOutSamples(train, h).map((s) => s.id);
+    expect(held).toHaveLength(2);
+    expect([...drawn, ...held].sort()).toEqual(train.map((s) => s.id).sort());
+    expect(() => heldOutSamples(train, { ...h, rounds: 3 })).toThrow('loop: its rounds draw 13 train samples, but the train split has 12');
+  });
+  it('tests every variant against compareTo in a column of its own', () => {
+    const start = report([false, false, false, false], { wrong_value: 1 });
+    const loop = report([true, false, false, false], { wrong_value: 0.75 });
+    const seq = report([true, true, true, false], { wrong_value: 0.25 });
+    const rows = sweepTable({ name: 'start', what: 'the start model', val: start }, [{ name: 'loop', what: 'evaluated', val: loop }, { name: 'seq', what: 'dpo', val: seq }], { name: 'loop', what: 'evaluated', val: loop });
+    expect(rows[0]).toBe('| variant | training | val error [95% CI] | fixed / broke vs start | fixed / broke vs loop | largest category shift |');
+    expect(rows[3]).toMatch(/^\| loop \| evaluated \| 75\.0% .* \| 1 \/ 0, p = 1\.000 \|  \| wrong_value −25\.0 pt \|$/);
+    expect(rows[4]).toMatch(/^\| seq \| dpo \| 25\.0% .* \| 3 \/ 0, p = 0\.250 \| 2 \/ 0, p = 0\.500 \| wrong_value −75\.0 pt \|$/);
   });
 });

@@ -54,6 +54,12 @@ export function roundPrompts(train: readonly Sample[], round: number, perRound: 
   return shuffleSlice(train, skip + round * perRound, perRound, pipelineSeed, `round ${round + 1}`, skip > 0);
 }
 
+/** The train samples past the first `used` of the same shuffle: those a run whose rounds drew `used` never trained on. */
+export function unusedTrainSamples(train: readonly Sample[], used: number, pipelineSeed: number): Sample[] {
+  if (used > train.length) throw new Error(`loop: its rounds draw ${used} train samples, but the train split has ${train.length}`);
+  return createRng(pipelineSeed + 17).shuffle(train).slice(used);
+}
+
 /** The warm-up round's train samples: the first `n` of the same shuffle. */
 export function warmupPrompts(train: readonly Sample[], n: number, pipelineSeed: number): Sample[] {
   return shuffleSlice(train, 0, n, pipelineSeed, 'the warm-up round', true);
