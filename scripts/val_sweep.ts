@@ -6,7 +6,8 @@
 // is not retrained, only evaluated where a report is missing.
 // Usage: node scripts/val_sweep.mjs <sweep.json> [--jobs 2]
 // sweep.json: { "out": dir, "model": start checkpoint, "pairs": pairs JSONL, "val": samples JSONL, "train": samples JSONL,
-//   "dpo": base dpo settings, "seen"?: { "round": 1, "promptsPerRound": 300, "seed": 1 },
+//   "dpo": base dpo settings, "seen"?: { "round": 1, "promptsPerRound": 300, "seed": 1, "warmupSamples"?: 0, "evaluate"?: true }
+//   (written to <out>/seen-round-<round>.jsonl, a file an anchored variant's --anchor can name; evaluate false: not evaluated),
 //   "heldOut"?: { "rounds": 2, "promptsPerRound": 2400, "warmupSamples": 4800, "seed": 1 } (validation plus the train
 //   samples that loop run never drew), "compareTo"?: a variant's name (every variant also tested against it),
 //   "variants": [{ "name", "kind": "dpo"|"sft"|"model", "filter"?: "all"|"correct-chosen"|"error-fix"|"in-turn",
@@ -85,7 +86,8 @@ async function runVariant(sweep: Sweep, v: Variant | null): Promise<string> {
   const dir = join(sweep.out, v?.name ?? 'start');
   const report = join(dir, 'val.json');
   const seen = seenFile(sweep);
-  if (existsSync(report) && (!seen || existsSync(join(dir, 'seen.json')))) return dir;
+  const evalSeen = seen && sweep.seen!.evaluate !== false;
+  if (existsSync(report) && (!evalSeen || existsSync(join(dir, 'seen.json')))) return dir;
   mkdirSync(dir, { recursive: true });
   let model = sweep.model;
   const trained = v?.kind === 'model' ? v.model! : v ? trainedModel(join(dir, v.kind), v.kind) : null;
@@ -104,7 +106,7 @@ async function runVariant(sweep: Sweep, v: Variant | null): Promise<string> {
     }
   }
   if (!existsSync(report)) await run(['eval', '--model', model, '--data', valFile(sweep), '--out', report, '--max-new-tokens', '96', '--overwrite'], join(dir, 'eval.log'));
-  if (seen) await run(['eval', '--model', model, '--data', seen, '--out', join(dir, 'seen.json'), '--max-new-tokens', '96', '--overwrite'], join(dir, 'eval_seen.log'));
+  if (evalSeen) await run(['eval', '--model', model, '--data', seen!, '--out', join(dir, 'seen.json'), '--max-new-tokens', '96', '--overwrite'], join(dir, 'eval_seen.log'));
   return dir;
 }
 
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
   const reportsOf = (name: string, what: string): VariantReports => {
     const dir = reports.get(name);
     if (!dir) return { name, what, failure: failures.get(name) ?? 'not run' };
-    return { name, what, val: load(join(dir, 'val.json')), seen: sweep.seen ? load(join(dir, 'seen.json')) : undefined };
+    return { name, what, val: load(join(dir, 'val.json')), seen: sweep.seen && sweep.seen.evaluate !== false ? load(join(dir, 'seen.json')) : undefined };
   };
   const start = reportsOf('start', 'the start model');
   const what = (v: Variant): string => (v.kind === 'model' ? `evaluated: \`${v.model}\``
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
   const heldOutLine = sweep.heldOut
     ? `Validation: \`${sweep.val}\` plus the train samples the loop run never drew (past the first ${sweep.heldOut.warmupSamples} + ${sweep.heldOut.rounds} × ${sweep.heldOut.promptsPerRound} of its seed-${sweep.heldOut.seed} shuffle).`
     : '';
-  const seenLine = sweep.seen
+  const seenLine = sweep.seen && sweep.seen.evaluate !== false
     ? `Seen round: the ${sweep.seen.promptsPerRound} train samples of loop round ${sweep.seen.round} (seed ${sweep.seen.seed}), the prompts the pairs came from: an update that lowers error there and not on validation memorises.`
     : '';
   const md = [

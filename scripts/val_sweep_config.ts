@@ -38,6 +38,10 @@ export interface SeenRound {
   promptsPerRound: number;
   /** The pipeline's seed (the run's `seed`). */
   seed: number;
+  /** The loop's warm-up samples (loop.warmupSamples), drawn before round 1's; default 0. */
+  warmupSamples?: number;
+  /** false: the samples are written (an anchor file) but no model is evaluated on them; default true. */
+  evaluate?: boolean;
 }
 
 export interface Sweep {
@@ -56,7 +60,7 @@ export interface Sweep {
 
 /** The samples round `seen.round` of a loop drew from its train split (the same slice the loop used). */
 export function seenSamples(train: readonly Sample[], seen: SeenRound): Sample[] {
-  return roundPrompts(train, seen.round - 1, seen.promptsPerRound, seen.seed);
+  return roundPrompts(train, seen.round - 1, seen.promptsPerRound, seen.seed, seen.warmupSamples ?? 0);
 }
 
 /** The train samples past the ones a loop run drew (heldOut): never trained on by any of its rounds. */
@@ -77,6 +81,9 @@ export function readSweep(file: string): Sweep {
       const min = key === 'seed' ? 0 : 1;
       if (!Number.isInteger(v) || (v as number) < min) throw new Error(`${file}: "seen.${key}" must be an integer >= ${min}, got ${JSON.stringify(v)}`);
     }
+    const { warmupSamples: w, evaluate: e } = raw.seen;
+    if (w !== undefined && (!Number.isInteger(w) || w < 0)) throw new Error(`${file}: "seen.warmupSamples" must be an integer >= 0, got ${JSON.stringify(w)}`);
+    if (e !== undefined && typeof e !== 'boolean') throw new Error(`${file}: "seen.evaluate" must be true or false, got ${JSON.stringify(e)}`);
   }
   if (raw.heldOut !== undefined) {
     for (const key of ['rounds', 'promptsPerRound', 'warmupSamples', 'seed'] as const) {

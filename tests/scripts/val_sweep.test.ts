@@ -59,6 +59,11 @@ describe('seen round samples', () => {
     const ids = (round: number): string[] => seenSamples(train, { round, promptsPerRound: 3, seed: 4 }).map((s) => s.id);
     expect(ids(1).filter((id) => ids(2).includes(id))).toEqual([]);
   });
+  it('after a warm-up round, are the samples the loop drew past it', () => {
+    const train = Array.from({ length: 10 }, (_, i) => ({ id: `s${i}` })) as unknown as Sample[];
+    expect(seenSamples(train, { round: 1, promptsPerRound: 3, seed: 4, warmupSamples: 4 })).toEqual(roundPrompts(train, 0, 3, 4, 4));
+    expect(seenSamples(train, { round: 1, promptsPerRound: 3, seed: 4, warmupSamples: 4 })).not.toEqual(roundPrompts(train, 0, 3, 4));
+  });
 });
 
 /** A report over turns t0..t(n-1): `exact` per turn, and error rates as given. */
@@ -103,6 +108,7 @@ describe('val_sweep: pair kinds and held-out train samples', () => {
     expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'model' }] }))).toThrow('variants[0].model must be a checkpoint folder (kind "model" evaluates one), got undefined');
     expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'sft', pairs: 'x' }] }))).toThrow('variants[0].pairs must be a pairs JSONL path, and only a dpo variant has its own');
     expect(() => readSweep(write({ ...base, compareTo: 'b', variants: [{ name: 'a', kind: 'dpo' }] }))).toThrow('"compareTo" must name a variant, got "b"');
+    expect(() => readSweep(write({ ...base, seen: { round: 1, promptsPerRound: 3, seed: 1, evaluate: 'no' }, variants: [] }))).toThrow('"seen.evaluate" must be true or false, got "no"');
     expect(() => readSweep(write({ ...base, heldOut: { rounds: 0, promptsPerRound: 3, warmupSamples: 0, seed: 1 }, variants: [] }))).toThrow('"heldOut.rounds" must be an integer >= 1, got 0');
   });
   it('holds out exactly the train samples no round of that loop drew', () => {
