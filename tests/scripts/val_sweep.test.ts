@@ -104,6 +104,17 @@ describe('val_sweep: pair kinds and held-out train samples', () => {
     expect(sweep.variants.map((v) => [v.model, v.pairs])).toEqual([[resolve('runs/x/model'), undefined], [undefined, resolve('seq.jsonl')]]);
     expect(sweep.compareTo).toBe('loop');
   });
+  it('reads the shipped pair-kind sweep (models/sweeps/pair_kinds_seed1.json): round 1 replayed, only the pairs differ', () => {
+    const sweep = readSweep('models/sweeps/pair_kinds_seed1.json');
+    expect(sweep.seen).toEqual({ round: 1, promptsPerRound: 2400, seed: 1, warmupSamples: 4800, evaluate: false });
+    expect(sweep.heldOut).toEqual({ rounds: 2, promptsPerRound: 2400, warmupSamples: 4800, seed: 1 });
+    const trained = sweep.variants.filter((v) => v.kind === 'dpo');
+    // every trained variant: the round's own samples as the anchor and the loop's lifted KL guard
+    for (const v of trained) expect(v.flags!.slice(0, 4), v.name).toEqual(['--anchor', 'runs/pair-kinds/sweep/seen-round-1.jsonl', '--max-kl', '1e6']);
+    expect(sweep.dpo).toMatchObject({ steps: 300, batchSize: 4, gradAccumSteps: 2, lr: 0.001, lossWeights: [0.1], anchorWeight: 1, seed: 3 });
+    expect(sweep.variants.filter((v) => v.kind === 'model').map((v) => v.name)).toEqual(['loop_ttpa', 'loop_sequence']);
+    expect(sweep.compareTo).toBe('loop_sequence');
+  });
   it('names the field that is wrong', () => {
     expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'model' }] }))).toThrow('variants[0].model must be a checkpoint folder (kind "model" evaluates one), got undefined');
     expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'sft', pairs: 'x' }] }))).toThrow('variants[0].pairs must be a pairs JSONL path, and only a dpo variant has its own');
