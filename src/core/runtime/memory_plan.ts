@@ -108,7 +108,7 @@ export function planMemory(c: ModelConfig, task: MemoryTask, backend: string): M
     items.push({ name: 'gradient and moments', bytes: 3 * P * F32, what: 'the gradient of every weight and AdamW\'s two moments' });
     items.push({ name: 'weight copies', bytes: 7 * linear, what: 'per step: each weight concatenated and transposed for the forward and back for the backward, and XNNPACK\'s packed copies' });
   }
-  if (task.kind === 'lora-dpo' || task.kind === 'dpo' || task.kind === 'sft') items.push(...trainingActivations(c, task));
+  if (isTraining(task)) items.push(...trainingActivations(c, task));
   if (isTraining(task) && task.anchorRows) items.push(...anchorItems(c, task, linear));
   const totalBytes = items.reduce((a, b) => a + b.bytes, 0);
   const limitBytes = backendMemoryLimit(backend);
@@ -116,8 +116,8 @@ export function planMemory(c: ModelConfig, task: MemoryTask, backend: string): M
 }
 
 /**
- * What an SFT anchor adds to a DPO or SFT step (train/anchor.ts; train/sft.ts's run.anchor): its sequences run through the model in a forward of their
- * own on the same tape. Each keeps its layers' activations as a pair's row does (trainingActivations) and, unlike a
+ * What an SFT anchor adds to a DPO or SFT step (train/anchor.ts; train/sft.ts's run.anchor): its sequences run
+ * through the model in a forward of their own on the same tape. Each keeps its layers' activations as a pair's row does (trainingActivations) and, unlike a
  * pair, has logits at every position: about 10 [T, V] floats a row (logits, log-softmax, one-hot, their products
  * and gradients). A forward over trained weights (full DPO; gpt2's W + B·A) makes its own weight copies; llama's
  * LoRA base runs on the cached copies. Measured in Node on wasm, one thread, SmolLM2-135M's shape, one pair plus
