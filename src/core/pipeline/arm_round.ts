@@ -57,8 +57,11 @@ export function roundPrompts(train: readonly Sample[], round: number, perRound: 
 /** The train samples past the first `used` of the same shuffle: those a run whose rounds drew `used` never trained on. */
 export function unusedTrainSamples(train: readonly Sample[], used: number, pipelineSeed: number): Sample[] {
   if (used > train.length) throw new Error(`loop: its rounds draw ${used} train samples, but the train split has ${train.length}`);
-  return createRng(pipelineSeed + 17).shuffle(train).slice(used);
+  return loopShuffle(train, pipelineSeed).slice(used);
 }
+
+/** The one order a loop draws its train samples in: the warm-up's, then each round's, then the unused ones. */
+const loopShuffle = (train: readonly Sample[], pipelineSeed: number): Sample[] => createRng(pipelineSeed + 17).shuffle(train);
 
 /** The warm-up round's train samples: the first `n` of the same shuffle. */
 export function warmupPrompts(train: readonly Sample[], n: number, pipelineSeed: number): Sample[] {
@@ -70,7 +73,7 @@ function shuffleSlice(train: readonly Sample[], from: number, n: number, pipelin
   if (need > train.length) {
     throw new Error(`loop: ${what} needs train samples ${from + 1}-${need}, but the train split has ${train.length}; raise data.n or lower loop.promptsPerRound${warmup ? ' or loop.warmupSamples' : ''}`);
   }
-  return createRng(pipelineSeed + 17).shuffle(train).slice(from, need);
+  return loopShuffle(train, pipelineSeed).slice(from, need);
 }
 
 /**
