@@ -37,6 +37,7 @@ export function createConfigEditor(options: ConfigEditorOptions): ConfigEditor {
     } catch { /* the JSON is being edited and invalid: the field edit starts from the resolved config */
       current = { ...(valid ?? {}) };
     }
+    edits++;
     textarea.value = JSON.stringify({ ...current, [key]: value }, null, 2);
     void validate();
   });
@@ -48,6 +49,9 @@ export function createConfigEditor(options: ConfigEditorOptions): ConfigEditor {
   let checked = false;
   const listeners: ((valid: boolean) => void)[] = [];
   let seq = 0;
+  // Counts the user's edits (typing, a field), so text set from a slower source (the saved config read on
+  // load, a restored run) never overwrites an edit made while that source was still resolving.
+  let edits = 0;
 
   const validate = async (): Promise<void> => {
     const mine = ++seq;
@@ -71,12 +75,15 @@ export function createConfigEditor(options: ConfigEditorOptions): ConfigEditor {
     for (const l of listeners) l(!!result);
   };
   const setText = async (config: Record<string, unknown>): Promise<void> => {
+    const before = edits;
+    let text: string;
     try {
-      const resolved = await options.resolve(config);
-      textarea.value = JSON.stringify(resolved, null, 2);
+      text = JSON.stringify(await options.resolve(config), null, 2);
     } catch {
-      textarea.value = JSON.stringify(config, null, 2);
+      text = JSON.stringify(config, null, 2);
     }
+    if (edits !== before) return; // the user edited meanwhile: their text stays
+    textarea.value = text;
     await validate();
   };
   let timer = 0;
@@ -85,12 +92,13 @@ export function createConfigEditor(options: ConfigEditorOptions): ConfigEditor {
     if (valid) textarea.value = JSON.stringify(valid, null, 2);
   }));
   textarea.addEventListener('input', () => {
+    edits++;
     clearTimeout(timer);
     timer = window.setTimeout(() => void validate(), 250);
   });
   void persist.load<Record<string, unknown>>(`config:${options.id}`)
     .catch(() => undefined)
-    .then((saved) => setText(saved ?? options.initial ?? {}));
+    .then((saved) => (edits === 0 ? setText(saved ?? options.initial ?? {}) : undefined));
 
   return {
     el,

@@ -30,15 +30,24 @@ async function gotoStage(stage: string): Promise<void> {
   await page.locator(`#panel-${stage}`).waitFor();
 }
 
-async function setConfig(stage: string, overrides: Record<string, unknown>): Promise<void> {
+async function fillConfig(stage: string, overrides: Record<string, unknown>): Promise<void> {
   await page.locator(`#panel-${stage} details.config-editor`).evaluate((d) => { (d as HTMLDetailsElement).open = true; });
   await page.locator(`#config-${stage}`).fill(JSON.stringify(overrides));
+}
+
+/** Waits until the stage's resolved config carries every one of `overrides`. */
+async function waitResolved(stage: string, overrides: Record<string, unknown>): Promise<void> {
   await page.waitForFunction(([id, want]) => {
     const r = (document.getElementById(id) as HTMLTextAreaElement).dataset.resolved;
     if (!r) return false;
     const got = JSON.parse(r) as Record<string, unknown>;
     return Object.entries(JSON.parse(want) as Record<string, unknown>).every(([k, v]) => JSON.stringify(got[k]) === JSON.stringify(v));
   }, [`config-${stage}`, JSON.stringify(overrides)] as const);
+}
+
+async function setConfig(stage: string, overrides: Record<string, unknown>): Promise<void> {
+  await fillConfig(stage, overrides);
+  await waitResolved(stage, overrides);
 }
 
 const resolved = async (stage: string): Promise<Record<string, unknown>> =>
@@ -262,6 +271,40 @@ describe('defects of issue 13', () => {
     await setConfig('evaluate', { maxSamples: 1, maxNewTokens: 8 });
     await runStage('evaluate');
     expect(await page.locator('[data-testid=eval-table] thead').textContent()).toMatch(/after DPO \(cancelled at step \d+ of 200\)/);
+  });
+
+  test('an edit typed while the workers are still starting is kept (the saved config read on load never overwrites it)', async () => {
+    // Holds every message to the workers until released, so the saved config's resolution surely ends after the edit.
+    await page.addInitScript(() => {
+      if (sessionStorage.getItem('holdWorkers') !== '1') return;
+      const held: [Worker, unknown[]][] = [];
+      const post = Worker.prototype.postMessage;
+      let holding = true;
+      Worker.prototype.postMessage = function (this: Worker, ...args: unknown[]) {
+        if (holding) held.push([this, args]);
+        else (post as (...a: unknown[]) => void).apply(this, args);
+      };
+      (window as unknown as { releaseWorkers(): void }).releaseWorkers = () => {
+        holding = false;
+        for (const [w, args] of held.splice(0)) (post as (...a: unknown[]) => void).apply(w, args);
+      };
+    });
+    if (!page.url().startsWith(app.url)) await page.goto(`${app.url}?backend=wasm#evaluate`);
+    await page.evaluate(() => sessionStorage.setItem('holdWorkers', '1'));
+    await page.reload();
+    await gotoStage('evaluate');
+    const edit = { maxSamples: 2, maxNewTokens: 8 };
+    await fillConfig('evaluate', edit);
+    await page.waitForTimeout(500); // the edit's own validation is held too
+    await page.evaluate(() => {
+      sessionStorage.removeItem('holdWorkers');
+      (window as unknown as { releaseWorkers(): void }).releaseWorkers();
+    });
+    await waitResolved('evaluate', edit);
+    await page.locator('#tab-model[data-status=done]').waitFor({ timeout: 120_000 });
+    await page.waitForTimeout(500);
+    expect(await resolved('evaluate')).toMatchObject(edit);
+    expect(JSON.parse(await page.locator('#config-evaluate').inputValue())).toMatchObject(edit);
   });
 
   test('5: new data marks Pairs, DPO and Evaluate stale, and DPO will not train on the old pairs', async () => {
