@@ -40,6 +40,16 @@ export interface LineChart {
  * magnitude (a k3 KL estimate: ~0.1 most steps, hundreds at a few): uPlot's arcsinh scale, linear within
  * LOG_Y_LINEAR of 0 (a run's first steps read exactly 0 there, which a log axis cannot draw) and logarithmic beyond.
  */
+/**
+ * The log-like axis's labelled ticks: 0 and the powers of ten (the steps between them crowd a short axis into
+ * one smudge), those below 0 only when a plotted value is negative; the rest null (unlabelled).
+ */
+export function logAxisTicks(splits: readonly number[], series: readonly ArrayLike<number | null | undefined>[]): (number | null)[] {
+  const negative = series.some((ys) => Array.from(ys).some((y) => y != null && y < 0));
+  const decade = (v: number): boolean => v === 0 || Math.abs(Math.log10(Math.abs(v)) - Math.round(Math.log10(Math.abs(v)))) < 1e-9;
+  return splits.map((v) => ((v < 0 && !negative) || !decade(v) ? null : v));
+}
+
 export function createLineChart(title: string, series: SeriesSpec[], testId?: string, xLabel = 'step', logY = false): LineChart {
   const plotEl = h('div', { class: 'chart-plot', 'aria-hidden': 'true' });
   const caption = h('figcaption', { class: 'chart-text' }, 'no data yet');
@@ -60,8 +70,12 @@ export function createLineChart(title: string, series: SeriesSpec[], testId?: st
         width: width(), height: 200,
         // On the log-like axis a range of its own: every value 0 (a short run's first steps) gave uPlot none to draw.
         scales: { x: { time: false }, ...(logY ? { y: { distr: 4, asinh: LOG_Y_LINEAR, range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(10 * LOG_Y_LINEAR, 2 * (max ?? 0))] } } : {}) },
-        // A log-like axis hands some ticks over as null (unlabelled).
-        axes: [{ label: xLabel, incrs: STEP_INCRS }, { values: (_u, ticks) => ticks.map((v) => (v == null ? '' : formatTick(v))), size: 72 }],
+        // A log-like axis hands some ticks over as null (unlabelled), and its ticks reach below 0 ("-0.01") even when
+        // no value does (logAxisTicks).
+        axes: [{ label: xLabel, incrs: STEP_INCRS }, {
+          values: (_u, ticks) => ticks.map((v) => (v == null ? '' : formatTick(v))), size: 72,
+          ...(logY ? { filter: (u: uPlot, splits: number[]) => logAxisTicks(splits, u.data.slice(1)) } : {}),
+        }],
         series: [{ label: xLabel }, ...series.map((s, i) => ({ label: s.label ?? s.key, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true }))],
         legend: { live: false },
       }, data(), plotEl);
