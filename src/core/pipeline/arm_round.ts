@@ -43,6 +43,11 @@ export interface ArmRoundSummary {
   final: Record<string, number> | null;
   val: EvalSummaryLine;
   elapsedMs: { data: number; train: number; val: number };
+  /**
+   * DPO arms: the shared folder whose pairs the round reused instead of building them (built by another arm, by the
+   * prebuild of `--jobs`, or before a restart); elapsedMs.data then leaves the build out. Absent when built here.
+   */
+  reusedPairs?: string;
 }
 
 /**
@@ -134,6 +139,7 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
         arm, round: round + 1, prompts: samples.length, items: built.items, ...(trained.filtered ? { filtered: trained.filtered } : {}), dataStats: built.stats, steps: trained.metrics.length,
         final: (trained.metrics.at(-1) as Record<string, number> | undefined) ?? null, val: valLine,
         elapsedMs: { data: Math.round(t1 - t0), train: Math.round(t2 - t1), val: Math.round(performance.now() - t2) },
+        ...(built.reusedFrom ? { reusedPairs: built.reusedFrom } : {}),
       };
     } finally {
       disposeModel(model);
@@ -177,6 +183,8 @@ export async function prebuildSharedPairs(env: PipelineEnv, r: ResolvedPipeline,
 
 interface RoundData {
   file: string;
+  /** The shared folder the pairs were read from, when built earlier. */
+  reusedFrom?: string;
   text: string;
   stats: unknown;
   items: number;
@@ -192,7 +200,7 @@ async function buildRoundData(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
     if (env.store.has(`${shared}/pairs.jsonl`)) {
       const text = await env.store.readText(`${shared}/pairs.jsonl`);
       env.events.log?.(`${label}: the same pairs as ${shared} (same policy, prompts and settings), reused`);
-      return { file: 'pairs.jsonl', text, stats: JSON.parse(await env.store.readText(`${shared}/stats.json`)), items: text.split('\n').filter(Boolean).length };
+      return { file: 'pairs.jsonl', text, stats: JSON.parse(await env.store.readText(`${shared}/stats.json`)), items: text.split('\n').filter(Boolean).length, reusedFrom: shared };
     }
     const res = await buildPairs(model, tokenizer, samples, preference, { onProgress: (p) => env.events.progress?.(`${label} pairs`, p.done, p.total) });
     const text = pairsToTrlJsonl(res.pairs);

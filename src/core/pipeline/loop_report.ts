@@ -31,7 +31,7 @@ export interface LoopArmResult {
    * items: pairs or targets built; kept: pairs dpo.pairFilter kept (DPO arms); chosenTruth / chosenExact: kept pairs
    * whose chosen side is the ground truth / an exact call (absent in older reports).
    */
-  rounds: { round: number; items: number; kept?: number; chosenTruth?: number; chosenExact?: number; steps: number; valErrorRate: number; valTurns: number; loss: number | null; kl: number | null; logpsChosen: number | null }[];
+  rounds: { round: number; items: number; kept?: number; chosenTruth?: number; chosenExact?: number; steps: number; valErrorRate: number; valTurns: number; loss: number | null; kl: number | null; logpsChosen: number | null; reusedPairs?: string }[];
   selectedRound: number;
 }
 
@@ -117,6 +117,7 @@ export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; ma
         round: x.summary.round, items: x.summary.items, ...(x.summary.filtered ? { kept: x.summary.filtered.kept } : {}),
         ...(x.summary.filtered?.chosenTruth !== undefined ? { chosenTruth: x.summary.filtered.chosenTruth, chosenExact: x.summary.filtered.chosenExact } : {}), steps: x.summary.steps, valErrorRate: x.summary.val.errorRate, valTurns: x.summary.val.turns,
         loss: x.summary.final?.loss ?? null, kl: x.summary.final?.kl ?? null, logpsChosen: x.summary.final?.['logps/chosen'] ?? null,
+        ...(x.summary.reusedPairs ? { reusedPairs: x.summary.reusedPairs } : {}),
       })),
     };
   }
@@ -204,7 +205,15 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     ...names.flatMap((a) => r.arms[a]!.rounds.map((q) => `| ${a} | ${q.round} | ${q.loss?.toFixed(4) ?? '-'} | ${q.kl?.toFixed(4) ?? '-'} | ${q.logpsChosen?.toFixed(2) ?? '-'} |`)), '',
     '## Stages', '', '| stage | time | skipped |', '| --- | --- | --- |',
     ...r.stages.map((s) => `| ${s.stage} | ${(s.elapsedMs / 1000).toFixed(1)} s | ${s.skipped ? 'yes' : 'no'} |`), '',
+    ...reusedPairsLines(r),
   ].join('\n');
+}
+
+/** The rounds that read pairs built elsewhere: their stage time (and the run time) leaves the build out. */
+function reusedPairsLines(r: LoopReport): string[] {
+  const reused = Object.entries(r.arms).flatMap(([a, arm]) => arm!.rounds.filter((q) => q.reusedPairs).map((q) => `loop/${a}/round-${q.round} (${q.reusedPairs})`));
+  if (reused.length === 0) return [];
+  return [`Pairs reused, not built, by ${reused.join(', ')}: built once for arms that share them, by \`--jobs\` before the arms, or before a restart; the stage times above leave that build out.`, ''];
 }
 
 export interface LoopAggregate {

@@ -146,7 +146,12 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     expect(logs.some((l) => l.endsWith("round 1's pairs, built once for ttpa, sft-continued"))).toBe(true);
     await runLoop({ store, events }, r, { arms: ['ttpa', 'sft-continued'] });
     for (const arm of ['ttpa', 'sft-continued']) expect(text(store, `loop/${arm}/round-1/pairs.jsonl`), arm).toBe(text(store, shared[0]));
-    expect(logs.filter((l) => l.includes(`the same pairs as ${shared[0].replace(/\/pairs\.jsonl$/, '')}`))).toHaveLength(2);
+    const sharedDir = shared[0].replace(/\/pairs\.jsonl$/, '');
+    expect(logs.filter((l) => l.includes(`the same pairs as ${sharedDir}`))).toHaveLength(2);
+    // The report says so: those rounds' stage times leave the build out.
+    for (const arm of ['ttpa', 'sft-continued']) expect(JSON.parse(text(store, `loop/${arm}/round-1/stage.json`)).summary.reusedPairs, arm).toBe(sharedDir);
+    await runLoop({ store, events }, r);
+    expect(text(store, 'report.md')).toContain(`Pairs reused, not built, by loop/ttpa/round-1 (${sharedDir}), loop/sft-continued/round-1 (${sharedDir}):`);
 
     // unanchored continued SFT trains on targets, not pairs: TTPA alone would use them, so none are built ahead
     const solo = memoryStore();
