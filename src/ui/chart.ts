@@ -35,12 +35,6 @@ export interface LineChart {
 }
 
 /**
- * A line chart of metric rows. `xLabel` names the x axis and the text alternative's position ('step' by default;
- * 'round' for per-round charts). `logY`: a log-like y axis, for a quantity whose single steps span orders of
- * magnitude (a k3 KL estimate: ~0.1 most steps, hundreds at a few): uPlot's arcsinh scale, linear within
- * LOG_Y_LINEAR of 0 (a run's first steps read exactly 0 there, which a log axis cannot draw) and logarithmic beyond.
- */
-/**
  * The log-like axis's labelled ticks: 0 and the powers of ten (the steps between them crowd a short axis into
  * one smudge), those below 0 only when a plotted value is negative; the rest null (unlabelled).
  */
@@ -50,6 +44,12 @@ export function logAxisTicks(splits: readonly number[], series: readonly ArrayLi
   return splits.map((v) => ((v < 0 && !negative) || !decade(v) ? null : v));
 }
 
+/**
+ * A line chart of metric rows. `xLabel` names the x axis and the text alternative's position ('step' by default;
+ * 'round' for per-round charts). `logY`: a log-like y axis, for a quantity whose single steps span orders of
+ * magnitude (a k3 KL estimate: ~0.1 most steps, hundreds at a few): uPlot's arcsinh scale, linear within
+ * LOG_Y_LINEAR of 0 (a run's first steps read exactly 0 there, which a log axis cannot draw) and logarithmic beyond.
+ */
 export function createLineChart(title: string, series: SeriesSpec[], testId?: string, xLabel = 'step', logY = false): LineChart {
   const plotEl = h('div', { class: 'chart-plot', 'aria-hidden': 'true' });
   const caption = h('figcaption', { class: 'chart-text' }, 'no data yet');
