@@ -2,7 +2,7 @@
 // (trl_export.ts): the rules, a filter over in-memory pair records and one over TRL JSONL lines. Pure: no fs.
 // TRL has no such setting; it is ours.
 
-export type PairFilter = 'all' | 'correct-chosen' | 'error-fix' | 'in-turn';
+export type PairFilter = 'all' | 'correct-chosen' | 'error-fix' | 'base-rejected' | 'in-turn';
 
 /** The `ttpa` metadata fields the rules read (trl_export.ts's TtpaPairInfo). */
 export interface PairMeta {
@@ -22,6 +22,8 @@ export interface FilterablePair {
  * all: every pair;
  * correct-chosen: the chosen side is an exact call (ESM 1), so the NLL term never trains on a wrong call;
  * error-fix: pairs that correct the policy (ground truth against it, or a branch chosen over its greedy output);
+ * base-rejected: pairs whose rejected side is the policy's own decoding of the turn (the base trajectory, greedy by
+ * default): error-fix without the truth-walk pairs, whose rejected side continues a ground-truth prefix;
  * in-turn: pairs that diverge inside an assistant turn (the prompt ends with its shared prefix), leaving out those
  * whose first token already differs: whether to call a tool at all.
  */
@@ -29,6 +31,7 @@ export const FILTERS: Readonly<Record<PairFilter, (m: PairMeta, promptEndsInTurn
   all: () => true,
   'correct-chosen': (m: PairMeta) => m.chosen_esm >= 1 - 1e-9,
   'error-fix': (m: PairMeta) => m.kind !== 'branch' || m.rejected_source === 'base',
+  'base-rejected': (m: PairMeta) => m.rejected_source === 'base',
   'in-turn': (_m: PairMeta, inTurn: boolean) => inTurn,
 });
 

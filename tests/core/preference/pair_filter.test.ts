@@ -20,16 +20,21 @@ const KEPT: Record<PairFilter, number[]> = {
   all: [0, 1, 2, 3],
   'correct-chosen': [0, 1],
   'error-fix': [1, 2, 3],
+  'base-rejected': [1, 2],
   'in-turn': [0, 2, 3],
 };
 
 describe('pair filters', () => {
-  it('the four rules, by hand', () => {
-    expect(PAIR_FILTERS).toEqual(['all', 'correct-chosen', 'error-fix', 'in-turn']);
+  it('the five rules, by hand', () => {
+    expect(PAIR_FILTERS).toEqual(['all', 'correct-chosen', 'error-fix', 'base-rejected', 'in-turn']);
     expect(FILTERS['error-fix']({ kind: 'branch', chosen_esm: 1, chosen_source: 'branch', rejected_source: 'branch' }, true)).toBe(false);
     expect(FILTERS['error-fix']({ kind: 'branch', chosen_esm: 0, chosen_source: 'branch', rejected_source: 'base' }, true)).toBe(true);
     expect(FILTERS['error-fix']({ kind: 'sequence', chosen_esm: 1, chosen_source: 'sample', rejected_source: 'sample' }, false)).toBe(true);
     expect(FILTERS['correct-chosen']({ kind: 'branch', chosen_esm: 1 - 1e-12, chosen_source: 'branch', rejected_source: 'base' }, true)).toBe(true);
+    // base-rejected: error-fix less the truth walk (its rejected side continues the ground truth's prefix) and sequence pairs
+    expect(FILTERS['base-rejected']({ kind: 'truth_walk', chosen_esm: 1, chosen_source: 'ground_truth', rejected_source: 'branch' }, true)).toBe(false);
+    expect(FILTERS['base-rejected']({ kind: 'ground_truth', chosen_esm: 1, chosen_source: 'ground_truth', rejected_source: 'base' }, false)).toBe(true);
+    expect(FILTERS['base-rejected']({ kind: 'sequence', chosen_esm: 1, chosen_source: 'sample', rejected_source: 'sample' }, false)).toBe(false);
     expect(FILTERS['in-turn']({ kind: 'ground_truth', chosen_esm: 1, chosen_source: 'ground_truth', rejected_source: 'base' }, false)).toBe(false);
   });
 
@@ -67,7 +72,7 @@ describe('dpo.pairFilter', () => {
   it("defaults to 'all' and names the field and the choices for a bad value", () => {
     expect(resolveDpoConfig().pairFilter).toBe('all');
     expect(resolveDpoConfig({ pairFilter: 'error-fix' }).pairFilter).toBe('error-fix');
-    expect(() => resolveDpoConfig({ pairFilter: 'errors' as PairFilter })).toThrow('dpo.pairFilter must be one of all, correct-chosen, error-fix, in-turn, got "errors"');
+    expect(() => resolveDpoConfig({ pairFilter: 'errors' as PairFilter })).toThrow('dpo.pairFilter must be one of all, correct-chosen, error-fix, base-rejected, in-turn, got "errors"');
   });
 
   it('selects what a DPO job trains on, counts it, and refuses a filter that keeps nothing, naming it and the counts', () => {
