@@ -22,8 +22,9 @@ export interface FilterablePair {
  * all: every pair;
  * correct-chosen: the chosen side is an exact call (ESM 1), so the NLL term never trains on a wrong call;
  * error-fix: pairs that correct the policy (ground truth against it, or a branch chosen over its greedy output);
- * base-rejected: pairs whose rejected side is the policy's own decoding of the turn (the base trajectory, greedy by
- * default): error-fix without the truth-walk pairs, whose rejected side continues a ground-truth prefix;
+ * base-rejected: error-fix without the truth-walk pairs (whose rejected side continues a ground-truth prefix): of the
+ * token pairs, those whose rejected side is the policy's own decoding of the turn (the base trajectory, greedy by
+ * default); whole-turn pairs (turn, sequence) pass, as in error-fix;
  * in-turn: pairs that diverge inside an assistant turn (the prompt ends with its shared prefix), leaving out those
  * whose first token already differs: whether to call a tool at all.
  */
@@ -31,7 +32,7 @@ export const FILTERS: Readonly<Record<PairFilter, (m: PairMeta, promptEndsInTurn
   all: () => true,
   'correct-chosen': (m: PairMeta) => m.chosen_esm >= 1 - 1e-9,
   'error-fix': (m: PairMeta) => m.kind !== 'branch' || m.rejected_source === 'base',
-  'base-rejected': (m: PairMeta) => m.rejected_source === 'base',
+  'base-rejected': (m: PairMeta) => m.kind !== 'truth_walk' && (m.kind !== 'branch' || m.rejected_source === 'base'),
   'in-turn': (_m: PairMeta, inTurn: boolean) => inTurn,
 });
 

@@ -74,8 +74,8 @@ export interface DpoConfig extends TrainLoopConfig {
   /**
    * Which pairs the run trains on, read from each pair's `ttpa` metadata (preference/pair_filter.ts): 'all' (default);
    * 'correct-chosen' (the chosen side is an exact call); 'error-fix' (pairs that correct the policy: the ground truth
-   * against it, or a branch chosen over its greedy output; not a branch over another branch); 'base-rejected' (the
-   * rejected side is the policy's own decoding of the turn: error-fix less the truth-walk pairs; round 1 of
+   * against it, or a branch chosen over its greedy output; not a branch over another branch); 'base-rejected' (error-fix
+   * less the truth-walk pairs: every token pair rejects the policy's own decoding of the turn; round 1 of
    * fresh-calls-full seed 1 replayed on 4,841 validation turns: 25.8% against error-fix's 28.5%, 231 / 99 turns,
    * p = 3e-13, the same as sequence DPO's 25.6%); 'in-turn' (pairs that
    * diverge inside an assistant turn, not on whether to call at all). Why: after one SFT round on fresh prompts, an

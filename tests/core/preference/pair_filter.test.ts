@@ -31,10 +31,11 @@ describe('pair filters', () => {
     expect(FILTERS['error-fix']({ kind: 'branch', chosen_esm: 0, chosen_source: 'branch', rejected_source: 'base' }, true)).toBe(true);
     expect(FILTERS['error-fix']({ kind: 'sequence', chosen_esm: 1, chosen_source: 'sample', rejected_source: 'sample' }, false)).toBe(true);
     expect(FILTERS['correct-chosen']({ kind: 'branch', chosen_esm: 1 - 1e-12, chosen_source: 'branch', rejected_source: 'base' }, true)).toBe(true);
-    // base-rejected: error-fix less the truth walk (its rejected side continues the ground truth's prefix) and sequence pairs
+    // base-rejected: error-fix less the truth walk (its rejected side continues the ground truth's prefix); whole turns pass
     expect(FILTERS['base-rejected']({ kind: 'truth_walk', chosen_esm: 1, chosen_source: 'ground_truth', rejected_source: 'branch' }, true)).toBe(false);
     expect(FILTERS['base-rejected']({ kind: 'ground_truth', chosen_esm: 1, chosen_source: 'ground_truth', rejected_source: 'base' }, false)).toBe(true);
-    expect(FILTERS['base-rejected']({ kind: 'sequence', chosen_esm: 1, chosen_source: 'sample', rejected_source: 'sample' }, false)).toBe(false);
+    expect(FILTERS['base-rejected']({ kind: 'branch', chosen_esm: 1, chosen_source: 'base', rejected_source: 'branch' }, true)).toBe(false);
+    expect(FILTERS['base-rejected']({ kind: 'sequence', chosen_esm: 1, chosen_source: 'sample', rejected_source: 'sample' }, false)).toBe(true);
     expect(FILTERS['in-turn']({ kind: 'ground_truth', chosen_esm: 1, chosen_source: 'ground_truth', rejected_source: 'base' }, false)).toBe(false);
   });
 
