@@ -114,6 +114,11 @@ describe('val_sweep: pair kinds and held-out train samples', () => {
     expect(sweep.dpo).toMatchObject({ steps: 300, batchSize: 4, gradAccumSteps: 2, lr: 0.001, lossWeights: [0.1], anchorWeight: 1, seed: 3 });
     expect(sweep.variants.filter((v) => v.kind === 'model').map((v) => v.name)).toEqual(['loop_ttpa', 'loop_sequence']);
     expect(sweep.compareTo).toBe('loop_sequence');
+    // the anchor alone weights the preference term 0; base-rejected is the product's filter on the loop's own pairs
+    const byName = (n: string) => sweep.variants.find((v) => v.name === n)!;
+    expect(byName('anchor_only').flags!.slice(4)).toEqual(['--loss-weights', '0']);
+    expect(byName('token_base_rejected')).toMatchObject({ kind: 'dpo', filter: 'base-rejected' });
+    expect(byName('token_base_rejected').pairs).toBeUndefined();
   });
   it('names the field that is wrong', () => {
     expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'model' }] }))).toThrow('variants[0].model must be a checkpoint folder (kind "model" evaluates one), got undefined');
