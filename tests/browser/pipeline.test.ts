@@ -161,7 +161,7 @@ describe('the lab through the UI (tiny preset)', () => {
     // The pair filter field edits dpo.pairFilter (no run: core and worker tests train with it).
     const filter = page.locator('#field-dpo-pairFilter');
     expect(await filter.inputValue()).toBe('all');
-    expect(await filter.locator('option').allTextContents()).toEqual(['all', 'correct-chosen', 'error-fix', 'base-rejected', 'in-turn']);
+    expect(await filter.locator('option').allTextContents()).toEqual(['all', 'correct-chosen', 'error-fix', 'base-rejected', 'one-per-turn', 'in-turn']);
     expect(await page.locator('#field-dpo-pairFilter-help').textContent()).toMatch(/^all: every pair\. correct-chosen: .* error-fix: .* in-turn: /);
     for (const value of ['error-fix', 'all']) {
       await filter.selectOption(value);

@@ -48,7 +48,7 @@ describe('val_sweep file', () => {
   });
   it('names the field that is wrong', () => {
     expect(() => readSweep(write({ ...base, seen: { round: 0, promptsPerRound: 3, seed: 1 } }))).toThrow('"seen.round" must be an integer >= 1, got 0');
-    expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'dpo', filter: 'turn' }] }))).toThrow('variants[0].filter must be one of all, correct-chosen, error-fix, base-rejected, in-turn, got "turn"');
+    expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'dpo', filter: 'turn' }] }))).toThrow('variants[0].filter must be one of all, correct-chosen, error-fix, base-rejected, one-per-turn, in-turn, got "turn"');
   });
 });
 

@@ -41,7 +41,7 @@ describe('engine api', () => {
     await expect(api.resolveConfig('dpo', { anchorWeight: -1 })).rejects.toThrow('dpo.anchorWeight must be >= 0, got -1');
     await expect(api.resolveConfig('dpo', { anchorWeight: 1, replicas: 2 })).rejects.toThrow('dpo.replicas 2: the SFT anchor (anchorWeight 1) trains in one replica, so set replicas to 1 or anchorWeight to 0');
     expect(await api.resolveConfig('dpo', {})).toMatchObject({ pairFilter: 'all' });
-    await expect(api.resolveConfig('dpo', { pairFilter: 'fixes' })).rejects.toThrow('dpo.pairFilter must be one of all, correct-chosen, error-fix, base-rejected, in-turn, got "fixes"');
+    await expect(api.resolveConfig('dpo', { pairFilter: 'fixes' })).rejects.toThrow('dpo.pairFilter must be one of all, correct-chosen, error-fix, base-rejected, one-per-turn, in-turn, got "fixes"');
   });
 });
 

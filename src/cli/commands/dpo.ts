@@ -50,7 +50,7 @@ export const dpoCommand: Command = {
     { name: 'loss-weights', type: 'string', help: 'comma-separated weight of each --loss term (TRL loss_weights)' },
     { name: 'esm-mode', type: 'string', help: 'esm loss: margin or weight', choices: ['margin', 'weight'] },
     { name: 'mask-prefix', type: 'boolean', help: 'only tokens after the shared chosen/rejected prefix count' },
-    { name: 'pair-filter', type: 'string', help: 'dpo.pairFilter, which pairs to train on (by their ttpa metadata): all; correct-chosen (exact chosen call); error-fix (those correcting the policy: truth or a branch over its greedy output); base-rejected (error-fix less the truth walk: of token pairs, those rejecting what the policy itself decoded for the turn); in-turn (diverging inside a turn)', choices: PAIR_FILTERS },
+    { name: 'pair-filter', type: 'string', help: 'dpo.pairFilter, which pairs to train on (by their ttpa metadata): all; correct-chosen (exact chosen call); error-fix (those correcting the policy: truth or a branch over its greedy output); base-rejected (error-fix less the truth walk: of token pairs, those rejecting what the policy itself decoded for the turn); one-per-turn (the largest-margin pair of each turn); in-turn (diverging inside a turn)', choices: PAIR_FILTERS },
     { name: 'adapter', type: 'string', help: 'full fine-tuning or LoRA adapters', choices: ['full', 'lora'] },
     { name: 'lora-targets', type: 'string', help: 'comma-separated weight names for LoRA (e.g. q_proj,v_proj)' },
     GRADIENT_CHECKPOINTING_OPTION,

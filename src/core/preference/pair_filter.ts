@@ -2,7 +2,7 @@
 // (trl_export.ts): the rules, a filter over in-memory pair records and one over TRL JSONL lines. Pure: no fs.
 // TRL has no such setting; it is ours.
 
-export type PairFilter = 'all' | 'correct-chosen' | 'error-fix' | 'base-rejected' | 'in-turn';
+export type PairFilter = 'all' | 'correct-chosen' | 'error-fix' | 'base-rejected' | 'one-per-turn' | 'in-turn';
 
 /** The `ttpa` metadata fields the rules read (trl_export.ts's TtpaPairInfo). */
 export interface PairMeta {
@@ -10,6 +10,11 @@ export interface PairMeta {
   chosen_esm: number;
   chosen_source: string;
   rejected_source: string;
+  /** one-per-turn reads these too. */
+  sample_id?: string;
+  turn_index?: number;
+  margin?: number;
+  ref_rejected_logps?: number;
 }
 
 /** What the filter reads of a pair: a TRL record's prompt (in-turn: it ends in a partial assistant message) and metadata. */
@@ -25,6 +30,8 @@ export interface FilterablePair {
  * base-rejected: error-fix without the truth-walk pairs (whose rejected side continues a ground-truth prefix): of the
  * token pairs, those whose rejected side is the policy's own decoding of the turn (the base trajectory, greedy by
  * default); whole-turn pairs (turn, sequence) pass, as in error-fix;
+ * one-per-turn: of each assistant turn's pairs, the one with the largest ESM margin (ties: the less likely rejected
+ * side under the reference when recorded, then the first), so every turn weighs the same;
  * in-turn: pairs that diverge inside an assistant turn (the prompt ends with its shared prefix), leaving out those
  * whose first token already differs: whether to call a tool at all.
  */
@@ -33,6 +40,7 @@ export const FILTERS: Readonly<Record<PairFilter, (m: PairMeta, promptEndsInTurn
   'correct-chosen': (m: PairMeta) => m.chosen_esm >= 1 - 1e-9,
   'error-fix': (m: PairMeta) => m.kind !== 'branch' || m.rejected_source === 'base',
   'base-rejected': (m: PairMeta) => m.kind !== 'truth_walk' && (m.kind !== 'branch' || m.rejected_source === 'base'),
+  'one-per-turn': () => true, // a choice within each turn's pairs: onePerTurn
   'in-turn': (_m: PairMeta, inTurn: boolean) => inTurn,
 });
 
@@ -65,24 +73,53 @@ export function keepsPair(filter: PairFilter, pair: FilterablePair, where: strin
  * trains as before); the others need every record's metadata and name the first without it (`name` pair N).
  */
 export function filterPairRecords<R extends FilterablePair>(records: readonly R[], filter: PairFilter, name = 'pairs'): R[] {
-  if (filter === 'all') return [...records];
-  return records.filter((r, i) => keepsPair(filter, r, `${name} pair ${i + 1}`));
+  return pickIndices(records, filter, (i) => `${name} pair ${i + 1}`).map((i) => records[i]);
+}
+
+/** The indices of the records `filter` keeps, ascending; `where(i)` names record i in errors. */
+function pickIndices(records: readonly FilterablePair[], filter: PairFilter, where: (i: number) => string): number[] {
+  const all = records.map((_, i) => i);
+  if (filter === 'all') return all;
+  const kept = all.filter((i) => keepsPair(filter, records[i], where(i)));
+  return filter === 'one-per-turn' ? onePerTurn(records, kept, where) : kept;
+}
+
+/** Of `kept`, each turn's largest-margin pair (ties: the lower ref_rejected_logps when both have one, then the first). */
+function onePerTurn(records: readonly FilterablePair[], kept: number[], where: (i: number) => string): number[] {
+  const best = new Map<string, number>();
+  for (const i of kept) {
+    const m = records[i].ttpa as PairMeta;
+    if (typeof m.sample_id !== 'string' || typeof m.turn_index !== 'number' || typeof m.margin !== 'number') {
+      throw new Error(`${where(i)}: ttpa metadata without sample_id, turn_index and margin (one-per-turn groups the pairs by turn)`);
+    }
+    const key = JSON.stringify([m.sample_id, m.turn_index]);
+    const j = best.get(key);
+    if (j === undefined || beats(m, records[j].ttpa as PairMeta)) best.set(key, i);
+  }
+  return [...best.values()].sort((a, b) => a - b);
+}
+
+function beats(a: PairMeta, b: PairMeta): boolean {
+  if (a.margin! !== b.margin!) return a.margin! > b.margin!;
+  return a.ref_rejected_logps !== undefined && b.ref_rejected_logps !== undefined && a.ref_rejected_logps < b.ref_rejected_logps;
 }
 
 /** The lines of a pairs JSONL the filter keeps (every line needs metadata, 'all' too); `file` names the input in errors. */
 export function filterPairLines(text: string, filter: PairFilter, file: string): string[] {
-  const kept: string[] = [];
+  const lines: { text: string; number: number; pair: FilterablePair }[] = [];
   text.split('\n').forEach((line, i) => {
     if (!line.trim()) return;
-    let pair: FilterablePair;
     try {
-      pair = JSON.parse(line) as FilterablePair;
+      lines.push({ text: line, number: i + 1, pair: JSON.parse(line) as FilterablePair });
     } catch (err) {
       throw new Error(`${file} line ${i + 1}: not valid JSON (${(err as Error).message})`);
     }
-    if (keepsPair(filter, pair, `${file} line ${i + 1}`)) kept.push(line);
   });
-  return kept;
+  if (filter === 'all') {
+    for (const l of lines) keepsPair('all', l.pair, `${file} line ${l.number}`); // every line needs the metadata, 'all' too
+    return lines.map((l) => l.text);
+  }
+  return pickIndices(lines.map((l) => l.pair), filter, (i) => `${file} line ${lines[i].number}`).map((i) => lines[i].text);
 }
 
 /** How many pairs a filter kept, for run notes and logs: "3,613 of 7,177 pairs kept by error-fix". */

@@ -58,12 +58,12 @@ describe('ttpa dpo --pair-filter', () => {
     const all = write('all.jsonl', PAIRS);
     const flag = await runMain(DPO(all, 'bad-flag', '--pair-filter', 'errors'));
     expect(flag.code).toBe(2);
-    expect(flag.err).toContain("--pair-filter must be one of all, correct-chosen, error-fix, base-rejected, in-turn, got 'errors'");
+    expect(flag.err).toContain("--pair-filter must be one of all, correct-chosen, error-fix, base-rejected, one-per-turn, in-turn, got 'errors'");
     const config = join(dir, 'bad.json');
     writeFileSync(config, JSON.stringify({ pairFilter: 'errors' }));
     const fromFile = await runMain(DPO(all, 'bad-config', '--config', config));
     expect(fromFile.code).not.toBe(0);
-    expect(fromFile.err).toContain('dpo.pairFilter must be one of all, correct-chosen, error-fix, base-rejected, in-turn, got "errors"');
+    expect(fromFile.err).toContain('dpo.pairFilter must be one of all, correct-chosen, error-fix, base-rejected, one-per-turn, in-turn, got "errors"');
     // Every prompt ends with the user's message: no pair diverges inside a turn.
     const none = await runMain(DPO(all, 'none-kept', '--pair-filter', 'in-turn'));
     expect(none.code).not.toBe(0);
