@@ -10,7 +10,7 @@
 //   (written to <out>/seen-round-<round>.jsonl, a file an anchored variant's --anchor can name; evaluate false: not evaluated),
 //   "heldOut"?: { "rounds": 2, "promptsPerRound": 2400, "warmupSamples": 4800, "seed": 1 } (validation plus the train
 //   samples that loop run never drew), "compareTo"?: a variant's name (every variant also tested against it),
-//   "variants": [{ "name", "kind": "dpo"|"sft"|"model", "filter"?: "all"|"correct-chosen"|"error-fix"|"in-turn",
+//   "variants": [{ "name", "kind": "dpo"|"sft"|"model", "filter"?: a dpo.pairFilter (all, correct-chosen, error-fix, base-rejected, one-per-turn, in-turn),
 //   "pairs"?: a dpo variant's own pairs JSONL, "model"?: kind model's checkpoint (evaluated only), "flags": ["--lr", "0.0003", ...] }] }
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -56,6 +56,9 @@ function valFile(sweep: Sweep): string {
   return file;
 }
 
+/** Whether every model is also evaluated on the seen round's samples (seen.evaluate false: they are only an anchor file). */
+const evaluatesSeen = (sweep: Sweep): boolean => !!sweep.seen && sweep.seen.evaluate !== false;
+
 /** The seen round's samples as a JSONL file in the sweep folder (written once). */
 function seenFile(sweep: Sweep): string | null {
   if (!sweep.seen) return null;
@@ -86,7 +89,7 @@ async function runVariant(sweep: Sweep, v: Variant | null): Promise<string> {
   const dir = join(sweep.out, v?.name ?? 'start');
   const report = join(dir, 'val.json');
   const seen = seenFile(sweep);
-  const evalSeen = seen && sweep.seen!.evaluate !== false;
+  const evalSeen = seen && evaluatesSeen(sweep);
   if (existsSync(report) && (!evalSeen || existsSync(join(dir, 'seen.json')))) return dir;
   mkdirSync(dir, { recursive: true });
   let model = sweep.model;
@@ -138,7 +141,7 @@ async function main(): Promise<void> {
   const reportsOf = (name: string, what: string): VariantReports => {
     const dir = reports.get(name);
     if (!dir) return { name, what, failure: failures.get(name) ?? 'not run' };
-    return { name, what, val: load(join(dir, 'val.json')), seen: sweep.seen && sweep.seen.evaluate !== false ? load(join(dir, 'seen.json')) : undefined };
+    return { name, what, val: load(join(dir, 'val.json')), seen: evaluatesSeen(sweep) ? load(join(dir, 'seen.json')) : undefined };
   };
   const start = reportsOf('start', 'the start model');
   const what = (v: Variant): string => (v.kind === 'model' ? `evaluated: \`${v.model}\``
@@ -148,7 +151,7 @@ async function main(): Promise<void> {
   const heldOutLine = sweep.heldOut
     ? `Validation: \`${sweep.val}\` plus the train samples the loop run never drew (past the first ${sweep.heldOut.warmupSamples} + ${sweep.heldOut.rounds} × ${sweep.heldOut.promptsPerRound} of its seed-${sweep.heldOut.seed} shuffle).`
     : '';
-  const seenLine = sweep.seen && sweep.seen.evaluate !== false
+  const seenLine = sweep.seen && evaluatesSeen(sweep)
     ? `Seen round: the ${sweep.seen.promptsPerRound} train samples of loop round ${sweep.seen.round} (seed ${sweep.seen.seed}), the prompts the pairs came from: an update that lowers error there and not on validation memorises.`
     : '';
   const md = [
