@@ -8,7 +8,7 @@ import { atBaseMisses, pairedAtBaseMisses, type ModelAtMisses, type PairedAtMiss
 import { bootstrapInterval, mcnemarExact, pairedByTurnKind, pairedOutcome, turnErrors, type PairedOutcome } from '../scoring/significance.ts';
 import type { ResolvedPipeline } from './config.ts';
 import type { ArmRun } from './loop.ts';
-import { ARM_DESCRIPTIONS, type ArmName } from './loop_config.ts';
+import { ARM_DESCRIPTIONS, ARM_NAMES, type ArmName } from './loop_config.ts';
 import type { PassAtK } from './pass_at_k.ts';
 import { lineChartSvg } from './svg_chart.ts';
 
@@ -61,7 +61,11 @@ export interface LoopReport {
    * (`base`: 'warmup' or 'sft'), and TTPA against each arm there. Absent in older reports.
    */
   firstMiss?: { base: string; models: Record<string, ModelAtMisses>; ttpaVs: Partial<Record<ArmName, PairedAtMisses>> };
-  goal: { relativeErrorReduction: number; target: number; beatsEveryArm: boolean; met: boolean };
+  /**
+   * beatsEveryArm: against the arms this run has; armsNotRun: the comparison arms it lacks (the goal needs all four,
+   * so it is not met without them; absent in older reports).
+   */
+  goal: { relativeErrorReduction: number; target: number; beatsEveryArm: boolean; armsNotRun?: ArmName[]; met: boolean };
   config: unknown;
 }
 
@@ -134,11 +138,12 @@ export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; ma
   const ttpa = arms.ttpa!;
   const rel = startRes.errorRate > 0 ? (startRes.errorRate - ttpa.errorRate) / startRes.errorRate : 0;
   const beatsEveryArm = Object.values(ttpaVs).every((o) => o!.aWins > o!.bWins && o!.p < ALPHA);
+  const armsNotRun = ARM_NAMES.filter((a) => a !== 'ttpa' && !armNames.includes(a));
   const report: LoopReport = {
     kind: 'loop', preset: inp.preset, seed: inp.seed, wallMs: inp.stages.reduce((s, x) => s + x.elapsedMs, 0), stages: inp.stages,
     budget: budgetLine(inp.config), start: startRes, warmup, headroom: inp.headroom && { ...inp.headroom, greedyOnSameSamples: greedyOn(start, inp.headroom.sampleIds) }, arms, ttpaVs, ttpaVsByTurn,
     ...(inp.firstMiss ? { firstMiss: firstMissResults(inp.firstMiss, armNames) } : {}),
-    goal: { relativeErrorReduction: rel, target: GOAL_RELATIVE_CUT, beatsEveryArm, met: rel >= GOAL_RELATIVE_CUT && beatsEveryArm && ttpa.vsStart.p < ALPHA },
+    goal: { relativeErrorReduction: rel, target: GOAL_RELATIVE_CUT, beatsEveryArm, armsNotRun, met: rel >= GOAL_RELATIVE_CUT && beatsEveryArm && armsNotRun.length === 0 && ttpa.vsStart.p < ALPHA },
     config: inp.config,
   };
   const charts = { 'curve_val_error.svg': valChart(report) };
@@ -163,6 +168,13 @@ const interval = (x: { errorRate: number; ci: [number, number] }): string => `${
 /** "p = 0.011", "p = 3.0e-11"; "p < 1e-300" where the exact test's p underflows a double (pooled seeds: 0). */
 const pValue = (p: number): string => (p < 1e-300 ? 'p < 1e-300' : `p = ${p < 0.001 ? p.toExponential(1) : p.toFixed(3)}`);
 const sig = (o: PairedOutcome): string => `${o.aWins} / ${o.bWins}, ${pValue(o.p)}`;
+/** "beats every arm: yes", and the comparison arms the run lacks, without which the goal cannot be met. */
+const goalArms = (g: LoopReport['goal']): string => {
+  const missing = g.armsNotRun ?? [];
+  if (missing.length === ARM_NAMES.length - 1) return `no arm beside TTPA run (the goal needs TTPA to beat each of ${missing.join(', ')})`;
+  const beats = `beats every arm${missing.length ? ' run' : ''}: ${g.beatsEveryArm ? 'yes' : 'no'}`;
+  return missing.length ? `${beats}; not run: ${missing.join(', ')} (the goal needs TTPA to beat each of them)` : beats;
+};
 
 function loopMarkdown(r: LoopReport, charts: string[]): string {
   const names = Object.keys(r.arms) as ArmName[];
@@ -187,7 +199,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     ...names.filter((a) => a !== 'ttpa').map((a) => { const k = r.ttpaVsByTurn?.[a]; return `| ${a} | ${sig(r.ttpaVs[a]!)} | ${verdict(a)} | ${k ? `${k.call.turns} turns: ${sig(k.call)}` : '-'} | ${k ? `${k.text.turns} turns: ${sig(k.text)}` : '-'} |`; }), '',
     'Call turns are those where the ground truth calls a tool; most pairs come from them. Text turns (answers, refusals) give pairs too when `pairs.token.includeTextTurns` is on (the default): a tool called where the answer was text, the text chosen over the call (about 2% of the fresh-calls-full pairs, nearly all refusals of a request no tool fits). Text turns also move with the seed on their own, so read a verdict with both columns.', '',
     `Lowest test error: **${best}** (${pct(r.arms[best]!.errorRate)}).`,
-    `Goal (TTPA cuts the starting error by >= ${pct(r.goal.target)} relative and beats every arm with p < ${ALPHA}): **${r.goal.met ? 'met' : 'not met'}**; relative change ${pct(r.goal.relativeErrorReduction)}; beats every arm: ${r.goal.beatsEveryArm ? 'yes' : 'no'}.`, '',
+    `Goal (TTPA cuts the starting error by >= ${pct(r.goal.target)} relative and beats every arm with p < ${ALPHA}): **${r.goal.met ? 'met' : 'not met'}**; relative change ${pct(r.goal.relativeErrorReduction)}; ${goalArms(r.goal)}.`, '',
     ...firstMissLines(r, names),
     '## Arms', '', ...names.map((a) => `- \`${a}\`: ${ARM_DESCRIPTIONS[a]}. Final model: \`${a}/\` (HF layout).`), '',
     '## Validation error after each round', '', ...charts.map((f) => `![${f}](${f})`), '',

@@ -74,6 +74,8 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     }
     expect(report.headroom).toMatchObject({ k: 2 });
     expect(text(store, 'report.md')).toContain('TTPA against each arm');
+    expect(report.goal.armsNotRun).toEqual([]);
+    expect(text(store, 'report.md')).toMatch(/; beats every arm: (yes|no)\.\n/);
 
     // prompts: round 1 and round 2 of an arm use disjoint train samples, never a test or validation sample
     const ids = (split: string): Set<string> => new Set(jsonl(text(store, `data/${split}.jsonl`)).map((s) => s.id as string));
@@ -194,6 +196,9 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     expect(text(store, 'report.md')).toContain(`round 1: of ${fixes.length} kept, the ground truth in ${truth} (`);
     // The token-level reading of the test call turns: a turn without a first miss is one greedy decoding got exact.
     const report = JSON.parse(text(store, 'report.json')) as LoopReport;
+    // TTPA alone: nothing to beat is not the goal met; the report names the comparison arms it lacks.
+    expect(report.goal).toMatchObject({ armsNotRun: ['control', 'rft', 'sft-continued', 'sequence'], met: false });
+    expect(text(store, 'report.md')).toContain('; no arm beside TTPA run (the goal needs TTPA to beat each of control, rft, sft-continued, sequence).');
     const exactCalls = (name: string) => (JSON.parse(text(store, `eval/${name}/report.json`)) as EvalReport).turns.filter((t) => t.expected.length > 0 && t.exact).length;
     expect(report.firstMiss!.base).toBe('sft');
     expect(report.firstMiss!.models.sft.clean).toBe(exactCalls('sft'));
@@ -207,6 +212,8 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     const store = memoryStore();
     const r = loopPreset({ arms: ['ttpa', 'sft-continued'], rounds: 1, warmupSamples: 4 }, { dpo: { ...tiny.dpo, anchorWeight: 1 } });
     const report = (await runLoop({ store, events: {} }, r)) as LoopReport;
+    expect(report.goal).toMatchObject({ armsNotRun: ['control', 'rft', 'sequence'], met: false });
+    expect(text(store, 'report.md')).toMatch(/; beats every arm run: (yes|no); not run: control, rft, sequence \(the goal needs TTPA to beat each of them\)\./);
     // the warm-up model: continued SFT of the start model on the first 4 samples of the shuffle, evaluated on test and validation
     expect(JSON.parse(text(store, 'loop/warmup/stage.json')).summary).toMatchObject({ samples: 4, steps: tiny.sft.steps });
     expect(store.files.get('loop/warmup/model/model.safetensors')).not.toEqual(store.files.get('sft/model/model.safetensors'));
