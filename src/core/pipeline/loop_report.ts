@@ -184,6 +184,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     return o.aWins > o.bWins ? '**TTPA better**' : `**${a} better**`;
   };
   const best = names.reduce((b, a) => (r.arms[a]!.errorRate < r.arms[b]!.errorRate ? a : b), names[0]);
+  const others = names.filter((a) => a !== 'ttpa');
   const h = r.headroom;
   return [
     `# TTPA update loop: preset \`${r.preset}\`, seed ${r.seed}`, '',
@@ -195,9 +196,10 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     ...(r.warmup ? [`| warm-up round (shared) | ${interval(r.warmup)} | ${r.warmup.meanEsm.toFixed(3)} | ${sig(r.warmup.vsStart)} | |`] : []),
     ...names.map((a) => { const x = r.arms[a]!; return `| ${a} | ${interval(x)} | ${x.meanEsm.toFixed(3)} | ${sig(x.vsStart)} | ${x.selectedRound} |`; }), '',
     '## TTPA against each arm (same turns)', '',
-    '| arm | TTPA wins / arm wins, p | verdict | on call turns | on text turns |', '| --- | --- | --- | --- | --- |',
-    ...names.filter((a) => a !== 'ttpa').map((a) => { const k = r.ttpaVsByTurn?.[a]; return `| ${a} | ${sig(r.ttpaVs[a]!)} | ${verdict(a)} | ${k ? `${k.call.turns} turns: ${sig(k.call)}` : '-'} | ${k ? `${k.text.turns} turns: ${sig(k.text)}` : '-'} |`; }), '',
-    'Call turns are those where the ground truth calls a tool; most pairs come from them. Text turns (answers, refusals) give pairs too when `pairs.token.includeTextTurns` is on (the default): a tool called where the answer was text, the text chosen over the call (about 2% of the fresh-calls-full pairs, nearly all refusals of a request no tool fits). Text turns also move with the seed on their own, so read a verdict with both columns.', '',
+    ...(others.length === 0 ? ['No other arm in this run (`loop.arms`): nothing to compare TTPA with.', ''] : [
+      '| arm | TTPA wins / arm wins, p | verdict | on call turns | on text turns |', '| --- | --- | --- | --- | --- |',
+      ...others.map((a) => { const k = r.ttpaVsByTurn?.[a]; return `| ${a} | ${sig(r.ttpaVs[a]!)} | ${verdict(a)} | ${k ? `${k.call.turns} turns: ${sig(k.call)}` : '-'} | ${k ? `${k.text.turns} turns: ${sig(k.text)}` : '-'} |`; }), '',
+      'Call turns are those where the ground truth calls a tool; most pairs come from them. Text turns (answers, refusals) give pairs too when `pairs.token.includeTextTurns` is on (the default): a tool called where the answer was text, the text chosen over the call (about 2% of the fresh-calls-full pairs, nearly all refusals of a request no tool fits). Text turns also move with the seed on their own, so read a verdict with both columns.', '']),
     `Lowest test error: **${best}** (${pct(r.arms[best]!.errorRate)}).`,
     `Goal (TTPA cuts the starting error by >= ${pct(r.goal.target)} relative and beats every arm with p < ${ALPHA}): **${r.goal.met ? 'met' : 'not met'}**; relative change ${pct(r.goal.relativeErrorReduction)}; ${goalArms(r.goal)}.`, '',
     ...firstMissLines(r, names),
@@ -340,6 +342,7 @@ function firstMissLines(r: LoopReport, names: readonly ArmName[]): string[] {
   const origin = fm.models[fm.base];
   const who = fm.base === 'warmup' ? "the warm-up round's model" : 'the starting model';
   const nats = (v: number, d: number): string => (Number.isFinite(v) ? v.toFixed(d) : '-');
+  const compared = names.filter((a) => a !== 'ttpa' && fm.ttpaVs[a]);
   if (origin.points === 0) return ['## At the first wrong token (test call turns, teacher-forced)', '', `${fm.base === 'warmup' ? "The warm-up round's model" : 'The starting model'} misses no token of the ${origin.callTurns} test call turns: nothing to read.`, ''];
   return [
     '## At the first wrong token (test call turns, teacher-forced)', '',
@@ -347,8 +350,9 @@ function firstMissLines(r: LoopReport, names: readonly ArmName[]): string[] {
     `| model | call turns exact | the origin's first misses now right | its missed turns now exact | first miss later / earlier | its exact turns kept | median margin there (nats) |`,
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...names.map((a) => { const m = fm.models[a]!; return `| ${a} | ${m.clean} of ${m.callTurns} | ${m.fixed} of ${m.points} | ${m.repaired} | ${m.movedLater} / ${m.movedEarlier} | ${m.keptClean} of ${origin.clean} | ${nats(m.medianMargin, 2)} |`; }), '',
-    '| arm | TTPA margin higher / arm margin higher, p | median TTPA − arm (nats) | now right for TTPA only / the arm only, p |', '| --- | --- | --- | --- |',
-    ...names.filter((a) => a !== 'ttpa' && fm.ttpaVs[a]).map((a) => { const x = fm.ttpaVs[a]!; return `| ${a} | ${x.aHigher} / ${x.bHigher}, ${pValue(x.p)} | ${nats(x.medianDiff, 3)} | ${x.onlyAFixed} / ${x.onlyBFixed}, ${pValue(x.pFixed)} |`; }), '',
+    ...(compared.length === 0 ? [] : [
+      '| arm | TTPA margin higher / arm margin higher, p | median TTPA − arm (nats) | now right for TTPA only / the arm only, p |', '| --- | --- | --- | --- |',
+      ...compared.map((a) => { const x = fm.ttpaVs[a]!; return `| ${a} | ${x.aHigher} / ${x.bHigher}, ${pValue(x.p)} | ${nats(x.medianDiff, 3)} | ${x.onlyAFixed} / ${x.onlyBFixed}, ${pValue(x.pFixed)} |`; }), '']),
     'Margin: log p(truth) minus the largest log p of another token; above 0 greedy decoding writes the truth there. The sign test counts the misses where one model\'s margin is higher. A token fixed here makes the turn exact only when no later token misses, so this readout moves before whole turns do.', '',
   ];
 }

@@ -199,6 +199,8 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     // TTPA alone: nothing to beat is not the goal met; the report names the comparison arms it lacks.
     expect(report.goal).toMatchObject({ armsNotRun: ['control', 'rft', 'sft-continued', 'sequence'], met: false });
     expect(text(store, 'report.md')).toContain('; no arm beside TTPA run (the goal needs TTPA to beat each of control, rft, sft-continued, sequence).');
+    expect(text(store, 'report.md')).toContain('No other arm in this run (`loop.arms`): nothing to compare TTPA with.');
+    expect(text(store, 'report.md')).not.toContain('| arm | TTPA'); // no empty tables
     const exactCalls = (name: string) => (JSON.parse(text(store, `eval/${name}/report.json`)) as EvalReport).turns.filter((t) => t.expected.length > 0 && t.exact).length;
     expect(report.firstMiss!.base).toBe('sft');
     expect(report.firstMiss!.models.sft.clean).toBe(exactCalls('sft'));
