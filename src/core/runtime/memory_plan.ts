@@ -118,8 +118,8 @@ export function planMemory(c: ModelConfig, task: MemoryTask, backend: string): M
 /**
  * What an SFT anchor adds to a DPO or SFT step (train/anchor.ts; train/sft.ts's run.anchor): its sequences run
  * through the model in a forward of their own on the same tape. Each keeps its layers' activations as a pair's row
- * does (trainingActivations) and, unlike a pair, has logits at every position: about 10 [T, V] floats a row (logits, log-softmax, one-hot, their products
- * and gradients). A forward over trained weights (full DPO; gpt2's W + B·A) makes its own weight copies; llama's
+ * does (trainingActivations) and, unlike a pair, has logits at every position: about 10 [T, V] floats a row (logits,
+ * log-softmax, one-hot, their products and gradients). A forward over trained weights (full DPO; gpt2's W + B·A) makes its own weight copies; llama's
  * LoRA base runs on the cached copies. Measured in Node on wasm, one thread, SmolLM2-135M's shape, one pair plus
  * anchor rows (heap after two steps): LoRA at 4 layers, 2 rows, 256 / 128 tokens 2.90 / 1.79 GiB (plan 2.93 / 1.71);
  * full DPO at 2 layers, 64 tokens, 1 row added 1.08 GiB, about 7 copies of every weight beside the row's 0.15; the
