@@ -31,7 +31,7 @@ const FLAGS: [string, keyof DpoConfig, 'number' | 'int'][] = [
   ['seed', 'seed', 'int'], ['checkpoint-every', 'checkpointEvery', 'int'], ['beta', 'beta', 'number'],
   ['label-smoothing', 'labelSmoothing', 'number'], ['esm-gamma', 'esmGamma', 'number'], ['rpo-alpha', 'rpoAlpha', 'number'],
   ['divergent-tokens', 'divergentTokens', 'int'], ['divergent-weight', 'divergentWeight', 'number'], ['dpop-lambda', 'dpopLambda', 'number'],
-  ['anchor-weight', 'anchorWeight', 'number'],
+  ['anchor-weight', 'anchorWeight', 'number'], ['anchor-per-pair', 'anchorPerPair', 'int'],
   ['lora-rank', 'loraRank', 'int'], ['lora-alpha', 'loraAlpha', 'number'], ['ref-batch-size', 'refBatchSize', 'int'],
 ];
 
@@ -126,7 +126,7 @@ async function run(args: ParsedArgs): Promise<number> {
     checkBatchMemory(2 * config.batchSize, config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen}`);
     // The memory plan refuses before anything is written; with the anchor on the file counts (runDpoJob plans again on the encoded ones).
     const anchorCounts = anchor && config.anchorWeight > 0 ? { samples: anchor.length, pairs: filtered.kept } : undefined;
-    if (anchorCounts) checkBatchMemory(config.batchSize * anchorPerPair(anchorCounts.samples, anchorCounts.pairs), config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen} and ${anchorCounts.samples} anchor samples for ${anchorCounts.pairs} pairs`);
+    if (anchorCounts) checkBatchMemory(config.batchSize * anchorPerPair(anchorCounts.samples, anchorCounts.pairs, config.anchorPerPair), config.seqLen, model.config.vocab_size, `--batch-size ${config.batchSize} with --seq-len ${config.seqLen} and ${anchorCounts.samples} anchor samples for ${anchorCounts.pairs} pairs`);
     planDpoStep(model, config, `model ${modelDir}`, anchorCounts);
     mkdirSync(folder.dir, { recursive: true });
     if (!resuming) writeRunManifest(folder.dir, { ...manifest, pairs: filtered });

@@ -240,10 +240,10 @@ async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer
       gradAccumSteps: dpo.gradAccumSteps, weightDecay: dpo.weightDecay, maxGradNorm: dpo.maxGradNorm, seed: dpo.seed,
       checkpointEvery: 0, seqLen: dpo.seqLen, bucketByLength: false,
     });
-    const anchor = sftAnchor ? { samples: encodeSamples(prompts, tokenizer, { seqLen: dpo.seqLen, trainOn: 'assistant' }).samples, weight: dpo.anchorWeight, seed: dpo.seed } : undefined;
+    const anchor = sftAnchor ? { samples: encodeSamples(prompts, tokenizer, { seqLen: dpo.seqLen, trainOn: 'assistant' }).samples, weight: dpo.anchorWeight, seed: dpo.seed, perPair: dpo.anchorPerPair } : undefined;
     const start = replicasWhereTheyApply(env.replicas, dir, { ...sft, anchorWeight: anchor?.weight }, true, env.events.log);
     const replicas = start && await start(await sftReplicaSpec(model, { data: data.targets, config: sft, padTokenId: tokenizer.padTokenId }));
-    const anchorRows = anchor ? sft.batchSize * anchorPerPair(anchor.samples.length, data.targets.length) : 0; // sft.ts's planAnchor
+    const anchorRows = anchor ? sft.batchSize * anchorPerPair(anchor.samples.length, data.targets.length, dpo.anchorPerPair) : 0; // sft.ts's planAnchor
     await runSft({ policy: modelPolicy(model, sft, undefined, anchorRows), data: data.targets, config: sft, padTokenId: tokenizer.padTokenId, replicas, anchor, modelFiles: () => checkpointFiles(model, tokenizer), hooks: { onStep } })
       .finally(() => replicas?.close());
     return { model, metrics, config: sft };

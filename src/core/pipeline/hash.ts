@@ -15,6 +15,7 @@ export const ADDED_LATER: Readonly<Record<string, unknown>> = Object.freeze({
   gradientCheckpointing: 'auto', // sft/dpo.gradientCheckpointing: 'auto' recomputes only a step that would not fit, which never ran before
   anchorWeight: 0, // dpo.anchorWeight (the SFT anchor): 0 = off
   pairFilter: 'all', // dpo.pairFilter (preference/pair_filter.ts): 'all' trains on every pair, as before
+  anchorPerPair: 0, // dpo.anchorPerPair (train/anchor.ts): 0 = ceil(anchor samples / pairs), as before
 });
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);

@@ -11,6 +11,7 @@ import type { ArmRun } from './loop.ts';
 import { ARM_DESCRIPTIONS, ARM_NAMES, type ArmName } from './loop_config.ts';
 import type { PassAtK } from './pass_at_k.ts';
 import { lineChartSvg } from './svg_chart.ts';
+import { anchorPerPair } from '../train/anchor.ts';
 
 /** Significance level of every claim in the report. */
 export const ALPHA = 0.05;
@@ -29,9 +30,10 @@ export interface LoopArmResult {
   vsStart: PairedOutcome;
   /**
    * items: pairs or targets built; kept: pairs dpo.pairFilter kept (DPO arms); chosenTruth / chosenExact: kept pairs
-   * whose chosen side is the ground truth / an exact call (absent in older reports).
+   * whose chosen side is the ground truth / an exact call (absent in older reports); anchorPerPair: the SFT anchor's
+   * samples each pair (or target) brought to its micro-batch (train/anchor.ts; absent without an anchor).
    */
-  rounds: { round: number; items: number; kept?: number; chosenTruth?: number; chosenExact?: number; steps: number; valErrorRate: number; valTurns: number; loss: number | null; kl: number | null; logpsChosen: number | null; reusedPairs?: string }[];
+  rounds: { round: number; items: number; kept?: number; chosenTruth?: number; chosenExact?: number; anchorPerPair?: number; steps: number; valErrorRate: number; valTurns: number; loss: number | null; kl: number | null; logpsChosen: number | null; reusedPairs?: string }[];
   selectedRound: number;
 }
 
@@ -102,7 +104,9 @@ export function budgetLine(r: ResolvedPipeline): string {
   const d = r.dpo;
   const warm = l.warmupSamples > 0 ? `a shared warm-up round first (the starting model continues SFT on the ground truth of ${l.warmupSamples} train samples, ${r.sft.steps} steps of ${r.sft.batchSize * r.sft.gradAccumSteps} at lr ${r.sft.lr}; every arm starts from it), then ` : '';
   const rft = !l.arms.includes('rft') ? '' : l.rftAnchor ? ', RFT trains it beside its targets (loop.rftAnchor)' : ', RFT trains without it';
-  const anchor = d.anchorWeight > 0 ? `DPO arms add the SFT anchor (the ground truth of the round's samples, weight ${d.anchorWeight})${l.arms.includes('sft-continued') ? ', continued SFT is that anchor alone (every preference term weighted 0)' : ''}${rft}; ` : '';
+  const dose = d.anchorPerPair > 0 ? `, ${d.anchorPerPair} anchor sample(s) with each pair or target (dpo.anchorPerPair)`
+    : ", with each pair or target ceil(samples / pairs) anchor samples (dpo.anchorPerPair auto: fewer pairs bring more each; the per-round table gives the dose, 'anchor ×k')";
+  const anchor = d.anchorWeight > 0 ? `DPO arms add the SFT anchor (the ground truth of the round's samples, weight ${d.anchorWeight}${dose})${l.arms.includes('sft-continued') ? ', continued SFT is that anchor alone (every preference term weighted 0)' : ''}${rft}; ` : '';
   return `${warm}${l.rounds} round(s); each round every arm decodes the same ${l.promptsPerRound} fresh train samples with its own current policy ` +
     `and takes ${d.steps} optimizer steps of ${d.batchSize * d.gradAccumSteps} items (pairs for DPO arms, turns for SFT arms) at lr ${d.lr}; ` +
     (d.pairFilter === 'all' ? '' : `DPO arms train on the pairs the ${d.pairFilter} filter keeps; `) + anchor +
@@ -113,12 +117,17 @@ export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; ma
   const start = inp.evals.sft;
   const armNames = inp.config.loop.arms;
   const arms: Partial<Record<ArmName, LoopArmResult>> = {};
+  const d = inp.config.dpo;
   for (const [i, a] of armNames.entries()) {
     const run = inp.runs[a];
+    // The anchor is the round's samples (arm_round.ts); RFT carries it only with loop.rftAnchor.
+    const anchored = d.anchorWeight > 0 && (a !== 'rft' || inp.config.loop.rftAnchor);
     arms[a] = {
       ...base(inp.evals[a], inp.seed + i + 1), vsStart: pairedOutcome(inp.evals[a], start), selectedRound: run.selectedRound,
       rounds: run.rounds.map((x) => ({
         round: x.summary.round, items: x.summary.items, ...(x.summary.filtered ? { kept: x.summary.filtered.kept } : {}),
+        ...(anchored && x.summary.prompts > 0 && (x.summary.filtered?.kept ?? x.summary.items) > 0
+          ? { anchorPerPair: anchorPerPair(x.summary.prompts, x.summary.filtered?.kept ?? x.summary.items, d.anchorPerPair) } : {}),
         ...(x.summary.filtered?.chosenTruth !== undefined ? { chosenTruth: x.summary.filtered.chosenTruth, chosenExact: x.summary.filtered.chosenExact } : {}), steps: x.summary.steps, valErrorRate: x.summary.val.errorRate, valTurns: x.summary.val.turns,
         loss: x.summary.final?.loss ?? null, kl: x.summary.final?.kl ?? null, logpsChosen: x.summary.final?.['logps/chosen'] ?? null,
         ...(x.summary.reusedPairs ? { reusedPairs: x.summary.reusedPairs } : {}),
@@ -209,7 +218,8 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
       ? `Round 0 is the warm-up round's model: ${pct(r.warmup.valErrorRate)} on ${r.warmup.valTurns} validation turns (the starting model: ${pct(r.start.valErrorRate)}).`
       : `Round 0 is the starting model: ${pct(r.start.valErrorRate)} on ${r.start.valTurns} validation turns.`, '',
     `| round | ${names.join(' | ')} |`, `| --- |${' --- |'.repeat(names.length)}`,
-    ...r.arms.ttpa!.rounds.map((_, i) => `| ${i + 1} | ${names.map((a) => { const q = r.arms[a]!.rounds[i]; return `${pct(q.valErrorRate)} (${q.items} items${q.kept !== undefined && q.kept !== q.items ? `, ${q.kept} kept` : ''})`; }).join(' | ')} |`), '',
+    ...r.arms.ttpa!.rounds.map((_, i) => `| ${i + 1} | ${names.map((a) => { const q = r.arms[a]!.rounds[i]; return `${pct(q.valErrorRate)} (${q.items} items${q.kept !== undefined && q.kept !== q.items ? `, ${q.kept} kept` : ''}${q.anchorPerPair !== undefined ? `, anchor ×${q.anchorPerPair}` : ''})`; }).join(' | ')} |`), '',
+    ...(names.some((a) => r.arms[a]!.rounds.some((q) => q.anchorPerPair !== undefined)) ? ["anchor ×k: ground-truth anchor samples each pair (or RFT target) brought to its micro-batch. Arms at different k trained different amounts of SFT on the same samples: compare them knowing it (on fresh-calls-full's round-1 replay every pair set at k = 2 read 24.9-26.3% validation error, every one at k = 1 27.7-29.6%; README).", ''] : []),
     ...pairSidesLines(r.arms.ttpa!.rounds),
     '## Error rates per category (share of test turns with the error)', '',
     `| category | start | ${names.join(' | ')} |`, `| --- | --- |${' --- |'.repeat(names.length)}`,

@@ -10,10 +10,15 @@ import { maskedNll } from './sft_loss.ts';
 import type { SftBatch } from './sft_data.ts';
 
 /**
- * The anchor samples each pair brings to its micro-batch: pair i takes k = ceil(anchors / pairs) samples,
- * positions i·k .. i·k+k−1 (mod anchors) of a seeded permutation. So one pass over the pairs visits every
- * anchor sample at least once, and a pair always brings the same samples: a batch's anchors depend only on
- * its pair indices (exact resume, any batch split).
+ * The anchor samples each pair brings to its micro-batch: pair i takes k samples, positions i·k .. i·k+k−1 (mod
+ * anchors) of a seeded permutation, k being dpo.anchorPerPair or, at 0 ("auto"), ceil(anchors / pairs), so that one
+ * pass over the pairs visits every anchor sample at least once. A pair always brings the same samples: a batch's
+ * anchors depend only on its pair indices (exact resume, any batch split).
+ *
+ * Auto makes the anchor's dose depend on the pair count: with the loop's 2,400 anchor samples, 2,248 pairs bring 2
+ * each (8 anchor rows to 4 pairs) and 2,701 pairs bring 1. Every pair set of fresh-calls-full's round-1 replay on
+ * validation (models/sweeps/pair_kinds_seed1.md) that read 24.9-26.3% had fewer pairs than anchor samples (k = 2),
+ * every one that read 27.7-29.6% had more (k = 1). Set anchorPerPair to compare pair sets at the same anchor dose.
  */
 export interface AnchorPlan {
   /** Anchor samples per pair (k >= 1). */
@@ -21,17 +26,21 @@ export interface AnchorPlan {
   order: number[];
 }
 
-export function planAnchor(anchors: number, pairs: number, seed: number): AnchorPlan {
-  const perPair = anchorPerPair(anchors, pairs);
+export function planAnchor(anchors: number, pairs: number, seed: number, fixed = 0): AnchorPlan {
+  const perPair = anchorPerPair(anchors, pairs, fixed);
   const order = createRng((seed ^ 0x2545f491) >>> 0).shuffle(Array.from({ length: anchors }, (_, i) => i));
   return { perPair, order };
 }
 
-/** Anchor samples per pair, ceil(anchors / pairs): a micro-batch of B pairs also trains B times this many sequences. */
-export function anchorPerPair(anchors: number, pairs: number): number {
+/**
+ * Anchor samples per pair: `fixed` (dpo.anchorPerPair) when > 0, else ceil(anchors / pairs). A micro-batch of B pairs
+ * also trains B times this many sequences.
+ */
+export function anchorPerPair(anchors: number, pairs: number, fixed = 0): number {
   if (anchors < 1) throw new Error('dpo anchor: no anchor samples');
   if (pairs < 1) throw new Error('dpo anchor: no pairs');
-  return Math.ceil(anchors / pairs);
+  if (!Number.isInteger(fixed) || fixed < 0) throw new Error(`dpo anchor: anchorPerPair must be an integer >= 0, got ${fixed}`);
+  return fixed > 0 ? fixed : Math.ceil(anchors / pairs);
 }
 
 /** Anchor sample indices for a batch of pair indices (planAnchor). */

@@ -116,7 +116,7 @@ export function dpoTask(run: DpoRun, onStats: (stats: tf.Tensor1D, pairs: number
   for (const p of data) if (!p.refChosen || !p.refRejected) throw new Error('dpo: every pair needs reference log-probs (computeReferenceLogps)');
   const anchor = config.anchorWeight > 0 ? run.anchor : undefined;
   if (config.anchorWeight > 0 && !anchor?.length) throw new Error(`dpo.anchorWeight is ${config.anchorWeight} but the run has no anchor samples`);
-  const plan = anchor ? planAnchor(anchor.length, data.length, config.seed) : undefined;
+  const plan = anchor ? planAnchor(anchor.length, data.length, config.seed, config.anchorPerPair) : undefined;
   const pairsTrain = trainsPairs(config);
   return {
     params: policy.params,

@@ -72,6 +72,15 @@ export interface DpoConfig extends TrainLoopConfig {
    */
   anchorWeight: number;
   /**
+   * Anchor samples each pair brings to its micro-batch (anchor.ts), an integer >= 0; 0 (default, "auto") =
+   * ceil(anchor samples / pairs), one pass over the anchor per pass over the pairs, as every run before this field.
+   * Auto ties the anchor's dose to the pair count: a filter that keeps fewer pairs than there are anchor samples
+   * doubles it (2,248 pairs against 2,400 samples: 2 a pair; 2,701: 1). On fresh-calls-full's round-1 replay that
+   * dose, not the pair kind, separated the pair sets (README "The anchor's dose"). A number fixes it, so arms and
+   * filters compare at the same anchor rows a step. TRL has no such field; it is ours.
+   */
+  anchorPerPair: number;
+  /**
    * Which pairs the run trains on, read from each pair's `ttpa` metadata (preference/pair_filter.ts): 'all' (default);
    * 'correct-chosen' (the chosen side is an exact call); 'error-fix' (pairs that correct the policy: the ground truth
    * against it, or a branch chosen over its greedy output; not a branch over another branch); 'base-rejected' (error-fix
@@ -120,6 +129,7 @@ export const DEFAULT_DPO_CONFIG: Readonly<DpoConfig> = Object.freeze({
   divergentTokens: 0,
   rpoAlpha: 0,
   anchorWeight: 0,
+  anchorPerPair: 0,
   pairFilter: 'all' as PairFilter,
   seqLen: 384,
   refBatchSize: 8,
@@ -164,6 +174,7 @@ export function resolveDpoConfig(overrides: Partial<DpoConfig> = {}): DpoConfig 
   if (!Number.isInteger(cfg.divergentTokens) || cfg.divergentTokens < 0) fail('divergentTokens', 'must be an integer >= 0');
   if (!isNum(cfg.rpoAlpha) || cfg.rpoAlpha < 0) fail('rpoAlpha', 'must be >= 0');
   if (!isNum(cfg.anchorWeight) || cfg.anchorWeight < 0) fail('anchorWeight', 'must be >= 0');
+  if (!Number.isInteger(cfg.anchorPerPair) || cfg.anchorPerPair < 0) fail('anchorPerPair', 'must be an integer >= 0 (0 = auto: ceil(anchor samples / pairs))');
   if (!isPairFilter(cfg.pairFilter)) fail('pairFilter', `must be one of ${PAIR_FILTERS.join(', ')}`);
   if (cfg.lossType === 'nll' && cfg.rpoAlpha === 0) fail('rpoAlpha', "must be > 0 with lossType 'nll' (its only term)");
   if (!Number.isInteger(cfg.seqLen) || cfg.seqLen < 4) fail('seqLen', 'must be an integer >= 4');

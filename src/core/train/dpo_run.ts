@@ -94,7 +94,7 @@ export function recordMargin(r: DpoRecord): number {
   return 1;
 }
 
-/** What an anchored step plans for (anchor.ts): ground-truth samples and pairs; each micro-batch of B pairs trains B·ceil(samples / pairs) samples. */
+/** What an anchored step plans for (anchor.ts): ground-truth samples and pairs; each micro-batch of B pairs trains B·anchorPerPair(samples, pairs, dpo.anchorPerPair) samples. */
 export interface AnchorCounts {
   samples: number;
   pairs: number;
@@ -113,7 +113,7 @@ export function planDpoStep(model: Model, config: DpoConfig, name?: string, anch
 /** What one micro-batch of the job holds, for the memory plan: pairs, and with an anchor its sequences. */
 export function dpoMemoryTask(config: DpoConfig, anchor?: AnchorCounts): MemoryTask {
   if (config.anchorWeight > 0 && !anchor) throw new Error('dpo memory plan: dpo.anchorWeight > 0 needs the anchor\'s sample and pair counts');
-  const anchorRows = config.anchorWeight > 0 ? config.batchSize * anchorPerPair(anchor!.samples, anchor!.pairs) : 0;
+  const anchorRows = config.anchorWeight > 0 ? config.batchSize * anchorPerPair(anchor!.samples, anchor!.pairs, config.anchorPerPair) : 0;
   return { kind: config.adapter === 'lora' ? 'lora-dpo' : 'dpo', seqLen: config.seqLen, batch: config.batchSize, anchorRows, loraTargets: config.loraTargets };
 }
 

@@ -35,7 +35,7 @@ export interface SftRun {
    * micro-batch (planAnchor), whose mean per-token NLL, times `weight`, is added to the batch's loss. The loop's RFT
    * arm takes it so that it trains the same anchor rows a step as the DPO arms (loop.rftAnchor). One replica only.
    */
-  anchor?: { samples: EncodedSample[]; weight: number; seed: number };
+  anchor?: { samples: EncodedSample[]; weight: number; seed: number; /** dpo.anchorPerPair: samples an item brings, 0 = auto. */ perPair?: number };
 }
 
 /** An SFT micro-batch, with the anchor samples its items bring when the run has an anchor. */
@@ -54,7 +54,7 @@ export function sftTask(run: SftRun): TrainTask<AnchoredSftBatch> {
   const lengths = data.map((s) => s.ids.length);
   const anchor = run.anchor;
   if (anchor && run.replicas) throw new Error('sft: an anchor trains in one replica');
-  const plan = anchor ? planAnchor(anchor.samples.length, data.length, anchor.seed) : undefined;
+  const plan = anchor ? planAnchor(anchor.samples.length, data.length, anchor.seed, anchor.perPair ?? 0) : undefined;
   return {
     params: policy.params,
     datasetSize: data.length,

@@ -70,13 +70,25 @@ describe('config hash', () => {
     expect(hashAsRecorded({ config: { ...OLD_ROUND.config, dpo: { ...dpo, pairFilter: 'error-fix' } }, inputs: OLD_ROUND.inputs }, recorded)).not.toBe(OLD_ROUND.hash);
   });
 
+  it('leaves dpo.anchorPerPair 0 (auto) out for a record without it (the OLD_ROUND stage too); a fixed dose reruns', () => {
+    const { anchorPerPair, ...before } = resolveDpoConfig({ anchorWeight: 1, pairFilter: 'one-per-turn' });
+    expect(anchorPerPair).toBe(0);
+    expect(hashAsRecorded(resolveDpoConfig({ anchorWeight: 1, pairFilter: 'one-per-turn' }), before)).toBe(configHash(before));
+    expect(hashAsRecorded(resolveDpoConfig({ anchorWeight: 1, pairFilter: 'one-per-turn', anchorPerPair: 2 }), before)).not.toBe(configHash(before));
+    const dpo = resolveDpoConfig(OLD_ROUND.config.dpo as Partial<DpoConfig>);
+    const recorded = { config: OLD_ROUND.config, inputs: OLD_ROUND.inputs };
+    expect(hashAsRecorded({ config: { ...OLD_ROUND.config, dpo }, inputs: OLD_ROUND.inputs }, recorded)).toBe(OLD_ROUND.hash);
+    expect(hashAsRecorded({ config: { ...OLD_ROUND.config, dpo: { ...dpo, anchorPerPair: 1 } }, inputs: OLD_ROUND.inputs }, recorded)).not.toBe(OLD_ROUND.hash);
+  });
+
   it('lists each field with the default that keeps the old behaviour; records from each era match', () => {
-    expect(ADDED_LATER).toEqual({ gradientCheckpointing: DEFAULT_DPO_CONFIG.gradientCheckpointing, anchorWeight: DEFAULT_DPO_CONFIG.anchorWeight, pairFilter: DEFAULT_DPO_CONFIG.pairFilter });
+    expect(ADDED_LATER).toEqual({ gradientCheckpointing: DEFAULT_DPO_CONFIG.gradientCheckpointing, anchorWeight: DEFAULT_DPO_CONFIG.anchorWeight, pairFilter: DEFAULT_DPO_CONFIG.pairFilter, anchorPerPair: DEFAULT_DPO_CONFIG.anchorPerPair });
     expect(DEFAULT_SFT_CONFIG.gradientCheckpointing).toBe(ADDED_LATER.gradientCheckpointing);
-    const { gradientCheckpointing: _g, anchorWeight: _a, pairFilter: _f, ...oldest } = resolveDpoConfig();
-    const { anchorWeight: _b, pairFilter: _f2, ...middle } = resolveDpoConfig();
-    const { pairFilter: _f3, ...anchored } = resolveDpoConfig();
-    for (const recorded of [oldest, middle, anchored, resolveDpoConfig()]) expect(hashAsRecorded(resolveDpoConfig(), recorded)).toBe(configHash(recorded));
+    const { gradientCheckpointing: _g, anchorWeight: _a, pairFilter: _f, anchorPerPair: _k, ...oldest } = resolveDpoConfig();
+    const { anchorWeight: _b, pairFilter: _f2, anchorPerPair: _k2, ...middle } = resolveDpoConfig();
+    const { pairFilter: _f3, anchorPerPair: _k3, ...anchored } = resolveDpoConfig();
+    const { anchorPerPair: _k4, ...filtered } = resolveDpoConfig();
+    for (const recorded of [oldest, middle, anchored, filtered, resolveDpoConfig()]) expect(hashAsRecorded(resolveDpoConfig(), recorded)).toBe(configHash(recorded));
     expect(hashAsRecorded(resolveDpoConfig({ gradientCheckpointing: 'on' }), oldest)).not.toBe(configHash(oldest));
   });
 });

@@ -134,6 +134,18 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
       expect(metrics.length, arm).toBeGreaterThan(0);
       for (const m of metrics) expect(m['nll/anchor'], arm).toBeGreaterThan(0);
     }
+    // The report gives each round's anchor dose: auto is ceil(the round's samples / the pairs trained).
+    const report = JSON.parse(text(store, 'report.json'));
+    const q = report.arms.ttpa.rounds[0];
+    const summary = JSON.parse(text(store, 'loop/ttpa/round-1/stage.json')).summary;
+    expect(q.anchorPerPair).toBe(Math.ceil(summary.prompts / (summary.filtered?.kept ?? summary.items)));
+    expect(text(store, 'report.md')).toContain(`${q.items} items, anchor ×${q.anchorPerPair})`);
+    // dpo.anchorPerPair fixes it: a new stage (its hash differs), 3 anchor rows a pair in the report.
+    const fixed = memoryStore();
+    await runLoop({ store: fixed, events: {} }, loopPreset({ arms: ['ttpa', 'control'], rounds: 1 }, { dpo: { ...tiny.dpo, anchorWeight: 1, anchorPerPair: 3 } }));
+    expect(JSON.parse(text(fixed, 'report.json')).arms.control.rounds[0].anchorPerPair).toBe(3);
+    expect(JSON.parse(text(fixed, 'loop/ttpa/round-1/stage.json')).hash).not.toBe(JSON.parse(text(store, 'loop/ttpa/round-1/stage.json')).hash);
+    expect(text(fixed, 'report.md')).toContain('3 anchor sample(s) with each pair or target (dpo.anchorPerPair)');
   }, 300_000);
 
   it("builds round 1's pairs once in the shared stages when several arms would build the same ones, and the arms reuse them", async () => {

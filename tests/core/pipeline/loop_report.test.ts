@@ -68,9 +68,13 @@ describe('aggregateLoopReports', () => {
 describe('budgetLine', () => {
   it('says which arms train the SFT anchor: the DPO arms, continued SFT alone, RFT with loop.rftAnchor or without', () => {
     const line = (loop: object) => budgetLine(resolvePipelineConfig({ dpo: { anchorWeight: 1 }, loop: { rounds: 2, ...loop } }));
-    expect(line({ arms: ['sft-continued', 'rft'], rftAnchor: true })).toContain('DPO arms add the SFT anchor (the ground truth of the round\'s samples, weight 1), continued SFT is that anchor alone (every preference term weighted 0), RFT trains it beside its targets (loop.rftAnchor); ');
-    expect(line({ arms: ['rft'] })).toContain('weight 1), RFT trains without it; ');
-    expect(line({ arms: ['control'] })).toContain('weight 1); ');
+    const auto = ", with each pair or target ceil(samples / pairs) anchor samples (dpo.anchorPerPair auto: fewer pairs bring more each; the per-round table gives the dose, 'anchor ×k')";
+    expect(line({ arms: ['sft-continued', 'rft'], rftAnchor: true })).toContain(`DPO arms add the SFT anchor (the ground truth of the round's samples, weight 1${auto}), continued SFT is that anchor alone (every preference term weighted 0), RFT trains it beside its targets (loop.rftAnchor); `);
+    expect(line({ arms: ['rft'] })).toContain(`weight 1${auto}), RFT trains without it; `);
+    expect(line({ arms: ['control'] })).toContain(`weight 1${auto}); `);
+    // A fixed dose is stated as such.
+    expect(budgetLine(resolvePipelineConfig({ dpo: { anchorWeight: 1, anchorPerPair: 2 }, loop: { rounds: 2, arms: ['control'] } })))
+      .toContain('weight 1, 2 anchor sample(s) with each pair or target (dpo.anchorPerPair)); ');
     expect(budgetLine(resolvePipelineConfig({ loop: { rounds: 2, arms: ['rft'] } }))).not.toContain('anchor');
   });
 });

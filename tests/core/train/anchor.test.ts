@@ -75,6 +75,27 @@ describe('SFT anchor of a preference run', () => {
     expect(() => planAnchor(0, 3, 1)).toThrow(/no anchor samples/);
   });
 
+  it('dpo.anchorPerPair fixes the samples a pair brings whatever the pair count; 0 is auto', () => {
+    // Auto: 2,400 anchor samples give 2,248 pairs 2 each and 2,701 pairs 1 each (the dose the pair count set on validation).
+    expect(anchorPerPair(2400, 2248)).toBe(2);
+    expect(anchorPerPair(2400, 2701)).toBe(1);
+    expect(anchorPerPair(2400, 2701, 2)).toBe(2);
+    expect(anchorPerPair(2400, 2248, 1)).toBe(1);
+    expect(anchorPerPair(2400, 2248, 0)).toBe(2);
+    const fixed = planAnchor(7, 3, 1, 2);
+    expect(fixed.perPair).toBe(2);
+    expect(anchorIndices(fixed, [0, 1, 2])).toHaveLength(6);
+    // The same seeded order as auto: a fixed k only changes how many positions each pair takes.
+    expect(fixed.order).toEqual(planAnchor(7, 3, 1).order);
+    expect(anchorIndices(fixed, [1])).toEqual([fixed.order[2], fixed.order[3]]);
+    const wraps = planAnchor(3, 10, 1, 2);
+    expect(anchorIndices(wraps, [1, 2])).toEqual([wraps.order[2], wraps.order[0], wraps.order[1], wraps.order[2]]);
+    expect(() => anchorPerPair(10, 5, -1)).toThrow(/anchorPerPair must be an integer >= 0, got -1/);
+    expect(() => resolveDpoConfig({ anchorPerPair: 1.5 })).toThrow(/dpo\.anchorPerPair must be an integer >= 0 \(0 = auto/);
+    expect(() => resolveDpoConfig({ anchorPerPair: -2 })).toThrow(/dpo\.anchorPerPair/);
+    expect(dpoMemoryTask(resolveDpoConfig({ batchSize: 4, anchorWeight: 1, anchorPerPair: 3 }), { samples: 10, pairs: 100 }).anchorRows).toBe(12);
+  });
+
   it('adds anchorWeight times the anchor samples\' per-token NLL to the preference loss (by hand at step 1)', async () => {
     const m = createModel(resolveModelConfig('tiny'), 3);
     const pairs = makePairs(4, 2);
@@ -175,6 +196,32 @@ describe('SFT anchor of a preference run', () => {
     const tiny = createModel(resolveModelConfig('tiny'), 1);
     expect(() => planDpoStep(tiny, cfgOf({ anchorWeight: 1 }))).toThrow(/anchorWeight > 0 needs the anchor's sample and pair counts/);
     disposeModel(tiny);
+  });
+
+  it('a DPO micro-batch and an RFT one carry B x dpo.anchorPerPair anchor rows when it is set, B x ceil(anchors / pairs) at 0', async () => {
+    const m = createModel(resolveModelConfig('tiny'), 3);
+    const pairs = makePairs(4, 2);
+    await computeReferenceLogps(m, pairs, { batchSize: 4, padTokenId: PAD });
+    const anchor = makeSamples(10, 5);
+    const rows = (anchorPerPair: number): number => {
+      const task = dpoTask({ policy: policyOf(m), data: pairs, anchor, config: cfgOf({ anchorWeight: 1, anchorPerPair, seed: 0 }), padTokenId: PAD, modelFiles: async () => ({}) }, (x) => x.dispose());
+      const batch = task.makeBatch([0, 1, 2, 3]);
+      const n = batch.anchor!.inputIds.shape[0];
+      task.disposeBatch(batch);
+      return n;
+    };
+    expect([rows(0), rows(1), rows(4)]).toEqual([12, 4, 16]);
+    const sftPolicy: TrainablePolicy = { params: m.params, tokenLogProbs: (i, t, a) => tokenLogProbs(m, i, t, { attentionMask: a }) };
+    const targets = makeSamples(4, 11);
+    const sftRows = (perPair?: number): number => {
+      const task = sftTask({ policy: sftPolicy, data: targets, config: resolveSftConfig({ steps: 1, batchSize: 4, seqLen: 64, bucketByLength: false }), padTokenId: PAD, modelFiles: async () => ({}), anchor: { samples: anchor, weight: 1, seed: 7, perPair } });
+      const batch = task.makeBatch([0, 1, 2, 3]);
+      const n = batch.anchor!.inputIds.shape[0];
+      task.disposeBatch(batch);
+      return n;
+    };
+    expect([sftRows(), sftRows(0), sftRows(1)]).toEqual([12, 12, 4]);
+    disposeModel(m);
   });
 
   it('names the problem: a negative weight, or a weight without anchor samples', async () => {
