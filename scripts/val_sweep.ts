@@ -21,7 +21,7 @@ import { exitDescription, runTtpa } from '../src/cli/ttpa_child.ts';
 import { parseJsonl } from '../src/core/pipeline/stages.ts';
 import type { Sample } from '../src/core/data/sample.ts';
 import { filterPairLines, type PairFilter } from '../src/core/preference/pair_filter.ts';
-import { heldOutSamples, readSweep, seenSamples, type Sweep, type Variant } from './val_sweep_config.ts';
+import { heldOutSamples, readSweep, seenSamples, variantAnchorDose, type Sweep, type Variant } from './val_sweep_config.ts';
 import { sweepTable, type VariantReports } from './val_sweep_table.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -84,6 +84,16 @@ function trainedModel(out: string, kind: Exclude<Variant['kind'], 'model'>): str
   return join(out, lastCheckpoint(out));
 }
 
+/** A trained dpo variant's anchor dose (variantAnchorDose), from its run.json's kept pairs and its --anchor file's lines. */
+function anchorDoseOf(sweep: Sweep, v: Variant): number | undefined {
+  const flags = v.flags ?? [];
+  const runJson = join(sweep.out, v.name, 'dpo', 'run.json');
+  const anchorFile = flags.includes('--anchor') ? resolve(REPO, flags[flags.indexOf('--anchor') + 1]) : '';
+  const kept = existsSync(runJson) ? (JSON.parse(readFileSync(runJson, 'utf8')) as { pairs?: { kept?: number } }).pairs?.kept : undefined;
+  const samples = anchorFile && existsSync(anchorFile) ? readFileSync(anchorFile, 'utf8').split('\n').filter((l) => l.trim()).length : undefined;
+  return variantAnchorDose(sweep, v, kept, samples);
+}
+
 /** Trains (unless done) and evaluates one variant on validation (and on the seen round's samples); returns the folder. */
 async function runVariant(sweep: Sweep, v: Variant | null): Promise<string> {
   const dir = join(sweep.out, v?.name ?? 'start');
@@ -144,8 +154,11 @@ async function main(): Promise<void> {
     return { name, what, val: load(join(dir, 'val.json')), seen: evaluatesSeen(sweep) ? load(join(dir, 'seen.json')) : undefined };
   };
   const start = reportsOf('start', 'the start model');
-  const what = (v: Variant): string => (v.kind === 'model' ? `evaluated: \`${v.model}\``
-    : `${v.kind}${v.pairs ? ` on \`${v.pairs}\`` : ''}${v.filter ? ` (${v.filter} pairs)` : ''} ${(v.flags ?? []).join(' ')}`.trim());
+  const what = (v: Variant): string => {
+    if (v.kind === 'model') return `evaluated: \`${v.model}\``;
+    const dose = anchorDoseOf(sweep, v);
+    return `${v.kind}${v.pairs ? ` on \`${v.pairs}\`` : ''}${v.filter ? ` (${v.filter} pairs)` : ''} ${(v.flags ?? []).join(' ')}${dose ? `; anchor ×${dose}` : ''}`.trim();
+  };
   const variants = sweep.variants.map((v) => reportsOf(v.name, what(v)));
   const compare = sweep.compareTo ? variants.find((v) => v.name === sweep.compareTo) : undefined;
   const heldOutLine = sweep.heldOut

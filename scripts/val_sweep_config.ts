@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { Sample } from '../src/core/data/sample.ts';
 import { roundPrompts, unusedTrainSamples } from '../src/core/pipeline/arm_round.ts';
 import { isPairFilter, PAIR_FILTERS, type PairFilter } from '../src/core/preference/pair_filter.ts';
+import { anchorPerPair } from '../src/core/train/anchor.ts';
 
 export interface Variant {
   name: string;
@@ -59,6 +60,21 @@ export interface Sweep {
 }
 
 /** The samples round `seen.round` of a loop drew from its train split (the same slice the loop used). */
+/**
+ * The SFT anchor samples each pair of an anchored dpo variant brought to its micro-batch (train/anchor.ts): its
+ * --anchor-per-pair, else the sweep's dpo.anchorPerPair, else (0, auto) ceil(anchor samples / pairs kept); undefined
+ * for a variant without --anchor, or when the counts are not known. The sweep table shows it: at auto it moves with
+ * the pair count, and it moved validation error more than the pairs did (README "The anchor's dose").
+ */
+export function variantAnchorDose(sweep: Pick<Sweep, 'dpo'>, v: Variant, kept?: number, anchorSamples?: number): number | undefined {
+  const flags = v.flags ?? [];
+  if (v.kind !== 'dpo' || !flags.includes('--anchor')) return undefined;
+  const i = flags.indexOf('--anchor-per-pair');
+  const fixed = i >= 0 ? Number(flags[i + 1]) : Number(sweep.dpo.anchorPerPair ?? 0);
+  if (fixed > 0) return fixed;
+  return kept && anchorSamples ? anchorPerPair(anchorSamples, kept) : undefined;
+}
+
 export function seenSamples(train: readonly Sample[], seen: SeenRound): Sample[] {
   return roundPrompts(train, seen.round - 1, seen.promptsPerRound, seen.seed, seen.warmupSamples ?? 0);
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../src/core/data/sample.ts';
 import { roundPrompts, warmupPrompts } from '../../src/core/pipeline/arm_round.ts';
 import type { EvalReport } from '../../src/core/scoring/evaluate.ts';
-import { heldOutSamples, readSweep, seenSamples } from '../../scripts/val_sweep_config.ts';
+import { heldOutSamples, readSweep, seenSamples, variantAnchorDose } from '../../scripts/val_sweep_config.ts';
 import { largestShift, sweepTable } from '../../scripts/val_sweep_table.ts';
 
 describe('val_sweep file', () => {
@@ -45,6 +45,17 @@ describe('val_sweep file', () => {
       if (round === 'r2' || round === 'r2b') expect(sweep.variants.map(weight)).toEqual(['0', '0.1']);
     }
     expect(readSweep('models/sweeps/rounds_fresh_r3_ttpa.json').pairs).toBe(readSweep('models/sweeps/rounds_fresh_r3_control.json').pairs);
+  });
+  it('gives an anchored dpo variant\'s anchor dose: its --anchor-per-pair, the sweep\'s dpo.anchorPerPair, else ceil(samples / kept pairs)', () => {
+    const anchored = { name: 'a', kind: 'dpo' as const, flags: ['--anchor', 'seen.jsonl', '--max-kl', '1e6'] };
+    expect(variantAnchorDose({ dpo: {} }, anchored, 2248, 2400)).toBe(2);
+    expect(variantAnchorDose({ dpo: {} }, anchored, 2701, 2400)).toBe(1);
+    expect(variantAnchorDose({ dpo: { anchorPerPair: 0 } }, anchored, 7370, 2400)).toBe(1);
+    expect(variantAnchorDose({ dpo: { anchorPerPair: 3 } }, anchored, 7370, 2400)).toBe(3);
+    expect(variantAnchorDose({ dpo: { anchorPerPair: 3 } }, { ...anchored, flags: [...anchored.flags, '--anchor-per-pair', '2'] }, 7370, 2400)).toBe(2);
+    expect(variantAnchorDose({ dpo: {} }, anchored)).toBeUndefined(); // not trained yet: no count
+    expect(variantAnchorDose({ dpo: {} }, { name: 'b', kind: 'dpo', flags: ['--loss-weights', '0'] }, 100, 2400)).toBeUndefined();
+    expect(variantAnchorDose({ dpo: {} }, { name: 'c', kind: 'model', model: 'm' }, 100, 2400)).toBeUndefined();
   });
   it('names the field that is wrong', () => {
     expect(() => readSweep(write({ ...base, seen: { round: 0, promptsPerRound: 3, seed: 1 } }))).toThrow('"seen.round" must be an integer >= 1, got 0');
