@@ -87,7 +87,9 @@ export interface DpoConfig extends TrainLoopConfig {
    * less the truth-walk pairs: every token pair rejects the policy's own decoding of the turn; round 1 of
    * fresh-calls-full seed 1 replayed on 4,841 validation turns: 25.8% against error-fix's 28.5%, 231 / 99 turns,
    * p = 3e-13, the same as sequence DPO's 25.6%); 'one-per-turn' (each turn's largest-margin pair: 25.3% there; the
-   * fresh-calls-full loop's test sets, seeds 1-3: 20.4 / 21.5 / 21.0% against error-fix's 24.1 / 24.4 / 23.6%);
+   * fresh-calls-full loop's test sets, seeds 1-3: 20.4 / 21.5 / 21.0% against error-fix's 24.1 / 24.4 / 23.6%). Those
+   * gaps are mostly the anchor's dose, not the pairs: a filter that keeps fewer pairs than anchor samples doubles it
+   * at anchorPerPair auto (the anchor alone: 29.6% at 1 a pair, 26.0% at 2; see anchorPerPair);
    * 'in-turn' (pairs that diverge inside an assistant turn, not on whether to call at all). Why: after one SFT round
    * on fresh prompts, an anchored loop round on the error-fixing pairs beat the same round without the preference
    * term on 4,394 held-out turns (126 won, 75 lost, p < 0.001; 81 / 40 on 2,773 others); from the shipped model it
