@@ -59,7 +59,6 @@ export interface Sweep {
   variants: Variant[];
 }
 
-/** The samples round `seen.round` of a loop drew from its train split (the same slice the loop used). */
 /**
  * The SFT anchor samples each pair of an anchored dpo variant brought to its micro-batch (train/anchor.ts): its
  * --anchor-per-pair, else the sweep's dpo.anchorPerPair, else (0, auto) ceil(anchor samples / pairs kept); undefined
@@ -75,6 +74,7 @@ export function variantAnchorDose(sweep: Pick<Sweep, 'dpo'>, v: Variant, kept?: 
   return kept && anchorSamples ? anchorPerPair(anchorSamples, kept) : undefined;
 }
 
+/** The samples round `seen.round` of a loop drew from its train split (the same slice the loop used). */
 export function seenSamples(train: readonly Sample[], seen: SeenRound): Sample[] {
   return roundPrompts(train, seen.round - 1, seen.promptsPerRound, seen.seed, seen.warmupSamples ?? 0);
 }

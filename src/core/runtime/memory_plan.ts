@@ -28,7 +28,7 @@ export interface MemoryTask {
   /**
    * DPO with an SFT anchor (train/anchor.ts), or SFT with one (the loop's RFT with loop.rftAnchor): the ground-truth
    * sequences each micro-batch also trains, at the same seqLen and on the same gradient tape as the pairs (items):
-   * batch × ceil(anchor samples / pairs (items)); default 0.
+   * batch × anchor samples per pair or item (dpo.anchorPerPair, auto ceil(anchor samples / pairs)); default 0.
    */
   anchorRows?: number;
   /** LoRA targets (weight-name parts); default q_proj, v_proj as the DPO config does. */
@@ -183,9 +183,9 @@ function longestFitting(c: ModelConfig, task: MemoryTask, backend: string): numb
 function anchorAdvice(c: ModelConfig, task: MemoryTask, backend: string): string | undefined {
   const fits = (batch: number, perPair: number): boolean => planMemory(c, { ...task, batch, anchorRows: batch * perPair }, backend).fits;
   const perPair = Math.ceil((task.anchorRows ?? 0) / task.batch);
-  const [item, items] = task.kind === 'sft' ? ['item', 'items'] : ['pair', 'pairs'];
+  const item = task.kind === 'sft' ? 'item' : 'pair';
   for (let k = perPair - 1; k >= 1; k--) {
-    if (fits(task.batch, k)) return `with at most ${k} anchor sample(s) per ${item} (ceil(anchor samples / ${items}) <= ${k}: ${k * task.batch} anchor sequence(s) per micro-batch) it fits`;
+    if (fits(task.batch, k)) return `with ${k} anchor sample(s) per ${item} (dpo.anchorPerPair ${k}: ${k * task.batch} anchor sequence(s) per micro-batch) it fits`;
   }
   for (let b = task.batch - 1; b >= 1; b--) if (fits(b, perPair)) return `with dpo.batchSize ${b} (${b * perPair} anchor sequence(s) per micro-batch) it fits`;
   const off = task.kind === 'sft' ? 'loop.rftAnchor false' : 'dpo.anchorWeight 0';

@@ -87,7 +87,7 @@ describe('memory plan', () => {
     expect(bytes(planMemory(c, { kind: 'sft', seqLen: T, batch: 2, anchorRows: 3, checkpointing: true }, 'wasm'), 'anchor one layer recomputed')).toBe(T * 4 * (12 * 32 + 4 * 64 + 2 * 4 * T) * 4);
     // An anchored SFT step (the loop's RFT with loop.rftAnchor) that cannot fit is refused naming its anchor rows and what fits.
     expect(() => refuseIfTooLarge(resolveModelConfig('default'), { kind: 'sft', seqLen: 512, batch: 4, anchorRows: 64, checkpointing: true }, 'wasm', 'default'))
-      .toThrow(/an SFT step at 512 tokens × 4 sequence\(s\) \+ 64 SFT anchor sequence\(s\) with gradient checkpointing .*with at most \d+ anchor sample\(s\) per item/);
+      .toThrow(/an SFT step at 512 tokens × 4 sequence\(s\) \+ 64 SFT anchor sequence\(s\) with gradient checkpointing .*with \d+ anchor sample\(s\) per item \(dpo\.anchorPerPair \d+:/);
   });
 
   it('plans the SFT anchor as measured (the heap after two steps of one pair plus anchor rows, within 10%)', () => {

@@ -187,7 +187,7 @@ describe('SFT anchor of a preference run', () => {
     expect(plan({ seqLen: 256, anchorWeight: 1 }, 100, 100)).toThrow(MemoryPlanError);
     expect(plan({ seqLen: 256, anchorWeight: 1 }, 100, 100)).toThrow(/at 256 tokens × 1 pair\(s\) \+ 1 SFT anchor sequence\(s\) with gradient checkpointing on wasm .*anchor logits [\d.]+ GiB\), over 90% .*; without the SFT anchor \(dpo\.anchorWeight 0\) it fits/);
     // 128 tokens: 3 anchor samples per pair do not fit, 2 do.
-    expect(plan({ seqLen: 128, anchorWeight: 1 }, 300, 100)).toThrow(/\+ 3 SFT anchor sequence\(s\) .*; with at most 2 anchor sample\(s\) per pair \(ceil\(anchor samples \/ pairs\) <= 2: 2 anchor sequence\(s\) per micro-batch\) it fits/);
+    expect(plan({ seqLen: 128, anchorWeight: 1 }, 300, 100)).toThrow(/\+ 3 SFT anchor sequence\(s\) .*; with 2 anchor sample\(s\) per pair \(dpo\.anchorPerPair 2: 2 anchor sequence\(s\) per micro-batch\) it fits/);
     expect(plan({ seqLen: 128, anchorWeight: 1 }, 200, 100)().plan.fits).toBe(true);
     // The advice is a setting one can make: anchor rows come in multiples of the batch. At 64 tokens, 4 pairs with one
     // anchor sample each do not fit, 3 rows would; with 3 pairs a batch they do.
