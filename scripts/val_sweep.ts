@@ -84,13 +84,17 @@ function trainedModel(out: string, kind: Exclude<Variant['kind'], 'model'>): str
   return join(out, lastCheckpoint(out));
 }
 
+/** Sample lines of each --anchor file, read once (variants usually share one). */
+const anchorLines = new Map<string, number>();
+
 /** A trained dpo variant's anchor dose (variantAnchorDose), from its run.json's kept pairs and its --anchor file's lines. */
 function anchorDoseOf(sweep: Sweep, v: Variant): number | undefined {
   const flags = v.flags ?? [];
   const runJson = join(sweep.out, v.name, 'dpo', 'run.json');
   const anchorFile = flags.includes('--anchor') ? resolve(REPO, flags[flags.indexOf('--anchor') + 1]) : '';
   const kept = existsSync(runJson) ? (JSON.parse(readFileSync(runJson, 'utf8')) as { pairs?: { kept?: number } }).pairs?.kept : undefined;
-  const samples = anchorFile && existsSync(anchorFile) ? readFileSync(anchorFile, 'utf8').split('\n').filter((l) => l.trim()).length : undefined;
+  if (anchorFile && !anchorLines.has(anchorFile) && existsSync(anchorFile)) anchorLines.set(anchorFile, readFileSync(anchorFile, 'utf8').split('\n').filter((l) => l.trim()).length);
+  const samples = anchorFile ? anchorLines.get(anchorFile) : undefined;
   return variantAnchorDose(sweep, v, kept, samples);
 }
 
