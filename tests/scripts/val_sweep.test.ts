@@ -131,6 +131,21 @@ describe('val_sweep: pair kinds and held-out train samples', () => {
     expect(byName('token_base_rejected')).toMatchObject({ kind: 'dpo', filter: 'base-rejected' });
     expect(byName('token_base_rejected').pairs).toBeUndefined();
   });
+  it('reads the shipped dose sweep (models/sweeps/anchor_dose_seed1.json): the pair-kind replay, only the dose and the preference weight differ', () => {
+    const sweep = readSweep('models/sweeps/anchor_dose_seed1.json');
+    const kinds = readSweep('models/sweeps/pair_kinds_seed1.json');
+    // the same replay as the pair-kind sweep: start model, pairs, validation, anchor round and DPO settings
+    for (const key of ['model', 'pairs', 'val', 'train', 'seen', 'heldOut', 'dpo'] as const) expect(sweep[key], key).toEqual(kinds[key]);
+    expect(sweep.out).not.toBe(kinds.out);
+    const doses = sweep.variants.map((v) => [v.name, v.filter, variantAnchorDose(sweep, v), v.flags!.includes('--loss-weights')]);
+    expect(doses).toEqual([
+      ['anchor_only_k4', 'one-per-turn', 4, true], ['token_one_per_turn_k4', 'one-per-turn', 4, false],
+      ['anchor_only_k2', 'one-per-turn', 2, true], ['token_one_per_turn_k2', 'one-per-turn', 2, false],
+    ]);
+    for (const v of sweep.variants) expect(v.flags!.slice(0, 4), v.name).toEqual(['--anchor', 'runs/anchor-dose/seen-round-1.jsonl', '--max-kl', '1e6']);
+    expect(sweep.variants.find((v) => v.name === 'anchor_only_k2')!.flags!.slice(4, 6)).toEqual(['--loss-weights', '0']);
+    expect(sweep.compareTo).toBe('anchor_only_k2');
+  });
   it('names the field that is wrong', () => {
     expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'model' }] }))).toThrow('variants[0].model must be a checkpoint folder (kind "model" evaluates one), got undefined');
     expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'sft', pairs: 'x' }] }))).toThrow('variants[0].pairs must be a pairs JSONL path, and only a dpo variant has its own');
