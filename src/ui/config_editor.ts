@@ -24,6 +24,11 @@ export interface ConfigEditorOptions {
   initial?: Record<string, unknown>;
   /** Labelled fields shown above the JSON (which becomes the advanced view). */
   fields?: FieldSpec[];
+  /**
+   * Registers a listener for restarts of the worker behind `resolve`: a call pending on the old worker never
+   * settles, so the editor asks again (else it would read "reading the config…" until the next edit).
+   */
+  onWorkerRestart?(listener: () => void): void;
 }
 
 export function createConfigEditor(options: ConfigEditorOptions): ConfigEditor {
@@ -52,6 +57,8 @@ export function createConfigEditor(options: ConfigEditorOptions): ConfigEditor {
   // Counts the user's edits (typing, a field), so text set from a slower source (the saved config read on
   // load, a restored run) never overwrites an edit made while that source was still resolving.
   let edits = 0;
+  // The config of a setText whose resolve is in flight, and the edit count it started at.
+  let pending: { config: Record<string, unknown>; edits: number } | undefined;
 
   const validate = async (): Promise<void> => {
     const mine = ++seq;
@@ -76,12 +83,16 @@ export function createConfigEditor(options: ConfigEditorOptions): ConfigEditor {
   };
   const setText = async (config: Record<string, unknown>): Promise<void> => {
     const before = edits;
+    const mine = { config, edits: before };
+    pending = mine;
     let text: string;
     try {
       text = JSON.stringify(await options.resolve(config), null, 2);
     } catch {
       text = JSON.stringify(config, null, 2);
     }
+    if (pending !== mine) return; // a later setText (or the same one redone after a restart) owns the text
+    pending = undefined;
     if (edits !== before) return; // the user edited meanwhile: their text stays
     textarea.value = text;
     await validate();
@@ -95,6 +106,10 @@ export function createConfigEditor(options: ConfigEditorOptions): ConfigEditor {
     edits++;
     clearTimeout(timer);
     timer = window.setTimeout(() => void validate(), 250);
+  });
+  options.onWorkerRestart?.(() => {
+    if (pending && pending.edits === edits) void setText(pending.config);
+    else void validate();
   });
   void persist.load<Record<string, unknown>>(`config:${options.id}`)
     .catch(() => undefined)

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { REPO, screenshot, startApp, withCpuLock, type App } from './harness.ts';
+import { REPO, screenshot, startApp, waitResolved as waitForResolved, withCpuLock, type App } from './harness.ts';
 
 let app: App;
 let page: Page & { errors: string[] };
@@ -35,15 +35,7 @@ async function fillConfig(stage: string, overrides: Record<string, unknown>): Pr
   await page.locator(`#config-${stage}`).fill(JSON.stringify(overrides));
 }
 
-/** Waits until the stage's resolved config carries every one of `overrides`. */
-async function waitResolved(stage: string, overrides: Record<string, unknown>): Promise<void> {
-  await page.waitForFunction(([id, want]) => {
-    const r = (document.getElementById(id) as HTMLTextAreaElement).dataset.resolved;
-    if (!r) return false;
-    const got = JSON.parse(r) as Record<string, unknown>;
-    return Object.entries(JSON.parse(want) as Record<string, unknown>).every(([k, v]) => JSON.stringify(got[k]) === JSON.stringify(v));
-  }, [`config-${stage}`, JSON.stringify(overrides)] as const);
-}
+const waitResolved = (stage: string, overrides: Record<string, unknown>): Promise<void> => waitForResolved(page, stage, overrides);
 
 async function setConfig(stage: string, overrides: Record<string, unknown>): Promise<void> {
   await fillConfig(stage, overrides);
@@ -263,6 +255,8 @@ describe('defects of issue 13', () => {
     await page.waitForTimeout(1000);
     await page.reload();
     await page.locator('#tab-model[data-status=done]').waitFor({ timeout: 120_000 });
+    // The Model tab's status is restored from storage at once; the header names the model once the engine has it.
+    await expect.poll(modelName, { timeout: 120_000 }).toBe('model: default + DPO');
     expect(await status('evaluate')).not.toBe('error');
   });
 

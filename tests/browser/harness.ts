@@ -148,3 +148,31 @@ export async function withCpuLock<T>(fn: () => Promise<T>): Promise<T> {
     rmSync(CPU_LOCK, { recursive: true, force: true });
   }
 }
+
+/**
+ * Waits until the stage's config editor has resolved a config carrying every one of `overrides` (the owning
+ * worker validates each edit). On timeout the error says what the page showed instead: the editor's message,
+ * the resolved config's values for those keys, the alert and the model, so a failure in CI can be read.
+ */
+export async function waitResolved(page: Page, stage: string, overrides: Record<string, unknown>, timeout = 60_000): Promise<void> {
+  try {
+    await page.waitForFunction(([id, want]) => {
+      const r = (document.getElementById(id) as HTMLTextAreaElement).dataset.resolved;
+      if (!r) return false;
+      const got = JSON.parse(r) as Record<string, unknown>;
+      return Object.entries(JSON.parse(want) as Record<string, unknown>).every(([k, v]) => JSON.stringify(got[k]) === JSON.stringify(v));
+    }, [`config-${stage}`, JSON.stringify(overrides)] as const, { timeout });
+  } catch (err) {
+    const seen = await page.evaluate(([id, keys]) => {
+      const area = document.getElementById(id) as HTMLTextAreaElement | null;
+      const r = area?.dataset.resolved;
+      const got = r ? JSON.parse(r) as Record<string, unknown> : undefined;
+      return {
+        text: area?.value.slice(0, 200), resolved: got ? Object.fromEntries(keys.map((k) => [k, got[k]])) : r === undefined ? 'never' : 'invalid',
+        error: document.getElementById(`${id}-error`)?.textContent, alert: document.querySelector('[data-testid=alert]')?.textContent,
+        model: document.querySelector('[data-testid=model-name]')?.textContent,
+      };
+    }, [`config-${stage}`, Object.keys(overrides)] as const).catch((e: unknown) => String(e));
+    throw new Error(`${stage} config never resolved to ${JSON.stringify(overrides)} (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); the page showed ${JSON.stringify(seen)}`);
+  }
+}

@@ -10,7 +10,7 @@ import { unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { validateTrlRecord } from '../../src/core/preference/trl_export.ts';
-import { ARTIFACTS, screenshot, startApp, withCpuLock, type App } from './harness.ts';
+import { ARTIFACTS, screenshot, startApp, waitResolved, withCpuLock, type App } from './harness.ts';
 
 let app: App;
 let page: Page & { errors: string[] };
@@ -40,12 +40,7 @@ async function setConfig(stage: string, overrides: Record<string, unknown>): Pro
   await panel.locator('details.config-editor').evaluate((d) => { (d as HTMLDetailsElement).open = true; });
   const area = page.locator(`#config-${stage}`);
   await area.fill(JSON.stringify(overrides));
-  await page.waitForFunction(([id, want]) => {
-    const r = (document.getElementById(id) as HTMLTextAreaElement).dataset.resolved;
-    if (!r) return false;
-    const got = JSON.parse(r) as Record<string, unknown>;
-    return Object.entries(JSON.parse(want) as Record<string, unknown>).every(([k, v]) => JSON.stringify(got[k]) === JSON.stringify(v));
-  }, [`config-${stage}`, JSON.stringify(overrides)] as const);
+  await waitResolved(page, stage, overrides);
 }
 
 async function runStage(stage: string, timeout = 240_000): Promise<void> {
@@ -293,6 +288,28 @@ describe('the lab through the UI (tiny preset)', () => {
     await page.locator('#panel-sft [data-action=resume-run]').click();
     await page.locator('#tab-sft[data-status=done]').waitFor({ timeout: 240_000 });
     expect(await page.locator('[data-testid=sft-step]').textContent()).toBe('step 30 / 30');
+  });
+
+  test('a config edit whose validation is pending when the engine dies is validated again by the restarted engine', async () => {
+    if (!page.url().startsWith(app.url)) await page.goto(`${app.url}?backend=wasm#evaluate`); // when run alone
+    await expect.poll(() => page.locator('[data-testid=model-name]').textContent(), { timeout: 60_000 }).toMatch(/^model: /);
+    await gotoStage('evaluate');
+    await page.locator('#panel-evaluate details.config-editor').evaluate((d) => { (d as HTMLDetailsElement).open = true; });
+    const engine = page.workers().find((w) => w.url().includes('engine.worker'));
+    expect(engine).toBeDefined();
+    // The engine stops answering (a hung worker's calls never settle), then dies 3 s later.
+    await engine!.evaluate(() => {
+      (self as unknown as { postMessage: () => void }).postMessage = () => undefined;
+      setTimeout(() => { throw new Error('simulated crash during validation'); }, 3000);
+    });
+    const edit = { maxSamples: 3, maxNewTokens: 9 };
+    await page.locator('#config-evaluate').fill(JSON.stringify(edit));
+    await page.waitForTimeout(1000);
+    expect(JSON.parse(await page.locator('#config-evaluate').getAttribute('data-resolved') || '{}')).not.toMatchObject(edit);
+    await expect.poll(() => page.locator('[data-testid=alert]').textContent(), { timeout: 30_000 }).toMatch(/simulated crash during validation/);
+    await waitResolved(page, 'evaluate', edit);
+    expect(JSON.parse(await page.locator('#config-evaluate').inputValue())).toMatchObject(edit);
+    await expect.poll(() => page.locator('[data-testid=model-name]').textContent(), { timeout: 60_000 }).toMatch(/^model: /);
   });
 
   test('the tiny pipeline preset runs every stage with one click', async () => {

@@ -11,7 +11,7 @@ import { renderSample, sampleTitle } from './sample_view.ts';
 
 export const dataView: View = (ctx) => {
   const { store } = ctx;
-  const editor = createConfigEditor({ id: 'data', fields: FIELDS.data, resolve: (o) => ctx.data.api.resolveConfig(o), initial: { n: 48, seed: 1 } });
+  const editor = createConfigEditor({ id: 'data', fields: FIELDS.data, resolve: (o) => ctx.data.api.resolveConfig(o), onWorkerRestart: (l) => ctx.data.onRestart(l), initial: { n: 48, seed: 1 } });
   const job = createJobPanel({
     stage: 'data', store, startLabel: 'Generate dataset',
     blocked: () => editor.problem(),

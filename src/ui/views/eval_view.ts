@@ -33,7 +33,7 @@ function testSamples(ctx: AppContext, max: number): { samples: Sample[]; split: 
 
 export const evalView: View = (ctx) => {
   const { store } = ctx;
-  const editor = createConfigEditor({ id: 'evaluate', fields: FIELDS.evaluate, resolve: (o) => ctx.engine.api.resolveConfig('evaluate', o), initial: { maxSamples: 6, maxNewTokens: 64 } });
+  const editor = createConfigEditor({ id: 'evaluate', fields: FIELDS.evaluate, resolve: (o) => ctx.engine.api.resolveConfig('evaluate', o), onWorkerRestart: (l) => ctx.engine.onRestart(l), initial: { maxSamples: 6, maxNewTokens: 64 } });
   const job = createJobPanel({
     stage: 'evaluate', store, startLabel: 'Evaluate',
     blocked: () => editor.problem() ?? (!store.state.dataset ? 'generate or import a dataset first' : !store.state.model ? 'load a model first' : undefined),

@@ -52,7 +52,7 @@ export const modelView: View = (ctx) => {
     void refreshCheckpoints();
   };
 
-  const editor = createConfigEditor({ id: 'model', fields: FIELDS.model, resolve: (o) => ctx.engine.api.resolveConfig('model', o) });
+  const editor = createConfigEditor({ id: 'model', fields: FIELDS.model, resolve: (o) => ctx.engine.api.resolveConfig('model', o), onWorkerRestart: (l) => ctx.engine.onRestart(l) });
   const freshBtn = h('button', { 'data-action': 'fresh-model' }, 'Build fresh model from preset');
   const buildFresh = async (): Promise<void> => {
     const c = editor.value();

@@ -22,7 +22,7 @@ export function clip(text: string, max = 120): string {
 
 export const pairsView: View = (ctx) => {
   const { store } = ctx;
-  const editor = createConfigEditor({ id: 'pairs', fields: FIELDS.pairs, resolve: (o) => ctx.engine.api.resolveConfig('pairs', o), initial: {} });
+  const editor = createConfigEditor({ id: 'pairs', fields: FIELDS.pairs, resolve: (o) => ctx.engine.api.resolveConfig('pairs', o), onWorkerRestart: (l) => ctx.engine.onRestart(l), initial: {} });
   const job = createJobPanel({
     stage: 'pairs', store, startLabel: 'Build pairs',
     blocked: () => editor.problem() ?? (!store.state.dataset ? 'generate or import a dataset first' : !store.state.model ? 'load a model first' : undefined),

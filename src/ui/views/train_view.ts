@@ -34,7 +34,7 @@ export interface TrainViewSpec {
 export function createTrainView(ctx: AppContext, spec: TrainViewSpec): HTMLElement {
   const { store } = ctx;
   const key = spec.stage;
-  const editor = createConfigEditor({ id: key, fields: FIELDS[key], resolve: (o) => ctx.engine.api.resolveConfig(key, o), initial: spec.initial });
+  const editor = createConfigEditor({ id: key, fields: FIELDS[key], resolve: (o) => ctx.engine.api.resolveConfig(key, o), onWorkerRestart: (l) => ctx.engine.onRestart(l), initial: spec.initial });
   const charts = spec.charts.map((c) => createLineChart(c.title, c.series, `${key}-chart-${c.id ?? c.title.toLowerCase().replace(/\W+/g, '-')}`, 'step', c.logY));
   const chartPoints = (i: number, points: MetricPoint[]): MetricPoint[] => {
     const c = spec.charts[i];
