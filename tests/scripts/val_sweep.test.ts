@@ -139,6 +139,7 @@ describe('val_sweep: pair kinds and held-out train samples', () => {
     expect(sweep.out).not.toBe(kinds.out);
     const doses = sweep.variants.map((v) => [v.name, v.filter, variantAnchorDose(sweep, v), v.flags!.includes('--loss-weights')]);
     expect(doses).toEqual([
+      ['anchor_only_k6', 'one-per-turn', 6, true], ['token_one_per_turn_k6', 'one-per-turn', 6, false],
       ['anchor_only_k4', 'one-per-turn', 4, true], ['token_one_per_turn_k4', 'one-per-turn', 4, false],
       ['anchor_only_k2', 'one-per-turn', 2, true], ['token_one_per_turn_k2', 'one-per-turn', 2, false],
     ]);
