@@ -1,7 +1,7 @@
 // The validation sweep's table (scripts/val_sweep.ts): each variant against the start model on validation (and on
 // the seen round's own samples), with a bootstrap interval, the paired turn counts and the category that moved most.
 import type { EvalReport } from '../src/core/scoring/evaluate.ts';
-import { bootstrapInterval, pairedOutcome, turnErrors } from '../src/core/scoring/significance.ts';
+import { bootstrapInterval, pairedByTurnKind, pairedOutcome, turnErrors } from '../src/core/scoring/significance.ts';
 
 /** One row's reports: validation always, the seen round's samples when the sweep has them. */
 export interface VariantReports {
@@ -33,9 +33,15 @@ function against(r: EvalReport, start: EvalReport): string {
   return `${o.aWins} / ${o.bWins}, ${pText(o.p)}`;
 }
 
+/** `against`, then the call turns and the text turns apart: where a difference between two variants lies. */
+function againstByKind(r: EvalReport, other: EvalReport): string {
+  const k = pairedByTurnKind(r, other);
+  return `${against(r, other)} (call turns ${k.call.aWins} / ${k.call.bWins}, ${pText(k.call.p)}; text ${k.text.aWins} / ${k.text.bWins}, ${pText(k.text.p)})`;
+}
+
 /**
  * The markdown rows: `start` first (the reference of every paired count), then each variant; with `compare` (one of
- * the variants), a column of each variant against it too.
+ * the variants), a column of each variant against it too, split into call turns and text turns.
  */
 export function sweepTable(start: VariantReports, variants: readonly VariantReports[], compare?: VariantReports): string[] {
   const withSeen = start.seen !== undefined;
@@ -47,7 +53,7 @@ export function sweepTable(start: VariantReports, variants: readonly VariantRepo
   const row = (v: VariantReports, isStart: boolean): string => {
     if (!v.val) return `| ${v.name} | failed: ${v.failure ?? 'no report'} |${' |'.repeat(cols.length - 2)}`;
     const ci = bootstrapInterval(turnErrors(v.val), { seed: 1 });
-    const vsCompare = compare ? [isStart || v.name === compare.name || !compare.val ? '' : against(v.val, compare.val)] : [];
+    const vsCompare = compare ? [isStart || v.name === compare.name || !compare.val ? '' : againstByKind(v.val, compare.val)] : [];
     const cells = [v.name, v.what, `${pct(ci.rate)} [${pct(ci.lo)}, ${pct(ci.hi)}]`, isStart ? '' : against(v.val, startVal), ...vsCompare, isStart ? '' : largestShift(v.val, startVal)];
     if (withSeen) {
       const seenRate = v.seen ? pct(1 - v.seen.overall.exactMatch) : 'not evaluated';

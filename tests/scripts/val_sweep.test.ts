@@ -78,8 +78,9 @@ describe('seen round samples', () => {
 });
 
 /** A report over turns t0..t(n-1): `exact` per turn, and error rates as given. */
-function report(exact: boolean[], errorRates: Record<string, number>): EvalReport {
-  const turns = exact.map((e, i) => ({ sampleId: `t${i}`, turn: 1, exact: e }));
+/** Turns `t0`, `t1`, …; `calls` marks the turns whose ground truth calls a tool (default: none). */
+function report(exact: boolean[], errorRates: Record<string, number>, calls: boolean[] = []): EvalReport {
+  const turns = exact.map((e, i) => ({ sampleId: `t${i}`, turn: 1, exact: e, expected: calls[i] ? [{ name: 'f', arguments: {} }] : [] }));
   return { turns, overall: { exactMatch: exact.filter(Boolean).length / exact.length, errorRates } } as unknown as EvalReport;
 }
 
@@ -163,13 +164,14 @@ describe('val_sweep: pair kinds and held-out train samples', () => {
     expect([...drawn, ...held].sort()).toEqual(train.map((s) => s.id).sort());
     expect(() => heldOutSamples(train, { ...h, rounds: 3 })).toThrow('loop: its rounds draw 13 train samples, but the train split has 12');
   });
-  it('tests every variant against compareTo in a column of its own', () => {
-    const start = report([false, false, false, false], { wrong_value: 1 });
-    const loop = report([true, false, false, false], { wrong_value: 0.75 });
-    const seq = report([true, true, true, false], { wrong_value: 0.25 });
+  it('tests every variant against compareTo in a column of its own, call turns and text turns apart', () => {
+    const calls = [true, true, false, false];
+    const start = report([false, false, false, false], { wrong_value: 1 }, calls);
+    const loop = report([true, false, false, false], { wrong_value: 0.75 }, calls);
+    const seq = report([true, true, true, false], { wrong_value: 0.25 }, calls);
     const rows = sweepTable({ name: 'start', what: 'the start model', val: start }, [{ name: 'loop', what: 'evaluated', val: loop }, { name: 'seq', what: 'dpo', val: seq }], { name: 'loop', what: 'evaluated', val: loop });
     expect(rows[0]).toBe('| variant | training | val error [95% CI] | fixed / broke vs start | fixed / broke vs loop | largest category shift |');
     expect(rows[3]).toMatch(/^\| loop \| evaluated \| 75\.0% .* \| 1 \/ 0, p = 1\.000 \|  \| wrong_value −25\.0 pt \|$/);
-    expect(rows[4]).toMatch(/^\| seq \| dpo \| 25\.0% .* \| 3 \/ 0, p = 0\.250 \| 2 \/ 0, p = 0\.500 \| wrong_value −75\.0 pt \|$/);
+    expect(rows[4]).toMatch(/^\| seq \| dpo \| 25\.0% .* \| 3 \/ 0, p = 0\.250 \| 2 \/ 0, p = 0\.500 \(call turns 1 \/ 0, p = 1\.000; text 1 \/ 0, p = 1\.000\) \| wrong_value −75\.0 pt \|$/);
   });
 });
