@@ -140,12 +140,15 @@ describe('val_sweep: pair kinds and held-out train samples', () => {
     expect(sweep.out).not.toBe(kinds.out);
     const doses = sweep.variants.map((v) => [v.name, v.filter, variantAnchorDose(sweep, v), v.flags!.includes('--loss-weights')]);
     expect(doses).toEqual([
+      ['token_one_per_turn_k4_w0.3', 'one-per-turn', 4, true], ['token_one_per_turn_k4_w1', 'one-per-turn', 4, true],
       ['anchor_only_k6', 'one-per-turn', 6, true], ['token_one_per_turn_k6', 'one-per-turn', 6, false],
       ['anchor_only_k4', 'one-per-turn', 4, true], ['token_one_per_turn_k4', 'one-per-turn', 4, false],
       ['anchor_only_k2', 'one-per-turn', 2, true], ['token_one_per_turn_k2', 'one-per-turn', 2, false],
     ]);
     for (const v of sweep.variants) expect(v.flags!.slice(0, 4), v.name).toEqual(['--anchor', 'runs/anchor-dose/seen-round-1.jsonl', '--max-kl', '1e6']);
     expect(sweep.variants.find((v) => v.name === 'anchor_only_k2')!.flags!.slice(4, 6)).toEqual(['--loss-weights', '0']);
+    expect(sweep.variants.find((v) => v.name === 'token_one_per_turn_k4_w0.3')!.flags!.slice(4, 6)).toEqual(['--loss-weights', '0.3']);
+    expect(sweep.variants.find((v) => v.name === 'token_one_per_turn_k4_w1')!.flags!.slice(4, 6)).toEqual(['--loss-weights', '1']);
     expect(sweep.compareTo).toBe('anchor_only_k2');
   });
   it('names the field that is wrong', () => {
