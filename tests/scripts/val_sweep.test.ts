@@ -57,23 +57,6 @@ describe('val_sweep file', () => {
     expect(variantAnchorDose({ dpo: {} }, { name: 'b', kind: 'dpo', flags: ['--loss-weights', '0'] }, 100, 2400)).toBeUndefined();
     expect(variantAnchorDose({ dpo: {} }, { name: 'c', kind: 'model', model: 'm' }, 100, 2400)).toBeUndefined();
   });
-  it('reads the shipped round-2 sweep (models/sweeps/round2_k6_seed1.json): from the dose sweep\'s k = 6 anchor model, round 2\'s own prompts, only the preference term differs', () => {
-    const sweep = readSweep('models/sweeps/round2_k6_seed1.json');
-    const dose = readSweep('models/sweeps/anchor_dose_seed1.json');
-    // the dose sweep's validation, train split, held-out block and DPO settings; round 2 of the same loop draw
-    for (const key of ['val', 'train', 'heldOut', 'dpo'] as const) expect(sweep[key], key).toEqual(dose[key]);
-    expect(sweep.seen).toEqual({ ...dose.seen, round: 2 });
-    expect(sweep.model).toBe(resolve('runs/anchor-dose/anchor_only_k6/dpo/model'));
-    expect(sweep.pairs).toBe(resolve('runs/round2-k6/pairs.jsonl'));
-    const arms = sweep.variants.map((v) => [v.name, v.filter, variantAnchorDose(sweep, v), v.flags!.slice(4, 6)]);
-    expect(arms).toEqual([
-      ['r2_anchor_only_k6', 'one-per-turn', 6, ['--loss-weights', '0']],
-      ['r2_token_one_per_turn_k6', 'one-per-turn', 6, ['--anchor-per-pair', '6']],
-      ['r2_token_error_fix_k6', 'error-fix', 6, ['--anchor-per-pair', '6']],
-    ]);
-    for (const v of sweep.variants) expect(v.flags!.slice(0, 4), v.name).toEqual(['--anchor', 'runs/round2-k6/seen-round-2.jsonl', '--max-kl', '1e6']);
-    expect(sweep.compareTo).toBe('r2_anchor_only_k6');
-  });
   it('names the field that is wrong', () => {
     expect(() => readSweep(write({ ...base, seen: { round: 0, promptsPerRound: 3, seed: 1 } }))).toThrow('"seen.round" must be an integer >= 1, got 0');
     expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'dpo', filter: 'turn' }] }))).toThrow('variants[0].filter must be one of all, correct-chosen, error-fix, base-rejected, one-per-turn, in-turn, got "turn"');
@@ -94,8 +77,7 @@ describe('seen round samples', () => {
   });
 });
 
-/** A report over turns t0..t(n-1): `exact` per turn, and error rates as given. */
-/** Turns `t0`, `t1`, …; `calls` marks the turns whose ground truth calls a tool (default: none). */
+/** A report over turns t0..t(n-1): `exact` per turn, error rates as given; `calls` marks the turns whose ground truth calls a tool (default: none). */
 function report(exact: boolean[], errorRates: Record<string, number>, calls: boolean[] = []): EvalReport {
   const turns = exact.map((e, i) => ({ sampleId: `t${i}`, turn: 1, exact: e, expected: calls[i] ? [{ name: 'f', arguments: {} }] : [] }));
   return { turns, overall: { exactMatch: exact.filter(Boolean).length / exact.length, errorRates } } as unknown as EvalReport;
@@ -167,6 +149,23 @@ describe('val_sweep: pair kinds and held-out train samples', () => {
     expect(sweep.variants.find((v) => v.name === 'token_one_per_turn_k4_w0.3')!.flags!.slice(4, 6)).toEqual(['--loss-weights', '0.3']);
     expect(sweep.variants.find((v) => v.name === 'token_one_per_turn_k4_w1')!.flags!.slice(4, 6)).toEqual(['--loss-weights', '1']);
     expect(sweep.compareTo).toBe('anchor_only_k2');
+  });
+  it('reads the shipped round-2 sweep (models/sweeps/round2_k6_seed1.json): from the dose sweep\'s k = 6 anchor model, round 2\'s own prompts, only the preference term and the pair filter differ', () => {
+    const sweep = readSweep('models/sweeps/round2_k6_seed1.json');
+    const dose = readSweep('models/sweeps/anchor_dose_seed1.json');
+    // the dose sweep's validation, train split, held-out block and DPO settings; round 2 of the same loop draw
+    for (const key of ['val', 'train', 'heldOut', 'dpo'] as const) expect(sweep[key], key).toEqual(dose[key]);
+    expect(sweep.seen).toEqual({ ...dose.seen, round: 2 });
+    expect(sweep.model).toBe(resolve('runs/anchor-dose/anchor_only_k6/dpo/model'));
+    expect(sweep.pairs).toBe(resolve('runs/round2-k6/pairs.jsonl'));
+    const arms = sweep.variants.map((v) => [v.name, v.filter, variantAnchorDose(sweep, v), v.flags!.slice(4, 6)]);
+    expect(arms).toEqual([
+      ['r2_anchor_only_k6', 'one-per-turn', 6, ['--loss-weights', '0']],
+      ['r2_token_one_per_turn_k6', 'one-per-turn', 6, ['--anchor-per-pair', '6']],
+      ['r2_token_error_fix_k6', 'error-fix', 6, ['--anchor-per-pair', '6']],
+    ]);
+    for (const v of sweep.variants) expect(v.flags!.slice(0, 4), v.name).toEqual(['--anchor', 'runs/round2-k6/seen-round-2.jsonl', '--max-kl', '1e6']);
+    expect(sweep.compareTo).toBe('r2_anchor_only_k6');
   });
   it('names the field that is wrong', () => {
     expect(() => readSweep(write({ ...base, variants: [{ name: 'a', kind: 'model' }] }))).toThrow('variants[0].model must be a checkpoint folder (kind "model" evaluates one), got undefined');
