@@ -150,7 +150,7 @@ describe('val_sweep: pair kinds and held-out train samples', () => {
     expect(sweep.variants.find((v) => v.name === 'token_one_per_turn_k4_w1')!.flags!.slice(4, 6)).toEqual(['--loss-weights', '1']);
     expect(sweep.compareTo).toBe('anchor_only_k2');
   });
-  it('reads the shipped round-2 sweep (models/sweeps/round2_k6_seed1.json): from the dose sweep\'s k = 6 anchor model, round 2\'s own prompts, only the preference term and the pair filter differ', () => {
+  it('reads the shipped round-2 sweep (models/sweeps/round2_k6_seed1.json): from the dose sweep\'s k = 6 anchor model, round 2\'s own prompts, only the preference term, the pair filter and one lever of the term differ', () => {
     const sweep = readSweep('models/sweeps/round2_k6_seed1.json');
     const dose = readSweep('models/sweeps/anchor_dose_seed1.json');
     // the dose sweep's validation, train split, held-out block and DPO settings; round 2 of the same loop draw
@@ -163,7 +163,12 @@ describe('val_sweep: pair kinds and held-out train samples', () => {
       ['r2_anchor_only_k6', 'one-per-turn', 6, ['--loss-weights', '0']],
       ['r2_token_one_per_turn_k6', 'one-per-turn', 6, ['--anchor-per-pair', '6']],
       ['r2_token_error_fix_k6', 'error-fix', 6, ['--anchor-per-pair', '6']],
+      ['r2_token_div1_k6', 'one-per-turn', 6, ['--anchor-per-pair', '6']],
+      ['r2_token_w003_k6', 'one-per-turn', 6, ['--anchor-per-pair', '6']],
+      ['r2_token_dpop5_k6', 'one-per-turn', 6, ['--anchor-per-pair', '6']],
     ]);
+    // the three levers on the preset's one-a-turn pairs: each changes one setting of r2_token_one_per_turn_k6
+    expect(sweep.variants.map((v) => v.flags!.slice(6))).toEqual([['--anchor-per-pair', '6'], [], [], ['--divergent-tokens', '1'], ['--loss-weights', '0.03'], ['--dpop-lambda', '5']]);
     for (const v of sweep.variants) expect(v.flags!.slice(0, 4), v.name).toEqual(['--anchor', 'runs/round2-k6/seen-round-2.jsonl', '--max-kl', '1e6']);
     expect(sweep.compareTo).toBe('r2_anchor_only_k6');
   });
