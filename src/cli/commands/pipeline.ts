@@ -38,7 +38,7 @@ export const pipelineCommand: Command = {
     { name: 'jobs', type: 'int', help: 'loop presets: arms run in this many processes at once (the cores shared among them)', default: 1 },
     { ...THREADS_OPTION, help: 'wasm threads per process (default: TTPA_THREADS when set, else the cores available, divided among --jobs; 1 with --replicas)' },
     { ...REPLICAS_OPTION, help: 'data-parallel replicas of the SFT and full-weight DPO stages: N worker threads (per process with --jobs), one wasm thread each, while this thread combines their gradients and keeps its --threads for the other stages; same losses to float rounding (default 1)' },
-    { name: 'arms', type: 'string', help: `loop presets: run only these arms (comma-separated, of ${ARM_NAMES.join(', ')}; dealt to --jobs processes), no report` },
+    { name: 'arms', type: 'string', help: `loop presets: run only these arms (comma-separated, of ${ARM_NAMES.join(', ')}; dealt to --jobs processes); the report covers them when ttpa is one` },
   ],
   run,
 };
@@ -151,20 +151,19 @@ function folderEnv(root: string, startDir: string | undefined): PipelineEnv {
 /**
  * A loop preset: with --jobs N > 1 the shared stages run here, then the arms (those of --arms, else all) are dealt
  * to N child processes (each `ttpa pipeline ... --arms a,b` on the same run folder, each arm in its own folders),
- * then the report is built here from their finished stages (not with --arms: the report needs every arm).
+ * then the report is built here from their finished stages (with --arms, of those arms: TTPA among them).
  */
 async function runLoopCli(env: PipelineEnv, r: ResolvedPipeline, root: string, o: { jobs: number; onlyArms?: ArmName[]; argv: ParsedArgs; startArg?: string; threads?: number; replicas: number }): Promise<LoopReport | undefined> {
   const arms = o.onlyArms ?? r.loop.arms;
   const jobs = Math.min(o.jobs, arms.length);
-  if (o.onlyArms && jobs <= 1) return runLoop(env, r, { arms: o.onlyArms });
   if (jobs > 1) {
     await runLoop(env, r, { sharedOnly: true });
     const groups = armGroups(arms, jobs);
     const common = ['pipeline', '--preset', str(o.argv, 'preset'), '--out', root, '--seed', String(r.config.seed), '--backend', str(o.argv, 'backend'), ...(o.startArg ? ['--start-model', o.startArg] : []), ...(o.threads ? ['--threads', String(o.threads)] : []), ...(o.replicas > 1 ? ['--replicas', String(o.replicas)] : [])];
     await Promise.all(groups.map((g) => child([...common, '--arms', g.join(',')], g.join('+'))));
-    if (o.onlyArms) return undefined;
   }
-  const report = await runLoop(env, r);
+  // Every stage is done when processes ran them: this builds the report (a child with TTPA wrote one of its arms).
+  const report = await runLoop(env, r, o.onlyArms ? { arms: o.onlyArms } : {});
   if (report) {
     const arms = Object.entries(report.arms).map(([a, x]) => `${a} ${pct(x!.errorRate)}`).join(', ');
     console.log(`seed ${report.seed}: error rate start ${pct(report.start.errorRate)}, ${arms}; goal ${report.goal.met ? 'met' : 'not met'}; ${(report.wallMs / 60000).toFixed(1)} min of stages`);

@@ -18,7 +18,10 @@ import { firstMissStage, readFirstMiss } from './first_miss_stage.ts';
 import { dataStage, evalStage, hashes, type EvalSummaryLine, readEvalReport, readSamples, sftStage, startModelSource, type PipelineEnv, type SftSource } from './stages.ts';
 
 export interface LoopOptions {
-  /** Run only these arms (default: every arm of the config); the report needs them all. */
+  /**
+   * Run only these arms (default: every arm of the config). The report covers the arms run and needs TTPA among
+   * them; its goal names the others as not run.
+   */
   arms?: ArmName[];
   /**
    * Stop after the shared stages (data, the starting model's evaluation, pass@k, the warm-up round) and round 1's
@@ -77,16 +80,19 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
     await timed(evalStage(env, r, arm, finalModel, data));
     await timed(firstMissStage(env, r, arm, finalModel, data));
   }
-  if (opts.arms) return undefined;
+  if (!arms.includes('ttpa')) {
+    env.events.log?.(`report: none (arms ${arms.join(', ')}: the report compares TTPA with the other arms; run it with them, or all arms)`);
+    return undefined;
+  }
 
   const warm = r.loop.warmupSamples > 0 ? ['warmup'] : [];
-  const evals = Object.fromEntries(await Promise.all(['sft', ...warm, ...r.loop.arms].map(async (a) => [a, await readEvalReport(env.store, a)] as const)));
-  const tokenLevel = Object.fromEntries(await Promise.all([originName, ...r.loop.arms].map(async (a) => [a, await readFirstMiss(env.store, a)] as const)));
+  const evals = Object.fromEntries(await Promise.all(['sft', ...warm, ...arms].map(async (a) => [a, await readEvalReport(env.store, a)] as const)));
+  const tokenLevel = Object.fromEntries(await Promise.all([originName, ...arms].map(async (a) => [a, await readFirstMiss(env.store, a)] as const)));
   const firstMiss = Object.values(tokenLevel).every((t) => t !== null) ? { base: originName, turns: tokenLevel as Record<string, TurnLogps[]> } : undefined;
   const built = buildLoopReport({
-    preset: r.config.name, seed: r.config.seed, config: r,
+    preset: r.config.name, seed: r.config.seed, config: r, arms,
     stages: records.map((x) => ({ stage: x.stage, elapsedMs: x.elapsedMs, skipped: x.skipped === true })),
-    evals, runs: runs as Record<ArmName, ArmRun>, headroom: headroom?.summary ?? null, startVal: startVal.summary,
+    evals, runs, headroom: headroom?.summary ?? null, startVal: startVal.summary,
     ...(warm.length ? { warmupVal: origin.val.summary } : {}), ...(firstMiss ? { firstMiss } : {}),
   });
   await env.store.writeFiles('', { 'report.json': JSON.stringify(built.report, null, 2) + '\n', 'report.md': built.markdown, ...built.charts });

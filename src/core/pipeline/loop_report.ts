@@ -76,9 +76,14 @@ export interface LoopReportInputs {
   seed: number;
   config: ResolvedPipeline;
   stages: LoopReport['stages'];
-  /** 'sft' (the starting model), 'warmup' (with a warm-up round) and every arm. */
+  /**
+   * The arms reported (default: every arm of config.loop.arms): a run of some arms (`--arms`) reports those, and
+   * the goal lists the rest as not run.
+   */
+  arms?: readonly ArmName[];
+  /** 'sft' (the starting model), 'warmup' (with a warm-up round) and every reported arm. */
   evals: Record<string, EvalReport>;
-  runs: Record<ArmName, ArmRun>;
+  runs: Partial<Record<ArmName, ArmRun>>;
   headroom: PassAtK | null;
   /** The starting model on the validation samples every round is evaluated on. */
   startVal: { errorRate: number; turns: number };
@@ -115,11 +120,15 @@ export function budgetLine(r: ResolvedPipeline): string {
 
 export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; markdown: string; charts: Record<string, string> } {
   const start = inp.evals.sft;
-  const armNames = inp.config.loop.arms;
+  const armNames = inp.arms ?? inp.config.loop.arms;
+  if (!armNames.includes('ttpa')) throw new Error(`buildLoopReport: the report compares TTPA with the other arms; arms ${armNames.join(', ')} lack it`);
   const arms: Partial<Record<ArmName, LoopArmResult>> = {};
   const d = inp.config.dpo;
-  for (const [i, a] of armNames.entries()) {
+  for (const a of armNames) {
     const run = inp.runs[a];
+    if (!run) throw new Error(`buildLoopReport: no rounds for arm ${a}`);
+    // Each arm's interval seed follows its place in the preset, so a report of some arms matches the full one.
+    const i = inp.config.loop.arms.indexOf(a);
     // The anchor is the round's samples (arm_round.ts); RFT carries it only with loop.rftAnchor.
     const anchored = d.anchorWeight > 0 && (a !== 'rft' || inp.config.loop.rftAnchor);
     arms[a] = {
@@ -205,7 +214,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     ...(r.warmup ? [`| warm-up round (shared) | ${interval(r.warmup)} | ${r.warmup.meanEsm.toFixed(3)} | ${sig(r.warmup.vsStart)} | |`] : []),
     ...names.map((a) => { const x = r.arms[a]!; return `| ${a} | ${interval(x)} | ${x.meanEsm.toFixed(3)} | ${sig(x.vsStart)} | ${x.selectedRound} |`; }), '',
     '## TTPA against each arm (same turns)', '',
-    ...(others.length === 0 ? ['No other arm in this run (`loop.arms`): nothing to compare TTPA with.', ''] : [
+    ...(others.length === 0 ? ['No other arm in this run (`loop.arms`, or `--arms`): nothing to compare TTPA with.', ''] : [
       '| arm | TTPA wins / arm wins, p | verdict | on call turns | on text turns |', '| --- | --- | --- | --- | --- |',
       ...others.map((a) => { const k = r.ttpaVsByTurn?.[a]; return `| ${a} | ${sig(r.ttpaVs[a]!)} | ${verdict(a)} | ${k ? `${k.call.turns} turns: ${sig(k.call)}` : '-'} | ${k ? `${k.text.turns} turns: ${sig(k.text)}` : '-'} |`; }), '',
       'Call turns are those where the ground truth calls a tool; most pairs come from them. Text turns (answers, refusals) give pairs too when `pairs.token.includeTextTurns` is on (the default): a tool called where the answer was text, the text chosen over the call (about 2% of the fresh-calls-full pairs, nearly all refusals of a request no tool fits). Text turns also move with the seed on their own, so read a verdict with both columns.', '']),

@@ -164,13 +164,25 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     expect(logs.filter((l) => l.includes(`the same pairs as ${sharedDir}`))).toHaveLength(2);
     // The report says so: those rounds' stage times leave the build out.
     for (const arm of ['ttpa', 'sft-continued']) expect(JSON.parse(text(store, `loop/${arm}/round-1/stage.json`)).summary.reusedPairs, arm).toBe(sharedDir);
+    const ofArms = JSON.parse(text(store, 'report.json'));
     await runLoop({ store, events }, r);
     expect(text(store, 'report.md')).toContain(`Pairs reused, not built, by loop/ttpa/round-1 (${sharedDir}), loop/sft-continued/round-1 (${sharedDir}):`);
+    // A run of some arms reports them: here every arm, so the same report as the full run's (stage times aside).
+    const full = JSON.parse(text(store, 'report.json'));
+    expect({ ...ofArms, stages: [], wallMs: 0 }).toEqual({ ...full, stages: [], wallMs: 0 });
+    // TTPA alone: its figures (interval included) as in the full report, continued SFT named as not run.
+    const solo = await runLoop({ store, events }, r, { arms: ['ttpa'] });
+    expect(solo!.arms).toEqual({ ttpa: full.arms.ttpa });
+    expect(solo!.goal).toMatchObject({ armsNotRun: ['control', 'rft', 'sft-continued', 'sequence'], met: false });
+    // Without TTPA there is nothing to compare: no report, and the log says why; the last report stays.
+    expect(await runLoop({ store, events }, r, { arms: ['sft-continued'] })).toBeUndefined();
+    expect(logs.at(-1)).toBe('report: none (arms sft-continued: the report compares TTPA with the other arms; run it with them, or all arms)');
+    expect(JSON.parse(text(store, 'report.json')).arms).toEqual({ ttpa: full.arms.ttpa });
 
     // unanchored continued SFT trains on targets, not pairs: TTPA alone would use them, so none are built ahead
-    const solo = memoryStore();
-    await runLoop({ store: solo, events: {} }, loopPreset({ arms: ['ttpa', 'sft-continued'], rounds: 1 }), { sharedOnly: true });
-    expect([...solo.files.keys()].filter((f) => f.startsWith('loop/'))).toEqual([]);
+    const plain = memoryStore();
+    await runLoop({ store: plain, events: {} }, loopPreset({ arms: ['ttpa', 'sft-continued'], rounds: 1 }), { sharedOnly: true });
+    expect([...plain.files.keys()].filter((f) => f.startsWith('loop/'))).toEqual([]);
   }, 300_000);
 
   it('with dpo.pairFilter error-fix a round trains on its error-fixing pairs alone (the model runDpoJob makes of them) and records the count', async () => {
@@ -211,7 +223,7 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     // TTPA alone: nothing to beat is not the goal met; the report names the comparison arms it lacks.
     expect(report.goal).toMatchObject({ armsNotRun: ['control', 'rft', 'sft-continued', 'sequence'], met: false });
     expect(text(store, 'report.md')).toContain('; no arm beside TTPA run (the goal needs TTPA to beat each of control, rft, sft-continued, sequence).');
-    expect(text(store, 'report.md')).toContain('No other arm in this run (`loop.arms`): nothing to compare TTPA with.');
+    expect(text(store, 'report.md')).toContain('No other arm in this run (`loop.arms`, or `--arms`): nothing to compare TTPA with.');
     expect(text(store, 'report.md')).not.toContain('| arm | TTPA'); // no empty tables
     const exactCalls = (name: string) => (JSON.parse(text(store, `eval/${name}/report.json`)) as EvalReport).turns.filter((t) => t.expected.length > 0 && t.exact).length;
     expect(report.firstMiss!.base).toBe('sft');
