@@ -1,6 +1,6 @@
 // `ttpa pipeline`: the whole TTPA job from a preset (models/presets/<name>.json) into a run folder, one seed
 // or several (`--seeds 1,2,3`, each in seed-<n>/ plus an aggregate report). Stages skip when up to date.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolvePipelineConfig, type ResolvedPipeline } from '../../core/pipeline/config.ts';
@@ -38,6 +38,7 @@ export const pipelineCommand: Command = {
     { name: 'jobs', type: 'int', help: 'loop presets: arms run in this many processes at once (the cores shared among them)', default: 1 },
     { ...THREADS_OPTION, help: 'wasm threads per process (default: TTPA_THREADS when set, else the cores available, divided among --jobs; 1 with --replicas)' },
     { ...REPLICAS_OPTION, help: 'data-parallel replicas of the SFT and full-weight DPO stages: N worker threads (per process with --jobs), one wasm thread each, while this thread combines their gradients and keeps its --threads for the other stages; same losses to float rounding (default 1)' },
+    { name: 'checkpoint-every', type: 'int', help: 'loop presets: a round\'s training saves a checkpoint every N steps beside its stage, so a stopped run continues mid-round with the same result (0: none)', default: 25 },
     { name: 'arms', type: 'string', help: `loop presets: run only these arms (comma-separated, of ${ARM_NAMES.join(', ')}; dealt to --jobs processes); the report covers them when ttpa is one` },
   ],
   run,
@@ -59,6 +60,7 @@ export function folderStore(root: string): RunStore {
     readBytes: async (p) => new Uint8Array(readFileSync(abs(p))),
     writeFiles: async (dir, files) => writeFiles(abs(dir), files),
     source: (dir) => dirSource(abs(dir)),
+    remove: async (p) => rmSync(abs(p), { recursive: true, force: true }),
   };
 }
 
@@ -89,12 +91,14 @@ async function run(args: ParsedArgs): Promise<number> {
     : undefined;
   const dataParallel = replicaHost ? `; training stages over ${replicas} data-parallel replicas (${replicas} worker threads, 1 wasm thread each)` : '';
   console.log(`backend: ${describeBackend(backend)}${dataParallel}; start model: ${startDir ?? '(none: the pipeline trains its own SFT model)'}`);
+  const checkpointEvery = optNum(args, 'checkpoint-every') ?? 25;
+  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new UsageError(`--checkpoint-every must be an integer >= 0, got ${checkpointEvery}`);
   const until = (optStr(args, 'until') ?? 'report') as StageName;
   const onlyArms = parseArms(args);
   const runOne = async (seed: number | undefined, root: string): Promise<PipelineReport | LoopReport | undefined> => {
     const r = resolvePipelineConfig(preset, seed === undefined ? {} : { seed });
     mkdirSync(root, { recursive: true });
-    const env = { ...folderEnv(root, startDir), replicas: replicaHost };
+    const env = { ...folderEnv(root, startDir), replicas: replicaHost, checkpointEvery };
     if (r.loop.rounds > 0 && optStr(args, 'until')) throw new UsageError(`--until is for single-round presets; ${r.config.name} is a loop (its stages resume on their own)`);
     if (r.loop.rounds > 0) return runLoopCli(env, r, root, { jobs, onlyArms, argv: args, startArg, threads, replicas });
     if (onlyArms) throw new UsageError(`--arms needs a preset with a loop (pipeline.loop.rounds >= 1); ${r.config.name} has none`);
@@ -159,7 +163,7 @@ async function runLoopCli(env: PipelineEnv, r: ResolvedPipeline, root: string, o
   if (jobs > 1) {
     await runLoop(env, r, { sharedOnly: true });
     const groups = armGroups(arms, jobs);
-    const common = ['pipeline', '--preset', str(o.argv, 'preset'), '--out', root, '--seed', String(r.config.seed), '--backend', str(o.argv, 'backend'), ...(o.startArg ? ['--start-model', o.startArg] : []), ...(o.threads ? ['--threads', String(o.threads)] : []), ...(o.replicas > 1 ? ['--replicas', String(o.replicas)] : [])];
+    const common = ['pipeline', '--preset', str(o.argv, 'preset'), '--out', root, '--seed', String(r.config.seed), '--backend', str(o.argv, 'backend'), ...(o.startArg ? ['--start-model', o.startArg] : []), ...(o.threads ? ['--threads', String(o.threads)] : []), ...(o.replicas > 1 ? ['--replicas', String(o.replicas)] : []), '--checkpoint-every', String(env.checkpointEvery ?? 0)];
     await Promise.all(groups.map((g) => child([...common, '--arms', g.join(',')], g.join('+'))));
   }
   // Every stage is done when processes ran them: this builds the report (a child with TTPA wrote one of its arms).

@@ -138,6 +138,15 @@ export function createModel(c: ModelConfig, seed: number): Model {
   return { config: c, params: initParams(c, seed) };
 }
 
+/** Sets every parameter to a checkpoint's values (resume); throws naming a weight that is missing or the wrong size. */
+export function restoreWeights(model: Model, weights: Record<string, Float32Array>): void {
+  for (const [name, v] of Object.entries(model.params)) {
+    const w = weights[name];
+    if (!w || w.length !== v.size) throw new Error(`resume: checkpoint weight ${name} is missing or has the wrong size`);
+    tf.tidy(() => v.assign(tf.tensor(w, v.shape, 'float32')));
+  }
+}
+
 export function disposeModel(m: Model): void {
   releaseFrozen(Object.values(m.params));
   for (const v of Object.values(m.params)) v.dispose();

@@ -2,7 +2,7 @@
 // the arm's current policy into training data (token or sequence pairs, or supervised targets), update the
 // policy for the round's step budget, evaluate it on the validation split. loop.ts chains rounds and arms.
 import type { Sample } from '../data/sample.ts';
-import { disposeModel, type Model } from '../model/params.ts';
+import { disposeModel, restoreWeights, type Model } from '../model/params.ts';
 import { buildPairs } from '../preference/build_pairs.ts';
 import { buildTurnTargets } from '../preference/sft_targets.ts';
 import { pairsToTrlJsonl } from '../preference/trl_export.ts';
@@ -26,6 +26,7 @@ import { errorRate, evaluateModel } from './evaluate_model.ts';
 import type { ArmName } from './loop_config.ts';
 import { configHash } from './hash.ts';
 import { runStage, type StageRecord } from './stage.ts';
+import { stageCheckpoints, type StageCheckpoints } from './stage_checkpoints.ts';
 import { hashes, logEvery, readSamples, toJsonl, type EvalSummaryLine, type PipelineEnv, type SftSource } from './stages.ts';
 
 export interface ArmRoundSummary {
@@ -111,7 +112,7 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
   };
   const startRef = dpoArm && loop.reference === 'start' && round > 0;
   const inputs = { ...hashes(data), ...policy.inputs, ...(startRef ? { reference: Object.values(start.inputs).join('') } : {}) };
-  return runStage(env.store, dir, config, inputs, env.events, async () => {
+  return runStage(env.store, dir, config, inputs, env.events, async (hash) => {
     const samples = roundPrompts(await readSamples(env.store, 'train'), round, loop.promptsPerRound, r.config.seed, loop.warmupSamples);
     const { model, tokenizer } = await loadCheckpoint(policy.source);
     const reference = startRef ? (await loadCheckpoint(start.source)).model : undefined;
@@ -120,9 +121,13 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
       const built = await buildRoundData(env, r, arm, round, model, tokenizer, samples, preference, policy.inputs);
       await env.store.writeFiles(dir, { [built.file]: built.text, 'data_stats.json': JSON.stringify(built.stats, null, 2) + '\n' });
       const t1 = performance.now();
-      const trained = await trainRound(env, dir, model, tokenizer, dpo, built, reference, samples, loop.maxKl, rftAnchored(r, arm));
+      const metrics: (DpoStepMetrics | StepMetrics)[] = [];
+      const every = env.checkpointEvery ?? 0;
+      const ck = every > 0 && built.items > 0 ? await stageCheckpoints(env.store, dir, hash, () => metrics, env.events) : undefined;
+      const trained = await trainRound(env, dir, model, tokenizer, dpo, built, reference, samples, loop.maxKl, rftAnchored(r, arm), metrics, ck && { every, ...ck });
       await env.store.writeFiles(`${dir}/model`, await checkpointFiles(trained.model, tokenizer, { [dpoArm ? 'dpo_config.json' : 'sft_config.json']: trained.config }));
       await env.store.writeFiles(dir, { 'metrics.jsonl': toJsonl(trained.metrics) });
+      await ck?.finish();
       const t2 = performance.now();
       const val = await readSamples(env.store, 'val');
       const report = await evaluateModel(trained.model, tokenizer, loop.valLimit > 0 ? val.slice(0, loop.valLimit) : val, {
@@ -221,9 +226,15 @@ async function buildRoundData(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
  * `prompts`: the round's samples, whose ground truth is the SFT anchor of a DPO arm (dpo.anchorWeight > 0) and, with
  * `sftAnchor`, of an SFT arm (at the same weight and the same rows a step: RFT with loop.rftAnchor).
  */
-async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer: Tokenizer, dpo: DpoConfig, data: RoundData, reference: Model | undefined, prompts: Sample[], maxKl: number, sftAnchor = false)
+async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer: Tokenizer, dpo: DpoConfig, data: RoundData, reference: Model | undefined, prompts: Sample[], maxKl: number, sftAnchor: boolean,
+  metrics: (DpoStepMetrics | StepMetrics)[], ck?: Pick<StageCheckpoints, 'resume' | 'saveCheckpoint'> & { every: number })
   : Promise<{ model: Model; metrics: (DpoStepMetrics | StepMetrics)[]; config: unknown; filtered?: PairFilterCount }> {
-  const metrics: (DpoStepMetrics | StepMetrics)[] = [];
+  // With checkpoints: saved every ck.every steps (a setting of the run, not of the round: the recorded config keeps
+  // checkpointEvery 0), and a stopped round continues from the newest with its metrics so far.
+  const resume = ck?.resume;
+  if (resume) metrics.push(...(resume.metrics as (DpoStepMetrics | StepMetrics)[]));
+  const checkpoints = ck ? { checkpointEvery: ck.every } : {};
+  const saveCheckpoint = ck?.saveCheckpoint;
   const onStep = (m: DpoStepMetrics | StepMetrics): void => {
     metrics.push(m);
     env.events.progress?.(dir, m.step, dpo.steps);
@@ -240,11 +251,16 @@ async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer
       gradAccumSteps: dpo.gradAccumSteps, weightDecay: dpo.weightDecay, maxGradNorm: dpo.maxGradNorm, seed: dpo.seed,
       checkpointEvery: 0, seqLen: dpo.seqLen, bucketByLength: false,
     });
+    const trainConfig = { ...sft, ...checkpoints };
+    if (resume?.weights) restoreWeights(model, resume.weights);
     const anchor = sftAnchor ? { samples: encodeSamples(prompts, tokenizer, { seqLen: dpo.seqLen, trainOn: 'assistant' }).samples, weight: dpo.anchorWeight, seed: dpo.seed, perPair: dpo.anchorPerPair } : undefined;
     const start = replicasWhereTheyApply(env.replicas, dir, { ...sft, anchorWeight: anchor?.weight }, true, env.events.log);
     const replicas = start && await start(await sftReplicaSpec(model, { data: data.targets, config: sft, padTokenId: tokenizer.padTokenId }));
     const anchorRows = anchor ? sft.batchSize * anchorPerPair(anchor.samples.length, data.targets.length, dpo.anchorPerPair) : 0; // sft.ts's planAnchor
-    await runSft({ policy: modelPolicy(model, sft, undefined, anchorRows), data: data.targets, config: sft, padTokenId: tokenizer.padTokenId, replicas, anchor, modelFiles: () => checkpointFiles(model, tokenizer), hooks: { onStep } })
+    await runSft({
+      policy: modelPolicy(model, sft, undefined, anchorRows), data: data.targets, config: trainConfig, padTokenId: tokenizer.padTokenId, replicas, anchor,
+      modelFiles: () => checkpointFiles(model, tokenizer), hooks: { onStep, saveCheckpoint }, resume,
+    })
       .finally(() => replicas?.close());
     return { model, metrics, config: sft };
   }
@@ -252,6 +268,9 @@ async function trainRound(env: PipelineEnv, dir: string, model: Model, tokenizer
   const startReplicas = replicasWhereTheyApply(env.replicas, dir, dpo, dpoSplittable(dpo), env.events.log);
   const anchor = dpo.anchorWeight > 0 ? prompts : undefined;
   const guard = { maxKl }; // the anchor alone has no KL limit (train/dpo.ts)
-  const job = await runDpoJob({ model, reference, tokenizer, records, recordsName: `${dir}/${data.file}`, config: dpo, anchor, modelFiles: (m) => checkpointFiles(m, tokenizer), hooks: { onStep, guard }, startReplicas });
+  const job = await runDpoJob({
+    model, reference, tokenizer, records, recordsName: `${dir}/${data.file}`, config: { ...dpo, ...checkpoints }, anchor,
+    modelFiles: (m) => checkpointFiles(m, tokenizer), hooks: { onStep, guard, saveCheckpoint }, startReplicas, resume,
+  });
   return { model: job.model, metrics, config: dpo, filtered: job.encoded.filtered };
 }

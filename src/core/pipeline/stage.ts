@@ -31,10 +31,11 @@ export interface StageEvents {
 
 /**
  * Runs `body` unless `dir`/stage.json exists with the same hash of (config, input hashes); returns the
- * record either way. `body` writes its outputs under `dir` and returns the summary.
+ * record either way. `body` writes its outputs under `dir` and returns the summary; it gets the stage's hash
+ * (e.g. to key checkpoints of its own, stage_checkpoints.ts).
  */
 export async function runStage<S>(store: RunStore, dir: string, config: unknown, inputs: Record<string, string>,
-  events: StageEvents, body: () => Promise<S>): Promise<StageRecord<S>> {
+  events: StageEvents, body: (hash: string) => Promise<S>): Promise<StageRecord<S>> {
   const hash = configHash({ config, inputs });
   const path = `${dir}/${STAGE_FILE}`;
   if (store.has(path)) {
@@ -56,7 +57,7 @@ export async function runStage<S>(store: RunStore, dir: string, config: unknown,
   });
   let summary: S;
   try {
-    summary = await body();
+    summary = await body(hash);
   } finally {
     stopRecording();
   }

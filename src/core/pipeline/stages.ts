@@ -40,6 +40,11 @@ export interface PipelineEnv {
   startModel?: FileSource;
   /** Data-parallel replicas for the training stages (Node: worker threads); losses equal one runtime's to float rounding. */
   replicas?: ReplicaHost;
+  /**
+   * The loop rounds' training saves a checkpoint every this many steps beside the stage (stage_checkpoints.ts), and a
+   * rerun of a stopped round continues from it with the same result; 0 or absent: none. Not part of any stage's hash.
+   */
+  checkpointEvery?: number;
 }
 
 export type PairMode = 'token' | 'sequence';

@@ -12,6 +12,8 @@ export interface RunStore {
   writeFiles(dir: string, files: Record<string, Uint8Array | string>): Promise<void>;
   /** The files directly inside `dir`, e.g. for loadCheckpoint. */
   source(dir: string): FileSource;
+  /** Deletes a file or a folder with everything in it (nothing when absent); stores that cannot keep everything. */
+  remove?(path: string): Promise<void>;
 }
 
 const join = (dir: string, f: string): string => (dir ? `${dir}/${f}` : f);
@@ -33,6 +35,9 @@ export function memoryStore(name = 'memory'): RunStore & { files: Map<string, Ui
     readBytes: async (p) => get(p),
     writeFiles: async (dir, fs) => {
       for (const [f, v] of Object.entries(fs)) files.set(join(dir, f), typeof v === 'string' ? enc.encode(v) : v);
+    },
+    remove: async (path) => {
+      for (const p of [...files.keys()]) if (p === path || p.startsWith(`${path}/`)) files.delete(p);
     },
     source: (dir) => {
       const prefix = dir ? `${dir}/` : '';

@@ -3,7 +3,7 @@
 // return the final model (LoRA merged). Shared by `ttpa dpo`, the pipeline and the app; file I/O stays with the caller.
 import { tf } from '../runtime/tf.ts';
 import { readJsonl, throwFirstError } from '../data/jsonl.ts';
-import type { Model } from '../model/params.ts';
+import { restoreWeights, type Model } from '../model/params.ts';
 import { runDpo, type DpoHooks, type DpoPolicy } from './dpo.ts';
 import type { DpoConfig } from './dpo_config.ts';
 import { encodePairs, type ConversationalPair, type DpoTokenizer, type EncodePairsReport } from './dpo_data.ts';
@@ -183,14 +183,6 @@ function freeze(model: Model): tf.Variable[] {
   const changed = Object.values(model.params).filter((v) => v.trainable);
   for (const v of changed) v.trainable = false;
   return changed;
-}
-
-function restoreWeights(model: Model, weights: Record<string, Float32Array>): void {
-  for (const [name, v] of Object.entries(model.params)) {
-    const w = weights[name];
-    if (!w || w.length !== v.size) throw new Error(`dpo resume: checkpoint weight ${name} is missing or has the wrong size`);
-    tf.tidy(() => v.assign(tf.tensor(w, v.shape, 'float32')));
-  }
 }
 
 /** PEFT's adapter_config.json fields for what we train. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -20,6 +20,7 @@ describe('ttpa pipeline (loop presets)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ttpa-loop-'));
     expect((await runMain(['pipeline', '--preset', 'tiny', '--out', dir, '--arms', 'ttpa,ppo'])).err).toContain("--arms: unknown arm 'ppo'");
     expect((await runMain(['pipeline', '--preset', 'tiny', '--out', dir, '--jobs', '0'])).err).toContain('--jobs must be an integer >= 1, got 0');
+    expect((await runMain(['pipeline', '--preset', 'tiny', '--out', dir, '--checkpoint-every', '-1'])).err).toContain('--checkpoint-every must be an integer >= 0, got -1');
     expect((await runMain(['pipeline', '--preset', 'tiny', '--out', dir, '--arms', 'ttpa'])).err).toContain('--arms needs a preset with a loop');
   });
 
@@ -36,6 +37,8 @@ describe('ttpa pipeline (loop presets)', () => {
       return { start: r.start, arms: Object.fromEntries(Object.entries(r.arms).map(([a, x]) => [a, { ...(x as object), rounds: undefined }])), ttpaVs: r.ttpaVs };
     };
     expect(report('two')).toEqual(report('one'));
+    // each round saved a checkpoint (--checkpoint-every 25, and at its last step) and removed it when done
+    for (const arm of ['ttpa', 'sft-continued']) expect(existsSync(join(dir, 'two', 'loop', arm, 'round-1.checkpoints'))).toBe(false);
     for (const f of ['ttpa/model.safetensors', 'sft-continued/model.safetensors']) expect(readFileSync(join(dir, 'two', f))).toEqual(readFileSync(join(dir, 'one', f)));
     // --arms with --jobs 2 deals those arms to two processes too (their lines come prefixed) and reports them.
     const written: string[] = [];

@@ -321,4 +321,42 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
       expect(losses(full).length).toBe(2);
     }
   }, 300_000);
+
+  it('continues a round stopped mid-training from its last checkpoint (env.checkpointEvery), with the result of an unstopped run', async () => {
+    // ttpa trains with runDpoJob, rft with runSft: both resume.
+    const r = loopPreset({ arms: ['ttpa', 'rft'], rounds: 1, rftSamples: 2 }, { dpo: { ...tiny.dpo, steps: 5 } });
+    const full = memoryStore();
+    await runLoop({ store: full, events: {} }, r);
+    const store = memoryStore();
+    const logs: string[] = [];
+    const stopped = new Set<string>();
+    // Each call stops the first round that reaches step 3 and has not been stopped yet (a killed run, one arm at a time).
+    const progress = (stage: string, done: number): void => {
+      if (/^loop\/[a-z-]+\/round-1$/.test(stage) && done === 3 && !stopped.has(stage)) {
+        stopped.add(stage);
+        throw new Error(`stopped ${stage}`);
+      }
+    };
+    const env = { store, events: { log: (l: string) => logs.push(l), progress }, checkpointEvery: 2 };
+    await expect(runLoop(env, r)).rejects.toThrow('stopped loop/ttpa/round-1');
+    const hash = (arm: string): string => [...store.files.keys()].find((p) => p.startsWith(`loop/${arm}/round-1.checkpoints/`))!.split('/')[3];
+    const ttpaCk = `loop/ttpa/round-1.checkpoints/${hash('ttpa')}`;
+    expect(text(store, `${ttpaCk}/latest.json`)).toBe('{"name":"checkpoint-2"}\n');
+    expect(store.has(`loop/ttpa/round-1/stage.json`)).toBe(false);
+    await expect(runLoop(env, r)).rejects.toThrow('stopped loop/rft/round-1');
+    expect(logs).toContain(`loop/ttpa/round-1: resuming from ${ttpaCk}/checkpoint-2 (step 2)`);
+    await runLoop(env, r);
+    expect(logs.some((l) => l.startsWith('loop/rft/round-1: resuming from ') && l.endsWith('/checkpoint-2 (step 2)'))).toBe(true);
+    for (const arm of ['ttpa', 'rft']) {
+      expect(store.files.get(`loop/${arm}/round-1/model/model.safetensors`), arm).toEqual(full.files.get(`loop/${arm}/round-1/model/model.safetensors`));
+      const losses = (st: ReturnType<typeof memoryStore>): unknown[] => jsonl(text(st, `loop/${arm}/round-1/metrics.jsonl`)).map(({ step_ms: _, tokens_per_sec: __, ...m }) => m);
+      expect(losses(store), arm).toEqual(losses(full));
+      expect(losses(full).length).toBe(5);
+      // the unstopped run's stage record (hash, config, inputs, the files written): checkpoints are not part of the stage
+      const rec = (st: ReturnType<typeof memoryStore>) => { const x = JSON.parse(text(st, `loop/${arm}/round-1/stage.json`)); return { hash: x.hash, config: x.config, inputs: x.inputs, outputs: Object.keys(x.outputs) }; };
+      expect(rec(store), arm).toEqual(rec(full));
+    }
+    // finished stages leave no checkpoint behind
+    expect([...store.files.keys()].filter((p) => p.includes('.checkpoints'))).toEqual([]);
+  }, 300_000);
 });
