@@ -1,4 +1,4 @@
-// Checkpoints inside a long training stage, so a run stopped mid-stage (a session's end, a closed tab, a crash)
+// Checkpoints inside a long training stage, so a run stopped mid-stage (a session's end, a killed process, a crash)
 // continues from its last checkpoint instead of the stage's first step, bit for bit (trainer.ts's exact resume).
 // They live beside the stage's folder, in <dir>.checkpoints/<stage hash>/: one checkpoint-<step>/ folder (model or
 // adapter files, optimizer state, the metrics so far, trainer_state.json written last) and latest.json naming it,
