@@ -13,7 +13,7 @@ import { REPO, screenshot, startApp, type App } from './harness.ts';
 let app: App;
 let page: Page & { errors: string[] };
 interface Outcome { aWins: number; bWins: number; p: number }
-interface Report { kind?: string; preset: string; seed: number; arms: Record<string, { errorRate: number; vsStart?: Outcome }>; start?: { errorRate: number } }
+interface Report { kind?: string; preset: string; seed: number; arms: Record<string, { errorRate: number; vsStart?: Outcome }>; start?: { errorRate: number }; ttpaVs: Record<string, Outcome> }
 const bundle = JSON.parse(readFileSync(join(REPO, 'public/reference/run.json'), 'utf8')) as { runs: { report: Report }[] };
 const reports = bundle.runs.map((r) => r.report);
 /** A loop report's starting model is its own row ('sft') before the arms; a single-round report lists sft among its arms. */
@@ -68,6 +68,10 @@ describe('classroom view', () => {
     const line = await page.locator('[data-testid=seeds-line]').textContent();
     expect(line).toMatch(new RegExp(`^TTPA had fewer test errors than the start model on ${fewer} of ${reports.length} seeds`));
     expect(line).toContain(`${fixed.toLocaleString('en-US')} turns fixed, ${broken.toLocaleString('en-US')} broken`);
+    // and what the preference term adds: TTPA against continued SFT, from the reports' own paired tests
+    const vsFixed = reports.reduce((n, r) => n + r.ttpaVs['sft-continued'].aWins, 0);
+    const vsBroken = reports.reduce((n, r) => n + r.ttpaVs['sft-continued'].bWins, 0);
+    expect(line).toContain(`What the preference term adds, TTPA against continued SFT over all ${reports.length} seeds: ${vsFixed.toLocaleString('en-US')} turns fixed, ${vsBroken.toLocaleString('en-US')} broken`);
     // The first seed's details are shown; arrow keys move through the radio group and show each seed's.
     const radios = page.locator('[data-testid=seeds] input[type=radio]');
     expect(await radios.first().isChecked()).toBe(true);

@@ -39,6 +39,12 @@ export interface RunView {
   arms: ArmView[];
   /** The arm the headline shows after the baseline (TTPA when present). */
   headline?: string;
+  /**
+   * The headline arm against its control on the same turns, when the run has one: continued SFT on the same prompts
+   * and steps (the same training without the preference term), else the NLL control. fixed: the control wrong and
+   * the headline arm right; broken: the reverse.
+   */
+  control?: { key: string; short: string; vs: PairedView };
   curves: { label: string; points: MetricPoint[] }[];
   /** Extra report lines (the goal check, the control) when the source has them. */
   notes: string[];
@@ -61,7 +67,9 @@ const ARM_LABELS: Record<string, string> = {
   sft: 'SFT (before preference training)', sequence: 'sequence-level DPO', token: 'TTPA (token-level DPO)', ttpa: 'TTPA (token-level DPO)',
   control: 'control: NLL on TTPA chosen only', rft: 'rejection-sampling fine-tuning', 'sft-continued': 'SFT continued',
 };
-const ARM_SHORT: Record<string, string> = { sft: 'the start model', token: 'TTPA', ttpa: 'TTPA', sequence: 'sequence DPO', control: 'the control' };
+const ARM_SHORT: Record<string, string> = { sft: 'the start model', token: 'TTPA', ttpa: 'TTPA', sequence: 'sequence DPO', control: 'the control', 'sft-continued': 'continued SFT' };
+/** The arm that isolates the preference term, best first: the same training without it, then its chosen side's NLL alone. */
+const CONTROLS = ['sft-continued', 'control'];
 export const armLabel = (key: string): string => ARM_LABELS[key] ?? key;
 
 /** The bundle format scripts/reference_runs.ts writes (BUNDLE_FORMAT there); a bundle without one is the older single-run layout. */
@@ -123,6 +131,14 @@ function armView(key: string, a: ReportArm, exact: boolean[] | undefined, first:
 
 const headlineOf = (arms: ArmView[]): string | undefined => arms.find((a) => a.key === 'token' || a.key === 'ttpa')?.key ?? arms[1]?.key;
 
+function controlOf(arms: ArmView[], headline: string, exact: Record<string, boolean[] | undefined>): RunView['control'] {
+  const key = CONTROLS.find((k) => k !== headline && arms.some((a) => a.key === k));
+  const [mine, theirs] = [exact[headline], key ? exact[key] : undefined];
+  if (!key || !mine || !theirs || mine.length !== theirs.length) return undefined;
+  const c = pairedChange(theirs, mine);
+  return { key, short: arms.find((a) => a.key === key)!.short, vs: { ...c, p: mcnemarExact(c.fixed, c.broken) } };
+}
+
 function runView(r: BundleRun): RunView {
   const listed = Object.entries(r.report.arms).filter((e): e is [string, ReportArm] => !!e[1]);
   // A loop report keeps the starting model apart from the arms; it is the baseline either way (eval/sft).
@@ -131,8 +147,9 @@ function runView(r: BundleRun): RunView {
   const exact = Object.fromEntries(all.map(([key]) => [key, exactOf(key)]));
   const arms = all.map(([key, a]) => armView(key, a, exact[key], exact[all[0][0]]));
   const goal = r.report.goal;
+  const headline = headlineOf(arms);
   return {
-    seed: r.report.seed, arms, headline: headlineOf(arms),
+    seed: r.report.seed, arms, headline, control: headline ? controlOf(arms, headline, exact) : undefined,
     curves: Object.entries(r.curves ?? {}).map(([k, points]) => ({ label: armLabel(k), points })),
     notes: goal ? [`The project's goal (TTPA cuts the SFT error rate by 30% relative) is ${goal.met ? 'met' : 'not met'} in this run: relative change ${(100 * goal.relativeErrorReduction).toFixed(1)}%.`] : [],
   };

@@ -29,6 +29,11 @@ export interface SeedsSummary {
   keptStart: number;
   /** Every seed's turns together (disjoint test sets, so each discordant turn is a fair coin under the null). */
   pooled?: { turns: number; fixed: number; broken: number; p: number };
+  /**
+   * The headline arm against its control (classroom_data.ts RunView.control) pooled over the seeds, when every seed
+   * has the same one; with the control's own change from the start, so the line shows which part is whose.
+   */
+  control?: { short: string; turns: number; fixed: number; broken: number; p: number; vsStart?: { fixed: number; broken: number } };
   /** The plain line across seeds. */
   line: string;
 }
@@ -68,12 +73,33 @@ export function summariseSeeds(runs: RunView[]): SeedsSummary | undefined {
     return { turns: paired.reduce((s, v) => s + v.n, 0), fixed, broken, p: mcnemarExact(fixed, broken) };
   })();
   const name = rows[0].arm.short;
+  const control = pooledControl(runs);
   const sentences = [
     `${name} had fewer test errors than the start model on ${fewer} of ${count(n, 'seed', 'seeds')}${fewer ? significance(fewer, significant) : ''}.`,
     more ? `It had more on ${count(more, 'seed', 'seeds')}${significance(more, moreSignificant)}.` : '',
     keptStart ? `On ${keptStart === n ? `every seed` : count(keptStart, 'seed', 'seeds')} no training round beat the start model on validation, so ${name} there is the start model itself.` : '',
     pooled ? `All ${count(n, 'seed', 'seeds')} pooled (${count(pooled.turns, 'test turn', 'test turns')}): ${count(pooled.fixed, 'turn', 'turns')} fixed, ${pooled.broken.toLocaleString('en-US')} broken, ${formatP(pooled.p)}` +
-      (pooled.p < ALPHA ? (pooled.fixed > pooled.broken ? ': fewer errors, beyond noise.' : ': more errors, beyond noise.') : ': that difference could be noise.') : '',
+      verdict(pooled) : '',
+    control?.vsStart ? `${capital(control.short)} alone fixed ${count(control.vsStart.fixed, 'turn', 'turns')} and broke ${control.vsStart.broken.toLocaleString('en-US')}.` : '',
+    control ? `What the preference term adds, ${name} against ${control.short}${n > 1 ? ` over all ${count(n, 'seed', 'seeds')}` : ''}: ` +
+      `${count(control.fixed, 'turn', 'turns')} fixed, ${control.broken.toLocaleString('en-US')} broken, ${formatP(control.p)}${verdict(control)}` : '',
   ];
-  return { arm: name, rows, fewer, more, significant, moreSignificant, keptStart, pooled, line: sentences.filter(Boolean).join(' ') };
+  return { arm: name, rows, fewer, more, significant, moreSignificant, keptStart, pooled, ...(control ? { control } : {}), line: sentences.filter(Boolean).join(' ') };
+}
+
+const capital = (t: string): string => t.charAt(0).toUpperCase() + t.slice(1);
+const verdict = (o: { fixed: number; broken: number; p: number }): string =>
+  o.p < ALPHA ? (o.fixed > o.broken ? ': fewer errors, beyond noise.' : ': more errors, beyond noise.') : ': that difference could be noise.';
+
+/** Every run's headline-against-control outcome added up, when every run has the same control. */
+function pooledControl(runs: RunView[]): SeedsSummary['control'] {
+  const cs = runs.map((r) => r.control);
+  if (!cs.length || cs.some((c) => !c || c.key !== cs[0]!.key)) return undefined;
+  const all = cs as NonNullable<RunView['control']>[];
+  const sum = (f: (v: PairedView) => number): number => all.reduce((s, c) => s + f(c.vs), 0);
+  const fixed = sum((v) => v.fixed);
+  const broken = sum((v) => v.broken);
+  const starts = runs.map((r) => r.arms.find((a) => a.key === all[0].key)?.vsFirst);
+  const vsStart = starts.every((v) => v) ? { fixed: starts.reduce((s, v) => s + v!.fixed, 0), broken: starts.reduce((s, v) => s + v!.broken, 0) } : undefined;
+  return { short: all[0].short, turns: sum((v) => v.n), fixed, broken, p: mcnemarExact(fixed, broken), ...(vsStart ? { vsStart } : {}) };
 }

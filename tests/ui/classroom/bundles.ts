@@ -6,14 +6,18 @@ const rate = (exact: string): number => [...exact].filter((c) => c === '0').leng
 const arm = (exact: string): { errorRate: number; meanEsm: number; turns: number; ci: [number, number] } =>
   ({ errorRate: rate(exact), meanEsm: 0.9, turns: exact.length, ci: [Math.max(0, rate(exact) - 0.1), Math.min(1, rate(exact) + 0.1)] });
 
-/** One seed of a loop run: the start model and TTPA with their per-turn exactness; `kept` = TTPA's selected round. */
-export function loopRun(seed: number, start: string, ttpa: string, kept: number) {
+/**
+ * One seed of a loop run: the start model and TTPA with their per-turn exactness; `kept` = TTPA's selected round;
+ * `continued`: a continued-SFT arm's, when given.
+ */
+export function loopRun(seed: number, start: string, ttpa: string, kept: number, continued?: string) {
+  const rounds = [{ round: 1, valErrorRate: 0.3 }, { round: 2, valErrorRate: 0.25 }];
   return {
     report: {
       kind: 'loop', preset: 'hand', seed, wallMs: 60_000 * seed, start: arm(start),
-      arms: { ttpa: { ...arm(ttpa), selectedRound: kept, rounds: [{ round: 1, valErrorRate: 0.3 }, { round: 2, valErrorRate: 0.25 }] } },
+      arms: { ttpa: { ...arm(ttpa), selectedRound: kept, rounds }, ...(continued ? { 'sft-continued': { ...arm(continued), selectedRound: 2, rounds } } : {}) },
     },
-    exact: { sft: start, ttpa },
+    exact: { sft: start, ttpa, ...(continued ? { 'sft-continued': continued } : {}) } as Record<string, string>,
     curves: { ttpa: [{ step: 1, loss: 0.69, kl: 0 }] },
   };
 }

@@ -46,7 +46,7 @@ describe('fromReference', () => {
 
 describe('the shipped reference bundle (public/reference/run.json)', () => {
   const raw = JSON.parse(readFileSync(join(REPO, 'public/reference/run.json'), 'utf8')) as {
-    runs: { report: { seed: number; arms: { ttpa: { vsStart: { turns: number; aWins: number; bWins: number; p: number } } } } }[];
+    runs: { report: { seed: number; arms: { ttpa: { vsStart: { turns: number; aWins: number; bWins: number; p: number } } }; ttpaVs: Record<string, { turns: number; aWins: number; bWins: number }> } }[];
   };
   const data = fromReference(raw);
 
@@ -68,5 +68,15 @@ describe('the shipped reference bundle (public/reference/run.json)', () => {
     expect(data.seeds!.line).toContain(`${fixed.toLocaleString('en-US')} turns fixed, ${broken.toLocaleString('en-US')} broken`);
     const fewer = raw.runs.filter((r) => r.report.arms.ttpa.vsStart.aWins > r.report.arms.ttpa.vsStart.bWins).length;
     expect(data.seeds!.line).toMatch(new RegExp(`^TTPA had fewer test errors than the start model on ${fewer} of ${raw.runs.length} seeds`));
+  });
+
+  test('TTPA against continued SFT (the preference term\'s part) is the reports\' own paired test, added up over the seeds', () => {
+    raw.runs.forEach((r, i) => {
+      const own = r.report.ttpaVs['sft-continued'];
+      expect([data.runs[i].control!.vs.n, data.runs[i].control!.vs.fixed, data.runs[i].control!.vs.broken]).toEqual([own.turns, own.aWins, own.bWins]);
+    });
+    const fixed = raw.runs.reduce((s, r) => s + r.report.ttpaVs['sft-continued'].aWins, 0);
+    const broken = raw.runs.reduce((s, r) => s + r.report.ttpaVs['sft-continued'].bWins, 0);
+    expect(data.seeds!.line).toContain(`What the preference term adds, TTPA against continued SFT over all ${raw.runs.length} seeds: ${fixed.toLocaleString('en-US')} turns fixed, ${broken.toLocaleString('en-US')} broken`);
   });
 });

@@ -43,6 +43,23 @@ describe('summariseSeeds', () => {
     expect(s.line).toMatch(/^TTPA had fewer test errors than the start model on 3 of 3 seeds; 2 of them significantly \(p < 0\.05\)\. All 3 seeds pooled/);
   });
 
+  test('with continued SFT in every seed: what it does alone, then TTPA against it pooled (the preference term\'s part)', () => {
+    const s = summariseSeeds(fromReference(bundleOf([
+      loopRun(1, '0000000000', '1111100000', 2, '1111000000'), // continued SFT: 4 fixed; TTPA against it: 1 / 0
+      loopRun(2, '0000000000', '1110000001', 2, '1111000000'), // continued SFT: 4 fixed; TTPA against it: 1 / 1
+    ])).runs)!;
+    // TTPA against continued SFT pooled: 2 / 1, p = 2 · (1 + 3) / 2^3 = 1.
+    expect(s.control).toEqual({ short: 'continued SFT', turns: 20, fixed: 2, broken: 1, p: 1, vsStart: { fixed: 8, broken: 0 } });
+    expect(s.line).toBe('TTPA had fewer test errors than the start model on 2 of 2 seeds, none significantly (each p ≥ 0.05). '
+      + 'All 2 seeds pooled (20 test turns): 9 turns fixed, 0 broken, p = 0.004: fewer errors, beyond noise. '
+      + 'Continued SFT alone fixed 8 turns and broke 0. '
+      + 'What the preference term adds, TTPA against continued SFT over all 2 seeds: 2 turns fixed, 1 broken, p = 1.00: that difference could be noise.');
+    // a seed without it: no control sentence (the seeds would not be comparable)
+    const mixed = summariseSeeds(fromReference(bundleOf([loopRun(1, '0000000000', '1111100000', 2, '1111000000'), loopRun(2, '0000000000', '1110000001', 2)])).runs)!;
+    expect(mixed.control).toBeUndefined();
+    expect(mixed.line).not.toContain('preference term');
+  });
+
   test('no headline arm to compare gives no summary', () => {
     const run = loopRun(1, '10', '10', 0);
     expect(summariseSeeds([{ ...fromReference(bundleOf([run])).runs[0], headline: 'sft' }])).toBeUndefined();
