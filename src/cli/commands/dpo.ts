@@ -2,7 +2,7 @@
 // writing checkpoint-<step>/ folders, metrics.jsonl and the final model/ (LoRA merged). File I/O only.
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { disposeModel } from '../../core/model/params.ts';
+import { disposeModel, weightsOf } from '../../core/model/params.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
 import { checkpointFiles, loadCheckpoint } from '../../core/runtime/checkpoint.ts';
 import { resolveDpoConfig, type DpoConfig } from '../../core/train/dpo_config.ts';
@@ -167,7 +167,7 @@ async function loadResume(out: string): Promise<DpoJobResume> {
   const point = await newestCompleteCheckpoint(out, async (src) => {
     if (src.has(ADAPTER_FILE)) return { adapter: await src.read(ADAPTER_FILE) };
     const ck = await loadCheckpoint(src);
-    const weights = Object.fromEntries(Object.entries(ck.model.params).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+    const weights = weightsOf(ck.model);
     disposeModel(ck.model);
     return { weights };
   }, console.error);

@@ -138,6 +138,11 @@ export function createModel(c: ModelConfig, seed: number): Model {
   return { config: c, params: initParams(c, seed) };
 }
 
+/** Every parameter's values by name, copied out of the backend (for a resume point). */
+export function weightsOf(model: Model): Record<string, Float32Array> {
+  return Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+}
+
 /** Sets every parameter to a checkpoint's values (resume); throws naming a weight that is missing or the wrong size. */
 export function restoreWeights(model: Model, weights: Record<string, Float32Array>): void {
   for (const [name, v] of Object.entries(model.params)) {

@@ -5,7 +5,7 @@
 // written after it; the one before is removed only then, so a stop at any moment leaves a complete checkpoint
 // named. Outside <dir>, they are never recorded as the stage's outputs; the folder goes when the stage finishes.
 import { loadCheckpoint } from '../runtime/checkpoint.ts';
-import { disposeModel, type Model } from '../model/params.ts';
+import { disposeModel, weightsOf } from '../model/params.ts';
 import { ADAPTER_FILE } from '../train/lora.ts';
 import { OPTIMIZER_FILE } from '../train/optimizer_state.ts';
 import { TRAINER_STATE_FILE, type ResumeFrom, type TrainerState } from '../train/trainer.ts';
@@ -84,6 +84,3 @@ async function readCheckpoint(store: RunStore, folder: string): Promise<StageRes
     disposeModel(model);
   }
 }
-
-const weightsOf = (model: Model): Record<string, Float32Array> =>
-  Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, v.dataSync() as Float32Array]));

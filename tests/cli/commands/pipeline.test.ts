@@ -37,7 +37,7 @@ describe('ttpa pipeline (loop presets)', () => {
       return { start: r.start, arms: Object.fromEntries(Object.entries(r.arms).map(([a, x]) => [a, { ...(x as object), rounds: undefined }])), ttpaVs: r.ttpaVs };
     };
     expect(report('two')).toEqual(report('one'));
-    // each round saved a checkpoint (--checkpoint-every 25, and at its last step) and removed it when done
+    // no round leaves its checkpoints behind (saving and resuming them: tests/core/pipeline/loop.test.ts)
     for (const arm of ['ttpa', 'sft-continued']) expect(existsSync(join(dir, 'two', 'loop', arm, 'round-1.checkpoints'))).toBe(false);
     for (const f of ['ttpa/model.safetensors', 'sft-continued/model.safetensors']) expect(readFileSync(join(dir, 'two', f))).toEqual(readFileSync(join(dir, 'one', f)));
     // --arms with --jobs 2 deals those arms to two processes too (their lines come prefixed) and reports them.
