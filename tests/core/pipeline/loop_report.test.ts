@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateLoopReports, budgetLine, type LoopReport } from '../../../src/core/pipeline/loop_report.ts';
+import { aggregateLoopReports, budgetLine, buildLoopReport, type LoopReport } from '../../../src/core/pipeline/loop_report.ts';
+import type { EvalReport } from '../../../src/core/scoring/evaluate.ts';
 import { resolvePipelineConfig } from '../../../src/core/pipeline/config.ts';
 import { mcnemarExact } from '../../../src/core/scoring/significance.ts';
 
@@ -76,5 +77,35 @@ describe('budgetLine', () => {
     expect(budgetLine(resolvePipelineConfig({ dpo: { anchorWeight: 1, anchorPerPair: 2 }, loop: { rounds: 2, arms: ['control'] } })))
       .toContain('weight 1, 2 anchor sample(s) with each pair or target (dpo.anchorPerPair)); ');
     expect(budgetLine(resolvePipelineConfig({ loop: { rounds: 2, arms: ['rft'] } }))).not.toContain('anchor');
+  });
+});
+
+describe('buildLoopReport', () => {
+  /** 1,000 turns, the first `wrong` of them wrong, every fifth a call turn (enough that two bootstrap seeds give two intervals). */
+  const evalOf = (wrong: number): EvalReport => {
+    const turns = Array.from({ length: 1000 }, (_, i) => ({ sampleId: `t${i}`, turn: 1, exact: i >= wrong, expected: i % 5 === 0 ? [{ name: 'f', arguments: {} }] : [] }));
+    return { turns, overall: { turns: 1000, exactMatch: (1000 - wrong) / 1000, meanEsm: 0, errorRates: {} } } as unknown as EvalReport;
+  };
+  const config = resolvePipelineConfig({ loop: { rounds: 1, arms: ['ttpa', 'control', 'sft-continued'] } });
+  const inputs = (arms?: ('ttpa' | 'control' | 'sft-continued')[]) => ({
+    preset: 'p', seed: 5, config, stages: [], arms, headroom: null, startVal: { errorRate: 0.5, turns: 10 },
+    evals: { sft: evalOf(400), ttpa: evalOf(181), control: evalOf(227), 'sft-continued': evalOf(203) },
+    runs: { ttpa: { rounds: [], selectedRound: 0 }, control: { rounds: [], selectedRound: 0 }, 'sft-continued': { rounds: [], selectedRound: 0 } },
+  });
+
+  it('gives an arm of a subset run (--arms) the interval the full report gives it: the seed follows the preset\'s order', () => {
+    const full = buildLoopReport(inputs()).report;
+    const some = buildLoopReport(inputs(['ttpa', 'sft-continued'])).report;
+    expect(Object.keys(some.arms)).toEqual(['ttpa', 'sft-continued']);
+    expect(some.arms['sft-continued']!.ci).toEqual(full.arms['sft-continued']!.ci);
+    expect(some.arms.ttpa!.ci).toEqual(full.arms.ttpa!.ci);
+    expect(some.goal.armsNotRun).toEqual(['control', 'rft', 'sequence']);
+    // the test can fail: seeded by the subset's order (place 2, not 3), the same turns get another interval
+    const bySubsetOrder = buildLoopReport({ ...inputs(['ttpa', 'sft-continued']), config: resolvePipelineConfig({ loop: { rounds: 1, arms: ['ttpa', 'sft-continued'] } }) }).report;
+    expect(bySubsetOrder.arms['sft-continued']!.ci).not.toEqual(full.arms['sft-continued']!.ci);
+  });
+
+  it('refuses a subset without TTPA, naming the arms', () => {
+    expect(() => buildLoopReport(inputs(['control', 'sft-continued'] as never))).toThrow('arms control, sft-continued lack it');
   });
 });
