@@ -112,7 +112,7 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
   };
   const startRef = dpoArm && loop.reference === 'start' && round > 0;
   const inputs = { ...hashes(data), ...policy.inputs, ...(startRef ? { reference: Object.values(start.inputs).join('') } : {}) };
-  return runStage(env.store, dir, config, inputs, env.events, async (hash) => {
+  return runStage(env.store, dir, config, inputs, env.events, async (hash, stage) => {
     const samples = roundPrompts(await readSamples(env.store, 'train'), round, loop.promptsPerRound, r.config.seed, loop.warmupSamples);
     const { model, tokenizer } = await loadCheckpoint(policy.source);
     const reference = startRef ? (await loadCheckpoint(start.source)).model : undefined;
@@ -124,6 +124,9 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
       const metrics: (DpoStepMetrics | StepMetrics)[] = [];
       const every = env.checkpointEvery ?? 0;
       const ck = every > 0 && built.items > 0 ? await stageCheckpoints(env.store, dir, hash, () => metrics, env.events) : undefined;
+      // The steps before the stop count in the round's time (their pairs and reference log-probs are rebuilt here, so counted once).
+      const priorTrainMs = Math.round((ck?.resume?.metrics ?? []).reduce((sum: number, m) => sum + ((m as { step_ms?: number }).step_ms ?? 0), 0));
+      stage.addPriorMs(priorTrainMs);
       const trained = await trainRound(env, dir, model, tokenizer, dpo, built, reference, samples, loop.maxKl, rftAnchored(r, arm), metrics, ck && { every, ...ck });
       await env.store.writeFiles(`${dir}/model`, await checkpointFiles(trained.model, tokenizer, { [dpoArm ? 'dpo_config.json' : 'sft_config.json']: trained.config }));
       await env.store.writeFiles(dir, { 'metrics.jsonl': toJsonl(trained.metrics) });
@@ -143,7 +146,7 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
       return {
         arm, round: round + 1, prompts: samples.length, items: built.items, ...(trained.filtered ? { filtered: trained.filtered } : {}), dataStats: built.stats, steps: trained.metrics.length,
         final: (trained.metrics.at(-1) as Record<string, number> | undefined) ?? null, val: valLine,
-        elapsedMs: { data: Math.round(t1 - t0), train: Math.round(t2 - t1), val: Math.round(performance.now() - t2) },
+        elapsedMs: { data: Math.round(t1 - t0), train: Math.round(t2 - t1) + priorTrainMs, val: Math.round(performance.now() - t2) },
         ...(built.reusedFrom ? { reusedPairs: built.reusedFrom } : {}),
       };
     } finally {

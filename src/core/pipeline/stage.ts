@@ -29,13 +29,20 @@ export interface StageEvents {
   progress?(stage: string, done: number, total: number): void;
 }
 
+/** What a stage body may tell runStage besides its summary. */
+export interface StageRun {
+  /** Time this stage spent before a stop it resumes from (its checkpoint's steps), added to its elapsedMs. */
+  addPriorMs(ms: number): void;
+}
+
 /**
  * Runs `body` unless `dir`/stage.json exists with the same hash of (config, input hashes); returns the
  * record either way. `body` writes its outputs under `dir` and returns the summary; it gets the stage's hash
- * (e.g. to key checkpoints of its own, stage_checkpoints.ts).
+ * (e.g. to key checkpoints of its own, stage_checkpoints.ts) and a StageRun. A resumed stage's elapsedMs is its
+ * time in this process plus what the body reports from before the stop, so it reads as one uninterrupted run.
  */
 export async function runStage<S>(store: RunStore, dir: string, config: unknown, inputs: Record<string, string>,
-  events: StageEvents, body: (hash: string) => Promise<S>): Promise<StageRecord<S>> {
+  events: StageEvents, body: (hash: string, run: StageRun) => Promise<S>): Promise<StageRecord<S>> {
   const hash = configHash({ config, inputs });
   const path = `${dir}/${STAGE_FILE}`;
   if (store.has(path)) {
@@ -56,12 +63,13 @@ export async function runStage<S>(store: RunStore, dir: string, config: unknown,
     if (d === dir || d.startsWith(`${dir}/`)) outputs[`${d}/${f}`] = bytesHash(bytes);
   });
   let summary: S;
+  let priorMs = 0;
   try {
-    summary = await body(hash);
+    summary = await body(hash, { addPriorMs: (ms) => { priorMs += ms; } });
   } finally {
     stopRecording();
   }
-  const record: StageRecord<S> = { stage: dir, hash, config, inputs, outputs, elapsedMs: Math.round(performance.now() - t0), finishedAt: new Date().toISOString(), summary };
+  const record: StageRecord<S> = { stage: dir, hash, config, inputs, outputs, elapsedMs: Math.round(performance.now() - t0 + priorMs), finishedAt: new Date().toISOString(), summary };
   await store.writeFiles(dir, { [STAGE_FILE]: JSON.stringify(record, null, 2) + '\n' });
   events.log?.(`${dir}: done in ${(record.elapsedMs / 1000).toFixed(1)} s`);
   return record;

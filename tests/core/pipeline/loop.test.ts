@@ -343,8 +343,15 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     const ttpaCk = `loop/ttpa/round-1.checkpoints/${hash('ttpa')}`;
     expect(text(store, `${ttpaCk}/latest.json`)).toBe('{"name":"checkpoint-2"}\n');
     expect(store.has(`loop/ttpa/round-1/stage.json`)).toBe(false);
+    // The stopped run's two steps are said to have taken 1,000 s each: the resumed round's time must count them.
+    const ckMetrics = `${ttpaCk}/checkpoint-2/metrics.jsonl`;
+    store.files.set(ckMetrics, new TextEncoder().encode(jsonl(text(store, ckMetrics)).map((m) => JSON.stringify({ ...m, step_ms: 1e6 }) + '\n').join('')));
     await expect(runLoop(env, r)).rejects.toThrow('stopped loop/rft/round-1');
     expect(logs).toContain(`loop/ttpa/round-1: resuming from ${ttpaCk}/checkpoint-2 (step 2)`);
+    const ttpaRecord = JSON.parse(text(store, 'loop/ttpa/round-1/stage.json'));
+    expect(ttpaRecord.elapsedMs).toBeGreaterThanOrEqual(2e6);
+    expect(ttpaRecord.elapsedMs).toBeLessThan(2e6 + 300_000);
+    expect(ttpaRecord.summary.elapsedMs.train).toBeGreaterThanOrEqual(2e6);
     await runLoop(env, r);
     expect(logs.some((l) => l.startsWith('loop/rft/round-1: resuming from ') && l.endsWith('/checkpoint-2 (step 2)'))).toBe(true);
     for (const arm of ['ttpa', 'rft']) {
