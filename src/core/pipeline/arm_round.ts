@@ -124,7 +124,7 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
       const metrics: (DpoStepMetrics | StepMetrics)[] = [];
       const every = env.checkpointEvery ?? 0;
       const ck = every > 0 && built.items > 0 ? await stageCheckpoints(env.store, dir, hash, () => metrics, env.events) : undefined;
-      // The steps before the stop count in the round's time (their pairs and reference log-probs are rebuilt here, so counted once).
+      // The steps before the stop count in the round's time; what this process redoes (pairs when not reused, reference log-probs) counts once.
       const priorTrainMs = Math.round((ck?.resume?.metrics ?? []).reduce((sum: number, m) => sum + ((m as { step_ms?: number }).step_ms ?? 0), 0));
       stage.addPriorMs(priorTrainMs);
       const trained = await trainRound(env, dir, model, tokenizer, dpo, built, reference, samples, loop.maxKl, rftAnchored(r, arm), metrics, ck && { every, ...ck });
