@@ -34,6 +34,16 @@ describe('fromReference', () => {
     expect(token.vsFirst).toMatchObject({ fixed: 1, broken: 0, n: 10 });
   });
 
+  test('a loop run\'s goal note states the whole goal and counts the arms not run, even where an older report said "met"', () => {
+    const withGoal = (goal: object, continued?: string) => { const r = loopRun(1, '1100', '1110', 1, continued); return { ...r, report: { ...r.report, goal } }; };
+    // An older report: goal.met true with only TTPA and continued SFT run (no armsNotRun field).
+    const old = fromReference(bundleOf([withGoal({ met: true, relativeErrorReduction: 0.4, target: 0.3, beatsEveryArm: true }, '1100')]));
+    expect(old.runs[0].notes).toEqual(["The project's goal (TTPA cuts the start's error rate by 30% relative and beats every other arm with p < 0.05) is not met in this run: relative change 40.0%; beats the arms run with p < 0.05: yes; not run: the control, RFT, sequence DPO."]);
+    const all = { met: true, relativeErrorReduction: 0.35, target: 0.3, beatsEveryArm: true, armsNotRun: [] };
+    expect(fromReference(bundleOf([withGoal(all)])).runs[0].notes[0]).toBe("The project's goal (TTPA cuts the start's error rate by 30% relative and beats every other arm with p < 0.05) is met in this run: relative change 35.0%; beats every arm with p < 0.05: yes.");
+    expect(fromReference(bundleOf([withGoal({ ...all, met: false, beatsEveryArm: false, armsNotRun: ['rft'] })])).runs[0].notes[0]).toContain('is not met in this run: relative change 35.0%; beats the arms run with p < 0.05: no; not run: RFT.');
+  });
+
   test('a file it cannot read says what is wrong and how to rebuild it', () => {
     expect(() => fromReference(null)).toThrow('the reference bundle is not a JSON object; rebuild it with node scripts/bundle_reference.mjs');
     expect(() => fromReference({ format: 'ttpa-reference/9', runs: [] })).toThrow("format 'ttpa-reference/9', this app reads 'ttpa-reference/2'");
