@@ -170,7 +170,7 @@ function loopGoalNote(report: BundleReport, goal: NonNullable<BundleReport['goal
   return `The project's goal (TTPA cuts the start's error rate by ${target}% relative and beats every other arm with p < 0.05) is ${met ? 'met' : 'not met'} in this run: relative change ${(100 * goal.relativeErrorReduction).toFixed(1)}%${beats}${missing}.`;
 }
 
-/** "preset demo, seeds 1, 2, 3, 2-round loop, 35.8–44.7 min per run on the CLI (wasm)". */
+/** "preset demo, seeds 1, 2, 3, 2-round loop, 35.8–44.7 min of stage time per seed on the CLI (wasm)" (report.wallMs: the stages' times summed, not wall time). */
 function sourceLine(runs: BundleRun[], views: RunView[]): string {
   const first = runs[0].report;
   const seeds = runs.map((r) => r.report.seed);
@@ -178,7 +178,7 @@ function sourceLine(runs: BundleRun[], views: RunView[]): string {
   const minutes = runs.map((r) => r.report.wallMs / 60000);
   const [lo, hi] = [Math.min(...minutes), Math.max(...minutes)];
   const time = lo.toFixed(1) === hi.toFixed(1) ? `${lo.toFixed(1)} min` : `${lo.toFixed(1)}–${hi.toFixed(1)} min`;
-  return `preset ${first.preset}, ${seeds.length > 1 ? `seeds ${seeds.join(', ')}` : `seed ${seeds[0]}`}${first.kind === 'loop' ? `, ${rounds}-round loop` : ''}, ${time}${runs.length > 1 ? ' per seed' : ''} on the CLI (wasm)`;
+  return `preset ${first.preset}, ${seeds.length > 1 ? `seeds ${seeds.join(', ')}` : `seed ${seeds[0]}`}${first.kind === 'loop' ? `, ${rounds}-round loop` : ''}, ${time} of stage time${runs.length > 1 ? ' per seed' : ''} on the CLI (wasm)`;
 }
 
 /** The bundled reference: either layout (throws a message naming what is wrong with an unreadable one). */

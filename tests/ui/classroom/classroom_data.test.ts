@@ -12,7 +12,7 @@ import { bundleOf, loopRun, singleRunBundle } from './bundles.ts';
 describe('fromReference', () => {
   test('a bundle of several runs: one run view per seed in order, the loop start first, the report\'s intervals', () => {
     const data = fromReference(bundleOf([loopRun(1, '1100', '1110', 1), loopRun(2, '1010', '1010', 0)]));
-    expect(data.source).toBe('Reference run: preset hand, seeds 1, 2, 2-round loop, 1.0–2.0 min per seed on the CLI (wasm); details of seed 1.');
+    expect(data.source).toBe('Reference run: preset hand, seeds 1, 2, 2-round loop, 1.0–2.0 min of stage time per seed on the CLI (wasm); details of seed 1.');
     expect(data.runs.map((r) => [r.seed, r.headline, r.arms.map((a) => a.key)])).toEqual([[1, 'ttpa', ['sft', 'ttpa']], [2, 'ttpa', ['sft', 'ttpa']]]);
     const [start, ttpa] = data.runs[0].arms;
     expect(start).toMatchObject({ errorRate: 0.5, interval: [0.4, 0.6], intervalMethod: 'bootstrap', vsFirst: undefined });
@@ -25,7 +25,7 @@ describe('fromReference', () => {
 
   test('an older single-run bundle still loads: Wilson intervals, paired change from its per-turn objects, no seeds', () => {
     const data = fromReference(singleRunBundle('1100110011', '1110110011'));
-    expect(data.source).toBe('Reference run: preset demo, seed 1, 2.0 min on the CLI (wasm); details recomputed on the first 8 train samples.');
+    expect(data.source).toBe('Reference run: preset demo, seed 1, 2.0 min of stage time on the CLI (wasm); details recomputed on the first 8 train samples.');
     expect(data.runs).toHaveLength(1);
     expect(data.seeds).toBeUndefined();
     const [sft, token] = data.runs[0].arms;
