@@ -3,6 +3,7 @@
 // Every figure the view prints is computed here (intervals, paired changes, p-values); the view only words them.
 // Arms are read from the report as listed, never from a fixed list, so new arms appear as they are added.
 import { ARM_NAMES } from '../../core/pipeline/loop_config.ts';
+import { GOAL_RELATIVE_CUT } from '../../core/pipeline/loop_report.ts';
 import { mcnemarExact } from '../../core/scoring/significance.ts';
 import type { MetricPoint, Sample, SamplePairs } from '../../protocol.ts';
 import type { AppState } from '../state.ts';
@@ -164,7 +165,7 @@ function runView(r: BundleRun): RunView {
 function loopGoalNote(report: BundleReport, goal: NonNullable<BundleReport['goal']>): string {
   const notRun = goal.armsNotRun ?? ARM_NAMES.filter((a) => a !== 'ttpa' && !report.arms[a]);
   const met = goal.met && notRun.length === 0;
-  const target = Math.round(100 * (goal.target ?? 0.3));
+  const target = Math.round(100 * (goal.target ?? GOAL_RELATIVE_CUT));
   const beats = goal.beatsEveryArm === undefined ? '' : `; beats ${notRun.length ? 'the arms run' : 'every arm'} with p < 0.05: ${goal.beatsEveryArm ? 'yes' : 'no'}`;
   const missing = notRun.length ? `; not run: ${notRun.map((a) => ARM_SHORT[a] ?? a).join(', ')}` : '';
   return `The project's goal (TTPA cuts the start's error rate by ${target}% relative and beats every other arm with p < 0.05) is ${met ? 'met' : 'not met'} in this run: relative change ${(100 * goal.relativeErrorReduction).toFixed(1)}%${beats}${missing}.`;
