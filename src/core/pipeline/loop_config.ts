@@ -4,6 +4,9 @@
 
 /** The arms of a loop; each is its own policy, updated every round on the same prompts with the same step budget. */
 export type ArmName = 'ttpa' | 'control' | 'rft' | 'sft-continued' | 'sequence';
+/** The loop issue's goal: TTPA cuts the starting model's error by this much, relative. */
+export const GOAL_RELATIVE_CUT = 0.3;
+
 export const ARM_NAMES: readonly ArmName[] = ['ttpa', 'control', 'rft', 'sft-continued', 'sequence'];
 
 /** What each arm trains on, for reports and docs. */

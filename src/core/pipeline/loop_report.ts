@@ -8,15 +8,13 @@ import { atBaseMisses, pairedAtBaseMisses, type ModelAtMisses, type PairedAtMiss
 import { bootstrapInterval, mcnemarExact, pairedByTurnKind, pairedOutcome, turnErrors, type PairedOutcome } from '../scoring/significance.ts';
 import type { ResolvedPipeline } from './config.ts';
 import type { ArmRun } from './loop.ts';
-import { ARM_DESCRIPTIONS, ARM_NAMES, type ArmName } from './loop_config.ts';
+import { ARM_DESCRIPTIONS, ARM_NAMES, GOAL_RELATIVE_CUT, type ArmName } from './loop_config.ts';
 import type { PassAtK } from './pass_at_k.ts';
 import { lineChartSvg } from './svg_chart.ts';
 import { anchorPerPair } from '../train/anchor.ts';
 
 /** Significance level of every claim in the report. */
 export const ALPHA = 0.05;
-/** The loop issue's goal: TTPA cuts the starting model's error by this much, relative. */
-export const GOAL_RELATIVE_CUT = 0.3;
 
 export interface LoopArmResult {
   errorRate: number;

@@ -2,8 +2,7 @@
 // written by scripts/bundle_reference.ts from pipeline run folders, one per seed) or the run made in this app.
 // Every figure the view prints is computed here (intervals, paired changes, p-values); the view only words them.
 // Arms are read from the report as listed, never from a fixed list, so new arms appear as they are added.
-import { ARM_NAMES } from '../../core/pipeline/loop_config.ts';
-import { GOAL_RELATIVE_CUT } from '../../core/pipeline/loop_report.ts';
+import { ARM_NAMES, GOAL_RELATIVE_CUT } from '../../core/pipeline/loop_config.ts';
 import { mcnemarExact } from '../../core/scoring/significance.ts';
 import type { MetricPoint, Sample, SamplePairs } from '../../protocol.ts';
 import type { AppState } from '../state.ts';
