@@ -5,7 +5,7 @@
 import { ERROR_CATEGORIES } from '../scoring/errors.ts';
 import type { EvalReport } from '../scoring/evaluate.ts';
 import { atBaseMisses, pairedAtBaseMisses, type ModelAtMisses, type PairedAtMisses, type TurnLogps } from '../scoring/first_miss.ts';
-import { bootstrapInterval, mcnemarExact, pairedByTurnKind, pairedOutcome, turnErrors, type PairedOutcome } from '../scoring/significance.ts';
+import { bootstrapInterval, mcnemarExact, pairedByTurnKind, pairedLeadInterval, pairedOutcome, turnErrors, type LeadInterval, type PairedOutcome } from '../scoring/significance.ts';
 import type { ResolvedPipeline } from './config.ts';
 import type { ArmRun } from './loop.ts';
 import { ARM_DESCRIPTIONS, ARM_NAMES, GOAL_RELATIVE_CUT, type ArmName } from './loop_config.ts';
@@ -183,6 +183,9 @@ function valChart(r: LoopReport): string {
 const interval = (x: { errorRate: number; ci: [number, number] }): string => `${pct(x.errorRate)} [${pct(x.ci[0])}, ${pct(x.ci[1])}]`;
 /** "p = 0.011", "p = 3.0e-11"; "p < 1e-300" where the exact test's p underflows a double (pooled seeds: 0). */
 const pValue = (p: number): string => (p < 1e-300 ? 'p < 1e-300' : `p = ${p < 0.001 ? p.toExponential(1) : p.toFixed(3)}`);
+/** "0.6 pt [0.0, 1.2]": a lead in error-rate points with its interval. */
+const points = (v: number): string => (100 * v).toFixed(1).replace(/^-0\.0$/, '0.0');
+const leadText = (x: LeadInterval): string => `${points(x.lead)} pt [${points(x.lo)}, ${points(x.hi)}]`;
 const sig = (o: PairedOutcome): string => `${o.aWins} / ${o.bWins}, ${pValue(o.p)}`;
 /** "beats every arm: yes", and the comparison arms the run lacks, without which the goal cannot be met. */
 const goalArms = (g: LoopReport['goal']): string => {
@@ -262,6 +265,11 @@ export interface LoopAggregate {
      * TTPA's / the arm's margin is higher, `fixed` those only TTPA / only the arm gets right (`turns`: the misses).
      */
     ttpaVsAtFirstMiss?: Partial<Record<ArmName, { margin: PairedOutcome; fixed: PairedOutcome }>>;
+    /**
+     * TTPA's lead over each arm in error-rate points (a fraction; > 0: TTPA errs less), per seed and over every turn,
+     * with 95% paired bootstrap intervals resampled inside each seed (computed from the discordant counts alone).
+     */
+    ttpaLead: Partial<Record<ArmName, { perSeed: LeadInterval[]; pooled: LeadInterval }>>;
   };
   goalMetAllSeeds: boolean;
 }
@@ -273,7 +281,11 @@ function pool(outcomes: PairedOutcome[]): PairedOutcome {
 }
 
 /** Several seeds' loop reports side by side: each arm's error, TTPA's paired tests per seed and pooled over seeds. */
-export function aggregateLoopReports(preset: string, reports: LoopReport[]): { report: LoopAggregate; markdown: string } {
+/**
+ * `links`: where each seed's report.md is, relative to the aggregate's (default: `seed-<n>/report.md`, the layout of
+ * `ttpa pipeline --seeds`); null for a seed with none.
+ */
+export function aggregateLoopReports(preset: string, reports: LoopReport[], links?: (string | null)[]): { report: LoopAggregate; markdown: string } {
   const names = Object.keys(reports[0].arms) as ArmName[];
   const others = names.filter((a) => a !== 'ttpa');
   const report: LoopAggregate = {
@@ -300,6 +312,10 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[]): { r
           }];
         })),
       } : {}),
+      ttpaLead: Object.fromEntries(others.map((a) => {
+        const strata = reports.map((r) => r.ttpaVs[a]!);
+        return [a, { perSeed: strata.map((x, i) => pairedLeadInterval([x], { seed: reports[i].seed })), pooled: pairedLeadInterval(strata, { seed: 0 }) }];
+      })),
     },
     goalMetAllSeeds: reports.every((r) => r.goal.met),
   };
@@ -324,9 +340,17 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[]): { r
         ...reports.map((r) => { const x = r.firstMiss!.ttpaVs[a]!; return `| ${a} | ${r.seed} | ${x.points} | ${sig({ turns: x.points, aWins: x.aHigher, bWins: x.bHigher, p: x.p })} | ${sig({ turns: x.points, aWins: x.onlyAFixed, bWins: x.onlyBFixed, p: x.pFixed })} |`; }),
         `| ${a} | all | ${pooled.ttpaVsAtFirstMiss![a]!.margin.turns} | ${sig(pooled.ttpaVsAtFirstMiss![a]!.margin)} | ${sig(pooled.ttpaVsAtFirstMiss![a]!.fixed)} |`,
       ])] : []),
-    '', `Goal met on every seed: **${report.goalMetAllSeeds ? 'yes' : 'no'}**. Per-seed reports: ${report.seeds.map((s) => `[seed ${s}](seed-${s}/report.md)`).join(', ')}.`, '',
+    ...(others.length ? ['', "TTPA's lead over each arm in error-rate points (positive: TTPA errs less), with a 95% paired bootstrap interval; pooled, each seed's turns are resampled within that seed:", '',
+      `| arm | ${report.seeds.map((s) => `seed ${s}`).join(' | ')} | all seeds |`, `| --- |${' --- |'.repeat(report.seeds.length + 1)}`,
+      ...others.map((a) => `| ${a} | ${pooled.ttpaLead[a]!.perSeed.map(leadText).join(' | ')} | ${leadText(pooled.ttpaLead[a]!.pooled)} |`)] : []),
+    '', `Goal met on every seed: **${report.goalMetAllSeeds ? 'yes' : 'no'}**. ${perSeedLinks(report.seeds, links)}`.trimEnd(), '',
   ];
   return { report, markdown: md.join('\n') };
+}
+
+function perSeedLinks(seeds: number[], links?: (string | null)[]): string {
+  const shown = seeds.map((s, i) => { const l = links ? links[i] : `seed-${s}/report.md`; return l ? `[seed ${s}](${l})` : null; }).filter((x) => x !== null);
+  return shown.length ? `Per-seed reports: ${shown.join(', ')}.` : '';
 }
 
 /**

@@ -100,3 +100,47 @@ export const isCallTurn = (t: { expected: readonly unknown[] }): boolean => t.ex
 export function pairedByTurnKind(a: EvalReport, b: EvalReport): { call: PairedOutcome; text: PairedOutcome } {
   return { call: pairedOutcome(a, b, isCallTurn), text: pairedOutcome(a, b, (t) => !isCallTurn(t)) };
 }
+
+export interface LeadInterval {
+  /** A's lead over B in error-rate points as a fraction: (aWins - bWins) / turns; > 0 when A errs less. */
+  lead: number;
+  lo: number;
+  hi: number;
+  level: number;
+  /** Turns over all strata. */
+  turns: number;
+}
+
+/**
+ * Paired bootstrap interval of A's lead over B from the discordant counts of one or more strata (seeds): each
+ * resample redraws every stratum's turns with replacement inside that stratum (a turn is +1 with probability
+ * aWins / turns, -1 with bWins / turns, else 0), so a pooled lead keeps each seed's weight. The counts are all
+ * a paired comparison of right/wrong outcomes needs, which is why stored reports can be pooled later.
+ */
+export function pairedLeadInterval(strata: readonly Pick<PairedOutcome, 'turns' | 'aWins' | 'bWins'>[], opts: { resamples?: number; level?: number; seed?: number } = {}): LeadInterval {
+  const { resamples = 2000, level = 0.95, seed = 0 } = opts;
+  if (strata.length === 0) throw new Error('pairedLeadInterval: no strata');
+  for (const s of strata) {
+    if (!(s.turns > 0) || s.aWins < 0 || s.bWins < 0 || s.aWins + s.bWins > s.turns) {
+      throw new Error(`pairedLeadInterval: need 0 <= aWins + bWins <= turns and turns > 0, got ${JSON.stringify(s)}`);
+    }
+  }
+  const turns = strata.reduce((n, s) => n + s.turns, 0);
+  const rng = createRng(seed);
+  const leads = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let d = 0;
+    for (const s of strata) {
+      for (let i = 0; i < s.turns; i++) {
+        const j = rng.int(s.turns);
+        if (j < s.aWins) d++;
+        else if (j < s.aWins + s.bWins) d--;
+      }
+    }
+    leads[r] = d / turns;
+  }
+  leads.sort();
+  const at = (q: number): number => leads[Math.min(resamples - 1, Math.max(0, Math.floor(q * resamples)))];
+  const lead = strata.reduce((n, s) => n + s.aWins - s.bWins, 0) / turns;
+  return { lead, lo: at((1 - level) / 2), hi: at((1 + level) / 2), level, turns };
+}

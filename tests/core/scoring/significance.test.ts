@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvalReport, TurnRecord } from '../../../src/core/scoring/evaluate.ts';
-import { bootstrapInterval, mcnemarExact, pairedByTurnKind, pairedOutcome } from '../../../src/core/scoring/significance.ts';
+import { bootstrapInterval, mcnemarExact, pairedByTurnKind, pairedLeadInterval, pairedOutcome } from '../../../src/core/scoring/significance.ts';
 
 describe('mcnemarExact', () => {
   it('matches the exact binomial sign test computed by hand', () => {
@@ -80,5 +80,45 @@ describe('pairedOutcome', () => {
     const a = report([turn('s1', 1, true), turn('s2', 1, true)]);
     expect(() => pairedOutcome(a, report([turn('s1', 1, true)]))).toThrow(/different turns/);
     expect(() => pairedOutcome(a, report([turn('s1', 1, true), turn('s9', 1, true)]))).toThrow(/s2#1 is missing/);
+  });
+});
+
+describe('pairedLeadInterval', () => {
+  // Normal approximation of a paired difference of proportions: d in {+1, -1, 0} per turn,
+  // var(d) = (b + c) / n - ((b - c) / n)^2, se = sqrt(var / n) (e.g. Agresti, Categorical Data Analysis, 10.1).
+  const normal = (b: number, c: number, n: number) => {
+    const lead = (b - c) / n;
+    const se = Math.sqrt(((b + c) / n - lead * lead) / n);
+    return [lead - 1.96 * se, lead + 1.96 * se];
+  };
+
+  it('matches the normal approximation on one large stratum (the k = 6 seed 1 counts, 148 / 115 of 5,277)', () => {
+    const r = pairedLeadInterval([{ turns: 5277, aWins: 148, bWins: 115 }]);
+    const [lo, hi] = normal(148, 115, 5277);
+    expect(r.lead).toBeCloseTo(33 / 5277, 12);
+    expect(r.lo).toBeCloseTo(lo, 3);
+    expect(r.hi).toBeCloseTo(hi, 3);
+    expect(r.turns).toBe(5277);
+  });
+
+  it('pools strata by turns, resampling inside each: two opposite seeds give a lead near 0 with a narrower interval', () => {
+    const one = pairedLeadInterval([{ turns: 5277, aWins: 148, bWins: 115 }]);
+    const both = pairedLeadInterval([{ turns: 5277, aWins: 148, bWins: 115 }, { turns: 5346, aWins: 119, bWins: 149 }]);
+    expect(both.lead).toBeCloseTo((267 - 264) / 10623, 12);
+    expect(both.lo).toBeLessThan(0);
+    expect(both.hi).toBeGreaterThan(0);
+    expect(both.hi - both.lo).toBeLessThan(one.hi - one.lo);
+    // Stratified resampling keeps each stratum's size: a stratum with no discordant turns only dilutes the lead.
+    const diluted = pairedLeadInterval([{ turns: 100, aWins: 10, bWins: 0 }, { turns: 100, aWins: 0, bWins: 0 }]);
+    expect(diluted.lead).toBeCloseTo(0.05, 12);
+    expect(diluted.lo).toBeGreaterThan(0);
+    expect(diluted.hi).toBeLessThanOrEqual(0.1);
+  });
+
+  it('is reproducible from its seed and refuses impossible counts', () => {
+    const s = [{ turns: 300, aWins: 20, bWins: 11 }];
+    expect(pairedLeadInterval(s, { seed: 3 })).toEqual(pairedLeadInterval(s, { seed: 3 }));
+    expect(() => pairedLeadInterval([])).toThrow(/no strata/);
+    expect(() => pairedLeadInterval([{ turns: 10, aWins: 6, bWins: 5 }])).toThrow(/aWins \+ bWins <= turns/);
   });
 });
