@@ -11,6 +11,7 @@ import { pipelineCommand } from './commands/pipeline.ts';
 import { scoreCommand } from './commands/score.ts';
 import { evalBfclCommand } from './commands/eval_bfcl.ts';
 import { compareCommand } from './commands/compare.ts';
+import { aggregateCommand } from './commands/aggregate.ts';
 import { pairsCommand } from './commands/pairs.ts';
 import { benchCommand } from './commands/bench.ts';
 import { widenCommand } from './commands/widen.ts';
@@ -29,6 +30,7 @@ const COMMANDS: Command[] = [
   evalCommand,
   widenCommand,
   pipelineCommand,
+  aggregateCommand,
   benchCommand,
 ];
 
