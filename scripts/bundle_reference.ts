@@ -4,6 +4,8 @@
 // of a few train prompts of one run, recomputed with its start model and pair settings (run folders keep
 // pairs, not the teaching details), so the file stays small however many runs it holds.
 // Usage: node scripts/bundle_reference.mjs <runDir>... [--details <runDir>] [--model dir] [--prompts 8] [--out public/reference/run.json]
+//   [--caveat text]: what a reader must know that the runs cannot say (a later measurement that changes how to read
+//   them); the Classroom shows it above the runs.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { dirSource } from '../src/cli/files.ts';
@@ -15,8 +17,8 @@ import { loadCheckpoint } from '../src/core/runtime/checkpoint.ts';
 import { BUNDLE_FORMAT, readRun, startModelDir } from './reference_runs.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
-const OPTIONS = ['details', 'model', 'prompts', 'out'];
-const USAGE = 'usage: bundle_reference.mjs <runDir>... [--details <runDir>] [--model dir] [--prompts 8] [--out file]';
+const OPTIONS = ['details', 'model', 'prompts', 'out', 'caveat'];
+const USAGE = 'usage: bundle_reference.mjs <runDir>... [--details <runDir>] [--model dir] [--prompts 8] [--out file] [--caveat text]';
 
 function parseArgs(argv: string[]): { runs: string[]; options: Record<string, string> } {
   const runs: string[] = [];
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
   const used = new Set(details.map((d) => d.sampleId));
 
   const bundle = {
-    format: BUNDLE_FORMAT, bundledAt: new Date().toISOString(), runs,
+    format: BUNDLE_FORMAT, bundledAt: new Date().toISOString(), ...(options.caveat ? { caveat: options.caveat } : {}), runs,
     teaching: {
       run: detailsRun.source.run, seed: detailsRun.source.seed, startModel: modelDir.replace(`${REPO}/`, ''),
       note: `details recomputed on the first ${prompts} train samples of seed ${detailsRun.source.seed} with the run's start model and pair settings`,

@@ -119,7 +119,7 @@ describe('classroom view', () => {
       const tiny = JSON.parse(readFileSync(join(REPO, 'models/presets/tiny.json'), 'utf8')) as Record<string, unknown>;
       writeFileSync(join(dir, 'preset.json'), JSON.stringify({ ...tiny, name: 'tiny-loop', loop: { rounds: 2, promptsPerRound: 4, arms: ['ttpa', 'control', 'rft'], valLimit: 3, passAtK: 0 } }));
       execFileSync('node', [join(REPO, 'bin/ttpa.mjs'), 'pipeline', '--preset', join(dir, 'preset.json'), '--out', join(dir, 'run')], { cwd: REPO, stdio: 'pipe' });
-      execFileSync('node', [join(REPO, 'scripts/bundle_reference.mjs'), join(dir, 'run'), '--prompts', '4', '--out', join(dir, 'bundle.json')], { cwd: REPO, stdio: 'pipe' });
+      execFileSync('node', [join(REPO, 'scripts/bundle_reference.mjs'), join(dir, 'run'), '--prompts', '4', '--out', join(dir, 'bundle.json'), '--caveat', 'Measured later: this dose is too low.'], { cwd: REPO, stdio: 'pipe' });
       const loopBundle = readFileSync(join(dir, 'bundle.json'), 'utf8');
       const report = JSON.parse(loopBundle).runs[0].report as { arms: Record<string, { rounds: unknown[] }> };
       // The service worker would answer from its cache, out of the route's reach: a context without one.
@@ -131,6 +131,9 @@ describe('classroom view', () => {
       await expect.poll(() => p.locator('[data-testid=classroom-status]').textContent()).toMatch(/preset tiny-loop, seed 1, 2-round loop/);
       const arms = await p.locator('[data-testid=arms] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-arm')));
       expect(arms).toEqual(['sft', ...Object.keys(report.arms)]);
+      // the bundler's caveat stands above the numbers
+      expect(await p.locator('[data-testid=classroom-caveat]').textContent()).toBe('Measured later: this dose is too low.');
+      expect(await p.locator('[data-testid=classroom-caveat]').isVisible()).toBe(true);
       expect(await p.locator('[data-arm=rft] [data-testid=rounds]').textContent()).toMatch(/^round 1 \d+\.\d%, round 2 \d+\.\d% \(kept/);
       await screenshot(p, 'classroom-loop-1280');
       await context.close();

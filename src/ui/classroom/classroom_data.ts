@@ -54,6 +54,8 @@ export interface RunView {
 export interface ClassroomData {
   /** One line saying where the numbers come from. */
   source: string;
+  /** What the reference's bundler says a reader must know that its runs cannot say (a later measurement). */
+  caveat?: string;
   kind: 'reference' | 'app';
   runs: RunView[];
   /** Across the runs, when there are several (seeds of the reference). */
@@ -99,13 +101,13 @@ interface Teaching { note: string; details: SamplePairs[]; samples: Sample[] }
 
 /** The bundle as scripts/bundle_reference.ts writes it (only the fields read here); older single-run bundles too. */
 export type ReferenceBundle =
-  | { format: string; runs: BundleRun[]; teaching: Teaching }
+  | { format: string; caveat?: string; runs: BundleRun[]; teaching: Teaching }
   | (BundleRun & { source: { note: string }; details: SamplePairs[]; samples: Sample[] });
 
 /** The runs and teaching details of either layout, or an error saying what is wrong with the file. */
-function readBundle(raw: unknown): { runs: BundleRun[]; teaching: Teaching } {
+function readBundle(raw: unknown): { runs: BundleRun[]; teaching: Teaching; caveat?: string } {
   if (!raw || typeof raw !== 'object') throw new Error(`the reference bundle is not a JSON object; ${REBUILD}`);
-  const b = raw as Partial<{ format: string; runs: BundleRun[]; teaching: Teaching; report: BundleReport; source: { note: string }; details: SamplePairs[]; samples: Sample[] }>;
+  const b = raw as Partial<{ format: string; caveat: unknown; runs: BundleRun[]; teaching: Teaching; report: BundleReport; source: { note: string }; details: SamplePairs[]; samples: Sample[] }>;
   if (b.format !== undefined && b.format !== BUNDLE_FORMAT) throw new Error(`the reference bundle has format '${b.format}', this app reads '${BUNDLE_FORMAT}'; ${REBUILD}`);
   if (b.format === undefined && b.report) {
     return { runs: [b as BundleRun], teaching: { note: b.source?.note ?? 'details of the run', details: b.details ?? [], samples: b.samples ?? [] } };
@@ -115,7 +117,8 @@ function readBundle(raw: unknown): { runs: BundleRun[]; teaching: Teaching } {
     if (!r?.report?.arms) throw new Error(`the reference bundle's runs[${i}] has no report.arms; ${REBUILD}`);
   });
   if (!b.teaching) throw new Error(`the reference bundle has no teaching details (teaching); ${REBUILD}`);
-  return { runs: b.runs, teaching: b.teaching };
+  if (b.caveat !== undefined && typeof b.caveat !== 'string') throw new Error(`the reference bundle's caveat must be text, got ${typeof b.caveat}; ${REBUILD}`);
+  return { runs: b.runs, teaching: b.teaching, ...(b.caveat ? { caveat: b.caveat } : {}) };
 }
 
 function armView(key: string, a: ReportArm, exact: boolean[] | undefined, first: boolean[] | undefined): ArmView {
@@ -183,11 +186,11 @@ function sourceLine(runs: BundleRun[], views: RunView[]): string {
 
 /** The bundled reference: either layout (throws a message naming what is wrong with an unreadable one). */
 export function fromReference(raw: unknown): ClassroomData {
-  const { runs, teaching } = readBundle(raw);
+  const { runs, teaching, caveat } = readBundle(raw);
   const views = runs.map(runView);
   return {
     kind: 'reference',
-    source: `Reference run: ${sourceLine(runs, views)}; ${teaching.note}.`,
+    source: `Reference run: ${sourceLine(runs, views)}; ${teaching.note}.`, ...(caveat ? { caveat } : {}),
     runs: views, seeds: views.length > 1 ? summariseSeeds(views) : undefined,
     details: teaching.details, samples: Object.fromEntries(teaching.samples.map((s) => [s.id, s])),
   };

@@ -21,6 +21,8 @@ const pt = (v: number): string => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs
 
 export const classroomView: View = (ctx) => {
   const status = h('p', { class: 'muted', role: 'status', 'data-testid': 'classroom-status' });
+  // A later measurement that changes how to read the reference (the bundle's caveat), above its numbers.
+  const caveat = h('p', { class: 'note', role: 'note', 'data-testid': 'classroom-caveat', hidden: true });
   const headline = h('div', { class: 'headline', 'data-testid': 'headline', tabindex: -1 });
   const table = h('div', { 'data-testid': 'arms' });
   const notes = h('div', { class: 'notes' });
@@ -44,6 +46,8 @@ export const classroomView: View = (ctx) => {
   const show = (data: ClassroomData): void => {
     shown = data;
     status.textContent = data.source;
+    caveat.textContent = data.caveat ?? '';
+    caveat.hidden = !data.caveat;
     seeds.show(data.seeds);
     showRun(0);
     story.show(data.details, data.samples);
@@ -90,6 +94,7 @@ export const classroomView: View = (ctx) => {
     overview.el,
     h('div', { class: 'row' }, refBtn, runBtn, mineBtn, howBtn),
     status,
+    caveat,
     seeds.el,
     headline, notes,
     h('section', { 'aria-labelledby': 'arms-title' }, h('h3', { id: 'arms-title' }, seedTags[0], 'Every model on the same test turns'), table),

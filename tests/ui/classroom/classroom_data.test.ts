@@ -44,6 +44,12 @@ describe('fromReference', () => {
     expect(fromReference(bundleOf([withGoal({ ...all, met: false, beatsEveryArm: false, armsNotRun: ['rft'] })])).runs[0].notes[0]).toContain('is not met in this run: relative change 35.0%; beats the arms run with p < 0.05: no; not run: RFT.');
   });
 
+  test("the bundler's caveat comes through as written; a bundle without one has none; one that is not text is refused", () => {
+    expect(fromReference({ ...bundleOf([loopRun(1, '10', '10', 0)]), caveat: 'Measured later: read it with care.' }).caveat).toBe('Measured later: read it with care.');
+    expect(fromReference(bundleOf([loopRun(1, '10', '10', 0)])).caveat).toBeUndefined();
+    expect(() => fromReference({ ...bundleOf([loopRun(1, '10', '10', 0)]), caveat: 3 })).toThrow("the reference bundle's caveat must be text, got number");
+  });
+
   test('a file it cannot read says what is wrong and how to rebuild it', () => {
     expect(() => fromReference(null)).toThrow('the reference bundle is not a JSON object; rebuild it with node scripts/bundle_reference.mjs');
     expect(() => fromReference({ format: 'ttpa-reference/9', runs: [] })).toThrow("format 'ttpa-reference/9', this app reads 'ttpa-reference/2'");
@@ -59,6 +65,15 @@ describe('the shipped reference bundle (public/reference/run.json)', () => {
     runs: { report: { seed: number; arms: { ttpa: { vsStart: { turns: number; aWins: number; bWins: number; p: number } } }; ttpaVs: Record<string, { turns: number; aWins: number; bWins: number }> } }[];
   };
   const data = fromReference(raw);
+
+  test('says, above its numbers, that it predates the pinned anchor dose, where the preference term adds nothing measurable', () => {
+    // The bundled runs are at the auto dose (about 1 anchor sample a pair); fresh-calls-full now pins 6.
+    const doses = raw.runs.map((r) => (r.report as unknown as { config: { dpo: { anchorPerPair?: unknown } } }).config.dpo.anchorPerPair);
+    const pinned = JSON.parse(readFileSync(join(REPO, 'models/presets/fresh-calls-full.json'), 'utf8')).dpo.anchorPerPair;
+    if (doses.every((d) => d === pinned)) return; // a rebundle at the pinned dose needs no caveat about it
+    expect(data.caveat).toMatch(/old, lower anchor dose/);
+    expect(data.caveat).toContain(`${pinned} ground-truth samples a pair`);
+  });
 
   test('holds every seed it was built from, three at least, each with TTPA against the start', () => {
     expect(data.runs.length).toBeGreaterThanOrEqual(3);
