@@ -9,13 +9,13 @@ import { disposeModel } from '../model/params.ts';
 import type { ResolvedPipeline } from './config.ts';
 import type { TurnLogps } from '../scoring/first_miss.ts';
 import { armRoundStage, prebuildSharedPairs, type ArmRoundSummary } from './arm_round.ts';
-import { buildLoopReport, type LoopReport } from './loop_report.ts';
+import { buildLoopReport, tailMedians, type LoopReport } from './loop_report.ts';
 import type { ArmName } from './loop_config.ts';
 import { passAtK, type PassAtK } from './pass_at_k.ts';
 import { runStage, type StageRecord } from './stage.ts';
 import { warmupStage } from './warmup.ts';
 import { firstMissStage, readFirstMiss } from './first_miss_stage.ts';
-import { dataStage, evalStage, hashes, type EvalSummaryLine, readEvalReport, readSamples, sftStage, startModelSource, type PipelineEnv, type SftSource } from './stages.ts';
+import { dataStage, evalStage, hashes, parseJsonl, type EvalSummaryLine, readEvalReport, readSamples, sftStage, startModelSource, type PipelineEnv, type SftSource } from './stages.ts';
 
 export interface LoopOptions {
   /**
@@ -32,6 +32,8 @@ export interface LoopOptions {
 
 export interface ArmRun {
   rounds: StageRecord<ArmRoundSummary>[];
+  /** Per round, the median of each metric over its last steps (tailMedians); null where the metrics file is absent. */
+  tails?: (Record<string, number> | null)[];
   /** 1-based round whose model is the arm's final model. */
   selectedRound: number;
 }
@@ -75,7 +77,9 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
       policy = { source: env.store.source(`loop/${arm}/round-${k + 1}/model`), inputs: hashes(rec) };
     }
     const final = await timed(finalStage(env, r, arm, rounds, origin));
-    runs[arm] = { rounds, selectedRound: final.summary.round };
+    const tails = await Promise.all(rounds.map((_, k) => env.store.readText(`loop/${arm}/round-${k + 1}/metrics.jsonl`)
+      .then((t) => tailMedians(parseJsonl<Record<string, number>>(t)), () => null)));
+    runs[arm] = { rounds, selectedRound: final.summary.round, tails };
     const finalModel = { source: env.store.source(arm), inputs: hashes(final) };
     await timed(evalStage(env, r, arm, finalModel, data));
     await timed(firstMissStage(env, r, arm, finalModel, data));

@@ -2,6 +2,7 @@
 // every arm against the starting model by the exact McNemar test on the same turns, pass@k headroom, per-round
 // validation curves, per-category error rates, and the goal check; plus the multi-seed aggregate.
 // Plain data in, plain data and strings out; it never decides what a number should be.
+import { median } from '../bench/timing.ts';
 import { ERROR_CATEGORIES } from '../scoring/errors.ts';
 import type { EvalReport } from '../scoring/evaluate.ts';
 import { atBaseMisses, pairedAtBaseMisses, type ModelAtMisses, type PairedAtMisses, type TurnLogps } from '../scoring/first_miss.ts';
@@ -12,6 +13,25 @@ import { ARM_DESCRIPTIONS, ARM_NAMES, GOAL_RELATIVE_CUT, type ArmName } from './
 import type { PassAtK } from './pass_at_k.ts';
 import { lineChartSvg } from './svg_chart.ts';
 import { anchorPerPair } from '../train/anchor.ts';
+
+/** Steps at the end of a round whose median the report gives: one step's k3 KL estimate can read thousands. */
+export const TAIL_STEPS = 25;
+
+/**
+ * The median of each numeric metric over the last `n` steps that report it (fewer when the round had fewer), or
+ * null for a round without steps. The report reads loss, KL and logps/chosen from here, not from the last step.
+ */
+export function tailMedians(metrics: readonly Record<string, number>[], n = TAIL_STEPS): Record<string, number> | null {
+  const tail = metrics.slice(-n);
+  if (!tail.length) return null;
+  const keys = [...new Set(tail.flatMap((m) => Object.keys(m)))];
+  const out: Record<string, number> = {};
+  for (const k of keys) {
+    const xs = tail.map((m) => m[k]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+    if (xs.length) out[k] = median(xs);
+  }
+  return out;
+}
 
 /** Significance level of every claim in the report. */
 export const ALPHA = 0.05;
@@ -31,7 +51,9 @@ export interface LoopArmResult {
    * whose chosen side is the ground truth / an exact call (absent in older reports); anchorPerPair: the SFT anchor's
    * samples each pair (or target) brought to its micro-batch (train/anchor.ts; absent without an anchor).
    */
-  rounds: { round: number; items: number; kept?: number; chosenTruth?: number; chosenExact?: number; anchorPerPair?: number; steps: number; valErrorRate: number; valTurns: number; loss: number | null; kl: number | null; logpsChosen: number | null; reusedPairs?: string }[];
+  rounds: { round: number; items: number; kept?: number; chosenTruth?: number; chosenExact?: number; anchorPerPair?: number; steps: number; valErrorRate: number; valTurns: number; loss: number | null; kl: number | null; logpsChosen: number | null;
+    /** Set when loss, kl and logpsChosen are medians over the round's last tailSteps steps (else: its last step). */
+    tailSteps?: number; reusedPairs?: string }[];
   selectedRound: number;
 }
 
@@ -92,6 +114,11 @@ export interface LoopReportInputs {
 }
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+/** A round's closing metrics: medians of its last steps where its metrics file was read, else its last step. */
+const endOfRound = (final: Record<string, number> | null, tail: Record<string, number> | null) => {
+  const m = tail ?? final;
+  return { loss: m?.loss ?? null, kl: m?.kl ?? null, logpsChosen: m?.['logps/chosen'] ?? null, ...(tail ? { tailSteps: TAIL_STEPS } : {}) };
+};
 const ci = (r: EvalReport, seed: number): [number, number] => {
   const b = bootstrapInterval(turnErrors(r), { seed });
   return [b.lo, b.hi];
@@ -131,12 +158,12 @@ export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; ma
     const anchored = d.anchorWeight > 0 && (a !== 'rft' || inp.config.loop.rftAnchor);
     arms[a] = {
       ...base(inp.evals[a], inp.seed + i + 1), vsStart: pairedOutcome(inp.evals[a], start), selectedRound: run.selectedRound,
-      rounds: run.rounds.map((x) => ({
+      rounds: run.rounds.map((x, k) => ({
         round: x.summary.round, items: x.summary.items, ...(x.summary.filtered ? { kept: x.summary.filtered.kept } : {}),
         ...(anchored && x.summary.prompts > 0 && (x.summary.filtered?.kept ?? x.summary.items) > 0
           ? { anchorPerPair: anchorPerPair(x.summary.prompts, x.summary.filtered?.kept ?? x.summary.items, d.anchorPerPair) } : {}),
         ...(x.summary.filtered?.chosenTruth !== undefined ? { chosenTruth: x.summary.filtered.chosenTruth, chosenExact: x.summary.filtered.chosenExact } : {}), steps: x.summary.steps, valErrorRate: x.summary.val.errorRate, valTurns: x.summary.val.turns,
-        loss: x.summary.final?.loss ?? null, kl: x.summary.final?.kl ?? null, logpsChosen: x.summary.final?.['logps/chosen'] ?? null,
+        ...endOfRound(x.summary.final, run.tails?.[k] ?? null),
         ...(x.summary.reusedPairs ? { reusedPairs: x.summary.reusedPairs } : {}),
       })),
     };
@@ -234,13 +261,21 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     '## Error rates per category (share of test turns with the error)', '',
     `| category | start | ${names.join(' | ')} |`, `| --- | --- |${' --- |'.repeat(names.length)}`,
     ...ERROR_CATEGORIES.map((c) => `| ${c} | ${pct(r.start.errorRates[c] ?? 0)} | ${names.map((a) => pct(r.arms[a]!.errorRates[c] ?? 0)).join(' | ')} |`), '',
-    '## Last training step of each round', '',
+    ...endOfRoundTitle(names.flatMap((a) => r.arms[a]!.rounds)),
     '| arm | round | loss | KL (k3) | logps/chosen |', '| --- | --- | --- | --- | --- |',
     ...names.flatMap((a) => r.arms[a]!.rounds.map((q) => `| ${a} | ${q.round} | ${q.loss?.toFixed(4) ?? '-'} | ${q.kl?.toFixed(4) ?? '-'} | ${q.logpsChosen?.toFixed(2) ?? '-'} |`)), '',
     '## Stages', '', '| stage | time | skipped |', '| --- | --- | --- |',
     ...r.stages.map((s) => `| ${s.stage} | ${(s.elapsedMs / 1000).toFixed(1)} s | ${s.skipped ? 'yes' : 'no'} |`), '',
     ...reusedPairsLines(r),
   ].join('\n');
+}
+
+/** The end-of-round table's title: medians of the last steps where every round has them, else the last step. */
+function endOfRoundTitle(rounds: LoopArmResult['rounds']): string[] {
+  const n = rounds.every((q) => q.tailSteps) ? rounds[0]?.tailSteps : undefined;
+  return n
+    ? [`## End of each round (median of its last ${n} steps)`, '', "A median, not the last step: one step's k3 estimate of the KL grows as the exponential of that step's drop in log-probability and can read thousands where its neighbours read 1.", '']
+    : ['## Last training step of each round', ''];
 }
 
 /** The rounds that read pairs built elsewhere: their stage time (and the run time) leaves the build out. */

@@ -9,6 +9,7 @@ import { resolvePipelineConfig, type PipelineConfig } from '../../../src/core/pi
 import { runLoop } from '../../../src/core/pipeline/loop.ts';
 import { ARM_NAMES } from '../../../src/core/pipeline/loop_config.ts';
 import type { LoopReport } from '../../../src/core/pipeline/loop_report.ts';
+import { median } from '../../../src/core/bench/timing.ts';
 import type { EvalReport } from '../../../src/core/scoring/evaluate.ts';
 import { memoryStore } from '../../../src/core/pipeline/store.ts';
 import { buildPairs } from '../../../src/core/preference/build_pairs.ts';
@@ -140,6 +141,12 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     const summary = JSON.parse(text(store, 'loop/ttpa/round-1/stage.json')).summary;
     expect(q.anchorPerPair).toBe(Math.ceil(summary.prompts / (summary.filtered?.kept ?? summary.items)));
     expect(text(store, 'report.md')).toContain(`${q.items} items, anchor ×${q.anchorPerPair})`);
+    // Its loss and KL are the medians of the round's last steps, read back from its metrics file.
+    const steps = jsonl(text(store, 'loop/ttpa/round-1/metrics.jsonl')).slice(-25);
+    expect(q.tailSteps).toBe(25);
+    expect(q.kl).toBe(median(steps.map((m) => m.kl as number)));
+    expect(q.loss).toBe(median(steps.map((m) => m.loss as number)));
+    expect(text(store, 'report.md')).toContain('## End of each round (median of its last 25 steps)');
     // dpo.anchorPerPair fixes it: a new stage (its hash differs), 3 anchor rows a pair in the report.
     const fixed = memoryStore();
     await runLoop({ store: fixed, events: {} }, loopPreset({ arms: ['ttpa', 'control'], rounds: 1 }, { dpo: { ...tiny.dpo, anchorWeight: 1, anchorPerPair: 3 } }));

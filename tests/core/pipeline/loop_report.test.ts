@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateLoopReports, budgetLine, buildLoopReport, type LoopReport } from '../../../src/core/pipeline/loop_report.ts';
+import { aggregateLoopReports, budgetLine, buildLoopReport, tailMedians, type LoopReport } from '../../../src/core/pipeline/loop_report.ts';
 import type { EvalReport } from '../../../src/core/scoring/evaluate.ts';
 import { resolvePipelineConfig } from '../../../src/core/pipeline/config.ts';
 import { mcnemarExact } from '../../../src/core/scoring/significance.ts';
@@ -80,6 +80,15 @@ describe('aggregateLoopReports', () => {
   });
 });
 
+describe('tailMedians', () => {
+  it('takes the median of each metric over the last n steps, skipping steps without it', () => {
+    const steps: Record<string, number>[] = [{ loss: 100, kl: 100 }, { loss: 3, kl: 1 }, { loss: 1, kl: 5000 }, { loss: 2, kl: 2 }, { loss: 4 }];
+    expect(tailMedians(steps, 4)).toEqual({ loss: 2.5, kl: 2 }); // loss of 3, 1, 2, 4; kl of 1, 5000, 2
+    expect(tailMedians(steps.slice(0, 2), 25)).toEqual({ loss: 51.5, kl: 50.5 });
+    expect(tailMedians([])).toBeNull();
+  });
+});
+
 describe('budgetLine', () => {
   it('says which arms train the SFT anchor: the DPO arms, continued SFT alone, RFT with loop.rftAnchor or without', () => {
     const line = (loop: object) => budgetLine(resolvePipelineConfig({ dpo: { anchorWeight: 1 }, loop: { rounds: 2, ...loop } }));
@@ -117,6 +126,22 @@ describe('buildLoopReport', () => {
     // the test can fail: seeded by the subset's order (place 2, not 3), the same turns get another interval
     const bySubsetOrder = buildLoopReport({ ...inputs(['ttpa', 'sft-continued']), config: resolvePipelineConfig({ loop: { rounds: 1, arms: ['ttpa', 'sft-continued'] } }) }).report;
     expect(bySubsetOrder.arms['sft-continued']!.ci).not.toEqual(full.arms['sft-continued']!.ci);
+  });
+
+  it("gives each round's loss, KL and logps/chosen as medians of its last steps, or its last step where it has no metrics file", () => {
+    const final = { loss: 9, kl: 216484, 'logps/chosen': -2 };
+    const summary = (round: number) => ({ round, items: 4, prompts: 4, steps: 30, val: { errorRate: 0.3, turns: 10 }, final });
+    const two = (tails?: (Record<string, number> | null)[]) => ({ rounds: [{ summary: summary(1) }, { summary: summary(2) }] as never, selectedRound: 2, tails });
+    const withRounds = (tails?: (Record<string, number> | null)[]) => ({ ...inputs(), runs: { ttpa: two(tails), control: two(tails), 'sft-continued': two(tails) } });
+    const medians = buildLoopReport(withRounds([{ loss: 0.1, kl: 2.5, 'logps/chosen': -3 }, { loss: 0.08, kl: 4, 'logps/chosen': -2.5 }]));
+    expect(medians.report.arms.ttpa!.rounds.map((q) => [q.loss, q.kl, q.logpsChosen, q.tailSteps])).toEqual([[0.1, 2.5, -3, 25], [0.08, 4, -2.5, 25]]);
+    expect(medians.markdown).toContain('## End of each round (median of its last 25 steps)');
+    expect(medians.markdown).toContain('| ttpa | 2 | 0.0800 | 4.0000 | -2.50 |');
+    // An older run folder (no metrics read) keeps the last step, and says so.
+    const last = buildLoopReport(withRounds([null, null]));
+    expect(last.report.arms.ttpa!.rounds[1]).toMatchObject({ loss: 9, kl: 216484, logpsChosen: -2 });
+    expect(last.report.arms.ttpa!.rounds[1].tailSteps).toBeUndefined();
+    expect(last.markdown).toContain('## Last training step of each round');
   });
 
   it('refuses a subset without TTPA, naming the arms', () => {
