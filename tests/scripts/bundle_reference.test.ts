@@ -73,12 +73,35 @@ describe('bundle_reference', () => {
     expect(data.seeds?.line).toMatch(/^TTPA had fewer test errors than the start model on \d of 2 seeds/);
   });
 
+  test("a seed's runs file (--runs-only) stands in for its folder: the same bundle, without the folder", () => {
+    const kept = join(dir, 'seed-2.runs.json');
+    const r = bundleRuns(join(dir, 'run/seed-2'), '--runs-only', '--out', kept);
+    expect(r.status, r.stderr).toBe(0);
+    const runsFile = JSON.parse(readFileSync(kept, 'utf8'));
+    expect(Object.keys(runsFile)).toEqual(['format', 'runs']);
+    expect(runsFile.runs).toEqual([bundle.runs[1]]);
+    const again = join(dir, 'again.json');
+    const b = bundleRuns(join(dir, 'run/seed-1'), kept, '--prompts', '2', '--out', again, '--caveat', 'Read with care.');
+    expect(b.status, b.stderr).toBe(0);
+    const rebuilt = JSON.parse(readFileSync(again, 'utf8'));
+    expect(rebuilt.runs).toEqual(bundle.runs);
+    const untimed = (x: unknown) => JSON.stringify(x, (k, v) => (k.endsWith('Ms') ? undefined : v));
+    expect(untimed(rebuilt.teaching)).toBe(untimed(bundle.teaching)); // the same details; only their timings differ
+    expect(rebuilt.caveat).toBe('Read with care.');
+    // a whole bundle is a runs file too; the teaching details still need a folder
+    expect(bundleRuns(join(dir, 'bundle.json'), '--out', join(dir, 'x.json')).stderr).toContain('the teaching details need a run folder');
+    expect(bundleRuns(join(dir, 'bundle.json'), '--runs-only', '--out', join(dir, 'x.json')).status).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'x.json'), 'utf8')).runs).toEqual(bundle.runs);
+    writeFileSync(join(dir, 'notruns.json'), '{"runs": []}');
+    expect(bundleRuns(join(dir, 'notruns.json'), '--runs-only', '--out', join(dir, 'y.json')).stderr).toContain(`${join(dir, 'notruns.json')}: not a runs file of format`);
+  });
+
   test('bad folders fail naming the folder or file, and write nothing', () => {
     const out = join(dir, 'bad.json');
-    expect(bundleRuns('--out', out).stderr).toContain('no run folder given (usage: bundle_reference.mjs <runDir>...');
+    expect(bundleRuns('--out', out).stderr).toContain('no run folder or runs file given (usage: bundle_reference.mjs <runDir or runs.json>...');
     expect(bundleRuns(join(dir, 'nowhere'), '--out', out).stderr).toContain(`${join(dir, 'nowhere')}: no report.json`);
     expect(bundleRuns(join(dir, 'run'), '--out', out).stderr).toContain(`${join(dir, 'run/report.json')}: not a pipeline report (no arms or seed); a --seeds aggregate? give its seed-<n>/ folders`);
-    expect(bundleRuns(join(dir, 'run/seed-1'), join(dir, 'run/seed-1'), '--out', out).stderr).toContain('two run folders have the same seed (1, 1)');
+    expect(bundleRuns(join(dir, 'run/seed-1'), join(dir, 'run/seed-1'), '--out', out).stderr).toContain('two runs have the same seed (1, 1)');
     // A run whose TTPA evaluation lists the turns in another order cannot be paired with the start.
     cpSync(join(dir, 'run/seed-2'), join(dir, 'shuffled'), { recursive: true });
     const file = join(dir, 'shuffled/eval/ttpa/report.json');
