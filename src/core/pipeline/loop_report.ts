@@ -315,10 +315,10 @@ function pool(outcomes: PairedOutcome[]): PairedOutcome {
   return { turns: outcomes.reduce((n, o) => n + o.turns, 0), aWins, bWins, p: mcnemarExact(aWins, bWins) };
 }
 
-/** Several seeds' loop reports side by side: each arm's error, TTPA's paired tests per seed and pooled over seeds. */
 /**
- * `links`: where each seed's report.md is, relative to the aggregate's (default: `seed-<n>/report.md`, the layout of
- * `ttpa pipeline --seeds`); null for a seed with none.
+ * Several seeds' loop reports side by side: each arm's error, TTPA's paired tests and lead per seed and pooled over
+ * seeds. `links`: where each seed's report.md is, relative to the aggregate's (default: `seed-<n>/report.md`, the
+ * layout of `ttpa pipeline --seeds`); null for a seed with none.
  */
 export function aggregateLoopReports(preset: string, reports: LoopReport[], links?: (string | null)[]): { report: LoopAggregate; markdown: string } {
   const names = Object.keys(reports[0].arms) as ArmName[];
