@@ -61,7 +61,13 @@ function readRunsFile(file: string): RunEntry[] {
 async function main(): Promise<void> {
   const { runs: runDirs, options } = parseArgs(process.argv.slice(2));
   const out = resolve(options.out ?? join(REPO, 'public/reference/run.json'));
-  const runs = runDirs.flatMap((input) => (input.endsWith('.json') ? readRunsFile(input) : [readRun(input, REPO)]));
+  const fromFolder = new Map<string, RunEntry>();
+  const runs = runDirs.flatMap((input) => {
+    if (input.endsWith('.json')) return readRunsFile(input);
+    const run = readRun(input, REPO);
+    fromFolder.set(input, run);
+    return [run];
+  });
   const seeds = runs.map((r) => r.source.seed);
   if (new Set(seeds).size !== seeds.length) throw new Error(`two runs have the same seed (${seeds.join(', ')}): the classroom tells runs apart by seed`);
   if (options['runs-only']) {
@@ -76,7 +82,7 @@ async function main(): Promise<void> {
   const folders = runDirs.filter((input) => !input.endsWith('.json'));
   const detailsDir = options.details ?? folders[0];
   if (!detailsDir) throw new Error(`the teaching details need a run folder (its train samples and start model): give one among the runs or as --details (${USAGE})`);
-  const detailsRun = readRun(detailsDir, REPO);
+  const detailsRun = fromFolder.get(detailsDir) ?? readRun(detailsDir, REPO);
   await initBackend({ order: ['wasm', 'cpu'] });
   const modelDir = options.model ?? startModelDir(detailsDir, REPO);
   const { model, tokenizer } = await loadCheckpoint(dirSource(modelDir));
