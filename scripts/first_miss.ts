@@ -53,12 +53,12 @@ const paired = Object.fromEntries(a.vs.map(([x, y]) => [`${x} vs ${y}`, pairedAt
 const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '-');
 const lines = [
   `${a.data}: ${samples.length} samples; base ${a.base}; ${((performance.now() - t0) / 1000).toFixed(0)} s`, '',
-  '| model | call turns | no miss (greedy writes the truth) | base clean kept | base missed, now clean | first miss later / earlier | missed tokens a missed turn (median; turns with one) | base misses now right | median margin there | median log p(truth) there |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...Object.entries(models).map(([n, m]) => `| ${n} | ${m.callTurns} | ${m.clean} (${f((100 * m.clean) / m.callTurns, 1)}%) | ${m.keptClean} | ${m.repaired} | ${m.movedLater} / ${m.movedEarlier} | ${m.medianMisses} (${m.oneMiss}) | ${m.fixed} of ${m.points} | ${f(m.medianMargin)} | ${f(m.medianTruthLogp)} |`),
+  '| model | call turns | no miss (greedy writes the truth) | base clean kept | base missed, now clean | first miss later / earlier | missed tokens a missed turn (median; turns with one) | base misses now right | median margin there | median log p(truth) there | new misses: tokens the base has right (turns) |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...Object.entries(models).map(([n, m]) => `| ${n} | ${m.callTurns} | ${m.clean} (${f((100 * m.clean) / m.callTurns, 1)}%) | ${m.keptClean} | ${m.repaired} | ${m.movedLater} / ${m.movedEarlier} | ${m.medianMisses} (${m.oneMiss}) | ${m.fixed} of ${m.points} | ${f(m.medianMargin)} | ${f(m.medianTruthLogp)} | ${m.newMissTokens} (${m.newMissTurns}) |`),
   '',
-  ...(a.vs.length ? ['| pair | points | margin higher (a / b), p | median a − b | fixed only by a / b, p |', '| --- | --- | --- | --- | --- |',
-    ...Object.entries(paired).map(([n, p]) => `| ${n} | ${p.points} | ${p.aHigher} / ${p.bHigher}, p = ${p.p.toPrecision(2)} | ${f(p.medianDiff, 3)} | ${p.onlyAFixed} / ${p.onlyBFixed}, p = ${p.pFixed.toPrecision(2)} |`)] : []),
+  ...(a.vs.length ? ['| pair | points | margin higher (a / b), p | median a − b | fixed only by a / b, p | turns with a new miss, only a / b, p |', '| --- | --- | --- | --- | --- | --- |',
+    ...Object.entries(paired).map(([n, p]) => `| ${n} | ${p.points} | ${p.aHigher} / ${p.bHigher}, p = ${p.p.toPrecision(2)} | ${f(p.medianDiff, 3)} | ${p.onlyAFixed} / ${p.onlyBFixed}, p = ${p.pFixed.toPrecision(2)} | ${p.newMissOnlyA} / ${p.newMissOnlyB}, p = ${p.pNewMiss!.toPrecision(2)} |`)] : []),
 ];
 console.log(lines.join('\n'));
 if (a.out) writeFileSync(a.out, JSON.stringify({ data: a.data, base: a.base, models: Object.fromEntries(a.models), atBaseMisses: models, paired }, null, 1) + '\n');

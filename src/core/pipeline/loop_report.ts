@@ -297,9 +297,11 @@ export interface LoopAggregate {
     turns: number; ttpaVsStart: PairedOutcome; ttpaVs: Partial<Record<ArmName, PairedOutcome>>; ttpaVsByTurn?: LoopReport['ttpaVsByTurn'];
     /**
      * At the origin's first wrong tokens (every seed's `firstMiss`), summed over seeds: `margin` counts the misses where
-     * TTPA's / the arm's margin is higher, `fixed` those only TTPA / only the arm gets right (`turns`: the misses).
+     * TTPA's / the arm's margin is higher, `fixed` those only TTPA / only the arm gets right (`turns`: the misses);
+     * `newMiss`, when every seed counted them, the call turns where only TTPA / only the arm misses a token the origin
+     * gets right (`turns`: the misses, as the other two).
      */
-    ttpaVsAtFirstMiss?: Partial<Record<ArmName, { margin: PairedOutcome; fixed: PairedOutcome }>>;
+    ttpaVsAtFirstMiss?: Partial<Record<ArmName, { margin: PairedOutcome; fixed: PairedOutcome; newMiss?: PairedOutcome }>>;
     /**
      * TTPA's lead over each arm in error-rate points (a fraction; > 0: TTPA errs less), per seed and over every turn,
      * with 95% paired bootstrap intervals resampled inside each seed (computed from the discordant counts alone).
@@ -344,6 +346,7 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[], link
           return [a, {
             margin: pool(xs.map((x) => ({ turns: x.points, aWins: x.aHigher, bWins: x.bHigher, p: x.p }))),
             fixed: pool(xs.map((x) => ({ turns: x.points, aWins: x.onlyAFixed, bWins: x.onlyBFixed, p: x.pFixed }))),
+            ...(xs.every((x) => x.newMissOnlyA !== undefined) ? { newMiss: pool(xs.map((x) => ({ turns: x.points, aWins: x.newMissOnlyA!, bWins: x.newMissOnlyB!, p: x.pNewMiss! }))) } : {}),
           }];
         })),
       } : {}),
@@ -356,6 +359,7 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[], link
   };
   const pooled = report.pooled;
   const warm = reports.every((r) => r.warmup);
+  const anyNewMiss = reports.some((r) => others.some((a) => r.firstMiss?.ttpaVs[a]?.newMissOnlyA !== undefined));
   const md = [
     `# TTPA update loop: preset \`${preset}\`, seeds ${report.seeds.join(', ')}`, '',
     'Error rates with 95% bootstrap intervals; TTPA against the start and each arm by the exact McNemar test on the same turns (turns TTPA alone got right / turns the other alone got right, p).', '',
@@ -369,11 +373,11 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[], link
         ...reports.map((r) => `| ${a} | ${r.seed} | ${sig(r.ttpaVsByTurn![a]!.call)} | ${sig(r.ttpaVsByTurn![a]!.text)} |`),
         `| ${a} | all | ${sig(pooled.ttpaVsByTurn![a]!.call)} | ${sig(pooled.ttpaVsByTurn![a]!.text)} |`,
       ])] : []),
-    ...(pooled.ttpaVsAtFirstMiss ? ['', "TTPA against each arm at the origin model's first wrong tokens of the test call turns (margin higher: TTPA / arm; now right: TTPA only / arm only), per seed, then pooled:", '',
-      '| arm | seed | first misses | margin higher | now right |', '| --- | --- | --- | --- | --- |',
+    ...(pooled.ttpaVsAtFirstMiss ? ['', `TTPA against each arm at the origin model's first wrong tokens of the test call turns (margin higher: TTPA / arm; now right: TTPA only / arm only${anyNewMiss ? "; a new miss: call turns where only TTPA / only the arm misses a token the origin gets right, '-' in reports from before it was counted" : ''}), per seed, then pooled:`, '',
+      `| arm | seed | first misses | margin higher | now right |${anyNewMiss ? ' a new miss |' : ''}`, `| --- | --- | --- | --- | --- |${anyNewMiss ? ' --- |' : ''}`,
       ...others.flatMap((a) => [
-        ...reports.map((r) => { const x = r.firstMiss!.ttpaVs[a]!; return `| ${a} | ${r.seed} | ${x.points} | ${sig({ turns: x.points, aWins: x.aHigher, bWins: x.bHigher, p: x.p })} | ${sig({ turns: x.points, aWins: x.onlyAFixed, bWins: x.onlyBFixed, p: x.pFixed })} |`; }),
-        `| ${a} | all | ${pooled.ttpaVsAtFirstMiss![a]!.margin.turns} | ${sig(pooled.ttpaVsAtFirstMiss![a]!.margin)} | ${sig(pooled.ttpaVsAtFirstMiss![a]!.fixed)} |`,
+        ...reports.map((r) => { const x = r.firstMiss!.ttpaVs[a]!; return `| ${a} | ${r.seed} | ${x.points} | ${sig({ turns: x.points, aWins: x.aHigher, bWins: x.bHigher, p: x.p })} | ${sig({ turns: x.points, aWins: x.onlyAFixed, bWins: x.onlyBFixed, p: x.pFixed })} |${anyNewMiss ? ` ${x.newMissOnlyA === undefined ? '-' : sig({ turns: x.points, aWins: x.newMissOnlyA, bWins: x.newMissOnlyB!, p: x.pNewMiss! })} |` : ''}`; }),
+        `| ${a} | all | ${pooled.ttpaVsAtFirstMiss![a]!.margin.turns} | ${sig(pooled.ttpaVsAtFirstMiss![a]!.margin)} | ${sig(pooled.ttpaVsAtFirstMiss![a]!.fixed)} |${anyNewMiss ? ` ${pooled.ttpaVsAtFirstMiss![a]!.newMiss ? sig(pooled.ttpaVsAtFirstMiss![a]!.newMiss!) : '-'} |` : ''}`,
       ])] : []),
     ...(others.length ? ['', "TTPA's lead over each arm in error-rate points (positive: TTPA errs less), with a 95% paired bootstrap interval; pooled, each seed's turns are resampled within that seed:", '',
       `| arm | ${report.seeds.map((s) => `seed ${s}`).join(' | ')} | all seeds |`, `| --- |${' --- |'.repeat(report.seeds.length + 1)}`,
@@ -419,16 +423,19 @@ function firstMissLines(r: LoopReport, names: readonly ArmName[]): string[] {
   const who = fm.base === 'warmup' ? "the warm-up round's model" : 'the starting model';
   const nats = (v: number, d: number): string => (Number.isFinite(v) ? v.toFixed(d) : '-');
   const compared = names.filter((a) => a !== 'ttpa' && fm.ttpaVs[a]);
+  // new-miss counts exist in reports written since they were counted
+  const newCols = names.every((a) => fm.models[a]?.newMissTokens !== undefined) && compared.every((a) => fm.ttpaVs[a]!.newMissOnlyA !== undefined);
   if (origin.points === 0) return ['## At the first wrong token (test call turns, teacher-forced)', '', `${fm.base === 'warmup' ? "The warm-up round's model" : 'The starting model'} misses no token of the ${origin.callTurns} test call turns: nothing to read.`, ''];
   return [
     '## At the first wrong token (test call turns, teacher-forced)', '',
     `Each model reads the test call turns once with the ground truth fed in. A turn's first miss is its first token where another token is more likely than the truth: exactly where greedy decoding leaves the truth (a turn without one is one greedy decoding gets exact). Token-level pairs push on such tokens; here they are read on turns no pair trained, at the origin's (${who}'s) ${origin.points} first misses (its ${origin.callTurns - origin.clean} missed call turns hold a median of ${origin.medianMisses} missed tokens; ${origin.oneMiss} hold one, the turns a one-token fix makes clean).`, '',
-    `| model | call turns exact | the origin's first misses now right | its missed turns now exact | first miss later / earlier | its exact turns kept | median margin there (nats) |`,
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...names.map((a) => { const m = fm.models[a]!; return `| ${a} | ${m.clean} of ${m.callTurns} | ${m.fixed} of ${m.points} | ${m.repaired} | ${m.movedLater} / ${m.movedEarlier} | ${m.keptClean} of ${origin.clean} | ${nats(m.medianMargin, 2)} |`; }), '',
+    `| model | call turns exact | the origin's first misses now right | its missed turns now exact | first miss later / earlier | its exact turns kept | median margin there (nats) |${newCols ? ' new misses: tokens (turns) |' : ''}`,
+    `| --- | --- | --- | --- | --- | --- | --- |${newCols ? ' --- |' : ''}`,
+    ...names.map((a) => { const m = fm.models[a]!; return `| ${a} | ${m.clean} of ${m.callTurns} | ${m.fixed} of ${m.points} | ${m.repaired} | ${m.movedLater} / ${m.movedEarlier} | ${m.keptClean} of ${origin.clean} | ${nats(m.medianMargin, 2)} |${newCols ? ` ${m.newMissTokens} (${m.newMissTurns}) |` : ''}`; }), '',
     ...(compared.length === 0 ? [] : [
-      '| arm | TTPA margin higher / arm margin higher, p | median TTPA − arm (nats) | now right for TTPA only / the arm only, p |', '| --- | --- | --- | --- |',
-      ...compared.map((a) => { const x = fm.ttpaVs[a]!; return `| ${a} | ${x.aHigher} / ${x.bHigher}, ${pValue(x.p)} | ${nats(x.medianDiff, 3)} | ${x.onlyAFixed} / ${x.onlyBFixed}, ${pValue(x.pFixed)} |`; }), '']),
+      `| arm | TTPA margin higher / arm margin higher, p | median TTPA − arm (nats) | now right for TTPA only / the arm only, p |${newCols ? ' turns with a new miss, TTPA only / the arm only, p |' : ''}`, `| --- | --- | --- | --- |${newCols ? ' --- |' : ''}`,
+      ...compared.map((a) => { const x = fm.ttpaVs[a]!; return `| ${a} | ${x.aHigher} / ${x.bHigher}, ${pValue(x.p)} | ${nats(x.medianDiff, 3)} | ${x.onlyAFixed} / ${x.onlyBFixed}, ${pValue(x.pFixed)} |${newCols ? ` ${x.newMissOnlyA} / ${x.newMissOnlyB}, ${pValue(x.pNewMiss!)} |` : ''}`; }), '']),
     'Margin: log p(truth) minus the largest log p of another token; above 0 greedy decoding writes the truth there. The sign test counts the misses where one model\'s margin is higher. A token fixed here makes the turn exact only when no later token misses, so this readout moves before whole turns do.', '',
+    ...(newCols ? ["A new miss is a token the origin gets right that the model misses, anywhere in a call turn: what an update breaks on turns it never trained on, beside what it fixes. A model that fixes more of the origin's first misses than another can still tie with it on whole turns when it also breaks more tokens elsewhere.", ''] : []),
   ];
 }

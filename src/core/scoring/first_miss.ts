@@ -58,12 +58,26 @@ export interface ModelAtMisses {
   /** Median margin (nats) at those points, and the median log p(truth) there. */
   medianMargin: number;
   medianTruthLogp: number;
+  /**
+   * New misses: tokens of the call turns the base gets right that this model misses (anywhere in the turn, before
+   * or after the base's first miss), and the turns holding any. What an update breaks beside what it fixes; absent in
+   * reports written before it was counted.
+   */
+  newMissTokens?: number;
+  newMissTurns?: number;
+}
+
+/** Tokens the base gets right (no other token more likely) that the model misses, in one turn. */
+function newMisses(base: Pick<TurnLogps, 'truth' | 'bestOther'>, model: Pick<TurnLogps, 'truth' | 'bestOther'>): number {
+  let n = 0;
+  for (let k = 0; k < base.truth.length; k++) if (base.truth[k] >= base.bestOther[k] && model.truth[k] < model.bestOther[k]) n++;
+  return n;
 }
 
 /** One model against the base's first misses on the call turns both have. */
 export function atBaseMisses(base: readonly TurnLogps[], model: readonly TurnLogps[]): ModelAtMisses {
   const byKey = new Map(model.map((t) => [key(t), t]));
-  let [callTurns, clean, keptClean, repaired, movedLater, movedEarlier] = [0, 0, 0, 0, 0, 0];
+  let [callTurns, clean, keptClean, repaired, movedLater, movedEarlier, newMissTokens, newMissTurns] = [0, 0, 0, 0, 0, 0, 0, 0];
   const margins: number[] = [];
   const truths: number[] = [];
   const misses: number[] = [];
@@ -72,6 +86,9 @@ export function atBaseMisses(base: readonly TurnLogps[], model: readonly TurnLog
     if (!b.call || !m) continue;
     if (m.truth.length !== b.truth.length) throw new Error(`${key(b)}: ${m.truth.length} target tokens against the base's ${b.truth.length} (another tokenizer?)`);
     callTurns++;
+    const fresh = newMisses(b, m);
+    newMissTokens += fresh;
+    if (fresh > 0) newMissTurns++;
     const [i, j] = [firstMiss(b), firstMiss(m)];
     if (j < 0) clean++;
     else misses.push(m.truth.filter((v, k) => v < m.bestOther[k]).length);
@@ -86,7 +103,7 @@ export function atBaseMisses(base: readonly TurnLogps[], model: readonly TurnLog
     margins.push(marginAt(m, i));
     truths.push(m.truth[i]);
   }
-  return { callTurns, clean, keptClean, repaired, movedLater, movedEarlier, medianMisses: median(misses), oneMiss: misses.filter((n) => n === 1).length, points: margins.length, fixed: margins.filter((x) => x > 0).length, medianMargin: median(margins), medianTruthLogp: median(truths) };
+  return { callTurns, clean, keptClean, repaired, movedLater, movedEarlier, medianMisses: median(misses), oneMiss: misses.filter((n) => n === 1).length, points: margins.length, fixed: margins.filter((x) => x > 0).length, medianMargin: median(margins), medianTruthLogp: median(truths), newMissTokens, newMissTurns };
 }
 
 export interface PairedAtMisses {
@@ -101,6 +118,13 @@ export interface PairedAtMisses {
   onlyAFixed: number;
   onlyBFixed: number;
   pFixed: number;
+  /**
+   * Call turns (all three have) where only a / only b misses a token the base gets right (a new miss), and the exact
+   * McNemar test on them: what each update breaks on held-out turns. Absent in reports written before it was counted.
+   */
+  newMissOnlyA?: number;
+  newMissOnlyB?: number;
+  pNewMiss?: number;
 }
 
 /** Two models at the same base first misses (call turns all three have): a sign test on the margins, McNemar on fixes. */
@@ -110,10 +134,16 @@ export function pairedAtBaseMisses(base: readonly TurnLogps[], a: readonly TurnL
   const diffs: number[] = [];
   let onlyAFixed = 0;
   let onlyBFixed = 0;
+  let newMissOnlyA = 0;
+  let newMissOnlyB = 0;
   for (const t of base) {
     const i = firstMiss(t);
     const [x, y] = [aBy.get(key(t)), bBy.get(key(t))];
-    if (!t.call || i < 0 || !x || !y) continue;
+    if (!t.call || !x || !y) continue;
+    const [nx, ny] = [newMisses(t, x) > 0, newMisses(t, y) > 0];
+    if (nx && !ny) newMissOnlyA++;
+    if (ny && !nx) newMissOnlyB++;
+    if (i < 0) continue;
     const [mx, my] = [marginAt(x, i), marginAt(y, i)];
     diffs.push(mx - my);
     if (mx > 0 && !(my > 0)) onlyAFixed++;
@@ -124,6 +154,7 @@ export function pairedAtBaseMisses(base: readonly TurnLogps[], a: readonly TurnL
   return {
     points: diffs.length, aHigher, bHigher, p: mcnemarExact(aHigher, bHigher), medianDiff: median(diffs),
     onlyAFixed, onlyBFixed, pFixed: mcnemarExact(onlyAFixed, onlyBFixed),
+    newMissOnlyA, newMissOnlyB, pNewMiss: mcnemarExact(newMissOnlyA, newMissOnlyB),
   };
 }
 

@@ -239,6 +239,13 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     expect(report.firstMiss!.models.sft.points).toBe(report.firstMiss!.models.sft.callTurns - exactCalls('sft'));
     expect(report.firstMiss!.models.sft.points).toBeGreaterThan(0);
     expect(text(store, 'report.md')).toContain('## At the first wrong token (test call turns, teacher-forced)');
+    // new misses: tokens the origin gets right that TTPA misses, counted here from the two stored readings
+    const read = (name: string) => text(store, `firstmiss/${name}/turns.jsonl`).trim().split('\n').map((l) => JSON.parse(l) as { sampleId: string; turn: number; truth: number[]; bestOther: number[] });
+    const ttpa = new Map(read('ttpa').map((t) => [`${t.sampleId}#${t.turn}`, t]));
+    const fresh = read('sft').map((o) => { const m = ttpa.get(`${o.sampleId}#${o.turn}`)!; return o.truth.filter((v, k) => v >= o.bestOther[k] && m.truth[k] < m.bestOther[k]).length; });
+    expect(report.firstMiss!.models.sft).toMatchObject({ newMissTokens: 0, newMissTurns: 0 });
+    expect(report.firstMiss!.models.ttpa).toMatchObject({ newMissTokens: fresh.reduce((x, y) => x + y, 0), newMissTurns: fresh.filter((n) => n > 0).length });
+    expect(text(store, 'report.md')).toContain('| new misses: tokens (turns) |');
   }, 300_000);
 
   it('with loop.warmupSamples every arm starts from the shared warm-up model; anchored sft-continued is the anchor alone', async () => {

@@ -69,6 +69,25 @@ describe('aggregateLoopReports', () => {
     expect(aggregateLoopReports('fresh-calls', [atMiss(seed(1, [6, 1], [3, 2]), [1, 0], [1, 0], 5), seed(2, [4, 3], [0, 5])]).report.pooled.ttpaVsAtFirstMiss).toBeUndefined();
   });
 
+  it('pools the turns with a new miss (a token the origin had right, now wrong) when every seed counted them, and shows - where one did not', () => {
+    const atMiss = (r: LoopReport, fresh?: [number, number]): LoopReport => ({ ...r, firstMiss: { base: 'warmup', models: {}, ttpaVs: { control: {
+      points: 100, aHigher: 60, bHigher: 40, p: mcnemarExact(60, 40), medianDiff: 0.1, onlyAFixed: 9, onlyBFixed: 5, pFixed: mcnemarExact(9, 5),
+      ...(fresh ? { newMissOnlyA: fresh[0], newMissOnlyB: fresh[1], pNewMiss: mcnemarExact(...fresh) } : {}),
+    } } } } as unknown as LoopReport);
+    const both = aggregateLoopReports('fresh-calls', [atMiss(seed(1, [6, 1], [3, 2]), [52, 18]), atMiss(seed(2, [4, 3], [0, 5]), [30, 30])]);
+    expect(both.report.pooled.ttpaVsAtFirstMiss!.control!.newMiss).toEqual({ turns: 200, aWins: 82, bWins: 48, p: mcnemarExact(82, 48) });
+    expect(both.markdown).toContain('| arm | seed | first misses | margin higher | now right | a new miss |');
+    expect(both.markdown).toContain(`| control | 1 | 100 | 60 / 40, p = 0.057 | 9 / 5, p = 0.424 | 52 / 18, p = ${mcnemarExact(52, 18).toExponential(1)} |`);
+    expect(both.markdown).toContain(`| control | all | 200 | 120 / 80, p = 0.006 | 18 / 10, p = 0.185 | 82 / 48, p = 0.004 |`);
+    // one seed from before the count: its cell and the pooled one read '-', the pooled figures leave it out
+    const one = aggregateLoopReports('fresh-calls', [atMiss(seed(1, [6, 1], [3, 2])), atMiss(seed(2, [4, 3], [0, 5]), [30, 30])]);
+    expect(one.report.pooled.ttpaVsAtFirstMiss!.control!.newMiss).toBeUndefined();
+    expect(one.markdown).toContain('| control | 1 | 100 | 60 / 40, p = 0.057 | 9 / 5, p = 0.424 | - |');
+    expect(one.markdown).toContain('| control | all | 200 | 120 / 80, p = 0.006 | 18 / 10, p = 0.185 | - |');
+    // none counted: no column
+    expect(aggregateLoopReports('fresh-calls', [atMiss(seed(1, [6, 1], [3, 2])), atMiss(seed(2, [4, 3], [0, 5]))]).markdown).not.toContain('a new miss');
+  });
+
   it('shows the shared warm-up round of each seed beside the start when every seed has one', () => {
     const withWarmup = (r: LoopReport, rate: number): LoopReport => ({ ...r, warmup: { errorRate: rate, ci: [rate - 0.05, rate + 0.05] } } as unknown as LoopReport);
     const agg = aggregateLoopReports('fresh-rounds', [withWarmup(seed(1, [6, 1], [3, 2]), 0.39), withWarmup(seed(2, [4, 3], [0, 5]), 0.385)]);

@@ -30,13 +30,18 @@ describe('first misses, by hand', () => {
     ];
     const a = [turn('a', [-0.1, -0.5, -4], [-3, -1, -3]), turn('b', [-2, -0.1], [-1, -3]), turn('c', [-0.1], [-3]), turn('d', [-0.1], [-1], false)];
     const b = [turn('a', [-0.1, -1.5, -0.1], [-3, -1, -3]), turn('b', [-0.5, -0.1], [-1, -3]), turn('c', [-4], [-3])];
-    expect(atBaseMisses(base, base)).toEqual({ callTurns: 3, clean: 1, keptClean: 1, repaired: 0, movedLater: 0, movedEarlier: 0, medianMisses: 1.5, oneMiss: 1, points: 2, fixed: 0, medianMargin: -1.5, medianTruthLogp: -2.5 });
-    // a: token 1 of 'a' now right (+0.5) but token 2 wrong (a later miss), 'b' still wrong at token 0 (-1); 'c' clean
-    expect(atBaseMisses(base, a)).toEqual({ callTurns: 3, clean: 1, keptClean: 1, repaired: 0, movedLater: 1, movedEarlier: 0, medianMisses: 1, oneMiss: 2, points: 2, fixed: 1, medianMargin: -0.25, medianTruthLogp: -1.25 });
-    // b: 'a' still wrong (-0.5), 'b' right (+0.5); 'c' now misses
-    expect(atBaseMisses(base, b)).toEqual({ callTurns: 3, clean: 1, keptClean: 0, repaired: 1, movedLater: 0, movedEarlier: 1, medianMisses: 1, oneMiss: 2, points: 2, fixed: 1, medianMargin: 0, medianTruthLogp: -1 });
-    // margins a − b: 'a' +1, 'b' -1.5; fixed only by a: 'a', only by b: 'b'
-    expect(pairedAtBaseMisses(base, a, b)).toEqual({ points: 2, aHigher: 1, bHigher: 1, p: mcnemarExact(1, 1), medianDiff: -0.25, onlyAFixed: 1, onlyBFixed: 1, pFixed: 1 });
+    expect(atBaseMisses(base, base)).toEqual({ callTurns: 3, clean: 1, keptClean: 1, repaired: 0, movedLater: 0, movedEarlier: 0, medianMisses: 1.5, oneMiss: 1, points: 2, fixed: 0, medianMargin: -1.5, medianTruthLogp: -2.5, newMissTokens: 0, newMissTurns: 0 });
+    // a: token 1 of 'a' now right (+0.5) but token 2 wrong (a later miss, and a new one: the base had it right),
+    // 'b' still wrong at token 0 (-1); 'c' clean
+    expect(atBaseMisses(base, a)).toEqual({ callTurns: 3, clean: 1, keptClean: 1, repaired: 0, movedLater: 1, movedEarlier: 0, medianMisses: 1, oneMiss: 2, points: 2, fixed: 1, medianMargin: -0.25, medianTruthLogp: -1.25, newMissTokens: 1, newMissTurns: 1 });
+    // b: 'a' still wrong (-0.5), 'b' right (+0.5); 'c' now misses (a new miss on a clean turn)
+    expect(atBaseMisses(base, b)).toEqual({ callTurns: 3, clean: 1, keptClean: 0, repaired: 1, movedLater: 0, movedEarlier: 1, medianMisses: 1, oneMiss: 2, points: 2, fixed: 1, medianMargin: 0, medianTruthLogp: -1, newMissTokens: 1, newMissTurns: 1 });
+    // margins a − b: 'a' +1, 'b' -1.5; fixed only by a: 'a', only by b: 'b'; a new miss only for a in 'a', only for b in 'c'
+    expect(pairedAtBaseMisses(base, a, b)).toEqual({ points: 2, aHigher: 1, bHigher: 1, p: mcnemarExact(1, 1), medianDiff: -0.25, onlyAFixed: 1, onlyBFixed: 1, pFixed: 1, newMissOnlyA: 1, newMissOnlyB: 1, pNewMiss: 1 });
+    // new misses are counted on every call turn, clean or not, and a tie is no miss: the base's right tokens only
+    const broken = [turn('a', [-0.1, -2, -3], [-3, -1, -1]), turn('b', [-3, -0.1], [-1, -0.05]), turn('c', [-3], [-3])];
+    expect(atBaseMisses(base, broken)).toMatchObject({ newMissTokens: 1, newMissTurns: 1 });
+    expect(pairedAtBaseMisses(base, broken, base)).toMatchObject({ newMissOnlyA: 1, newMissOnlyB: 0, pNewMiss: 1 });
     expect(() => atBaseMisses(base, [turn('a', [-1], [-2])])).toThrow('a#1: 1 target tokens against the base\'s 3 (another tokenizer?)');
   });
 
