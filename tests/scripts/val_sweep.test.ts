@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../src/core/data/sample.ts';
 import { roundPrompts, warmupPrompts } from '../../src/core/pipeline/arm_round.ts';
+import { resolvePipelineConfig } from '../../src/core/pipeline/config.ts';
 import type { EvalReport } from '../../src/core/scoring/evaluate.ts';
 import { heldOutSamples, readSweep, seenSamples, variantAnchorDose } from '../../scripts/val_sweep_config.ts';
 import { largestShift, sweepTable } from '../../scripts/val_sweep_table.ts';
@@ -45,6 +46,18 @@ describe('val_sweep file', () => {
       if (round === 'r2' || round === 'r2b') expect(sweep.variants.map(weight)).toEqual(['0', '0.1']);
     }
     expect(readSweep('models/sweeps/rounds_fresh_r3_ttpa.json').pairs).toBe(readSweep('models/sweeps/rounds_fresh_r3_control.json').pairs);
+  });
+  it("reads the shipped round-1 levers sweep (models/sweeps/round1_k6_seed3_levers.json): the loop's own round-1 models stand in for two arms; the new losses train with that round's seed, anchor and dose", () => {
+    const sweep = readSweep('models/sweeps/round1_k6_seed3_levers.json');
+    expect(sweep.variants.map((v) => `${v.name}:${v.kind}`)).toEqual(['r1_anchor_only_k6:model', 'r1_token_one_per_turn_k6:model', 'r1_control_k6:dpo', 'r1_ipo_k6:dpo']);
+    const preset = resolvePipelineConfig(JSON.parse(readFileSync('models/presets/fresh-calls-full-all-arms.json', 'utf8')), { seed: 3 });
+    expect(sweep.dpo.seed).toBe(preset.dpo.seed); // the loop seeds round k with the DPO seed + k - 1
+    expect(sweep.seen).toMatchObject({ round: 1, promptsPerRound: preset.loop.promptsPerRound, seed: 3, warmupSamples: preset.loop.warmupSamples });
+    for (const v of sweep.variants.filter((x) => x.kind === 'dpo')) {
+      expect(variantAnchorDose(sweep, v, 2256, 2400), v.name).toBe(preset.dpo.anchorPerPair);
+      expect(resolve(v.flags![v.flags!.indexOf('--anchor') + 1]), v.name).toBe(resolve(sweep.out, 'seen-round-1.jsonl'));
+      expect(v.filter, v.name).toBe(preset.dpo.pairFilter);
+    }
   });
   it('gives an anchored dpo variant\'s anchor dose: its --anchor-per-pair, the sweep\'s dpo.anchorPerPair, else ceil(samples / kept pairs)', () => {
     const anchored = { name: 'a', kind: 'dpo' as const, flags: ['--anchor', 'seen.jsonl', '--max-kl', '1e6'] };
