@@ -3,7 +3,8 @@
 // train split) with the `ttpa` CLI, evaluate it on the validation split, and compare it with the start model
 // turn by turn (exact McNemar); with "seen", also on the train samples the pairs' round drew (memorising shows
 // there first). Settings are chosen here, on validation; the test split is never read. A variant whose model exists
-// is not retrained, only evaluated where a report is missing.
+// is not retrained, only evaluated where a report is missing; a dpo variant stopped mid-training (checkpoints every 25
+// steps) resumes from its last complete checkpoint.
 // Usage: node scripts/val_sweep.mjs <sweep.json> [--jobs 2]
 // sweep.json: { "out": dir, "model": start checkpoint, "pairs": pairs JSONL, "val": samples JSONL, "train": samples JSONL,
 //   "dpo": base dpo settings, "seen"?: { "round": 1, "promptsPerRound": 300, "seed": 1, "warmupSamples"?: 0, "evaluate"?: true }
@@ -21,7 +22,7 @@ import { exitDescription, runTtpa } from '../src/cli/ttpa_child.ts';
 import { parseJsonl } from '../src/core/pipeline/stages.ts';
 import type { Sample } from '../src/core/data/sample.ts';
 import { filterPairLines, type PairFilter } from '../src/core/preference/pair_filter.ts';
-import { heldOutSamples, readSweep, seenSamples, variantAnchorDose, type Sweep, type Variant } from './val_sweep_config.ts';
+import { dpoStartFlags, heldOutSamples, readSweep, seenSamples, variantAnchorDose, type Sweep, type Variant } from './val_sweep_config.ts';
 import { sweepTable, type VariantReports } from './val_sweep_table.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -115,7 +116,8 @@ async function runVariant(sweep: Sweep, v: Variant | null): Promise<string> {
     if (v.kind === 'dpo') {
       const config = join(sweep.out, 'dpo.json');
       writeFileSync(config, JSON.stringify(sweep.dpo));
-      await run(['dpo', '--model', sweep.model, '--pairs', filteredPairs(sweep, v.pairs ?? sweep.pairs, v.filter ?? 'all'), '--config', config, '--out', out, '--overwrite', ...(v.flags ?? [])], join(dir, 'train.log'));
+      // checkpoints every SWEEP_CHECKPOINT_EVERY steps; a variant stopped mid-training resumes from its last one
+      await run(['dpo', '--model', sweep.model, '--pairs', filteredPairs(sweep, v.pairs ?? sweep.pairs, v.filter ?? 'all'), '--config', config, '--out', out, ...dpoStartFlags(out), ...(v.flags ?? [])], join(dir, 'train.log'));
       model = join(out, 'model');
     } else {
       await run(['sft', '--model', sweep.model, '--data', sweep.train, '--out', out, '--overwrite', ...(v.flags ?? [])], join(dir, 'train.log'));

@@ -1,11 +1,14 @@
 // The validation sweep's file (scripts/val_sweep.ts): its fields checked one by one, and the round samples a sweep
 // re-evaluates on ("seen"). The pair filters are core's (src/core/preference/pair_filter.ts). No children here.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { checkpointSteps } from '../src/cli/checkpoints.ts';
 import type { Sample } from '../src/core/data/sample.ts';
 import { roundPrompts, unusedTrainSamples } from '../src/core/pipeline/arm_round.ts';
 import { isPairFilter, PAIR_FILTERS, type PairFilter } from '../src/core/preference/pair_filter.ts';
 import { anchorPerPair } from '../src/core/train/anchor.ts';
+import { OPTIMIZER_FILE } from '../src/core/train/optimizer_state.ts';
+import { TRAINER_STATE_FILE } from '../src/core/train/trainer.ts';
 
 export interface Variant {
   name: string;
@@ -127,4 +130,16 @@ export function readSweep(file: string): Sweep {
   const path = (p: string): string => resolve(p);
   const variants = (raw.variants as Variant[]).map((v) => ({ ...v, ...(v.pairs ? { pairs: path(v.pairs) } : {}), ...(v.model ? { model: path(v.model) } : {}) }));
   return { ...(raw as Sweep), variants, out: path(raw.out!), model: path(raw.model!), pairs: path(raw.pairs!), val: path(raw.val!), train: path(raw.train!) };
+}
+
+/** Steps between a dpo variant's checkpoints: a sweep stopped mid-variant (a session's end) resumes from the last one. */
+export const SWEEP_CHECKPOINT_EVERY = 25;
+
+/**
+ * How a dpo variant's training starts in `out`: `--resume` when a stopped run left a checkpoint with its trainer state
+ * and optimizer (the CLI then takes the newest complete one), else afresh with `--overwrite`.
+ */
+export function dpoStartFlags(out: string): string[] {
+  const complete = checkpointSteps(out).some((step) => [TRAINER_STATE_FILE, OPTIMIZER_FILE].every((f) => existsSync(join(out, `checkpoint-${step}`, f))));
+  return [complete ? '--resume' : '--overwrite', '--checkpoint-every', String(SWEEP_CHECKPOINT_EVERY)];
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,9 @@ import type { Sample } from '../../src/core/data/sample.ts';
 import { roundPrompts, warmupPrompts } from '../../src/core/pipeline/arm_round.ts';
 import { resolvePipelineConfig } from '../../src/core/pipeline/config.ts';
 import type { EvalReport } from '../../src/core/scoring/evaluate.ts';
-import { heldOutSamples, readSweep, seenSamples, variantAnchorDose } from '../../scripts/val_sweep_config.ts';
+import { dpoStartFlags, heldOutSamples, readSweep, seenSamples, SWEEP_CHECKPOINT_EVERY, variantAnchorDose } from '../../scripts/val_sweep_config.ts';
+import { OPTIMIZER_FILE } from '../../src/core/train/optimizer_state.ts';
+import { TRAINER_STATE_FILE } from '../../src/core/train/trainer.ts';
 import { largestShift, sweepTable } from '../../scripts/val_sweep_table.ts';
 
 describe('val_sweep file', () => {
@@ -69,6 +71,16 @@ describe('val_sweep file', () => {
     expect(variantAnchorDose({ dpo: {} }, anchored)).toBeUndefined(); // not trained yet: no count
     expect(variantAnchorDose({ dpo: {} }, { name: 'b', kind: 'dpo', flags: ['--loss-weights', '0'] }, 100, 2400)).toBeUndefined();
     expect(variantAnchorDose({ dpo: {} }, { name: 'c', kind: 'model', model: 'm' }, 100, 2400)).toBeUndefined();
+  });
+  it("starts a dpo variant afresh, or resumes it from a stopped run's complete checkpoint", () => {
+    const out = mkdtempSync(join(tmpdir(), 'sweep-dpo-'));
+    expect(dpoStartFlags(join(out, 'none'))).toEqual(['--overwrite', '--checkpoint-every', String(SWEEP_CHECKPOINT_EVERY)]);
+    mkdirSync(join(out, 'checkpoint-50'));
+    writeFileSync(join(out, 'checkpoint-50', TRAINER_STATE_FILE), '{}'); // torn: no optimizer state
+    expect(dpoStartFlags(out)[0]).toBe('--overwrite');
+    mkdirSync(join(out, 'checkpoint-25'));
+    for (const f of [TRAINER_STATE_FILE, OPTIMIZER_FILE]) writeFileSync(join(out, 'checkpoint-25', f), '{}');
+    expect(dpoStartFlags(out)).toEqual(['--resume', '--checkpoint-every', String(SWEEP_CHECKPOINT_EVERY)]);
   });
   it('names the field that is wrong', () => {
     expect(() => readSweep(write({ ...base, seen: { round: 0, promptsPerRound: 3, seed: 1 } }))).toThrow('"seen.round" must be an integer >= 1, got 0');
