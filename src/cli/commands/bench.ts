@@ -11,7 +11,7 @@ import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
 import { validateThreads } from '../../core/runtime/wasm_threads.ts';
 import { bool, optStr, str, UsageError, type Command, type ParsedArgs } from '../args.ts';
 import { runBrowserBench, runBrowserReplicaRun } from './bench_browser.ts';
-import { installNodeWebGpu, isSoftwareAdapter } from './bench_gpu.ts';
+import { installNodeWebGpu, isSoftwareAdapter, webGpuDeviceLimits } from './bench_gpu.ts';
 import { benchScale } from '../../core/bench/scale_bench.ts';
 import { runPipelineInChild, writeBenchLoopPreset } from './bench_pipeline.ts';
 import { REPLICAS_CHILD_FLAG, runAtReplicasInChild, runAtThreadsInChild, runScaleInChild, SCALE_CHILD_FLAG, THREADS_CHILD_FLAG } from './bench_threads.ts';
@@ -31,6 +31,7 @@ export const benchCommand: Command = {
     { name: 'threads', type: 'int', help: 'wasm threads for the run (default: the cores available); the threads section compares 1 and 2 in child processes' },
     { name: 'pipeline-preset', type: 'string', help: 'loop preset (name or file) whose pipeline the pipeline section runs with --jobs 1 and 2 (default: the tiny preset as a small loop)' },
     { name: 'no-pipeline', type: 'boolean', help: 'skip the pipeline section' },
+    { name: 'no-scale', type: 'boolean', help: 'skip the scale section (real-size checkpoints)' },
     { name: SCALE_CHILD_FLAG, type: 'boolean', help: 'internal: run only the scale section and print it as JSON' },
     { name: THREADS_CHILD_FLAG, type: 'int', help: 'internal: run only the threads section\'s SFT steps at this thread count and print them as JSON' },
     { name: REPLICAS_CHILD_FLAG, type: 'int', help: 'run only the replicas section\'s SFT steps with this many data-parallel replicas (one wasm thread each; with --browser: in headless Chromium, Web Workers) and print them as JSON, to alternate counts' },
@@ -79,7 +80,8 @@ function processCpuMs(): number {
 }
 
 async function run(args: ParsedArgs): Promise<number> {
-  const cfg = benchConfig(bool(args, 'quick'));
+  const noScale = bool(args, 'no-scale');
+  const cfg = { ...benchConfig(bool(args, 'quick')), ...(noScale ? { scaleModels: [] } : {}) };
   const child = threadsArg(args, THREADS_CHILD_FLAG);
   if (child !== undefined) return runThreadsChild(cfg, child);
   const replicasChild = threadsArg(args, REPLICAS_CHILD_FLAG);
@@ -90,7 +92,8 @@ async function run(args: ParsedArgs): Promise<number> {
   if (replicasChild !== undefined) return runReplicasChild(cfg, replicasChild);
   const threads = threadsArg(args, 'threads');
   if (bool(args, SCALE_CHILD_FLAG)) {
-    await initBackend({ order: ['wasm'], threads });
+    if (bool(args, 'gpu')) await installNodeWebGpu();
+    await initBackend({ order: [bool(args, 'gpu') ? 'webgpu' : 'wasm'], threads });
     process.stdout.write(JSON.stringify(await benchScale(cfg)) + '\n');
     return 0;
   }
@@ -109,7 +112,7 @@ async function run(args: ParsedArgs): Promise<number> {
     const environment = { ...nodeEnvironment(), threads: backend.threads, threadsNote: backend.threadsNote, replicas: 1 };
     const runAtThreads = name === 'wasm' ? runAtThreadsInChild(bool(args, 'quick')) : undefined;
     const runAtReplicas = name === 'wasm' ? runAtReplicasInChild(bool(args, 'quick')) : undefined;
-    const runScale = name === 'wasm' ? runScaleInChild(bool(args, 'quick'), threads) : undefined;
+    const runScale = name === 'wasm' && !noScale ? runScaleInChild(bool(args, 'quick'), threads) : undefined;
     const pipelineDir = mkdtempSync(join(tmpdir(), 'ttpa-bench-pipeline-'));
     try {
       const presetArg = optStr(args, 'pipeline-preset');
@@ -139,13 +142,14 @@ async function runGpuBench(cfg: BenchConfig, progress: (name: string) => void): 
   const found = await installNodeWebGpu();
   const backend = await initBackend({ order: ['webgpu'] });
   const software = isSoftwareAdapter(backend.adapterInfo);
-  const sized = software && !cfg.quick ? benchConfig(true) : cfg;
-  // Scale is a wasm section (memory plan and heap); threads compare wasm thread pools.
+  const sized = software && !cfg.quick ? { ...benchConfig(true), scaleModels: cfg.scaleModels.length ? benchConfig(true).scaleModels : [] } : cfg;
+  // Threads and replicas compare wasm thread pools and are not run; scale runs here, on the GPU (a GPU
+  // error is a JavaScript exception, not a wasm abort, so no child process is needed).
   const environment = {
-    ...nodeEnvironment(), adapterInfo: backend.adapterInfo, adapterFoundVia: found,
+    ...nodeEnvironment(), adapterInfo: backend.adapterInfo, adapterFoundVia: found, deviceLimits: webGpuDeviceLimits(),
     gpu: software ? 'software adapter: figures show correctness only' : 'hardware GPU', sizesForcedQuick: sized !== cfg ? true : undefined,
   };
-  const doc = await runBench({ ...sized, scaleModels: [] }, { environment, onSection: progress });
+  const doc = await runBench(sized, { environment, onSection: progress });
   doc.environment.loadAvg1mAtEnd = Number(loadavg()[0].toFixed(2));
   return doc;
 }

@@ -2,6 +2,7 @@
 // Vulkan; without one, Dawn's OpenGL ES backend on Mesa's llvmpipe gives a software adapter (WebGPU
 // compatibility mode, EGL without a display), on which the figures show correctness only. Setup only.
 import { tmpdir } from 'node:os';
+import { tf } from '../../core/runtime/tf.ts';
 
 /** Puts a Dawn `navigator.gpu` on globalThis for tfjs-backend-webgpu; returns how the adapter was found. */
 export async function installNodeWebGpu(): Promise<string> {
@@ -32,4 +33,10 @@ function setNavigatorGpu(gpu: GPU): void {
 /** Mesa's llvmpipe/lavapipe, SwiftShader: CPU emulations whose figures show correctness, not speed. */
 export function isSoftwareAdapter(info: string | undefined): boolean {
   return /swiftshader|llvmpipe|lavapipe|software/i.test(info ?? '');
+}
+
+/** The WebGPU device's limits that bound one tensor (tfjs-webgpu asks the adapter for its largest). */
+export function webGpuDeviceLimits(): { maxBufferSize: number; maxStorageBufferBindingSize: number } | undefined {
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  return device && { maxBufferSize: device.limits.maxBufferSize, maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize };
 }

@@ -1,6 +1,7 @@
 // The divergence guard of every trainer: besides NaN/Inf (train_step.ts), a run stops when its loss,
 // its KL to the reference (DPO) or its weight norm runs away, before a checkpoint of the bad weights
 // is saved. It only measures and throws; saving and naming the last good checkpoint is trainer.ts.
+import { addMany } from '../runtime/add_many.ts';
 import { tf } from '../runtime/tf.ts';
 import type { ParamMap } from './optimizer.ts';
 
@@ -42,7 +43,7 @@ export class DivergenceError extends Error {}
 export async function weightNorm(params: ParamMap): Promise<number> {
   const trained = Object.values(params).filter((v) => v.trainable);
   if (!trained.length) return 0;
-  const norm = tf.tidy(() => tf.sqrt(tf.addN(trained.map((v) => tf.sum(tf.square(v))))));
+  const norm = tf.tidy(() => tf.sqrt(addMany(trained.map((v) => tf.sum(tf.square(v))))));
   try {
     return (await norm.data())[0];
   } finally {

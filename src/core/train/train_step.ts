@@ -4,6 +4,7 @@
 // (Belongs beside the backends in runtime/tf.ts; importing it twice is harmless.)
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { tf } from '../runtime/tf.ts';
+import { addMany } from '../runtime/add_many.ts';
 import { adamwUpdate, type AdamW, type ParamMap } from './optimizer.ts';
 
 /** A micro-batch's loss (its own mean) and its weight in the step (SFT: trained tokens; DPO: pairs). */
@@ -96,17 +97,6 @@ export async function globalNorm(tensors: tf.Tensor[]): Promise<number> {
   const value = (await norm.data())[0];
   norm.dispose();
   return value;
-}
-
-/**
- * tf.addN in groups of at most 7: tfjs-webgpu's AddN binds every input and its output as storage
- * buffers, and WebGPU's default limit is 8 per shader stage (what tfjs asks of a Dawn OpenGL ES adapter).
- */
-function addMany(xs: tf.Tensor[]): tf.Tensor {
-  if (xs.length <= 7) return xs.length === 1 ? xs[0] : tf.addN(xs);
-  const groups: tf.Tensor[] = [];
-  for (let i = 0; i < xs.length; i += 7) groups.push(addMany(xs.slice(i, i + 7)));
-  return addMany(groups);
 }
 
 /** Factor that brings a gradient of norm `norm` down to `maxNorm` (PyTorch clip_grad_norm_: max/(norm+1e-6), capped at 1). */
