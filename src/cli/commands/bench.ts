@@ -142,9 +142,10 @@ async function runGpuBench(cfg: BenchConfig, progress: (name: string) => void): 
   const found = await installNodeWebGpu();
   const backend = await initBackend({ order: ['webgpu'] });
   const software = isSoftwareAdapter(backend.adapterInfo);
-  const sized = software && !cfg.quick ? { ...benchConfig(true), scaleModels: cfg.scaleModels.length ? benchConfig(true).scaleModels : [] } : cfg;
-  // Threads and replicas compare wasm thread pools and are not run; scale runs here, on the GPU (a GPU
-  // error is a JavaScript exception, not a wasm abort, so no child process is needed).
+  const quick = benchConfig(true); // a software adapter runs quick sizes (and quick scale shapes, unless --no-scale)
+  const sized = software && !cfg.quick ? { ...quick, scaleModels: cfg.scaleModels.length ? quick.scaleModels : [] } : cfg;
+  // Threads and replicas compare wasm thread pools and are not run. Scale runs in this process, on the GPU:
+  // there is no wasm heap whose abort would end it (the wasm run keeps it in a child for that).
   const environment = {
     ...nodeEnvironment(), adapterInfo: backend.adapterInfo, adapterFoundVia: found, deviceLimits: webGpuDeviceLimits(),
     gpu: software ? 'software adapter: figures show correctness only' : 'hardware GPU', sizesForcedQuick: sized !== cfg ? true : undefined,
