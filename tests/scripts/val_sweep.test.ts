@@ -51,7 +51,7 @@ describe('val_sweep file', () => {
   });
   it("reads the shipped round-1 levers sweep (models/sweeps/round1_k6_seed3_levers.json): the loop's own round-1 models stand in for two arms; the new losses train with that round's seed, anchor and dose", () => {
     const sweep = readSweep('models/sweeps/round1_k6_seed3_levers.json');
-    expect(sweep.variants.map((v) => `${v.name}:${v.kind}`)).toEqual(['r1_anchor_only_k6:model', 'r1_token_one_per_turn_k6:model', 'r1_control_k6:dpo', 'r1_ipo_k6:dpo', 'r1_ttpa_replay_k6:dpo']);
+    expect(sweep.variants.map((v) => `${v.name}:${v.kind}`)).toEqual(['r1_anchor_only_k6:model', 'r1_token_one_per_turn_k6:model', 'r1_control_k6:dpo', 'r1_ipo_k6:dpo']);
     const preset = resolvePipelineConfig(JSON.parse(readFileSync('models/presets/fresh-calls-full-all-arms.json', 'utf8')), { seed: 3 });
     expect(sweep.dpo.seed).toBe(preset.dpo.seed); // the loop seeds round k with the DPO seed + k - 1
     expect(sweep.seen).toMatchObject({ round: 1, promptsPerRound: preset.loop.promptsPerRound, seed: 3, warmupSamples: preset.loop.warmupSamples });
@@ -60,10 +60,6 @@ describe('val_sweep file', () => {
       expect(resolve(v.flags![v.flags!.indexOf('--anchor') + 1]), v.name).toBe(resolve(sweep.out, 'seen-round-1.jsonl'));
       expect(v.filter, v.name).toBe(preset.dpo.pairFilter);
     }
-    // The replay changes nothing: the loss is the sweep's (the preset's), no --loss flag.
-    const replay = sweep.variants.find((v) => v.name === 'r1_ttpa_replay_k6')!;
-    expect(replay.flags).not.toContain('--loss');
-    expect([sweep.dpo.lossType, sweep.dpo.lossWeights, sweep.dpo.beta]).toEqual([preset.dpo.lossType, preset.dpo.lossWeights, preset.dpo.beta]);
   });
   it('gives an anchored dpo variant\'s anchor dose: its --anchor-per-pair, the sweep\'s dpo.anchorPerPair, else ceil(samples / kept pairs)', () => {
     const anchored = { name: 'a', kind: 'dpo' as const, flags: ['--anchor', 'seen.jsonl', '--max-kl', '1e6'] };
