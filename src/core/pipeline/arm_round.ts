@@ -106,9 +106,11 @@ export function armRoundStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmNam
   const dir = `loop/${arm}/round-${round + 1}`;
   const dpo = armDpoConfig(r, arm, round);
   const preference = roundPreference(r, arm, round);
+  // `textTurns: 'truth'`: RFT keeps the ground truth on text turns unless a sample is that text (sft_targets.ts);
+  // in the identity so RFT rounds built before that rule run again instead of being reused.
   const config = {
     arm, round, promptsPerRound: loop.promptsPerRound, ...(loop.warmupSamples > 0 ? { warmupSamples: loop.warmupSamples } : {}), reference: loop.reference, valLimit: loop.valLimit, dpo,
-    ...(dpoArm ? { preference } : { rft: arm === 'rft' ? { samples: loop.rftSamples, temperature: loop.rftTemperature, threshold: loop.rftThreshold, ...(rftAnchored(r, arm) ? { anchorWeight: r.dpo.anchorWeight } : {}) } : null }),
+    ...(dpoArm ? { preference } : { rft: arm === 'rft' ? { samples: loop.rftSamples, temperature: loop.rftTemperature, threshold: loop.rftThreshold, textTurns: 'truth', ...(rftAnchored(r, arm) ? { anchorWeight: r.dpo.anchorWeight } : {}) } : null }),
   };
   const startRef = dpoArm && loop.reference === 'start' && round > 0;
   const inputs = { ...hashes(data), ...policy.inputs, ...(startRef ? { reference: Object.values(start.inputs).join('') } : {}) };

@@ -13,7 +13,7 @@ export const ARM_NAMES: readonly ArmName[] = ['ttpa', 'control', 'rft', 'sft-con
 export const ARM_DESCRIPTIONS: Record<ArmName, string> = {
   ttpa: 'token-level pairs from its own policy (branching at divergence points, ESM-scored), DPO loss',
   control: 'the same token-level pairs from its own policy, the chosen side\'s NLL alone (no preference term)',
-  rft: 'rejection-sampling fine-tuning: SFT on the ESM-best of n samples per turn, the ground truth when none reaches the threshold (with loop.rftAnchor also the DPO arms\' SFT anchor rows)',
+  rft: 'rejection-sampling fine-tuning: SFT on the ESM-best of n samples per turn, the ground truth when none reaches the threshold (on text turns, where the scorer checks only that no call is made, the ground truth unless a sample is its text; with loop.rftAnchor also the DPO arms\' SFT anchor rows)',
   'sft-continued': 'SFT on the ground truth of the same turns (with dpo.anchorWeight > 0: the SFT anchor alone, the TTPA arm\'s run with every preference term weighted 0, its own on-policy pairs only setting the schedule and the anchor rows per step)',
   sequence: 'sequence-level pairs (best vs worst of n whole samples) from its own policy, DPO loss',
 };

@@ -1,6 +1,9 @@
 // Supervised targets per assistant turn, for the loop's SFT-type arms: the ground truth ('sft-continued'),
 // or rejection sampling ('rft', Yuan et al. 2023): the ESM-best of n samples of the policy, the ground truth
-// when no sample reaches the threshold. Targets are token ids (prompt + completion, completion masked for
+// when no sample reaches the threshold. On a text turn (no call due) the scorer checks only that no call is made, not
+// what the text says, so there a sample counts as passing only when its text is the ground truth's: otherwise RFT
+// would train unverified answers (in fresh-calls-full's seed-3 round 1, 1,114 of 2,591 sampled text targets held a
+// number the conversation never gave). Targets are token ids (prompt + completion, completion masked for
 // the loss), so a sampled target trains on exactly the tokens the policy produced. No training here.
 import type { Sample } from '../data/sample.ts';
 import type { Model } from '../model/params.ts';
@@ -44,7 +47,7 @@ export interface TargetStats {
   fromGroundTruth: number;
   /** Turns left out: prompt + answer do not fit the model's positions. */
   skipped: number;
-  /** RFT: turns where at least one sample was exact (no error). */
+  /** RFT: turns where at least one sample was exact (no error; on a text turn, the ground truth's text). */
   turnsWithCorrectSample: number;
 }
 
@@ -72,12 +75,13 @@ export async function buildTurnTargets(model: Model, tokenizer: Tokenizer, sampl
     stats.turns++;
     let target: TurnTarget = { sampleId: sample.id, turnIndex: turn, source: 'ground_truth', esm: 1, text: ctx.truthText, encoded: encode(ctx, truthIds, opts.seqLen) };
     if (sampling) {
-      const drawn = await sampleTurns(model, tokenizer, ctx, sampling, seed);
+      const sampled = await sampleTurns(model, tokenizer, ctx, sampling, seed);
+      const drawn = ctx.turnType === 'text' ? sampled.filter((c) => c.text.trim() === ctx.truthText.trim()) : sampled;
       if (drawn.some((c) => c.categories.length === 0)) stats.turnsWithCorrectSample++;
       // Best ESM first; among equals the most likely sample (summed log-probs), then the first drawn.
       const logp = (c: (typeof drawn)[number]): number => (c.logprobs ?? []).reduce((a, b) => a + b, 0);
-      const best = drawn.reduce((a, b) => (b.esm > a.esm || (b.esm === a.esm && logp(b) > logp(a)) ? b : a));
-      if (best.esm >= opts.threshold && best.ids.at(-1) === ctx.eosId) {
+      const best = drawn.length === 0 ? null : drawn.reduce((a, b) => (b.esm > a.esm || (b.esm === a.esm && logp(b) > logp(a)) ? b : a));
+      if (best && best.esm >= opts.threshold && best.ids.at(-1) === ctx.eosId) {
         target = { sampleId: sample.id, turnIndex: turn, source: 'sample', esm: best.esm, text: best.text, encoded: encode(ctx, best.ids, opts.seqLen) };
       }
     }

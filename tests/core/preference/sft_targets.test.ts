@@ -48,5 +48,11 @@ describe('buildTurnTargets (shipped default model)', () => {
       const first = t.encoded.lossMask.indexOf(1);
       expect(tokenizer.decode(t.encoded.ids.slice(first), { skipSpecial: true })).toBe(t.text);
     }
+    // Text turns: the scorer gives any call-free text 1, so a sample stands in only when it is the truth's text.
+    for (const { targets } of [strict, loose]) {
+      const text = targets.filter((t) => buildTurnContext(tokenizer, samples.find((s) => s.id === t.sampleId)!, t.turnIndex).turnType === 'text');
+      expect(text.length).toBeGreaterThan(0);
+      for (const t of text) expect(t.text.trim()).toBe(buildTurnContext(tokenizer, samples.find((s) => s.id === t.sampleId)!, t.turnIndex).truthText.trim());
+    }
   });
 });
