@@ -50,9 +50,9 @@ describe('buildTurnTargets (shipped default model)', () => {
     }
     // Text turns: the scorer gives any call-free text 1, so a sample stands in only when it is the truth's text.
     for (const { targets } of [strict, loose]) {
-      const text = targets.filter((t) => buildTurnContext(tokenizer, samples.find((s) => s.id === t.sampleId)!, t.turnIndex).turnType === 'text');
+      const text = targets.map((t) => ({ t, ctx: buildTurnContext(tokenizer, samples.find((s) => s.id === t.sampleId)!, t.turnIndex) })).filter(({ ctx }) => ctx.turnType === 'text');
       expect(text.length).toBeGreaterThan(0);
-      for (const t of text) expect(t.text.trim()).toBe(buildTurnContext(tokenizer, samples.find((s) => s.id === t.sampleId)!, t.turnIndex).truthText.trim());
+      for (const { t, ctx } of text) expect(t.text.trim()).toBe(ctx.truthText.trim());
     }
   });
 });
