@@ -51,7 +51,7 @@ describe('val_sweep file', () => {
   });
   it("reads the shipped round-1 levers sweep (models/sweeps/round1_k6_seed3_levers.json): the loop's own round-1 models stand in for two arms; the new losses train with that round's seed, anchor and dose", () => {
     const sweep = readSweep('models/sweeps/round1_k6_seed3_levers.json');
-    expect(sweep.variants.map((v) => `${v.name}:${v.kind}`)).toEqual(['r1_anchor_only_k6:model', 'r1_token_one_per_turn_k6:model', 'r1_control_k6:dpo', 'r1_ipo_k6:dpo']);
+    expect(sweep.variants.map((v) => `${v.name}:${v.kind}`)).toEqual(['r1_anchor_only_k6:model', 'r1_token_one_per_turn_k6:model', 'r1_control_k6:dpo', 'r1_ipo_k6:dpo', 'r1_control_w0.1_k6:dpo']);
     const preset = resolvePipelineConfig(JSON.parse(readFileSync('models/presets/fresh-calls-full-all-arms.json', 'utf8')), { seed: 3 });
     expect(sweep.dpo.seed).toBe(preset.dpo.seed); // the loop seeds round k with the DPO seed + k - 1
     expect(sweep.seen).toMatchObject({ round: 1, promptsPerRound: preset.loop.promptsPerRound, seed: 3, warmupSamples: preset.loop.warmupSamples });
@@ -60,6 +60,11 @@ describe('val_sweep file', () => {
       expect(resolve(v.flags![v.flags!.indexOf('--anchor') + 1]), v.name).toBe(resolve(sweep.out, 'seen-round-1.jsonl'));
       expect(v.filter, v.name).toBe(preset.dpo.pairFilter);
     }
+    // the weight-0.1 control differs from the loop's control in its NLL weight alone
+    const flags = (name: string): string[] => sweep.variants.find((v) => v.name === name)!.flags!;
+    const light = flags('r1_control_w0.1_k6');
+    expect(light[light.indexOf('--rpo-alpha') + 1]).toBe('0.1');
+    expect(light.map((f, i) => (light[i - 1] === '--rpo-alpha' ? '1' : f))).toEqual(flags('r1_control_k6'));
   });
   it('gives an anchored dpo variant\'s anchor dose: its --anchor-per-pair, the sweep\'s dpo.anchorPerPair, else ceil(samples / kept pairs)', () => {
     const anchored = { name: 'a', kind: 'dpo' as const, flags: ['--anchor', 'seen.jsonl', '--max-kl', '1e6'] };
