@@ -86,15 +86,15 @@ describe('data-parallel replicas in worker threads', () => {
     const pool = await startReplicaPool(spec, { workers: 1, backend: 'wasm', threads: 1 });
     try {
       const weights = spec.weights;
-      await expect(pool.compute({ ...weights, 'not.a.weight': new Float32Array(1) }, [[[0]]]))
+      await expect(pool.compute({ ...weights, 'not.a.weight': new Float32Array(1) }, [[[0]]], 0))
         .rejects.toThrow('data-parallel replica 1 (worker thread): replica: weight not.a.weight is not a parameter of this replica or has the wrong size');
-      const [share] = await pool.compute(weights, [[[0, 1]]]); // the worker goes on after a failed request
+      const [share] = await pool.compute(weights, [[[0, 1]]], 0); // the worker goes on after a failed request
       expect(share.weight).toBe(data[0].lossMask.slice(1).filter(Boolean).length + data[1].lossMask.slice(1).filter(Boolean).length);
     } finally {
       await pool.close();
       disposeModel(model);
     }
-    await expect(pool.compute(spec.weights, [[[0]]])).rejects.toThrow(/data-parallel replica 1 \(worker thread\): its worker thread exited \(code \d+\)/);
+    await expect(pool.compute(spec.weights, [[[0]]], 0)).rejects.toThrow(/data-parallel replica 1 \(worker thread\): its worker thread exited \(code \d+\)/);
   });
 
   it('a full-weight DPO job over a worker (reference pass and steps shared) gives the losses and weights of one runtime (1e-4)', async () => {

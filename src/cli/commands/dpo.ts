@@ -32,6 +32,7 @@ const FLAGS: [string, keyof DpoConfig, 'number' | 'int'][] = [
   ['label-smoothing', 'labelSmoothing', 'number'], ['esm-gamma', 'esmGamma', 'number'], ['rpo-alpha', 'rpoAlpha', 'number'],
   ['divergent-tokens', 'divergentTokens', 'int'], ['divergent-weight', 'divergentWeight', 'number'], ['dpop-lambda', 'dpopLambda', 'number'],
   ['anchor-weight', 'anchorWeight', 'number'], ['anchor-per-pair', 'anchorPerPair', 'int'],
+  ['pair-warmup', 'pairWarmupSteps', 'int'],
   ['lora-rank', 'loraRank', 'int'], ['lora-alpha', 'loraAlpha', 'number'], ['ref-batch-size', 'refBatchSize', 'int'],
 ];
 

@@ -16,6 +16,7 @@ export const ADDED_LATER: Readonly<Record<string, unknown>> = Object.freeze({
   anchorWeight: 0, // dpo.anchorWeight (the SFT anchor): 0 = off
   pairFilter: 'all', // dpo.pairFilter (preference/pair_filter.ts): 'all' trains on every pair, as before
   anchorPerPair: 0, // dpo.anchorPerPair (train/anchor.ts): 0 = ceil(anchor samples / pairs), as before
+  pairWarmupSteps: 0, // dpo.pairWarmupSteps: 0 = the pairs' loss at full weight from the first step, as before
 });
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);

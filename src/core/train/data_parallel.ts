@@ -43,7 +43,7 @@ export interface Replicas {
    * Sets every remote replica's trainable weights to `weights`, has replica i + 1 compute `groups[i]`, and
    * resolves with their shares in replica order. Rejects, naming the replica, when one fails.
    */
-  compute(weights: Record<string, Float32Array>, groups: number[][][]): Promise<ShareGradients[]>;
+  compute(weights: Record<string, Float32Array>, groups: number[][][], step: number): Promise<ShareGradients[]>;
   /** DPO replicas: replica i + 1 computes the reference log-probs of pairs `groups[i]` at the weights it started with. */
   references?(groups: number[][], batchSize: number): Promise<PairReference[][]>;
   /** DPO replicas: every replica is given every pair's reference log-probs (before training). */
@@ -121,12 +121,12 @@ export function combineShares(shares: ShareGradients[]): { loss: number; tokens:
  * Replica 0's share: for each group, one batch and the gradient of weight · loss, summed. The same function
  * runs in every replica, so a replica's numbers are those this runtime would compute for the same items.
  */
-export async function computeShare<B>(task: TrainTask<B>, names: string[], groups: number[][]): Promise<ShareGradients> {
+export async function computeShare<B>(task: TrainTask<B>, names: string[], groups: number[][], step: number): Promise<ShareGradients> {
   if (groups.length === 0) return { weightedLoss: 0, weight: 0, tokens: 0, grads: Object.fromEntries(names.map((n) => [n, new Float32Array(task.params[n].size)])) };
   const batches: B[] = [];
   try {
     for (const items of groups) batches.push(task.makeBatch(items));
-    const micro = batches.map((b) => ({ loss: () => task.loss(b), weight: task.weight(b) }));
+    const micro = batches.map((b) => ({ loss: () => task.loss(b, step), weight: task.weight(b) }));
     // total 1: each group's loss is scaled by its weight alone, so the shares of all replicas add up
     const { sums, loss } = await accumulateGrads(task.params, names, micro, 1);
     try {
@@ -149,13 +149,13 @@ export async function readWeights(params: ParamMap, names: string[]): Promise<Re
 }
 
 /** One optimizer step over this runtime and the remote replicas: plan, compute everywhere at once, combine, update here. */
-export async function dataParallelStep<B>(task: TrainTask<B>, micro: number[][], opt: AdamW, replicas: Replicas, options: StepOptions): Promise<StepResult & { tokens: number }> {
+export async function dataParallelStep<B>(task: TrainTask<B>, micro: number[][], opt: AdamW, replicas: Replicas, options: StepOptions, step: number): Promise<StepResult & { tokens: number }> {
   const names = Object.keys(opt.moments);
   const localShare = replicas.localShare !== false;
   const plan = planShares(micro, replicas.count + (localShare ? 1 : 0), task.splittable !== false, task.itemLength);
-  const remote = replicas.compute(await readWeights(task.params, names), localShare ? plan.slice(1) : plan);
+  const remote = replicas.compute(await readWeights(task.params, names), localShare ? plan.slice(1) : plan, step);
   remote.catch(() => undefined); // awaited below; this only keeps a local failure from leaving it unhandled
-  const local = localShare ? [await computeShare(task, names, plan[0])] : [];
+  const local = localShare ? [await computeShare(task, names, plan[0], step)] : [];
   const shares = await remote;
   for (const s of shares) if (s.stats) task.remoteStats?.(s.stats);
   const combined = combineShares([...local, ...shares]);

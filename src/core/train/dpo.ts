@@ -1,7 +1,7 @@
 // DPO-family training as one task of the generic trainer (trainer.ts): the loss of a pair batch against
 // precomputed reference log-probs, plus TRL-named metrics per step. Data is dpo_data.ts, losses dpo_loss.ts.
 import { tf } from '../runtime/tf.ts';
-import { lossTerms, type DpoConfig } from './dpo_config.ts';
+import { lossTerms, pairLossScale, type DpoConfig } from './dpo_config.ts';
 import { disposeDpoBatch, makeDpoBatch, pairLength, type DpoBatch, type EncodedPair } from './dpo_data.ts';
 import { dpoLoss } from './dpo_loss.ts';
 import type { Model } from '../model/params.ts';
@@ -125,18 +125,22 @@ export function dpoTask(run: DpoRun, onStats: (stats: tf.Tensor1D, pairs: number
       pairs: makeDpoBatch(indices.map((i) => data[i]), run.padTokenId, config.maskSharedPrefix, config.divergentTokens, config.divergentWeight),
       anchor: plan ? makeSftBatch(anchorIndices(plan, indices).map((i) => anchor![i]), run.padTokenId) : undefined,
     }),
-    loss: (batch) => {
+    loss: (batch, step) => {
+      if (config.pairWarmupSteps > 0 && step === undefined) throw new Error('dpo: dpo.pairWarmupSteps needs the step number of every loss (the trainer passes it)');
+      const scale = pairLossScale(config, step ?? 0);
       const { loss, stats } = dpoBatchLoss(policy, batch.pairs, config);
+      const pairLoss = scale === 1 ? loss : tf.mul(loss, scale) as tf.Scalar;
       if (!batch.anchor) {
         onStats(tf.keep(stats), batch.pairs.B);
-        return loss;
+        return pairLoss;
       }
       const nll = anchorLoss(policy.model(), batch.anchor, policy.checkpointing);
       onStats(tf.keep(tf.concat([stats, tf.reshape(nll, [1])])), batch.pairs.B);
-      // The anchor alone (every pair term weighted 0): the pairs are read for their metrics only. Their loss is 0 and
-      // left off the returned loss, so the gradient tape skips their backward pass (about two thirds of their cost).
-      if (!pairsTrain) return tf.mul(nll, config.anchorWeight) as tf.Scalar;
-      return tf.add(loss, tf.mul(nll, config.anchorWeight)) as tf.Scalar;
+      // The anchor alone (every pair term weighted 0, or ramped to 0 at this step): the pairs are read for their
+      // metrics only. Their loss is 0 and left off the returned loss, so the gradient tape skips their backward pass
+      // (about two thirds of their cost).
+      if (!pairsTrain || scale === 0) return tf.mul(nll, config.anchorWeight) as tf.Scalar;
+      return tf.add(pairLoss, tf.mul(nll, config.anchorWeight)) as tf.Scalar;
     },
     itemLength: (i) => pairLength(data[i]),
     weight: (batch) => batch.pairs.B,

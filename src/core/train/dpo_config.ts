@@ -72,6 +72,16 @@ export interface DpoConfig extends TrainLoopConfig {
    */
   anchorWeight: number;
   /**
+   * Steps over which the pairs' loss (every lossType term and the RPO term) ramps in linearly, an integer >= 0: at the
+   * step that starts with `s` steps done it is scaled by min(1, s / N), so the first step trains the SFT anchor alone
+   * and the pairs weigh fully from step N on; the anchor (anchorWeight) is never scaled. 0 (default) = off. Why: on
+   * fresh-calls-full seed 3's round-1 replay (validation), TTPA's new misses (tokens the start got right, now missed)
+   * peak at step 50, just after the learning rate's peak, 677 turns against the anchor alone's 516, while the anchor
+   * alone has no such bump (models/sweeps/round1_k6_seed3_newmiss_by_step.md); a ramp keeps the pairs' push small
+   * while the rate is high. TRL has no such field; it is ours.
+   */
+  pairWarmupSteps: number;
+  /**
    * Anchor samples each pair brings to its micro-batch (anchor.ts), an integer >= 0; 0 (default, "auto") =
    * ceil(anchor samples / pairs), one pass over the anchor per pass over the pairs, as every run before this field.
    * Auto ties the anchor's dose to the pair count: a filter that keeps fewer pairs than there are anchor samples
@@ -131,6 +141,7 @@ export const DEFAULT_DPO_CONFIG: Readonly<DpoConfig> = Object.freeze({
   divergentTokens: 0,
   rpoAlpha: 0,
   anchorWeight: 0,
+  pairWarmupSteps: 0,
   anchorPerPair: 0,
   pairFilter: 'all' as PairFilter,
   seqLen: 384,
@@ -151,6 +162,11 @@ export function lossTerms(cfg: Pick<DpoConfig, 'lossType' | 'lossWeights'>): { t
 
 /** Whether the loss has a preference term (anything but the NLL-only 'nll' / 'sft'). */
 export const hasPreferenceTerm = (cfg: Pick<DpoConfig, 'lossType' | 'lossWeights'>): boolean => lossTerms(cfg).some((t) => t.type !== 'nll' && t.type !== 'sft');
+
+/** The pairs' loss scale at the step that starts with `step` steps done (pairWarmupSteps): min(1, step / N), 1 when off. */
+export function pairLossScale(cfg: Pick<DpoConfig, 'pairWarmupSteps'>, step: number): number {
+  return cfg.pairWarmupSteps > 0 ? Math.min(1, step / cfg.pairWarmupSteps) : 1;
+}
 
 export function resolveDpoConfig(overrides: Partial<DpoConfig> = {}): DpoConfig {
   const cfg = resolveTrainLoop('dpo', DEFAULT_DPO_CONFIG, overrides);
@@ -176,6 +192,7 @@ export function resolveDpoConfig(overrides: Partial<DpoConfig> = {}): DpoConfig 
   if (!Number.isInteger(cfg.divergentTokens) || cfg.divergentTokens < 0) fail('divergentTokens', 'must be an integer >= 0');
   if (!isNum(cfg.rpoAlpha) || cfg.rpoAlpha < 0) fail('rpoAlpha', 'must be >= 0');
   if (!isNum(cfg.anchorWeight) || cfg.anchorWeight < 0) fail('anchorWeight', 'must be >= 0');
+  if (!Number.isInteger(cfg.pairWarmupSteps) || cfg.pairWarmupSteps < 0) fail('pairWarmupSteps', 'must be an integer >= 0 (0 = off)');
   if (!Number.isInteger(cfg.anchorPerPair) || cfg.anchorPerPair < 0) fail('anchorPerPair', 'must be an integer >= 0 (0 = auto: ceil(anchor samples / pairs))');
   if (!isPairFilter(cfg.pairFilter)) fail('pairFilter', `must be one of ${PAIR_FILTERS.join(', ')}`);
   if (cfg.lossType === 'nll' && cfg.rpoAlpha === 0) fail('rpoAlpha', "must be > 0 with lossType 'nll' (its only term)");

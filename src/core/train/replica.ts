@@ -77,7 +77,8 @@ function replicaCountProblem(replicas: number, cfg: { batchSize: number; gradAcc
 
 /** One replica: computes its share of a step at the weights it is given. */
 export interface Replica {
-  compute(weights: Record<string, Float32Array>, groups: number[][]): Promise<ShareGradients>;
+  /** `step`: optimizer steps done before this one (TrainTask.loss). */
+  compute(weights: Record<string, Float32Array>, groups: number[][], step: number): Promise<ShareGradients>;
   /** DPO: reference log-probs of these pairs at the current weights (the reference's, before training). */
   references(indices: number[], batchSize: number): Promise<PairReference[]>;
   /** DPO: every pair's reference log-probs, needed before the first compute. */
@@ -108,10 +109,10 @@ export function createReplica(spec: ReplicaSpec): Replica {
     return spec.data;
   };
   return {
-    compute: async (weights, groups) => {
+    compute: async (weights, groups, step) => {
       assignWeights(model.params, weights);
       const { task, takeStats } = (built ??= build());
-      const share = await computeShare(task, Object.keys(weights), groups);
+      const share = await computeShare(task, Object.keys(weights), groups, step);
       return takeStats ? { ...share, stats: await takeStats() } : share;
     },
     references: async (indices, batchSize) => {
@@ -164,9 +165,9 @@ export function inProcessReplicas(spec: ReplicaSpec, count: number, localShare =
     count,
     localShare,
     description: `${count} in-process replica${count === 1 ? '' : 's'}`,
-    compute: async (weights, groups) => {
+    compute: async (weights, groups, step) => {
       const out: ShareGradients[] = [];
-      for (let i = 0; i < count; i++) out.push(await replicas[i].compute(weights, groups[i]));
+      for (let i = 0; i < count; i++) out.push(await replicas[i].compute(weights, groups[i], step));
       return out;
     },
     references: async (groups, batchSize) => {

@@ -8,7 +8,7 @@ import type { ReplicaSpec } from './replica.ts';
 
 export type ReplicaRequest =
   | { type: 'init'; spec: ReplicaSpec; backend: BackendName; threads: number }
-  | { type: 'compute'; weights: Record<string, Float32Array>; groups: number[][] }
+  | { type: 'compute'; weights: Record<string, Float32Array>; groups: number[][]; step: number }
   | { type: 'references'; indices: number[]; batchSize: number }
   | { type: 'set-references'; refs: PairReference[] };
 
@@ -99,8 +99,8 @@ export async function startChannelPool(spec: ReplicaSpec, channels: ReplicaChann
     localShare: options.localShare ?? true,
     description: `${n} ${channels[0].worker}${n === 1 ? '' : 's'}, ${describeRuntime(backends[0])} each`,
     backends,
-    compute: async (weights, groups) => {
-      const replies = await Promise.all(channels.map((c, i) => c.request({ type: 'compute', weights, groups: groups[i] })));
+    compute: async (weights, groups, step) => {
+      const replies = await Promise.all(channels.map((c, i) => c.request({ type: 'compute', weights, groups: groups[i], step })));
       return replies.map((r) => (r as Extract<ReplicaReply, { type: 'share' }>).share);
     },
     references: async (groups, batchSize) => {

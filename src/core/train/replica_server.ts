@@ -16,7 +16,7 @@ export function replicaServer(options: { wasmPaths?: Record<string, string> } = 
         return { type: 'ready', backend };
       }
       if (!replica) throw new Error(`${m.type} before init`);
-      if (m.type === 'compute') return { type: 'share', share: await replica.compute(m.weights, m.groups) };
+      if (m.type === 'compute') return { type: 'share', share: await replica.compute(m.weights, m.groups, m.step) };
       if (m.type === 'references') return { type: 'references', refs: await replica.references(m.indices, m.batchSize) };
       replica.setReferences(m.refs);
       return { type: 'done' };

@@ -22,8 +22,11 @@ export interface TrainTask<B> {
   epochOrder?(rng: Rng): number[];
   /** Builds a micro-batch from dataset indices; its tensors are freed by disposeBatch. */
   makeBatch(indices: number[]): B;
-  /** Mean loss of the micro-batch; runs under a gradient tape. */
-  loss(batch: B): tf.Scalar;
+  /**
+   * Mean loss of the micro-batch; runs under a gradient tape. `step`: optimizer steps done before the one this
+   * loss is for (0 at the first), for a loss that changes over the run (dpo.pairWarmupSteps).
+   */
+  loss(batch: B, step?: number): tf.Scalar;
   /** The micro-batch's share of the step (SFT: trained tokens); losses are weighted by it. */
   weight(batch: B): number;
   /** Tokens processed, for tokens_per_sec. */
@@ -208,7 +211,7 @@ async function guarded(step: () => number, lastGood: () => string, body: () => P
 async function runParallelStep<B>(task: TrainTask<B>, cursor: DataCursor, opt: AdamW, config: TrainLoopConfig, step: number, replicas: Replicas): Promise<StepResult & { lr: number; tokens: number }> {
   const micro = Array.from({ length: config.gradAccumSteps }, () => cursor.take(config.batchSize));
   const lr = learningRate(step, config);
-  return { ...(await dataParallelStep(task, micro, opt, replicas, { lr, maxGradNorm: config.maxGradNorm })), lr };
+  return { ...(await dataParallelStep(task, micro, opt, replicas, { lr, maxGradNorm: config.maxGradNorm }, step)), lr };
 }
 
 /** Reads the step's micro-batches, applies one update at the scheduled rate, frees the batches. */
@@ -218,7 +221,7 @@ async function runOneStep<B>(task: TrainTask<B>, cursor: DataCursor, opt: AdamW,
     for (let i = 0; i < config.gradAccumSteps; i++) batches.push(task.makeBatch(cursor.take(config.batchSize)));
     const lr = learningRate(step, config);
     const tokens = batches.reduce((s, b) => s + task.tokens(b), 0);
-    const micro = batches.map((b) => ({ loss: () => task.loss(b), weight: task.weight(b) }));
+    const micro = batches.map((b) => ({ loss: () => task.loss(b, step), weight: task.weight(b) }));
     const result = await trainStep(task.params, micro, opt, { lr, maxGradNorm: config.maxGradNorm });
     return { ...result, lr, tokens };
   } finally {

@@ -82,13 +82,15 @@ describe('config hash', () => {
   });
 
   it('lists each field with the default that keeps the old behaviour; records from each era match', () => {
-    expect(ADDED_LATER).toEqual({ gradientCheckpointing: DEFAULT_DPO_CONFIG.gradientCheckpointing, anchorWeight: DEFAULT_DPO_CONFIG.anchorWeight, pairFilter: DEFAULT_DPO_CONFIG.pairFilter, anchorPerPair: DEFAULT_DPO_CONFIG.anchorPerPair });
+    expect(ADDED_LATER).toEqual({ gradientCheckpointing: DEFAULT_DPO_CONFIG.gradientCheckpointing, anchorWeight: DEFAULT_DPO_CONFIG.anchorWeight, pairFilter: DEFAULT_DPO_CONFIG.pairFilter, anchorPerPair: DEFAULT_DPO_CONFIG.anchorPerPair, pairWarmupSteps: DEFAULT_DPO_CONFIG.pairWarmupSteps });
     expect(DEFAULT_SFT_CONFIG.gradientCheckpointing).toBe(ADDED_LATER.gradientCheckpointing);
-    const { gradientCheckpointing: _g, anchorWeight: _a, pairFilter: _f, anchorPerPair: _k, ...oldest } = resolveDpoConfig();
-    const { anchorWeight: _b, pairFilter: _f2, anchorPerPair: _k2, ...middle } = resolveDpoConfig();
-    const { pairFilter: _f3, anchorPerPair: _k3, ...anchored } = resolveDpoConfig();
-    const { anchorPerPair: _k4, ...filtered } = resolveDpoConfig();
-    for (const recorded of [oldest, middle, anchored, filtered, resolveDpoConfig()]) expect(hashAsRecorded(resolveDpoConfig(), recorded)).toBe(configHash(recorded));
+    const { gradientCheckpointing: _g, anchorWeight: _a, pairFilter: _f, anchorPerPair: _k, pairWarmupSteps: _w, ...oldest } = resolveDpoConfig();
+    const { anchorWeight: _b, pairFilter: _f2, anchorPerPair: _k2, pairWarmupSteps: _w2, ...middle } = resolveDpoConfig();
+    const { pairFilter: _f3, anchorPerPair: _k3, pairWarmupSteps: _w3, ...anchored } = resolveDpoConfig();
+    const { anchorPerPair: _k4, pairWarmupSteps: _w4, ...filtered } = resolveDpoConfig();
+    const { pairWarmupSteps: _w5, ...dosed } = resolveDpoConfig();
+    for (const recorded of [oldest, middle, anchored, filtered, dosed, resolveDpoConfig()]) expect(hashAsRecorded(resolveDpoConfig(), recorded)).toBe(configHash(recorded));
+    expect(hashAsRecorded(resolveDpoConfig({ pairWarmupSteps: 100 }), dosed)).not.toBe(configHash(dosed));
     expect(hashAsRecorded(resolveDpoConfig({ gradientCheckpointing: 'on' }), oldest)).not.toBe(configHash(oldest));
   });
 });

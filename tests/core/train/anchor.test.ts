@@ -6,7 +6,7 @@ import { tokenLogProbs } from '../../../src/core/model/logprobs.ts';
 import { createRng } from '../../../src/core/rng.ts';
 import { anchorIndices, anchorLoss, anchorPerPair, planAnchor } from '../../../src/core/train/anchor.ts';
 import { dpoBatchLoss, dpoTask, runDpo, trainsPairs, type DpoPolicy, type DpoStepMetrics } from '../../../src/core/train/dpo.ts';
-import { resolveDpoConfig, type DpoConfig } from '../../../src/core/train/dpo_config.ts';
+import { pairLossScale, resolveDpoConfig, type DpoConfig } from '../../../src/core/train/dpo_config.ts';
 import { commonPrefix, type EncodedPair } from '../../../src/core/train/dpo_data.ts';
 import { computeReferenceLogps } from '../../../src/core/train/reference.ts';
 import type { EncodedSample } from '../../../src/core/train/sft_data.ts';
@@ -150,6 +150,54 @@ describe('SFT anchor of a preference run', () => {
     expect(read[8]).toBeCloseTo(got.loss / 0.7, 5);
     tf.dispose(stats);
     task.disposeBatch(batch);
+    disposeModel(m);
+  });
+
+  it('dpo.pairWarmupSteps ramps the pairs\' loss in, min(1, s / N) times it, never the anchor\'s (by hand at fixed weights)', async () => {
+    const m = createModel(resolveModelConfig('tiny'), 6);
+    const pairs = makePairs(4, 4);
+    await computeReferenceLogps(m, pairs, { batchSize: 4, padTokenId: PAD });
+    const anchor = makeSamples(6, 8);
+    const config = cfgOf({ anchorWeight: 0.5, rpoAlpha: 0.3, pairWarmupSteps: 4, seed: 0 });
+    const task = dpoTask({ policy: policyOf(m), data: pairs, anchor, config, padTokenId: PAD, modelFiles: async () => ({}) }, (x) => x.dispose());
+    const batch = task.makeBatch([0, 1, 2, 3]);
+    const pairLoss = tf.tidy(() => {
+      const { loss, stats } = dpoBatchLoss(policyOf(m), batch.pairs, config);
+      stats.dispose();
+      return loss.dataSync()[0];
+    });
+    const nll = tf.tidy(() => anchorLoss(m, batch.anchor!, false).dataSync()[0]);
+    expect(pairLoss).toBeGreaterThan(0.3);
+    const at = (step?: number): number => tf.tidy(() => task.loss(batch, step).dataSync()[0]);
+    expect(at(0)).toBeCloseTo(0.5 * nll, 5); // the first step trains the anchor alone
+    expect(at(1)).toBeCloseTo(0.25 * pairLoss + 0.5 * nll, 5);
+    expect(at(3)).toBeCloseTo(0.75 * pairLoss + 0.5 * nll, 5);
+    expect(at(4)).toBeCloseTo(pairLoss + 0.5 * nll, 5);
+    expect(at(40)).toBeCloseTo(pairLoss + 0.5 * nll, 5);
+    expect(() => at(undefined)).toThrow(/dpo\.pairWarmupSteps needs the step number/);
+    // Off (0), the step number changes nothing.
+    const off = dpoTask({ policy: policyOf(m), data: pairs, anchor, config: { ...config, pairWarmupSteps: 0 }, padTokenId: PAD, modelFiles: async () => ({}) }, (x) => x.dispose());
+    expect(tf.tidy(() => off.loss(batch, 0).dataSync()[0])).toBeCloseTo(pairLoss + 0.5 * nll, 5);
+    expect(pairLossScale({ pairWarmupSteps: 0 }, 0)).toBe(1);
+    expect(pairLossScale({ pairWarmupSteps: 200 }, 50)).toBe(0.25);
+    expect(() => resolveDpoConfig({ pairWarmupSteps: 2.5 })).toThrow(/dpo\.pairWarmupSteps must be an integer >= 0 \(0 = off\), got 2\.5/);
+    expect(() => resolveDpoConfig({ pairWarmupSteps: -1 })).toThrow(/dpo\.pairWarmupSteps/);
+    task.disposeBatch(batch);
+    disposeModel(m);
+  });
+
+  it('with dpo.pairWarmupSteps the trainer passes each step its number: step 1 reports the anchor alone, later steps the pairs too', async () => {
+    const m = createModel(resolveModelConfig('tiny'), 3);
+    const pairs = makePairs(4, 2);
+    await computeReferenceLogps(m, pairs, { batchSize: 4, padTokenId: PAD });
+    const anchor = makeSamples(6, 5);
+    const metrics: DpoStepMetrics[] = [];
+    await runDpo({ policy: policyOf(m), data: pairs, anchor, config: cfgOf({ anchorWeight: 0.5, pairWarmupSteps: 2, steps: 3, lr: 1e-7, seed: 0 }), padTokenId: PAD,
+      modelFiles: async () => ({}), hooks: { onStep: (x) => { metrics.push(x); } } });
+    // At lr 1e-7 the weights barely move, so each step's pair loss is about ln 2 (h near 0).
+    expect(metrics[0].loss).toBeCloseTo(0.5 * metrics[0]['nll/anchor']!, 5);
+    expect(metrics[1].loss).toBeCloseTo(0.5 * Math.LN2 + 0.5 * metrics[1]['nll/anchor']!, 3);
+    expect(metrics[2].loss).toBeCloseTo(Math.LN2 + 0.5 * metrics[2]['nll/anchor']!, 3);
     disposeModel(m);
   });
 

@@ -72,7 +72,7 @@ describe('replicas over channels', () => {
 
   it('a request before init, a failed one and a failed channel each reject naming the replica', async () => {
     const channel = loopbackChannel(4);
-    await expect(channel.request({ type: 'compute', weights: {}, groups: [] })).rejects.toThrow('data-parallel replica 4 (loopback): compute before init');
+    await expect(channel.request({ type: 'compute', weights: {}, groups: [], step: 0 })).rejects.toThrow('data-parallel replica 4 (loopback): compute before init');
     const idle = new ReplicaChannel(2, 'web worker', { post: () => undefined, terminate: () => undefined });
     const inFlight = idle.request({ type: 'set-references', refs: [] });
     idle.fail('its web worker failed to load or crashed');
