@@ -92,10 +92,13 @@ const isDpoArm = (r: ResolvedPipeline, arm: ArmName): boolean => arm === 'ttpa' 
 /** Whether an arm is RFT with the DPO arms' SFT anchor (loop.rftAnchor): its SFT steps also train the round's ground truth. */
 const rftAnchored = (r: ResolvedPipeline, arm: ArmName): boolean => arm === 'rft' && r.loop.rftAnchor;
 
-/** The DPO config of an arm in a round (the control trains on the chosen side's NLL alone; anchored continued SFT on the anchor alone). */
+/**
+ * The DPO config of an arm in a round (the control trains on the chosen side's NLL alone; anchored continued SFT on the
+ * anchor alone, so it has no pairs' loss to ramp in: pairWarmupSteps 0, and its stages are the same with or without one).
+ */
 export function armDpoConfig(r: ResolvedPipeline, arm: ArmName, round: number): DpoConfig {
   const base = arm === 'control' ? (r.dpoControl ?? r.dpo) : r.dpo;
-  const anchorOnly = arm === 'sft-continued' && isDpoArm(r, arm) ? { lossWeights: lossTerms(base).map(() => 0), rpoAlpha: 0 } : {};
+  const anchorOnly = arm === 'sft-continued' && isDpoArm(r, arm) ? { lossWeights: lossTerms(base).map(() => 0), rpoAlpha: 0, pairWarmupSteps: 0 } : {};
   return { ...base, ...anchorOnly, seed: base.seed + round, checkpointEvery: 0 };
 }
 

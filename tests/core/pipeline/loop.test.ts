@@ -276,6 +276,10 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     }
     // sft-continued trains TTPA's run with the preference weighted 0: its loss is the anchor's NLL alone
     expect(armDpoConfig(r, 'sft-continued', 0)).toMatchObject({ lossType: 'sigmoid', lossWeights: [0], rpoAlpha: 0, anchorWeight: 1 });
+    // ...with no pairs' loss to ramp in: a pair warm-up leaves its config (and so its stages) as they were
+    const ramped = { ...r, dpo: { ...r.dpo, pairWarmupSteps: 50 } };
+    expect(armDpoConfig(ramped, 'sft-continued', 0)).toEqual({ ...armDpoConfig(r, 'sft-continued', 0), pairWarmupSteps: 0 });
+    expect(armDpoConfig(ramped, 'ttpa', 0).pairWarmupSteps).toBe(50);
     const metrics = jsonl(text(store, 'loop/sft-continued/round-1/metrics.jsonl')) as Record<string, number>[];
     expect(metrics.length).toBe(tiny.dpo.steps);
     for (const m of metrics) expect(m.loss).toBeCloseTo(m['nll/anchor'], 5);

@@ -36,7 +36,7 @@ describe('resolveLoopConfig', () => {
 });
 
 describe('the shipped loop presets', () => {
-  for (const name of ['demo', 'demo-all-arms', 'full', 'fresh-rounds', 'fresh-calls', 'fresh-calls-full', 'fresh-calls-full-all-arms']) {
+  for (const name of ['demo', 'demo-all-arms', 'full', 'fresh-rounds', 'fresh-calls', 'fresh-calls-full', 'fresh-calls-full-all-arms', 'fresh-calls-full-pair-warmup']) {
     it(`${name}: resolves, has 1,000+ test turns and enough fresh train samples for every round`, async () => {
       const { readFileSync } = await import('node:fs');
       const { buildDataSplits } = await import('../../../src/core/pipeline/stages.ts');
@@ -61,4 +61,13 @@ describe('the shipped loop presets', () => {
       expect([...(loopAll as { arms: string[] }).arms].sort()).toEqual(['control', 'rft', 'sequence', 'sft-continued', 'ttpa']);
     });
   }
+
+  it('fresh-calls-full-pair-warmup is fresh-calls-full-all-arms with dpo.pairWarmupSteps 100 and nothing else changed', async () => {
+    const { readFileSync } = await import('node:fs');
+    const read = (name: string) => JSON.parse(readFileSync(new URL(`../../../models/presets/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+    const { $comment: _a, name: _b, dpo: dpoRamp, ...rest } = read('fresh-calls-full-pair-warmup');
+    const { $comment: _c, name: _d, dpo, ...restAll } = read('fresh-calls-full-all-arms');
+    expect(rest).toEqual(restAll);
+    expect(dpoRamp).toEqual({ ...(dpo as object), pairWarmupSteps: 100 });
+  });
 });
