@@ -139,7 +139,8 @@ export function budgetLine(r: ResolvedPipeline): string {
   const anchor = d.anchorWeight > 0 ? `DPO arms add the SFT anchor (the ground truth of the round's samples, weight ${d.anchorWeight}${dose})${l.arms.includes('sft-continued') ? ', continued SFT is that anchor alone (every preference term weighted 0)' : ''}${rft}; ` : '';
   return `${warm}${l.rounds} round(s); each round every arm decodes the same ${l.promptsPerRound} fresh train samples with its own current policy ` +
     `and takes ${d.steps} optimizer steps of ${d.batchSize * d.gradAccumSteps} items (pairs for DPO arms, turns for SFT arms) at lr ${d.lr}; ` +
-    (d.pairFilter === 'all' ? '' : `DPO arms train on the pairs the ${d.pairFilter} filter keeps; `) + anchor +
+    (d.pairFilter === 'all' ? '' : `DPO arms train on the pairs the ${d.pairFilter} filter keeps; `) +
+    (d.pairWarmupSteps > 0 ? `the pairs' loss ramps in over each round's first ${d.pairWarmupSteps} steps (dpo.pairWarmupSteps; the anchor is never ramped); ` : '') + anchor +
     `DPO reference: ${l.reference === 'round' ? "the round's starting policy" : 'the starting model'}; final model: ${l.select === 'last' ? 'the last round' : 'the round with the lowest validation error'}.`;
 }
 

@@ -120,6 +120,12 @@ describe('budgetLine', () => {
       .toContain('weight 1, 2 anchor sample(s) with each pair or target (dpo.anchorPerPair)); ');
     expect(budgetLine(resolvePipelineConfig({ loop: { rounds: 2, arms: ['rft'] } }))).not.toContain('anchor');
   });
+
+  it('states a pair warm-up, and nothing about one when it is off', () => {
+    const line = (dpo: object) => budgetLine(resolvePipelineConfig({ dpo: { anchorWeight: 1, ...dpo }, loop: { rounds: 2, arms: ['ttpa', 'sft-continued'] } }));
+    expect(line({ pairWarmupSteps: 100 })).toContain("the pairs' loss ramps in over each round's first 100 steps (dpo.pairWarmupSteps; the anchor is never ramped); DPO arms add the SFT anchor");
+    expect(line({})).not.toContain('ramps in');
+  });
 });
 
 describe('buildLoopReport', () => {

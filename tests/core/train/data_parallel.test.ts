@@ -215,6 +215,13 @@ describe('data-parallel DPO on the tiny transformer (in-process replicas)', () =
     expectSame(await train({}, 1), one);
   });
 
+  it('a pair warm-up reaches the replicas: each step\'s ramp is the same as in one runtime (1e-4)', async () => {
+    const ramped = await train({ pairWarmupSteps: 2 }, 0);
+    expect(Math.abs(ramped.metrics[1].loss - (await train({}, 0)).metrics[1].loss)).toBeGreaterThan(1e-3);
+    expect(ramped.metrics[0].loss).toBe(0); // step 1: the pairs' loss times 0, no anchor
+    expectSame(await train({ pairWarmupSteps: 2 }, 1), ramped);
+  });
+
   it('ESM weighted by the batch margin shares whole micro-batches only: exact with gradAccumSteps 2, refused with 1', async () => {
     const cfg = { lossType: 'esm' as const, esmMode: 'weight' as const, batchSize: 2, gradAccumSteps: 2 };
     expectSame(await train(cfg, 1), await train(cfg, 0));
