@@ -41,6 +41,14 @@ function makeSamples(n: number, seed: number): EncodedSample[] {
 }
 
 const policyOf = (m: Model): DpoPolicy => ({ params: m.params, model: () => m });
+
+/** A tiny model and `n` pairs with their reference log-probs from it (the caller disposes the model). */
+async function modelWithPairs(modelSeed: number, n: number, pairSeed: number): Promise<{ m: Model; pairs: EncodedPair[] }> {
+  const m = createModel(resolveModelConfig('tiny'), modelSeed);
+  const pairs = makePairs(n, pairSeed);
+  await computeReferenceLogps(m, pairs, { batchSize: n, padTokenId: PAD });
+  return { m, pairs };
+}
 const cfgOf = (o: Partial<DpoConfig> = {}): DpoConfig =>
   resolveDpoConfig({ lr: 1e-2, warmupSteps: 0, steps: 1, batchSize: 4, checkpointEvery: 0, beta: 0.5, ...o });
 
@@ -97,9 +105,7 @@ describe('SFT anchor of a preference run', () => {
   });
 
   it('adds anchorWeight times the anchor samples\' per-token NLL to the preference loss (by hand at step 1)', async () => {
-    const m = createModel(resolveModelConfig('tiny'), 3);
-    const pairs = makePairs(4, 2);
-    await computeReferenceLogps(m, pairs, { batchSize: 4, padTokenId: PAD });
+    const { m, pairs } = await modelWithPairs(3, 4, 2);
     const anchor = makeSamples(6, 5);
     const plan = planAnchor(anchor.length, pairs.length, 0);
     const want = handNll(m, anchorIndices(plan, [0, 1, 2, 3]).map((i) => anchor[i]));
@@ -112,9 +118,7 @@ describe('SFT anchor of a preference run', () => {
   });
 
   it('the anchor alone (pairs weighted 0) has the gradient of anchorWeight times its NLL plus 0 times the pairs\' loss, and still reports the pairs', async () => {
-    const m = createModel(resolveModelConfig('tiny'), 5);
-    const pairs = makePairs(4, 3);
-    await computeReferenceLogps(m, pairs, { batchSize: 4, padTokenId: PAD });
+    const { m, pairs } = await modelWithPairs(5, 4, 3);
     const anchor = makeSamples(6, 7);
     const config = cfgOf({ anchorWeight: 0.7, lossWeights: [0], rpoAlpha: 0, seed: 0 });
     expect(trainsPairs(config)).toBe(false);
@@ -154,9 +158,7 @@ describe('SFT anchor of a preference run', () => {
   });
 
   it('dpo.pairWarmupSteps ramps the pairs\' loss in, min(1, s / N) times it, never the anchor\'s (by hand at fixed weights)', async () => {
-    const m = createModel(resolveModelConfig('tiny'), 6);
-    const pairs = makePairs(4, 4);
-    await computeReferenceLogps(m, pairs, { batchSize: 4, padTokenId: PAD });
+    const { m, pairs } = await modelWithPairs(6, 4, 4);
     const anchor = makeSamples(6, 8);
     const config = cfgOf({ anchorWeight: 0.5, rpoAlpha: 0.3, pairWarmupSteps: 4, seed: 0 });
     const task = dpoTask({ policy: policyOf(m), data: pairs, anchor, config, padTokenId: PAD, modelFiles: async () => ({}) }, (x) => x.dispose());
@@ -187,9 +189,7 @@ describe('SFT anchor of a preference run', () => {
   });
 
   it('with dpo.pairWarmupSteps the trainer passes each step its number: step 1 reports the anchor alone, later steps the pairs too', async () => {
-    const m = createModel(resolveModelConfig('tiny'), 3);
-    const pairs = makePairs(4, 2);
-    await computeReferenceLogps(m, pairs, { batchSize: 4, padTokenId: PAD });
+    const { m, pairs } = await modelWithPairs(3, 4, 2);
     const anchor = makeSamples(6, 5);
     const metrics: DpoStepMetrics[] = [];
     await runDpo({ policy: policyOf(m), data: pairs, anchor, config: cfgOf({ anchorWeight: 0.5, pairWarmupSteps: 2, steps: 3, lr: 1e-7, seed: 0 }), padTokenId: PAD,
@@ -204,9 +204,7 @@ describe('SFT anchor of a preference run', () => {
   it('lowers the anchor samples\' NLL where the preference loss alone does not', async () => {
     const anchor = makeSamples(4, 9);
     const run = async (anchorWeight: number): Promise<number> => {
-      const m = createModel(resolveModelConfig('tiny'), 4);
-      const pairs = makePairs(4, 6);
-      await computeReferenceLogps(m, pairs, { batchSize: 4, padTokenId: PAD });
+      const { m, pairs } = await modelWithPairs(4, 4, 6);
       await runDpo({ policy: policyOf(m), data: pairs, anchor, config: cfgOf({ anchorWeight, steps: 10 }), padTokenId: PAD, modelFiles: async () => ({}) });
       const nll = handNll(m, anchor);
       disposeModel(m);
@@ -247,9 +245,7 @@ describe('SFT anchor of a preference run', () => {
   });
 
   it('a DPO micro-batch and an RFT one carry B x dpo.anchorPerPair anchor rows when it is set, B x ceil(anchors / pairs) at 0', async () => {
-    const m = createModel(resolveModelConfig('tiny'), 3);
-    const pairs = makePairs(4, 2);
-    await computeReferenceLogps(m, pairs, { batchSize: 4, padTokenId: PAD });
+    const { m, pairs } = await modelWithPairs(3, 4, 2);
     const anchor = makeSamples(10, 5);
     const rows = (anchorPerPair: number): number => {
       const task = dpoTask({ policy: policyOf(m), data: pairs, anchor, config: cfgOf({ anchorWeight: 1, anchorPerPair, seed: 0 }), padTokenId: PAD, modelFiles: async () => ({}) }, (x) => x.dispose());
@@ -274,9 +270,7 @@ describe('SFT anchor of a preference run', () => {
 
   it('names the problem: a negative weight, or a weight without anchor samples', async () => {
     expect(() => resolveDpoConfig({ anchorWeight: -1 })).toThrow(/dpo\.anchorWeight must be >= 0/);
-    const m = createModel(resolveModelConfig('tiny'), 3);
-    const pairs = makePairs(2, 2);
-    await computeReferenceLogps(m, pairs, { batchSize: 2, padTokenId: PAD });
+    const { m, pairs } = await modelWithPairs(3, 2, 2);
     expect(() => runDpo({ policy: policyOf(m), data: pairs, config: cfgOf({ anchorWeight: 1 }), padTokenId: PAD, modelFiles: async () => ({}) }))
       .toThrow(/anchorWeight is 1 but the run has no anchor samples/);
     disposeModel(m);
