@@ -70,15 +70,28 @@ describe('val_sweep file', () => {
   it("reads the shipped pair-warmup sweep (models/sweeps/round1_k6_seed3_pair_warmup.json): the levers sweep's replay of TTPA's round 1 with only --pair-warmup added", () => {
     const sweep = readSweep('models/sweeps/round1_k6_seed3_pair_warmup.json');
     const levers = readSweep('models/sweeps/round1_k6_seed3_levers.json');
-    expect(sweep.variants.map((v) => `${v.name}:${v.kind}`)).toEqual(['r1_anchor_only_k6:model', 'r1_token_one_per_turn_k6:model', 'r1_ttpa_pairwarmup100_k6:dpo', 'r1_ttpa_pairwarmup200_k6:dpo', 'r1_ttpa_pairwarmup100_div1_k6:dpo', 'r1_ttpa_pairwarmup100_w0.05_k6:dpo']);
+    expect(sweep.variants.map((v) => `${v.name}:${v.kind}`)).toEqual(['r1_anchor_only_k6:model', 'r1_token_one_per_turn_k6:model', 'r1_ttpa_pairwarmup100_k6:dpo', 'r1_ttpa_pairwarmup200_k6:dpo', 'r1_ttpa_pairwarmup100_div1_k6:dpo', 'r1_ttpa_pairwarmup100_inturn_k6:dpo', 'r1_ttpa_pairwarmup100_w0.05_k6:dpo']);
     for (const key of ['out', 'model', 'pairs', 'val', 'train', 'dpo', 'seen', 'heldOut', 'compareTo'] as const) expect(sweep[key], key).toEqual(levers[key]);
     expect(sweep.variants.slice(0, 2)).toEqual(levers.variants.slice(0, 2));
     // TTPA's round 1 (the preset's loss at the sweep's dpo settings) is the IPO variant's flags less its loss
     const ipo = levers.variants.find((v) => v.name === 'r1_ipo_k6')!.flags!;
     const ttpa = ipo.slice(0, ipo.indexOf('--loss'));
     const ramp = [...ttpa, '--pair-warmup', '100'];
-    expect(sweep.variants.slice(2).map((v) => v.flags)).toEqual([ramp, [...ttpa, '--pair-warmup', '200'], [...ramp, '--divergent-tokens', '1'], [...ramp, '--loss-weights', '0.05']]);
-    expect(sweep.variants.slice(2).every((v) => v.filter === 'one-per-turn')).toBe(true);
+    expect(sweep.variants.slice(2).map((v) => v.flags)).toEqual([ramp, [...ttpa, '--pair-warmup', '200'], [...ramp, '--divergent-tokens', '1'], ramp, [...ramp, '--loss-weights', '0.05']]);
+    // the in-turn variant: the same one-per-turn pairs (the file the sweep writes from its own), less those that diverge on whether to call
+    const inTurn = sweep.variants.find((v) => v.name === 'r1_ttpa_pairwarmup100_inturn_k6')!;
+    expect([inTurn.filter, inTurn.pairs]).toEqual(['in-turn', `${sweep.out}/pairs-one-per-turn.jsonl`]);
+    expect(sweep.variants.slice(2).filter((v) => v !== inTurn).every((v) => v.filter === 'one-per-turn' && v.pairs === undefined)).toBe(true);
+  });
+  it("reads the shipped round-2 sweep (models/sweeps/round2_k6_seed3_final_models.json): the loops' final models, evaluated only, on round 1's validation turns", () => {
+    const sweep = readSweep('models/sweeps/round2_k6_seed3_final_models.json');
+    const levers = readSweep('models/sweeps/round1_k6_seed3_levers.json');
+    // the same held-out turns as the round-1 sweeps, and held out from both rounds' prompts
+    for (const key of ['out', 'model', 'val', 'train', 'heldOut'] as const) expect(sweep[key], key).toEqual(levers[key]);
+    expect(sweep.heldOut!.rounds).toBe(2);
+    expect(sweep.seen).toBeUndefined();
+    expect(sweep.variants.every((v) => v.kind === 'model' && /\/loop\/(ttpa|sft-continued)\/round-2\/model$/.test(v.model!))).toBe(true);
+    expect(sweep.compareTo).toBe('r2_anchor_only_k6');
   });
   it('gives an anchored dpo variant\'s anchor dose: its --anchor-per-pair, the sweep\'s dpo.anchorPerPair, else ceil(samples / kept pairs)', () => {
     const anchored = { name: 'a', kind: 'dpo' as const, flags: ['--anchor', 'seen.jsonl', '--max-kl', '1e6'] };
