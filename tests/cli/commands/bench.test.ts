@@ -51,7 +51,7 @@ describe('ttpa bench', () => {
     expect(printed.targets.find((t: { name: string }) => t.name === 'sft_replicas_loss_max_diff').met).toBe(true);
     expect(printed.targets.find((t: { name: string }) => t.name === 'sft_tokens_per_sec_2_replicas_over_1').value).toBe(printed.replicas.speedup);
     expect(printed.scale[0]).toMatchObject({ refused: [], loadMs: expect.any(Number), forward: { tokensPerSec: expect.any(Number) }, loraDpo: { stepMs: expect.any(Number) } });
-  });
+  }, 300_000); // 80-97 s in CI on this 2-core machine; the suite's 120 s ran out once beside two training jobs
 
   it('--backend webgpu needs --browser', async () => {
     const r = await capture(['bench', '--quick', '--backend', 'webgpu', '--out', join(dir, 'x.json')]);
