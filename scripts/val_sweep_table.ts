@@ -33,10 +33,13 @@ function against(r: EvalReport, start: EvalReport): string {
   return `${o.aWins} / ${o.bWins}, ${pText(o.p)}`;
 }
 
-/** `against`, then the call turns and the text turns apart: where a difference between two variants lies. */
+/**
+ * `against`, then the call turns and the text turns apart, and the call turns where both call (neither answers in
+ * plain text): where a difference between two variants lies.
+ */
 function againstByKind(r: EvalReport, other: EvalReport): string {
   const k = pairedByTurnKind(r, other);
-  return `${against(r, other)} (call turns ${k.call.aWins} / ${k.call.bWins}, ${pText(k.call.p)}; text ${k.text.aWins} / ${k.text.bWins}, ${pText(k.text.p)})`;
+  return `${against(r, other)} (call turns ${k.call.aWins} / ${k.call.bWins}, ${pText(k.call.p)}; text ${k.text.aWins} / ${k.text.bWins}, ${pText(k.text.p)}; both call ${k.bothCall.aWins} / ${k.bothCall.bWins}, ${pText(k.bothCall.p)})`;
 }
 
 /**

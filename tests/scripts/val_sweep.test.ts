@@ -135,8 +135,8 @@ describe('seen round samples', () => {
 });
 
 /** A report over turns t0..t(n-1): `exact` per turn, error rates as given; `calls` marks the turns whose ground truth calls a tool (default: none). */
-function report(exact: boolean[], errorRates: Record<string, number>, calls: boolean[] = []): EvalReport {
-  const turns = exact.map((e, i) => ({ sampleId: `t${i}`, turn: 1, exact: e, expected: calls[i] ? [{ name: 'f', arguments: {} }] : [] }));
+function report(exact: boolean[], errorRates: Record<string, number>, calls: boolean[] = [], noCall: boolean[] = []): EvalReport {
+  const turns = exact.map((e, i) => ({ sampleId: `t${i}`, turn: 1, exact: e, errors: e ? [] : [{ category: noCall[i] ? 'no_call' : 'wrong_value' }], expected: calls[i] ? [{ name: 'f', arguments: {} }] : [] }));
   return { turns, overall: { exactMatch: exact.filter(Boolean).length / exact.length, errorRates } } as unknown as EvalReport;
 }
 
@@ -253,6 +253,10 @@ describe('val_sweep: pair kinds and held-out train samples', () => {
     const rows = sweepTable({ name: 'start', what: 'the start model', val: start }, [{ name: 'loop', what: 'evaluated', val: loop }, { name: 'seq', what: 'dpo', val: seq }], { name: 'loop', what: 'evaluated', val: loop });
     expect(rows[0]).toBe('| variant | training | val error [95% CI] | fixed / broke vs start | fixed / broke vs loop | largest category shift |');
     expect(rows[3]).toMatch(/^\| loop \| evaluated \| 75\.0% .* \| 1 \/ 0, p = 1\.000 \|  \| wrong_value −25\.0 pt \|$/);
-    expect(rows[4]).toMatch(/^\| seq \| dpo \| 25\.0% .* \| 3 \/ 0, p = 0\.250 \| 2 \/ 0, p = 0\.500 \(call turns 1 \/ 0, p = 1\.000; text 1 \/ 0, p = 1\.000\) \| wrong_value −75\.0 pt \|$/);
+    expect(rows[4]).toMatch(/^\| seq \| dpo \| 25\.0% .* \| 3 \/ 0, p = 0\.250 \| 2 \/ 0, p = 0\.500 \(call turns 1 \/ 0, p = 1\.000; text 1 \/ 0, p = 1\.000; both call 1 \/ 0, p = 1\.000\) \| wrong_value −75\.0 pt \|$/);
+    // the second call turn answered in text by the compared model: a decision, left out of "both call"
+    const refusing = report([true, false, false, false], { wrong_value: 0.5, no_call: 0.25 }, calls, [false, true]);
+    const row = sweepTable({ name: 'start', what: 'the start model', val: start }, [{ name: 'refusing', what: 'evaluated', val: refusing }, { name: 'seq', what: 'dpo', val: seq }], { name: 'refusing', what: 'evaluated', val: refusing })[4];
+    expect(row).toContain('(call turns 1 / 0, p = 1.000; text 1 / 0, p = 1.000; both call 0 / 0, p = 1.000)');
   });
 });

@@ -77,7 +77,9 @@ export interface LoopReport {
    * The same tests on the call turns and on the text turns apart: the pairs train only calls, and text turns can
    * move with the seed on their own (fresh-calls seeds 1-2: 10 / 49 and 40 / 11 on text turns). Absent in older reports.
    */
-  ttpaVsByTurn?: Partial<Record<ArmName, { call: PairedOutcome; text: PairedOutcome }>>;
+  ttpaVsByTurn?: Partial<Record<ArmName, { call: PairedOutcome; text: PairedOutcome;
+    /** The call turns where both call (neither answers in plain text): the calls themselves. Absent in older reports. */
+    bothCall?: PairedOutcome }>>;
   /**
    * The test call turns at the token level (first_miss_stage.ts): each arm at the origin model's first wrong tokens
    * (`base`: 'warmup' or 'sft'), and TTPA against each arm there. Absent in older reports.
@@ -223,6 +225,9 @@ const goalArms = (g: LoopReport['goal']): string => {
   return missing.length ? `${beats}; not run: ${missing.join(', ')} (the goal needs TTPA to beat each of them)` : beats;
 };
 
+/** How to read the both-call column (per run and pooled). */
+const BOTH_CALL_NOTE = "Where both call: the call turns where neither model answers in plain text, so a lead there is in the calls themselves (names, keys, values). A call turn answered in text is a missed call (no_call below); a text turn answered with a call is a spurious one (irrelevance). Pairs that choose a refusal over a spurious call move a model between those two errors (on fresh-calls-full's round-1 replay, seed 3, validation: TTPA's round-1 model 51 spurious and 60 missed calls against the anchor alone's 88 and 23, and level where both call, 75 / 85 turns).";
+
 function loopMarkdown(r: LoopReport, charts: string[]): string {
   const names = Object.keys(r.arms) as ArmName[];
   const verdict = (a: ArmName): string => {
@@ -232,6 +237,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
   };
   const best = names.reduce((b, a) => (r.arms[a]!.errorRate < r.arms[b]!.errorRate ? a : b), names[0]);
   const others = names.filter((a) => a !== 'ttpa');
+  const bothCall = others.some((a) => r.ttpaVsByTurn?.[a]?.bothCall);
   const h = r.headroom;
   return [
     `# TTPA update loop: preset \`${r.preset}\`, seed ${r.seed}`, '',
@@ -244,9 +250,10 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
     ...names.map((a) => { const x = r.arms[a]!; return `| ${a} | ${interval(x)} | ${x.meanEsm.toFixed(3)} | ${sig(x.vsStart)} | ${x.selectedRound} |`; }), '',
     '## TTPA against each arm (same turns)', '',
     ...(others.length === 0 ? ['No other arm in this run (`loop.arms`, or `--arms`): nothing to compare TTPA with.', ''] : [
-      '| arm | TTPA wins / arm wins, p | verdict | on call turns | on text turns |', '| --- | --- | --- | --- | --- |',
-      ...others.map((a) => { const k = r.ttpaVsByTurn?.[a]; return `| ${a} | ${sig(r.ttpaVs[a]!)} | ${verdict(a)} | ${k ? `${k.call.turns} turns: ${sig(k.call)}` : '-'} | ${k ? `${k.text.turns} turns: ${sig(k.text)}` : '-'} |`; }), '',
-      'Call turns are those where the ground truth calls a tool; most pairs come from them. Text turns (answers, refusals) give pairs too when `pairs.token.includeTextTurns` is on (the default): a tool called where the answer was text, the text chosen over the call (about 2% of the fresh-calls-full pairs, nearly all refusals of a request no tool fits). Text turns also move with the seed on their own, so read a verdict with both columns.', '']),
+      `| arm | TTPA wins / arm wins, p | verdict | on call turns | on text turns |${bothCall ? ' on call turns where both call |' : ''}`, `| --- | --- | --- | --- | --- |${bothCall ? ' --- |' : ''}`,
+      ...others.map((a) => { const k = r.ttpaVsByTurn?.[a]; return `| ${a} | ${sig(r.ttpaVs[a]!)} | ${verdict(a)} | ${k ? `${k.call.turns} turns: ${sig(k.call)}` : '-'} | ${k ? `${k.text.turns} turns: ${sig(k.text)}` : '-'} |${bothCall ? ` ${k?.bothCall ? `${k.bothCall.turns} turns: ${sig(k.bothCall)}` : '-'} |` : ''}`; }), '',
+      'Call turns are those where the ground truth calls a tool; most pairs come from them. Text turns (answers, refusals) give pairs too when `pairs.token.includeTextTurns` is on (the default): a tool called where the answer was text, the text chosen over the call (about 2% of the fresh-calls-full pairs, nearly all refusals of a request no tool fits). Text turns also move with the seed on their own, so read a verdict with both columns.', '',
+      ...(bothCall ? [BOTH_CALL_NOTE, ''] : [])]),
     `Lowest test error: **${best}** (${pct(r.arms[best]!.errorRate)}).`,
     `Goal (TTPA cuts the starting error by >= ${pct(r.goal.target)} relative and beats every arm with p < ${ALPHA}): **${r.goal.met ? 'met' : 'not met'}**; relative change ${pct(r.goal.relativeErrorReduction)}; ${goalArms(r.goal)}.`, '',
     ...firstMissLines(r, names),
@@ -339,6 +346,7 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[], link
       ...(reports.every((r) => r.ttpaVsByTurn) ? {
         ttpaVsByTurn: Object.fromEntries(others.map((a) => [a, {
           call: pool(reports.map((r) => r.ttpaVsByTurn![a]!.call)), text: pool(reports.map((r) => r.ttpaVsByTurn![a]!.text)),
+          ...(reports.every((r) => r.ttpaVsByTurn![a]!.bothCall) ? { bothCall: pool(reports.map((r) => r.ttpaVsByTurn![a]!.bothCall!)) } : {}),
         }])),
       } : {}),
       ...(reports.every((r) => r.firstMiss) ? {
@@ -361,6 +369,7 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[], link
   const pooled = report.pooled;
   const warm = reports.every((r) => r.warmup);
   const anyNewMiss = reports.some((r) => others.some((a) => r.firstMiss?.ttpaVs[a]?.newMissOnlyA !== undefined));
+  const bothCall = reports.some((r) => others.some((a) => r.ttpaVsByTurn?.[a]?.bothCall));
   const md = [
     `# TTPA update loop: preset \`${preset}\`, seeds ${report.seeds.join(', ')}`, '',
     'Error rates with 95% bootstrap intervals; TTPA against the start and each arm by the exact McNemar test on the same turns (turns TTPA alone got right / turns the other alone got right, p).', '',
@@ -368,12 +377,15 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[], link
     `| --- | --- |${' --- |'.repeat(names.length + others.length + 1 + (warm ? 1 : 0))} --- | --- |`,
     ...reports.map((r) => `| ${r.seed} | ${interval(r.start)} |${warm ? ` ${interval(r.warmup!)} |` : ''} ${names.map((a) => interval(r.arms[a]!)).join(' | ')} | ${sig(r.arms.ttpa!.vsStart)} | ${others.map((a) => sig(r.ttpaVs[a]!)).join(' | ')} | ${r.goal.met ? 'met' : 'not met'} | ${(r.wallMs / 60000).toFixed(1)} min |`),
     `| all (${pooled.turns} turns) | |${warm ? ' |' : ''} ${names.map(() => '').join(' | ')} | ${sig(pooled.ttpaVsStart)} | ${others.map((a) => sig(pooled.ttpaVs[a]!)).join(' | ')} | | |`,
-    ...(pooled.ttpaVsByTurn ? ['', 'TTPA against each arm on the call turns and the text turns apart (per seed, then pooled):', '',
-      '| arm | seed | call turns | text turns |', '| --- | --- | --- | --- |',
-      ...others.flatMap((a) => [
-        ...reports.map((r) => `| ${a} | ${r.seed} | ${sig(r.ttpaVsByTurn![a]!.call)} | ${sig(r.ttpaVsByTurn![a]!.text)} |`),
-        `| ${a} | all | ${sig(pooled.ttpaVsByTurn![a]!.call)} | ${sig(pooled.ttpaVsByTurn![a]!.text)} |`,
-      ])] : []),
+    ...(pooled.ttpaVsByTurn ? ['', `TTPA against each arm on the call turns and the text turns apart${bothCall ? ", and on the call turns where both call ('-' in reports from before it was counted)" : ''} (per seed, then pooled):`, '',
+      `| arm | seed | call turns | text turns |${bothCall ? ' call turns where both call |' : ''}`, `| --- | --- | --- | --- |${bothCall ? ' --- |' : ''}`,
+      ...others.flatMap((a) => {
+        const both = (o: PairedOutcome | undefined): string => (bothCall ? ` ${o ? sig(o) : '-'} |` : '');
+        return [
+          ...reports.map((r) => `| ${a} | ${r.seed} | ${sig(r.ttpaVsByTurn![a]!.call)} | ${sig(r.ttpaVsByTurn![a]!.text)} |${both(r.ttpaVsByTurn![a]!.bothCall)}`),
+          `| ${a} | all | ${sig(pooled.ttpaVsByTurn![a]!.call)} | ${sig(pooled.ttpaVsByTurn![a]!.text)} |${both(pooled.ttpaVsByTurn![a]!.bothCall)}`,
+        ];
+      }), ...(bothCall ? ['', BOTH_CALL_NOTE] : [])] : []),
     ...(pooled.ttpaVsAtFirstMiss ? ['', `TTPA against each arm at the origin model's first wrong tokens of the test call turns (margin higher: TTPA / arm; now right: TTPA only / arm only${anyNewMiss ? "; a new miss: call turns where only TTPA / only the arm misses a token the origin gets right, '-' in reports from before it was counted" : ''}), per seed, then pooled:`, '',
       `| arm | seed | first misses | margin higher | now right |${anyNewMiss ? ' a new miss |' : ''}`, `| --- | --- | --- | --- | --- |${anyNewMiss ? ' --- |' : ''}`,
       ...others.flatMap((a) => [

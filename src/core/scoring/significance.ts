@@ -67,6 +67,7 @@ export interface PairedOutcome {
   p: number;
 }
 
+type Turn = EvalReport['turns'][number];
 const turnKey = (t: { sampleId: string; turn: number }): string => `${t.sampleId}#${t.turn}`;
 
 /** Per-turn errors of a report, in its turn order (true = not an exact match). */
@@ -74,21 +75,21 @@ export const turnErrors = (r: EvalReport): boolean[] => r.turns.map((t) => !t.ex
 
 /**
  * Pairs two reports' turns by (sample, turn); they must cover exactly the same turns. `only` keeps the turns it
- * accepts (of report A; e.g. the turns where a call was due), the others are left out of every count.
+ * accepts (given A's turn and B's same turn; e.g. the turns where a call was due), the others are left out of every count.
  */
-export function pairedOutcome(a: EvalReport, b: EvalReport, only?: (t: EvalReport['turns'][number]) => boolean): PairedOutcome {
-  const exactB = new Map(b.turns.map((t) => [turnKey(t), t.exact]));
-  if (exactB.size !== a.turns.length) throw new Error(`pairedOutcome: the reports cover different turns (${a.turns.length} vs ${exactB.size})`);
+export function pairedOutcome(a: EvalReport, b: EvalReport, only?: (t: Turn, other: Turn) => boolean): PairedOutcome {
+  const turnsB = new Map(b.turns.map((t) => [turnKey(t), t]));
+  if (turnsB.size !== a.turns.length) throw new Error(`pairedOutcome: the reports cover different turns (${a.turns.length} vs ${turnsB.size})`);
   let turns = 0;
   let aWins = 0;
   let bWins = 0;
   for (const t of a.turns) {
-    const other = exactB.get(turnKey(t));
+    const other = turnsB.get(turnKey(t));
     if (other === undefined) throw new Error(`pairedOutcome: turn ${turnKey(t)} is missing from the second report`);
-    if (only && !only(t)) continue;
+    if (only && !only(t, other)) continue;
     turns++;
-    if (t.exact && !other) aWins++;
-    else if (!t.exact && other) bWins++;
+    if (t.exact && !other.exact) aWins++;
+    else if (!t.exact && other.exact) bWins++;
   }
   return { turns, aWins, bWins, p: mcnemarExact(aWins, bWins) };
 }
@@ -96,9 +97,19 @@ export function pairedOutcome(a: EvalReport, b: EvalReport, only?: (t: EvalRepor
 /** A turn where the ground truth calls a tool (the rest are text turns: answers, refusals). */
 export const isCallTurn = (t: { expected: readonly unknown[] }): boolean => t.expected.length > 0;
 
-/** pairedOutcome on the call turns and on the text turns apart (their sums are the whole comparison). */
-export function pairedByTurnKind(a: EvalReport, b: EvalReport): { call: PairedOutcome; text: PairedOutcome } {
-  return { call: pairedOutcome(a, b, isCallTurn), text: pairedOutcome(a, b, (t) => !isCallTurn(t)) };
+/** A call turn the model answered in plain text: its scorer error is no_call (esm.ts; a malformed call is not one). */
+export const answeredInText = (t: { errors: readonly { category: string }[] }): boolean => t.errors.some((e) => e.category === 'no_call');
+
+/**
+ * pairedOutcome on the call turns and on the text turns apart (their sums are the whole comparison), and on the call
+ * turns where both models call (neither answers in plain text): a lead there is in the calls themselves, not in the
+ * decision whether to call, which the text-turn column and the missed calls move between them.
+ */
+export function pairedByTurnKind(a: EvalReport, b: EvalReport): { call: PairedOutcome; text: PairedOutcome; bothCall: PairedOutcome } {
+  return {
+    call: pairedOutcome(a, b, isCallTurn), text: pairedOutcome(a, b, (t) => !isCallTurn(t)),
+    bothCall: pairedOutcome(a, b, (t, other) => isCallTurn(t) && !answeredInText(t) && !answeredInText(other)),
+  };
 }
 
 export interface LeadInterval {

@@ -12,7 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** 600 turns; `wrong` lists the wrong ones (every third a call turn). */
 const evalOf = (wrong: (i: number) => boolean): EvalReport => {
-  const turns = Array.from({ length: 600 }, (_, i) => ({ sampleId: `t${i}`, turn: 1, exact: !wrong(i), expected: i % 3 === 0 ? [{ name: 'f', arguments: {} }] : [] }));
+  const turns = Array.from({ length: 600 }, (_, i) => ({ sampleId: `t${i}`, turn: 1, exact: !wrong(i), errors: wrong(i) ? [{ category: 'wrong_value', message: 'x' }] : [], expected: i % 3 === 0 ? [{ name: 'f', arguments: {} }] : [] }));
   return { turns, overall: { turns: 600, exactMatch: turns.filter((t) => t.exact).length / 600, meanEsm: 0, errorRates: {} } } as unknown as EvalReport;
 };
 const config = resolvePipelineConfig({ loop: { rounds: 1, arms: ['ttpa', 'sft-continued'] } });

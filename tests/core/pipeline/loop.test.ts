@@ -72,6 +72,7 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
       const k = report.ttpaVsByTurn![a as keyof typeof report.ttpaVs]!;
       expect([k.call.turns + k.text.turns, k.call.aWins + k.text.aWins, k.call.bWins + k.text.bWins], a).toEqual([o!.turns, o!.aWins, o!.bWins]);
       expect(k.call.turns, a).toBeGreaterThan(0);
+      expect(k.bothCall!.turns, a).toBeLessThanOrEqual(k.call.turns); // the call turns less those either side answered in text
     }
     expect(report.headroom).toMatchObject({ k: 2 });
     expect(text(store, 'report.md')).toContain('TTPA against each arm');

@@ -52,8 +52,23 @@ describe('aggregateLoopReports', () => {
     expect(agg.report.pooled.ttpaVsByTurn!.control).toEqual({ call: outcome(3, 1, 120), text: outcome(0, 6, 80) });
     expect(agg.markdown).toContain('| control | 1 | 3 / 0, p = 0.250 | 0 / 2, p = 0.500 |');
     expect(agg.markdown).toContain(`| control | all | 3 / 1, p = ${mcnemarExact(3, 1).toFixed(3)} | 0 / 6, p = ${mcnemarExact(0, 6).toFixed(3)} |`);
+    expect(agg.markdown).not.toContain('both call');
     // a seed without the split (an older report) leaves it out of the aggregate
     expect(aggregateLoopReports('fresh-calls', [byTurn(seed(1, [6, 1], [3, 2]), [3, 0], [0, 2]), seed(2, [4, 3], [0, 5])]).report.pooled.ttpaVsByTurn).toBeUndefined();
+  });
+
+  it("pools the call turns where both call when every seed counts them, '-' for a seed that does not", () => {
+    const byTurn = (r: LoopReport, call: [number, number], both?: [number, number]): LoopReport => ({ ...r, ttpaVsByTurn: { control: { call: outcome(...call, 60), text: outcome(0, 0, 40), ...(both ? { bothCall: outcome(...both, 50) } : {}) } } } as unknown as LoopReport);
+    const agg = aggregateLoopReports('fresh-calls', [byTurn(seed(1, [6, 1], [3, 2]), [3, 0], [2, 0]), byTurn(seed(2, [4, 3], [0, 5]), [0, 1], [0, 3])]);
+    expect(agg.report.pooled.ttpaVsByTurn!.control!.bothCall).toEqual(outcome(2, 3, 100));
+    expect(agg.markdown).toContain('| arm | seed | call turns | text turns | call turns where both call |');
+    expect(agg.markdown).toContain('| control | 1 | 3 / 0, p = 0.250 | 0 / 0, p = 1.000 | 2 / 0, p = 0.500 |');
+    expect(agg.markdown).toContain('| control | all | 3 / 1, p = 0.625 | 0 / 0, p = 1.000 | 2 / 3, p = 1.000 |');
+    expect(agg.markdown).toContain('Where both call:');
+    const mixed = aggregateLoopReports('fresh-calls', [byTurn(seed(1, [6, 1], [3, 2]), [3, 0], [2, 0]), byTurn(seed(2, [4, 3], [0, 5]), [0, 1])]);
+    expect(mixed.report.pooled.ttpaVsByTurn!.control!.bothCall).toBeUndefined();
+    expect(mixed.markdown).toContain('| control | 2 | 0 / 1, p = 1.000 | 0 / 0, p = 1.000 | - |');
+    expect(mixed.markdown).toContain('| control | all | 3 / 1, p = 0.625 | 0 / 0, p = 1.000 | - |');
   });
 
   it('pools the token-level tests (margins and fixes at the first wrong tokens) when every seed has them', () => {
@@ -130,8 +145,8 @@ describe('budgetLine', () => {
 
 describe('buildLoopReport', () => {
   /** 1,000 turns, the first `wrong` of them wrong, every fifth a call turn (enough that two bootstrap seeds give two intervals). */
-  const evalOf = (wrong: number): EvalReport => {
-    const turns = Array.from({ length: 1000 }, (_, i) => ({ sampleId: `t${i}`, turn: 1, exact: i >= wrong, expected: i % 5 === 0 ? [{ name: 'f', arguments: {} }] : [] }));
+  const evalOf = (wrong: number, error = 'wrong_value'): EvalReport => {
+    const turns = Array.from({ length: 1000 }, (_, i) => ({ sampleId: `t${i}`, turn: 1, exact: i >= wrong, errors: i < wrong ? [{ category: error, message: 'x' }] : [], expected: i % 5 === 0 ? [{ name: 'f', arguments: {} }] : [] }));
     return { turns, overall: { turns: 1000, exactMatch: (1000 - wrong) / 1000, meanEsm: 0, errorRates: {} } } as unknown as EvalReport;
   };
   const config = resolvePipelineConfig({ loop: { rounds: 1, arms: ['ttpa', 'control', 'sft-continued'] } });
@@ -167,6 +182,17 @@ describe('buildLoopReport', () => {
     expect(last.report.arms.ttpa!.rounds[1]).toMatchObject({ loss: 9, kl: 216484, logpsChosen: -2 });
     expect(last.report.arms.ttpa!.rounds[1].tailSteps).toBeUndefined();
     expect(last.markdown).toContain('## Last training step of each round');
+  });
+
+  it('leaves out of the both-call column the call turns either side answered in plain text', () => {
+    // The control answers its 46 wrong call turns (t0, t5, ..., t225) in text: TTPA's 9 wins over it there (t185-t225) are
+    // all on turns the control did not call, so where both call (the other 154 call turns) neither wins.
+    const r = buildLoopReport({ ...inputs(), evals: { ...inputs().evals, control: evalOf(227, 'no_call') } });
+    expect(r.report.ttpaVsByTurn!.control).toMatchObject({ call: { turns: 200, aWins: 9, bWins: 0 }, bothCall: { turns: 154, aWins: 0, bWins: 0 } });
+    expect(r.report.ttpaVsByTurn!['sft-continued']).toMatchObject({ call: { turns: 200, aWins: 4, bWins: 0 }, bothCall: { turns: 200, aWins: 4, bWins: 0 } });
+    expect(r.markdown).toContain('| on call turns where both call |');
+    expect(r.markdown).toMatch(/\| control \| .* \| 200 turns: 9 \/ 0, p = 0\.004 \| 800 turns: .* \| 154 turns: 0 \/ 0, p = 1\.000 \|/);
+    expect(r.markdown).toContain('Where both call:');
   });
 
   it('refuses a subset without TTPA, naming the arms', () => {

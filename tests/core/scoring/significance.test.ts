@@ -66,7 +66,7 @@ describe('pairedOutcome', () => {
   });
 
   it('splits the count into call turns and text turns (ground truth with and without a call)', () => {
-    const at = (sampleId: string, exact: boolean, calls: number): TurnRecord => ({ sampleId, turn: 1, exact, expected: Array.from({ length: calls }, () => ({ name: 'f', arguments: {} })) } as TurnRecord);
+    const at = (sampleId: string, exact: boolean, calls: number): TurnRecord => ({ sampleId, turn: 1, exact, errors: [] as TurnRecord['errors'], expected: Array.from({ length: calls }, () => ({ name: 'f', arguments: {} })) } as TurnRecord);
     // call turns s1-s4: A wins s1, s2; B wins s3; s4 tie. Text turns s5-s7: B wins s5, s6; A wins none; s7 tie
     const a = report([at('s1', true, 1), at('s2', true, 2), at('s3', false, 1), at('s4', true, 1), at('s5', false, 0), at('s6', false, 0), at('s7', true, 0)]);
     const b = report([at('s1', false, 1), at('s2', false, 2), at('s3', true, 1), at('s4', true, 1), at('s5', true, 0), at('s6', true, 0), at('s7', true, 0)]);
@@ -74,6 +74,20 @@ describe('pairedOutcome', () => {
     expect(split.call).toEqual({ turns: 4, aWins: 2, bWins: 1, p: mcnemarExact(2, 1) });
     expect(split.text).toEqual({ turns: 3, aWins: 0, bWins: 2, p: 0.5 });
     expect(pairedOutcome(a, b)).toMatchObject({ turns: 7, aWins: 2, bWins: 3 });
+  });
+
+  it('counts the call turns where both call apart: a turn either side answered in plain text (no_call) is left out', () => {
+    const noCall = [{ category: 'no_call' as const, message: 'answered in plain text' }];
+    const wrong = [{ category: 'wrong_value' as const, message: 'x' }];
+    const at = (sampleId: string, exact: boolean, calls: number, errors: TurnRecord['errors'] = []): TurnRecord => ({ sampleId, turn: 1, exact, errors, expected: Array.from({ length: calls }, () => ({ name: 'f', arguments: {} })) } as TurnRecord);
+    // s1: A right, B wrong value (both call: A wins). s2: A right, B answers in text (a decision: left out).
+    // s3: A answers in text, B right (left out). s4: A wrong value, B right (both call: B wins). s5: a text turn (left out).
+    const a = report([at('s1', true, 1), at('s2', true, 1), at('s3', false, 1, noCall), at('s4', false, 1, wrong), at('s5', false, 0, [{ category: 'irrelevance', message: 'x' }])]);
+    const b = report([at('s1', false, 1, wrong), at('s2', false, 1, noCall), at('s3', true, 1), at('s4', true, 1), at('s5', true, 0)]);
+    const split = pairedByTurnKind(a, b);
+    expect(split.call).toMatchObject({ turns: 4, aWins: 2, bWins: 2 });
+    expect(split.bothCall).toEqual({ turns: 2, aWins: 1, bWins: 1, p: 1 });
+    expect(split.text).toMatchObject({ turns: 1, aWins: 0, bWins: 1 });
   });
 
   it('refuses reports over different turns', () => {
