@@ -7,6 +7,7 @@ import { tokenizerCommand } from './commands/tokenizer.ts';
 import { sftCommand } from './commands/sft.ts';
 import { dpoCommand } from './commands/dpo.ts';
 import { evalCommand } from './commands/eval.ts';
+import { calibrateCommand } from './commands/calibrate.ts';
 import { pipelineCommand } from './commands/pipeline.ts';
 import { scoreCommand } from './commands/score.ts';
 import { evalBfclCommand } from './commands/eval_bfcl.ts';
@@ -28,6 +29,7 @@ const COMMANDS: Command[] = [
   pairsCommand,
   dpoCommand,
   evalCommand,
+  calibrateCommand,
   widenCommand,
   pipelineCommand,
   aggregateCommand,

@@ -24,6 +24,7 @@ export const evalCommand: Command = {
     { name: 'max-new-tokens', type: 'int', help: 'longest generated turn', default: 128 },
     { name: 'batch-size', type: 'int', help: 'prompts decoded together', default: 16 },
     { name: 'limit', type: 'int', help: 'evaluate only the first N samples (0 = all)', default: 0 },
+    { name: 'call-bias', type: 'number', help: 'added to the log-prob of <tool_call> at each turn\'s first token: > 0 calls more, < 0 answers in text more (ttpa calibrate chooses one on validation)', default: 0 },
     OVERWRITE_OPTION,
     { name: 'backend', type: 'string', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
     THREADS_OPTION,
@@ -47,7 +48,7 @@ export const evalCommand: Command = {
       const t0 = performance.now();
       let last = 0;
       const report = await evaluateModel(model, tokenizer, samples, {
-        maxNewTokens: num(args, 'max-new-tokens'), batchSize: num(args, 'batch-size'),
+        maxNewTokens: num(args, 'max-new-tokens'), batchSize: num(args, 'batch-size'), callBias: num(args, 'call-bias'),
         onProgress: (done, total) => {
           if (performance.now() - last > 10000 || done === total) {
             last = performance.now();

@@ -27,6 +27,14 @@ export interface SampleOptions {
   forcedPrefix?: number[];
   /** false re-encodes the whole sequence every step (the benchmark's baseline); default true. */
   kvCache?: boolean;
+  /** Log-probs of these tokens recorded at every step (GenerateStep.recorded), whatever is picked. */
+  recordTokens?: number[];
+  /**
+   * Added to one token's log-prob at the row's first step only (none when forcedPrefix fills that step):
+   * a shifted call-or-answer decision when the token opens a tool call. Infinity forces the token,
+   * -Infinity forbids it. Recorded log-probs stay the policy's own.
+   */
+  firstStepBias?: { token: number; bias: number };
 }
 
 export interface GenerateStep {
@@ -35,6 +43,8 @@ export interface GenerateStep {
   logprob: number;
   /** The recordTopK most likely tokens, by descending logprob. */
   alternatives: { token: number; logprob: number }[];
+  /** log p of each SampleOptions.recordTokens token, in that order (absent without it). */
+  recorded?: number[];
 }
 
 export interface GenerateResult {
@@ -92,9 +102,12 @@ async function runLoop(model: Model, cache: KVCache, rows: RowState[], opts: Sam
       active.forEach((r, i) => {
         const row = rows[r];
         const lp = logp.subarray(i * V, (i + 1) * V);
-        const token = row.forced.length ? row.forced.shift()! : pickToken(lp, opts, row.rng);
+        const token = row.forced.length ? row.forced.shift()! : pickToken(biased(lp, opts, row.tokens.length), opts, row.rng);
         row.tokens.push(token);
-        row.steps.push({ token, logprob: lp[token], alternatives: topIndices(lp, opts.recordTopK ?? 5).map((t) => ({ token: t, logprob: lp[t] })) });
+        row.steps.push({
+          token, logprob: lp[token], alternatives: topIndices(lp, opts.recordTopK ?? 5).map((t) => ({ token: t, logprob: lp[t] })),
+          ...(opts.recordTokens ? { recorded: opts.recordTokens.map((t) => lp[t]) } : {}),
+        });
         row.stoppedBy = stopReason(row.tokens, opts);
         next.push(token);
       });
@@ -120,6 +133,16 @@ async function runLoop(model: Model, cache: KVCache, rows: RowState[], opts: Sam
     cache.dispose();
   }
   return rows.map((row) => ({ tokens: row.tokens, steps: row.steps, stoppedBy: row.stoppedBy ?? 'length' }));
+}
+
+/** The step's log-probs with firstStepBias added at the row's first step (a copy; lp itself is recorded). */
+function biased(lp: Float32Array, opts: SampleOptions, step: number): Float32Array {
+  const b = opts.firstStepBias;
+  if (!b || step > 0 || b.bias === 0) return lp;
+  if (b.bias === Infinity) return lp.map((_, t) => (t === b.token ? 0 : -Infinity)); // forced, also when sampling
+  const out = lp.slice();
+  out[b.token] += b.bias;
+  return out;
 }
 
 /** Row-wise log-softmax on the host (V is small; saves a handful of kernel launches per step). */

@@ -7,11 +7,14 @@ import type { Model } from '../model/params.ts';
 import { evaluateSamples, type EvalReport } from '../scoring/evaluate.ts';
 import type { ToolSchema } from '../tools/schema.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
+import { callTokenId } from './call_decision.ts';
 import { greedyTurns } from './greedy.ts';
 
 export interface EvalModelOptions {
   maxNewTokens: number;
   batchSize: number;
+  /** Added to the log-prob of the token that opens a tool call at each turn's first step (0: plain greedy). */
+  callBias?: number;
   onProgress?(done: number, total: number): void;
 }
 
@@ -21,7 +24,8 @@ export async function evaluateModel(model: Model, tokenizer: Tokenizer, samples:
     prompts.push({ messages, tools });
     return '';
   });
-  const texts = await greedyTurns(model, tokenizer, prompts, { maxNewTokens: opts.maxNewTokens, batchSize: opts.batchSize, onProgress: opts.onProgress });
+  const firstStepBias = opts.callBias ? { token: callTokenId(tokenizer), bias: opts.callBias } : undefined;
+  const texts = await greedyTurns(model, tokenizer, prompts, { maxNewTokens: opts.maxNewTokens, batchSize: opts.batchSize, firstStepBias, onProgress: opts.onProgress });
   let next = 0;
   return evaluateSamples(samples, async () => texts[next++]);
 }

@@ -66,6 +66,36 @@ describe('generate', () => {
   });
 });
 
+describe('first-step bias and recorded tokens', () => {
+  it('records the asked tokens\' log-probs and shifts only the first pick by the bias', async () => {
+    const m = tinyModel('tiny');
+    const plain = await generate(m, PROMPT, { ...greedy, recordTopK: 3 });
+    const [top, second] = plain.steps[0].alternatives;
+    const watch = [second.token, top.token];
+    const rec = await generate(m, PROMPT, { ...greedy, recordTokens: watch });
+    expect(rec.tokens).toEqual(plain.tokens);
+    rec.steps.forEach((s) => expect(s.recorded).toHaveLength(2));
+    expect(rec.steps[0].recorded![0]).toBeCloseTo(second.logprob, 5);
+    expect(rec.steps[0].recorded![1]).toBeCloseTo(top.logprob, 5);
+    // A bias just past the gap makes the runner-up the first token; one just short of it changes nothing.
+    const gap = top.logprob - second.logprob;
+    const past = await generate(m, PROMPT, { ...greedy, firstStepBias: { token: second.token, bias: gap + 1e-3 } });
+    const short = await generate(m, PROMPT, { ...greedy, firstStepBias: { token: second.token, bias: gap - 1e-3 } });
+    expect(short.tokens).toEqual(plain.tokens);
+    expect(past.tokens[0]).toBe(second.token);
+    expect(past.steps[0].logprob).toBeCloseTo(second.logprob, 5); // the policy's own log-prob, not the biased one
+    const forced = await generate(m, PROMPT, { ...greedy, forcedPrefix: [second.token] });
+    expect(past.tokens).toEqual(forced.tokens); // later steps are plain greedy
+    // Infinity forces a token even when sampling; -Infinity forbids it; a forced prefix fills the biased step.
+    const rare = [5, 6].find((t) => t !== top.token)!;
+    const sampled = await generate(m, PROMPT, { maxNewTokens: 2, temperature: 1, seed: 3, firstStepBias: { token: rare, bias: Infinity } });
+    expect(sampled.tokens[0]).toBe(rare);
+    expect((await generate(m, PROMPT, { ...greedy, firstStepBias: { token: top.token, bias: -Infinity } })).tokens[0]).toBe(second.token);
+    expect((await generate(m, PROMPT, { ...greedy, forcedPrefix: [top.token], firstStepBias: { token: second.token, bias: Infinity } })).tokens).toEqual(plain.tokens);
+    disposeModel(m);
+  });
+});
+
 describe('batched and branched generation', () => {
   it('generateBatch rows equal single generation; continueFromCache equals forcing the token', async () => {
     const m = tinyModel('tiny-qwen2');

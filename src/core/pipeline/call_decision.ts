@@ -1,0 +1,63 @@
+// The call-or-answer decision of greedy evaluation, measured: every assistant turn is decoded greedily
+// recording its first-step margin (log p of the token that opens a tool call minus the best other
+// token's), and each turn within `span` of the threshold is decoded again with the other first decision.
+// Both texts are scored; scoring/call_calibration.ts turns them into the evaluation at any bias.
+import type { Sample } from '../data/sample.ts';
+import type { Message } from '../data/messages.ts';
+import type { Model } from '../model/params.ts';
+import type { DecisionTurn } from '../scoring/call_calibration.ts';
+import { evaluateSamples } from '../scoring/evaluate.ts';
+import { TOOL_CALL_OPEN } from '../scoring/parse_calls.ts';
+import type { ToolSchema } from '../tools/schema.ts';
+import type { Tokenizer } from '../tokenizer/tokenizer.ts';
+import { greedyTurnsWithFirstStep, type GreedyTurn, type TurnPrompt } from './greedy.ts';
+
+export interface DecisionOptions {
+  maxNewTokens: number;
+  batchSize: number;
+  /** Turns with |margin| <= span (nats) are decoded the other way too. */
+  span: number;
+  onProgress?(done: number, total: number): void;
+}
+
+/** The id of the single token that opens a call; calibration needs the template to have one. */
+export function callTokenId(tokenizer: Tokenizer): number {
+  const id = tokenizer.tokenToId(TOOL_CALL_OPEN);
+  if (id === undefined) throw new Error(`the tokenizer has no single ${TOOL_CALL_OPEN} token, so the call-or-answer decision is not one token and cannot be biased`);
+  return id;
+}
+
+/** First-step margin: the call token against the best other token (top 2 are recorded). */
+export function firstStepMargin(turn: GreedyTurn, callId: number): { margin: number; called: boolean } {
+  const first = turn.first;
+  if (!first?.recorded) throw new Error('firstStepMargin: the first step was not recorded');
+  const callLogp = first.recorded[0];
+  if (first.token !== callId) return { margin: callLogp - first.logprob, called: false };
+  const other = first.alternatives.find((a) => a.token !== callId);
+  return { margin: other ? callLogp - other.logprob : Infinity, called: true };
+}
+
+export async function decodeDecisions(model: Model, tokenizer: Tokenizer, samples: readonly Sample[], opts: DecisionOptions): Promise<DecisionTurn[]> {
+  const callId = callTokenId(tokenizer);
+  const prompts: TurnPrompt[] = [];
+  await evaluateSamples(samples, async (messages: Message[], tools: ToolSchema[]) => {
+    prompts.push({ messages, tools });
+    return '';
+  });
+  const greedyOpts = { maxNewTokens: opts.maxNewTokens, batchSize: opts.batchSize };
+  const greedy = await greedyTurnsWithFirstStep(model, tokenizer, prompts, { ...greedyOpts, recordTokens: [callId], onProgress: opts.onProgress });
+  const margins = greedy.map((t) => firstStepMargin(t, callId));
+  const near = margins.map((m, i) => (Math.abs(m.margin) <= opts.span ? i : -1)).filter((i) => i >= 0);
+  const flipped: (string | null)[] = greedy.map(() => null);
+  for (const toCall of [true, false]) {
+    const rows = near.filter((i) => margins[i].called !== toCall);
+    const bias = toCall ? Infinity : -Infinity; // forces (or forbids) the call token at the first step
+    const texts = await greedyTurnsWithFirstStep(model, tokenizer, rows.map((i) => prompts[i]), { ...greedyOpts, firstStepBias: { token: callId, bias } });
+    rows.forEach((i, k) => { flipped[i] = texts[k].text; });
+  }
+  let next = 0;
+  const greedyReport = await evaluateSamples(samples, async () => greedy[next++].text);
+  next = 0;
+  const flippedReport = await evaluateSamples(samples, async () => flipped[next++] ?? '');
+  return greedyReport.turns.map((t, i) => ({ margin: margins[i].margin, called: margins[i].called, greedy: t, flipped: flipped[i] === null ? null : flippedReport.turns[i] }));
+}
