@@ -55,6 +55,13 @@ export interface PipelineConfig {
    * the control is what the preference term adds beyond the supervised text its pairs carry.
    */
   control: boolean;
+  /**
+   * The control's NLL weight; null (the default) takes the weight TTPA's loss gives the chosen side (dpo.rpoAlpha plus
+   * any 'sft' term), or 1 when it gives none. At 1 against a preference term at 0.1 the control trains 10 times
+   * harder on the same text and reads worse for that alone (README): set it to the preference term's weight for a
+   * control that differs from TTPA in the preference alone.
+   */
+  controlWeight: number | null;
   /** The update loop (loop_config.ts); rounds 0 (the default) runs the single-round pipeline above. */
   loop: Partial<LoopConfig>;
 }
@@ -71,6 +78,7 @@ export const DEFAULT_PIPELINE_CONFIG: Readonly<PipelineConfig> = Object.freeze({
   pairs: { prompts: 200, token: { mode: 'token' }, sequence: { mode: 'sequence' }, equalize: true },
   dpo: { steps: 60, batchSize: 8, lr: 5e-5 },
   control: false,
+  controlWeight: null,
   loop: {},
 }) as Readonly<PipelineConfig>;
 
@@ -126,6 +134,9 @@ export function resolvePipelineConfig(preset: unknown, overrides: Partial<Pipeli
   if (!Number.isInteger(config.seed)) throw new Error(`pipeline.seed must be an integer, got ${JSON.stringify(config.seed)}`);
   if (typeof config.name !== 'string' || !config.name) throw new Error('pipeline.name must be a non-empty string');
   if (typeof config.control !== 'boolean') throw new Error(`pipeline.control must be a boolean, got ${JSON.stringify(config.control)}`);
+  if (config.controlWeight !== null && !(typeof config.controlWeight === 'number' && config.controlWeight > 0 && Number.isFinite(config.controlWeight))) {
+    throw new Error(`pipeline.controlWeight must be null or a number > 0, got ${JSON.stringify(config.controlWeight)}`);
+  }
   if (typeof config.useStartModel !== 'boolean') throw new Error(`pipeline.useStartModel must be a boolean, got ${JSON.stringify(config.useStartModel)}`);
   if (!(config.model.preset in MODEL_PRESETS)) throw new Error(`pipeline.model.preset must be one of ${Object.keys(MODEL_PRESETS).join(', ')}, got ${JSON.stringify(config.model.preset)}`);
   if (!Number.isInteger(config.tokenizer.vocabSize) || config.tokenizer.vocabSize < 300) throw new Error(`pipeline.tokenizer.vocabSize must be an integer >= 300, got ${JSON.stringify(config.tokenizer.vocabSize)}`);
@@ -148,7 +159,7 @@ export function resolvePipelineConfig(preset: unknown, overrides: Partial<Pipeli
     pairsToken: resolvePreferenceConfig({ ...config.pairs.token, mode: 'token', seed: s + 1 }),
     pairsSequence: resolvePreferenceConfig({ ...config.pairs.sequence, mode: 'sequence', seed: s + 1 }),
     dpo,
-    dpoControl: withControl ? resolveDpoConfig({ ...dpo, lossType: 'nll', lossWeights: [], rpoAlpha: controlNllWeight(dpo) }) : null,
+    dpoControl: withControl ? resolveDpoConfig({ ...dpo, lossType: 'nll', lossWeights: [], rpoAlpha: config.controlWeight ?? controlNllWeight(dpo) }) : null,
     loop,
   };
 }

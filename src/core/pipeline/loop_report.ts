@@ -13,6 +13,7 @@ import { ARM_DESCRIPTIONS, ARM_NAMES, GOAL_RELATIVE_CUT, type ArmName } from './
 import type { PassAtK } from './pass_at_k.ts';
 import { lineChartSvg } from './svg_chart.ts';
 import { anchorPerPair } from '../train/anchor.ts';
+import { lossTerms } from '../train/dpo_config.ts';
 
 /** Steps at the end of a round whose median the report gives: one step's k3 KL estimate can read thousands. */
 export const TAIL_STEPS = 25;
@@ -139,10 +140,14 @@ export function budgetLine(r: ResolvedPipeline): string {
   const dose = d.anchorPerPair > 0 ? `, ${d.anchorPerPair} anchor sample(s) with each pair or target (dpo.anchorPerPair)`
     : ", with each pair or target ceil(samples / pairs) anchor samples (dpo.anchorPerPair auto: fewer pairs bring more each; the per-round table gives the dose, 'anchor ×k')";
   const anchor = d.anchorWeight > 0 ? `DPO arms add the SFT anchor (the ground truth of the round's samples, weight ${d.anchorWeight}${dose})${l.arms.includes('sft-continued') ? ', continued SFT is that anchor alone (every preference term weighted 0)' : ''}${rft}; ` : '';
+  const preference = lossTerms(d).filter((t) => t.type !== 'sft').map((t) => t.weight);
+  const control = r.dpoControl && l.arms.includes('control')
+    ? `the control trains the pairs' chosen side's NLL at weight ${r.dpoControl.rpoAlpha}${r.config.controlWeight === null ? '' : ' (controlWeight)'} in place of the preference term${preference.length ? ` (weight ${preference.join(' + ')})` : ''}; `
+    : '';
   return `${warm}${l.rounds} round(s); each round every arm decodes the same ${l.promptsPerRound} fresh train samples with its own current policy ` +
     `and takes ${d.steps} optimizer steps of ${d.batchSize * d.gradAccumSteps} items (pairs for DPO arms, turns for SFT arms) at lr ${d.lr}; ` +
     (d.pairFilter === 'all' ? '' : `DPO arms train on the pairs the ${d.pairFilter} filter keeps; `) +
-    (d.pairWarmupSteps > 0 ? `the pairs' loss ramps in over each round's first ${d.pairWarmupSteps} steps (dpo.pairWarmupSteps; the anchor is never ramped); ` : '') + anchor +
+    (d.pairWarmupSteps > 0 ? `the pairs' loss ramps in over each round's first ${d.pairWarmupSteps} steps (dpo.pairWarmupSteps; the anchor is never ramped); ` : '') + control + anchor +
     `DPO reference: ${l.reference === 'round' ? "the round's starting policy" : 'the starting model'}; final model: ${l.select === 'last' ? 'the last round' : 'the round with the lowest validation error'}.`;
 }
 

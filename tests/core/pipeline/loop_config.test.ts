@@ -32,6 +32,13 @@ describe('resolveLoopConfig', () => {
     expect(withLoop({ lossType: ['sigmoid', 'sft'], lossWeights: [1, 0.25] })).toMatchObject({ lossType: 'nll', rpoAlpha: 0.25, lossWeights: [] });
     expect(withLoop({ rpoAlpha: 0 })).toMatchObject({ lossType: 'nll', rpoAlpha: 1 });
     expect(resolvePipelineConfig({ loop: { rounds: 1, arms: ['rft'] } }).dpoControl).toBeNull();
+    // controlWeight sets it outright (the preference term's weight gives a control that differs in the preference alone)
+    const weighted = resolvePipelineConfig({ controlWeight: 0.1, dpo: { lossWeights: [0.1] }, loop: { rounds: 1, arms: ['ttpa', 'control'] } });
+    expect(weighted.dpoControl).toMatchObject({ lossType: 'nll', rpoAlpha: 0.1 });
+    expect(weighted.dpo.rpoAlpha).toBe(0);
+    for (const bad of [0, -1, '0.1', Infinity]) {
+      expect(() => resolvePipelineConfig({ controlWeight: bad })).toThrow(`pipeline.controlWeight must be null or a number > 0, got ${JSON.stringify(bad)}`);
+    }
   });
 });
 

@@ -141,6 +141,13 @@ describe('budgetLine', () => {
     expect(line({ pairWarmupSteps: 100 })).toContain("the pairs' loss ramps in over each round's first 100 steps (dpo.pairWarmupSteps; the anchor is never ramped); DPO arms add the SFT anchor");
     expect(line({})).not.toContain('ramps in');
   });
+
+  it("states the control's NLL weight against the preference term's, and says when controlWeight set it", () => {
+    const line = (top: object) => budgetLine(resolvePipelineConfig({ ...top, dpo: { lossWeights: [0.1] }, loop: { rounds: 2, arms: ['ttpa', 'control'] } }));
+    expect(line({})).toContain("the control trains the pairs' chosen side's NLL at weight 1 in place of the preference term (weight 0.1); ");
+    expect(line({ controlWeight: 0.1 })).toContain("the control trains the pairs' chosen side's NLL at weight 0.1 (controlWeight) in place of the preference term (weight 0.1); ");
+    expect(budgetLine(resolvePipelineConfig({ loop: { rounds: 2, arms: ['ttpa'] } }))).not.toContain('the control trains');
+  });
 });
 
 describe('buildLoopReport', () => {
