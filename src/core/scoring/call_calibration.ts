@@ -3,6 +3,7 @@
 // Given each turn's first-step margin and the turn scored both ways, this gives the evaluation at any
 // bias and the bias with the lowest error on a split. It does not decode (pipeline/call_decision.ts does).
 import { buildReport, type EvalReport, type TurnRecord } from './evaluate.ts';
+import { answeredInText } from './significance.ts';
 
 /** One assistant turn, as greedy decoding took it and, near the threshold, the other way. */
 export interface DecisionTurn {
@@ -41,16 +42,13 @@ export interface BiasPoint {
   missed: number;
 }
 
-/** The scorer's error categories for the two wrong decisions ('irrelevance', 'no_call'). */
-const hasError = (t: TurnRecord, category: string): boolean => t.errors.some((e) => e.category === category);
-
 export function biasPoint(turns: readonly TurnRecord[], bias: number): BiasPoint {
   return {
     bias,
     errorRate: turns.length ? turns.filter((t) => !t.exact).length / turns.length : 0,
     calls: turns.filter((t) => t.predicted.length > 0 || !t.formatValid).length,
-    spurious: turns.filter((t) => hasError(t, 'irrelevance')).length,
-    missed: turns.filter((t) => hasError(t, 'no_call')).length,
+    spurious: turns.filter((t) => t.errors.some((e) => e.category === 'irrelevance')).length,
+    missed: turns.filter(answeredInText).length,
   };
 }
 
@@ -61,11 +59,8 @@ export function scanBiases(samples: number, turns: readonly DecisionTurn[], bias
 /** The lowest error; ties go to the bias nearest 0 (then the smaller one). */
 export function chooseBias(points: readonly BiasPoint[]): BiasPoint {
   if (!points.length) throw new Error('chooseBias: no points');
-  const key = (p: BiasPoint): [number, number, number] => [p.errorRate, Math.abs(p.bias), p.bias];
-  return points.reduce((best, p) => {
-    const a = key(p), b = key(best);
-    return a[0] < b[0] - 1e-12 || (Math.abs(a[0] - b[0]) <= 1e-12 && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2]))) ? p : best;
-  });
+  const order = (p: BiasPoint, q: BiasPoint): number => p.errorRate - q.errorRate || Math.abs(p.bias) - Math.abs(q.bias) || p.bias - q.bias;
+  return [...points].sort(order)[0];
 }
 
 /** -span, -span + step, ..., span (0 always included). */
