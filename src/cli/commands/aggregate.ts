@@ -38,6 +38,12 @@ export function readLoopReport(path: string): LoopReport {
   for (const a of Object.keys(arms!).filter((x) => x !== 'ttpa')) {
     if (!isOutcome((r.ttpaVs as Record<string, unknown> | undefined)?.[a])) bad(`ttpaVs.${a}`, 'a paired outcome (turns, aWins, bWins, p)');
   }
+  if (r.calibrated !== undefined) {
+    for (const a of Object.keys(arms!).filter((x) => x !== 'ttpa')) {
+      if (!isOutcome(at(`calibrated.ttpaVs.${a}`))) bad(`calibrated.ttpaVs.${a}`, 'a paired outcome (turns, aWins, bWins, p)');
+      for (const k of ['call', 'text', 'bothCall']) if (!isOutcome(at(`calibrated.ttpaVsByTurn.${a}.${k}`))) bad(`calibrated.ttpaVsByTurn.${a}.${k}`, 'a paired outcome (turns, aWins, bWins, p)');
+    }
+  }
   if (typeof (r.goal as Record<string, unknown> | undefined)?.met !== 'boolean') bad('goal.met', 'true or false');
   if (typeof r.wallMs !== 'number') bad('wallMs', 'a number');
   return r as unknown as LoopReport;

@@ -1,8 +1,9 @@
 // The update loop for one seed: data -> the starting model's test evaluation (and pass@k headroom) -> the shared
 // warm-up round when configured (warmup.ts) and its evaluations -> for every arm, `rounds` rounds of on-policy
 // data and updates (arm_round.ts) -> the arm's final model in a folder named after it (HF layout) -> its test
-// evaluation and its token-level reading of the test call turns (first_miss_stage.ts; the origin's too) ->
-// loop_report.ts. Every stage is resumable; arms are independent, so callers may run subsets of them in parallel
+// evaluation and its token-level reading of the test call turns (first_miss_stage.ts; the origin's too) -> with
+// loop.calibrate, its reading at a call-or-answer threshold set on validation (calibrate_stage.ts; the origin's
+// too) -> loop_report.ts. Every stage is resumable; arms are independent, so callers may run subsets of them in parallel
 // processes over one run folder and then report once.
 import { loadCheckpoint } from '../runtime/checkpoint.ts';
 import { disposeModel } from '../model/params.ts';
@@ -15,6 +16,7 @@ import { passAtK, type PassAtK } from './pass_at_k.ts';
 import { runStage, type StageRecord } from './stage.ts';
 import { warmupStage } from './warmup.ts';
 import { firstMissStage, readFirstMiss } from './first_miss_stage.ts';
+import { calibrateStage, readCalibration } from './calibrate_stage.ts';
 import { dataStage, evalStage, hashes, parseJsonl, type EvalSummaryLine, readEvalReport, readSamples, sftStage, startModelSource, type PipelineEnv, type SftSource } from './stages.ts';
 
 export interface LoopOptions {
@@ -61,6 +63,7 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
   }
   const originName = r.loop.warmupSamples > 0 ? 'warmup' : 'sft';
   await timed(firstMissStage(env, r, originName, origin.model, data));
+  if (r.loop.calibrate) await timed(calibrateStage(env, r, originName, origin.model, data));
   if (opts.sharedOnly) {
     await prebuildSharedPairs(env, r, origin.model);
     return undefined;
@@ -83,6 +86,7 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
     const finalModel = { source: env.store.source(arm), inputs: hashes(final) };
     await timed(evalStage(env, r, arm, finalModel, data));
     await timed(firstMissStage(env, r, arm, finalModel, data));
+    if (r.loop.calibrate) await timed(calibrateStage(env, r, arm, finalModel, data));
   }
   if (!arms.includes('ttpa')) {
     env.events.log?.(`report: none (arms ${arms.join(', ')}: the report compares TTPA with the other arms; run it with them, or all arms)`);
@@ -93,11 +97,15 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
   const evals = Object.fromEntries(await Promise.all(['sft', ...warm, ...arms].map(async (a) => [a, await readEvalReport(env.store, a)] as const)));
   const tokenLevel = Object.fromEntries(await Promise.all([originName, ...arms].map(async (a) => [a, await readFirstMiss(env.store, a)] as const)));
   const firstMiss = Object.values(tokenLevel).every((t) => t !== null) ? { base: originName, turns: tokenLevel as Record<string, TurnLogps[]> } : undefined;
+  const calibration = r.loop.calibrate
+    ? Object.fromEntries(await Promise.all([originName, ...arms].map(async (a) => [a, (await readCalibration(env.store, a))!] as const)))
+    : undefined;
   const built = buildLoopReport({
     preset: r.config.name, seed: r.config.seed, config: r, arms,
     stages: records.map((x) => ({ stage: x.stage, elapsedMs: x.elapsedMs, skipped: x.skipped === true })),
     evals, runs, headroom: headroom?.summary ?? null, startVal: startVal.summary,
     ...(warm.length ? { warmupVal: origin.val.summary } : {}), ...(firstMiss ? { firstMiss } : {}),
+    ...(calibration ? { calibration: { base: originName, models: calibration } } : {}),
   });
   await env.store.writeFiles('', { 'report.json': JSON.stringify(built.report, null, 2) + '\n', 'report.md': built.markdown, ...built.charts });
   env.events.log?.(`report: ${env.store.name}/report.md`);

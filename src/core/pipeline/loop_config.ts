@@ -64,6 +64,17 @@ export interface LoopConfig {
   /** Test samples pass@k is measured on (0 = all); temperature of its samples (> 0). */
   passAtKLimit: number;
   passAtKTemperature: number;
+  /**
+   * Also read every final model (and the arms' origin) at a call-or-answer threshold set on validation
+   * (calibrate_stage.ts): the bias on `<tool_call>`'s first-step log-prob with the lowest error on the validation
+   * split plus the train samples no round drew, then the test set at that bias, so the report can tell a lead in the
+   * calls from a shift of the threshold (README, "The call-or-answer threshold"). Costs one greedy decoding of both
+   * sets per model, plus the turns within calibrateSpan decoded the other way.
+   */
+  calibrate: boolean;
+  /** Largest |bias| tried, in nats (>= 0), and the distance between the biases tried (> 0). */
+  calibrateSpan: number;
+  calibrateStep: number;
 }
 
 export const DEFAULT_LOOP_CONFIG: Readonly<LoopConfig> = Object.freeze({
@@ -82,6 +93,9 @@ export const DEFAULT_LOOP_CONFIG: Readonly<LoopConfig> = Object.freeze({
   passAtK: 0,
   passAtKLimit: 0,
   passAtKTemperature: 0.7,
+  calibrate: false,
+  calibrateSpan: 4,
+  calibrateStep: 0.25,
 });
 
 export function resolveLoopConfig(overrides: unknown = {}): LoopConfig {
@@ -109,6 +123,9 @@ export function resolveLoopConfig(overrides: unknown = {}): LoopConfig {
   num('passAtKTemperature', (v) => v > 0, 'must be > 0');
   num('maxKl', (v) => v > 0, 'must be > 0');
   num('rftThreshold', (v) => v >= 0 && v <= 1, 'must be in [0, 1]');
+  num('calibrateSpan', (v) => v >= 0, 'must be >= 0');
+  num('calibrateStep', (v) => v > 0, 'must be > 0');
+  if (typeof cfg.calibrate !== 'boolean') fail('calibrate', 'must be true or false');
   if (!Array.isArray(cfg.arms) || cfg.arms.some((a) => !ARM_NAMES.includes(a)) || new Set(cfg.arms).size !== cfg.arms.length) {
     fail('arms', `must be a list of distinct arms from ${ARM_NAMES.join(', ')}`);
   }

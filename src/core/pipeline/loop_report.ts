@@ -13,6 +13,7 @@ import { ARM_DESCRIPTIONS, ARM_NAMES, GOAL_RELATIVE_CUT, type ArmName } from './
 import type { PassAtK } from './pass_at_k.ts';
 import { lineChartSvg } from './svg_chart.ts';
 import { anchorPerPair } from '../train/anchor.ts';
+import type { CalibrationSummary } from './calibrate_stage.ts';
 import { lossTerms } from '../train/dpo_config.ts';
 
 /** Steps at the end of a round whose median the report gives: one step's k3 KL estimate can read thousands. */
@@ -87,6 +88,17 @@ export interface LoopReport {
    */
   firstMiss?: { base: string; models: Record<string, ModelAtMisses>; ttpaVs: Partial<Record<ArmName, PairedAtMisses>> };
   /**
+   * With loop.calibrate: each model (the origin, `base`, and every arm) at the call-or-answer bias chosen on validation,
+   * its test error there with an interval and against its own greedy reading (vsGreedy: a = at the bias), and TTPA
+   * against each arm with each at its own bias, on the same turns. Absent otherwise and in older reports.
+   */
+  calibrated?: {
+    base: string;
+    models: Record<string, CalibrationSummary & { ci: [number, number]; vsGreedy: PairedOutcome }>;
+    ttpaVs: Partial<Record<ArmName, PairedOutcome>>;
+    ttpaVsByTurn: Partial<Record<ArmName, { call: PairedOutcome; text: PairedOutcome; bothCall: PairedOutcome }>>;
+  };
+  /**
    * beatsEveryArm: against the arms this run has; armsNotRun: the comparison arms it lacks (the goal needs all four,
    * so it is not met without them; absent in older reports).
    */
@@ -114,6 +126,8 @@ export interface LoopReportInputs {
   warmupVal?: { errorRate: number; turns: number };
   /** Test call turns at the token level: the origin model's ('warmup' or 'sft') and every arm's. */
   firstMiss?: { base: string; turns: Record<string, TurnLogps[]> };
+  /** With loop.calibrate: the origin's ('warmup' or 'sft') and every arm's calibration and test report at its bias. */
+  calibration?: { base: string; models: Record<string, { summary: CalibrationSummary; test: EvalReport }> };
 }
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
@@ -194,6 +208,7 @@ export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; ma
     kind: 'loop', preset: inp.preset, seed: inp.seed, wallMs: inp.stages.reduce((s, x) => s + x.elapsedMs, 0), stages: inp.stages,
     budget: budgetLine(inp.config), start: startRes, warmup, headroom: inp.headroom && { ...inp.headroom, greedyOnSameSamples: greedyOn(start, inp.headroom.sampleIds) }, arms, ttpaVs, ttpaVsByTurn,
     ...(inp.firstMiss ? { firstMiss: firstMissResults(inp.firstMiss, armNames) } : {}),
+    ...(inp.calibration ? { calibrated: calibratedResults(inp, armNames) } : {}),
     goal: { relativeErrorReduction: rel, target: GOAL_RELATIVE_CUT, beatsEveryArm, armsNotRun, met: rel >= GOAL_RELATIVE_CUT && beatsEveryArm && armsNotRun.length === 0 && ttpa.vsStart.p < ALPHA },
     config: inp.config,
   };
@@ -261,6 +276,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
       ...(bothCall ? [BOTH_CALL_NOTE, ''] : [])]),
     `Lowest test error: **${best}** (${pct(r.arms[best]!.errorRate)}).`,
     `Goal (TTPA cuts the starting error by >= ${pct(r.goal.target)} relative and beats every arm with p < ${ALPHA}): **${r.goal.met ? 'met' : 'not met'}**; relative change ${pct(r.goal.relativeErrorReduction)}; ${goalArms(r.goal)}.`, '',
+    ...calibratedLines(r, names),
     ...firstMissLines(r, names),
     '## Arms', '', ...names.map((a) => `- \`${a}\`: ${ARM_DESCRIPTIONS[a]}. Final model: \`${a}/\` (HF layout).`), '',
     '## Validation error after each round', '', ...charts.map((f) => `![${f}](${f})`), '',
@@ -320,6 +336,11 @@ export interface LoopAggregate {
      * with 95% paired bootstrap intervals resampled inside each seed (computed from the discordant counts alone).
      */
     ttpaLead: Partial<Record<ArmName, { perSeed: LeadInterval[]; pooled: LeadInterval }>>;
+    /**
+     * When every seed's report has `calibrated` (loop.calibrate): TTPA against each arm with each model at its own
+     * validation-chosen call-or-answer bias, summed over seeds, on all turns and by kind of turn.
+     */
+    calibrated?: { ttpaVs: Partial<Record<ArmName, PairedOutcome>>; ttpaVsByTurn: NonNullable<LoopReport['calibrated']>['ttpaVsByTurn'] };
   };
   goalMetAllSeeds: boolean;
 }
@@ -368,6 +389,15 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[], link
         const strata = reports.map((r) => r.ttpaVs[a]!);
         return [a, { perSeed: strata.map((x, i) => pairedLeadInterval([x], { seed: reports[i].seed })), pooled: pairedLeadInterval(strata, { seed: 0 }) }];
       })),
+      ...(reports.every((r) => r.calibrated) ? {
+        calibrated: {
+          ttpaVs: Object.fromEntries(others.map((a) => [a, pool(reports.map((r) => r.calibrated!.ttpaVs[a]!))])),
+          ttpaVsByTurn: Object.fromEntries(others.map((a) => {
+            const ks = reports.map((r) => r.calibrated!.ttpaVsByTurn[a]!);
+            return [a, { call: pool(ks.map((k) => k.call)), text: pool(ks.map((k) => k.text)), bothCall: pool(ks.map((k) => k.bothCall)) }];
+          })),
+        },
+      } : {}),
     },
     goalMetAllSeeds: reports.every((r) => r.goal.met),
   };
@@ -400,6 +430,12 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[], link
     ...(others.length ? ['', "TTPA's lead over each arm in error-rate points (positive: TTPA errs less), with a 95% paired bootstrap interval; pooled, each seed's turns are resampled within that seed:", '',
       `| arm | ${report.seeds.map((s) => `seed ${s}`).join(' | ')} | all seeds |`, `| --- |${' --- |'.repeat(report.seeds.length + 1)}`,
       ...others.map((a) => `| ${a} | ${pooled.ttpaLead[a]!.perSeed.map(leadText).join(' | ')} | ${leadText(pooled.ttpaLead[a]!.pooled)} |`)] : []),
+    ...(pooled.calibrated && others.length ? ['', "TTPA against each arm with each model at its own call-or-answer bias chosen on validation (loop.calibrate; each seed's report gives the biases), per seed, then pooled:", '',
+      '| arm | seed | all turns | call turns | text turns | call turns where both call |', '| --- | --- | --- | --- | --- | --- |',
+      ...others.flatMap((a) => {
+        const row = (seed: string, o: PairedOutcome, k: { call: PairedOutcome; text: PairedOutcome; bothCall: PairedOutcome }): string => `| ${a} | ${seed} | ${sig(o)} | ${sig(k.call)} | ${sig(k.text)} | ${sig(k.bothCall)} |`;
+        return [...reports.map((r) => row(String(r.seed), r.calibrated!.ttpaVs[a]!, r.calibrated!.ttpaVsByTurn[a]!)), row('all', pooled.calibrated!.ttpaVs[a]!, pooled.calibrated!.ttpaVsByTurn[a]!)];
+      })] : []),
     '', `Goal met on every seed: **${report.goalMetAllSeeds ? 'yes' : 'no'}**. ${perSeedLinks(report.seeds, links)}`.trimEnd(), '',
   ];
   return { report, markdown: md.join('\n') };
@@ -421,6 +457,48 @@ function pairSidesLines(rounds: LoopArmResult['rounds']): string[] {
   return [
     `TTPA's pairs, chosen side: ${known.map((q) => `round ${q.round}: of ${q.kept} kept, the ground truth in ${share(q.chosenTruth!, q.kept!)}, an exact call in ${share(q.chosenExact!, q.kept!)}`).join('; ')}. SFT on the same prompts (the anchor, when the run has one) trains the ground truth too; what the preference term adds is mainly the push against the rejected side.`,
     '',
+  ];
+}
+
+function calibratedResults(inp: LoopReportInputs, arms: readonly ArmName[]): NonNullable<LoopReport['calibrated']> {
+  const c = inp.calibration!;
+  const models: NonNullable<LoopReport['calibrated']>['models'] = {};
+  [c.base, ...arms].forEach((name, i) => {
+    const m = c.models[name];
+    if (!m) throw new Error(`buildLoopReport: no calibration for ${name}`);
+    models[name] = { ...m.summary, ci: ci(m.test, inp.seed + 201 + i), vsGreedy: pairedOutcome(m.test, inp.evals[name]) };
+  });
+  const ttpaVs: NonNullable<LoopReport['calibrated']>['ttpaVs'] = {};
+  const ttpaVsByTurn: NonNullable<LoopReport['calibrated']>['ttpaVsByTurn'] = {};
+  for (const a of arms) {
+    if (a === 'ttpa') continue;
+    ttpaVs[a] = pairedOutcome(c.models.ttpa.test, c.models[a].test);
+    ttpaVsByTurn[a] = pairedByTurnKind(c.models.ttpa.test, c.models[a].test);
+  }
+  return { base: c.base, models, ttpaVs, ttpaVsByTurn };
+}
+
+/** The calibrated section: each model at its validation-chosen bias, then TTPA against each arm with both at theirs. */
+function calibratedLines(r: LoopReport, names: readonly ArmName[]): string[] {
+  const c = r.calibrated;
+  if (!c) return [];
+  const origin = c.models[c.base];
+  const bias = (b: number): string => (b > 0 ? `+${b}` : `${b}`);
+  const others = names.filter((a) => a !== 'ttpa');
+  const decisions = (p: { spurious: number; missed: number }): string => `${p.spurious} / ${p.missed}`;
+  return [
+    '## At a call-or-answer threshold set on validation (loop.calibrate)', '',
+    `Greedy decoding calls a tool when \`<tool_call>\` is the most likely first token of a turn. Each model below gets a bias on that token's log-prob, the one with the lowest error on ${origin.val.turns} validation turns (the validation split and the train samples no round drew), and the test set is read at it. Pairs that choose a refusal over a spurious call, or a call over a refusal, move that threshold; a validation-chosen bias moves it for any model without training, so a lead that remains here is not a threshold shift. Spurious / missed: calls where the truth answers in text / text where it calls.`, '',
+    '| model | bias | validation error at 0 -> at the bias | test at 0: error, spurious / missed | test at the bias [95% CI] | spurious / missed | at the bias / at 0, p |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...[c.base, ...names].map((a) => {
+      const m = c.models[a]!;
+      return `| ${a === c.base ? `${a} (origin)` : a} | ${bias(m.bias)} | ${pct(m.val.greedy.errorRate)} -> ${pct(m.val.chosen.errorRate)} | ${pct(m.test.greedy.errorRate)}, ${decisions(m.test.greedy)} | ${pct(m.test.calibrated.errorRate)} [${pct(m.ci[0])}, ${pct(m.ci[1])}] | ${decisions(m.test.calibrated)} | ${sig(m.vsGreedy)} |`;
+    }), '',
+    ...(others.length === 0 ? [] : [
+      '| arm | TTPA wins / arm wins, each at its bias, p | on call turns | on text turns | on call turns where both call |', '| --- | --- | --- | --- | --- |',
+      ...others.map((a) => { const k = c.ttpaVsByTurn[a]!; return `| ${a} | ${sig(c.ttpaVs[a]!)} | ${k.call.turns} turns: ${sig(k.call)} | ${k.text.turns} turns: ${sig(k.text)} | ${k.bothCall.turns} turns: ${sig(k.bothCall)} |`; }), '',
+      'The goal above reads plain greedy decoding; this table is the same comparison with the decision threshold set the same way for every model.', '']),
   ];
 }
 

@@ -63,6 +63,7 @@ describe('ttpa aggregate', () => {
       ['the same seed twice', s1, 'are both seed 1'],
       ['another preset', { ...s1, seed: 2, preset: 'demo' }, "is preset 'demo'"],
       ['other arms', { ...s1, seed: 2, arms: { ttpa: s1.arms.ttpa } }, 'has the arms ttpa'],
+      ['a calibrated reading without its text turns', { ...s1, seed: 2, calibrated: { ttpaVs: { 'sft-continued': s1.ttpaVs['sft-continued'] }, ttpaVsByTurn: { 'sft-continued': { call: s1.ttpaVs['sft-continued'], bothCall: s1.ttpaVs['sft-continued'] } } } }, 'calibrated.ttpaVsByTurn.sft-continued.text must be a paired outcome (turns, aWins, bWins, p), got nothing'],
     ];
     for (const [what, value, message] of cases) {
       const p = write(`b-${what.replaceAll(' ', '-')}.json`, value);

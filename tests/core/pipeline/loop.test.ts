@@ -7,10 +7,12 @@ import { disposeModel } from '../../../src/core/model/params.ts';
 import { armDpoConfig, roundPrompts, warmupPrompts } from '../../../src/core/pipeline/arm_round.ts';
 import { resolvePipelineConfig, type PipelineConfig } from '../../../src/core/pipeline/config.ts';
 import { runLoop } from '../../../src/core/pipeline/loop.ts';
+import { evaluateModel } from '../../../src/core/pipeline/evaluate_model.ts';
 import { ARM_NAMES } from '../../../src/core/pipeline/loop_config.ts';
 import type { LoopReport } from '../../../src/core/pipeline/loop_report.ts';
 import { median } from '../../../src/core/bench/timing.ts';
 import type { EvalReport } from '../../../src/core/scoring/evaluate.ts';
+import { pairedOutcome } from '../../../src/core/scoring/significance.ts';
 import { memoryStore } from '../../../src/core/pipeline/store.ts';
 import { buildPairs } from '../../../src/core/preference/build_pairs.ts';
 import { pairsToTrlJsonl } from '../../../src/core/preference/trl_export.ts';
@@ -77,6 +79,8 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     expect(report.headroom).toMatchObject({ k: 2 });
     expect(text(store, 'report.md')).toContain('TTPA against each arm');
     expect(report.goal.armsNotRun).toEqual([]);
+    expect([...store.files.keys()].filter((f) => f.startsWith('calibrate/'))).toEqual([]); // loop.calibrate is off by default
+    expect(report.calibrated).toBeUndefined();
     expect(text(store, 'report.md')).toMatch(/; beats every arm: (yes|no)\.\n/);
 
     // prompts: round 1 and round 2 of an arm use disjoint train samples, never a test or validation sample
@@ -287,6 +291,50 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
     const ttpa = jsonl(text(store, 'loop/ttpa/round-1/metrics.jsonl')) as Record<string, number>[];
     expect(Math.abs(ttpa[0].loss - ttpa[0]['nll/anchor'])).toBeGreaterThan(1e-3);
   }, 300_000);
+
+  it('with loop.calibrate reads the origin and every final model at a bias chosen on validation, and pairs the arms there', async () => {
+    const store = memoryStore();
+    // The shipped model (the tiny one never calls), on whole turns; the turns within 8 nats are decoded both ways.
+    const r = loopPreset({ arms: ['ttpa', 'sft-continued'], rounds: 1, calibrate: true, calibrateSpan: 8, calibrateStep: 0.5 }, {
+      useStartModel: true, eval: { ...tiny.eval, maxNewTokens: 96, limit: 6 },
+    });
+    const report = (await runLoop({ store, startModel: dirSource(resolve('models/default')), events: {} }, r)) as LoopReport;
+    const c = report.calibrated!;
+    expect(Object.keys(c.models)).toEqual(['sft', 'ttpa', 'sft-continued']);
+    const train = jsonl(text(store, 'data/train.jsonl'));
+    const val = jsonl(text(store, 'data/val.jsonl'));
+    const test = (jsonl(text(store, 'data/test.jsonl')) as unknown as Sample[]).slice(0, 6);
+    for (const name of ['sft', 'ttpa', 'sft-continued']) {
+      const m = c.models[name];
+      // chosen on the validation split plus the train samples round 1 did not draw
+      expect(m.val.samples, name).toBe(val.length + train.length - 3);
+      const points = JSON.parse(text(store, `calibrate/${name}/calibration.json`)).valPoints as { bias: number; errorRate: number }[];
+      expect(points.length, name).toBe(33);
+      expect(Math.min(...points.map((p) => p.errorRate)), name).toBe(m.val.chosen.errorRate);
+      // at bias 0 the calibration's own decoding is the eval stage's
+      const greedy = JSON.parse(text(store, `eval/${name}/report.json`)) as EvalReport;
+      expect(m.test.greedy.errorRate, name).toBe(1 - greedy.overall.exactMatch);
+      // and at the chosen bias the test report is what `ttpa eval --call-bias` decodes, turn for turn
+      const atBias = JSON.parse(text(store, `calibrate/${name}/test_calibrated.json`)) as EvalReport;
+      expect(1 - atBias.overall.exactMatch, name).toBe(m.test.calibrated.errorRate);
+      const { model, tokenizer } = await loadCheckpoint(name === 'sft' ? dirSource(resolve('models/default')) : store.source(name));
+      try {
+        const direct = await evaluateModel(model, tokenizer, test, { maxNewTokens: 96, batchSize: tiny.eval.batchSize, callBias: m.bias });
+        expect(atBias.turns.map((t) => [t.exact, t.predicted]), name).toEqual(direct.turns.map((t) => [t.exact, t.predicted]));
+      } finally {
+        disposeModel(model);
+      }
+    }
+    // the shipped model's threshold is off on these turns: a bias other than 0 is chosen, so the check above reads one
+    expect(Object.values(c.models).map((m) => m.bias).some((b) => b !== 0)).toBe(true);
+    const atBias = (name: string) => JSON.parse(text(store, `calibrate/${name}/test_calibrated.json`)) as EvalReport;
+    expect(c.ttpaVs['sft-continued']).toEqual(pairedOutcome(atBias('ttpa'), atBias('sft-continued')));
+    expect(text(store, 'report.md')).toContain('## At a call-or-answer threshold set on validation (loop.calibrate)');
+    // resumable: a second run decodes nothing again
+    const again = (await runLoop({ store, startModel: dirSource(resolve('models/default')), events: {} }, r)) as LoopReport;
+    expect(again.stages.filter((x) => x.stage.startsWith('calibrate/')).map((x) => [x.stage, x.skipped])).toEqual([['calibrate/sft', true], ['calibrate/ttpa', true], ['calibrate/sft-continued', true]]);
+    expect(again.calibrated).toEqual(c);
+  }, 600_000);
 
   it('stops a DPO round past loop.maxKl, but not the anchor alone (it trains no pair)', async () => {
     const dpo = { ...tiny.dpo, steps: 3, anchorWeight: 1 };

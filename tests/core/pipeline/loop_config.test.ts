@@ -23,6 +23,9 @@ describe('resolveLoopConfig', () => {
     expect(resolveLoopConfig({}).rftAnchor).toBe(false);
     expect(() => resolvePipelineConfig({ loop: { rounds: 1, arms: ['rft'], rftAnchor: true } })).toThrow(/pipeline\.loop\.rftAnchor gives RFT the DPO arms' SFT anchor, but dpo\.anchorWeight is 0/);
     expect(resolvePipelineConfig({ dpo: { anchorWeight: 1 }, loop: { rounds: 1, arms: ['rft'], rftAnchor: true } }).loop.rftAnchor).toBe(true);
+    expect(() => resolveLoopConfig({ calibrate: 'yes' })).toThrow('pipeline.loop.calibrate must be true or false, got "yes"');
+    expect(() => resolveLoopConfig({ calibrateSpan: -1 })).toThrow('pipeline.loop.calibrateSpan must be >= 0, got -1');
+    expect(() => resolveLoopConfig({ calibrateStep: 0 })).toThrow('pipeline.loop.calibrateStep must be > 0, got 0');
     expect(() => resolveLoopConfig({ roundz: 1 })).toThrow('pipeline.loop.roundz is not a known setting');
   });
 

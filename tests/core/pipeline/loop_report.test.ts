@@ -71,6 +71,23 @@ describe('aggregateLoopReports', () => {
     expect(mixed.markdown).toContain('| control | all | 3 / 1, p = 0.625 | 0 / 0, p = 1.000 | - |');
   });
 
+  it('pools TTPA against each arm at calibrated thresholds when every seed has them, per seed and by kind of turn', () => {
+    const calibrated = (r: LoopReport, all: [number, number], call: [number, number], text: [number, number], both: [number, number]): LoopReport => ({ ...r, calibrated: { base: 'warmup', models: {}, ttpaVs: { control: outcome(...all) },
+      ttpaVsByTurn: { control: { call: outcome(...call, 60), text: outcome(...text, 40), bothCall: outcome(...both, 50) } } } } as unknown as LoopReport);
+    const agg = aggregateLoopReports('fresh-calls-full', [calibrated(seed(1, [6, 1], [3, 2]), [5, 4], [4, 4], [1, 0], [3, 4]), calibrated(seed(2, [4, 3], [0, 5]), [2, 6], [2, 5], [0, 1], [2, 5])]);
+    expect(agg.report.pooled.calibrated).toEqual({
+      ttpaVs: { control: outcome(7, 10, 200) },
+      ttpaVsByTurn: { control: { call: outcome(6, 9, 120), text: outcome(1, 1, 80), bothCall: outcome(5, 9, 100) } },
+    });
+    expect(agg.markdown).toContain('at its own call-or-answer bias chosen on validation');
+    expect(agg.markdown).toContain('| control | 1 | 5 / 4, p = 1.000 | 4 / 4, p = 1.000 | 1 / 0, p = 1.000 | 3 / 4, p = 1.000 |');
+    expect(agg.markdown).toContain(`| control | all | 7 / 10, p = ${mcnemarExact(7, 10).toFixed(3)} | 6 / 9, p = ${mcnemarExact(6, 9).toFixed(3)} | 1 / 1, p = 1.000 | 5 / 9, p = ${mcnemarExact(5, 9).toFixed(3)} |`);
+    // one seed without them (loop.calibrate off): nothing pooled, no table
+    const mixed = aggregateLoopReports('fresh-calls-full', [calibrated(seed(1, [6, 1], [3, 2]), [5, 4], [4, 4], [1, 0], [3, 4]), seed(2, [4, 3], [0, 5])]);
+    expect(mixed.report.pooled.calibrated).toBeUndefined();
+    expect(mixed.markdown).not.toContain('call-or-answer bias');
+  });
+
   it('pools the token-level tests (margins and fixes at the first wrong tokens) when every seed has them', () => {
     const atMiss = (r: LoopReport, higher: [number, number], fixed: [number, number], points: number): LoopReport => ({ ...r, firstMiss: { base: 'warmup', models: {}, ttpaVs: { control: {
       points, aHigher: higher[0], bHigher: higher[1], p: mcnemarExact(...higher), medianDiff: 0.1, onlyAFixed: fixed[0], onlyBFixed: fixed[1], pFixed: mcnemarExact(...fixed),
@@ -200,6 +217,36 @@ describe('buildLoopReport', () => {
     expect(r.markdown).toContain('| on call turns where both call |');
     expect(r.markdown).toMatch(/\| control \| .* \| 200 turns: 9 \/ 0, p = 0\.004 \| 800 turns: .* \| 154 turns: 0 \/ 0, p = 1\.000 \|/);
     expect(r.markdown).toContain('Where both call:');
+  });
+
+  it('with calibrations, pairs each model at its own validation-chosen bias and tells each from its greedy reading', () => {
+    const point = (bias: number, errorRate: number, spurious: number, missed: number) => ({ bias, errorRate, calls: 0, spurious, missed });
+    const cal = (bias: number, test: EvalReport, greedyError: number) => ({
+      summary: { bias, val: { samples: 40, turns: 90, flipsDecoded: 7, greedy: point(0, 0.3, 5, 1), chosen: point(bias, 0.28, 3, 2) }, test: { turns: 1000, flipsDecoded: 9, greedy: point(0, greedyError, 4, 1), calibrated: point(bias, test.turns.filter((t) => !t.exact).length / 1000, 2, 3) } },
+      test,
+    });
+    // TTPA's bias is 0 (its greedy reading); the control's takes it from 227 wrong turns to 185 (the first 42 of its
+    // wrong turns fixed, all of them turns TTPA gets wrong), so TTPA's 46 / 0 lead over it at greedy becomes 46 / 42.
+    const calibration = { base: 'sft', models: { sft: cal(-1, evalOf(390), 0.4), ttpa: cal(0, evalOf(181), 0.181), control: cal(-0.5, { ...evalOf(185), turns: evalOf(227).turns.map((t, i) => (i < 42 ? { ...t, exact: true, errors: [] } : t)) } as EvalReport, 0.227), 'sft-continued': cal(0.25, evalOf(203), 0.203) } };
+    const r = buildLoopReport({ ...inputs(), calibration });
+    const c = r.report.calibrated!;
+    expect(r.report.ttpaVs.control).toMatchObject({ aWins: 46, bWins: 0 });
+    expect(c.ttpaVs.control).toMatchObject({ turns: 1000, aWins: 46, bWins: 42 });
+    expect(c.models.control.vsGreedy).toMatchObject({ aWins: 42, bWins: 0 });
+    expect(c.models.sft.vsGreedy).toMatchObject({ aWins: 10, bWins: 0 });
+    expect(c.ttpaVsByTurn['sft-continued']).toEqual(r.report.ttpaVsByTurn!['sft-continued']);
+    expect(Object.keys(c.models)).toEqual(['sft', 'ttpa', 'control', 'sft-continued']);
+    expect(c.models.control.ci[0]).toBeLessThanOrEqual(0.185);
+    expect(c.models.control.ci[1]).toBeGreaterThanOrEqual(0.185);
+    expect(r.markdown).toContain('## At a call-or-answer threshold set on validation (loop.calibrate)');
+    expect(r.markdown).toContain('lowest error on 90 validation turns');
+    expect(r.markdown).toMatch(/\| control \| -0\.5 \| 30\.0% -> 28\.0% \| 22\.7%, 4 \/ 1 \| 18\.5% \[\d+\.\d%, \d+\.\d%\] \| 2 \/ 3 \| 42 \/ 0, p = 4\.5e-13 \|/);
+    expect(r.markdown).toContain('| sft (origin) | -1 |');
+    expect(r.markdown).toMatch(/\| control \| 46 \/ 42, p = 0\.749 \| 200 turns: .* \| 800 turns: .* \| 200 turns: .* \|/);
+    // without calibrations nothing of it
+    expect(buildLoopReport(inputs()).report.calibrated).toBeUndefined();
+    expect(buildLoopReport(inputs()).markdown).not.toContain('loop.calibrate');
+    expect(() => buildLoopReport({ ...inputs(), calibration: { base: 'sft', models: { sft: calibration.models.sft, ttpa: calibration.models.ttpa } } })).toThrow('no calibration for control');
   });
 
   it('refuses a subset without TTPA, naming the arms', () => {

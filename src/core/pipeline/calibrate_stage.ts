@@ -1,0 +1,86 @@
+// One model read at a call-or-answer threshold set on validation (loop.calibrate): every turn of the validation
+// set (the validation split plus the train samples no loop round drew) and of the test set is decoded greedily
+// with its first-step margin recorded, the turns near the threshold also the other way (call_decision.ts); the
+// bias with the lowest validation error is chosen (scoring/call_calibration.ts) and the test set is reported at it.
+// Stored as `calibrate/<name>/`: calibration.json (the summary and every validation point), test_calibrated.json
+// (the test report at the chosen bias, for pairing in the loop report) and its Markdown.
+import type { Sample } from '../data/sample.ts';
+import { disposeModel } from '../model/params.ts';
+import { loadCheckpoint } from '../runtime/checkpoint.ts';
+import { biasGrid, chooseBias, reportAtBias, scanBiases, type BiasPoint } from '../scoring/call_calibration.ts';
+import type { EvalReport } from '../scoring/evaluate.ts';
+import { reportToMarkdown } from '../scoring/report.ts';
+import { unusedTrainSamples } from './arm_round.ts';
+import { decodeDecisions } from './call_decision.ts';
+import type { ResolvedPipeline } from './config.ts';
+import { runStage, type StageRecord } from './stage.ts';
+import { hashes, readSamples, type PipelineEnv, type SftSource } from './stages.ts';
+import type { RunStore } from './store.ts';
+
+export interface CalibrationSummary {
+  /** The bias chosen on validation (nats added to `<tool_call>`'s first-step log-prob). */
+  bias: number;
+  /** samples: validation split + unused train samples; flipsDecoded: turns decoded the other way too. */
+  val: { samples: number; turns: number; flipsDecoded: number; greedy: BiasPoint; chosen: BiasPoint };
+  test: { turns: number; flipsDecoded: number; greedy: BiasPoint; calibrated: BiasPoint };
+}
+
+/** The samples the bias is chosen on: the validation split and the train samples past every loop round's draws. */
+export function calibrationSamples(r: ResolvedPipeline, val: readonly Sample[], train: readonly Sample[]): Sample[] {
+  const l = r.loop;
+  return [...val, ...unusedTrainSamples(train, l.warmupSamples + l.rounds * l.promptsPerRound, r.config.seed)];
+}
+
+export function calibrateStage(env: PipelineEnv, r: ResolvedPipeline, name: string, model: SftSource, data: StageRecord): Promise<StageRecord<CalibrationSummary>> {
+  const dir = `calibrate/${name}`;
+  const l = r.loop;
+  const e = r.config.eval;
+  const config = {
+    span: l.calibrateSpan, step: l.calibrateStep, maxNewTokens: e.maxNewTokens, batchSize: e.batchSize, testLimit: e.limit,
+    // which train samples no round drew
+    drawn: l.warmupSamples + l.rounds * l.promptsPerRound,
+  };
+  return runStage(env.store, dir, config, { ...hashes(data), ...model.inputs }, env.events, async () => {
+    const grid = biasGrid(l.calibrateSpan, l.calibrateStep);
+    const valSamples = calibrationSamples(r, await readSamples(env.store, 'val'), await readSamples(env.store, 'train'));
+    const allTest = await readSamples(env.store, 'test');
+    const testSamples = e.limit > 0 ? allTest.slice(0, e.limit) : allTest;
+    const { model: m, tokenizer } = await loadCheckpoint(model.source);
+    try {
+      const decide = (samples: Sample[], what: string) => decodeDecisions(m, tokenizer, samples, {
+        maxNewTokens: e.maxNewTokens, batchSize: e.batchSize, span: l.calibrateSpan,
+        onProgress: (done, total) => env.events.progress?.(`${dir} ${what}`, done, total),
+      });
+      const valTurns = await decide(valSamples, 'validation');
+      const points = scanBiases(valSamples.length, valTurns, grid);
+      const chosen = chooseBias(points);
+      const testTurns = await decide(testSamples, 'test');
+      const test: EvalReport = reportAtBias(testSamples.length, testTurns, chosen.bias);
+      const [testGreedy, testCalibrated] = scanBiases(testSamples.length, testTurns, [0, chosen.bias]);
+      const flips = (ts: readonly { flipped: unknown }[]): number => ts.filter((t) => t.flipped).length;
+      const summary: CalibrationSummary = {
+        bias: chosen.bias,
+        val: { samples: valSamples.length, turns: valTurns.length, flipsDecoded: flips(valTurns), greedy: points.find((p) => p.bias === 0)!, chosen },
+        test: { turns: testTurns.length, flipsDecoded: flips(testTurns), greedy: testGreedy, calibrated: testCalibrated },
+      };
+      await env.store.writeFiles(dir, {
+        'calibration.json': JSON.stringify({ ...summary, valPoints: points }, null, 2) + '\n',
+        'test_calibrated.json': JSON.stringify(test) + '\n',
+        'test_calibrated.md': reportToMarkdown(test),
+      });
+      const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+      env.events.log?.(`${dir}: bias ${chosen.bias} (validation ${pct(summary.val.greedy.errorRate)} -> ${pct(chosen.errorRate)} over ${valTurns.length} turns); test ${pct(testGreedy.errorRate)} -> ${pct(testCalibrated.errorRate)}`);
+      return summary;
+    } finally {
+      disposeModel(m);
+    }
+  });
+}
+
+/** A model's calibration and its test report at the chosen bias; null when the run has none for it. */
+export async function readCalibration(store: RunStore, name: string): Promise<{ summary: CalibrationSummary; test: EvalReport } | null> {
+  const dir = `calibrate/${name}`;
+  if (!store.has(`${dir}/calibration.json`) || !store.has(`${dir}/test_calibrated.json`)) return null;
+  const { valPoints: _, ...summary } = JSON.parse(await store.readText(`${dir}/calibration.json`)) as CalibrationSummary & { valPoints: unknown };
+  return { summary, test: JSON.parse(await store.readText(`${dir}/test_calibrated.json`)) as EvalReport };
+}
