@@ -3,6 +3,7 @@
 import { END_OF_TURN, renderConversation } from '../src/core/data/chat_format.ts';
 import type { Message } from '../src/core/data/messages.ts';
 import { generate } from '../src/core/model/sampling.ts';
+import { callTokenId } from '../src/core/pipeline/call_decision.ts';
 import { greedyTurns } from '../src/core/pipeline/greedy.ts';
 import type { ToolSchema } from '../src/core/tools/schema.ts';
 import type { PredictRequest, Prediction } from '../src/protocol.ts';
@@ -29,7 +30,9 @@ export async function completeTurn(session: Session, messages: Message[], tools:
 
 /** Every assistant turn, teacher-forced (history = ground truth), decoded greedily in batches by core. */
 export async function predictJob(session: Session, request: PredictRequest, job: Job): Promise<Prediction[]> {
-  const { maxNewTokens, batchSize } = resolveStageConfig('evaluate', request.config) as { maxNewTokens: number; batchSize: number };
+  const { maxNewTokens, batchSize, callBias } = resolveStageConfig('evaluate', request.config) as { maxNewTokens: number; batchSize: number; callBias: number };
+  // the call-or-answer threshold moved as `ttpa eval --call-bias` moves it (pipeline/evaluate_model.ts)
+  const firstStepBias = callBias ? { token: callTokenId(session.tokenizer), bias: callBias } : undefined;
   const turns = request.samples.flatMap((s) => s.messages.flatMap((m, i) => (m.role === 'assistant' ? [{ s, i }] : [])));
   job.setTotal(turns.length);
   const out: Prediction[] = [];
@@ -38,7 +41,7 @@ export async function predictJob(session: Session, request: PredictRequest, job:
   for (let k = 0; k < turns.length; k += chunk) {
     if (await job.shouldStop()) break;
     const part = turns.slice(k, k + chunk);
-    const texts = await greedyTurns(session.model, session.tokenizer, part.map(({ s, i }) => ({ messages: s.messages.slice(0, i), tools: s.tools })), { maxNewTokens, batchSize });
+    const texts = await greedyTurns(session.model, session.tokenizer, part.map(({ s, i }) => ({ messages: s.messages.slice(0, i), tools: s.tools })), { maxNewTokens, batchSize, firstStepBias });
     part.forEach(({ s, i }, j) => out.push({ sampleId: s.id, turn: i, text: texts[j] }));
     job.report(out.length, {}, request.label ? `${request.label}: turn ${out.length}/${turns.length}` : undefined);
   }

@@ -27,7 +27,8 @@ const APP_DEFAULTS: Record<EngineStage, Json> = {
   pairs: { maxPrompts: TUNED.pairs.maxPrompts },
   /** rounds 1: one DPO run on the Pairs stage's pairs; more: on-policy rounds (loop_job.ts), each evaluated on valSamples. */
   dpo: { rounds: 1, valSamples: 40, replicas: 1 },
-  evaluate: { maxSamples: 16, maxNewTokens: 96, batchSize: 4, seed: 0 },
+  /** callBias: nats added to <tool_call>'s log-prob at each turn's first token (0: plain greedy; ttpa calibrate chooses one). */
+  evaluate: { maxSamples: 16, maxNewTokens: 96, batchSize: 4, seed: 0, callBias: 0 },
 };
 
 function take(stage: EngineStage, overrides: Json): { app: Json; rest: Json } {
@@ -104,6 +105,7 @@ export function resolveStageConfig(stage: EngineStage, overrides: Json = {}): Js
       positiveInt('evaluate', 'maxNewTokens', app.maxNewTokens);
       positiveInt('evaluate', 'batchSize', app.batchSize);
       if (!Number.isInteger(app.seed)) throw new Error(`evaluate.seed must be an integer, got ${JSON.stringify(app.seed)}`);
+      if (typeof app.callBias !== 'number' || !Number.isFinite(app.callBias)) throw new Error(`evaluate.callBias must be a number (nats; 0 = plain greedy), got ${JSON.stringify(app.callBias)}`);
       return app;
   }
 }

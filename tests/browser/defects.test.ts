@@ -135,6 +135,10 @@ describe('defects of issue 13', () => {
     const test = await page.evaluate(() => document.querySelector('[data-testid=data-summary]')?.textContent ?? '');
     // Either the importer gave it a test split, or Evaluate says which samples it used instead.
     if (!/test [1-9]/.test(test)) expect(note.join(' ')).toMatch(/no test split: evaluated on (val|train) samples/);
+    // a call bias (the Call bias field) is stated beside the numbers it produced
+    await setConfig('evaluate', { maxSamples: 1, maxNewTokens: 8, callBias: -3 });
+    await runStage('evaluate');
+    expect((await page.locator('[data-testid=eval-note]').allTextContents()).join(' ')).toContain("decoded with a call bias of -3 nats on <tool_call> at each turn's first token (0 is plain greedy)");
   });
 
   test('12: Delete dataset leaves Data not done', async () => {

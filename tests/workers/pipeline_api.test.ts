@@ -29,6 +29,12 @@ test('data -> sft -> pairs -> dpo -> evaluate -> export on a tiny preset', async
   const test = gen.samples.slice(0, 2);
   const predictions = await engine.predict({ config: { maxNewTokens: 12, seed: 0 }, samples: test });
   expect(predictions.length).toBe(test.reduce((n, s) => n + s.messages.filter((m) => m.role === 'assistant').length, 0));
+  // the Eval panel's call bias moves the first token's call-or-answer choice, as `ttpa eval --call-bias` does
+  const forced = await engine.predict({ config: { maxNewTokens: 12, seed: 0, callBias: 50 }, samples: test });
+  const forbidden = await engine.predict({ config: { maxNewTokens: 12, seed: 0, callBias: -50 }, samples: test });
+  expect(forced.map((p) => p.text.startsWith('<tool_call>'))).toEqual(forced.map(() => true));
+  expect(forbidden.map((p) => p.text.startsWith('<tool_call>'))).toEqual(forbidden.map(() => false));
+  await expect(engine.resolveConfig('evaluate', { callBias: 'x' })).rejects.toThrow('evaluate.callBias must be a number (nats; 0 = plain greedy), got "x"');
   const report = await data.evaluate(test, predictions);
   expect(report.overall.turns).toBe(predictions.length);
   const cmp = await data.compare([{ name: 'before', report }, { name: 'after', report }]);

@@ -25,10 +25,14 @@ export interface CalibrationSummary {
   test: { turns: number; flipsDecoded: number; greedy: BiasPoint; calibrated: BiasPoint };
 }
 
-/** The samples the bias is chosen on: the validation split and the train samples past every loop round's draws. */
+/**
+ * The samples the bias is chosen on: the validation split and the train samples past every loop round's draws, the
+ * first loop.calibrateSamples of them when that is set.
+ */
 export function calibrationSamples(r: ResolvedPipeline, val: readonly Sample[], train: readonly Sample[]): Sample[] {
   const l = r.loop;
-  return [...val, ...unusedTrainSamples(train, l.warmupSamples + l.rounds * l.promptsPerRound, r.config.seed)];
+  const all = [...val, ...unusedTrainSamples(train, l.warmupSamples + l.rounds * l.promptsPerRound, r.config.seed)];
+  return l.calibrateSamples > 0 ? all.slice(0, l.calibrateSamples) : all;
 }
 
 export function calibrateStage(env: PipelineEnv, r: ResolvedPipeline, name: string, model: SftSource, data: StageRecord): Promise<StageRecord<CalibrationSummary>> {
@@ -39,6 +43,7 @@ export function calibrateStage(env: PipelineEnv, r: ResolvedPipeline, name: stri
     span: l.calibrateSpan, step: l.calibrateStep, maxNewTokens: e.maxNewTokens, batchSize: e.batchSize, testLimit: e.limit,
     // which train samples no round drew
     drawn: l.warmupSamples + l.rounds * l.promptsPerRound,
+    ...(l.calibrateSamples > 0 ? { samples: l.calibrateSamples } : {}),
   };
   return runStage(env.store, dir, config, { ...hashes(data), ...model.inputs }, env.events, async () => {
     const grid = biasGrid(l.calibrateSpan, l.calibrateStep);

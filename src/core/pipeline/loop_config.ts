@@ -72,6 +72,11 @@ export interface LoopConfig {
    * sets per model, plus the turns within calibrateSpan decoded the other way.
    */
   calibrate: boolean;
+  /**
+   * At most this many samples to choose the bias on, the validation split first, then the unused train samples (0 = all:
+   * a preset whose rounds draw few of many train samples leaves thousands unused, each decoded once per model).
+   */
+  calibrateSamples: number;
   /** Largest |bias| tried, in nats (>= 0), and the distance between the biases tried (> 0). */
   calibrateSpan: number;
   calibrateStep: number;
@@ -94,6 +99,7 @@ export const DEFAULT_LOOP_CONFIG: Readonly<LoopConfig> = Object.freeze({
   passAtKLimit: 0,
   passAtKTemperature: 0.7,
   calibrate: false,
+  calibrateSamples: 0,
   calibrateSpan: 4,
   calibrateStep: 0.25,
 });
@@ -119,6 +125,7 @@ export function resolveLoopConfig(overrides: unknown = {}): LoopConfig {
   int('rftSamples', 2);
   int('passAtK', 0);
   int('passAtKLimit', 0);
+  int('calibrateSamples', 0);
   num('rftTemperature', (v) => v > 0, 'must be > 0');
   num('passAtKTemperature', (v) => v > 0, 'must be > 0');
   num('maxKl', (v) => v > 0, 'must be > 0');

@@ -53,7 +53,8 @@ export const evalView: View = (ctx) => {
         if (plan.models.length === 2) logps.push(await ctx.engine.api.turnLogps(samples));
       }
       const tokenLevel = logps.length === 2 ? { ...await ctx.data.api.compareTokens(logps[0].turns, logps[1].turns), skipped: logps[0].skipped } : undefined;
-      const notes = [...plan.notes, ...(split === 'test' ? [] : [`this dataset has no test split: evaluated on ${split} samples, which ${split === 'train' ? 'the model was trained on' : 'are not held out from tuning'}`])];
+      const bias = Number(config.callBias ?? 0);
+      const notes = [...plan.notes, ...(bias ? [`decoded with a call bias of ${bias > 0 ? '+' : ''}${bias} nats on <tool_call> at each turn's first token (0 is plain greedy)`] : []), ...(split === 'test' ? [] : [`this dataset has no test split: evaluated on ${split} samples, which ${split === 'train' ? 'the model was trained on' : 'are not held out from tuning'}`])];
       store.update({ evaluation: { config, reports, notes, ...(tokenLevel ? { tokenLevel } : {}) } });
       const o = reports[reports.length - 1].report.overall;
       store.record({ stage: 'evaluate', runId: `eval-${Date.now()}`, outcome: 'done', config, detail: `${samples.length} ${split} samples; exact match ${(100 * o.exactMatch).toFixed(1)}%, mean ESM ${o.meanEsm.toFixed(3)}` });

@@ -8,6 +8,7 @@ import { armDpoConfig, roundPrompts, warmupPrompts } from '../../../src/core/pip
 import { resolvePipelineConfig, type PipelineConfig } from '../../../src/core/pipeline/config.ts';
 import { runLoop } from '../../../src/core/pipeline/loop.ts';
 import { evaluateModel } from '../../../src/core/pipeline/evaluate_model.ts';
+import { calibrationSamples } from '../../../src/core/pipeline/calibrate_stage.ts';
 import { ARM_NAMES } from '../../../src/core/pipeline/loop_config.ts';
 import type { LoopReport } from '../../../src/core/pipeline/loop_report.ts';
 import { median } from '../../../src/core/bench/timing.ts';
@@ -47,6 +48,22 @@ describe('roundPrompts', () => {
     const rounds = [0, 1].map((k) => roundPrompts(train, k, 3, 5, 4).map((s) => s.id));
     expect(new Set([...warm, ...rounds.flat()]).size).toBe(10);
     expect([...warm, ...rounds.flat()]).toEqual(roundPrompts(train, 0, 10, 5).map((s) => s.id));
+  });
+});
+
+describe('calibrationSamples', () => {
+  const train = Array.from({ length: 10 }, (_, i) => ({ id: `t${i}` }) as Sample);
+  const val = [{ id: 'v0' }, { id: 'v1' }] as Sample[];
+
+  it('takes the validation split, then the train samples no round drew, the first calibrateSamples of them when set', () => {
+    const r = loopPreset({ rounds: 2, promptsPerRound: 3, warmupSamples: 1 });
+    const drawn = new Set([...warmupPrompts(train, 1, r.config.seed), ...roundPrompts(train, 0, 3, r.config.seed, 1), ...roundPrompts(train, 1, 3, r.config.seed, 1)].map((s) => s.id));
+    const all = calibrationSamples(r, val, train).map((s) => s.id);
+    expect(all.slice(0, 2)).toEqual(['v0', 'v1']);
+    expect(all.length).toBe(5);
+    for (const id of all.slice(2)) expect(drawn.has(id), id).toBe(false);
+    const capped = loopPreset({ rounds: 2, promptsPerRound: 3, warmupSamples: 1, calibrateSamples: 3 });
+    expect(calibrationSamples(capped, val, train).map((s) => s.id)).toEqual(all.slice(0, 3));
   });
 });
 

@@ -26,6 +26,7 @@ describe('resolveLoopConfig', () => {
     expect(() => resolveLoopConfig({ calibrate: 'yes' })).toThrow('pipeline.loop.calibrate must be true or false, got "yes"');
     expect(() => resolveLoopConfig({ calibrateSpan: -1 })).toThrow('pipeline.loop.calibrateSpan must be >= 0, got -1');
     expect(() => resolveLoopConfig({ calibrateStep: 0 })).toThrow('pipeline.loop.calibrateStep must be > 0, got 0');
+    expect(() => resolveLoopConfig({ calibrateSamples: -2 })).toThrow('pipeline.loop.calibrateSamples must be an integer >= 0, got -2');
     expect(() => resolveLoopConfig({ roundz: 1 })).toThrow('pipeline.loop.roundz is not a known setting');
   });
 
