@@ -57,7 +57,7 @@ export const evalView: View = (ctx) => {
       const notes = [...plan.notes, ...(bias ? [`decoded with a call bias of ${bias > 0 ? '+' : ''}${bias} nats on <tool_call> at each turn's first token (0 is plain greedy)`] : []), ...(split === 'test' ? [] : [`this dataset has no test split: evaluated on ${split} samples, which ${split === 'train' ? 'the model was trained on' : 'are not held out from tuning'}`])];
       store.update({ evaluation: { config, reports, notes, ...(tokenLevel ? { tokenLevel } : {}) } });
       const o = reports[reports.length - 1].report.overall;
-      store.record({ stage: 'evaluate', runId: `eval-${Date.now()}`, outcome: 'done', config, detail: `${samples.length} ${split} samples; exact match ${(100 * o.exactMatch).toFixed(1)}%, mean ESM ${o.meanEsm.toFixed(3)}` });
+      store.record({ stage: 'evaluate', runId: `eval-${Date.now()}`, outcome: 'done', config, detail: `${samples.length} ${split} samples${bias ? ` at call bias ${bias > 0 ? '+' : ''}${bias}` : ''}; exact match ${(100 * o.exactMatch).toFixed(1)}%, mean ESM ${o.meanEsm.toFixed(3)}` });
       if (reports.length === 2) {
         const why = refusalRunaway(reports[0].report, reports[1].report);
         if (why) offerRollback(ctx, why);
