@@ -4,14 +4,13 @@
 // File I/O and arguments only; the decoding is pipeline/call_decision.ts, the choice scoring/call_calibration.ts.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { disposeModel, type Model } from '../../core/model/params.ts';
-import { decodeDecisions } from '../../core/pipeline/call_decision.ts';
+import { disposeModel } from '../../core/model/params.ts';
+import { calibrateDecision } from '../../core/pipeline/call_decision.ts';
 import { initBackend, type BackendName } from '../../core/runtime/backend.ts';
 import { loadCheckpoint } from '../../core/runtime/checkpoint.ts';
-import { biasGrid, chooseBias, reportAtBias, scanBiases, type BiasPoint, type DecisionTurn } from '../../core/scoring/call_calibration.ts';
+import { biasGrid, type BiasPoint } from '../../core/scoring/call_calibration.ts';
 import { reportToMarkdown } from '../../core/scoring/report.ts';
 import { pairedOutcome, type PairedOutcome } from '../../core/scoring/significance.ts';
-import type { Tokenizer } from '../../core/tokenizer/tokenizer.ts';
 import { parseSamplesJsonl } from '../../core/train/sft_data.ts';
 import type { Sample } from '../../core/data/sample.ts';
 import { bool, num, optStr, str, UsageError, type Command } from '../args.ts';
@@ -64,28 +63,30 @@ export const calibrateCommand: Command = {
     const { model, tokenizer } = await loadCheckpoint(dirSource(str(args, 'model')));
     try {
       const t0 = performance.now();
-      const decide = (samples: Sample[], what: string) => decisions(model, tokenizer, samples, what, {
-        maxNewTokens: num(args, 'max-new-tokens'), batchSize: num(args, 'batch-size'), span: num(args, 'span'),
+      let last = 0;
+      const cal = await calibrateDecision(model, tokenizer, val, test, {
+        grid, maxNewTokens: num(args, 'max-new-tokens'), batchSize: num(args, 'batch-size'), span: num(args, 'span'),
+        onProgress: (what, done, total) => {
+          if (performance.now() - last > 10000 || done === total) {
+            last = performance.now();
+            console.log(`calibrate: ${what} ${done}/${total} turns`);
+          }
+        },
       });
-      const valTurns = await decide(val, 'validation');
-      const points = scanBiases(val.length, valTurns, grid);
-      const chosen = chooseBias(points);
-      const greedy = points.find((p) => p.bias === 0)!;
+      const { chosen, greedy, points } = cal.val;
       const files: Record<string, string> = {};
       let testResult: TestResult | undefined;
-      if (test && testPath) {
-        const testTurns = await decide(test, 'test');
-        const before = reportAtBias(test.length, testTurns, 0);
-        const after = reportAtBias(test.length, testTurns, chosen.bias);
-        testResult = { path: testPath, greedy: scanBiases(test.length, testTurns, [0])[0], calibrated: scanBiases(test.length, testTurns, [chosen.bias])[0], calibratedVsGreedy: pairedOutcome(after, before), flipsDecoded: flips(testTurns) };
-        files['test_greedy.json'] = JSON.stringify(before, null, 2) + '\n';
-        files['test_greedy.md'] = reportToMarkdown(before);
-        files['test_calibrated.json'] = JSON.stringify(after, null, 2) + '\n';
-        files['test_calibrated.md'] = reportToMarkdown(after);
+      if (cal.test && testPath) {
+        const t = cal.test;
+        testResult = { path: testPath, greedy: t.greedy, calibrated: t.calibrated, calibratedVsGreedy: pairedOutcome(t.calibratedReport, t.greedyReport), flipsDecoded: t.flipsDecoded };
+        files['test_greedy.json'] = JSON.stringify(t.greedyReport, null, 2) + '\n';
+        files['test_greedy.md'] = reportToMarkdown(t.greedyReport);
+        files['test_calibrated.json'] = JSON.stringify(t.calibratedReport, null, 2) + '\n';
+        files['test_calibrated.md'] = reportToMarkdown(t.calibratedReport);
       }
       const result: CalibrationResult = {
         model: str(args, 'model'), span: num(args, 'span'), step: num(args, 'step'),
-        val: { path: valPath, turns: valTurns.length, flipsDecoded: flips(valTurns), greedy, chosen, points },
+        val: { path: valPath, turns: cal.val.turns, flipsDecoded: cal.val.flipsDecoded, greedy, chosen, points },
         ...(testResult ? { test: testResult } : {}),
       };
       files['calibration.json'] = JSON.stringify(result, null, 2) + '\n';
@@ -99,21 +100,6 @@ export const calibrateCommand: Command = {
     }
   },
 };
-
-async function decisions(model: Model, tokenizer: Tokenizer, samples: Sample[], what: string, opts: { maxNewTokens: number; batchSize: number; span: number }): Promise<DecisionTurn[]> {
-  let last = 0;
-  return decodeDecisions(model, tokenizer, samples, {
-    ...opts,
-    onProgress: (done, total) => {
-      if (performance.now() - last > 10000 || done === total) {
-        last = performance.now();
-        console.log(`calibrate: ${what} ${done}/${total} turns`);
-      }
-    },
-  });
-}
-
-const flips = (turns: readonly DecisionTurn[]): number => turns.filter((t) => t.flipped).length;
 
 interface TestResult {
   path: string;

@@ -7,11 +7,11 @@
 import type { Sample } from '../data/sample.ts';
 import { disposeModel } from '../model/params.ts';
 import { loadCheckpoint } from '../runtime/checkpoint.ts';
-import { biasGrid, chooseBias, reportAtBias, scanBiases, type BiasPoint } from '../scoring/call_calibration.ts';
+import { biasGrid, type BiasPoint } from '../scoring/call_calibration.ts';
 import type { EvalReport } from '../scoring/evaluate.ts';
 import { reportToMarkdown } from '../scoring/report.ts';
 import { unusedTrainSamples } from './arm_round.ts';
-import { decodeDecisions } from './call_decision.ts';
+import { calibrateDecision } from './call_decision.ts';
 import type { ResolvedPipeline } from './config.ts';
 import { runStage, type StageRecord } from './stage.ts';
 import { hashes, readSamples, type PipelineEnv, type SftSource } from './stages.ts';
@@ -52,29 +52,24 @@ export function calibrateStage(env: PipelineEnv, r: ResolvedPipeline, name: stri
     const testSamples = e.limit > 0 ? allTest.slice(0, e.limit) : allTest;
     const { model: m, tokenizer } = await loadCheckpoint(model.source);
     try {
-      const decide = (samples: Sample[], what: string) => decodeDecisions(m, tokenizer, samples, {
-        maxNewTokens: e.maxNewTokens, batchSize: e.batchSize, span: l.calibrateSpan,
-        onProgress: (done, total) => env.events.progress?.(`${dir} ${what}`, done, total),
+      const cal = await calibrateDecision(m, tokenizer, valSamples, testSamples, {
+        grid, maxNewTokens: e.maxNewTokens, batchSize: e.batchSize, span: l.calibrateSpan,
+        onProgress: (what, done, total) => env.events.progress?.(`${dir} ${what}`, done, total),
       });
-      const valTurns = await decide(valSamples, 'validation');
-      const points = scanBiases(valSamples.length, valTurns, grid);
-      const chosen = chooseBias(points);
-      const testTurns = await decide(testSamples, 'test');
-      const test: EvalReport = reportAtBias(testSamples.length, testTurns, chosen.bias);
-      const [testGreedy, testCalibrated] = scanBiases(testSamples.length, testTurns, [0, chosen.bias]);
-      const flips = (ts: readonly { flipped: unknown }[]): number => ts.filter((t) => t.flipped).length;
+      const { points, ...val } = cal.val;
+      const t = cal.test!;
       const summary: CalibrationSummary = {
-        bias: chosen.bias,
-        val: { samples: valSamples.length, turns: valTurns.length, flipsDecoded: flips(valTurns), greedy: points.find((p) => p.bias === 0)!, chosen },
-        test: { turns: testTurns.length, flipsDecoded: flips(testTurns), greedy: testGreedy, calibrated: testCalibrated },
+        bias: val.chosen.bias,
+        val: { samples: valSamples.length, ...val },
+        test: { turns: t.turns, flipsDecoded: t.flipsDecoded, greedy: t.greedy, calibrated: t.calibrated },
       };
       await env.store.writeFiles(dir, {
         'calibration.json': JSON.stringify({ ...summary, valPoints: points }, null, 2) + '\n',
-        'test_calibrated.json': JSON.stringify(test) + '\n',
-        'test_calibrated.md': reportToMarkdown(test),
+        'test_calibrated.json': JSON.stringify(t.calibratedReport) + '\n',
+        'test_calibrated.md': reportToMarkdown(t.calibratedReport),
       });
       const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
-      env.events.log?.(`${dir}: bias ${chosen.bias} (validation ${pct(summary.val.greedy.errorRate)} -> ${pct(chosen.errorRate)} over ${valTurns.length} turns); test ${pct(testGreedy.errorRate)} -> ${pct(testCalibrated.errorRate)}`);
+      env.events.log?.(`${dir}: bias ${val.chosen.bias} (validation ${pct(val.greedy.errorRate)} -> ${pct(val.chosen.errorRate)} over ${val.turns} turns); test ${pct(t.greedy.errorRate)} -> ${pct(t.calibrated.errorRate)}`);
       return summary;
     } finally {
       disposeModel(m);

@@ -5,8 +5,8 @@
 import type { Sample } from '../data/sample.ts';
 import type { Message } from '../data/messages.ts';
 import type { Model } from '../model/params.ts';
-import type { DecisionTurn } from '../scoring/call_calibration.ts';
-import { evaluateSamples } from '../scoring/evaluate.ts';
+import { chooseBias, reportAtBias, scanBiases, type BiasPoint, type DecisionTurn } from '../scoring/call_calibration.ts';
+import { evaluateSamples, type EvalReport } from '../scoring/evaluate.ts';
 import { TOOL_CALL_OPEN } from '../scoring/parse_calls.ts';
 import type { ToolSchema } from '../tools/schema.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
@@ -60,4 +60,39 @@ export async function decodeDecisions(model: Model, tokenizer: Tokenizer, sample
   next = 0;
   const flippedReport = await evaluateSamples(samples, async () => flipped[next++] ?? '');
   return greedyReport.turns.map((t, i) => ({ margin: margins[i].margin, called: margins[i].called, greedy: t, flipped: flipped[i] === null ? null : flippedReport.turns[i] }));
+}
+
+/** A model's calibration: the validation points and chosen bias, and the test set read at 0 and at that bias. */
+export interface DecisionCalibration {
+  /** chosen and greedy (bias 0) are elements of points. */
+  val: { turns: number; flipsDecoded: number; points: BiasPoint[]; greedy: BiasPoint; chosen: BiasPoint };
+  test?: { turns: number; flipsDecoded: number; greedy: BiasPoint; calibrated: BiasPoint; greedyReport: EvalReport; calibratedReport: EvalReport };
+}
+
+/**
+ * Decodes the validation samples (and the test samples, when given) with decodeDecisions, takes the bias of `grid`
+ * with the lowest validation error (chooseBias) and reads the test set at bias 0 and at it. `ttpa calibrate` and
+ * the loop's calibrate stage both call this.
+ */
+export async function calibrateDecision(model: Model, tokenizer: Tokenizer, val: readonly Sample[], test: readonly Sample[] | undefined,
+  opts: Omit<DecisionOptions, 'onProgress'> & { grid: readonly number[]; onProgress?(what: 'validation' | 'test', done: number, total: number): void }): Promise<DecisionCalibration> {
+  const decide = (samples: readonly Sample[], what: 'validation' | 'test') => decodeDecisions(model, tokenizer, samples, {
+    maxNewTokens: opts.maxNewTokens, batchSize: opts.batchSize, span: opts.span, onProgress: (done, total) => opts.onProgress?.(what, done, total),
+  });
+  const flips = (turns: readonly DecisionTurn[]): number => turns.filter((t) => t.flipped).length;
+  const valTurns = await decide(val, 'validation');
+  const points = scanBiases(val.length, valTurns, opts.grid);
+  const chosen = chooseBias(points);
+  const greedy = points.find((p) => p.bias === 0);
+  if (!greedy) throw new Error('calibrateDecision: the grid must hold bias 0');
+  const result: DecisionCalibration = { val: { turns: valTurns.length, flipsDecoded: flips(valTurns), points, greedy, chosen } };
+  if (test) {
+    const testTurns = await decide(test, 'test');
+    const [greedyTest, calibratedTest] = scanBiases(test.length, testTurns, [0, chosen.bias]);
+    result.test = {
+      turns: testTurns.length, flipsDecoded: flips(testTurns), greedy: greedyTest, calibrated: calibratedTest,
+      greedyReport: reportAtBias(test.length, testTurns, 0), calibratedReport: reportAtBias(test.length, testTurns, chosen.bias),
+    };
+  }
+  return result;
 }
