@@ -6,12 +6,14 @@ import type { SamplePairs } from './core/preference/build_pairs.ts';
 import type { PreferencePair } from './core/preference/pairing.ts';
 import type { PairStats } from './core/preference/stats.ts';
 import type { Call } from './core/data/messages.ts';
+import type { BiasChoice } from './core/pipeline/call_decision.ts';
+import type { BiasPoint } from './core/scoring/call_calibration.ts';
 import type { EvalReport } from './core/scoring/evaluate.ts';
 import type { BeforeAfterAtMisses, TurnLogps } from './core/scoring/first_miss.ts';
 import type { Comparison } from './core/scoring/report.ts';
 import type { ToolSchema } from './core/tools/schema.ts';
 
-export type { BeforeAfterAtMisses, Call, Comparison, EvalReport, PairStats, PreferencePair, Sample, SamplePairs, ToolSchema, TurnLogps };
+export type { BeforeAfterAtMisses, BiasChoice, BiasPoint, Call, Comparison, EvalReport, PairStats, PreferencePair, Sample, SamplePairs, ToolSchema, TurnLogps };
 
 /** Stages whose config the engine resolves; 'data' is the data worker's. */
 export type EngineStage = 'model' | 'sft' | 'pairs' | 'dpo' | 'evaluate';
@@ -280,6 +282,18 @@ export interface PredictRequest {
   label?: string;
 }
 
+/**
+ * The call-or-answer threshold chosen on validation samples (EngineApi.calibrate): the Evaluate config's
+ * maxNewTokens and batchSize; every assistant turn decoded greedily, those near the threshold also the other way.
+ */
+export interface CalibrateRequest {
+  config: Record<string, unknown>;
+  /** Validation samples (never the test split: the bias is chosen on them). */
+  samples: Sample[];
+  /** Shown in progress messages ("before DPO", "after DPO"). */
+  label?: string;
+}
+
 /** The model's text for one assistant turn of a sample. */
 export interface Prediction {
   sampleId: string;
@@ -367,6 +381,12 @@ export interface EngineApi {
   probePair(request: PairProbeRequest): Promise<PairProbeResult>;
   /** Generates the assistant turns of samples with the current model. */
   predict(request: PredictRequest, onProgress?: ProgressFn): Promise<Prediction[]>;
+  /**
+   * Chooses the current model's bias on <tool_call> at each turn's first token (the Evaluate config's callBias) with
+   * the lowest error on the given validation samples, over -4..4 nats in steps of 0.25 (the loop's calibration grid);
+   * undefined when stopped.
+   */
+  calibrate(request: CalibrateRequest, onProgress?: ProgressFn): Promise<BiasChoice | undefined>;
   /**
    * Every assistant turn's ground truth teacher-forced through the current model: per token, log p(truth) and the
    * most likely other token's (one forward pass a sample); `skipped` counts the samples longer than the model's

@@ -16,6 +16,7 @@ import { dpoJob } from './dpo_job.ts';
 import { loopJob } from './loop_job.ts';
 import { probePairUpdate } from './dpo_probe.ts';
 import { pairsJob } from './pairs_job.ts';
+import { calibrateJob } from './calibrate_job.ts';
 import { completeTurn, predictJob } from './predict_job.ts';
 import { turnLogps } from '../src/core/model/turn_logps.ts';
 import { sftJob } from './sft_job.ts';
@@ -136,6 +137,10 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
 
     async predict(request: PredictRequest, onProgress?: ProgressFn): Promise<Prediction[]> {
       return runJob('evaluate', 0, onProgress, (j) => predictJob(requireSession(), request, j));
+    },
+
+    async calibrate(request, onProgress) {
+      return runJob('evaluate', 0, onProgress, (j) => calibrateJob(requireSession(), request, j));
     },
 
     async turnLogps(samples: Sample[]): Promise<{ turns: TurnLogps[]; skipped: number }> {

@@ -27,8 +27,12 @@ const APP_DEFAULTS: Record<EngineStage, Json> = {
   pairs: { maxPrompts: TUNED.pairs.maxPrompts },
   /** rounds 1: one DPO run on the Pairs stage's pairs; more: on-policy rounds (loop_job.ts), each evaluated on valSamples. */
   dpo: { rounds: 1, valSamples: 40, replicas: 1 },
-  /** callBias: nats added to <tool_call>'s log-prob at each turn's first token (0: plain greedy; ttpa calibrate chooses one). */
-  evaluate: { maxSamples: 16, maxNewTokens: 96, batchSize: 4, seed: 0, callBias: 0 },
+  /**
+   * callBias: nats added to <tool_call>'s log-prob at each turn's first token (0: plain greedy; ttpa calibrate chooses
+   * one). callThreshold 'validation': each evaluated model gets its own bias, the one with the lowest error on up to
+   * calibrateSamples validation conversations (calibrate_job.ts), instead of callBias.
+   */
+  evaluate: { maxSamples: 16, maxNewTokens: 96, batchSize: 4, seed: 0, callBias: 0, callThreshold: 'fixed', calibrateSamples: 100 },
 };
 
 function take(stage: EngineStage, overrides: Json): { app: Json; rest: Json } {
@@ -106,6 +110,9 @@ export function resolveStageConfig(stage: EngineStage, overrides: Json = {}): Js
       positiveInt('evaluate', 'batchSize', app.batchSize);
       if (!Number.isInteger(app.seed)) throw new Error(`evaluate.seed must be an integer, got ${JSON.stringify(app.seed)}`);
       if (typeof app.callBias !== 'number' || !Number.isFinite(app.callBias)) throw new Error(`evaluate.callBias must be a number (nats; 0 = plain greedy), got ${JSON.stringify(app.callBias)}`);
+      if (app.callThreshold !== 'fixed' && app.callThreshold !== 'validation') throw new Error(`evaluate.callThreshold must be 'fixed' (callBias as set) or 'validation' (each model's bias set on validation), got ${JSON.stringify(app.callThreshold)}`);
+      if (app.callThreshold === 'validation' && app.callBias !== 0) throw new Error(`evaluate.callBias must be 0 with callThreshold 'validation' (each model's bias is set on validation), got ${app.callBias}`);
+      positiveInt('evaluate', 'calibrateSamples', app.calibrateSamples);
       return app;
   }
 }

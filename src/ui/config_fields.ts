@@ -54,7 +54,9 @@ export const FIELDS: Record<EngineStage | 'data', FieldSpec[]> = {
   evaluate: [
     { key: 'maxSamples', label: 'Test conversations', min: 1, max: 100000, step: 1, help: 'How many test conversations to score; more turns, narrower interval.' },
     { key: 'maxNewTokens', label: 'Longest answer (tokens)', min: 1, max: 512, step: 1, help: 'Generation stops here.' },
-    { key: 'callBias', label: 'Call bias (nats)', min: -20, max: 20, step: 'any', help: 'Added to the log-probability of <tool_call> at the first token of every turn: below 0 the model calls less, above 0 more; 0 is plain greedy. Choose it on validation (ttpa calibrate), never on the test set.' },
+    { key: 'callBias', label: 'Call bias (nats)', min: -20, max: 20, step: 'any', help: 'Added to the log-probability of <tool_call> at the first token of every turn: below 0 the model calls less, above 0 more; 0 is plain greedy. Choose it on validation (Call threshold: validation, or ttpa calibrate), never on the test set.' },
+    { key: 'callThreshold', label: 'Call threshold', options: ['fixed', 'validation'], help: 'fixed: the call bias above for every model. validation: each model gets the bias (-4 to 4 nats) with the lowest error on validation conversations; set Call bias to 0.' },
+    { key: 'calibrateSamples', label: 'Validation conversations (threshold)', min: 1, max: 100000, step: 1, help: 'With Call threshold validation: how many validation conversations choose each model\'s bias.' },
   ],
 };
 

@@ -162,9 +162,17 @@ describe('the lab through the UI (tiny preset)', () => {
       await filter.selectOption(value);
       await page.waitForFunction((v) => JSON.parse((document.getElementById('config-dpo') as HTMLTextAreaElement).dataset.resolved || '{}').pairFilter === v, value);
     }
-    // Evaluate again: the new DPO run made the last evaluation stale, and later tests expect every stage done.
+    // Evaluate again (the new DPO run made the last evaluation stale, and later tests expect every stage done), each
+    // model at its own call threshold set on validation, as the loop's calibrate stages read every arm.
     await gotoStage('evaluate');
+    expect(await page.locator('#field-evaluate-callThreshold option').allTextContents()).toEqual(['fixed', 'validation']);
+    await setConfig('evaluate', { maxSamples: 2, maxNewTokens: 12, callThreshold: 'validation', calibrateSamples: 2 });
     await runStage('evaluate');
+    const notes = await page.locator('[data-testid=eval-note]').allTextContents();
+    for (const name of ['before DPO', 'after DPO']) {
+      expect(notes.filter((n) => n.startsWith(`${name}: call bias `))).toEqual([expect.stringMatching(/^.*: call bias [+-]?\d+(\.\d+)? nats on <tool_call>, set on [1-9]\d* validation turns \(validation error \d+\.\d% at 0(; no bias lowered it| -> \d+\.\d%; spurious \/ missed calls \d+ \/ \d+ -> \d+ \/ \d+)\)$/)]);
+    }
+    await setConfig('evaluate', { maxSamples: 2, maxNewTokens: 12 });
     expect(page.errors).toEqual([]);
   }, 600_000);
 

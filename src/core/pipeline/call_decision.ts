@@ -62,10 +62,30 @@ export async function decodeDecisions(model: Model, tokenizer: Tokenizer, sample
   return greedyReport.turns.map((t, i) => ({ margin: margins[i].margin, called: margins[i].called, greedy: t, flipped: flipped[i] === null ? null : flippedReport.turns[i] }));
 }
 
+/** The bias chosen on a split: every point of the grid, bias 0's, and the lowest error's. */
+export interface BiasChoice {
+  turns: number;
+  /** Turns decoded the other way too (within the span). */
+  flipsDecoded: number;
+  /** chosen and greedy (bias 0) are elements of points. */
+  points: BiasPoint[];
+  greedy: BiasPoint;
+  chosen: BiasPoint;
+}
+
+/** Scans `grid` (which must hold 0) over a split's decoded turns and takes the lowest error (chooseBias). */
+export function chooseOnValidation(samples: number, turns: readonly DecisionTurn[], grid: readonly number[]): BiasChoice {
+  const points = scanBiases(samples, turns, grid);
+  const greedy = points.find((p) => p.bias === 0);
+  if (!greedy) throw new Error('chooseOnValidation: the grid must hold bias 0');
+  return { turns: turns.length, flipsDecoded: flips(turns), points, greedy, chosen: chooseBias(points) };
+}
+
+const flips = (turns: readonly DecisionTurn[]): number => turns.filter((t) => t.flipped).length;
+
 /** A model's calibration: the validation points and chosen bias, and the test set read at 0 and at that bias. */
 export interface DecisionCalibration {
-  /** chosen and greedy (bias 0) are elements of points. */
-  val: { turns: number; flipsDecoded: number; points: BiasPoint[]; greedy: BiasPoint; chosen: BiasPoint };
+  val: BiasChoice;
   test?: { turns: number; flipsDecoded: number; greedy: BiasPoint; calibrated: BiasPoint; greedyReport: EvalReport; calibratedReport: EvalReport };
 }
 
@@ -79,13 +99,8 @@ export async function calibrateDecision(model: Model, tokenizer: Tokenizer, val:
   const decide = (samples: readonly Sample[], what: 'validation' | 'test') => decodeDecisions(model, tokenizer, samples, {
     maxNewTokens: opts.maxNewTokens, batchSize: opts.batchSize, span: opts.span, onProgress: (done, total) => opts.onProgress?.(what, done, total),
   });
-  const flips = (turns: readonly DecisionTurn[]): number => turns.filter((t) => t.flipped).length;
-  const valTurns = await decide(val, 'validation');
-  const points = scanBiases(val.length, valTurns, opts.grid);
-  const chosen = chooseBias(points);
-  const greedy = points.find((p) => p.bias === 0);
-  if (!greedy) throw new Error('calibrateDecision: the grid must hold bias 0');
-  const result: DecisionCalibration = { val: { turns: valTurns.length, flipsDecoded: flips(valTurns), points, greedy, chosen } };
+  const result: DecisionCalibration = { val: chooseOnValidation(val.length, await decide(val, 'validation'), opts.grid) };
+  const chosen = result.val.chosen;
   if (test) {
     const testTurns = await decide(test, 'test');
     const [greedyTest, calibratedTest] = scanBiases(test.length, testTurns, [0, chosen.bias]);

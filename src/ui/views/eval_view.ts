@@ -1,6 +1,6 @@
 // Evaluate panel: the model before and after preference training on the test split, as a table per
 // metric and error category plus a bar chart of error rates; and a live prompt whose call is scored.
-import type { ModelSource, Sample, TurnLogps } from '../../protocol.ts';
+import type { BiasChoice, ModelSource, Sample, TurnLogps } from '../../protocol.ts';
 import { createBarChart } from '../chart.ts';
 import { createConfigEditor } from '../config_editor.ts';
 import { FIELDS } from '../config_fields.ts';
@@ -11,6 +11,7 @@ import { loadModel } from '../model_loader.ts';
 import { offerRollback, refusalRunaway } from '../dpo_guard.ts';
 import type { AppState, EvaluationReport } from '../state.ts';
 import { significanceText, tokenLevelText } from '../eval_significance.ts';
+import { signed, thresholdNote, thresholdProblem } from '../call_threshold.ts';
 
 const isRate = (metric: string): boolean => !/ESM/.test(metric);
 const fmt = (metric: string, v: number | null): string =>
@@ -27,8 +28,13 @@ export function formatChange(metric: string, d: number | null): string {
 function testSamples(ctx: AppContext, max: number): { samples: Sample[]; split: 'test' | 'val' | 'train' } {
   const d = ctx.store.state.dataset!;
   const split = d.splits.test.length ? 'test' : d.splits.val.length ? 'val' : 'train';
+  return { samples: splitSamples(ctx, split, max), split };
+}
+
+function splitSamples(ctx: AppContext, split: 'test' | 'val' | 'train', max: number): Sample[] {
+  const d = ctx.store.state.dataset!;
   const ids = new Set(d.splits[split]);
-  return { samples: d.samples.filter((s) => ids.has(s.id)).slice(0, max), split };
+  return d.samples.filter((s) => ids.has(s.id)).slice(0, max);
 }
 
 export const evalView: View = (ctx) => {
@@ -36,7 +42,8 @@ export const evalView: View = (ctx) => {
   const editor = createConfigEditor({ id: 'evaluate', fields: FIELDS.evaluate, resolve: (o) => ctx.engine.api.resolveConfig('evaluate', o), onWorkerRestart: (l) => ctx.engine.onRestart(l), initial: { maxSamples: 6, maxNewTokens: 64 } });
   const job = createJobPanel({
     stage: 'evaluate', store, startLabel: 'Evaluate',
-    blocked: () => editor.problem() ?? (!store.state.dataset ? 'generate or import a dataset first' : !store.state.model ? 'load a model first' : undefined),
+    blocked: () => editor.problem() ?? (!store.state.dataset ? 'generate or import a dataset first' : !store.state.model ? 'load a model first'
+      : editor.value()?.callThreshold === 'validation' ? thresholdProblem(store.state.dataset.splits) : undefined),
     control: (a) => ctx.engine.api.control(a),
     abortOn: (abort) => ctx.engine.onRestart(abort),
     run: async (onProgress) => {
@@ -45,19 +52,33 @@ export const evalView: View = (ctx) => {
       const plan = evaluationPlan(store.state);
       const reports: EvaluationReport['reports'] = [];
       const logps: { turns: TurnLogps[]; skipped: number }[] = [];
+      const onValidation = config.callThreshold === 'validation';
+      const val = onValidation ? splitSamples(ctx, 'val', Number(config.calibrateSamples)) : [];
+      const thresholds: { name: string; choice: BiasChoice }[] = [];
       for (const step of plan.models) {
         if (step.source) await loadModel(ctx, step.source, { record: false });
-        const predictions = await ctx.engine.api.predict({ config, samples, label: step.name }, onProgress);
+        let bias = Number(config.callBias ?? 0);
+        if (onValidation) {
+          // each model at its own threshold, as the loop's calibrate stages read every arm
+          const choice = await ctx.engine.api.calibrate({ config, samples: val, label: step.name }, onProgress);
+          if (!choice) return;
+          thresholds.push({ name: step.name, choice });
+          bias = choice.chosen.bias;
+        }
+        const predictions = await ctx.engine.api.predict({ config: { ...config, callThreshold: 'fixed', callBias: bias }, samples, label: step.name }, onProgress);
         reports.push({ name: step.name, report: await ctx.data.api.evaluate(samples, predictions) });
         // Before and after: one teacher-forced pass each for the token-level line (a small share of decoding's time).
         if (plan.models.length === 2) logps.push(await ctx.engine.api.turnLogps(samples));
       }
       const tokenLevel = logps.length === 2 ? { ...await ctx.data.api.compareTokens(logps[0].turns, logps[1].turns), skipped: logps[0].skipped } : undefined;
       const bias = Number(config.callBias ?? 0);
-      const notes = [...plan.notes, ...(bias ? [`decoded with a call bias of ${bias > 0 ? '+' : ''}${bias} nats on <tool_call> at each turn's first token (0 is plain greedy)`] : []), ...(split === 'test' ? [] : [`this dataset has no test split: evaluated on ${split} samples, which ${split === 'train' ? 'the model was trained on' : 'are not held out from tuning'}`])];
+      const notes = [...plan.notes, ...(bias ? [`decoded with a call bias of ${signed(bias)} nats on <tool_call> at each turn's first token (0 is plain greedy)`] : []),
+        ...thresholds.map((t) => thresholdNote(t.name, t.choice)),
+        ...(split === 'test' ? [] : [`this dataset has no test split: evaluated on ${split} samples, which ${split === 'train' ? 'the model was trained on' : 'are not held out from tuning'}`])];
+      const at = onValidation ? ` at call thresholds set on ${val.length} validation samples (${thresholds.map((t) => `${t.name} ${signed(t.choice.chosen.bias)}`).join(', ')})` : bias ? ` at call bias ${signed(bias)}` : '';
       store.update({ evaluation: { config, reports, notes, ...(tokenLevel ? { tokenLevel } : {}) } });
       const o = reports[reports.length - 1].report.overall;
-      store.record({ stage: 'evaluate', runId: `eval-${Date.now()}`, outcome: 'done', config, detail: `${samples.length} ${split} samples${bias ? ` at call bias ${bias > 0 ? '+' : ''}${bias}` : ''}; exact match ${(100 * o.exactMatch).toFixed(1)}%, mean ESM ${o.meanEsm.toFixed(3)}` });
+      store.record({ stage: 'evaluate', runId: `eval-${Date.now()}`, outcome: 'done', config, detail: `${samples.length} ${split} samples${at}; exact match ${(100 * o.exactMatch).toFixed(1)}%, mean ESM ${o.meanEsm.toFixed(3)}` });
       if (reports.length === 2) {
         const why = refusalRunaway(reports[0].report, reports[1].report);
         if (why) offerRollback(ctx, why);
