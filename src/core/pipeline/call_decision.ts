@@ -5,7 +5,7 @@
 import type { Sample } from '../data/sample.ts';
 import type { Message } from '../data/messages.ts';
 import type { Model } from '../model/params.ts';
-import { chooseBias, reportAtBias, scanBiases, type BiasPoint, type DecisionTurn } from '../scoring/call_calibration.ts';
+import { biasPoint, chooseBias, reportAtBias, scanBiases, type BiasPoint, type DecisionTurn } from '../scoring/call_calibration.ts';
 import { evaluateSamples, type EvalReport } from '../scoring/evaluate.ts';
 import { TOOL_CALL_OPEN } from '../scoring/parse_calls.ts';
 import type { ToolSchema } from '../tools/schema.ts';
@@ -103,10 +103,11 @@ export async function calibrateDecision(model: Model, tokenizer: Tokenizer, val:
   const chosen = result.val.chosen;
   if (test) {
     const testTurns = await decide(test, 'test');
-    const [greedyTest, calibratedTest] = scanBiases(test.length, testTurns, [0, chosen.bias]);
+    const greedyReport = reportAtBias(test.length, testTurns, 0);
+    const calibratedReport = reportAtBias(test.length, testTurns, chosen.bias);
     result.test = {
-      turns: testTurns.length, flipsDecoded: flips(testTurns), greedy: greedyTest, calibrated: calibratedTest,
-      greedyReport: reportAtBias(test.length, testTurns, 0), calibratedReport: reportAtBias(test.length, testTurns, chosen.bias),
+      turns: testTurns.length, flipsDecoded: flips(testTurns), greedyReport, calibratedReport,
+      greedy: biasPoint(greedyReport.turns, 0), calibrated: biasPoint(calibratedReport.turns, chosen.bias),
     };
   }
   return result;
