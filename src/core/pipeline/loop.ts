@@ -1,23 +1,23 @@
-// The update loop for one seed: data -> the starting model's test evaluation (and pass@k headroom) -> the shared
-// warm-up round when configured (warmup.ts) and its evaluations -> for every arm, `rounds` rounds of on-policy
+// The update loop for one seed: data -> the starting model's test evaluation (and pass@k headroom, headroom.ts) -> the
+// shared warm-up round when configured (warmup.ts) and its evaluations -> for every arm, `rounds` rounds of on-policy
 // data and updates (arm_round.ts) -> the arm's final model in a folder named after it (HF layout) -> its test
 // evaluation and its token-level reading of the test call turns (first_miss_stage.ts; the origin's too) -> with
-// loop.calibrate, its reading at a call-or-answer threshold set on validation (calibrate_stage.ts; the origin's
-// too) -> loop_report.ts. Every stage is resumable; arms are independent, so callers may run subsets of them in parallel
-// processes over one run folder and then report once.
-import { loadCheckpoint } from '../runtime/checkpoint.ts';
-import { disposeModel } from '../model/params.ts';
+// loop.calibrate, its reading at a call-or-answer threshold set on validation (calibrate_stage.ts; the origin's too)
+// -> with loop.passAtKAllModels, its pass@k on the headroom samples (the origin's too) -> loop_report.ts. Every stage
+// is resumable; arms are independent, so callers may run subsets of them in parallel processes over one run folder
+// and then report once.
 import type { ResolvedPipeline } from './config.ts';
 import type { TurnLogps } from '../scoring/first_miss.ts';
 import { armRoundStage, prebuildSharedPairs, type ArmRoundSummary } from './arm_round.ts';
 import { buildLoopReport, tailMedians, type LoopReport } from './loop_report.ts';
 import type { ArmName } from './loop_config.ts';
-import { passAtK, type PassAtK } from './pass_at_k.ts';
+import type { PassAtK } from './pass_at_k.ts';
+import { headroomStage } from './headroom.ts';
 import { runStage, type StageRecord } from './stage.ts';
 import { warmupStage } from './warmup.ts';
 import { firstMissStage, readFirstMiss } from './first_miss_stage.ts';
 import { calibrateStage, readCalibration } from './calibrate_stage.ts';
-import { dataStage, evalStage, hashes, parseJsonl, type EvalSummaryLine, readEvalReport, readSamples, sftStage, startModelSource, type PipelineEnv, type SftSource } from './stages.ts';
+import { dataStage, evalStage, hashes, parseJsonl, type EvalSummaryLine, readEvalReport, sftStage, startModelSource, type PipelineEnv, type SftSource } from './stages.ts';
 
 export interface LoopOptions {
   /**
@@ -52,7 +52,10 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
   const start = r.config.useStartModel && env.startModel ? await startModelSource(env.startModel) : await sftStage(env, r, data);
   await timed(evalStage(env, r, 'sft', start, data));
   const startVal = await timed(evalStage(env, r, 'sft', start, data, 'val', r.loop.valLimit));
-  const headroom = r.loop.passAtK > 0 ? await timed(passAtKStage(env, r, start, data)) : null;
+  const headroom = r.loop.passAtK > 0 ? await timed(headroomStage(env, r, undefined, start, data)) : null;
+  // with loop.passAtKAllModels, the origin's and every final model's pass@k on the same samples
+  const headroomAll = r.loop.passAtK > 0 && r.loop.passAtKAllModels;
+  const headroomAfter: Record<string, PassAtK> = {};
   // The arms' common origin: the starting model, or the warm-up round's model with its own evaluations.
   let origin = { model: start, val: startVal };
   if (r.loop.warmupSamples > 0) {
@@ -64,6 +67,7 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
   const originName = r.loop.warmupSamples > 0 ? 'warmup' : 'sft';
   await timed(firstMissStage(env, r, originName, origin.model, data));
   if (r.loop.calibrate) await timed(calibrateStage(env, r, originName, origin.model, data));
+  if (headroomAll && originName !== 'sft') headroomAfter[originName] = (await timed(headroomStage(env, r, originName, origin.model, data))).summary;
   if (opts.sharedOnly) {
     await prebuildSharedPairs(env, r, origin.model);
     return undefined;
@@ -87,6 +91,7 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
     await timed(evalStage(env, r, arm, finalModel, data));
     await timed(firstMissStage(env, r, arm, finalModel, data));
     if (r.loop.calibrate) await timed(calibrateStage(env, r, arm, finalModel, data));
+    if (headroomAll) headroomAfter[arm] = (await timed(headroomStage(env, r, arm, finalModel, data))).summary;
   }
   if (!arms.includes('ttpa')) {
     env.events.log?.(`report: none (arms ${arms.join(', ')}: the report compares TTPA with the other arms; run it with them, or all arms)`);
@@ -106,6 +111,7 @@ export async function runLoop(env: PipelineEnv, r: ResolvedPipeline, opts: LoopO
     evals, runs, headroom: headroom?.summary ?? null, startVal: startVal.summary,
     ...(warm.length ? { warmupVal: origin.val.summary } : {}), ...(firstMiss ? { firstMiss } : {}),
     ...(calibration ? { calibration: { base: originName, models: calibration } } : {}),
+    ...(headroomAll ? { headroomAfter } : {}),
   });
   await env.store.writeFiles('', { 'report.json': JSON.stringify(built.report, null, 2) + '\n', 'report.md': built.markdown, ...built.charts });
   env.events.log?.(`report: ${env.store.name}/report.md`);
@@ -131,24 +137,5 @@ function finalStage(env: PipelineEnv, r: ResolvedPipeline, arm: ArmName, rounds:
     await env.store.writeFiles(arm, files);
     env.events.log?.(`${arm}/: ${pick.round === 0 ? `the ${r.loop.warmupSamples > 0 ? "warm-up round's" : 'starting'} model (no round beat it on validation)` : `round ${pick.round}`} of ${rounds.length} (${r.loop.select}), val error ${(100 * pick.valErrorRate).toFixed(1)}%`);
     return pick;
-  });
-}
-
-function passAtKStage(env: PipelineEnv, r: ResolvedPipeline, start: SftSource, data: StageRecord): Promise<StageRecord<PassAtK>> {
-  const loop = r.loop;
-  const config = { k: loop.passAtK, temperature: loop.passAtKTemperature, limit: loop.passAtKLimit, maxNewTokens: r.config.eval.maxNewTokens };
-  return runStage(env.store, 'headroom', config, { ...hashes(data), ...start.inputs }, env.events, async () => {
-    const { model, tokenizer } = await loadCheckpoint(start.source);
-    try {
-      const test = await readSamples(env.store, 'test');
-      const res = await passAtK(model, tokenizer, loop.passAtKLimit > 0 ? test.slice(0, loop.passAtKLimit) : test, {
-        k: loop.passAtK, temperature: loop.passAtKTemperature, maxNewTokens: r.config.eval.maxNewTokens, seed: r.config.seed + 31,
-        onProgress: (done, total) => env.events.progress?.('headroom', done, total),
-      });
-      env.events.log?.(`headroom: pass@${res.k} ${(100 * res.passAtK).toFixed(1)}% (T=${res.temperature}) over ${res.turns} test turns`);
-      return res;
-    } finally {
-      disposeModel(model);
-    }
   });
 }

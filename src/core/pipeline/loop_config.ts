@@ -65,6 +65,12 @@ export interface LoopConfig {
   passAtKLimit: number;
   passAtKTemperature: number;
   /**
+   * Also measure pass@k (the same samples, seed and settings) for the arms' origin (the warm-up round's model) and every
+   * arm's final model: how many of the turns a model still gets wrong its own samples can get right, the on-policy
+   * signal left for another round. One sampling pass over passAtKLimit test samples per model.
+   */
+  passAtKAllModels: boolean;
+  /**
    * Also read every final model (and the arms' origin) at a call-or-answer threshold set on validation
    * (calibrate_stage.ts): the bias on `<tool_call>`'s first-step log-prob with the lowest error on the validation
    * split plus the train samples no round drew, then the test set at that bias, so the report can tell a lead in the
@@ -98,6 +104,7 @@ export const DEFAULT_LOOP_CONFIG: Readonly<LoopConfig> = Object.freeze({
   passAtK: 0,
   passAtKLimit: 0,
   passAtKTemperature: 0.7,
+  passAtKAllModels: false,
   calibrate: false,
   calibrateSamples: 0,
   calibrateSpan: 4,
@@ -133,6 +140,7 @@ export function resolveLoopConfig(overrides: unknown = {}): LoopConfig {
   num('calibrateSpan', (v) => v >= 0, 'must be >= 0');
   num('calibrateStep', (v) => v > 0, 'must be > 0');
   if (typeof cfg.calibrate !== 'boolean') fail('calibrate', 'must be true or false');
+  if (typeof cfg.passAtKAllModels !== 'boolean') fail('passAtKAllModels', 'must be true or false');
   if (!Array.isArray(cfg.arms) || cfg.arms.some((a) => !ARM_NAMES.includes(a)) || new Set(cfg.arms).size !== cfg.arms.length) {
     fail('arms', `must be a list of distinct arms from ${ARM_NAMES.join(', ')}`);
   }

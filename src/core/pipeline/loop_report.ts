@@ -11,6 +11,7 @@ import type { ResolvedPipeline } from './config.ts';
 import type { ArmRun } from './loop.ts';
 import { ARM_DESCRIPTIONS, ARM_NAMES, GOAL_RELATIVE_CUT, type ArmName } from './loop_config.ts';
 import type { PassAtK } from './pass_at_k.ts';
+import { headroomLines, headroomRow, type HeadroomRow } from './headroom.ts';
 import { lineChartSvg } from './svg_chart.ts';
 import { anchorPerPair } from '../train/anchor.ts';
 import type { CalibrationSummary } from './calibrate_stage.ts';
@@ -103,6 +104,11 @@ export interface LoopReport {
    * so it is not met without them; absent in older reports).
    */
   goal: { relativeErrorReduction: number; target: number; beatsEveryArm: boolean; armsNotRun?: ArmName[]; met: boolean };
+  /**
+   * With loop.passAtKAllModels: pass@k beside greedy on the headroom samples, per model ('start', the origin
+   * 'warmup' when there is one, every arm); the start's row only where its record has per-turn counts. Absent otherwise.
+   */
+  headroomAfter?: { k: number; temperature: number; models: Record<string, HeadroomRow> };
   config: unknown;
 }
 
@@ -128,6 +134,8 @@ export interface LoopReportInputs {
   firstMiss?: { base: string; turns: Record<string, TurnLogps[]> };
   /** With loop.calibrate: the origin's ('warmup' or 'sft') and every arm's calibration and test report at its bias. */
   calibration?: { base: string; models: Record<string, { summary: CalibrationSummary; test: EvalReport }> };
+  /** With loop.passAtKAllModels: pass@k of the origin ('warmup', with a warm-up round) and of every reported arm. */
+  headroomAfter?: Record<string, PassAtK>;
 }
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
@@ -209,11 +217,24 @@ export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; ma
     budget: budgetLine(inp.config), start: startRes, warmup, headroom: inp.headroom && { ...inp.headroom, greedyOnSameSamples: greedyOn(start, inp.headroom.sampleIds) }, arms, ttpaVs, ttpaVsByTurn,
     ...(inp.firstMiss ? { firstMiss: firstMissResults(inp.firstMiss, armNames) } : {}),
     ...(inp.calibration ? { calibrated: calibratedResults(inp, armNames) } : {}),
+    ...(inp.headroomAfter ? { headroomAfter: headroomResults(inp, armNames) } : {}),
     goal: { relativeErrorReduction: rel, target: GOAL_RELATIVE_CUT, beatsEveryArm, armsNotRun, met: rel >= GOAL_RELATIVE_CUT && beatsEveryArm && armsNotRun.length === 0 && ttpa.vsStart.p < ALPHA },
     config: inp.config,
   };
   const charts = { 'curve_val_error.svg': valChart(report) };
   return { report, markdown: loopMarkdown(report, Object.keys(charts)), charts };
+}
+
+/** Each measured model's pass@k beside its greedy reading, start first (when its record pairs), then the origin and the arms. */
+function headroomResults(inp: LoopReportInputs, armNames: readonly ArmName[]): NonNullable<LoopReport['headroomAfter']> {
+  const models: Record<string, HeadroomRow> = {};
+  const add = (name: string, h: PassAtK | null | undefined, report: EvalReport | undefined): void => {
+    const row = h && report ? headroomRow(h, report) : null;
+    if (row) models[name] = row;
+  };
+  add('start', inp.headroom, inp.evals.sft);
+  for (const name of ['warmup', ...armNames]) add(name, inp.headroomAfter?.[name], inp.evals[name]);
+  return { k: inp.config.loop.passAtK, temperature: inp.config.loop.passAtKTemperature, models };
 }
 
 /** Exact-match rate of a report's turns that belong to `ids` (null when none do or the ids are unknown). */
@@ -276,6 +297,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
       ...(bothCall ? [BOTH_CALL_NOTE, ''] : [])]),
     `Lowest test error: **${best}** (${pct(r.arms[best]!.errorRate)}).`,
     `Goal (TTPA cuts the starting error by >= ${pct(r.goal.target)} relative and beats every arm with p < ${ALPHA}): **${r.goal.met ? 'met' : 'not met'}**; relative change ${pct(r.goal.relativeErrorReduction)}; ${goalArms(r.goal)}.`, '',
+    ...(r.headroomAfter ? headroomLines(r.headroomAfter.models, r.headroomAfter.k, r.headroomAfter.temperature) : []),
     ...calibratedLines(r, names),
     ...firstMissLines(r, names),
     '## Arms', '', ...names.map((a) => `- \`${a}\`: ${ARM_DESCRIPTIONS[a]}. Final model: \`${a}/\` (HF layout).`), '',

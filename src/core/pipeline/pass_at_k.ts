@@ -21,6 +21,8 @@ export interface PassAtK {
   skipped: number;
   /** The samples measured (so greedy accuracy can be read on the same ones). */
   sampleIds: string[];
+  /** Per measured turn (message index), how many of the k samples are exact. Absent in older records. */
+  perTurn?: { sampleId: string; turn: number; exact: number }[];
 }
 
 export async function passAtK(model: Model, tokenizer: Tokenizer, samples: readonly Sample[],
@@ -32,6 +34,7 @@ export async function passAtK(model: Model, tokenizer: Tokenizer, samples: reado
   let pass = 0;
   let first = 0;
   let skipped = 0;
+  const perTurn: NonNullable<PassAtK['perTurn']> = [];
   for (const [i, { sample, turn }] of items.entries()) {
     const seed = rng.fork();
     const ctx = buildTurnContext(tokenizer, sample, turn);
@@ -41,9 +44,11 @@ export async function passAtK(model: Model, tokenizer: Tokenizer, samples: reado
     }
     const drawn = await sampleTurns(model, tokenizer, ctx, cfg, seed);
     turns++;
-    if (drawn.some((c) => c.categories.length === 0)) pass++;
+    const exact = drawn.filter((c) => c.categories.length === 0).length;
+    perTurn.push({ sampleId: sample.id, turn, exact });
+    if (exact > 0) pass++;
     if (drawn[0].categories.length === 0) first++;
     opts.onProgress?.(i + 1, items.length);
   }
-  return { k: opts.k, temperature: opts.temperature, turns, passAtK: pass / Math.max(turns, 1), passAt1: first / Math.max(turns, 1), skipped, sampleIds: samples.map((s) => s.id) };
+  return { k: opts.k, temperature: opts.temperature, turns, passAtK: pass / Math.max(turns, 1), passAt1: first / Math.max(turns, 1), skipped, sampleIds: samples.map((s) => s.id), perTurn };
 }

@@ -74,7 +74,7 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
 
   it('runs every arm for two rounds end to end, with fresh train prompts each round, and reports them', async () => {
     const store = memoryStore();
-    const r = loopPreset({ arms: [...ARM_NAMES], passAtK: 2, passAtKLimit: 2, rftSamples: 2 });
+    const r = loopPreset({ arms: [...ARM_NAMES], passAtK: 2, passAtKLimit: 2, passAtKAllModels: true, rftSamples: 2 });
     const report = (await runLoop({ store, events: {} }, r)) as LoopReport;
     for (const arm of ARM_NAMES) {
       expect(store.has(`${arm}/model.safetensors`), arm).toBe(true);
@@ -94,6 +94,19 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
       expect(k.bothCall!.turns, a).toBeLessThanOrEqual(k.call.turns); // the call turns less those either side answered in text
     }
     expect(report.headroom).toMatchObject({ k: 2 });
+    // passAtKAllModels: every final model sampled on the start's headroom turns, each read beside its own greedy turns
+    const h = report.headroomAfter!;
+    expect(Object.keys(h.models)).toEqual(['start', ...ARM_NAMES]);
+    const turnsOf = (dir: string) => (JSON.parse(text(store, `${dir}/stage.json`)).summary.perTurn as { sampleId: string; turn: number }[]).map((t) => `${t.sampleId}/${t.turn}`);
+    for (const arm of ARM_NAMES) expect(turnsOf(`headroom/${arm}`), arm).toEqual(turnsOf('headroom'));
+    expect(h.models.start.greedy).toBeCloseTo(report.headroom!.greedyOnSameSamples!, 12);
+    for (const [name, row] of Object.entries(h.models)) {
+      expect(row.turns, name).toBe(report.headroom!.turns);
+      expect(row.reachable, name).toBeLessThanOrEqual(row.greedyWrong);
+      expect(row.greedyWrong, name).toBe(Math.round((1 - row.greedy) * row.turns));
+      expect(row.passAtK, name).toBeGreaterThanOrEqual(row.reachable / row.turns);
+    }
+    expect(text(store, 'report.md')).toContain("## What each model's own samples can still reach (pass@2, T=0.7)");
     expect(text(store, 'report.md')).toContain('TTPA against each arm');
     expect(report.goal.armsNotRun).toEqual([]);
     expect([...store.files.keys()].filter((f) => f.startsWith('calibrate/'))).toEqual([]); // loop.calibrate is off by default

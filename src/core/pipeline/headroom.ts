@@ -1,0 +1,83 @@
+// pass@k headroom in the loop: the starting model's (the `headroom` stage, loop.passAtK) and, with
+// loop.passAtKAllModels, the arms' origin's and every final model's on the same test samples (`headroom/<name>`), each
+// turn paired with the model's greedy reading so the report can say how many of the turns a model still gets wrong
+// its own samples get right: what on-policy pairs can still mark, against what only the ground truth can teach.
+import { disposeModel } from '../model/params.ts';
+import { loadCheckpoint } from '../runtime/checkpoint.ts';
+import type { EvalReport } from '../scoring/evaluate.ts';
+import type { ResolvedPipeline } from './config.ts';
+import { passAtK, type PassAtK } from './pass_at_k.ts';
+import { runStage, type StageRecord } from './stage.ts';
+import { hashes, readSamples, type PipelineEnv, type SftSource } from './stages.ts';
+
+/** pass@k of `model` on the loop's headroom samples: stage `headroom` for the starting model (name undefined), else `headroom/<name>`. */
+export function headroomStage(env: PipelineEnv, r: ResolvedPipeline, name: string | undefined, model: SftSource, data: StageRecord): Promise<StageRecord<PassAtK>> {
+  const loop = r.loop;
+  const dir = name ? `headroom/${name}` : 'headroom';
+  const config = { k: loop.passAtK, temperature: loop.passAtKTemperature, limit: loop.passAtKLimit, maxNewTokens: r.config.eval.maxNewTokens };
+  return runStage(env.store, dir, config, { ...hashes(data), ...model.inputs }, env.events, async () => {
+    const { model: m, tokenizer } = await loadCheckpoint(model.source);
+    try {
+      const test = await readSamples(env.store, 'test');
+      // the same seed for every model: the same samples and the same random stream per turn
+      const res = await passAtK(m, tokenizer, loop.passAtKLimit > 0 ? test.slice(0, loop.passAtKLimit) : test, {
+        k: loop.passAtK, temperature: loop.passAtKTemperature, maxNewTokens: r.config.eval.maxNewTokens, seed: r.config.seed + 31,
+        onProgress: (done, total) => env.events.progress?.(dir, done, total),
+      });
+      env.events.log?.(`${dir}: pass@${res.k} ${(100 * res.passAtK).toFixed(1)}% (T=${res.temperature}) over ${res.turns} test turns`);
+      return res;
+    } finally {
+      disposeModel(m);
+    }
+  });
+}
+
+/** One model's pass@k beside its greedy reading of the same turns. */
+export interface HeadroomRow {
+  turns: number;
+  passAtK: number;
+  passAt1: number;
+  /** Greedy exact-match rate on the same turns. */
+  greedy: number;
+  /** Turns greedy decoding gets wrong, and those of them with at least one exact sample. */
+  greedyWrong: number;
+  reachable: number;
+}
+
+/**
+ * A model's pass@k paired turn by turn with its test report; null when the record has no per-turn counts (older
+ * records) or a measured turn is missing from the report.
+ */
+export function headroomRow(h: PassAtK, report: EvalReport): HeadroomRow | null {
+  if (!h.perTurn || h.perTurn.length === 0) return null;
+  const exact = new Map(report.turns.map((t) => [`${t.sampleId}\u0000${t.turn}`, t.exact]));
+  let greedy = 0;
+  let greedyWrong = 0;
+  let reachable = 0;
+  for (const t of h.perTurn) {
+    const g = exact.get(`${t.sampleId}\u0000${t.turn}`);
+    if (g === undefined) return null;
+    if (g) greedy++;
+    else {
+      greedyWrong++;
+      if (t.exact > 0) reachable++;
+    }
+  }
+  const n = h.perTurn.length;
+  return { turns: n, passAtK: h.passAtK, passAt1: h.passAt1, greedy: greedy / n, greedyWrong, reachable };
+}
+
+const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+
+/** The report's section: one row per model measured, in the order given. */
+export function headroomLines(rows: Record<string, HeadroomRow>, k: number, temperature: number): string[] {
+  const names = Object.keys(rows);
+  if (!names.length) return [];
+  const turns = rows[names[0]].turns;
+  return [
+    `## What each model's own samples can still reach (pass@${k}, T=${temperature})`, '',
+    `On the headroom line's ${turns} test turns, every model sampled ${k} times a turn with the same random stream. A turn greedy decoding gets wrong but one of its samples gets right is one on-policy pairs can still mark (a sampled branch the scorer prefers); the rest are out of the model's own reach, where only the ground truth (SFT) teaches. Preference and RL updates mostly sharpen what a model can already sample (Yue et al. 2025), so pass@${k} bounds what another round of them can reach.`, '',
+    `| model | greedy exact | pass@1 (T=${temperature}) | pass@${k} | greedy-wrong turns with an exact sample |`, '| --- | --- | --- | --- | --- |',
+    ...names.map((n) => { const x = rows[n]; return `| ${n} | ${pct(x.greedy)} | ${pct(x.passAt1)} | ${pct(x.passAtK)} | ${x.reachable} of ${x.greedyWrong} (${pct(x.greedyWrong ? x.reachable / x.greedyWrong : 0)}) |`; }), '',
+  ];
+}
