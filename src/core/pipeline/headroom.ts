@@ -14,7 +14,8 @@ import { hashes, readSamples, type PipelineEnv, type SftSource } from './stages.
 export function headroomStage(env: PipelineEnv, r: ResolvedPipeline, name: string | undefined, model: SftSource, data: StageRecord): Promise<StageRecord<PassAtK>> {
   const loop = r.loop;
   const dir = name ? `headroom/${name}` : 'headroom';
-  const config = { k: loop.passAtK, temperature: loop.passAtKTemperature, limit: loop.passAtKLimit, maxNewTokens: r.config.eval.maxNewTokens };
+  // perTurn: in the identity so records from before the per-turn counts are measured again
+  const config = { k: loop.passAtK, temperature: loop.passAtKTemperature, limit: loop.passAtKLimit, maxNewTokens: r.config.eval.maxNewTokens, perTurn: true };
   return runStage(env.store, dir, config, { ...hashes(data), ...model.inputs }, env.events, async () => {
     const { model: m, tokenizer } = await loadCheckpoint(model.source);
     try {
