@@ -1,7 +1,7 @@
 // pass@k headroom in the loop: the starting model's (the `headroom` stage, loop.passAtK) and, with
 // loop.passAtKAllModels, the arms' origin's and every final model's on the same test samples (`headroom/<name>`), each
 // turn paired with the model's greedy reading so the report can say how many of the turns a model still gets wrong
-// its own samples get right: what on-policy pairs can still mark, against what only the ground truth can teach.
+// its own samples get right: what its own samples can still teach, against what needs the ground truth as a target.
 import { disposeModel } from '../model/params.ts';
 import { loadCheckpoint } from '../runtime/checkpoint.ts';
 import type { EvalReport } from '../scoring/evaluate.ts';
@@ -77,7 +77,7 @@ export function headroomLines(rows: Record<string, HeadroomRow>, k: number, temp
   const turns = rows[names[0]].turns;
   return [
     `## What each model's own samples can still reach (pass@${k}, T=${temperature})`, '',
-    `On the headroom line's ${turns} test turns, every model sampled ${k} times a turn with the same random stream. A turn greedy decoding gets wrong but one of its samples gets right is one on-policy pairs can still mark (a sampled branch the scorer prefers); the rest are out of the model's own reach, where only the ground truth (SFT) teaches. Preference and RL updates mostly sharpen what a model can already sample (Yue et al. 2025), so pass@${k} bounds what another round of them can reach.`, '',
+    `On the headroom line's ${turns} test turns, every model sampled ${k} times a turn with the same random stream. A turn greedy decoding gets wrong but one of its own samples gets right can be taught from the model's samples alone (a sampled branch the scorer prefers over its greedy answer); the others need the ground truth as the target (SFT, or a pair whose chosen side is the truth). Preference and RL updates on a model's own samples mostly sharpen what it can already sample (Yue et al. 2025), so pass@${k} bounds what another round of them can reach.`, '',
     `| model | greedy exact | pass@1 (T=${temperature}) | pass@${k} | greedy-wrong turns with an exact sample |`, '| --- | --- | --- | --- | --- |',
     ...names.map((n) => { const x = rows[n]; return `| ${n} | ${pct(x.greedy)} | ${pct(x.passAt1)} | ${pct(x.passAtK)} | ${x.reachable} of ${x.greedyWrong} (${pct(x.greedyWrong ? x.reachable / x.greedyWrong : 0)}) |`; }), '',
   ];
