@@ -68,16 +68,31 @@ export function headroomRow(h: PassAtK, report: EvalReport): HeadroomRow | null 
   return { turns: n, passAtK: h.passAtK, passAt1: h.passAt1, greedy: greedy / n, greedyWrong, reachable };
 }
 
+/**
+ * Rows of several seeds' disjoint test turns added up (rates weighted by turns), per model measured on every seed; a
+ * model missing from a seed is left out.
+ */
+export function poolHeadroom(seeds: readonly Record<string, HeadroomRow>[]): Record<string, HeadroomRow> {
+  const names = Object.keys(seeds[0] ?? {}).filter((n) => seeds.every((s) => s[n]));
+  return Object.fromEntries(names.map((n) => {
+    const rows = seeds.map((s) => s[n]);
+    const turns = rows.reduce((t, x) => t + x.turns, 0);
+    const rate = (k: 'passAtK' | 'passAt1' | 'greedy'): number => rows.reduce((t, x) => t + x[k] * x.turns, 0) / turns;
+    return [n, { turns, passAtK: rate('passAtK'), passAt1: rate('passAt1'), greedy: rate('greedy'),
+      greedyWrong: rows.reduce((t, x) => t + x.greedyWrong, 0), reachable: rows.reduce((t, x) => t + x.reachable, 0) }];
+  }));
+}
+
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
 
-/** The report's section: one row per model measured, in the order given. */
-export function headroomLines(rows: Record<string, HeadroomRow>, k: number, temperature: number): string[] {
+/** The report's section: one row per model measured, in the order given; `seeds` > 1 for pooled rows. */
+export function headroomLines(rows: Record<string, HeadroomRow>, k: number, temperature: number, seeds = 1): string[] {
   const names = Object.keys(rows);
   if (!names.length) return [];
   const turns = rows[names[0]].turns;
   return [
     `## What each model's own samples can still reach (pass@${k}, T=${temperature})`, '',
-    `On the headroom line's ${turns} test turns, every model sampled ${k} times a turn with the same random stream. A turn greedy decoding gets wrong but one of its own samples gets right can be taught from the model's samples alone (a sampled branch the scorer prefers over its greedy answer); the others need the ground truth as the target (SFT, or a pair whose chosen side is the truth). Preference and RL updates on a model's own samples mostly sharpen what it can already sample (Yue et al. 2025), so pass@${k} bounds what another round of them can reach.`, '',
+    `On the headroom line's ${turns} test turns${seeds > 1 ? ` (${seeds} seeds pooled)` : ''}, every model sampled ${k} times a turn with the same random stream. A turn greedy decoding gets wrong but one of its own samples gets right can be taught from the model's samples alone (a sampled branch the scorer prefers over its greedy answer); the others need the ground truth as the target (SFT, or a pair whose chosen side is the truth). Preference and RL updates on a model's own samples mostly sharpen what it can already sample (Yue et al. 2025), so pass@${k} bounds what another round of them can reach.`, '',
     `| model | greedy exact | pass@1 (T=${temperature}) | pass@${k} | greedy-wrong turns with an exact sample |`, '| --- | --- | --- | --- | --- |',
     ...names.map((n) => { const x = rows[n]; return `| ${n} | ${pct(x.greedy)} | ${pct(x.passAt1)} | ${pct(x.passAtK)} | ${x.reachable} of ${x.greedyWrong} (${pct(x.greedyWrong ? x.reachable / x.greedyWrong : 0)}) |`; }), '',
   ];

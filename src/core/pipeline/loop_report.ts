@@ -11,7 +11,7 @@ import type { ResolvedPipeline } from './config.ts';
 import type { ArmRun } from './loop.ts';
 import { ARM_DESCRIPTIONS, ARM_NAMES, GOAL_RELATIVE_CUT, type ArmName } from './loop_config.ts';
 import type { PassAtK } from './pass_at_k.ts';
-import { headroomLines, headroomRow, type HeadroomRow } from './headroom.ts';
+import { headroomLines, headroomRow, poolHeadroom, type HeadroomRow } from './headroom.ts';
 import { lineChartSvg } from './svg_chart.ts';
 import { anchorPerPair } from '../train/anchor.ts';
 import type { CalibrationSummary } from './calibrate_stage.ts';
@@ -363,6 +363,8 @@ export interface LoopAggregate {
      * validation-chosen call-or-answer bias, summed over seeds, on all turns and by kind of turn.
      */
     calibrated?: { ttpaVs: Partial<Record<ArmName, PairedOutcome>>; ttpaVsByTurn: NonNullable<LoopReport['calibrated']>['ttpaVsByTurn'] };
+    /** When every seed's report has `headroomAfter` (loop.passAtKAllModels): its rows added up over the seeds. */
+    headroom?: NonNullable<LoopReport['headroomAfter']>;
   };
   goalMetAllSeeds: boolean;
 }
@@ -420,6 +422,9 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[], link
           })),
         },
       } : {}),
+      ...(reports.every((r) => r.headroomAfter) ? {
+        headroom: { k: reports[0].headroomAfter!.k, temperature: reports[0].headroomAfter!.temperature, models: poolHeadroom(reports.map((r) => r.headroomAfter!.models)) },
+      } : {}),
     },
     goalMetAllSeeds: reports.every((r) => r.goal.met),
   };
@@ -458,6 +463,7 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[], link
         const row = (seed: string, o: PairedOutcome, k: { call: PairedOutcome; text: PairedOutcome; bothCall: PairedOutcome }): string => `| ${a} | ${seed} | ${sig(o)} | ${sig(k.call)} | ${sig(k.text)} | ${sig(k.bothCall)} |`;
         return [...reports.map((r) => row(String(r.seed), r.calibrated!.ttpaVs[a]!, r.calibrated!.ttpaVsByTurn[a]!)), row('all', pooled.calibrated!.ttpaVs[a]!, pooled.calibrated!.ttpaVsByTurn[a]!)];
       })] : []),
+    ...(pooled.headroom ? ['', ...headroomLines(pooled.headroom.models, pooled.headroom.k, pooled.headroom.temperature, reports.length).slice(0, -1)] : []),
     '', `Goal met on every seed: **${report.goalMetAllSeeds ? 'yes' : 'no'}**. ${perSeedLinks(report.seeds, links)}`.trimEnd(), '',
   ];
   return { report, markdown: md.join('\n') };

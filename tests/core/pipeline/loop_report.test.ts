@@ -46,6 +46,19 @@ describe('aggregateLoopReports', () => {
     expect(agg.markdown).toContain('| arm | seed 1 | seed 2 | all seeds |');
   });
 
+  it("adds up the seeds' headroom rows when every seed measured them, models measured on every seed only", () => {
+    const row = (turns: number, greedy: number, passAtK: number, greedyWrong: number, reachable: number) => ({ turns, greedy, passAt1: 0.5, passAtK, greedyWrong, reachable });
+    const withHeadroom = (r: LoopReport, models: Record<string, ReturnType<typeof row>>): LoopReport => ({ ...r, headroomAfter: { k: 8, temperature: 0.7, models } } as unknown as LoopReport);
+    const agg = aggregateLoopReports('fresh-calls-full', [
+      withHeadroom(seed(1, [6, 1], [3, 2]), { start: row(400, 0.6, 0.7, 160, 40), ttpa: row(400, 0.8, 0.85, 80, 20) }),
+      withHeadroom(seed(2, [4, 3], [0, 5]), { ttpa: row(100, 0.7, 0.8, 30, 10) }),
+    ]);
+    expect(agg.report.pooled.headroom).toEqual({ k: 8, temperature: 0.7, models: { ttpa: { turns: 500, greedy: 0.78, passAt1: 0.5, passAtK: 0.84, greedyWrong: 110, reachable: 30 } } });
+    expect(agg.markdown).toContain("On the headroom line's 500 test turns (2 seeds pooled), every model sampled 8 times a turn");
+    expect(agg.markdown).toContain('| ttpa | 78.0% | 50.0% | 84.0% | 30 of 110 (27.3%) |\n\nGoal met on every seed');
+    expect(aggregateLoopReports('demo', [seed(1, [6, 1], [3, 2])]).report.pooled.headroom).toBeUndefined();
+  });
+
   it('pools the call-turn and text-turn tests apart when every seed reports them', () => {
     const byTurn = (r: LoopReport, call: [number, number], text: [number, number]): LoopReport => ({ ...r, ttpaVsByTurn: { control: { call: outcome(...call, 60), text: outcome(...text, 40) } } } as unknown as LoopReport);
     const agg = aggregateLoopReports('fresh-calls', [byTurn(seed(1, [6, 1], [3, 2]), [3, 0], [0, 2]), byTurn(seed(2, [4, 3], [0, 5]), [0, 1], [0, 4])]);
