@@ -141,6 +141,7 @@ export function resolveLoopConfig(overrides: unknown = {}): LoopConfig {
   num('calibrateStep', (v) => v > 0, 'must be > 0');
   if (typeof cfg.calibrate !== 'boolean') fail('calibrate', 'must be true or false');
   if (typeof cfg.passAtKAllModels !== 'boolean') fail('passAtKAllModels', 'must be true or false');
+  if (cfg.passAtKAllModels && cfg.passAtK === 0) fail('passAtKAllModels', 'needs passAtK > 0 (the k every model is sampled with)');
   if (!Array.isArray(cfg.arms) || cfg.arms.some((a) => !ARM_NAMES.includes(a)) || new Set(cfg.arms).size !== cfg.arms.length) {
     fail('arms', `must be a list of distinct arms from ${ARM_NAMES.join(', ')}`);
   }

@@ -19,6 +19,9 @@ describe('resolveLoopConfig', () => {
     expect(() => resolveLoopConfig({ select: 'best' })).toThrow("pipeline.loop.select must be 'last' or 'best-val'");
     expect(() => resolveLoopConfig({ rftThreshold: 2 })).toThrow('pipeline.loop.rftThreshold must be in [0, 1], got 2');
     expect(() => resolveLoopConfig({ rftSamples: 1 })).toThrow('pipeline.loop.rftSamples must be an integer >= 2, got 1');
+    expect(() => resolveLoopConfig({ passAtKAllModels: 'yes' })).toThrow('pipeline.loop.passAtKAllModels must be true or false, got "yes"');
+    expect(() => resolveLoopConfig({ passAtKAllModels: true })).toThrow('pipeline.loop.passAtKAllModels needs passAtK > 0 (the k every model is sampled with), got true');
+    expect(resolveLoopConfig({ passAtKAllModels: true, passAtK: 8 }).passAtKAllModels).toBe(true);
     expect(() => resolveLoopConfig({ rftAnchor: 1 })).toThrow('pipeline.loop.rftAnchor must be true or false, got 1');
     expect(resolveLoopConfig({}).rftAnchor).toBe(false);
     expect(() => resolvePipelineConfig({ loop: { rounds: 1, arms: ['rft'], rftAnchor: true } })).toThrow(/pipeline\.loop\.rftAnchor gives RFT the DPO arms' SFT anchor, but dpo\.anchorWeight is 0/);
