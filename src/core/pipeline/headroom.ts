@@ -5,6 +5,7 @@
 import { disposeModel } from '../model/params.ts';
 import { loadCheckpoint } from '../runtime/checkpoint.ts';
 import type { EvalReport } from '../scoring/evaluate.ts';
+import { turnKey } from '../scoring/significance.ts';
 import type { ResolvedPipeline } from './config.ts';
 import { passAtK, type PassAtK } from './pass_at_k.ts';
 import { runStage, type StageRecord } from './stage.ts';
@@ -51,12 +52,12 @@ export interface HeadroomRow {
  */
 export function headroomRow(h: PassAtK, report: EvalReport): HeadroomRow | null {
   if (!h.perTurn || h.perTurn.length === 0) return null;
-  const exact = new Map(report.turns.map((t) => [`${t.sampleId}\u0000${t.turn}`, t.exact]));
+  const exact = new Map(report.turns.map((t) => [turnKey(t), t.exact]));
   let greedy = 0;
   let greedyWrong = 0;
   let reachable = 0;
   for (const t of h.perTurn) {
-    const g = exact.get(`${t.sampleId}\u0000${t.turn}`);
+    const g = exact.get(turnKey(t));
     if (g === undefined) return null;
     if (g) greedy++;
     else {

@@ -5,7 +5,7 @@
 // measures whether an update moved the very tokens token-level pairs push on, before any turn flips. Pure: the
 // log-probs come from model/turn_logps.ts (the loop's firstmiss stages, scripts/first_miss.ts).
 import { median as medianOf } from '../bench/timing.ts';
-import { mcnemarExact } from './significance.ts';
+import { mcnemarExact, turnKey } from './significance.ts';
 
 /** One assistant turn of one sample: per target token, log p(truth) and the largest log p of any other token. */
 export interface TurnLogps {
@@ -26,8 +26,6 @@ export function firstMiss(t: Pick<TurnLogps, 'truth' | 'bestOther'>): number {
 
 /** margin at token i: log p(truth) − log p(best other); > 0 where greedy writes the truth. */
 export const marginAt = (t: Pick<TurnLogps, 'truth' | 'bestOther'>, i: number): number => t.truth[i] - t.bestOther[i];
-
-const key = (t: Pick<TurnLogps, 'sampleId' | 'turn'>): string => `${t.sampleId}#${t.turn}`;
 
 /** The median, NaN when there is nothing to take it of (a model with no first miss to read). */
 const median = (xs: number[]): number => (xs.length ? medianOf(xs) : NaN);
@@ -76,15 +74,15 @@ function newMisses(base: Pick<TurnLogps, 'truth' | 'bestOther'>, model: Pick<Tur
 
 /** One model against the base's first misses on the call turns both have. */
 export function atBaseMisses(base: readonly TurnLogps[], model: readonly TurnLogps[]): ModelAtMisses {
-  const byKey = new Map(model.map((t) => [key(t), t]));
+  const byKey = new Map(model.map((t) => [turnKey(t), t]));
   let [callTurns, clean, keptClean, repaired, movedLater, movedEarlier, newMissTokens, newMissTurns] = [0, 0, 0, 0, 0, 0, 0, 0];
   const margins: number[] = [];
   const truths: number[] = [];
   const misses: number[] = [];
   for (const b of base) {
-    const m = byKey.get(key(b));
+    const m = byKey.get(turnKey(b));
     if (!b.call || !m) continue;
-    if (m.truth.length !== b.truth.length) throw new Error(`${key(b)}: ${m.truth.length} target tokens against the base's ${b.truth.length} (another tokenizer?)`);
+    if (m.truth.length !== b.truth.length) throw new Error(`${turnKey(b)}: ${m.truth.length} target tokens against the base's ${b.truth.length} (another tokenizer?)`);
     callTurns++;
     const fresh = newMisses(b, m);
     newMissTokens += fresh;
@@ -129,8 +127,8 @@ export interface PairedAtMisses {
 
 /** Two models at the same base first misses (call turns all three have): a sign test on the margins, McNemar on fixes. */
 export function pairedAtBaseMisses(base: readonly TurnLogps[], a: readonly TurnLogps[], b: readonly TurnLogps[]): PairedAtMisses {
-  const aBy = new Map(a.map((t) => [key(t), t]));
-  const bBy = new Map(b.map((t) => [key(t), t]));
+  const aBy = new Map(a.map((t) => [turnKey(t), t]));
+  const bBy = new Map(b.map((t) => [turnKey(t), t]));
   const diffs: number[] = [];
   let onlyAFixed = 0;
   let onlyBFixed = 0;
@@ -138,7 +136,7 @@ export function pairedAtBaseMisses(base: readonly TurnLogps[], a: readonly TurnL
   let newMissOnlyB = 0;
   for (const t of base) {
     const i = firstMiss(t);
-    const [x, y] = [aBy.get(key(t)), bBy.get(key(t))];
+    const [x, y] = [aBy.get(turnKey(t)), bBy.get(turnKey(t))];
     if (!t.call || !x || !y) continue;
     const [nx, ny] = [newMisses(t, x) > 0, newMisses(t, y) > 0];
     if (nx && !ny) newMissOnlyA++;

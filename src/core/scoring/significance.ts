@@ -68,7 +68,8 @@ export interface PairedOutcome {
 }
 
 type Turn = EvalReport['turns'][number];
-const turnKey = (t: { sampleId: string; turn: number }): string => `${t.sampleId}#${t.turn}`;
+/** One assistant turn's identity across reports: its sample and message index. */
+export const turnKey = (t: { sampleId: string; turn: number }): string => `${t.sampleId}#${t.turn}`;
 
 /** Per-turn errors of a report, in its turn order (true = not an exact match). */
 export const turnErrors = (r: EvalReport): boolean[] => r.turns.map((t) => !t.exact);
