@@ -131,6 +131,7 @@ export function resolveLoopConfig(overrides: unknown = {}): LoopConfig {
   int('valLimit', 0);
   int('rftSamples', 2);
   int('passAtK', 0);
+  if (cfg.passAtK === 1) fail('passAtK', 'must be 0 (off) or >= 2 (samples a turn; pass@1 is read from the k samples)');
   int('passAtKLimit', 0);
   int('calibrateSamples', 0);
   num('rftTemperature', (v) => v > 0, 'must be > 0');

@@ -11,7 +11,7 @@ import type { ResolvedPipeline } from './config.ts';
 import type { ArmRun } from './loop.ts';
 import { ARM_DESCRIPTIONS, ARM_NAMES, GOAL_RELATIVE_CUT, type ArmName } from './loop_config.ts';
 import type { PassAtK } from './pass_at_k.ts';
-import { headroomLines, headroomRow, poolHeadroom, type HeadroomRow } from './headroom.ts';
+import { headroomLines, headroomRow, poolHeadroom, type HeadroomRow } from './headroom_rows.ts';
 import { lineChartSvg } from './svg_chart.ts';
 import { anchorPerPair } from '../train/anchor.ts';
 import type { CalibrationSummary } from './calibrate_stage.ts';

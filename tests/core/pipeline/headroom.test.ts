@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { headroomLines, headroomRow } from '../../../src/core/pipeline/headroom.ts';
+import { headroomLines, headroomRow } from '../../../src/core/pipeline/headroom_rows.ts';
 import type { PassAtK } from '../../../src/core/pipeline/pass_at_k.ts';
 import type { EvalReport } from '../../../src/core/scoring/evaluate.ts';
 

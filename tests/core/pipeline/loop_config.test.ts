@@ -22,6 +22,7 @@ describe('resolveLoopConfig', () => {
     expect(() => resolveLoopConfig({ passAtKAllModels: 'yes' })).toThrow('pipeline.loop.passAtKAllModels must be true or false, got "yes"');
     expect(() => resolveLoopConfig({ passAtKAllModels: true })).toThrow('pipeline.loop.passAtKAllModels needs passAtK > 0 (the k every model is sampled with), got true');
     expect(resolveLoopConfig({ passAtKAllModels: true, passAtK: 8 }).passAtKAllModels).toBe(true);
+    expect(() => resolveLoopConfig({ passAtK: 1 })).toThrow('pipeline.loop.passAtK must be 0 (off) or >= 2 (samples a turn; pass@1 is read from the k samples), got 1');
     expect(() => resolveLoopConfig({ rftAnchor: 1 })).toThrow('pipeline.loop.rftAnchor must be true or false, got 1');
     expect(resolveLoopConfig({}).rftAnchor).toBe(false);
     expect(() => resolvePipelineConfig({ loop: { rounds: 1, arms: ['rft'], rftAnchor: true } })).toThrow(/pipeline\.loop\.rftAnchor gives RFT the DPO arms' SFT anchor, but dpo\.anchorWeight is 0/);
