@@ -7,13 +7,15 @@ import type { PreferencePair } from './core/preference/pairing.ts';
 import type { PairStats } from './core/preference/stats.ts';
 import type { Call } from './core/data/messages.ts';
 import type { BiasChoice } from './core/pipeline/call_decision.ts';
+import type { HeadroomRow } from './core/pipeline/headroom_rows.ts';
+import type { PassAtK } from './core/pipeline/pass_at_k.ts';
 import type { BiasPoint } from './core/scoring/call_calibration.ts';
 import type { EvalReport } from './core/scoring/evaluate.ts';
 import type { BeforeAfterAtMisses, TurnLogps } from './core/scoring/first_miss.ts';
 import type { Comparison } from './core/scoring/report.ts';
 import type { ToolSchema } from './core/tools/schema.ts';
 
-export type { BeforeAfterAtMisses, BiasChoice, BiasPoint, Call, Comparison, EvalReport, PairStats, PreferencePair, Sample, SamplePairs, ToolSchema, TurnLogps };
+export type { BeforeAfterAtMisses, BiasChoice, BiasPoint, Call, Comparison, EvalReport, HeadroomRow, PairStats, PassAtK, PreferencePair, Sample, SamplePairs, ToolSchema, TurnLogps };
 
 /** Stages whose config the engine resolves; 'data' is the data worker's. */
 export type EngineStage = 'model' | 'sft' | 'pairs' | 'dpo' | 'evaluate';
@@ -294,6 +296,17 @@ export interface CalibrateRequest {
   label?: string;
 }
 
+/**
+ * pass@k of the current model (EngineApi.passAtK): the Evaluate config's passAtK samples a turn at passTemperature,
+ * its maxNewTokens and seed; every assistant turn teacher-forced, as in evaluation.
+ */
+export interface PassAtKRequest {
+  config: Record<string, unknown>;
+  samples: Sample[];
+  /** Shown in progress messages ("before DPO", "after DPO"). */
+  label?: string;
+}
+
 /** The model's text for one assistant turn of a sample. */
 export interface Prediction {
   sampleId: string;
@@ -387,6 +400,12 @@ export interface EngineApi {
    * undefined when stopped.
    */
   calibrate(request: CalibrateRequest, onProgress?: ProgressFn): Promise<BiasChoice | undefined>;
+  /**
+   * pass@k of the current model on the samples' assistant turns (k samples a turn; a turn passes when one is exact),
+   * with each turn's count of exact samples; the same figures as `ttpa eval --pass-at-k` at the same seed. Undefined
+   * when stopped.
+   */
+  passAtK(request: PassAtKRequest, onProgress?: ProgressFn): Promise<PassAtK | undefined>;
   /**
    * Every assistant turn's ground truth teacher-forced through the current model: per token, log p(truth) and the
    * most likely other token's (one forward pass a sample); `skipped` counts the samples longer than the model's

@@ -17,6 +17,7 @@ import { loopJob } from './loop_job.ts';
 import { probePairUpdate } from './dpo_probe.ts';
 import { pairsJob } from './pairs_job.ts';
 import { calibrateJob } from './calibrate_job.ts';
+import { passAtKJob } from './pass_at_k_job.ts';
 import { completeTurn, predictJob } from './predict_job.ts';
 import { turnLogps } from '../src/core/model/turn_logps.ts';
 import { sftJob } from './sft_job.ts';
@@ -141,6 +142,10 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
 
     async calibrate(request, onProgress) {
       return runJob('evaluate', 0, onProgress, (j) => calibrateJob(requireSession(), request, j));
+    },
+
+    async passAtK(request, onProgress) {
+      return runJob('evaluate', 0, onProgress, (j) => passAtKJob(requireSession(), request, j));
     },
 
     async turnLogps(samples: Sample[]): Promise<{ turns: TurnLogps[]; skipped: number }> {

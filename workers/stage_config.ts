@@ -30,9 +30,10 @@ const APP_DEFAULTS: Record<EngineStage, Json> = {
   /**
    * callBias: nats added to <tool_call>'s log-prob at each turn's first token (0: plain greedy; ttpa calibrate chooses
    * one). callThreshold 'validation': each evaluated model gets its own bias, the one with the lowest error on up to
-   * calibrateSamples validation conversations (calibrate_job.ts), instead of callBias.
+   * calibrateSamples validation conversations (calibrate_job.ts), instead of callBias. passAtK k > 0: each evaluated
+   * model is also sampled k times a turn at passTemperature (pass_at_k_job.ts), its headroom line; 0 = off.
    */
-  evaluate: { maxSamples: 16, maxNewTokens: 96, batchSize: 4, seed: 0, callBias: 0, callThreshold: 'fixed', calibrateSamples: 100 },
+  evaluate: { maxSamples: 16, maxNewTokens: 96, batchSize: 4, seed: 0, callBias: 0, callThreshold: 'fixed', calibrateSamples: 100, passAtK: 0, passTemperature: 0.7 },
 };
 
 function take(stage: EngineStage, overrides: Json): { app: Json; rest: Json } {
@@ -113,6 +114,8 @@ export function resolveStageConfig(stage: EngineStage, overrides: Json = {}): Js
       if (app.callThreshold !== 'fixed' && app.callThreshold !== 'validation') throw new Error(`evaluate.callThreshold must be 'fixed' (callBias as set) or 'validation' (each model's bias set on validation), got ${JSON.stringify(app.callThreshold)}`);
       if (app.callThreshold === 'validation' && app.callBias !== 0) throw new Error(`evaluate.callBias must be 0 with callThreshold 'validation' (each model's bias is set on validation), got ${app.callBias}`);
       positiveInt('evaluate', 'calibrateSamples', app.calibrateSamples);
+      if (!Number.isInteger(app.passAtK) || app.passAtK === 1 || (app.passAtK as number) < 0 || (app.passAtK as number) > 64) throw new Error(`evaluate.passAtK must be 0 (off) or an integer from 2 to 64 (samples a turn), got ${JSON.stringify(app.passAtK)}`);
+      if (typeof app.passTemperature !== 'number' || !(app.passTemperature > 0) || app.passTemperature > 10) throw new Error(`evaluate.passTemperature must be a number > 0 and <= 10, got ${JSON.stringify(app.passTemperature)}`);
       return app;
   }
 }

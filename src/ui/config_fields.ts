@@ -57,6 +57,8 @@ export const FIELDS: Record<EngineStage | 'data', FieldSpec[]> = {
     { key: 'callBias', label: 'Call bias (nats)', min: -20, max: 20, step: 'any', help: 'Added to the log-probability of <tool_call> at the first token of every turn: below 0 the model calls less, above 0 more; 0 is plain greedy. Choose it on validation (Call threshold: validation, or ttpa calibrate), never on the test set.' },
     { key: 'callThreshold', label: 'Call threshold', options: ['fixed', 'validation'], help: 'fixed: the call bias above for every model. validation: each model gets the bias (-4 to 4 nats) with the lowest error on validation conversations; set Call bias to 0.' },
     { key: 'calibrateSamples', label: 'Validation conversations (threshold)', min: 1, max: 100000, step: 1, help: 'With Call threshold validation: how many validation conversations choose each model\'s bias.' },
+    { key: 'passAtK', label: 'Samples a turn (pass@k)', min: 0, max: 64, step: 1, help: '0 = off; else 2-64. k > 0: each model also samples k answers a turn, and the table shows on how many turns one of them is right (pass@k): the headroom a round on its own samples could reach. At k 8 it took about twice the greedy evaluation\'s time (ttpa eval, default model, 45 turns); the README\'s runs use 8.' },
+    { key: 'passTemperature', label: 'Sampling temperature (pass@k)', min: 0.05, max: 10, step: 'any', help: 'With pass@k: the temperature the k samples are drawn at; the README\'s runs use 0.7.' },
   ],
 };
 

@@ -4,6 +4,7 @@ import type {
   BackendReport, BeforeAfterAtMisses, DatasetSplits, DpoRoundResult, EvalReport, JobProgress, MemoryReport, MetricPoint, ModelInfo, ModelSource, PairsResult, Sample,
   StageName, TrainResultSummary,
 } from '../protocol.ts';
+import type { EvalHeadroom } from './eval_headroom.ts';
 
 export const STAGES: readonly StageName[] = ['data', 'model', 'sft', 'pairs', 'dpo', 'evaluate', 'export'];
 /** A panel of the page: the classroom view, then one per stage. */
@@ -80,6 +81,8 @@ export interface EvaluationReport {
    * many samples were too long for the model's positions to read.
    */
   tokenLevel?: BeforeAfterAtMisses & { skipped: number };
+  /** With evaluate.passAtK > 0: each model's pass@k on the same turns, beside its greedy reading (eval_headroom.ts). */
+  headroom?: EvalHeadroom;
 }
 
 export interface AppState {

@@ -166,12 +166,21 @@ describe('the lab through the UI (tiny preset)', () => {
     // model at its own call threshold set on validation, as the loop's calibrate stages read every arm.
     await gotoStage('evaluate');
     expect(await page.locator('#field-evaluate-callThreshold option').allTextContents()).toEqual(['fixed', 'validation']);
-    await setConfig('evaluate', { maxSamples: 2, maxNewTokens: 12, callThreshold: 'validation', calibrateSamples: 2 });
+    // With pass@k on, each model's own samples on the same turns: the headroom table and its paired line.
+    await setConfig('evaluate', { maxSamples: 2, maxNewTokens: 12, callThreshold: 'validation', calibrateSamples: 2, passAtK: 2 });
     await runStage('evaluate');
     const notes = await page.locator('[data-testid=eval-note]').allTextContents();
     for (const name of ['before DPO', 'after DPO']) {
       expect(notes.filter((n) => n.startsWith(`${name}: call bias `))).toEqual([expect.stringMatching(/^.*: call bias [+-]?\d+(\.\d+)? nats on <tool_call>, set on [1-9]\d* validation turns \(validation error \d+\.\d% at 0(; no bias lowered it| -> \d+\.\d%; spurious \/ missed calls \d+ \/ \d+ -> \d+ \/ \d+)\)$/)]);
     }
+    const headroom = page.locator('[data-testid=eval-headroom]');
+    expect(await headroom.locator('h3').textContent()).toBe("What each model's own samples can still reach (pass@2)");
+    const cells = await headroom.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent)));
+    expect(cells.map((r) => r[0])).toEqual(['before DPO', 'after DPO']);
+    for (const r of cells) expect(r.slice(1).join(' | ')).toMatch(/^\d+\.\d% \| \d+\.\d% \| \d+\.\d% \(\d+\.\d%-\d+\.\d%\) \| \d+ of \d+$/);
+    expect(await headroom.locator('p').textContent()).toMatch(/^Each model sampled 2 times a turn at temperature 0\.7 on \d+ test turns\. .* On the same turns, after DPO's samples reach \d+ turns? before DPO's did not and miss \d+ turns? they reached: /);
+    await headroom.scrollIntoViewIfNeeded();
+    await screenshot(page, 'stage-evaluate-headroom');
     await setConfig('evaluate', { maxSamples: 2, maxNewTokens: 12 });
     expect(page.errors).toEqual([]);
   }, 600_000);

@@ -26,7 +26,11 @@ export interface PassAtK {
 }
 
 export async function passAtK(model: Model, tokenizer: Tokenizer, samples: readonly Sample[],
-  opts: { k: number; temperature: number; maxNewTokens: number; seed: number; onProgress?(done: number, total: number): void }): Promise<PassAtK> {
+  opts: {
+    k: number; temperature: number; maxNewTokens: number; seed: number; onProgress?(done: number, total: number): void;
+    /** Checked between turns (the app's stop button); when true, the result covers the turns measured so far. */
+    shouldStop?(): Promise<boolean>;
+  }): Promise<PassAtK> {
   const cfg = resolvePreferenceConfig({ mode: 'turn', nSamples: opts.k, sampleTemperature: opts.temperature, maxNewTokens: opts.maxNewTokens });
   const items = samples.flatMap((s) => pairTurns(s, true).map((turn) => ({ sample: s, turn })));
   const rng = createRng(opts.seed);
@@ -36,6 +40,7 @@ export async function passAtK(model: Model, tokenizer: Tokenizer, samples: reado
   let skipped = 0;
   const perTurn: NonNullable<PassAtK['perTurn']> = [];
   for (const [i, { sample, turn }] of items.entries()) {
+    if (await opts.shouldStop?.()) break;
     const seed = rng.fork();
     const ctx = buildTurnContext(tokenizer, sample, turn);
     if (ctx.promptIds.length + opts.maxNewTokens > model.config.max_position_embeddings) {

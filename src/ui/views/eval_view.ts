@@ -11,6 +11,8 @@ import { loadModel } from '../model_loader.ts';
 import { offerRollback, refusalRunaway } from '../dpo_guard.ts';
 import type { AppState, EvaluationReport } from '../state.ts';
 import { significanceText, tokenLevelText } from '../eval_significance.ts';
+import { headroomTable, headroomText, type EvalHeadroom } from '../eval_headroom.ts';
+import { headroomRow } from '../../core/pipeline/headroom_rows.ts';
 import { signed, thresholdNote, thresholdProblem } from '../call_threshold.ts';
 
 const isRate = (metric: string): boolean => !/ESM/.test(metric);
@@ -55,6 +57,8 @@ export const evalView: View = (ctx) => {
       const onValidation = config.callThreshold === 'validation';
       const val = onValidation ? splitSamples(ctx, 'val', Number(config.calibrateSamples)) : [];
       const thresholds: { name: string; choice: BiasChoice }[] = [];
+      const k = Number(config.passAtK ?? 0);
+      const headroom: EvalHeadroom = { k, temperature: Number(config.passTemperature), models: [] };
       for (const step of plan.models) {
         if (step.source) await loadModel(ctx, step.source, { record: false });
         let bias = Number(config.callBias ?? 0);
@@ -66,7 +70,14 @@ export const evalView: View = (ctx) => {
           bias = choice.chosen.bias;
         }
         const predictions = await ctx.engine.api.predict({ config: { ...config, callThreshold: 'fixed', callBias: bias }, samples, label: step.name }, onProgress);
-        reports.push({ name: step.name, report: await ctx.data.api.evaluate(samples, predictions) });
+        const report = await ctx.data.api.evaluate(samples, predictions);
+        reports.push({ name: step.name, report });
+        if (k > 0) {
+          // the same seed for every model: the same random stream a turn, as the loop's headroom stages
+          const measured = await ctx.engine.api.passAtK({ config, samples, label: step.name }, onProgress);
+          if (!measured) return;
+          headroom.models.push({ name: step.name, passAtK: measured, row: headroomRow(measured, report) });
+        }
         // Before and after: one teacher-forced pass each for the token-level line (a small share of decoding's time).
         if (plan.models.length === 2) logps.push(await ctx.engine.api.turnLogps(samples));
       }
@@ -76,7 +87,7 @@ export const evalView: View = (ctx) => {
         ...thresholds.map((t) => thresholdNote(t.name, t.choice)),
         ...(split === 'test' ? [] : [`this dataset has no test split: evaluated on ${split} samples, which ${split === 'train' ? 'the model was trained on' : 'are not held out from tuning'}`])];
       const at = onValidation ? ` at call thresholds set on ${val.length} validation samples (${thresholds.map((t) => `${t.name} ${signed(t.choice.chosen.bias)}`).join(', ')})` : bias ? ` at call bias ${signed(bias)}` : '';
-      store.update({ evaluation: { config, reports, notes, ...(tokenLevel ? { tokenLevel } : {}) } });
+      store.update({ evaluation: { config, reports, notes, ...(tokenLevel ? { tokenLevel } : {}), ...(k > 0 ? { headroom } : {}) } });
       const o = reports[reports.length - 1].report.overall;
       store.record({ stage: 'evaluate', runId: `eval-${Date.now()}`, outcome: 'done', config, detail: `${samples.length} ${split} samples${at}; exact match ${(100 * o.exactMatch).toFixed(1)}%, mean ESM ${o.meanEsm.toFixed(3)}` });
       if (reports.length === 2) {
@@ -100,7 +111,8 @@ export const evalView: View = (ctx) => {
         cmp.names.length > 1 ? h('td', { class: 'num' }, formatChange(r.metric, r.delta)) : null)))),
       ...[significanceText(cmp.significance, ev.reports[0].report.overall.turns)].filter(Boolean).map((t) => h('p', { 'data-testid': 'eval-significance' }, t!)),
       ...[ev.tokenLevel && tokenLevelText(ev.tokenLevel, ev.reports[0].name, ev.reports[ev.reports.length - 1].name, ev.tokenLevel.skipped)].filter(Boolean).map((t) => h('p', { 'data-testid': 'eval-token-level' }, t!)),
-      ...(ev.notes ?? []).map((n) => h('p', { class: 'note', 'data-testid': 'eval-note' }, n)));
+      ...(ev.notes ?? []).map((n) => h('p', { class: 'note', 'data-testid': 'eval-note' }, n)),
+      ev.headroom ? renderHeadroom(ev.headroom) : null);
     const categories = Object.keys(ev.reports[0].report.overall.errorRates);
     replace(chartBox, createBarChart('Error rate per category', categories, ev.reports.map((r) => ({ label: r.name, values: categories.map((c) => (r.report.overall.errorRates as Record<string, number>)[c]) })), 'eval-bars'));
   };
@@ -117,6 +129,17 @@ export const evalView: View = (ctx) => {
     h('p', { class: 'muted' }, 'Fine-grained evaluation on the test split: exact match, ESM and its parts, and the share of turns with each error category.'),
     editor.el, job.el, table, chartBox, createLivePrompt(ctx));
 };
+
+/** What each model's own samples can still reach (evaluate.passAtK > 0): a table and the sentences under it. */
+function renderHeadroom(hr: EvalHeadroom): HTMLElement {
+  const t = headroomTable(hr);
+  return h('section', { 'data-testid': 'eval-headroom' },
+    h('h3', {}, `What each model's own samples can still reach (pass@${hr.k})`),
+    h('table', {},
+      h('thead', {}, h('tr', {}, ...t.header.map((c, i) => h('th', i ? { class: 'num' } : {}, c)))),
+      h('tbody', {}, ...t.rows.map((r) => h('tr', {}, ...r.map((c, i) => h('td', i ? { class: 'num' } : {}, c)))))),
+    h('p', {}, headroomText(hr)));
+}
 
 /** Type a question against a test sample's tools and see the model's call scored against its truth. */
 function createLivePrompt(ctx: AppContext): HTMLElement {
