@@ -2,7 +2,7 @@
 // model, greedy exact and pass@k on the same turns, and how many turns greedy gets wrong one of its k samples gets
 // right (what a round on its own samples could teach; the rest need the ground truth as a target). With two models,
 // whether the update changed what the model can sample: turns only one of them reaches, by an exact McNemar test.
-import { mcnemarExact, turnKey } from '../core/scoring/significance.ts';
+import { pairedReach } from '../core/pipeline/headroom_rows.ts';
 import type { HeadroomRow, PassAtK } from '../protocol.ts';
 import { wilsonInterval } from './classroom/intervals.ts';
 import { formatP } from './classroom/seeds.ts';
@@ -40,18 +40,9 @@ export function headroomText(h: EvalHeadroom): string {
     + `A turn greedy decoding gets wrong but one of its own samples gets right can be taught from the model's samples alone; `
     + `the others need the ground truth as the target. Preference updates on a model's own samples mostly sharpen what it can already sample, so pass@${h.k} bounds what another round of them can reach.`;
   const last = h.models[h.models.length - 1];
-  if (h.models.length < 2 || !first.passAtK.perTurn || !last.passAtK.perTurn) return head;
-  const reached = (p: PassAtK): Map<string, boolean> => new Map(p.perTurn!.map((t) => [turnKey(t), t.exact > 0]));
-  const a = reached(first.passAtK);
-  const b = reached(last.passAtK);
-  if (a.size !== b.size || [...a.keys()].some((k) => !b.has(k))) return head;
-  let gained = 0;
-  let lost = 0;
-  for (const [k, was] of a) {
-    if (!was && b.get(k)) gained++;
-    if (was && !b.get(k)) lost++;
-  }
-  const p = mcnemarExact(gained, lost);
+  const paired = h.models.length > 1 ? pairedReach(first.passAtK, last.passAtK) : null;
+  if (!paired) return head;
+  const { gained, lost, p } = paired;
   const verdict = gained + lost === 0 ? 'the update did not change which turns its samples reach.' : p < 0.05
     ? `it samples the right answer on ${gained > lost ? 'more' : 'fewer'} turns, beyond chance (${formatP(p)}, exact McNemar).`
     : `a difference that cannot be told from chance (${formatP(p)}, exact McNemar).`;

@@ -87,7 +87,7 @@ export const evalCommand: Command = {
         });
         const row = headroomRow(measured, report);
         const section = row ? '\n' + headroomLines({ [basename(resolve(str(args, 'model')))]: row }, k, measured.temperature).join('\n') : '';
-        writeFiles(dir, { [basename(passPath)]: JSON.stringify({ ...measured, headroom: row }, null, 2) + '\n', [basename(mdPath)]: reportToMarkdown(report) + section });
+        writeFiles(dir, { [basename(passPath)]: JSON.stringify({ ...measured, seed: num(args, 'seed'), headroom: row }, null, 2) + '\n', [basename(mdPath)]: reportToMarkdown(report) + section });
         console.log(`pass@${k} (T=${measured.temperature}) ${(100 * measured.passAtK).toFixed(1)}% over ${measured.turns} turns in ${((performance.now() - t1) / 1000).toFixed(1)} s` +
           (row ? `; ${row.reachable} of the ${row.greedyWrong} turns greedy gets wrong have an exact sample` : ''));
       }

@@ -2,7 +2,7 @@
 // the app's Evaluate panel): how many of the turns greedy decoding gets wrong one of its own samples gets right, what
 // its samples can still teach, against what needs the ground truth as a target.
 import type { EvalReport } from '../scoring/evaluate.ts';
-import { turnKey } from '../scoring/significance.ts';
+import { mcnemarExact, turnKey } from '../scoring/significance.ts';
 import type { PassAtK } from './pass_at_k.ts';
 
 /** One model's pass@k beside its greedy reading of the same turns. */
@@ -68,4 +68,22 @@ export function headroomLines(rows: Record<string, HeadroomRow>, k: number, temp
     `| model | greedy exact | pass@1 (T=${temperature}) | pass@${k} | greedy-wrong turns with an exact sample |`, '| --- | --- | --- | --- | --- |',
     ...names.map((n) => { const x = rows[n]; return `| ${n} | ${pct(x.greedy)} | ${pct(x.passAt1)} | ${pct(x.passAtK)} | ${x.reachable} of ${x.greedyWrong} (${pct(x.greedyWrong ? x.reachable / x.greedyWrong : 0)}) |`; }), '',
   ];
+}
+
+/**
+ * Two models' pass@k on the same turns: the turns only the second's samples reach (an exact sample among k) and
+ * those only the first's reach, with the exact McNemar p; null without per-turn counts or on different turns.
+ */
+export function pairedReach(first: PassAtK, second: PassAtK): { gained: number; lost: number; p: number } | null {
+  if (!first.perTurn || !second.perTurn) return null;
+  const a = new Map(first.perTurn.map((t) => [turnKey(t), t.exact > 0]));
+  const b = new Map(second.perTurn.map((t) => [turnKey(t), t.exact > 0]));
+  if (a.size !== b.size || [...a.keys()].some((k) => !b.has(k))) return null;
+  let gained = 0;
+  let lost = 0;
+  for (const [k, was] of a) {
+    if (!was && b.get(k)) gained++;
+    if (was && !b.get(k)) lost++;
+  }
+  return { gained, lost, p: mcnemarExact(gained, lost) };
 }

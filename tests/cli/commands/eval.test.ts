@@ -29,7 +29,8 @@ describe('ttpa eval --pass-at-k', () => {
     const pk = JSON.parse(readFileSync(at('e.pass_at_k.json'), 'utf8'));
     const samples = parseSamplesJsonl(readFileSync(at('d', 'test.jsonl'), 'utf8'), 'test.jsonl').slice(0, 5);
     const { model, tokenizer } = await loadCheckpoint(dirSource(M));
-    const { headroom, ...measured } = pk;
+    const { headroom, seed, ...measured } = pk;
+    expect(seed).toBe(3);
     expect(measured).toEqual(await passAtK(model, tokenizer, samples, { k: 4, temperature: 0.9, maxNewTokens: 48, seed: 3 }));
     // the row by hand from the two files
     const exact = new Map(report.turns.map((t: { sampleId: string; turn: number; exact: boolean }) => [`${t.sampleId}#${t.turn}`, t.exact]));
@@ -50,6 +51,15 @@ describe('ttpa eval --pass-at-k', () => {
     expect(JSON.parse(readFileSync(at('plain.json'), 'utf8')).turns).toEqual(report.turns);
     expect(existsSync(at('plain.pass_at_k.json'))).toBe(false);
     expect(readFileSync(at('plain.md'), 'utf8')).not.toContain('can still reach');
+
+    // ttpa compare reads the records beside the reports: here the same model at two seeds (another random stream)
+    const again = await runMain(['eval', ...common, '--pass-at-k', '4', '--temperature', '0.9', '--seed', '4', '--out', at('again.json')]);
+    expect(again.code, again.err).toBe(0);
+    const cmp = await runMain(['compare', at('e.json'), at('again.json'), at('plain.json')]);
+    expect(cmp.code, cmp.err).toBe(0);
+    expect(cmp.out).toContain(`| e | ${(100 * headroom.greedy).toFixed(1)}% | ${(100 * headroom.passAt1).toFixed(1)}% | ${(100 * headroom.passAtK).toFixed(1)}% |`);
+    expect(cmp.out).toMatch(/\n- again against e: its samples reach \d+ turns? e's did not and miss \d+ they reached \(p [=<] [\d.]+, exact McNemar\)\./);
+    expect(cmp.out).toContain('- Sampled with different seeds (3, 4)');
   }, 300_000);
 
   it('refuses a k or temperature it cannot sample with, by name', async () => {

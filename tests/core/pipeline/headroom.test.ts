@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { headroomLines, headroomRow } from '../../../src/core/pipeline/headroom_rows.ts';
+import { headroomLines, headroomRow, pairedReach } from '../../../src/core/pipeline/headroom_rows.ts';
 import type { PassAtK } from '../../../src/core/pipeline/pass_at_k.ts';
 import type { EvalReport } from '../../../src/core/scoring/evaluate.ts';
 
@@ -30,5 +30,24 @@ describe('headroomRow', () => {
     expect(lines[2]).toMatch(/^On the headroom line's 4 test turns, every model sampled 4 times a turn/);
     expect(lines).toContain('| start | 50.0% | 25.0% | 75.0% | 1 of 2 (50.0%) |');
     expect(headroomLines({}, 4, 0.7)).toEqual([]);
+  });
+});
+
+describe('pairedReach', () => {
+  it('counts the turns only one model\'s samples reach, with the exact McNemar p', () => {
+    const before = measured([['a', 1, 4], ['a', 3, 1], ['b', 1, 0], ['b', 3, 0], ['c', 1, 0]]);
+    // a/3 lost; b/1, b/3 and c/1 gained (in another order: paired by turn, not by position)
+    const after = measured([['c', 1, 2], ['b', 3, 1], ['b', 1, 8], ['a', 3, 0], ['a', 1, 3]]);
+    // exact two-sided McNemar on 3 / 1: 2 * P(X <= 1), X ~ Bin(4, 1/2) = 2 * 5/16
+    expect(pairedReach(before, after)).toEqual({ gained: 3, lost: 1, p: 0.625 });
+    expect(pairedReach(after, before)).toEqual({ gained: 1, lost: 3, p: 0.625 });
+    expect(pairedReach(before, before)).toEqual({ gained: 0, lost: 0, p: 1 });
+  });
+
+  it('gives null on different turns or without per-turn counts', () => {
+    const a = measured([['a', 1, 4], ['a', 3, 1]]);
+    expect(pairedReach(a, measured([['a', 1, 4], ['a', 5, 1]]))).toBeNull();
+    expect(pairedReach(a, measured([['a', 1, 4]]))).toBeNull();
+    expect(pairedReach(a, { ...a, perTurn: undefined })).toBeNull();
   });
 });
