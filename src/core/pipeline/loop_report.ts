@@ -11,7 +11,7 @@ import type { ResolvedPipeline } from './config.ts';
 import type { ArmRun } from './loop.ts';
 import { ARM_DESCRIPTIONS, ARM_NAMES, GOAL_RELATIVE_CUT, type ArmName } from './loop_config.ts';
 import type { PassAtK } from './pass_at_k.ts';
-import { headroomLines, headroomRow, poolHeadroom, type HeadroomRow } from './headroom_rows.ts';
+import { headroomLines, headroomRow, pairedReach, poolHeadroom, type HeadroomRow } from './headroom_rows.ts';
 import { lineChartSvg } from './svg_chart.ts';
 import { anchorPerPair } from '../train/anchor.ts';
 import type { CalibrationSummary } from './calibrate_stage.ts';
@@ -108,7 +108,14 @@ export interface LoopReport {
    * With loop.passAtKAllModels: pass@k beside greedy on the headroom samples, per model ('start', the origin
    * 'warmup' when there is one, every arm); the start's row only where its record has per-turn counts. Absent otherwise.
    */
-  headroomAfter?: { k: number; temperature: number; models: Record<string, HeadroomRow> };
+  headroomAfter?: {
+    k: number; temperature: number; models: Record<string, HeadroomRow>;
+    /**
+     * pass@k of TTPA against each arm on the same turns: turns only TTPA's samples reach (an exact sample among k) /
+     * only the arm's, exact McNemar. Absent in older reports.
+     */
+    ttpaVs?: Partial<Record<ArmName, PairedOutcome>>;
+  };
   config: unknown;
 }
 
@@ -225,6 +232,13 @@ export function buildLoopReport(inp: LoopReportInputs): { report: LoopReport; ma
   return { report, markdown: loopMarkdown(report, Object.keys(charts)), charts };
 }
 
+/** The line under the headroom table: does the preference term change what a model can sample? */
+function reachLines(k: number, ttpaVs: Partial<Record<ArmName, PairedOutcome>> | undefined): string[] {
+  const arms = Object.keys(ttpaVs ?? {}) as ArmName[];
+  if (!arms.length) return [];
+  return [`pass@${k} of TTPA against each arm on the same turns (turns only TTPA's samples reach / only the arm's): ${arms.map((a) => `${a} ${sig(ttpaVs![a]!)}`).join('; ')}.`, ''];
+}
+
 /** Each measured model's pass@k beside its greedy reading, start first (when its record pairs), then the origin and the arms. */
 function headroomResults(inp: LoopReportInputs, armNames: readonly ArmName[]): NonNullable<LoopReport['headroomAfter']> {
   const models: Record<string, HeadroomRow> = {};
@@ -234,7 +248,14 @@ function headroomResults(inp: LoopReportInputs, armNames: readonly ArmName[]): N
   };
   add('start', inp.headroom, inp.evals.sft);
   for (const name of ['warmup', ...armNames]) add(name, inp.headroomAfter?.[name], inp.evals[name]);
-  return { k: inp.config.loop.passAtK, temperature: inp.config.loop.passAtKTemperature, models };
+  const ttpaVs: Partial<Record<ArmName, PairedOutcome>> = {};
+  const ttpa = inp.headroomAfter?.ttpa;
+  for (const a of armNames.filter((x) => x !== 'ttpa')) {
+    const other = inp.headroomAfter?.[a];
+    const r = ttpa && other ? pairedReach(other, ttpa) : null;
+    if (r) ttpaVs[a] = { turns: ttpa!.perTurn!.length, aWins: r.gained, bWins: r.lost, p: r.p };
+  }
+  return { k: inp.config.loop.passAtK, temperature: inp.config.loop.passAtKTemperature, models, ...(Object.keys(ttpaVs).length ? { ttpaVs } : {}) };
 }
 
 /** Exact-match rate of a report's turns that belong to `ids` (null when none do or the ids are unknown). */
@@ -297,7 +318,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
       ...(bothCall ? [BOTH_CALL_NOTE, ''] : [])]),
     `Lowest test error: **${best}** (${pct(r.arms[best]!.errorRate)}).`,
     `Goal (TTPA cuts the starting error by >= ${pct(r.goal.target)} relative and beats every arm with p < ${ALPHA}): **${r.goal.met ? 'met' : 'not met'}**; relative change ${pct(r.goal.relativeErrorReduction)}; ${goalArms(r.goal)}.`, '',
-    ...(r.headroomAfter ? headroomLines(r.headroomAfter.models, r.headroomAfter.k, r.headroomAfter.temperature) : []),
+    ...(r.headroomAfter ? [...headroomLines(r.headroomAfter.models, r.headroomAfter.k, r.headroomAfter.temperature), ...reachLines(r.headroomAfter.k, r.headroomAfter.ttpaVs)] : []),
     ...calibratedLines(r, names),
     ...firstMissLines(r, names),
     '## Arms', '', ...names.map((a) => `- \`${a}\`: ${ARM_DESCRIPTIONS[a]}. Final model: \`${a}/\` (HF layout).`), '',
@@ -423,7 +444,12 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[], link
         },
       } : {}),
       ...(reports.every((r) => r.headroomAfter) ? {
-        headroom: { k: reports[0].headroomAfter!.k, temperature: reports[0].headroomAfter!.temperature, models: poolHeadroom(reports.map((r) => r.headroomAfter!.models)) },
+        headroom: {
+          k: reports[0].headroomAfter!.k, temperature: reports[0].headroomAfter!.temperature, models: poolHeadroom(reports.map((r) => r.headroomAfter!.models)),
+          ...(others.length && others.every((a) => reports.every((r) => r.headroomAfter!.ttpaVs?.[a])) ? {
+            ttpaVs: Object.fromEntries(others.map((a) => [a, pool(reports.map((r) => r.headroomAfter!.ttpaVs![a]!))])),
+          } : {}),
+        },
       } : {}),
     },
     goalMetAllSeeds: reports.every((r) => r.goal.met),
@@ -463,7 +489,7 @@ export function aggregateLoopReports(preset: string, reports: LoopReport[], link
         const row = (seed: string, o: PairedOutcome, k: { call: PairedOutcome; text: PairedOutcome; bothCall: PairedOutcome }): string => `| ${a} | ${seed} | ${sig(o)} | ${sig(k.call)} | ${sig(k.text)} | ${sig(k.bothCall)} |`;
         return [...reports.map((r) => row(String(r.seed), r.calibrated!.ttpaVs[a]!, r.calibrated!.ttpaVsByTurn[a]!)), row('all', pooled.calibrated!.ttpaVs[a]!, pooled.calibrated!.ttpaVsByTurn[a]!)];
       })] : []),
-    ...(pooled.headroom ? ['', ...headroomLines(pooled.headroom.models, pooled.headroom.k, pooled.headroom.temperature, reports.length).slice(0, -1)] : []),
+    ...(pooled.headroom ? ['', ...headroomLines(pooled.headroom.models, pooled.headroom.k, pooled.headroom.temperature, reports.length), ...reachLines(pooled.headroom.k, pooled.headroom.ttpaVs)].slice(0, -1) : []),
     '', `Goal met on every seed: **${report.goalMetAllSeeds ? 'yes' : 'no'}**. ${perSeedLinks(report.seeds, links)}`.trimEnd(), '',
   ];
   return { report, markdown: md.join('\n') };

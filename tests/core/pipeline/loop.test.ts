@@ -13,7 +13,7 @@ import { ARM_NAMES } from '../../../src/core/pipeline/loop_config.ts';
 import type { LoopReport } from '../../../src/core/pipeline/loop_report.ts';
 import { median } from '../../../src/core/bench/timing.ts';
 import type { EvalReport } from '../../../src/core/scoring/evaluate.ts';
-import { pairedOutcome } from '../../../src/core/scoring/significance.ts';
+import { mcnemarExact, pairedOutcome } from '../../../src/core/scoring/significance.ts';
 import { memoryStore } from '../../../src/core/pipeline/store.ts';
 import { buildPairs } from '../../../src/core/preference/build_pairs.ts';
 import { pairsToTrlJsonl } from '../../../src/core/preference/trl_export.ts';
@@ -107,6 +107,15 @@ describe('runLoop (tiny preset, 2 rounds)', () => {
       expect(row.passAtK, name).toBeGreaterThanOrEqual(row.reachable / row.turns);
     }
     expect(text(store, 'report.md')).toContain("## What each model's own samples can still reach (pass@2, T=0.7)");
+    // pass@k of TTPA against each arm, counted here from the two stage records turn by turn
+    const reached = (dir: string) => new Map((JSON.parse(text(store, `${dir}/stage.json`)).summary.perTurn as { sampleId: string; turn: number; exact: number }[]).map((t) => [`${t.sampleId}/${t.turn}`, t.exact > 0]));
+    const ttpaReach = reached('headroom/ttpa');
+    for (const arm of ARM_NAMES.filter((a) => a !== 'ttpa')) {
+      const other = reached(`headroom/${arm}`);
+      const only = (a: Map<string, boolean>, b: Map<string, boolean>) => [...a].filter(([key, r]) => r && !b.get(key)).length;
+      expect(h.ttpaVs![arm], arm).toEqual({ turns: ttpaReach.size, aWins: only(ttpaReach, other), bWins: only(other, ttpaReach), p: mcnemarExact(only(ttpaReach, other), only(other, ttpaReach)) });
+    }
+    expect(text(store, 'report.md')).toContain("pass@2 of TTPA against each arm on the same turns (turns only TTPA's samples reach / only the arm's): control ");
     expect(text(store, 'report.md')).toContain('TTPA against each arm');
     expect(report.goal.armsNotRun).toEqual([]);
     expect([...store.files.keys()].filter((f) => f.startsWith('calibrate/'))).toEqual([]); // loop.calibrate is off by default

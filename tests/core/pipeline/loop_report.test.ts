@@ -59,6 +59,18 @@ describe('aggregateLoopReports', () => {
     expect(aggregateLoopReports('demo', [seed(1, [6, 1], [3, 2])]).report.pooled.headroom).toBeUndefined();
   });
 
+  it("adds up TTPA's pass@k against each arm when every seed has it, and says it under the pooled rows", () => {
+    const models = { ttpa: { turns: 400, greedy: 0.8, passAt1: 0.5, passAtK: 0.85, greedyWrong: 80, reachable: 20 } };
+    const withReach = (r: LoopReport, ttpaVs?: Record<string, ReturnType<typeof outcome>>): LoopReport => ({ ...r, headroomAfter: { k: 8, temperature: 0.7, models, ...(ttpaVs ? { ttpaVs } : {}) } } as unknown as LoopReport);
+    const agg = aggregateLoopReports('fresh-calls-full', [withReach(seed(1, [6, 1], [3, 2]), { control: outcome(43, 45, 400) }), withReach(seed(2, [4, 3], [0, 5]), { control: outcome(7, 1, 400) })]);
+    expect(agg.report.pooled.headroom!.ttpaVs).toEqual({ control: { turns: 800, aWins: 50, bWins: 46, p: mcnemarExact(50, 46) } });
+    expect(agg.markdown).toContain(`| ttpa | 80.0% | 50.0% | 85.0% | 40 of 160 (25.0%) |\n\npass@8 of TTPA against each arm on the same turns (turns only TTPA's samples reach / only the arm's): control 50 / 46, p = ${mcnemarExact(50, 46).toFixed(3)}.\n\nGoal met on every seed`);
+    // a seed from before the count: the pooled rows without it
+    const older = aggregateLoopReports('fresh-calls-full', [withReach(seed(1, [6, 1], [3, 2]), { control: outcome(43, 45, 400) }), withReach(seed(2, [4, 3], [0, 5]))]);
+    expect(older.report.pooled.headroom!.ttpaVs).toBeUndefined();
+    expect(older.markdown).toContain('| ttpa | 80.0% | 50.0% | 85.0% | 40 of 160 (25.0%) |\n\nGoal met on every seed');
+  });
+
   it('pools the call-turn and text-turn tests apart when every seed reports them', () => {
     const byTurn = (r: LoopReport, call: [number, number], text: [number, number]): LoopReport => ({ ...r, ttpaVsByTurn: { control: { call: outcome(...call, 60), text: outcome(...text, 40) } } } as unknown as LoopReport);
     const agg = aggregateLoopReports('fresh-calls', [byTurn(seed(1, [6, 1], [3, 2]), [3, 0], [0, 2]), byTurn(seed(2, [4, 3], [0, 5]), [0, 1], [0, 4])]);
