@@ -28,7 +28,7 @@ export const evalCommand: Command = {
     { name: 'batch-size', type: 'int', help: 'prompts decoded together', default: 16 },
     { name: 'limit', type: 'int', help: 'evaluate only the first N samples (0 = all)', default: 0 },
     { name: 'call-bias', type: 'number', help: 'added to the log-prob of <tool_call> at each turn\'s first token: > 0 calls more, < 0 answers in text more (ttpa calibrate chooses one on validation)', default: 0 },
-    { name: 'pass-at-k', type: 'int', help: 'also sample K answers a turn and write pass@K beside the report (.pass_at_k.json): the turns greedy gets wrong that one of the model\'s own samples gets right (0 = off; the loop uses 8)', default: 0 },
+    { name: 'pass-at-k', type: 'int', help: 'also sample K answers a turn and write pass@K beside the report (.pass_at_k.json): the turns greedy gets wrong that one of the model\'s own samples gets right (0 = off; the loop uses 8); the samples are drawn without --call-bias', default: 0 },
     { name: 'temperature', type: 'number', help: 'with --pass-at-k: the sampling temperature', default: 0.7 },
     { name: 'seed', type: 'int', help: 'with --pass-at-k: the random stream (the same seed samples every model the same way)', default: 0 },
     OVERWRITE_OPTION,
