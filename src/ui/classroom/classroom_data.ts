@@ -6,8 +6,10 @@ import { ARM_NAMES, GOAL_RELATIVE_CUT } from '../../core/pipeline/loop_config.ts
 import { mcnemarExact } from '../../core/scoring/significance.ts';
 import type { MetricPoint, Sample, SamplePairs } from '../../protocol.ts';
 import type { AppState } from '../state.ts';
+import { headroomText } from '../eval_headroom.ts';
 import { pairedChange, wilsonInterval } from './intervals.ts';
-import { summariseSeeds, type SeedsSummary } from './seeds.ts';
+import { formatP, summariseSeeds, type SeedsSummary } from './seeds.ts';
+import type { HeadroomRow } from '../../core/pipeline/headroom_rows.ts';
 
 /** An arm against the first arm on the same turns: change of the error rate with its 95% interval, and the exact McNemar p. */
 export interface PairedView { change: number; low: number; high: number; fixed: number; broken: number; n: number; p: number }
@@ -88,6 +90,8 @@ interface BundleReport {
   kind?: string; preset: string; seed: number; wallMs: number; start?: ReportArm;
   arms: Record<string, ReportArm | undefined>;
   goal?: { met: boolean; relativeErrorReduction: number; target?: number; beatsEveryArm?: boolean; armsNotRun?: string[] };
+  /** Loop reports with loop.passAtKAllModels: each model's pass@k beside greedy, and TTPA's against each arm. */
+  headroomAfter?: { k: number; temperature: number; models: Record<string, HeadroomRow>; ttpaVs?: Record<string, { aWins: number; bWins: number; p: number } | undefined> };
 }
 interface BundleRun {
   report: BundleReport;
@@ -156,8 +160,28 @@ function runView(r: BundleRun): RunView {
   return {
     seed: r.report.seed, arms, headline, control: headline ? controlOf(arms, headline, exact) : undefined,
     curves: Object.entries(r.curves ?? {}).map(([k, points]) => ({ label: armLabel(k), points })),
-    notes: goal ? [r.report.kind === 'loop' ? loopGoalNote(r.report, goal) : `The project's goal (TTPA cuts the SFT error rate by 30% relative) is ${goal.met ? 'met' : 'not met'} in this run: relative change ${(100 * goal.relativeErrorReduction).toFixed(1)}%.`] : [],
+    notes: [
+      ...(goal ? [r.report.kind === 'loop' ? loopGoalNote(r.report, goal) : `The project's goal (TTPA cuts the SFT error rate by 30% relative) is ${goal.met ? 'met' : 'not met'} in this run: relative change ${(100 * goal.relativeErrorReduction).toFixed(1)}%.`] : []),
+      ...(r.report.headroomAfter ? [headroomNote(r.report.headroomAfter)] : []),
+    ],
   };
+}
+
+/**
+ * What the models can still sample (the loop's pass@k rows): each model's pass@k, how many of TTPA's wrong turns its
+ * own samples get right, and whether the preference term changed what TTPA can sample against its control.
+ */
+export function headroomNote(h: NonNullable<BundleReport['headroomAfter']>): string {
+  const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+  const names = Object.keys(h.models);
+  const turns = h.models[names[0]]?.turns ?? 0;
+  const rates = names.map((n) => `${n === 'start' ? 'the start model' : n === 'warmup' ? 'the warm-up model' : ARM_SHORT[n] ?? n} ${pct(h.models[n].passAtK)}`).join(', ');
+  const ttpa = h.models.ttpa;
+  const own = ttpa ? ` Of the ${ttpa.greedyWrong} turns TTPA gets wrong, its own samples get ${ttpa.reachable} right; the rest need the ground truth as the target.` : '';
+  const key = CONTROLS.find((k) => h.ttpaVs?.[k]);
+  const vs = key ? h.ttpaVs![key]! : undefined;
+  const reach = vs ? ` TTPA's samples reach ${vs.aWins} turns ${ARM_SHORT[key!]}'s do not, and miss ${vs.bWins} it reaches (${formatP(vs.p)}): ${vs.p < 0.05 ? 'the preference term changed what the model can sample' : 'the preference term did not measurably change what the model can sample'}.` : '';
+  return `What the models can still sample (pass@${h.k}: one of ${h.k} samples at temperature ${h.temperature} right, on ${turns.toLocaleString('en-US')} test turns): ${rates}.${own}${reach}`;
 }
 
 /**
@@ -211,7 +235,7 @@ export function fromState(s: AppState): ClassroomData | undefined {
     runs: [{
       arms, headline: arms[1]?.key,
       curves: s.dpo?.points.length ? [{ label: 'DPO', points: s.dpo.points }] : [],
-      notes: s.evaluation?.notes ?? [],
+      notes: [...(s.evaluation?.notes ?? []), ...(s.evaluation?.headroom ? [headroomText(s.evaluation.headroom)] : [])],
     }],
     details: (s.pairs?.details ?? []).filter((d) => d.trajectory && d.pairs.length),
     samples: Object.fromEntries((s.dataset?.samples ?? []).map((x) => [x.id, x])),

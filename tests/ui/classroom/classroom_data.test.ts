@@ -4,7 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { fromReference } from '../../../src/ui/classroom/classroom_data.ts';
+import { fromReference, fromState } from '../../../src/ui/classroom/classroom_data.ts';
+import { buildReport, type TurnRecord } from '../../../src/core/scoring/evaluate.ts';
+import { headroomText, type EvalHeadroom } from '../../../src/ui/eval_headroom.ts';
+import type { AppState } from '../../../src/ui/state.ts';
 import { wilsonInterval } from '../../../src/ui/classroom/intervals.ts';
 import { REPO } from '../../browser/harness.ts';
 import { bundleOf, loopRun, singleRunBundle } from './bundles.ts';
@@ -42,6 +45,20 @@ describe('fromReference', () => {
     const all = { met: true, relativeErrorReduction: 0.35, target: 0.3, beatsEveryArm: true, armsNotRun: [] };
     expect(fromReference(bundleOf([withGoal(all)])).runs[0].notes[0]).toBe("The project's goal (TTPA cuts the start's error rate by 30% relative and beats every other arm with p < 0.05) is met in this run: relative change 35.0%; beats every arm with p < 0.05: yes.");
     expect(fromReference(bundleOf([withGoal({ ...all, met: false, beatsEveryArm: false, armsNotRun: ['rft'] })])).runs[0].notes[0]).toContain('is not met in this run: relative change 35.0%; beats the arms run with p < 0.05: no; not run: RFT.');
+  });
+
+  test("a loop run with pass@k rows says what the models can still sample and whether the term changed it (seed 3's stored run)", () => {
+    const stored = JSON.parse(readFileSync(join(REPO, 'models/sweeps/fresh_calls_full_k6_seed3.runs.json'), 'utf8'));
+    const data = fromReference({ ...stored, teaching: { note: 'no details', details: [], samples: [] } });
+    // the report's rows: 421 turns; TTPA wrong on 87, 21 of them reachable; against continued SFT 8 / 8 (p = 1)
+    expect(data.runs[0].notes[1]).toBe('What the models can still sample (pass@8: one of 8 samples at temperature 0.7 right, on 421 test turns): '
+      + 'the start model 67.9%, the warm-up model 75.8%, TTPA 84.3%, the control 83.4%, continued SFT 84.3%. '
+      + "Of the 87 turns TTPA gets wrong, its own samples get 21 right; the rest need the ground truth as the target. "
+      + "TTPA's samples reach 8 turns continued SFT's do not, and miss 8 it reaches (p = 1.00): the preference term did not measurably change what the model can sample.");
+    // without the rows, no such note
+    const [run] = stored.runs;
+    const { headroomAfter: _, ...older } = run.report;
+    expect(fromReference({ ...stored, runs: [{ ...run, report: older }], teaching: { note: 'x', details: [], samples: [] } }).runs[0].notes.some((n: string) => n.startsWith('What the models can still sample'))).toBe(false);
   });
 
   test("the bundler's caveat comes through as written; a bundle without one has none; one that is not text is refused", () => {
@@ -103,5 +120,21 @@ describe('the shipped reference bundle (public/reference/run.json)', () => {
     const fixed = raw.runs.reduce((s, r) => s + r.report.ttpaVs['sft-continued'].aWins, 0);
     const broken = raw.runs.reduce((s, r) => s + r.report.ttpaVs['sft-continued'].bWins, 0);
     expect(data.seeds!.line).toContain(`What the preference term adds, TTPA against continued SFT over all ${raw.runs.length} seeds: ${fixed.toLocaleString('en-US')} turns fixed, ${broken.toLocaleString('en-US')} broken`);
+  });
+});
+
+describe('fromState', () => {
+  test("the app's run: Evaluate's notes, and its headroom line when pass@k was measured", () => {
+    const turn = (i: number, exact: boolean): TurnRecord => ({
+      sampleId: `s${i}`, turn: 1, category: 'single', domains: [], expected: [], text: '', predicted: [], exact, esm: exact ? 1 : 0.5,
+      parts: { name: 1, required: 1, key: 1, type: 1, value: 1 }, formatValid: true, noCallDue: false, errors: [],
+    });
+    const report = buildReport(1, [turn(0, true), turn(1, false)]);
+    const passAtK = { k: 4, temperature: 0.7, turns: 2, passAtK: 1, passAt1: 0.5, skipped: 0, sampleIds: ['s0', 's1'], perTurn: [{ sampleId: 's0', turn: 1, exact: 4 }, { sampleId: 's1', turn: 1, exact: 1 }] };
+    const headroom: EvalHeadroom = { k: 4, temperature: 0.7, models: [{ name: 'current', passAtK, row: { turns: 2, passAtK: 1, passAt1: 0.5, greedy: 0.5, greedyWrong: 1, reachable: 1 } }] };
+    const state = (h?: EvalHeadroom) => ({ stages: { evaluate: { status: 'done' } }, evaluation: { config: {}, reports: [{ name: 'current', report }], notes: ['a note'], ...(h ? { headroom: h } : {}) } }) as unknown as AppState;
+    expect(fromState(state(headroom))!.runs[0].notes).toEqual(['a note', headroomText(headroom)]);
+    expect(headroomText(headroom)).toMatch(/^Each model sampled 4 times a turn at temperature 0\.7 on 2 test turns\./);
+    expect(fromState(state())!.runs[0].notes).toEqual(['a note']);
   });
 });
