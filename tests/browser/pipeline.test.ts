@@ -173,6 +173,7 @@ describe('the lab through the UI (tiny preset)', () => {
     for (const name of ['before DPO', 'after DPO']) {
       expect(notes.filter((n) => n.startsWith(`${name}: call bias `))).toEqual([expect.stringMatching(/^.*: call bias [+-]?\d+(\.\d+)? nats on <tool_call>, set on [1-9]\d* validation turns \(validation error \d+\.\d% at 0(; no bias lowered it| -> \d+\.\d%; spurious \/ missed calls \d+ \/ \d+ -> \d+ \/ \d+)\)$/)]);
     }
+    expect(notes).toContain("the pass@2 samples are drawn without the call bias; the headroom table's greedy column is read at it");
     const headroom = page.locator('[data-testid=eval-headroom]');
     expect(await headroom.locator('h3').textContent()).toBe("What each model's own samples can still reach (pass@2)");
     const cells = await headroom.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent)));

@@ -85,6 +85,7 @@ export const evalView: View = (ctx) => {
       const bias = Number(config.callBias ?? 0);
       const notes = [...plan.notes, ...(bias ? [`decoded with a call bias of ${signed(bias)} nats on <tool_call> at each turn's first token (0 is plain greedy)`] : []),
         ...thresholds.map((t) => thresholdNote(t.name, t.choice)),
+        ...(k > 0 && (bias || onValidation) ? [`the pass@${k} samples are drawn without the call bias; the headroom table's greedy column is read at it`] : []),
         ...(split === 'test' ? [] : [`this dataset has no test split: evaluated on ${split} samples, which ${split === 'train' ? 'the model was trained on' : 'are not held out from tuning'}`])];
       const at = onValidation ? ` at call thresholds set on ${val.length} validation samples (${thresholds.map((t) => `${t.name} ${signed(t.choice.chosen.bias)}`).join(', ')})` : bias ? ` at call bias ${signed(bias)}` : '';
       store.update({ evaluation: { config, reports, notes, ...(tokenLevel ? { tokenLevel } : {}), ...(k > 0 ? { headroom } : {}) } });
