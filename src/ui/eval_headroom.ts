@@ -30,6 +30,12 @@ export function headroomTable(h: EvalHeadroom): { header: string[]; rows: string
   };
 }
 
+/** The table's figures as one sentence, for where there is no table (the Classroom's note on the app's run). */
+export function headroomSummary(h: EvalHeadroom): string {
+  const t = headroomTable(h);
+  return `pass@${h.k} at temperature ${h.temperature}: ${t.rows.map(([name, greedy, , passK, reach]) => `${name} ${passK} against ${greedy} greedy exact, ${reach} greedy-wrong turns with an exact sample`).join('; ')}.`;
+}
+
 /** The sentences under the table; the paired one only for two models measured on the same turns. */
 export function headroomText(h: EvalHeadroom): string {
   const first = h.models[0];

@@ -6,7 +6,7 @@ import { ARM_NAMES, GOAL_RELATIVE_CUT } from '../../core/pipeline/loop_config.ts
 import { mcnemarExact } from '../../core/scoring/significance.ts';
 import type { MetricPoint, Sample, SamplePairs } from '../../protocol.ts';
 import type { AppState } from '../state.ts';
-import { headroomText } from '../eval_headroom.ts';
+import { headroomSummary, headroomText } from '../eval_headroom.ts';
 import { pairedChange, wilsonInterval } from './intervals.ts';
 import { formatP, summariseSeeds, type SeedsSummary } from './seeds.ts';
 import type { HeadroomRow } from '../../core/pipeline/headroom_rows.ts';
@@ -72,7 +72,7 @@ const ARM_LABELS: Record<string, string> = {
   sft: 'SFT (before preference training)', sequence: 'sequence-level DPO', token: 'TTPA (token-level DPO)', ttpa: 'TTPA (token-level DPO)',
   control: 'control: NLL on TTPA chosen only', rft: 'rejection-sampling fine-tuning', 'sft-continued': 'SFT continued',
 };
-const ARM_SHORT: Record<string, string> = { sft: 'the start model', token: 'TTPA', ttpa: 'TTPA', sequence: 'sequence DPO', control: 'the control', 'sft-continued': 'continued SFT', rft: 'RFT' };
+const ARM_SHORT: Record<string, string> = { sft: 'the start model', start: 'the start model', warmup: 'the warm-up model', token: 'TTPA', ttpa: 'TTPA', sequence: 'sequence DPO', control: 'the control', 'sft-continued': 'continued SFT', rft: 'RFT' };
 /** The arm that isolates the preference term, best first: the same training without it, then its chosen side's NLL alone. */
 const CONTROLS = ['sft-continued', 'control'];
 export const armLabel = (key: string): string => ARM_LABELS[key] ?? key;
@@ -175,7 +175,7 @@ export function headroomNote(h: NonNullable<BundleReport['headroomAfter']>): str
   const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
   const names = Object.keys(h.models);
   const turns = h.models[names[0]]?.turns ?? 0;
-  const rates = names.map((n) => `${n === 'start' ? 'the start model' : n === 'warmup' ? 'the warm-up model' : ARM_SHORT[n] ?? n} ${pct(h.models[n].passAtK)}`).join(', ');
+  const rates = names.map((n) => `${ARM_SHORT[n] ?? n} ${pct(h.models[n].passAtK)}`).join(', ');
   const ttpa = h.models.ttpa;
   const own = ttpa ? ` Of the ${ttpa.greedyWrong} turns TTPA gets wrong, its own samples get ${ttpa.reachable} right; the rest need the ground truth as the target.` : '';
   const key = CONTROLS.find((k) => h.ttpaVs?.[k]);
@@ -235,7 +235,7 @@ export function fromState(s: AppState): ClassroomData | undefined {
     runs: [{
       arms, headline: arms[1]?.key,
       curves: s.dpo?.points.length ? [{ label: 'DPO', points: s.dpo.points }] : [],
-      notes: [...(s.evaluation?.notes ?? []), ...(s.evaluation?.headroom ? [headroomText(s.evaluation.headroom)] : [])],
+      notes: [...(s.evaluation?.notes ?? []), ...(s.evaluation?.headroom ? [`${headroomSummary(s.evaluation.headroom)} ${headroomText(s.evaluation.headroom)}`] : [])],
     }],
     details: (s.pairs?.details ?? []).filter((d) => d.trajectory && d.pairs.length),
     samples: Object.fromEntries((s.dataset?.samples ?? []).map((x) => [x.id, x])),

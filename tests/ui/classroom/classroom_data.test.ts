@@ -133,7 +133,8 @@ describe('fromState', () => {
     const passAtK = { k: 4, temperature: 0.7, turns: 2, passAtK: 1, passAt1: 0.5, skipped: 0, sampleIds: ['s0', 's1'], perTurn: [{ sampleId: 's0', turn: 1, exact: 4 }, { sampleId: 's1', turn: 1, exact: 1 }] };
     const headroom: EvalHeadroom = { k: 4, temperature: 0.7, models: [{ name: 'current', passAtK, row: { turns: 2, passAtK: 1, passAt1: 0.5, greedy: 0.5, greedyWrong: 1, reachable: 1 } }] };
     const state = (h?: EvalHeadroom) => ({ stages: { evaluate: { status: 'done' } }, evaluation: { config: {}, reports: [{ name: 'current', report }], notes: ['a note'], ...(h ? { headroom: h } : {}) } }) as unknown as AppState;
-    expect(fromState(state(headroom))!.runs[0].notes).toEqual(['a note', headroomText(headroom)]);
+    // the figures first (the Classroom has no table), then Evaluate's line; 2 of 2 reach: Wilson 34.2%-100.0%
+    expect(fromState(state(headroom))!.runs[0].notes).toEqual(['a note', `pass@4 at temperature 0.7: current 100.0% (34.2%-100.0%) against 50.0% greedy exact, 1 of 1 greedy-wrong turns with an exact sample. ${headroomText(headroom)}`]);
     expect(headroomText(headroom)).toMatch(/^Each model sampled 4 times a turn at temperature 0\.7 on 2 test turns\./);
     expect(fromState(state())!.runs[0].notes).toEqual(['a note']);
   });
