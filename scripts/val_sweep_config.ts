@@ -66,7 +66,7 @@ export interface Sweep {
  * The SFT anchor samples each pair of an anchored dpo variant brought to its micro-batch (train/anchor.ts): its
  * --anchor-per-pair, else the sweep's dpo.anchorPerPair, else (0, auto) ceil(anchor samples / pairs kept); undefined
  * for a variant without --anchor, or when the counts are not known. The sweep table shows it: at auto it moves with
- * the pair count, and it moved validation error more than the pairs did (README "The anchor's dose").
+ * the pair count, and it moved validation error more than the pairs did (EXPERIMENTS.md, "The anchor's dose").
  */
 export function variantAnchorDose(sweep: Pick<Sweep, 'dpo'>, v: Variant, kept?: number, anchorSamples?: number): number | undefined {
   const flags = v.flags ?? [];

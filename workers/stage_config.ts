@@ -14,7 +14,7 @@ type Json = Record<string, unknown>;
 /**
  * The tuned settings every DPO and Pairs run starts from: the demo preset's (models/presets/demo.json).
  * Core's bare defaults (lr 5e-5, 60 steps) are for the CLI; in the app, lr 1e-3 drove the shipped model to
- * refuse (no_call 0% -> 20%, KL ~960), so the panels start from the settings the README measured.
+ * refuse (no_call 0% -> 20%, KL ~960), so the panels start from the settings EXPERIMENTS.md measured.
  */
 export const TUNED = { dpo: demo.dpo as Json, pairs: { maxPrompts: demo.pairs.prompts, ...demo.pairs.token } as Json };
 

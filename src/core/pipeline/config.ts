@@ -58,7 +58,7 @@ export interface PipelineConfig {
   /**
    * The control's NLL weight; null (the default) takes the weight TTPA's loss gives the chosen side (dpo.rpoAlpha plus
    * any 'sft' term), or 1 when it gives none. At 1 against a preference term at 0.1 the control trains 10 times
-   * harder on the same text and reads worse for that alone (README): set it to the preference term's weight for a
+   * harder on the same text and reads worse for that alone (EXPERIMENTS.md): set it to the preference term's weight for a
    * control that differs from TTPA in the preference alone.
    */
   controlWeight: number | null;

@@ -27,7 +27,7 @@ export interface LoopConfig {
    * Train samples of a shared warm-up round before the arms split, 0 = none: the starting model continues SFT on
    * their ground truth with the pipeline's `sft` settings, and every arm starts from the result. They are the first
    * slice of the shuffle, so no round draws them again. Why: from the shipped model the preference term did not help
-   * in round 1 but did from round 2 on (README, "Rounds on fresh, leak-free prompts").
+   * in round 1 but did from round 2 on (EXPERIMENTS.md, "Rounds on fresh, leak-free prompts").
    */
   warmupSamples: number;
   /** Arms to run; 'ttpa' always runs. */
@@ -74,7 +74,7 @@ export interface LoopConfig {
    * Also read every final model (and the arms' origin) at a call-or-answer threshold set on validation
    * (calibrate_stage.ts): the bias on `<tool_call>`'s first-step log-prob with the lowest error on the validation
    * split plus the train samples no round drew, then the test set at that bias, so the report can tell a lead in the
-   * calls from a shift of the threshold (README, "The call-or-answer threshold"). Costs one greedy decoding of both
+   * calls from a shift of the threshold (EXPERIMENTS.md, "The call-or-answer threshold"). Costs one greedy decoding of both
    * sets per model, plus the turns within calibrateSpan decoded the other way.
    */
   calibrate: boolean;

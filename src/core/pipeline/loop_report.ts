@@ -328,7 +328,7 @@ function loopMarkdown(r: LoopReport, charts: string[]): string {
       : `Round 0 is the starting model: ${pct(r.start.valErrorRate)} on ${r.start.valTurns} validation turns.`, '',
     `| round | ${names.join(' | ')} |`, `| --- |${' --- |'.repeat(names.length)}`,
     ...r.arms.ttpa!.rounds.map((_, i) => `| ${i + 1} | ${names.map((a) => { const q = r.arms[a]!.rounds[i]; return `${pct(q.valErrorRate)} (${q.items} items${q.kept !== undefined && q.kept !== q.items ? `, ${q.kept} kept` : ''}${q.anchorPerPair !== undefined ? `, anchor ×${q.anchorPerPair}` : ''})`; }).join(' | ')} |`), '',
-    ...(names.some((a) => r.arms[a]!.rounds.some((q) => q.anchorPerPair !== undefined)) ? ["anchor ×k: ground-truth anchor samples each pair (or RFT target) brought to its micro-batch. Arms at different k trained different amounts of SFT on the same samples: compare them knowing it (on fresh-calls-full's round-1 replay every pair set at k = 2 read 24.9-26.3% validation error, every one at k = 1 27.7-29.6%; README).", ''] : []),
+    ...(names.some((a) => r.arms[a]!.rounds.some((q) => q.anchorPerPair !== undefined)) ? ["anchor ×k: ground-truth anchor samples each pair (or RFT target) brought to its micro-batch. Arms at different k trained different amounts of SFT on the same samples: compare them knowing it (on fresh-calls-full's round-1 replay every pair set at k = 2 read 24.9-26.3% validation error, every one at k = 1 27.7-29.6%; EXPERIMENTS.md).", ''] : []),
     ...pairSidesLines(r.arms.ttpa!.rounds),
     '## Error rates per category (share of test turns with the error)', '',
     `| category | start | ${names.join(' | ')} |`, `| --- | --- |${' --- |'.repeat(names.length)}`,

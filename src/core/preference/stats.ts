@@ -133,7 +133,7 @@ export function pairStats(mode: PairMode, outcomes: readonly PromptOutcome[], pa
  * A warning when the pairs that decide whether to call a tool at all are one-sided: those whose rejected side made
  * a call where none was due (`irrelevance`: the pair prefers not calling) against those whose rejected side made none
  * where one was due (`no_call`: it prefers calling). Measured here, such pairs (104 against 9 of 4,050) taught the
- * model to stop calling tools at a DPO learning rate of 1e-3 (README, "Capacity and budget").
+ * model to stop calling tools at a DPO learning rate of 1e-3 (EXPERIMENTS.md, "Capacity and budget").
  */
 export function turnDecisionWarning(stats: Pick<PairStats, 'rejectedCategories'>): string | undefined {
   const refuse = stats.rejectedCategories.irrelevance ?? 0;
@@ -142,5 +142,5 @@ export function turnDecisionWarning(stats: Pick<PairStats, 'rejectedCategories'>
   const [more, fewer] = refuse > call ? ['not calling a tool', 'calling one'] : ['calling a tool', 'not calling one'];
   return `turn decisions are one-sided: ${Math.max(refuse, call)} pairs prefer ${more}, ${Math.min(refuse, call)} prefer ${fewer}; ` +
     `DPO on such pairs at lr 1e-3 has taught models here to ${refuse > call ? 'stop calling tools' : 'call tools where none fits'} ` +
-    `(README, "Capacity and budget"); the validation sweep's in-turn filter leaves them out`;
+    `(EXPERIMENTS.md, "Capacity and budget"); the validation sweep's in-turn filter leaves them out`;
 }

@@ -2,7 +2,7 @@
 // points, branch each chosen alternative from the shared prefix's cache, score everything with ESM,
 // and pair completions that share the prefix up to the divergent token. Also the ground-truth pair
 // at the first token where a wrong base leaves the ground truth (our addition, see forceGroundTruth).
-// Text turns (no call due) branch only at the first token, the text-or-<tool_call> decision (README).
+// Text turns (no call due) branch only at the first token, the text-or-<tool_call> decision (EXPERIMENTS.md).
 import type { Model } from '../model/params.ts';
 import type { Rng } from '../rng.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';

@@ -56,8 +56,8 @@ export interface DpoConfig extends TrainLoopConfig {
    * term; 0 = all. The NLL term (rpoAlpha) still covers the whole chosen completion. Why: a token-level
    * pair differs at one token; its tails (closing the call, further calls) are consequences, and pushing
    * the rejected tail down also pushes down the format tokens it shares with every good call. Off by
-   * default: on the shipped default at lr >= 5e-4 it did not stop the drift toward refusals (README's
-   * demo section), which comes from the plain-text turns' pairs, not from call tails.
+   * default: on the shipped default at lr >= 5e-4 it did not stop the drift toward refusals (EXPERIMENTS.md,
+   * "Choosing the loop's settings on validation"), which comes from the plain-text turns' pairs, not from call tails.
    */
   divergentTokens: number;
   /** RPO (Pang et al. 2024): add α · per-token mean NLL of the chosen completion; 0 disables. */
@@ -67,7 +67,7 @@ export interface DpoConfig extends TrainLoopConfig {
    * samples (the run's anchor data, e.g. the round's prompts with their ground truth) to the preference loss.
    * 0 disables (and the run needs no anchor data). Why: a token-level pair's chosen side starts mid-call, so an
    * NLL term on it never trains whether to call at all, and pairs exist only where the policy errs; both skew
-   * the policy (README's budget sweep: DPO+NLL on pairs alone moved 30.4% -> 51.6% validation error, SFT on the
+   * the policy (EXPERIMENTS.md's budget sweep: DPO+NLL on pairs alone moved 30.4% -> 51.6% validation error, SFT on the
    * same samples did not). InstructGPT's PPO-ptx mixes pretraining gradients the same way; TRL has no such term.
    */
   anchorWeight: number;
@@ -86,7 +86,7 @@ export interface DpoConfig extends TrainLoopConfig {
    * ceil(anchor samples / pairs), one pass over the anchor per pass over the pairs, as every run before this field.
    * Auto ties the anchor's dose to the pair count: a filter that keeps fewer pairs than there are anchor samples
    * doubles it (2,248 pairs against 2,400 samples: 2 a pair; 2,701: 1). On fresh-calls-full's round-1 replay that
-   * dose, not the pair kind, separated the pair sets (README "The anchor's dose"). A number fixes it, so arms and
+   * dose, not the pair kind, separated the pair sets (EXPERIMENTS.md, "The anchor's dose"). A number fixes it, so arms and
    * filters compare at the same anchor rows a step. TRL has no such field; it is ours.
    */
   anchorPerPair: number;
@@ -103,7 +103,7 @@ export interface DpoConfig extends TrainLoopConfig {
    * 'in-turn' (pairs that diverge inside an assistant turn, not on whether to call at all). Why: after one SFT round
    * on fresh prompts, an anchored loop round on the error-fixing pairs beat the same round without the preference
    * term on 4,394 held-out turns (126 won, 75 lost, p < 0.001; 81 / 40 on 2,773 others); from the shipped model it
-   * did not (README). TRL has no such field; it is ours. Any value but 'all' needs the metadata that `ttpa pairs` and
+   * did not (EXPERIMENTS.md). TRL has no such field; it is ours. Any value but 'all' needs the metadata that `ttpa pairs` and
    * loop rounds write.
    */
   pairFilter: PairFilter;
