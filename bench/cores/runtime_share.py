@@ -1,8 +1,11 @@
 # The numpy counterpart of scripts/runtime_share.ts (one kind of work for a fixed time, one JSON line), run by
 # bench/cores/run_runtime_share.sh with OPENBLAS_NUM_THREADS=1: kinds matmulN, addN. Usage: python3 runtime_share.py <kind> <seconds>
-import sys, time, json, os, numpy as np
+import json, re, sys, time
+import numpy as np
 kind, secs = sys.argv[1], float(sys.argv[2])
-n = int(''.join(c for c in kind if c.isdigit())); k = kind.rstrip('0123456789')
+m = re.fullmatch(r'(matmul|add)(\d+)', kind)
+if not m: sys.exit(f'unknown kind {kind}: matmulN or addN')
+k, n = m.group(1), int(m.group(2))
 rng = np.random.default_rng(0)
 if k == 'matmul':
     a = rng.standard_normal((n, n), dtype=np.float32); b = rng.standard_normal((n, n), dtype=np.float32); c = np.empty_like(a)
